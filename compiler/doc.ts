@@ -1,0 +1,110 @@
+// TypeScript shape of a pipeline.yaml after schema validation (docs/language.md).
+// Only the loader, the semantic checks and the lowering see this; targets see the IR.
+
+export type Scalar = string | number | boolean;
+
+export interface ColumnDoc {
+  from?: string | string[];
+  type: string;
+  required?: boolean;
+  default?: Scalar;
+  trim?: boolean;
+  strip?: string;
+  null_if?: string[];
+  range?: [number | string | null, number | string | null];
+  unit?: "seconds" | "milliseconds" | "microseconds";
+  format?: string;
+  accepted_values?: Scalar[];
+  references?: string;
+  split?: string;
+  description?: string;
+}
+
+/** A key of an `into: columns` flatten: a bare output name, or a column spec with `name`. */
+export type FlattenKeyDoc = string | (Omit<ColumnDoc, "from" | "type" | "split" | "references"> & { name: string; type?: string });
+
+export interface FlattenDoc {
+  into: "columns" | "table";
+  keys?: Record<string, FlattenKeyDoc>;
+  prefix?: string;
+  trim?: boolean;
+  strip?: string;
+  null_if?: string[];
+  table?: string;
+  value?: string;
+  index?: string;
+  key?: string;
+  type?: string;
+  description?: string;
+}
+
+export interface SourceDoc {
+  description?: string;
+  format: "jsonl";
+  prefix: string;
+  key: string[];
+  id: string;
+  on_invalid?: "quarantine" | "drop" | "fail";
+  columns: Record<string, ColumnDoc>;
+  flatten?: Record<string, FlattenDoc>;
+  partition_by?: string;
+  partition_grain?: "day" | "month" | "year";
+}
+
+export interface MartDoc {
+  description?: string;
+  from: string;
+  join?: string[];
+  grain: string[];
+  measures: Record<string, string>;
+  where?: string;
+  lookback_days?: number;
+}
+
+export interface PipelineDoc {
+  version: 1;
+  name: string;
+  description?: string;
+  aws: {
+    region: string;
+    raw_bucket: string;
+    processed_bucket: string;
+    artifacts_bucket?: string;
+    glue?: {
+      version?: string;
+      worker_type?: string;
+      workers?: number;
+      timeout_minutes?: number;
+      max_concurrent_runs?: number;
+      max_retries?: number;
+    };
+    log_retention_days?: number;
+    alarm_email?: string;
+    noncurrent_version_days?: number;
+  };
+  snowflake: {
+    database: string;
+    schema: string;
+    warehouse: string;
+    storage_integration: string;
+    stage?: string;
+    file_format?: string;
+    read_role?: string;
+  };
+  sources: Record<string, SourceDoc>;
+  marts?: Record<string, MartDoc>;
+  orchestration?: {
+    airflow?: {
+      schedule?: string;
+      retries?: number;
+      retry_delay_minutes?: number;
+      max_retry_delay_minutes?: number;
+      airflow_version?: 2 | 3;
+      dbt_project_dir?: string;
+      dbt_profiles_dir?: string;
+      owner?: string;
+      tags?: string[];
+    };
+  };
+  publish?: { dbt?: string; airflow?: string };
+}
