@@ -47,6 +47,8 @@ export interface CleanColumn {
   /** The typed value (cast, then default). NULL when the cast failed. */
   readonly value: Expr;
   readonly required: boolean;
+  /** For `array<T>` columns whose raw value is delimited text: the separator. The value stays text. */
+  readonly split?: string;
   /** Set for columns produced by `flatten: into: columns`; names the object column. */
   readonly flattenedFrom?: string;
 }
@@ -126,7 +128,11 @@ export interface TableIR {
   readonly kind: "main" | "child";
   readonly source: string;
   readonly description?: string;
-  /** Data columns in output order (ids, keys, values), excluding META_COLUMNS and the partition key. */
+  /**
+   * Data columns in output order (id, keys, values), excluding META_COLUMNS. A `day`-grain partition
+   * column is listed here too although writers keep it only in the hive path; `partition.key`
+   * tells which column comes from the path.
+   */
   readonly columns: readonly OutputColumn[];
   readonly idColumn: string;
   /** Columns that identify a row: the id for a main table; id + index/key for a child. */

@@ -1,0 +1,144 @@
+// Lowers marts: resolves joins along references and parent/child links, resolves grain and
+// measure columns to table-qualified refs, and types every measure.
+import type { MartDoc } from "./doc.js";
+import type { Expr } from "./expr/ast.js";
+import { isParseError, parseMeasure, parseWhere } from "./expr/parse.js";
+import type { ColumnRef, MartIR, MartJoin, Measure, OutputColumn, ScalarType, TableIR } from "./ir.js";
+
+type Resolved = ColumnRef & { col: OutputColumn };
+
+function resolver(tables: readonly TableIR[]) {
+  return (table: string | undefined, column: string): Resolved => {
+    for (const t of tables) {
+      if (table !== undefined && t.name !== table) continue;
+      const col = t.columns.find((c) => c.name === column);
+      if (col) return { table: t.name, column, col };
+    }
+    throw new Error(`lower: mart column '${table ? `${table}.` : ""}${column}' does not resolve (the checker should have rejected it)`);
+  };
+}
+
+/** How `next` joins onto the tables already in the mart. Exported for the checker's reuse. */
+export function joinCondition(included: readonly TableIR[], next: TableIR): MartJoin | undefined {
+  for (const t of included) {
+    const fwd = t.references.find((r) => r.toTable === next.name && t.kind === "main");
+    if (fwd) return { table: next.name, on: [{ left: { table: t.name, column: fwd.column }, right: { table: next.name, column: fwd.toColumn } }] };
+    const back = next.kind === "main" ? next.references.find((r) => r.toTable === t.name) : undefined;
+    if (back) return { table: next.name, on: [{ left: { table: t.name, column: back.toColumn }, right: { table: next.name, column: back.column } }] };
+    if (next.child?.parent === t.name || t.child?.parent === next.name) {
+      return { table: next.name, on: [{ left: { table: t.name, column: t.idColumn }, right: { table: next.name, column: next.idColumn } }] };
+    }
+  }
+  return undefined;
+}
+
+function measureType(fn: Measure["fn"], t: ScalarType | undefined): ScalarType {
+  switch (fn) {
+    case "count_star":
+    case "count":
+    case "count_distinct":
+    case "count_if":
+      return { kind: "integer" };
+    case "avg":
+      return { kind: "double" };
+    case "sum":
+      if (t?.kind === "decimal") return { kind: "decimal", precision: 38, scale: t.scale };
+      return t ?? { kind: "integer" };
+    default:
+      if (!t) throw new Error(`lower: ${fn} needs a typed argument`);
+      return t;
+  }
+}
+
+function scalarOf(c: OutputColumn): ScalarType {
+  if (c.type.kind === "json") throw new Error(`lower: column '${c.name}' holds JSON and cannot be aggregated or grouped`);
+  return c.type;
+}
+
+function qualify(e: Expr, resolve: (t: string | undefined, c: string) => Resolved): Expr {
+  switch (e.k) {
+    case "ref": {
+      const r = resolve(e.table, e.name);
+      return { k: "ref", name: r.column, table: r.table };
+    }
+    case "and":
+    case "or":
+      return { ...e, args: e.args.map((a) => qualify(a, resolve)) };
+    case "not":
+    case "isNull":
+    case "in":
+      return { ...e, arg: qualify(e.arg, resolve) };
+    case "cmp":
+      return { ...e, left: qualify(e.left, resolve), right: qualify(e.right, resolve) };
+    default:
+      return e;
+  }
+}
+
+export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]): MartIR {
+  const byName = (n: string): TableIR => {
+    const t = tables.find((x) => x.name === n);
+    if (!t) throw new Error(`lower: mart '${name}' uses unknown table '${n}'`);
+    return t;
+  };
+  const included = [byName(m.from)];
+  const joins: MartJoin[] = [];
+  for (const j of m.join ?? []) {
+    const next = byName(j);
+    const cond = joinCondition(included, next);
+    if (!cond) throw new Error(`lower: mart '${name}' cannot join '${j}'`);
+    joins.push(cond);
+    included.push(next);
+  }
+  const resolve = resolver(included);
+  const grain = m.grain.map((g) => {
+    const [t, c] = g.includes(".") ? g.split(".") : [undefined, g];
+    const r = resolve(t, c!);
+    return { table: r.table, column: r.column, name: r.column, type: scalarOf(r.col), col: r.col };
+  });
+  const measures: (Measure & { col?: OutputColumn })[] = Object.entries(m.measures).map(([mName, text]) => {
+    const pm = parseMeasure(text);
+    if (isParseError(pm)) throw new Error(`lower: measure '${mName}' does not parse: ${pm.message}`);
+    const r = pm.arg ? resolve(pm.arg.table, pm.arg.column) : undefined;
+    return {
+      name: mName,
+      fn: pm.fn,
+      ...(r && { arg: { table: r.table, column: r.column } }),
+      type: measureType(pm.fn, r ? scalarOf(r.col) : undefined),
+      text,
+      ...(r && { col: r.col }),
+    };
+  });
+  let where: Expr | undefined;
+  if (m.where !== undefined) {
+    const pw = parseWhere(m.where);
+    if (isParseError(pw)) throw new Error(`lower: where of mart '${name}' does not parse: ${pw.message}`);
+    where = qualify(pw.expr, resolve);
+  }
+  const source = included[0]!.source;
+  const columns: OutputColumn[] = [
+    ...grain.map((g) => ({ name: g.name, type: g.type, nullable: g.col.nullable, ...(g.col.description !== undefined && { description: g.col.description }), lineage: g.col.lineage })),
+    ...measures.map((ms) => ({
+      name: ms.name,
+      type: ms.type,
+      nullable: !ms.fn.startsWith("count"),
+      description: `${ms.text}`,
+      lineage: ms.col ? ms.col.lineage : { source, paths: [] },
+    })),
+  ];
+  const incremental = grain.find((g) => g.type.kind === "date" || g.type.kind === "timestamp");
+  return {
+    name,
+    ...(m.description !== undefined && { description: m.description }),
+    from: m.from,
+    joins,
+    grain: grain.map(({ table, column, name: n, type }) => ({ table, column, name: n, type })),
+    measures: measures.map(({ col: _col, ...ms }) => ms),
+    ...(where && { where, whereText: m.where }),
+    lookbackDays: m.lookback_days ?? 3,
+    ...(incremental && { incrementalColumn: incremental.name }),
+    columns,
+  };
+}
+
+
