@@ -1,0 +1,155 @@
+// The cleaning, dedupe and flatten stages as SQL, for Spark (the Glue jobs) and DuckDB (the
+// local engine). Both targets print these exact relations, so records are classified,
+// deduplicated and flattened identically in the cloud and on a laptop.
+//
+// Input contract: a relation `lines(line_no BIGINT, line VARCHAR, _source_file VARCHAR,
+// _ingested_at TIMESTAMP)`, one row per physical line of one raw file (1-based line_no).
+// Empty lines are not records. A line is `not_an_object` unless it starts with `{` after
+// leading spaces; one that does but does not parse is `malformed_json`.
+import { printExpr, quoteIdent, quoteString, type PrintOptions } from "../expr/print.js";
+import type { Expr } from "../expr/ast.js";
+import type { CleanColumn, ScalarType, SourceIR, TableIR } from "../ir.js";
+
+export type SqlDialect = "duckdb" | "spark";
+
+/** Each entry is one SELECT; relations are named by their key and read the previous ones. */
+export interface CleanStages {
+  /** Over `lines`: typed columns, record id, `_reason`, `_reason_column`. */
+  readonly checked: string;
+  /** Over `checked`: adds `_dup_rank` (1 = first record with that id, by line). */
+  readonly ranked: string;
+  /** Over `ranked`: the clean records, one per id, with meta columns. */
+  readonly clean: string;
+  /** Over `ranked`: rejected records with reason, column, file and line. */
+  readonly quarantine: string;
+  /** Over `ranked`: one row `records_in, clean, invalid, duplicates`. */
+  readonly counts: string;
+  /** Over `ranked`: `reason, reason_column, records` for rejected records. */
+  readonly reasons: string;
+}
+
+const CORRUPT = "_lakec_corrupt";
+
+function topLevelFields(src: SourceIR): string[] {
+  const seen: string[] = [];
+  for (const c of src.columns) if (!seen.includes(c.path[0]!)) seen.push(c.path[0]!);
+  return seen;
+}
+
+function parseRecord(src: SourceIR, d: SqlDialect): string {
+  const fields = topLevelFields(src);
+  if (d === "duckdb") {
+    const structure = JSON.stringify(Object.fromEntries(fields.map((f) => [f, "VARCHAR"])));
+    return `CASE WHEN _is_object AND json_valid(line) THEN from_json(line, ${quoteString("duckdb", structure)}) END`;
+  }
+  const ddl = [...fields, CORRUPT].map((f) => `${quoteIdent("spark", f)} STRING`).join(", ");
+  return `CASE WHEN _is_object THEN from_json(line, ${quoteString("spark", ddl)}, map('columnNameOfCorruptRecord', '${CORRUPT}')) END`;
+}
+
+function jsonOk(d: SqlDialect): string {
+  return d === "duckdb" ? "(_j IS NOT NULL)" : `(_j IS NOT NULL AND _j.${quoteIdent("spark", CORRUPT)} IS NULL)`;
+}
+
+const q = (d: SqlDialect, n: string): string => quoteIdent(d, n);
+const textName = (c: CleanColumn): string => `${c.name}__text`;
+
+function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): string {
+  const opts: PrintOptions = {};
+  const whens = [
+    `WHEN NOT _is_object THEN ${pick === "reason" ? "'not_an_object'" : "NULL"}`,
+    `WHEN NOT ${jsonOk(d)} THEN ${pick === "reason" ? "'malformed_json'" : "NULL"}`,
+    ...src.checks.map(
+      (ch) => `WHEN ${printExpr(ch.fails, d, opts)} THEN ${pick === "reason" ? quoteString(d, ch.reason) : quoteString(d, ch.column)}`,
+    ),
+  ];
+  return `CASE ${whens.join(" ")} END`;
+}
+
+/** The four nested SELECTs that turn lines into typed, checked records. */
+function checkedSql(src: SourceIR, d: SqlDialect): string {
+  const parsed = `SELECT line_no, line, _source_file, _ingested_at, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object FROM lines WHERE line <> ''`;
+  const withJ = `SELECT *, ${parseRecord(src, d)} AS _j FROM (${parsed}) AS p0`;
+  const texts = src.columns.map((c) => `${printExpr(c.text, d, { rawRoot: "_j" })} AS ${q(d, textName(c))}`);
+  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _is_object, _j, ${texts.join(", ")} FROM (${withJ}) AS p1`;
+  // Values are computed in dependency-free order: each reads only its own text column.
+  const values = src.columns.map((c) => `${printExpr(c.value, d)} AS ${q(d, c.name)}`);
+  const typed = `SELECT *, ${values.join(", ")} FROM (${withTexts}) AS p2`;
+  const id = printExpr(src.recordId, d);
+  return `SELECT *, ${reasonCase(src, d, "reason")} AS _reason, ${reasonCase(src, d, "column")} AS _reason_column, CASE WHEN ${"_is_object"} THEN ${id} END AS ${q(d, src.idColumn)} FROM (${typed}) AS p3`;
+}
+
+/** Columns of the clean relation, in order: id, cleaned values, meta. */
+export function cleanColumnNames(src: SourceIR): string[] {
+  return [src.idColumn, ...src.columns.map((c) => c.name), "_source_file", "_source_line", "_ingested_at"];
+}
+
+export function cleanStages(src: SourceIR, d: SqlDialect): CleanStages {
+  const id = q(d, src.idColumn);
+  const cols = [id, ...src.columns.map((c) => q(d, c.name)), "_source_file", "line_no AS _source_line", "_ingested_at"];
+  return {
+    checked: checkedSql(src, d),
+    ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
+    clean: `SELECT ${cols.join(", ")} FROM ranked WHERE _reason IS NULL AND _dup_rank = 1`,
+    quarantine: `SELECT line AS raw_record, _reason AS reason, _reason_column AS reason_column, _source_file AS source_key, line_no AS line_number FROM ranked WHERE _reason IS NOT NULL`,
+    counts:
+      "SELECT count(*) AS records_in, " +
+      "coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank = 1 THEN 1 ELSE 0 END), 0) AS clean, " +
+      "coalesce(sum(CASE WHEN _reason IS NOT NULL THEN 1 ELSE 0 END), 0) AS invalid, " +
+      "coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank > 1 THEN 1 ELSE 0 END), 0) AS duplicates FROM ranked",
+    reasons: "SELECT _reason AS reason, _reason_column AS reason_column, count(*) AS records FROM ranked WHERE _reason IS NOT NULL GROUP BY _reason, _reason_column",
+  };
+}
+
+function elementCast(d: SqlDialect, element: ScalarType, text: Expr): string {
+  return printExpr({ k: "cast", arg: text, to: element }, d);
+}
+
+function partitionExtra(t: TableIR, d: SqlDialect, alias: string): string[] {
+  const p = t.partition;
+  if (!p || p.key === p.column) return [];
+  return [`${printExpr(p.value, d, { refPrefix: alias })} AS ${q(d, p.key)}`];
+}
+
+const META = ["_source_file", "_source_line", "_ingested_at"];
+
+/**
+ * One output table as a SELECT over the clean relation (named `clean`): a main table picks its
+ * columns; a child table expands its parent's array, delimited string or object.
+ */
+export function tableSelect(t: TableIR, d: SqlDialect, cleanRelation = "clean"): string {
+  const meta = META.map((m) => `p.${m}`);
+  if (!t.child) {
+    const cols = t.columns.map((c) => `p.${q(d, c.name)}`);
+    return `SELECT ${[...cols, ...meta, ...partitionExtra(t, d, "p")].join(", ")} FROM ${cleanRelation} AS p`;
+  }
+  const carried = t.child.carried.map((c) => `p.${q(d, c)}`);
+  const from = `p.${q(d, t.child.fromColumn)}`;
+  const x = t.child.expansion;
+  const v = { k: "ref", name: "v", table: "u" } as const;
+  const valueSql = elementCast(d, x.element, v);
+  const ws = d === "duckdb" ? "chr(32) || chr(9) || chr(10) || chr(13)" : "concat(chr(32), chr(9), chr(10), chr(13))";
+  const tail = [...meta, ...partitionExtra(t, d, "p")];
+  if (x.mode === "entries") {
+    const cols = [...carried, `u.k AS ${q(d, x.keyColumn)}`, `${valueSql} AS ${q(d, x.valueColumn)}`, ...tail];
+    if (d === "duckdb") {
+      const entries = `unnest(map_entries(from_json(${from}, '"MAP(VARCHAR, VARCHAR)"'))) AS t(e)`;
+      return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p, LATERAL (SELECT e.key AS k, e.value AS v FROM ${entries}) AS u`;
+    }
+    return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p LATERAL VIEW explode(from_json(${from}, 'map<string,string>')) u AS k, v`;
+  }
+  const cols = [...carried, `u.i AS ${q(d, x.indexColumn)}`, `${valueSql} AS ${q(d, x.valueColumn)}`, ...tail];
+  let list: string;
+  if (x.mode === "array") {
+    list = d === "duckdb" ? `from_json(${from}, '["VARCHAR"]')` : `from_json(${from}, 'array<string>')`;
+  } else if (d === "duckdb") {
+    list = `list_filter(list_transform(string_split(${from}, ${quoteString(d, x.separator)}), x -> trim(x, ${ws})), x -> x <> '')`;
+  } else {
+    const re = x.separator.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    list = `filter(transform(split(${from}, ${quoteString(d, re)}), x -> trim(BOTH ${ws} FROM x)), x -> x <> '')`;
+  }
+  if (d === "duckdb") {
+    // WITH ORDINALITY is 1-based; positions in the lake are 0-based like JSON arrays.
+    return `SELECT ${cols.join(", ").replace("u.i AS", "(u.i - 1) AS")} FROM ${cleanRelation} AS p, unnest(${list}) WITH ORDINALITY AS u(v, i)`;
+  }
+  return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p LATERAL VIEW posexplode(${list}) u AS i, v`;
+}
