@@ -84,3 +84,44 @@ describe("clean stages on DuckDB", () => {
     expect(m[0]!.n).toBe("2");
   });
 });
+
+describe("yelp shapes on DuckDB", () => {
+  let yc: DuckDBConnection;
+  let yir: PipelineIR;
+  const BIZ = [
+    `{"business_id":"b1","name":" Cafe ","city":"Tucson","state":"AZ","stars":3.5,"review_count":22,"is_open":1,"attributes":{"BikeParking":"True","RestaurantsPriceRange2":"2","WiFi":"u'free'","RestaurantsDelivery":"None"},"categories":"Food, Coffee & Tea,, ","hours":{"Monday":"8:0-18:30","Tuesday":"8:0-14:0"}}`,
+    `{"business_id":"b2","name":"Shop","city":"Reno","state":"NV","stars":4.0,"review_count":1,"is_open":0,"attributes":null,"categories":null,"hours":null}`,
+    `{"business_id":"b3","name":"Bad","stars":3.7}`,
+  ];
+  beforeAll(async () => {
+    yir = lower(parse(readFileSync("pipelines/yelp.yaml", "utf8")) as PipelineDoc, "pipelines/yelp.yaml");
+    yc = await (await DuckDBInstance.create(":memory:")).connect();
+    await yc.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP)");
+    for (const [i, l] of BIZ.entries()) await yc.run(`INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'yelp/business/a.json', TIMESTAMP '2024-01-01 00:00:00')`);
+    const st = cleanStages(yir.sources[0]!, "duckdb");
+    for (const name of ["checked", "ranked", "clean", "quarantine"] as const) await yc.run(`CREATE TABLE ${name} AS ${st[name]}`);
+  });
+  afterAll(() => yc.closeSync());
+  const q = async (sql: string) => (await yc.runAndReadAll(sql)).getRowObjectsJson();
+
+  it("casts object keys into typed columns and quarantines values outside accepted_values", async () => {
+    expect(await q("SELECT business_id, name, attributes_bike_parking AS bp, attributes_price_range AS pr, attributes_wifi AS wifi, attributes_delivery AS dl, is_open FROM clean ORDER BY 1")).toEqual([
+      { business_id: "b1", name: "Cafe", bp: true, pr: "2", wifi: "free", dl: null, is_open: true },
+      { business_id: "b2", name: "Shop", bp: null, pr: null, wifi: null, dl: null, is_open: false },
+    ]);
+    expect(await q("SELECT reason, reason_column FROM quarantine")).toEqual([{ reason: "not_accepted", reason_column: "stars" }]);
+  });
+
+  it("splits delimited strings and expands dynamic-key objects into child tables", async () => {
+    const cats = yir.tables.find((t) => t.name === "business_categories")!;
+    expect(await q(`SELECT business_id, position, category FROM (${tableSelect(cats, "duckdb")}) ORDER BY position`)).toEqual([
+      { business_id: "b1", position: "0", category: "Food" },
+      { business_id: "b1", position: "1", category: "Coffee & Tea" },
+    ]);
+    const hours = yir.tables.find((t) => t.name === "business_hours")!;
+    expect(await q(`SELECT day_of_week, opening_hours FROM (${tableSelect(hours, "duckdb")}) ORDER BY 1`)).toEqual([
+      { day_of_week: "Monday", opening_hours: "8:0-18:30" },
+      { day_of_week: "Tuesday", opening_hours: "8:0-14:0" },
+    ]);
+  });
+});
