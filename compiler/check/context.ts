@@ -1,0 +1,69 @@
+// What every check module shares: the document, the locator, and one list of diagnostics.
+// Checks never stop at the first problem: they report and carry on, so a user sees every
+// mistake of a file at once.
+import type { Diagnostic, DocPath, Locator, Severity, Span } from "../diagnostics.js";
+import type { PipelineDoc } from "../doc.js";
+import type { SemanticCode } from "./codes.js";
+
+export class CheckContext {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly doc: PipelineDoc,
+    private readonly locate: Locator,
+  ) {}
+
+  /** Reports at a document node; `key` points at the mapping key rather than its value. */
+  error(code: SemanticCode, path: DocPath, message: string, hint?: string, opts?: { key?: boolean }): void {
+    this.report("error", code, this.locate(path, opts), message, hint);
+  }
+
+  warn(code: SemanticCode, path: DocPath, message: string, hint?: string, opts?: { key?: boolean }): void {
+    this.report("warning", code, this.locate(path, opts), message, hint);
+  }
+
+  /** Reports at characters `offset … offset+length` inside the string scalar at `path`. */
+  errorInScalar(code: SemanticCode, path: DocPath, text: string, offset: number, length: number, message: string, hint?: string): void {
+    this.report("error", code, this.spanInScalar(path, text, offset, length), message, hint);
+  }
+
+  /**
+   * The span of a substring of a one-line scalar. The locator gives the node's span only, so a
+   * quoted scalar is recognised by being wider than its text (the quotes, or escapes).
+   */
+  private spanInScalar(path: DocPath, text: string, offset: number, length: number): Span {
+    const node = this.locate(path);
+    if (node.endLine !== node.line || text.includes("\n")) return node;
+    const width = node.endCol - node.col;
+    const quote = width > text.length ? 1 : 0;
+    const col = node.col + quote + offset;
+    return { line: node.line, col, endLine: node.line, endCol: col + Math.max(1, length) };
+  }
+
+  private report(severity: Severity, code: SemanticCode, span: Span, message: string, hint?: string): void {
+    const d: Diagnostic = {
+      file: this.file,
+      line: span.line,
+      col: span.col,
+      endLine: span.endLine,
+      endCol: span.endCol,
+      severity,
+      code,
+      message,
+      ...(hint ? { hint } : {}),
+    };
+    this.diagnostics.push(d);
+  }
+}
+
+/** Quotes a user-supplied name or value for a message. */
+export function q(s: unknown): string {
+  return `'${String(s)}'`;
+}
+
+/** `a, b or c` — for hints that list the allowed choices. */
+export function listOr(items: readonly string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+}

@@ -1,0 +1,73 @@
+// Which tables a mart reads, and how a column name written in a mart (`rating`,
+// `business.city`) resolves among them. Shared by the grain, measure and where checks.
+import { didYouMean } from "../diagnostics.js";
+import type { PipelineDoc } from "../doc.js";
+import type { SemanticCode } from "./codes.js";
+import { q } from "./context.js";
+import type { ColumnInfo, TableInfo } from "./tables.js";
+
+export interface Resolved {
+  readonly table: TableInfo;
+  readonly column: ColumnInfo;
+}
+
+export interface ResolveError {
+  readonly code: SemanticCode;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** Columns a mart can read: partition keys of month/year grain live only in paths. */
+function readable(t: TableInfo): ColumnInfo[] {
+  return t.columns.filter((c) => c.origin !== "partition");
+}
+
+/** Resolves `column` or `table.column` against the mart's tables; `where` says where it is written. */
+export function resolveColumn(scope: readonly TableInfo[], table: string | undefined, column: string, where: string): Resolved | ResolveError {
+  const names = scope.map((t) => t.name);
+  if (table !== undefined) {
+    const t = scope.find((x) => x.name === table);
+    if (!t) {
+      return { code: "LK223", message: `table ${q(table)} in ${where} is not one of this mart's tables (${names.join(", ")})`, hint: didYouMean(table, names) ?? "add the table to join:, or qualify with a table the mart reads" };
+    }
+    const c = readable(t).find((x) => x.name === column);
+    if (c) return { table: t, column: c };
+    return { code: "LK204", message: `unknown column ${q(column)} of table ${q(table)} in ${where}`, hint: didYouMean(column, readable(t).map((x) => x.name)) ?? `columns of ${table}: ${readable(t).map((x) => x.name).join(", ")}` };
+  }
+  const hits: Resolved[] = [];
+  for (const t of scope) {
+    const c = readable(t).find((x) => x.name === column);
+    if (c) hits.push({ table: t, column: c });
+  }
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) {
+    const options = hits.map((h) => `${h.table.name}.${column}`);
+    return { code: "LK214", message: `column ${q(column)} in ${where} is ambiguous: it is in ${options.length} tables`, hint: `qualify it as ${options.join(" or ")}` };
+  }
+  const all = scope.flatMap((t) => readable(t).map((c) => c.name));
+  return { code: "LK204", message: `unknown column ${q(column)} in ${where}`, hint: didYouMean(column, all) };
+}
+
+export function isResolveError(r: Resolved | ResolveError): r is ResolveError {
+  return "code" in r;
+}
+
+/** Sources that a table's columns reference (`references:`), by column name. */
+function referencesOf(doc: PipelineDoc, t: TableInfo): Map<string, string> {
+  const out = new Map<string, string>();
+  const src = doc.sources?.[t.source];
+  if (!src) return out;
+  for (const c of t.columns) {
+    if (c.origin !== "column" && c.origin !== "carried") continue;
+    const ref = src.columns?.[c.name]?.references;
+    if (typeof ref === "string") out.set(c.name, ref.split(".")[0]!);
+  }
+  return out;
+}
+
+/** True when `b` can join `a`: a parent/child link, or a references column between them. */
+export function connected(doc: PipelineDoc, a: TableInfo, b: TableInfo): boolean {
+  if (a.source === b.source && a.kind !== b.kind) return true;
+  const refers = (x: TableInfo, y: TableInfo): boolean => y.kind === "main" && [...referencesOf(doc, x).values()].includes(y.source);
+  return refers(a, b) || refers(b, a);
+}

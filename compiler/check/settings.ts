@@ -1,0 +1,114 @@
+// Deployment settings that the JSON Schema can only shape-check: S3 bucket names, the AWS
+// region, Snowflake identifiers and the Airflow schedule. A bad value here would otherwise
+// surface only at deploy time, minutes into a CloudFormation run.
+import { didYouMean } from "../diagnostics.js";
+import type { DocPath } from "../diagnostics.js";
+import { SNOWFLAKE_RESERVED } from "../reserved-words.js";
+import { q, type CheckContext } from "./context.js";
+
+const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov|-iso|-isob|-isoe|-isof)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/;
+const BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
+const BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+export const AIRFLOW_PRESETS = ["@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"];
+const CRON_FIELDS: readonly { name: string; min: number; max: number; names?: readonly string[] }[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+  { name: "day of week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+];
+
+/** Why a name is not a valid general-purpose S3 bucket name, or undefined. */
+export function bucketNameError(b: string): string | undefined {
+  if (b.length < 3 || b.length > 63) return `is ${b.length} characters long (3 to 63)`;
+  if (!/^[a-z0-9.-]+$/.test(b)) return "may contain only lower-case letters, digits, '.' and '-'";
+  if (!/^[a-z0-9]/.test(b) || !/[a-z0-9]$/.test(b)) return "must begin and end with a letter or digit";
+  if (b.includes("..")) return "must not contain two adjacent periods";
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(b)) return "must not look like an IP address";
+  const pre = BUCKET_PREFIXES.find((p) => b.startsWith(p));
+  if (pre) return `must not begin with '${pre}' (reserved by AWS)`;
+  const suf = BUCKET_SUFFIXES.find((s) => b.endsWith(s));
+  if (suf) return `must not end with '${suf}' (reserved by AWS)`;
+  return undefined;
+}
+
+function cronFieldError(text: string, f: (typeof CRON_FIELDS)[number]): string | undefined {
+  const value = (v: string): number | undefined => {
+    const i = f.names?.indexOf(v.toUpperCase()) ?? -1;
+    const n = i >= 0 ? i + (f.name === "month" ? 1 : 0) : /^\d+$/.test(v) ? Number(v) : NaN;
+    return n >= f.min && n <= f.max ? n : undefined;
+  };
+  for (const item of text.split(",")) {
+    const m = /^(\*|([A-Za-z0-9]+)(?:-([A-Za-z0-9]+))?)(?:\/(\d+))?$/.exec(item);
+    if (!m) return `'${item}' is not a valid ${f.name} field`;
+    if (m[4] !== undefined && Number(m[4]) === 0) return `step 0 in '${item}'`;
+    if (m[1] === "*") continue;
+    const lo = value(m[2]!);
+    const hi = m[3] === undefined ? lo : value(m[3]);
+    if (lo === undefined || hi === undefined) return `'${item}' is out of range for ${f.name} (${f.min}-${f.max})`;
+    if (lo > hi) return `range '${item}' runs backwards`;
+  }
+  return undefined;
+}
+
+/** Why a schedule is not an Airflow preset, `dataset` or a 5-field cron expression, or undefined. */
+export function scheduleError(s: string): string | undefined {
+  if (s === "dataset" || AIRFLOW_PRESETS.includes(s)) return undefined;
+  if (s.startsWith("@")) return `'${s}' is not an Airflow preset`;
+  const fields = s.trim().split(/\s+/);
+  if (fields.length !== 5) return `a cron expression has 5 fields (minute hour day-of-month month day-of-week), '${s}' has ${fields.length}`;
+  for (let i = 0; i < 5; i++) {
+    const why = cronFieldError(fields[i]!, CRON_FIELDS[i]!);
+    if (why) return why;
+  }
+  return undefined;
+}
+
+function checkBuckets(ctx: CheckContext): void {
+  const aws = ctx.doc.aws;
+  if (!aws) return;
+  for (const k of ["raw_bucket", "processed_bucket", "artifacts_bucket"] as const) {
+    const b = aws[k];
+    if (typeof b !== "string") continue;
+    const why = bucketNameError(b);
+    if (why) ctx.error("LK350", ["aws", k], `${k} ${q(b)} is not a valid S3 bucket name: it ${why}`, "bucket names are 3-63 lower-case letters, digits, '.' and '-', e.g. acme-reviews-raw");
+  }
+  for (const k of ["processed_bucket", "artifacts_bucket"] as const) {
+    if (aws[k] !== undefined && aws[k] === aws.raw_bucket) {
+      ctx.error("LK354", ["aws", k], `${k} is the raw bucket ${q(aws.raw_bucket)}: writes there would trigger the pipeline on its own output`, `use a separate bucket for ${k.replace("_bucket", "")} data`);
+    }
+  }
+  if (typeof aws.region === "string" && !REGION.test(aws.region)) {
+    ctx.error("LK351", ["aws", "region"], `${q(aws.region)} is not an AWS region name`, "regions look like eu-west-1 or us-east-2");
+  }
+}
+
+function checkSnowflake(ctx: CheckContext): void {
+  const sf = ctx.doc.snowflake;
+  if (!sf) return;
+  for (const k of ["database", "schema", "warehouse", "storage_integration", "stage", "file_format", "read_role"] as const) {
+    const v = sf[k];
+    if (typeof v !== "string") continue;
+    const at: DocPath = ["snowflake", k];
+    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(v) || v.length > 255) {
+      ctx.error("LK352", at, `snowflake ${k} ${q(v)} is not a valid unquoted Snowflake identifier`, "identifiers start with a letter or '_' and contain letters, digits, '_' and '$', e.g. ANALYTICS");
+    } else if (SNOWFLAKE_RESERVED.has(v.toUpperCase())) {
+      ctx.error("LK352", at, `snowflake ${k} ${q(v)} is a reserved word in Snowflake`, `choose another name, e.g. ${v.toUpperCase()}_DB`);
+    }
+  }
+}
+
+function checkSchedule(ctx: CheckContext): void {
+  const s = ctx.doc.orchestration?.airflow?.schedule;
+  if (typeof s !== "string") return;
+  const why = scheduleError(s);
+  if (!why) return;
+  const hint = s.startsWith("@") ? (didYouMean(s, AIRFLOW_PRESETS) ?? `presets are ${AIRFLOW_PRESETS.join(", ")}`) : 'use a preset such as "@daily", a cron expression such as "0 3 * * *", or dataset';
+  ctx.error("LK353", ["orchestration", "airflow", "schedule"], `schedule ${q(s)} is not valid: ${why}`, hint);
+}
+
+export function checkSettings(ctx: CheckContext): void {
+  checkBuckets(ctx);
+  checkSnowflake(ctx);
+  checkSchedule(ctx);
+}
