@@ -14,6 +14,8 @@ export interface PrintOptions {
   readonly refPrefix?: string;
   /** Maps a table name in qualified refs to the alias used in the FROM clause. */
   readonly tableAlias?: (table: string) => string;
+  /** Prints column names of refs; default: the dialect's quoting. dbt models use bare validated names. */
+  readonly columnName?: (name: string) => string;
 }
 
 interface Dialect {
@@ -188,8 +190,9 @@ export function printExpr(e: Expr, dialect: DialectName, opts: PrintOptions = {}
       return out;
     }
     case "ref": {
-      if (e.table) return `${opts.tableAlias ? opts.tableAlias(e.table) : d.ident(e.table)}.${d.ident(e.name)}`;
-      return opts.refPrefix ? `${opts.refPrefix}.${d.ident(e.name)}` : d.ident(e.name);
+      const col = opts.columnName ? opts.columnName(e.name) : d.ident(e.name);
+      if (e.table) return `${opts.tableAlias ? opts.tableAlias(e.table) : d.ident(e.table)}.${col}`;
+      return opts.refPrefix ? `${opts.refPrefix}.${col}` : col;
     }
     case "lit":
       return literal(d, e.value, e.type);
