@@ -252,10 +252,15 @@ export interface PipelineIR {
   readonly marts: readonly MartIR[];
 }
 
-/** One file a target emits. Paths are relative to the output root and use `/`. */
+/**
+ * One file a target emits. Paths use `/`. By default (`scope: "pipeline"`) the path is relative to
+ * the pipeline's output folder `generated/<pipeline>/`; with `scope: "project"` it is relative to
+ * the project root (the dbt project at `dbt/` is shared by all pipelines). See targets/registry.ts.
+ */
 export interface EmittedFile {
   readonly path: string;
   readonly contents: string;
+  readonly scope?: "pipeline" | "project";
 }
 
 export function findTable(ir: PipelineIR, name: string): TableIR {
