@@ -47,3 +47,61 @@ describe("reference pipelines", () => {
     expect(check(file, text).map(line)).toEqual([]);
   });
 });
+
+describe("reporting", () => {
+  const base = readFileSync(join(CASES, "err-lk204-unknown-measure-column", "pipeline.yaml"), "utf8").replace("sum(amout)", "sum(amount)");
+
+  test("the base of the cases is itself clean", () => {
+    expect(check("base.yaml", base)).toEqual([]);
+  });
+
+  test("a pipeline with many mistakes reports every one of them at once", () => {
+    const text = base
+      .replace("region: eu-west-1", "region: moon-1")
+      .replace("key: [order_id]", "key: [order_id, amount]")
+      .replace("partition_by: ordered_at", "partition_by: paid")
+      .replace('type: "decimal(10,2)", range: [0, null]', 'type: "decimal(10,2)", range: [10, 1], default: "ten"')
+      .replace("grain: [customer_id]", "grain: [customer]")
+      .replace("sum(amount)", "sum(paid)");
+    const got = check("many.yaml", text);
+    expect(got.map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual([
+      "4:11 LK351",
+      "16:21 LK220",
+      "21:52 LK303",
+      "21:70 LK315",
+      "24:19 LK317",
+      "28:13 LK204",
+      "31:20 LK401",
+    ]);
+  });
+
+  test("where diagnostics point at the exact column, through nesting and quoting", () => {
+    const where = `"(paid = true or amount > 5) and customer_id in ('a', 1) and not amount = 'x'"`;
+    const text = base.replace("    grain:", `    where: ${where}\n    grain:`);
+    const col = (sub: string, nth = 0): number => {
+      let at = -1;
+      for (let i = 0; i <= nth; i++) at = where.indexOf(sub, at + 1);
+      return "    where: ".length + at + 1;
+    };
+    expect(check("where.yaml", text).map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual([
+      `28:${col("customer_id")} LK407`,
+      `28:${col("amount", 1)} LK407`,
+    ]);
+  });
+
+  test("a failed join is reported once, not again for every column of that table", () => {
+    const text = readFileSync(join(CASES, "err-lk213-unlinked-join", "pipeline.yaml"), "utf8").replace("count(*)", "count(customers.email)");
+    expect(check("join.yaml", text).map((d) => d.code)).toEqual(["LK213"]);
+  });
+
+  test("yelp.yaml mistakes are found across joined tables", () => {
+    const yelp = readFileSync(join(import.meta.dirname, "..", "pipelines", "yelp.yaml"), "utf8");
+    const text = yelp.replace("avg(review.stars)", "avg(review.starz)").replace("grain: [state]", "grain: [stat]").replace("sum(useful)", "sum(business_id)");
+    const got = check("yelp.yaml", text);
+    expect(got.map((d) => `${d.code} ${d.message} / ${d.hint}`)).toEqual([
+      "LK204 unknown column 'starz' of table 'review' in measure avg(review.starz) / did you mean 'stars'?",
+      "LK214 column 'business_id' in measure sum(business_id) is ambiguous: it is in 3 tables / qualify it as review.business_id or business.business_id or business_categories.business_id",
+      "LK204 unknown column 'stat' in the grain of mart 'open_businesses_by_state' / did you mean 'state'?",
+    ]);
+  });
+});

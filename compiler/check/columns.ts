@@ -7,7 +7,7 @@ import { typeToString } from "../ir.js";
 import { SUPPORTED_CODES, unsupportedCode } from "../expr/datetime-format.js";
 import { TYPE_SYNTAX, isNumeric, isScalar, isTemporal, parseTypeDetailed } from "../types-parse.js";
 import { castError, isoDate, isoMillis, isoTimestamp, rawText } from "./casting.js";
-import { q, type CheckContext } from "./context.js";
+import { aType, q, type CheckContext } from "./context.js";
 
 /** The options a column spec may carry; flatten key specs carry a subset. */
 export type ColumnLike = Omit<ColumnDoc, "type" | "from"> & { type?: string };
@@ -40,7 +40,7 @@ function checkRange(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: Ty
   if (spec.range === undefined) return;
   const at = [...path, "range"];
   if (!isNumeric(type) && !isTemporal(type)) {
-    ctx.error("LK302", at, `range does not apply to a ${typeToString(type)} column`, "range applies to integer, double, decimal, date and timestamp columns; use accepted_values to restrict other values", { key: true });
+    ctx.error("LK302", at, `range does not apply to ${aType(type)} column`, "range applies to integer, double, decimal, date and timestamp columns; use accepted_values to restrict other values", { key: true });
     return;
   }
   const bounds: (number | undefined)[] = spec.range.map((b, i) => rangeBound(ctx, [...at, i], b, type));
@@ -55,7 +55,7 @@ function rangeBound(ctx: CheckContext, path: DocPath, b: number | string | null,
   if (b === null) return undefined;
   if (isNumeric(type)) {
     if (typeof b === "number") return b;
-    ctx.error("LK304", path, `range bound ${q(b)} is not a number, but the column is ${typeToString(type)}`, "write the bound as a number, or null for no bound");
+    ctx.error("LK304", path, `range bound ${q(b)} is not a number, but the column is ${aType(type)}`, "write the bound as a number, or null for no bound");
     return undefined;
   }
   const ok = typeof b === "string" && (type.kind === "date" ? isoDate(b) : isoTimestamp(b));
@@ -70,14 +70,14 @@ function rangeBound(ctx: CheckContext, path: DocPath, b: number | string | null,
 function checkFormatAndUnit(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: Type): void {
   if (spec.format !== undefined) {
     if (!isTemporal(type)) {
-      ctx.error("LK305", [...path, "format"], `format does not apply to a ${typeToString(type)} column`, "format parses dates and timestamps; use type: date or type: timestamp", { key: true });
+      ctx.error("LK305", [...path, "format"], `format does not apply to ${aType(type)} column`, "format parses dates and timestamps; use type: date or type: timestamp", { key: true });
     } else {
       checkFormatString(ctx, [...path, "format"], spec.format);
     }
   }
   if (spec.unit !== undefined) {
     if (type.kind !== "timestamp") {
-      ctx.error("LK307", [...path, "unit"], `unit does not apply to a ${typeToString(type)} column`, "unit reads an epoch number into a timestamp; use type: timestamp", { key: true });
+      ctx.error("LK307", [...path, "unit"], `unit does not apply to ${aType(type)} column`, "unit reads an epoch number into a timestamp; use type: timestamp", { key: true });
     } else if (spec.format !== undefined) {
       ctx.error("LK308", [...path, "unit"], "unit and format cannot both be set: a value is either an epoch number or formatted text", "keep unit for epoch numbers, or format for text", { key: true });
     }
@@ -116,13 +116,13 @@ function findCode(fmt: string, code: string): number {
 
 function checkTextOptions(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: Type): void {
   if (spec.split !== undefined && (type.kind !== "array" || !isScalar(type.element))) {
-    ctx.error("LK309", [...path, "split"], `split does not apply to a ${typeToString(type)} column`, "split turns a delimited string into array<T> of scalars; use type: \"array<string>\"", { key: true });
+    ctx.error("LK309", [...path, "split"], `split does not apply to ${aType(type)} column`, "split turns a delimited string into array<T> of scalars; use type: \"array<string>\"", { key: true });
   }
   const jsonText = type.kind === "object" || (type.kind === "array" && spec.split === undefined);
   if (!jsonText) return;
   for (const opt of ["trim", "strip"] as const) {
     if (spec[opt] === undefined || spec[opt] === false) continue;
-    ctx.error("LK318", [...path, opt], `${opt} does not apply to a ${typeToString(type)} column: it would edit the JSON text`, "trim and strip apply to scalar text; set them on the flattened keys instead", { key: true });
+    ctx.error("LK318", [...path, opt], `${opt} does not apply to ${aType(type)} column: it would edit the JSON text`, "trim and strip apply to scalar text; set them on the flattened keys instead", { key: true });
   }
 }
 
@@ -130,7 +130,7 @@ function checkValues(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: T
   const opts = { format: spec.format, unit: spec.unit };
   for (const opt of ["default", "accepted_values", "references"] as const) {
     if (spec[opt] === undefined || isScalar(type)) continue;
-    ctx.error("LK320", [...path, opt], `${opt} does not apply to a ${typeToString(type)} column`, "only scalar columns take a default, accepted_values or references; flatten the column first", { key: true });
+    ctx.error("LK320", [...path, opt], `${opt} does not apply to ${aType(type)} column`, "only scalar columns take a default, accepted_values or references; flatten the column first", { key: true });
   }
   if (!isScalar(type)) return;
   if (spec.default !== undefined) {

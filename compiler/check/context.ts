@@ -4,6 +4,8 @@
 import type { Diagnostic, DocPath, Locator, Severity, Span } from "../diagnostics.js";
 import type { PipelineDoc } from "../doc.js";
 import type { SemanticCode } from "./codes.js";
+import type { Type } from "../ir.js";
+import { typeToString } from "../ir.js";
 
 export class CheckContext {
   readonly diagnostics: Diagnostic[] = [];
@@ -62,8 +64,14 @@ export function q(s: unknown): string {
   return `'${String(s)}'`;
 }
 
-/** `a, b or c` — for hints that list the allowed choices. */
-export function listOr(items: readonly string[]): string {
+/** `a, b and c`. */
+export function listAnd(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");
-  return `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** `an integer`, `a decimal(2,1)`: a type with its article, for messages. */
+export function aType(t: Type): string {
+  const s = typeToString(t);
+  return /^[aeiou]/.test(s) ? `an ${s}` : `a ${s}`;
 }

@@ -8,7 +8,7 @@ import type { Type } from "../ir.js";
 import { typeToString } from "../ir.js";
 import { isScalar } from "../types-parse.js";
 import { checkColumnSpec, checkType } from "./columns.js";
-import { q, type CheckContext } from "./context.js";
+import { aType, q, type CheckContext } from "./context.js";
 import { declaredTypes } from "./tables.js";
 
 /** Options that belong to one mode only; the other mode must not carry them. */
@@ -33,7 +33,7 @@ export function checkFlattens(ctx: CheckContext): void {
 function checkOne(ctx: CheckContext, at: DocPath, col: string, fl: FlattenDoc, t: Type): void {
   if (fl.into === "columns") {
     if (t.kind !== "object") {
-      ctx.error("LK311", [...at, "into"], `into: columns needs an object column, but ${q(col)} is ${typeToString(t)}`, t.kind === "array" ? "flatten arrays with into: table" : "only object columns can be flattened");
+      ctx.error("LK311", [...at, "into"], `into: columns needs an object column, but ${q(col)} is ${aType(t)}`, t.kind === "array" ? "flatten arrays with into: table" : "only object columns can be flattened");
       return;
     }
     notApplicable(ctx, at, fl, TABLE_ONLY, "into: columns");
@@ -49,7 +49,7 @@ function checkOne(ctx: CheckContext, at: DocPath, col: string, fl: FlattenDoc, t
     return;
   }
   if (t.kind !== "object" && t.kind !== "array") {
-    ctx.error("LK310", [...at, "into"], `into: table needs an array or object column, but ${q(col)} is ${typeToString(t)}`, 'for a delimited string, declare type: "array<string>" with split: ","');
+    ctx.error("LK310", [...at, "into"], `into: table needs an array or object column, but ${q(col)} is ${aType(t)}`, 'for a delimited string, declare type: "array<string>" with split: ","');
     return;
   }
   notApplicable(ctx, at, fl, COLUMNS_ONLY, "into: table");

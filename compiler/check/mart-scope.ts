@@ -22,9 +22,23 @@ function readable(t: TableInfo): ColumnInfo[] {
   return t.columns.filter((c) => c.origin !== "partition");
 }
 
-/** Resolves `column` or `table.column` against the mart's tables; `where` says where it is written. */
-export function resolveColumn(scope: readonly TableInfo[], table: string | undefined, column: string, where: string): Resolved | ResolveError {
+/** The tables a mart reads, and the ones it failed to join (already reported). */
+export interface MartScope {
+  readonly tables: readonly TableInfo[];
+  /** Join entries that did not resolve or link; names from them are not reported again. */
+  readonly failed: ReadonlySet<string>;
+  /** Existing tables among the failed joins, to recognise their columns. */
+  readonly failedTables: readonly TableInfo[];
+}
+
+/**
+ * Resolves `column` or `table.column` against the mart's tables; `where` says where it is
+ * written. Undefined means it names a table whose join already failed: nothing more to report.
+ */
+export function resolveColumn(ms: MartScope, table: string | undefined, column: string, where: string): Resolved | ResolveError | undefined {
+  const scope = ms.tables;
   const names = scope.map((t) => t.name);
+  if (table !== undefined && ms.failed.has(table)) return undefined;
   if (table !== undefined) {
     const t = scope.find((x) => x.name === table);
     if (!t) {
@@ -44,12 +58,13 @@ export function resolveColumn(scope: readonly TableInfo[], table: string | undef
     const options = hits.map((h) => `${h.table.name}.${column}`);
     return { code: "LK214", message: `column ${q(column)} in ${where} is ambiguous: it is in ${options.length} tables`, hint: `qualify it as ${options.join(" or ")}` };
   }
+  if (ms.failedTables.some((t) => readable(t).some((c) => c.name === column))) return undefined;
   const all = scope.flatMap((t) => readable(t).map((c) => c.name));
-  return { code: "LK204", message: `unknown column ${q(column)} in ${where}`, hint: didYouMean(column, all) };
+  return { code: "LK204", message: `unknown column ${q(column)} in ${where}`, hint: didYouMean(column, all) ?? `none of the mart's tables (${names.join(", ")}) has it; join the table that does` };
 }
 
-export function isResolveError(r: Resolved | ResolveError): r is ResolveError {
-  return "code" in r;
+export function isResolveError(r: Resolved | ResolveError | undefined): r is ResolveError {
+  return r !== undefined && "code" in r;
 }
 
 /** Sources that a table's columns reference (`references:`), by column name. */

@@ -6,8 +6,8 @@ import type { MartDoc } from "../doc.js";
 import { typeToString } from "../ir.js";
 import { isParseError, parseMeasure } from "../expr/parse.js";
 import { isNumeric, isScalar, isTemporal } from "../types-parse.js";
-import { q, type CheckContext } from "./context.js";
-import { connected, isResolveError, resolveColumn, type Resolved } from "./mart-scope.js";
+import { aType, q, type CheckContext } from "./context.js";
+import { connected, isResolveError, resolveColumn, type MartScope, type Resolved } from "./mart-scope.js";
 import { checkDuplicates } from "./sources.js";
 import type { TableInfo } from "./tables.js";
 import { checkWhere } from "./where.js";
@@ -22,7 +22,7 @@ export function checkMarts(ctx: CheckContext, tables: readonly TableInfo[]): voi
 }
 
 /** The mart's tables in join order, or undefined when `from` does not resolve. */
-function martScope(ctx: CheckContext, name: string, mart: MartDoc, tables: readonly TableInfo[]): TableInfo[] | undefined {
+function martScope(ctx: CheckContext, name: string, mart: MartDoc, tables: readonly TableInfo[]): MartScope | undefined {
   const byName = new Map(tables.map((t) => [t.name, t]));
   const from = byName.get(mart.from);
   if (!from) {
@@ -32,6 +32,7 @@ function martScope(ctx: CheckContext, name: string, mart: MartDoc, tables: reado
     return undefined;
   }
   const scope = [from];
+  const failed = new Set<string>();
   const joins = mart.join ?? [];
   checkDuplicates(ctx, ["marts", name, "join"], joins, `the joins of mart ${q(name)}`);
   joins.forEach((j, i) => {
@@ -41,22 +42,25 @@ function martScope(ctx: CheckContext, name: string, mart: MartDoc, tables: reado
       return;
     }
     const t = byName.get(j);
+    if (!t || scope.includes(t)) failed.add(j);
     if (!t) {
       ctx.error("LK212", at, `mart ${q(name)} joins unknown table ${q(j)}`, didYouMean(j, byName.keys()) ?? `tables are: ${[...byName.keys()].join(", ")}`);
       return;
     }
     if (scope.includes(t)) return;
     if (!scope.some((s) => connected(ctx.doc, s, t))) {
+      failed.add(j);
       ctx.error("LK213", at, `table ${q(j)} is not linked to ${scope.map((s) => q(s.name)).join(", ")}`, `declare references: ${t.source} on a column of a joined table, or first join a table that ${q(j)} is the parent or child of`);
       return;
     }
     scope.push(t);
   });
-  return scope;
+  const failedTables = [...failed].flatMap((f) => tables.filter((t) => t.name === f && !scope.includes(t)));
+  return { tables: scope, failed, failedTables };
 }
 
 /** Checks the grain; returns the output names of the grain columns. */
-function checkGrain(ctx: CheckContext, name: string, mart: MartDoc, scope: TableInfo[] | undefined): Set<string> {
+function checkGrain(ctx: CheckContext, name: string, mart: MartDoc, scope: MartScope | undefined): Set<string> {
   const at: DocPath = ["marts", name, "grain"];
   const grain = mart.grain ?? [];
   checkDuplicates(ctx, at, grain, `the grain of mart ${q(name)}`);
@@ -67,8 +71,9 @@ function checkGrain(ctx: CheckContext, name: string, mart: MartDoc, scope: Table
     if (!scope) return;
     const r = resolveColumn(scope, table, column, `the grain of mart ${q(name)}`);
     if (isResolveError(r)) return ctx.error(r.code, [...at, i], r.message, r.hint);
+    if (!r) return;
     const t = r.column.type;
-    if (t && !isScalar(t)) ctx.error("LK410", [...at, i], `grain column ${q(g)} is ${typeToString(t)}; a mart cannot group by JSON`, "flatten the column and group by its parts");
+    if (t && !isScalar(t)) ctx.error("LK410", [...at, i], `grain column ${q(g)} is ${aType(t)}; a mart cannot group by JSON`, "flatten the column and group by its parts");
     if (t && isTemporal(t)) temporal = true;
     const prev = out.get(column);
     if (prev && prev.table !== r.table) {
@@ -82,7 +87,7 @@ function checkGrain(ctx: CheckContext, name: string, mart: MartDoc, scope: Table
   return new Set(out.keys());
 }
 
-function checkMeasures(ctx: CheckContext, name: string, mart: MartDoc, scope: TableInfo[] | undefined, grainNames: Set<string>): void {
+function checkMeasures(ctx: CheckContext, name: string, mart: MartDoc, scope: MartScope | undefined, grainNames: Set<string>): void {
   for (const [mName, text] of Object.entries(mart.measures ?? {})) {
     const at: DocPath = ["marts", name, "measures", mName];
     if (grainNames.has(mName)) {
@@ -101,12 +106,13 @@ function checkMeasures(ctx: CheckContext, name: string, mart: MartDoc, scope: Ta
       ctx.errorInScalar(r.code, at, text, arg.offset, arg.length, r.message, r.hint);
       continue;
     }
+    if (!r) continue;
     const t = r.column.type;
     if (!t) continue;
     const fail = (code: "LK401" | "LK402" | "LK403", why: string, hint: string): void =>
       ctx.errorInScalar(code, at, text, arg.offset, arg.length, `${m.fn}(${arg.column}) ${why}`, hint);
     if (!isScalar(t)) fail("LK403", `aggregates ${typeToString(t)} column ${q(arg.column)}, which holds JSON text`, "flatten the column and aggregate its parts");
-    else if ((m.fn === "sum" || m.fn === "avg") && !isNumeric(t)) fail("LK401", `needs a number, but ${q(arg.column)} is ${typeToString(t)}`, m.fn === "sum" ? "use count(col) to count values" : "use min(col) or max(col), or count the values");
-    else if (m.fn === "count_if" && t.kind !== "boolean") fail("LK402", `needs a boolean, but ${q(arg.column)} is ${typeToString(t)}`, "count_if counts the rows where a boolean column is true; use count(col) to count non-null values");
+    else if ((m.fn === "sum" || m.fn === "avg") && !isNumeric(t)) fail("LK401", `needs a number, but ${q(arg.column)} is ${aType(t)}`, m.fn === "sum" ? "use count(col) to count values" : "use min(col) or max(col), or count the values");
+    else if (m.fn === "count_if" && t.kind !== "boolean") fail("LK402", `needs a boolean, but ${q(arg.column)} is ${aType(t)}`, "count_if counts the rows where a boolean column is true; use count(col) to count non-null values");
   }
 }

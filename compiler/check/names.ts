@@ -3,7 +3,7 @@
 // columns are unique within each output table once flattening has added its columns.
 import type { DocPath } from "../diagnostics.js";
 import { reservedIn } from "../reserved-words.js";
-import { q, listOr, type CheckContext } from "./context.js";
+import { listAnd, q, type CheckContext } from "./context.js";
 import type { ColumnInfo, ColumnOrigin, TableInfo } from "./tables.js";
 
 export const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -33,7 +33,7 @@ function checkName(ctx: CheckContext, n: NameAt): void {
   if (n.reservedOk) return;
   const engines = reservedIn(n.name);
   if (engines.length > 0) {
-    ctx.error("LK202", n.path, `${n.what} ${q(n.name)} is a reserved word in ${listOr(engines)}`, `choose another name, e.g. ${q(`${n.name}_value`)}`, opts);
+    ctx.error("LK202", n.path, `${n.what} ${q(n.name)} is a reserved word in ${listAnd(engines)}`, `choose another name, e.g. ${q(`${n.name}_value`)}`, opts);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Type } from "../ir.js";
 import { typeToString } from "../ir.js";
 import { isTemporal } from "../types-parse.js";
 import { checkColumnSpec } from "./columns.js";
-import { q, type CheckContext } from "./context.js";
+import { aType, q, type CheckContext } from "./context.js";
 import { declaredTypes } from "./tables.js";
 
 export function checkSources(ctx: CheckContext): void {
@@ -46,7 +46,7 @@ function checkKey(ctx: CheckContext, name: string, src: SourceDoc, types: Map<st
     }
     const t = types.get(k);
     if (t && (t.kind === "object" || t.kind === "array")) {
-      ctx.error("LK222", [...at, i], `key column ${q(k)} is ${typeToString(t)}; a key must be scalar`, "use a scalar column, or flatten the object and key on its parts");
+      ctx.error("LK222", [...at, i], `key column ${q(k)} is ${aType(t)}; a key must be scalar`, "use a scalar column, or flatten the object and key on its parts");
     }
     if (src.columns[k]?.required !== true) {
       ctx.error("LK220", [...at, i], `key column ${q(k)} is not required: a NULL key cannot be deduplicated`, `add required: true to column ${q(k)}`);
@@ -56,7 +56,7 @@ function checkKey(ctx: CheckContext, name: string, src: SourceDoc, types: Map<st
 
 function checkId(ctx: CheckContext, name: string, src: SourceDoc): void {
   if (src.id !== undefined && Object.hasOwn(src.columns ?? {}, src.id)) {
-    ctx.error("LK209", ["sources", name, "id"], `id column ${q(src.id)} has the name of a declared column`, `rename the id, e.g. id: ${src.id}_id`);
+    ctx.error("LK209", ["sources", name, "id"], `id column ${q(src.id)} has the name of a declared column`, `the id holds a hash of the key, not a declared value; rename it, e.g. id: ${name}_record_id`);
   }
 }
 
@@ -72,7 +72,7 @@ function checkPartition(ctx: CheckContext, name: string, src: SourceDoc, types: 
   if (t && !isTemporal(t)) {
     const temporal = [...types].filter(([, ty]) => ty && isTemporal(ty)).map(([c]) => c);
     const hint = temporal.length > 0 ? `partition by a date or timestamp column: ${temporal.join(", ")}` : "partition_by needs a date or timestamp column";
-    ctx.error("LK317", at, `partition_by column ${q(col)} is ${typeToString(t)}, not a date or timestamp`, hint);
+    ctx.error("LK317", at, `partition_by column ${q(col)} is ${aType(t)}, not a date or timestamp`, hint);
   }
 }
 

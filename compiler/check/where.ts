@@ -8,9 +8,8 @@ import type { Type } from "../ir.js";
 import { typeToString } from "../ir.js";
 import { isNumeric, isTemporal } from "../types-parse.js";
 import { isoDate, isoTimestamp } from "./casting.js";
-import { q, type CheckContext } from "./context.js";
-import { isResolveError, resolveColumn } from "./mart-scope.js";
-import type { TableInfo } from "./tables.js";
+import { aType, q, type CheckContext } from "./context.js";
+import { isResolveError, resolveColumn, type MartScope } from "./mart-scope.js";
 
 /** One side of a comparison: a column (type unknown when it did not resolve), a literal, or a condition. */
 type Side = { k: "col"; type?: Type; at: RefAt } | { k: "lit"; value: Literal } | { k: "cond" };
@@ -23,7 +22,7 @@ class WhereChecker {
     private readonly path: DocPath,
     private readonly text: string,
     private readonly refs: readonly RefAt[],
-    private readonly scope: readonly TableInfo[],
+    private readonly scope: MartScope,
     private readonly mart: string,
   ) {}
 
@@ -55,7 +54,7 @@ class WhereChecker {
       default: {
         const s = this.side(e);
         if (s.k === "cond" || (s.k === "lit" && typeof s.value === "boolean") || (s.k === "col" && (!s.type || s.type.kind === "boolean"))) return;
-        const what = s.k === "col" ? `column ${q(s.at.column)} is ${typeToString(s.type!)}` : `${q(s.value)} is not a condition`;
+        const what = s.k === "col" ? `column ${q(s.at.column)} is ${aType(s.type!)}` : `${q(s.value)} is not a condition`;
         this.report("LK408", s.k === "col" ? s.at : undefined, `where of mart ${q(this.mart)} is not a condition: ${what}`, "compare it, e.g. rating >= 4, or use a boolean column");
       }
     }
@@ -74,7 +73,7 @@ class WhereChecker {
       this.ctx.errorInScalar(r.code, this.path, this.text, at.offset, at.length, r.message, r.hint);
       return { k: "col", at };
     }
-    return { k: "col", type: r.column.type, at };
+    return { k: "col", type: r?.column.type, at };
   }
 
   private compare(l: Side, r: Side, op: string): void {
@@ -117,7 +116,7 @@ function hintFor(t: Type): string {
 }
 
 /** Parses the filter; type-checks it when the mart's tables are known (`scope`). */
-export function checkWhere(ctx: CheckContext, path: DocPath, text: string, scope: readonly TableInfo[] | undefined, mart: string): void {
+export function checkWhere(ctx: CheckContext, path: DocPath, text: string, scope: MartScope | undefined, mart: string): void {
   const parsed = parseWhere(text);
   if (isParseError(parsed)) {
     ctx.errorInScalar("LK406", path, text, parsed.offset, 1, `where of mart ${q(mart)} does not parse: ${parsed.message}`, parsed.hint ?? "e.g. where: verified = true and rating >= 4");
