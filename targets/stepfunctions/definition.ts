@@ -1,0 +1,205 @@
+// The state machine that processes one raw object: route the EventBridge event to its source,
+// run the Glue clean job, then the flatten job, and on any failure publish an alert and fail.
+// `${...}` placeholders are filled by CloudFormation's DefinitionSubstitutions.
+import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
+
+type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+type State = { readonly [key: string]: Json };
+
+/** State names: the local engine overrides the Task states by these names. */
+export const STATE = {
+  checkEvent: "CheckEvent",
+  invalidEvent: "InvalidEvent",
+  route: "RouteBySource",
+  unknownPrefix: "UnknownPrefix",
+  clean: "Clean",
+  flatten: "Flatten",
+  published: "Published",
+  done: "Done",
+  cleanFailed: "CleanFailed",
+  flattenFailed: "FlattenFailed",
+  notifyFailure: "NotifyFailure",
+  failed: "Failed",
+} as const;
+
+export const sourceStateName = (source: SourceIR): string => `Source ${source.name}`;
+
+/** Placeholders in the definition, each bound by the template's DefinitionSubstitutions. */
+export const SUBSTITUTIONS = {
+  cleanJobName: "CleanJobName",
+  flattenJobName: "FlattenJobName",
+  alertTopicArn: "AlertTopicArn",
+} as const;
+
+const placeholder = (name: string): string => `\${${name}}`;
+
+const GLUE_SYNC = "arn:aws:states:::glue:startJobRun.sync";
+const SNS_PUBLISH = "arn:aws:states:::sns:publish";
+
+// First matching retrier wins, so the specific Glue errors come before the catch-all TaskFailed.
+const GLUE_RETRY: Json = [
+  // A burst of files beyond MaxConcurrentRuns: wait for a slot rather than fail.
+  { ErrorEquals: ["Glue.ConcurrentRunsExceededException"], IntervalSeconds: 15, MaxAttempts: 10, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: "FULL" },
+  {
+    ErrorEquals: ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException", "Glue.AWSGlueException"],
+    IntervalSeconds: 5,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 120,
+    JitterStrategy: "FULL",
+  },
+  // A failed job run (lost executor, S3 slow-down). A deterministic failure costs two extra runs.
+  { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 60, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: "FULL" },
+];
+
+/** `StringMatches` treats `*` as a wildcard and `\` as its escape. */
+export function matchPattern(prefix: string): string {
+  return `${prefix.replace(/[\\*]/g, (c) => `\\${c}`)}*`;
+}
+
+/**
+ * S3 event notifications carry the key form-URL-encoded (space as `+`, `/` kept). Whether the
+ * EventBridge copy does is not documented, so a prefix with characters that encoding changes is
+ * matched in both spellings. The Glue job resolves the exact key (see targets/glue).
+ */
+export function prefixVariants(prefix: string): string[] {
+  const encoded = prefix
+    .split("/")
+    .map((part) => encodeURIComponent(part).replace(/%20/g, "+"))
+    .join("/");
+  return encoded === prefix ? [prefix] : [prefix, encoded];
+}
+
+function routeState(ir: PipelineIR): State {
+  // Longest prefix first, so `yelp/business/` wins over a hypothetical `yelp/`.
+  const sources = [...ir.sources].sort((a, b) => b.prefix.length - a.prefix.length || a.name.localeCompare(b.name));
+  const choices: Json[] = sources.flatMap((s) =>
+    prefixVariants(s.prefix).map((p) => ({ Variable: "$.detail.object.key", StringMatches: matchPattern(p), Next: sourceStateName(s) })),
+  );
+  return { Type: "Choice", Choices: choices, Default: STATE.unknownPrefix };
+}
+
+function sourceState(ir: PipelineIR, source: SourceIR): State {
+  const tables = ir.tables.filter((t) => t.source === source.name).map((t) => `s3://${ir.aws.processedBucket}/${t.name}/`);
+  return {
+    Type: "Pass",
+    Comment: `Objects under s3://${ir.aws.rawBucket}/${source.prefix}`,
+    Result: { source: source.name, outputs: tables },
+    ResultPath: "$.lakec",
+    Next: STATE.clean,
+  };
+}
+
+function glueTask(jobPlaceholder: string, resultPath: string, onError: string, next: string): State {
+  return {
+    Type: "Task",
+    Resource: GLUE_SYNC,
+    Parameters: {
+      JobName: placeholder(jobPlaceholder),
+      Arguments: {
+        "--source.$": "$.lakec.source",
+        "--raw_bucket.$": "$.detail.bucket.name",
+        "--raw_key.$": "$.detail.object.key",
+        "--event_time.$": "$.time",
+        "--event_id.$": "$.id",
+      },
+    },
+    ResultSelector: { "JobRunId.$": "$.Id", "JobRunState.$": "$.JobRunState" },
+    ResultPath: resultPath,
+    Retry: GLUE_RETRY,
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: onError }],
+    Next: next,
+  };
+}
+
+function failureState(ir: PipelineIR, step: "clean" | "flatten"): State {
+  return {
+    Type: "Pass",
+    Comment: `Describe a failed ${step} step for the alert and the execution's cause`,
+    Parameters: {
+      pipeline: ir.name,
+      step,
+      "source.$": "$.lakec.source",
+      "bucket.$": "$.detail.bucket.name",
+      "key.$": "$.detail.object.key",
+      "eventId.$": "$.id",
+      "error.$": "$.error.Error",
+      "cause.$": "$.error.Cause",
+      "summary.$": `States.Format('lakec pipeline ${ir.name}: ${step} failed for s3://{}/{} ({}): {}', $.detail.bucket.name, $.detail.object.key, $.error.Error, $.error.Cause)`,
+    },
+    ResultPath: "$.alert",
+    Next: STATE.notifyFailure,
+  };
+}
+
+function notifyState(ir: PipelineIR): State {
+  return {
+    Type: "Task",
+    Resource: SNS_PUBLISH,
+    Parameters: {
+      TopicArn: placeholder(SUBSTITUTIONS.alertTopicArn),
+      Subject: `lakec ${ir.name}: processing failed`.slice(0, 100),
+      // Step Functions serialises an object Message to JSON text. (States.JsonToString would do
+      // too, but aws-local-stepfunctions strips its backslashes, which the local engine would inherit.)
+      "Message.$": "$.alert",
+    },
+    ResultPath: null,
+    Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: "FULL" }],
+    // An alert that cannot be sent must not hide the original failure.
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.notifyError", Next: STATE.failed }],
+    Next: STATE.failed,
+  };
+}
+
+export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json } {
+  const prefixes = ir.sources.map((s) => s.prefix).join(", ");
+  const states: Record<string, State> = {
+    [STATE.checkEvent]: {
+      Type: "Choice",
+      Choices: [
+        {
+          Or: ["$.detail.bucket.name", "$.detail.object.key", "$.time", "$.id"].map((v) => ({ Variable: v, IsPresent: false })),
+          Next: STATE.invalidEvent,
+        },
+      ],
+      Default: STATE.route,
+    },
+    [STATE.invalidEvent]: {
+      Type: "Fail",
+      Error: "lakec.InvalidEvent",
+      Cause: "The input is not an EventBridge 'Object Created' event: detail.bucket.name, detail.object.key, time or id is missing.",
+    },
+    [STATE.route]: routeState(ir),
+    [STATE.unknownPrefix]: {
+      Type: "Fail",
+      Error: "lakec.UnknownPrefix",
+      Cause: `The object key is under no source prefix of pipeline ${ir.name} (${prefixes}).`,
+    },
+    ...Object.fromEntries(ir.sources.map((s) => [sourceStateName(s), sourceState(ir, s)])),
+    [STATE.clean]: glueTask(SUBSTITUTIONS.cleanJobName, "$.clean", STATE.cleanFailed, STATE.flatten),
+    [STATE.flatten]: glueTask(SUBSTITUTIONS.flattenJobName, "$.flatten", STATE.flattenFailed, STATE.published),
+    [STATE.published]: {
+      Type: "Pass",
+      Comment: "Snowflake auto-refresh picks the new files up from the processed bucket's S3 notifications.",
+      Parameters: {
+        "source.$": "$.lakec.source",
+        "bucket.$": "$.detail.bucket.name",
+        "key.$": "$.detail.object.key",
+        "outputs.$": "$.lakec.outputs",
+        "cleanJobRunId.$": "$.clean.JobRunId",
+        "flattenJobRunId.$": "$.flatten.JobRunId",
+      },
+      Next: STATE.done,
+    },
+    [STATE.done]: { Type: "Succeed" },
+    [STATE.cleanFailed]: failureState(ir, "clean"),
+    [STATE.flattenFailed]: failureState(ir, "flatten"),
+    [STATE.notifyFailure]: notifyState(ir),
+    [STATE.failed]: { Type: "Fail", ErrorPath: "$.alert.error", CausePath: "$.alert.summary" },
+  };
+  return {
+    Comment: `generated by lakec from ${ir.sourceFile} — do not edit. Processes one raw object of pipeline ${ir.name}.`,
+    StartAt: STATE.checkEvent,
+    States: states,
+  };
+}

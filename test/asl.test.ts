@@ -1,0 +1,204 @@
+// The generated state machine: valid ASL, catch-alls last, and it really runs: success, a
+// retried Glue throttle, and a failure that reaches the alert and ends in Fail.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { StateMachine } from "aws-local-stepfunctions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compilePipeline } from "../compiler/index.js";
+import type { PipelineIR } from "../compiler/ir.js";
+import { ASL_PATH, emitStateMachine, matchPattern, prefixVariants, STATE } from "../targets/stepfunctions/index.js";
+
+// aws-local-stepfunctions 3 targets Node 22; on Node 20 its Retry needs Promise.withResolvers.
+beforeAll(() => {
+  const P = Promise as unknown as { withResolvers?: () => unknown };
+  P.withResolvers ??= function withResolvers<T>() {
+    let resolve!: (v: T) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+    return { promise, resolve, reject };
+  };
+});
+
+const aslValidator = createRequire(import.meta.url)("asl-validator") as (d: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+
+function load(file: string): PipelineIR {
+  const result = compilePipeline(file, readFileSync(file, "utf8"));
+  if (!result.ir) throw new Error(`${file} does not compile: ${JSON.stringify(result.diagnostics)}`);
+  return result.ir;
+}
+
+function definitionOf(ir: PipelineIR): Record<string, unknown> {
+  const files = emitStateMachine(ir);
+  expect(files.map((f) => f.path)).toEqual([ASL_PATH]);
+  return JSON.parse(files[0]!.contents) as Record<string, unknown>;
+}
+
+/** Every Retry/Catch list in the definition, with where it is. */
+function errorLists(def: Record<string, unknown>): { where: string; errors: string[][] }[] {
+  const out: { where: string; errors: string[][] }[] = [];
+  const visit = (states: Record<string, Record<string, unknown>>): void => {
+    for (const [name, state] of Object.entries(states)) {
+      for (const field of ["Retry", "Catch"] as const) {
+        const list = state[field] as { ErrorEquals: string[] }[] | undefined;
+        if (list) out.push({ where: `${name}.${field}`, errors: list.map((r) => r.ErrorEquals) });
+      }
+      for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) visit(branch.States);
+      const iterator = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+      if (iterator) visit(iterator.States);
+    }
+  };
+  visit(def.States as Record<string, Record<string, unknown>>);
+  return out;
+}
+
+/** asl-validator does not check this: `States.ALL` must be alone and in the last retrier/catcher. */
+function catchAllProblems(def: Record<string, unknown>): string[] {
+  return errorLists(def).flatMap(({ where, errors }) =>
+    errors.flatMap((eq, i) => {
+      if (!eq.includes("States.ALL")) return [];
+      if (eq.length > 1) return [`${where}[${i}]: States.ALL must be the only error name`];
+      return i === errors.length - 1 ? [] : [`${where}[${i}]: States.ALL is not last`];
+    }),
+  );
+}
+
+const event = (key: string) => ({
+  version: "0",
+  id: "17793124-05d4-b198-2fde-7ededc63b103",
+  "detail-type": "Object Created",
+  source: "aws.s3",
+  account: "111122223333",
+  time: "2026-11-27T10:00:00Z",
+  region: "eu-west-1",
+  resources: ["arn:aws:s3:::acme-reviews-raw"],
+  detail: { version: "0", bucket: { name: "acme-reviews-raw" }, object: { key, size: 5, etag: "b1946ac92492d2347c6235b4d2611184", sequencer: "617f08299329d189" }, reason: "PutObject" },
+});
+
+/** The Fail state's Error and Cause, unwrapped from the library's ExecutionError. */
+async function failureOf(result: Promise<unknown>): Promise<{ name: string; message: string }> {
+  const error = await result.then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  if (!error) throw new Error("the execution succeeded but was expected to fail");
+  const cause = (error as Error & { cause?: Error }).cause;
+  if (!cause) throw error;
+  return { name: cause.name, message: cause.message };
+}
+
+const NO_WAIT = { [STATE.clean]: 0, [STATE.flatten]: 0, [STATE.notifyFailure]: 0 };
+const glueError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+
+describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine of %s", (file) => {
+  const ir = load(file);
+  const def = definitionOf(ir);
+
+  it("is valid ASL", () => {
+    const result = aslValidator(def);
+    expect(result.errorsText("\n")).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+
+  it("lists States.ALL last and alone in every Retry and Catch", () => {
+    expect(errorLists(def).length).toBeGreaterThan(0);
+    expect(catchAllProblems(def)).toEqual([]);
+  });
+
+  it("routes every source prefix to its source, with its arguments", async () => {
+    for (const source of ir.sources) {
+      const seen: Record<string, unknown>[] = [];
+      const glue = async (input: Record<string, unknown>) => (seen.push(input), { Id: `jr_${seen.length}`, JobRunState: "SUCCEEDED" });
+      const sm = new StateMachine(def as never);
+      const key = `${source.prefix}2026/11/27/export 1.jsonl`;
+      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
+      const out = (await run.result) as Record<string, unknown>;
+      expect(out.source).toBe(source.name);
+      expect(out.key).toBe(key);
+      expect(out.cleanJobRunId).toBe("jr_1");
+      expect(out.flattenJobRunId).toBe("jr_2");
+      expect(seen.map((s) => s.JobName)).toEqual(["${CleanJobName}", "${FlattenJobName}"]);
+      expect(seen[0]!.Arguments).toEqual({
+        "--source": source.name,
+        "--raw_bucket": "acme-reviews-raw",
+        "--raw_key": key,
+        "--event_time": "2026-11-27T10:00:00Z",
+        "--event_id": "17793124-05d4-b198-2fde-7ededc63b103",
+      });
+    }
+  });
+
+  it("retries a Glue throttle and then succeeds", async () => {
+    let calls = 0;
+    const clean = async () => {
+      calls += 1;
+      if (calls === 1) throw glueError("Glue.ConcurrentRunsExceededException", "Concurrent runs exceeded for lakec-clean");
+      return { Id: "jr_ok", JobRunState: "SUCCEEDED" };
+    };
+    const flatten = async () => ({ Id: "jr_f", JobRunState: "SUCCEEDED" });
+    const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}a.jsonl`) as never, {
+      overrides: { taskResourceLocalHandlers: { [STATE.clean]: clean as never, [STATE.flatten]: flatten as never }, retryIntervalOverrides: NO_WAIT },
+    });
+    const out = (await run.result) as Record<string, unknown>;
+    expect(calls).toBe(2);
+    expect(out.cleanJobRunId).toBe("jr_ok");
+  });
+
+  it("alerts with the error and the key, then fails with a useful cause", async () => {
+    const published: Record<string, unknown>[] = [];
+    const key = `${ir.sources[0]!.prefix}bad.jsonl`;
+    const flatten = async () => {
+      throw glueError("States.TaskFailed", '{"JobRunState":"FAILED","ErrorMessage":"manifest invariant violated"}');
+    };
+    const run = new StateMachine(def as never).run(event(key) as never, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          [STATE.clean]: (async () => ({ Id: "jr_c", JobRunState: "SUCCEEDED" })) as never,
+          [STATE.flatten]: flatten as never,
+          [STATE.notifyFailure]: (async (input: Record<string, unknown>) => (published.push(input), { MessageId: "m-1" })) as never,
+        },
+        retryIntervalOverrides: NO_WAIT,
+      },
+    });
+    const failure = await failureOf(run.result);
+    expect(failure.name).toBe("States.TaskFailed");
+    expect(failure.message).toContain(`flatten failed for s3://acme-reviews-raw/${key}`);
+    expect(failure.message).toContain("manifest invariant violated");
+    expect(published).toHaveLength(1);
+    expect(published[0]!.TopicArn).toBe("${AlertTopicArn}");
+    const message = published[0]!.Message as Record<string, unknown>;
+    expect(message).toMatchObject({ pipeline: ir.name, step: "flatten", key, error: "States.TaskFailed", source: ir.sources[0]!.name });
+    expect(message.cause).toContain("manifest invariant violated");
+  });
+
+  it("fails an object outside every prefix without running Glue", async () => {
+    let glueRuns = 0;
+    const glue = async () => (glueRuns++, { Id: "x", JobRunState: "SUCCEEDED" });
+    const run = new StateMachine(def as never).run(event("elsewhere/a.jsonl") as never, {
+      overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } },
+    });
+    const failure = await failureOf(run.result);
+    expect(failure.name).toBe("lakec.UnknownPrefix");
+    expect(glueRuns).toBe(0);
+  });
+});
+
+describe("catch-all check", () => {
+  it("rejects States.ALL before a specific catcher", () => {
+    const def = {
+      StartAt: "T",
+      States: {
+        T: { Type: "Task", Resource: "arn:aws:states:::glue:startJobRun.sync", Catch: [{ ErrorEquals: ["States.ALL"], Next: "F" }, { ErrorEquals: ["X"], Next: "F" }], End: true },
+        F: { Type: "Fail" },
+      },
+    };
+    expect(catchAllProblems(def)).toEqual(["T.Catch[0]: States.ALL is not last"]);
+  });
+});
+
+describe("prefix matching", () => {
+  it("escapes StringMatches wildcards and adds the URL-encoded spelling", () => {
+    expect(matchPattern("a*b\\c/")).toBe("a\\*b\\\\c/*");
+    expect(prefixVariants("reviews/")).toEqual(["reviews/"]);
+    expect(prefixVariants("raw/dt=1 x/")).toEqual(["raw/dt=1 x/", "raw/dt%3D1+x/"]);
+  });
+});
