@@ -20,7 +20,7 @@ export const SEMANTIC_CODES = {
   LK215: "references names a source that does not exist",
   LK216: "references does not point at the referenced source's single-column key",
   LK217: "a referencing column's type differs from the referenced key's type",
-  LK218: "a child table's index, key or value column has the name of a carried parent column",
+  LK218: "a child table's index, key or value column has the name of a column carried from the parent (id, key, partition)",
   LK219: "a key, grain or join list names the same thing twice",
   LK220: "a key column is not required: true",
   LK221: "a source key is empty",

@@ -25,9 +25,12 @@ interface NameAt {
 function checkName(ctx: CheckContext, n: NameAt): void {
   const opts = { key: n.key };
   if (!NAME_PATTERN.test(n.name) || n.name.length > MAX_NAME_LENGTH) {
-    const fixed = n.name.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^[^a-z]+/, "").slice(0, MAX_NAME_LENGTH);
-    const why = n.name.length > MAX_NAME_LENGTH ? `is ${n.name.length} characters long (at most ${MAX_NAME_LENGTH})` : "is not a valid name";
-    ctx.error("LK201", n.path, `${n.what} ${q(n.name)} ${why}`, `names match ^[a-z][a-z0-9_]*$ and have at most ${MAX_NAME_LENGTH} characters${fixed ? `, e.g. ${q(fixed)}` : ""}`, opts);
+    if (n.name.length > MAX_NAME_LENGTH) {
+      const shorten = n.what === "flattened column" ? "use a shorter name, or a shorter prefix: on the flatten entry" : "use a shorter name";
+      ctx.error("LK201", n.path, `${n.what} ${q(n.name)} is ${n.name.length} characters long (at most ${MAX_NAME_LENGTH})`, shorten, opts);
+    } else {
+      ctx.error("LK201", n.path, `${n.what} ${q(n.name)} is not a valid name`, "names match ^[a-z][a-z0-9_]*$: lower-case letters, digits and '_', starting with a letter", opts);
+    }
     return;
   }
   if (n.reservedOk) return;
@@ -104,7 +107,7 @@ function checkColumnNames(ctx: CheckContext, t: TableInfo): void {
     // id vs declared column is LK209, reported by the source checks.
     if (prev.origin === "id" && c.origin === "column") continue;
     if (prev.origin === "carried" && (c.origin === "index" || c.origin === "key" || c.origin === "value")) {
-      ctx.error("LK218", c.path, `${ORIGIN_TEXT[c.origin]} ${q(c.name)} of child table ${q(t.name)} has the name of ${ORIGIN_TEXT.carried}`, `child tables carry the parent's id and key columns; name the ${c.origin} column differently, e.g. ${c.origin}: ${t.fromColumn ?? "item"}_${c.origin}`, { key: c.key });
+      ctx.error("LK218", c.path, `${ORIGIN_TEXT[c.origin]} ${q(c.name)} of child table ${q(t.name)} has the name of ${ORIGIN_TEXT.carried}`, `child tables carry the parent's id, key and partition columns; name the ${c.origin} column differently, e.g. ${c.origin}: ${t.fromColumn ?? "item"}_${c.origin}`, { key: c.key });
       continue;
     }
     if (prev.origin === "carried" && c.origin === "carried") continue;

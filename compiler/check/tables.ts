@@ -76,11 +76,18 @@ function mainTable(name: string, src: SourceDoc): TableInfo {
   return { name, kind: "main", source: name, columns: cols, path: ["sources", name], key: true };
 }
 
-/** The columns a child table carries from its parent: the id and the key columns. */
+/**
+ * The columns a child table carries from its parent: the id, the key columns, and the partition
+ * column (so the child is partitioned like its parent).
+ */
 export function carriedColumns(srcName: string, src: SourceDoc): ColumnInfo[] {
   const types = declaredTypes(src);
   const out: ColumnInfo[] = [{ name: src.id, type: STRING, origin: "carried", path: ["sources", srcName, "id"], key: false }];
   (src.key ?? []).forEach((k, i) => out.push({ name: k, type: types.get(k), origin: "carried", path: ["sources", srcName, "key", i], key: false }));
+  const p = src.partition_by;
+  if (p !== undefined && types.has(p) && !out.some((c) => c.name === p)) {
+    out.push({ name: p, type: types.get(p), origin: "carried", path: ["sources", srcName, "partition_by"], key: false });
+  }
   return out;
 }
 
