@@ -72,13 +72,15 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return at;
 }
 
-function tooLarge(file: string, size: number): Diagnostic {
+/** LK004; exported so a caller can refuse a huge file before reading it. */
+export function tooLarge(file: string, size: number): Diagnostic {
   return diag(file, 1, 1, "LK004", `the file is too large (${size} bytes; the limit is ${MAX_SOURCE_BYTES})`, "a pipeline.yaml describes the feed, not its data: is this the right file?");
 }
 
 /** Problems visible in the raw text, checked before the parser sees it. */
 function checkText(file: string, text: string): Diagnostic | undefined {
   if (text.length > MAX_SOURCE_BYTES) return tooLarge(file, text.length);
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const control = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/.exec(text);
   if (control) {
     const p = posOf(text, control.index);

@@ -1,0 +1,98 @@
+// lakec compile FILE… [--out generated] [--check] [--target NAME…]
+import { dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { hasErrors } from "../compiler/diagnostics.js";
+import type { PipelineIR } from "../compiler/ir.js";
+import { didYouMean } from "../compiler/diagnostics.js";
+import { findTarget, layoutOutput, targets, type Target } from "../targets/registry.js";
+import { UsageError, type CliContext } from "./context.js";
+import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+import { diffTree, formatChanges, writeTree, type FileChange, type OutputTree } from "./write-tree.js";
+
+const EXAMPLES = `
+Examples:
+  $ lakec compile pipelines/reviews.yaml              # writes generated/reviews/…
+  $ lakec compile pipelines/*.yaml --check            # CI: exit 1 with a diff when generated/ is stale
+  $ lakec compile pipelines/reviews.yaml --target ir-json --out /tmp/out
+
+Files go to <out>/<pipeline>/<target>/…; the shared dbt project goes to dbt/ beside <out>.
+A compile writes every file or none, and removes files that are no longer generated.
+Targets: ${targets.map((t) => t.name).join(", ")}.
+Exit codes: 0 ok, 1 a pipeline has errors or (with --check) the output is stale, 2 usage or internal error.`;
+
+interface CompileOptions {
+  out: string;
+  check?: boolean;
+  target?: string[];
+}
+
+function selectTargets(names: readonly string[] | undefined): Target[] | undefined {
+  if (!names) return undefined;
+  return names.map((n) => {
+    const t = findTarget(n);
+    if (!t) throw new UsageError(`unknown target '${n}'; ${didYouMean(n, targets.map((x) => x.name)) ?? `targets are ${targets.map((x) => x.name).join(", ")}`}`);
+    return t;
+  });
+}
+
+/** Joins every pipeline's layout with real folders: `<out>/<pipeline>/` and the project root. */
+function outputTree(irs: readonly PipelineIR[], out: string, selected: Target[] | undefined): OutputTree {
+  const root = dirname(out);
+  const files = new Map<string, string>();
+  const ownedDirs: string[] = [];
+  for (const ir of irs) {
+    const layout = layoutOutput(ir, selected);
+    const base = join(out, ir.name);
+    for (const [p, c] of layout.pipelineFiles) files.set(join(base, p), c);
+    for (const [p, c] of layout.projectFiles) {
+      const at = join(root, p);
+      if (files.has(at) && files.get(at) !== c) throw new Error(`pipelines emit different contents for the shared file ${p}`);
+      files.set(at, c);
+    }
+    ownedDirs.push(...layout.pipelineDirs.map((d) => join(base, d)), ...layout.projectDirs.map((d) => join(root, d)));
+  }
+  return { files, ownedDirs };
+}
+
+function summary(changes: readonly FileChange[]): string {
+  const count = (k: FileChange["kind"]): number => changes.filter((c) => c.kind === k).length;
+  return `${count("added")} added, ${count("modified")} modified, ${count("removed")} removed`;
+}
+
+function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
+  const selected = selectTargets(opts.target);
+  const loaded = files.map((f) => loadPipeline(ctx.io.cwd, f));
+  reportDiagnostics(ctx.io, loaded, "text");
+  if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return ctx.exit(1);
+  const irs = loaded.map((l) => l.ir!);
+  const names = new Map<string, string>();
+  for (const l of loaded) {
+    const other = names.get(l.ir!.name);
+    if (other) throw new UsageError(`${other} and ${l.file} both name their pipeline '${l.ir!.name}'; each pipeline needs its own name`);
+    names.set(l.ir!.name, l.file);
+  }
+  const out = resolve(ctx.io.cwd, opts.out);
+  const tree = outputTree(irs, out, selected);
+  if (opts.check) {
+    const changes = diffTree(tree);
+    if (changes.length === 0) return ctx.io.out(`up to date: ${irs.map((i) => i.name).join(", ")}\n`);
+    ctx.io.out(formatChanges(changes, dirname(out)));
+    const again = ["lakec compile", ...files, ...(opts.out === "generated" ? [] : ["--out", opts.out]), ...(opts.target ? ["--target", ...opts.target] : [])];
+    ctx.io.err(`generated output is stale (${summary(changes)}); run: ${again.join(" ")}\n`);
+    return ctx.exit(1);
+  }
+  const changes = writeTree(tree);
+  ctx.io.out(changes.length === 0 ? `up to date: ${irs.map((i) => i.name).join(", ")}\n` : `compiled ${irs.map((i) => i.name).join(", ")}: ${summary(changes)}\n`);
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("compile")
+    .description("compile pipelines into generated/<pipeline>/ (all targets) and the shared dbt/ project")
+    .argument("<files...>", "pipeline.yaml files")
+    .option("--out <dir>", "output folder for pipeline files", "generated")
+    .option("--check", "write nothing; exit 1 with a unified diff when the output on disk is stale")
+    .option("--target <names...>", "compile only these targets")
+    .addHelpText("after", EXAMPLES)
+    .action((files: string[], opts: CompileOptions) => run(ctx, files, opts));
+}

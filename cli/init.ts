@@ -1,0 +1,131 @@
+// lakec init --from SAMPLE.json[l] [--name N] [--out FILE]: a user's first step. The draft it
+// writes is compiled before it is shown, so it always validates.
+import { closeSync, existsSync, openSync, readSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { compilePipeline } from "../compiler/index.js";
+import { formatDiagnostic, hasErrors } from "../compiler/diagnostics.js";
+import { UsageError, type CliContext } from "./context.js";
+import { snakeName, type SampleValue } from "./init-infer.js";
+import { renderPipeline } from "./init-render.js";
+import { displayPath } from "./pipeline-files.js";
+
+/** Inference needs a sample, not the whole file: read at most this much of it. */
+const MAX_SAMPLE_BYTES = 16 * 1024 * 1024;
+const MAX_SAMPLE_RECORDS = 5000;
+const DECIMAL_KEY = "__lakec_decimal_text__";
+
+const EXAMPLES = `
+Examples:
+  $ lakec init --from data/orders.jsonl --name orders --out pipelines/orders.yaml
+  $ lakec init --from sample.json > pipeline.yaml
+
+Reads up to ${MAX_SAMPLE_RECORDS} records (JSON Lines, or one JSON array). It infers column types (dates,
+timestamps, epoch times, decimals), flattens nested objects into columns and arrays into child
+tables, and picks a key from id-like fields that are unique in the sample. The AWS and Snowflake
+settings are placeholders. The draft always validates; review it before you deploy.`;
+
+function readHead(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(MAX_SAMPLE_BYTES);
+    const n = readSync(fd, buf, 0, MAX_SAMPLE_BYTES, 0);
+    return buf.subarray(0, n).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** JSON.parse, but a number written with a fraction or exponent keeps its text (`5.0` is not 5). */
+export function parseSampleJson(text: string): SampleValue {
+  const tagged = text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)(?:[eE][+-]?\d+)?|-?\d+[eE][+-]?\d+/g, (m) => (m.startsWith('"') ? m : `{"${DECIMAL_KEY}":"${m}"}`));
+  return JSON.parse(tagged, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && DECIMAL_KEY in v ? { decimalText: (v as Record<string, string>)[DECIMAL_KEY] } : v,
+  ) as SampleValue;
+}
+
+function isRecord(v: SampleValue): v is Record<string, SampleValue> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !("decimalText" in v);
+}
+
+/** Records of a JSON Lines file or of a JSON array; lines that are not JSON objects are counted. */
+export function readSample(text: string): { records: Record<string, SampleValue>[]; skipped: number } {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("[")) {
+    try {
+      const all = parseSampleJson(trimmed);
+      const items = Array.isArray(all) ? all : [];
+      const records = items.filter(isRecord).slice(0, MAX_SAMPLE_RECORDS);
+      return { records, skipped: items.length - records.length };
+    } catch {
+      // A truncated or JSON Lines file that starts with '[': fall through to lines.
+    }
+  }
+  const records: Record<string, SampleValue>[] = [];
+  let skipped = 0;
+  const lines = text.split("\n");
+  // The last line may be cut off by the read limit; it is not a record then.
+  if (text.length >= MAX_SAMPLE_BYTES) lines.pop();
+  for (const line of lines) {
+    if (records.length >= MAX_SAMPLE_RECORDS) break;
+    if (line.trim() === "") continue;
+    try {
+      const v = parseSampleJson(line);
+      if (isRecord(v)) records.push(v);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { records, skipped };
+}
+
+/** The schema ships with lakec; find it from this module, compiled (dist/cli) or not (cli). */
+function schemaFile(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    const candidate = join(dir, "schemas", "pipeline.schema.json");
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function run(ctx: CliContext, opts: { from: string; name?: string; out?: string; force?: boolean }): void {
+  const samplePath = resolve(ctx.io.cwd, opts.from);
+  if (!existsSync(samplePath)) throw new UsageError(`cannot read ${opts.from}: no such file`);
+  const { records, skipped } = readSample(readHead(samplePath));
+  if (records.length === 0) throw new UsageError(`${opts.from} holds no JSON objects (expected JSON Lines or a JSON array of objects)`);
+  const base = basename(samplePath).replace(/\.(jsonl|ndjson|json)$/i, "");
+  const sourceName = snakeName(base, "source");
+  const pipelineName = opts.name ?? sourceName;
+  if (!/^[a-z][a-z0-9_]*$/.test(pipelineName)) throw new UsageError(`--name '${pipelineName}' is not a valid name: use lower case letters, digits and _ (for example ${snakeName(pipelineName, "pipeline")})`);
+  const outPath = opts.out ? resolve(ctx.io.cwd, opts.out) : undefined;
+  if (outPath && existsSync(outPath) && !opts.force) throw new UsageError(`${opts.out} already exists; pass --force to replace it`);
+  const schema = schemaFile();
+  const schemaPath = schema ? relative(outPath ? dirname(outPath) : ctx.io.cwd, schema).split(sep).join("/") : "pipeline.schema.json";
+  const text = renderPipeline(records, { pipelineName, sourceName, sampleName: basename(samplePath), schemaPath });
+  const shown = opts.out ? displayPath(ctx.io.cwd, opts.out) : "pipeline.yaml";
+  const result = compilePipeline(shown, text);
+  if (hasErrors(result.diagnostics)) {
+    // A draft that does not validate is a bug in init, not the user's mistake: show why.
+    const why = result.diagnostics.map((d) => formatDiagnostic(d, text)).join("\n");
+    throw new Error(`the inferred pipeline does not validate:\n${why}`);
+  }
+  if (skipped > 0) ctx.io.err(`lakec: skipped ${skipped} lines of ${opts.from} that are not JSON objects\n`);
+  if (!outPath) return ctx.io.out(text);
+  writeFileSync(outPath, text);
+  ctx.io.err(`wrote ${shown} from ${records.length} records; next: lakec validate ${shown}\n`);
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("init")
+    .description("infer a starting pipeline.yaml from a sample JSON or JSON Lines file")
+    .requiredOption("--from <sample>", "sample file: JSON Lines, or a JSON array of objects")
+    .option("--name <name>", "pipeline name (default: from the sample's file name)")
+    .option("--out <file>", "write the pipeline here instead of to standard output")
+    .option("--force", "replace --out when it exists")
+    .addHelpText("after", EXAMPLES)
+    .action((opts: { from: string; name?: string; out?: string; force?: boolean }) => run(ctx, opts));
+}

@@ -1,0 +1,68 @@
+// Reading pipeline files and printing their diagnostics, shared by validate and compile.
+import { readFileSync, statSync } from "node:fs";
+import { relative, resolve, sep } from "node:path";
+import { compilePipeline, type CompileResult } from "../compiler/index.js";
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../compiler/diagnostics.js";
+import { decodeSource, MAX_SOURCE_BYTES, tooLarge } from "../compiler/load.js";
+import { UsageError, type CliIO } from "./context.js";
+
+export interface LoadedPipeline extends CompileResult {
+  /** The path as shown in diagnostics and generated headers: relative to the working folder, with `/`. */
+  readonly file: string;
+  /** Undefined when the bytes could not be decoded. */
+  readonly text?: string;
+}
+
+export function displayPath(cwd: string, file: string): string {
+  const rel = relative(cwd, resolve(cwd, file));
+  return (rel === "" || rel.startsWith("..") ? resolve(cwd, file) : rel).split(sep).join("/");
+}
+
+function fileSize(path: string, shown: string): number {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UsageError(`${shown} is not a file`);
+    return st.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read ${shown}: no such file`);
+  }
+}
+
+function readBytes(path: string, shown: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** Reads and compiles one pipeline file. Throws UsageError only when the file cannot be read. */
+export function loadPipeline(cwd: string, file: string): LoadedPipeline {
+  const shown = displayPath(cwd, file);
+  const size = fileSize(resolve(cwd, file), shown);
+  // Refuse before reading: a pipeline file is small, and a wrong argument may be a huge dump.
+  if (size > MAX_SOURCE_BYTES) return { file: shown, diagnostics: [tooLarge(shown, size)] };
+  const bytes = readBytes(resolve(cwd, file), shown);
+  const decoded = decodeSource(shown, bytes);
+  if (decoded.text === undefined) return { file: shown, diagnostics: decoded.diagnostics };
+  return { file: shown, text: decoded.text, ...compilePipeline(shown, decoded.text) };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Prints diagnostics as text (with source lines) or as one JSON array, and a summary line. */
+export function reportDiagnostics(io: CliIO, loaded: readonly LoadedPipeline[], format: "text" | "json"): void {
+  const all: Diagnostic[] = sortDiagnostics(loaded.flatMap((l) => l.diagnostics));
+  if (format === "json") {
+    io.out(`${JSON.stringify(all, null, 2)}\n`);
+    return;
+  }
+  const texts = new Map(loaded.map((l) => [l.file, l.text]));
+  for (const d of all) io.err(`${formatDiagnostic(d, texts.get(d.file))}\n`);
+  const errors = all.filter((d) => d.severity === "error").length;
+  const warnings = all.length - errors;
+  if (all.length > 0) io.err(`${plural(errors, "error")}${warnings > 0 ? `, ${plural(warnings, "warning")}` : ""}\n`);
+}
