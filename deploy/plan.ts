@@ -1,0 +1,103 @@
+// A plan is data: the typed steps that take the deployed state to the desired one. `plan`
+// prints it, `apply` executes it, `--json` and `plan --out` serialise it. Nothing in here
+// talks to a cloud: providers read deployed state, the diff-* modules compute steps.
+import { createHash } from "node:crypto";
+
+export type Layer = "aws" | "snowflake" | "dbt" | "airflow" | "local";
+export const LAYERS: readonly Layer[] = ["aws", "snowflake", "dbt", "airflow", "local"];
+
+/** What `--target` selects; `all` is every cloud layer plus publishing, never the local lake. */
+export type Target = "local" | "aws" | "snowflake" | "all";
+
+export type Action = "create" | "update" | "replace" | "destroy" | "reprocess" | "rebuild" | "noop";
+
+/** Data that must be recomputed when a step runs; the summary counts it. */
+export interface DataImpact {
+  /** Raw files (lake-relative or s3 keys) whose cleaning/flatten output is recomputed. */
+  readonly rawFiles?: readonly string[];
+  /** Marts rebuilt from scratch. */
+  readonly marts?: readonly string[];
+  /** External tables dropped and recreated (metadata only; the Parquet stays). */
+  readonly externalTables?: readonly string[];
+}
+
+export interface Step {
+  /** Stable machine key, e.g. `snowflake:external-table:PRODUCT_REVIEWS`; providers execute by it. */
+  readonly id: string;
+  readonly layer: Layer;
+  readonly action: Action;
+  /** Human name of the thing changed, e.g. `AWS::S3::Bucket RawBucket`. */
+  readonly resource: string;
+  /** One line per attribute change, e.g. `+ column helpful_votes integer`. */
+  readonly details: readonly string[];
+  /** Loses data or breaks consumers: apply refuses it without --allow-destructive. */
+  readonly destructive: boolean;
+  /** Why the step exists, in one line. */
+  readonly reason: string;
+  readonly impact?: DataImpact;
+}
+
+export interface Plan {
+  readonly format: "lakec-plan/1";
+  readonly pipeline: string;
+  readonly pipelineFile: string;
+  readonly targets: readonly Layer[];
+  /** Hash of the desired state (IR + compiled files): a saved plan is refused once it moves. */
+  readonly desired: string;
+  /** Hash of the deployed state per layer, as read when the plan was made. */
+  readonly deployed: Readonly<Partial<Record<Layer, string>>>;
+  /** Layers whose deployed state could not be fully known yet (e.g. values produced mid-apply). */
+  readonly notes: readonly string[];
+  readonly steps: readonly Step[];
+}
+
+export interface Summary {
+  readonly add: number;
+  readonly change: number;
+  readonly replace: number;
+  readonly destroy: number;
+  readonly rawFiles: number;
+  readonly marts: number;
+  readonly externalTables: number;
+  readonly destructive: number;
+}
+
+export function summarize(steps: readonly Step[]): Summary {
+  const count = (a: Action): number => steps.filter((s) => s.action === a).length;
+  const unique = (pick: (i: DataImpact) => readonly string[] | undefined): number =>
+    new Set(steps.flatMap((s) => (s.impact ? (pick(s.impact) ?? []).map((x) => `${s.layer}:${x}`) : []))).size;
+  return {
+    add: count("create"),
+    change: count("update"),
+    replace: count("replace"),
+    destroy: count("destroy"),
+    rawFiles: unique((i) => i.rawFiles),
+    marts: unique((i) => i.marts),
+    externalTables: unique((i) => i.externalTables),
+    destructive: steps.filter((s) => s.destructive).length,
+  };
+}
+
+export function hasChanges(plan: Pick<Plan, "steps">): boolean {
+  return plan.steps.some((s) => s.action !== "noop");
+}
+
+/** Deterministic JSON: object keys sorted, so hashes do not depend on construction order. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export function fingerprint(v: unknown): string {
+  return sha256(canonicalJson(v));
+}
