@@ -1,0 +1,142 @@
+// The Glue clean job: one raw JSON-lines object in; cleaned Parquet, quarantine and a run
+// manifest out. Its SQL is printed by compiler/sql/clean.ts, the same module the local DuckDB
+// engine uses, so the two classify, deduplicate and count records identically.
+import { cleanStages } from "../../compiler/sql/clean.js";
+import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
+import { PROCESSED_PREFIX } from "./layout.js";
+import { pyLiteral, type PyValue } from "./python.js";
+import { PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
+
+function sourceEntry(source: SourceIR): PyValue {
+  const sql = cleanStages(source, "spark");
+  return {
+    prefix: source.prefix,
+    on_invalid: source.onInvalid,
+    sql: { checked: sql.checked, ranked: sql.ranked, clean: sql.clean, quarantine: sql.quarantine, counts: sql.counts, reasons: sql.reasons },
+  };
+}
+
+// Line numbers come from the JVM: spark_partition_id() and the low 33 bits of
+// monotonically_increasing_id() give each line's partition and position in it, and a small
+// per-partition count turns them into exact 1-based line numbers. textFile().zipWithIndex()
+// would do the same through Python workers, which is what "no Python on the hot path" forbids.
+const CLEAN_MAIN = String.raw`
+
+def read_lines(spark, bucket, raw_key, event_time):
+    raw = (
+        spark.read.text(hadoop_path(bucket, raw_key))
+        .select(
+            F.col("value").alias("line"),
+            F.spark_partition_id().alias("_pid"),
+            F.monotonically_increasing_id().bitwiseAND((1 << 33) - 1).alias("_pos"),
+        )
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    counts = sorted((row["_pid"], row["count"]) for row in raw.groupBy("_pid").count().collect())
+    offsets, seen = {}, 0
+    for pid, count in counts:
+        offsets[pid] = seen
+        seen += count
+    entries = [x for pid, start in offsets.items() for x in (F.lit(pid), F.lit(start).cast("bigint"))]
+    offset = F.create_map(*entries) if entries else F.create_map()
+    return raw.select(
+        (F.coalesce(offset[F.col("_pid")], F.lit(0)) + F.col("_pos") + 1).cast("bigint").alias("line_no"),
+        F.col("line"),
+        F.lit(raw_key).alias("_source_file"),
+        F.lit(event_time).cast("timestamp").alias("_ingested_at"),
+    )
+
+
+def reconcile(counts, reasons, on_invalid):
+    invalid = counts["invalid"]
+    manifest = {
+        "records_in": counts["records_in"],
+        "clean": counts["clean"],
+        "quarantined": invalid if on_invalid == "quarantine" else 0,
+        "dropped_invalid": invalid if on_invalid == "drop" else 0,
+        "duplicates": counts["duplicates"],
+        "by_reason": {},
+        "by_reason_column": {},
+    }
+    for row in reasons:
+        manifest["by_reason"][row["reason"]] = manifest["by_reason"].get(row["reason"], 0) + row["records"]
+        label = "%s.%s" % (row["reason"], row["reason_column"]) if row["reason_column"] else row["reason"]
+        manifest["by_reason_column"][label] = row["records"]
+    if on_invalid == "fail" and invalid > 0:
+        raise RuntimeError("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
+    accounted = manifest["clean"] + manifest["quarantined"] + manifest["dropped_invalid"] + manifest["duplicates"]
+    if manifest["records_in"] != accounted:
+        raise RuntimeError("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
+    return manifest
+
+
+def main():
+    args, spark, job = start_job()
+    source_name = args["source"]
+    source = SOURCES[source_name]
+    bucket = args["processed_bucket"]
+    s3 = boto3.client("s3")
+    raw_key = resolve_key(s3, args["raw_bucket"], args["raw_key"], source["prefix"])
+    h = input_hash(raw_key)
+    sql = source["sql"]
+
+    read_lines(spark, args["raw_bucket"], raw_key, args["event_time"]).createOrReplaceTempView("lines")
+    spark.sql(sql["checked"]).createOrReplaceTempView("checked")
+    ranked = spark.sql(sql["ranked"]).persist(StorageLevel.MEMORY_AND_DISK)
+    ranked.createOrReplaceTempView("ranked")
+
+    counts = spark.sql(sql["counts"]).first().asDict()
+    manifest = reconcile(counts, spark.sql(sql["reasons"]).collect(), source["on_invalid"])
+
+    clean_path = "s3://%s/%s%s/_input=%s/" % (bucket, CLEAN_PREFIX, source_name, h)
+    spark.sql(sql["clean"]).write.mode("overwrite").parquet(clean_path)
+    if source["on_invalid"] == "quarantine":
+        quarantine_path = "s3://%s/%s%s/_input=%s/" % (bucket, QUARANTINE_PREFIX, source_name, h)
+        (
+            spark.sql(sql["quarantine"])
+            .repartition(1)
+            .sortWithinPartitions("line_number")
+            .write.mode("overwrite")
+            .option("ignoreNullFields", "false")
+            .json(quarantine_path)
+        )
+    manifest.update(
+        {
+            "pipeline": PIPELINE,
+            "source": source_name,
+            "raw_bucket": args["raw_bucket"],
+            "raw_key": raw_key,
+            "input_hash": h,
+            "event_id": args["event_id"],
+            "event_time": args["event_time"],
+            "on_invalid": source["on_invalid"],
+        }
+    )
+    # Written last: a manifest means the clean stage of this input is complete.
+    put_json(s3, bucket, "%s%s/%s.json" % (MANIFEST_PREFIX, source_name, h), manifest)
+    ranked.unpersist()
+    job.commit()
+
+
+if __name__ == "__main__":
+    main()
+`;
+
+export function cleanScript(ir: PipelineIR): string {
+  const sources = Object.fromEntries(ir.sources.map((s) => [s.name, sourceEntry(s)]));
+  return [
+    `# generated by lakec from ${ir.sourceFile} — do not edit`,
+    `"""lakec clean job for pipeline ${ir.name}: one raw object to cleaned Parquet, quarantine and a manifest."""`,
+    PY_IMPORTS,
+    `PIPELINE = ${pyLiteral(ir.name)}`,
+    `CLEAN_PREFIX = ${pyLiteral(PROCESSED_PREFIX.clean)}`,
+    `QUARANTINE_PREFIX = ${pyLiteral(PROCESSED_PREFIX.quarantine)}`,
+    `MANIFEST_PREFIX = ${pyLiteral(PROCESSED_PREFIX.manifests)}`,
+    `SOURCES = ${pyLiteral(sources)}`,
+    "",
+    "",
+    PY_RUNTIME.trimEnd(),
+    CLEAN_MAIN.trimEnd(),
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,28 @@
+// The physical layout of the processed bucket, shared by the Glue scripts and the IAM policies
+// that scope them. Agreed with the Snowflake, dbt and local-engine targets: do not change.
+import { createHash } from "node:crypto";
+import type { PipelineIR } from "../../compiler/ir.js";
+
+/** Prefixes under the processed bucket that lakec writes besides the output tables. */
+export const PROCESSED_PREFIX = {
+  clean: "_lakec/clean/",
+  quarantine: "_lakec/quarantine/",
+  manifests: "_lakec/manifests/",
+  tmp: "_lakec/tmp/",
+} as const;
+
+export type GlueJobRole = "clean" | "flatten";
+
+export interface GlueScript {
+  readonly role: GlueJobRole;
+  /** Path relative to `generated/<pipeline>/`. */
+  readonly path: string;
+  readonly contents: string;
+  /** Content-hashed key in the artifacts bucket: a changed script is a changed template. */
+  readonly s3Key: string;
+}
+
+export function scriptKey(ir: PipelineIR, role: GlueJobRole, contents: string): string {
+  const hash = createHash("sha256").update(contents, "utf8").digest("hex").slice(0, 12);
+  return `${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-${role}-${hash}.py`;
+}

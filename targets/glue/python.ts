@@ -1,0 +1,29 @@
+// Python literals for generated scripts. JSON string syntax is a subset of Python's string
+// literal syntax (same escapes: \" \\ \n \t \uXXXX), so JSON.stringify is a safe encoder for
+// any text, including SQL with quotes, backslashes and non-ASCII characters.
+
+export type PyValue = string | number | boolean | null | readonly PyValue[] | { readonly [key: string]: PyValue };
+
+export function pyStr(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** A Python literal, indented like black would, one entry per line for readable diffs. */
+export function pyLiteral(value: PyValue, indent = 0): string {
+  const pad = " ".repeat(indent + 4);
+  const end = " ".repeat(indent);
+  if (value === null) return "None";
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error(`cannot print ${value} as a Python literal`);
+    return String(value);
+  }
+  if (typeof value === "string") return pyStr(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    return `[\n${value.map((v: PyValue) => `${pad}${pyLiteral(v, indent + 4)},\n`).join("")}${end}]`;
+  }
+  const entries = Object.entries(value as { readonly [key: string]: PyValue });
+  if (entries.length === 0) return "{}";
+  return `{\n${entries.map(([k, v]) => `${pad}${pyStr(k)}: ${pyLiteral(v, indent + 4)},\n`).join("")}${end}}`;
+}

@@ -1,0 +1,90 @@
+// Python shared by the clean and flatten scripts: Spark settings, locating the exact raw object
+// named by the event, and the per-input hash that names every output of one raw object.
+
+export const PY_IMPORTS = String.raw`import hashlib
+import json
+import sys
+from urllib.parse import unquote_plus
+
+import boto3
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from botocore.exceptions import ClientError
+from pyspark import StorageLevel
+from pyspark.context import SparkContext
+from pyspark.sql import functions as F
+`;
+
+export const PY_RUNTIME = String.raw`JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+
+
+def configure(spark):
+    conf = spark.conf
+    # The generated SQL relies on failed casts and unparseable dates being NULL (non-ANSI
+    # casts, CORRECTED parser), exactly like the DuckDB twin of this job.
+    conf.set("spark.sql.ansi.enabled", "false")
+    conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+    conf.set("spark.sql.session.timeZone", "UTC")
+    conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    conf.set("spark.sql.parquet.compression.codec", "snappy")
+    # Reprocessing one raw object replaces exactly the partitions it writes.
+    conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    # No _SUCCESS markers: external tables over the table prefixes must see only Parquet.
+    spark.sparkContext._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+
+
+def resolve_key(s3, bucket, event_key, prefix):
+    """The raw object's exact key. S3 notifications URL-encode keys (space as '+'); whether the
+    EventBridge copy does is undocumented, so try the decoded key, then the key as given."""
+    for key in dict.fromkeys([unquote_plus(event_key), event_key]):
+        try:
+            s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in NOT_FOUND:
+                continue
+            raise
+        if not key.startswith(prefix):
+            raise ValueError("s3://%s/%s is not under this source's prefix %r" % (bucket, key, prefix))
+        return key
+    raise FileNotFoundError("no object s3://%s/%s (nor its URL-decoded form)" % (bucket, event_key))
+
+
+def input_hash(raw_key):
+    """Names every output of one raw object: first 16 hex chars of sha256 of its key."""
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()[:16]
+
+
+def hadoop_path(bucket, key):
+    # Hadoop expands glob characters in input paths; escape them so the key is read literally.
+    escaped = "".join("\\" + c if c in "*?[]{}\\" else c for c in key)
+    return "s3://%s/%s" % (bucket, escaped)
+
+
+def put_json(s3, bucket, key, document):
+    body = json.dumps(document, indent=2, sort_keys=True, default=str).encode("utf-8")
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def get_json(s3, bucket, key):
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in NOT_FOUND:
+            return None
+        raise
+    return json.loads(body)
+
+
+def start_job():
+    args = getResolvedOptions(sys.argv, JOB_ARGS)
+    if args["source"] not in SOURCES:
+        raise ValueError("unknown source %r; this pipeline has %s" % (args["source"], sorted(SOURCES)))
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    spark = glue_context.spark_session
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    configure(spark)
+    return args, spark, job
+`;
