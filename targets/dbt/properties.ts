@@ -1,0 +1,131 @@
+// dbt properties YAML: the sources (the Snowflake external tables), and the staging and mart
+// models with their generated tests. Only dbt's built-in generic tests are used, so the project
+// needs no packages.
+import { stringify } from "yaml";
+import type { MartIR, OutputColumn, PipelineIR, TableIR } from "../../compiler/ir.js";
+import { headerLine, jinjaSafe, jinjaString, portableType, snowflakeName, stagingModel } from "./naming.js";
+import { stagingColumns } from "./staging.js";
+
+type Test = string | Record<string, Record<string, unknown>>;
+
+interface ColumnProps {
+  name: string;
+  description?: string;
+  data_type?: string;
+  data_tests?: Test[];
+}
+
+function yamlFile(ir: PipelineIR, body: object): string {
+  return `${headerLine(ir, "#")}\n${stringify(body, { lineWidth: 0 })}`;
+}
+
+function describe(props: ColumnProps, description: string | undefined): ColumnProps {
+  return description === undefined ? props : { ...props, description: jinjaSafe(description) };
+}
+
+/** Freshness on the load time the flatten job stamps on every row. */
+const FRESHNESS = { warn_after: { count: 24, period: "hour" }, error_after: { count: 48, period: "hour" } };
+
+export function sourcesYaml(ir: PipelineIR): string {
+  const sf = ir.snowflake;
+  const source = {
+    name: ir.name,
+    description: jinjaSafe(ir.description ?? `External tables of the ${ir.name} pipeline.`),
+    // Locally (dbt-duckdb) the views live in the warehouse file's own database.
+    database: `{{ target.database if target.type == 'duckdb' else ${jinjaString(snowflakeName(sf.database))} }}`,
+    schema: jinjaSafe(snowflakeName(sf.schema)),
+    // The DDL quotes every name; quoting here makes dbt refer to exactly those objects.
+    quoting: { database: true, schema: true, identifier: true },
+    loaded_at_field: "_ingested_at",
+    freshness: FRESHNESS,
+    tables: ir.tables.map((t) => ({
+      name: t.name,
+      identifier: t.name.toUpperCase(),
+      ...(t.description === undefined ? {} : { description: jinjaSafe(t.description) }),
+      columns: stagingColumns(t).map(([name, type]) => ({ name, data_type: type })),
+    })),
+  };
+  return yamlFile(ir, { version: 2, sources: [source] });
+}
+
+function acceptedValues(c: OutputColumn): Test | undefined {
+  if (!c.accepted || c.accepted.length === 0) return undefined;
+  const quote = c.type.kind === "string" || c.type.kind === "json";
+  return { accepted_values: { values: c.accepted.map((v) => String(v)), quote } };
+}
+
+function stagingColumnTests(ir: PipelineIR, table: TableIR, c: OutputColumn): Test[] {
+  const tests: Test[] = [];
+  if (!c.nullable || table.rowKey.includes(c.name)) tests.push("not_null");
+  if (table.kind === "main" && c.name === table.idColumn) tests.push("unique");
+  const accepted = acceptedValues(c);
+  if (accepted) tests.push(accepted);
+  for (const r of table.references.filter((x) => x.column === c.name)) {
+    // A child row without its parent is a bug; a dangling declared reference can be data arriving
+    // out of order across sources, so it warns.
+    const toParent = table.child?.parent === r.toTable;
+    tests.push({
+      relationships: {
+        to: `ref('${stagingModel(ir, r.toTable)}')`,
+        field: r.toColumn,
+        ...(toParent ? {} : { config: { severity: "warn" } }),
+      },
+    });
+  }
+  return tests;
+}
+
+/** `a || '|' || cast(b as varchar)`: a composite key as one expression for the built-in unique test. */
+export function rowKeyExpression(table: TableIR): string {
+  return table.rowKey.map((k) => `cast(${k} as varchar)`).join(" || '|' || ");
+}
+
+function stagingModelProps(ir: PipelineIR, table: TableIR): object {
+  const columns = table.columns.map((c) => {
+    const tests = stagingColumnTests(ir, table, c);
+    return describe({ name: c.name, data_type: portableType(c.type), ...(tests.length ? { data_tests: tests } : {}) }, c.description);
+  });
+  const meta: ColumnProps[] = [
+    { name: "_source_file", data_type: "varchar", description: "Raw object key the row was read from.", data_tests: ["not_null"] },
+    { name: "_source_line", data_type: "bigint", description: "Line number of the record in the raw object.", data_tests: ["not_null"] },
+    { name: "_ingested_at", data_type: "timestamp", description: "When the flatten job wrote the row (UTC).", data_tests: ["not_null"] },
+  ];
+  const props = {
+    name: stagingModel(ir, table.name),
+    description: jinjaSafe(table.description ?? `Rows of ${table.name}, latest file wins.`),
+    columns: [...columns, ...meta],
+  };
+  if (table.rowKey.length < 2) return props;
+  return { ...props, data_tests: [{ unique: { column_name: rowKeyExpression(table) } }] };
+}
+
+export function stagingModelsYaml(ir: PipelineIR): string {
+  return yamlFile(ir, { version: 2, models: ir.tables.map((t) => stagingModelProps(ir, t)) });
+}
+
+/** not_null on grain columns that cannot be NULL: a column of a left-joined table can be, whatever its source says. */
+function martColumnTests(m: MartIR, c: OutputColumn): Test[] {
+  const g = m.grain.find((x) => x.name === c.name);
+  return g && !c.nullable && g.table === m.from ? ["not_null"] : [];
+}
+
+function martModelProps(m: MartIR): object {
+  const grain = m.grain.map((g) => g.name).join(", ");
+  const columns: ColumnProps[] = [
+    { name: "grain_key", data_type: "varchar", description: `md5 of the grain (${grain}); the merge key.`, data_tests: ["not_null", "unique"] },
+    ...m.columns.map((c) => {
+      const tests = martColumnTests(m, c);
+      return describe({ name: c.name, data_type: portableType(c.type), ...(tests.length ? { data_tests: tests } : {}) }, c.description);
+    }),
+  ];
+  return {
+    name: m.name,
+    description: jinjaSafe(m.description ?? `Mart ${m.name}, one row per ${grain}.`),
+    config: { contract: { enforced: true } },
+    columns,
+  };
+}
+
+export function martModelsYaml(ir: PipelineIR): string {
+  return yamlFile(ir, { version: 2, models: ir.marts.map(martModelProps) });
+}
