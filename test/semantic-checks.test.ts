@@ -1,7 +1,7 @@
 // The semantic checks, case by case: every code in SEMANTIC_CODES has a golden folder
 // test/cases/err-<code>-<slug>/ whose expected-errors.txt lists `LINE:COL CODE message`, and the
-// reference pipelines check clean. Cases run through the YAML loader and checkSemantics only, so
-// they stay independent of the schema and lowering stages.
+// reference pipelines check clean. Cases run through the loader, the schema (which must accept
+// them) and checkSemantics, independent of lowering.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -9,12 +9,15 @@ import { checkSemantics, SEMANTIC_CODES } from "../compiler/check/index.js";
 import { sortDiagnostics, type Diagnostic } from "../compiler/diagnostics.js";
 import type { PipelineDoc } from "../compiler/doc.js";
 import { parseYaml } from "../compiler/load.js";
+import { checkSchema } from "../compiler/schema-check.js";
 
 const CASES = join(import.meta.dirname, "cases");
 
 function check(file: string, text: string): Diagnostic[] {
   const parsed = parseYaml(file, text);
   expect(parsed.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  // A case must pass the schema, or the full compiler would stop before the semantic checks.
+  expect(checkSchema(file, parsed.value, parsed.locate).map(line)).toEqual([]);
   return sortDiagnostics(checkSemantics(file, parsed.value as PipelineDoc, parsed.locate));
 }
 

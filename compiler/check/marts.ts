@@ -67,7 +67,8 @@ function checkGrain(ctx: CheckContext, name: string, mart: MartDoc, scope: MartS
   const out = new Map<string, Resolved>();
   let temporal = false;
   grain.forEach((g, i) => {
-    const [table, column] = g.includes(".") ? (g.split(".", 2) as [string, string]) : [undefined, g];
+    const dot = g.indexOf(".");
+    const [table, column] = dot >= 0 ? [g.slice(0, dot), g.slice(dot + 1)] : [undefined, g];
     if (!scope) return;
     const r = resolveColumn(scope, table, column, `the grain of mart ${q(name)}`);
     if (isResolveError(r)) return ctx.error(r.code, [...at, i], r.message, r.hint);
