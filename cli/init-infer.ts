@@ -12,7 +12,7 @@ export type SampleValue = null | boolean | number | string | DecimalText | Sampl
 
 export type Inferred =
   | { kind: "string"; strip?: string; format?: string }
-  | { kind: "integer" }
+  | { kind: "integer"; strip?: string }
   | { kind: "double" }
   | { kind: "decimal"; precision: number; scale: number }
   | { kind: "boolean" }
@@ -46,7 +46,7 @@ function inferStrings(values: readonly string[]): Inferred {
   for (const f of TIMESTAMP_FORMATS) if (allMatch(texts, f.re)) return { kind: "timestamp", ...(f.format ? { format: f.format } : {}) };
   if (allMatch(texts, /^(true|false)$/i)) return { kind: "boolean" };
   if (allMatch(texts, /^-?\d{1,18}$/)) return { kind: "integer" };
-  if (allMatch(texts, /^-?(\d{1,3}(,\d{3})+|\d{1,18})$/)) return { kind: "string", strip: "," };
+  if (allMatch(texts, /^-?(\d{1,3}(,\d{3})+|\d{1,18})$/)) return { kind: "integer", strip: "," };
   return { kind: "string" };
 }
 
@@ -76,9 +76,17 @@ function merge(a: Inferred, b: Inferred): Inferred | undefined {
   return undefined;
 }
 
-/** Infers one field's type from all its non-null sample values. */
+/** Texts that data sets use for "no value"; `null_if` turns them into NULL before the cast. */
+const NULL_TEXTS = ["None", "null", "NULL", "N/A"];
+
+/** The NULL_TEXTS that occur among the values. */
+export function nullTexts(values: readonly SampleValue[]): string[] {
+  return NULL_TEXTS.filter((t) => values.includes(t));
+}
+
+/** Infers one field's type from all its sample values that are not null or a null text. */
 export function inferValues(name: string, values: readonly SampleValue[]): Inferred {
-  const present = values.filter((v) => v !== null);
+  const present = values.filter((v) => v !== null && !(typeof v === "string" && NULL_TEXTS.includes(v)));
   if (present.length === 0) return { kind: "string" };
   if (present.every((v) => typeof v === "boolean")) return { kind: "boolean" };
   if (present.every((v) => typeof v === "number" || isDecimalText(v))) {
@@ -148,28 +156,38 @@ function keyText(record: Record<string, SampleValue>, fields: readonly string[])
   return parts.join("\u001f");
 }
 
-function unique(records: readonly Record<string, SampleValue>[], fields: readonly string[]): boolean {
+/** Records whose key repeats an earlier one; undefined when a key field is null or nested. */
+function duplicates(records: readonly Record<string, SampleValue>[], fields: readonly string[]): number | undefined {
   const seen = new Set<string>();
+  let dups = 0;
   for (const r of records) {
     const k = keyText(r, fields);
-    if (k === undefined || seen.has(k)) return false;
+    if (k === undefined) return undefined;
+    if (seen.has(k)) dups++;
     seen.add(k);
   }
-  return true;
+  return dups;
 }
 
 /**
- * The first field set that is unique in the sample: an id-like field alone, two id-like
- * fields, or id-like fields plus a time field (reviewer + product + time is a common key).
+ * The field set with the fewest duplicates in the sample, the simplest first: an id-like field
+ * alone, two id-like fields, or id-like fields plus a time field (reviewer + product + time is
+ * a common key). Duplicates are what lakec drops and counts, so fewest is best.
  */
-export function likelyKey(records: readonly Record<string, SampleValue>[], fields: readonly string[], timeFields: readonly string[]): { fields: string[]; unique: boolean } {
+export function likelyKey(records: readonly Record<string, SampleValue>[], fields: readonly string[], timeFields: readonly string[]): { fields: string[]; duplicates: number } {
   const ids = fields.filter((f) => ID_LIKE.test(f));
   const candidates: string[][] = [...ids.map((f) => [f])];
   for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) candidates.push([ids[i]!, ids[j]!]);
   for (const c of [...candidates]) for (const t of timeFields) candidates.push([...c, t]);
   if (ids.length >= 2) for (const t of timeFields) candidates.push([...ids.slice(0, 3), t]);
-  for (const c of candidates) if (records.length > 0 && unique(records, c)) return { fields: c, unique: true };
-  const scalarFields = fields.filter((f) => records.every((r) => keyText(r, [f]) !== undefined));
-  const fallback = ids.filter((f) => scalarFields.includes(f));
-  return { fields: fallback.length > 0 ? fallback : scalarFields.slice(0, 1), unique: false };
+  let best: { fields: string[]; duplicates: number } | undefined;
+  for (const c of candidates) {
+    const d = duplicates(records, c);
+    if (d !== undefined && (!best || d < best.duplicates)) best = { fields: c, duplicates: d };
+    if (best?.duplicates === 0) break;
+  }
+  if (best) return best;
+  // No id-like field is always present: the first always-present scalar, flagged for review.
+  const present = fields.find((f) => duplicates(records, [f]) !== undefined) ?? fields[0];
+  return { fields: present ? [present] : [], duplicates: present ? (duplicates(records, [present]) ?? records.length) : records.length };
 }

@@ -1,6 +1,6 @@
 // Turns sample records into the text of a first pipeline.yaml, in the style of the reference
 // pipeline: one flow-style line per column, placeholders clearly marked.
-import { inferValues, likelyKey, NamePool, snakeName, type Inferred, type SampleValue } from "./init-infer.js";
+import { inferValues, likelyKey, NamePool, nullTexts, snakeName, type Inferred, type SampleValue } from "./init-infer.js";
 
 /** Objects with more distinct keys than this are data, not fields: a key/value child table. */
 const MAX_COLUMN_KEYS = 50;
@@ -73,6 +73,8 @@ function flattenObject(records: readonly Record<string, SampleValue>[], c: Colum
     lines.push(scalar ? `        ${q(key)}: { name: ${name}, ${typeOptions(scalar).join(", ")} }` : `        ${q(key)}: ${name}`);
   }
   if (padded) lines.push("      trim: true");
+  const nulls = nullTexts(values.flatMap((v) => Object.values(v)));
+  if (nulls.length > 0) lines.push(`      null_if: [${nulls.map(q).join(", ")}]`);
   return lines;
 }
 
@@ -89,8 +91,10 @@ function planColumns(records: readonly Record<string, SampleValue>[], fields: re
   });
 }
 
-function columnLine(c: ColumnPlan, key: ReadonlySet<string>): string {
+function columnLine(records: readonly Record<string, SampleValue>[], c: ColumnPlan, key: ReadonlySet<string>): string {
   const opts = [...(c.field === c.name ? [] : [`from: ${q(c.field)}`]), ...typeOptions(c.type)];
+  const nulls = c.type.kind === "object" || c.type.kind === "array" ? [] : nullTexts(records.map((r) => r[c.field] ?? null));
+  if (nulls.length > 0) opts.push(`null_if: [${nulls.map(q).join(", ")}]`);
   if (key.has(c.field)) opts.push("required: true");
   return `      ${c.name}: { ${opts.join(", ")} }`;
 }
@@ -142,7 +146,10 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     c.type.kind === "object" ? flattenObject(records, c, o.sourceName, tables, carried) : c.type.kind === "array" ? flattenArray(c, o.sourceName, tables, carried) : [],
   );
   const partition = partitionColumn(records, columns);
-  const keyNote = key.unique ? "# unique in the sample" : "# NOT unique in the sample: list the fields that identify a record";
+  const keyNote =
+    key.duplicates === 0
+      ? "# unique in the sample"
+      : `# ${key.duplicates} of ${records.length} sample records repeat a key (they would be dropped as duplicates): check it`;
   return [
     ...header(o, records.length),
     "sources:",
@@ -153,7 +160,7 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     `    id: ${idName}`,
     "    on_invalid: quarantine",
     "    columns:",
-    ...columns.map((c) => columnLine(c, keySet)),
+    ...columns.map((c) => columnLine(records, c, keySet)),
     ...(flatten.length > 0 ? ["    flatten:", ...flatten.map((l) => `  ${l}`)] : []),
     ...(partition ? [`    partition_by: ${partition}`] : []),
     "",

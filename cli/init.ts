@@ -81,12 +81,12 @@ export function readSample(text: string): { records: Record<string, SampleValue>
   return { records, skipped };
 }
 
-/** The schema ships with lakec; find it from this module, compiled (dist/cli) or not (cli). */
+/** The schema ships in lakec's package root; find it from this module, compiled (dist/cli) or not. */
 function schemaFile(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++, dir = dirname(dir)) {
     const candidate = join(dir, "schemas", "pipeline.schema.json");
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(candidate) && existsSync(join(dir, "package.json"))) return candidate;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
 // 0.5 MB/s, recurses on nesting (a deep flow sequence exhausts memory before it throws) and
 // expands aliases on demand, so size, nesting and alias counts are bounded before and during
 // parsing rather than trusted to the parser.
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLError } from "yaml";
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type YAMLError } from "yaml";
 import type { Diagnostic, Locator } from "./diagnostics.js";
 import { locateNothing, makeLocator } from "./locator.js";
 
@@ -17,6 +17,23 @@ export const MAX_FLOW_DEPTH = 64;
 export const MAX_ALIAS_COUNT = 100;
 /** A binary file produces one syntax error per token; after this many, the rest is noise. */
 const MAX_YAML_ERRORS = 20;
+
+/** Stable codes for file and YAML problems; each has a golden case or a hostile-input test. */
+export const LOADER_CODES = {
+  LK001: "YAML syntax error",
+  LK002: "a mapping has the same key twice",
+  LK003: "a tab is used for indentation",
+  LK004: "the file is larger than MAX_SOURCE_BYTES",
+  LK005: "the file is empty",
+  LK006: "the top level is not a mapping",
+  LK007: "the file contains control characters (binary data)",
+  LK008: "the file is not valid UTF-8",
+  LK009: "nesting is deeper than the limit",
+  LK010: "aliases expand more than MAX_ALIAS_COUNT times (an alias bomb)",
+  LK011: "the file holds more than one YAML document",
+  LK012: "an alias names no anchor",
+  LK020: "warning: an unknown YAML tag or directive",
+} as const;
 
 export interface ParsedYaml {
   readonly value?: unknown;
@@ -124,14 +141,22 @@ const YAML_CODES: Partial<Record<YAMLError["code"], { code: string; message?: st
 };
 
 function yamlErrors(file: string, errors: readonly YAMLError[], severity: "error" | "warning"): Diagnostic[] {
-  return errors.slice(0, MAX_YAML_ERRORS).map((e) => {
+  // One tab in the indentation derails the parser for the rest of the block: the tab errors
+  // are the cause, the syntax errors after them are noise.
+  const tabs = errors.filter((e) => e.code === "TAB_AS_INDENT");
+  return (tabs.length > 0 ? tabs : errors).slice(0, MAX_YAML_ERRORS).map((e) => {
     const mapped = YAML_CODES[e.code];
     const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
     // The parser appends its own " at line L, column C" to messages; the location is ours to print.
     const text = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    const code = severity === "warning" ? "LK020" : (mapped?.code ?? "LK001");
+    if (severity === "warning") {
+      const tag = /^Unresolved tag: (.*)$/.exec(text);
+      const message = tag ? `unknown YAML tag '${tag[1]}' is ignored` : `YAML warning: ${text}`;
+      return { ...diag(file, pos.line, pos.col, "LK020", message, tag ? "pipelines use no YAML tags; remove it" : "see the YAML 1.2 specification"), severity };
+    }
+    const code = mapped?.code ?? "LK001";
     const message = code === "LK001" ? `YAML syntax error: ${text}` : (mapped?.message ?? text);
-    return { ...diag(file, pos.line, pos.col, code, message, mapped?.hint), severity };
+    return diag(file, pos.line, pos.col, code, message, mapped?.hint ?? "check the indentation and the brackets on this line and the one before it");
   });
 }
 
@@ -178,15 +203,28 @@ function duplicateKeys(file: string, pairs: readonly { key: unknown }[], counter
   return out;
 }
 
-function toValue(file: string, doc: Document): { value?: unknown; diagnostics: Diagnostic[] } {
+/** Where the first alias is: the best place to point at when aliases expand too much. */
+function firstAlias(doc: Document, counter: LineCounter): { line: number; col: number } {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return counter.linePos(offset);
+}
+
+function toValue(file: string, doc: Document, counter: LineCounter): { value?: unknown; diagnostics: Diagnostic[] } {
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), diagnostics: [] };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/excessive alias count/i.test(message)) {
-      return { diagnostics: [diag(file, 1, 1, "LK010", `too many alias expansions (more than ${MAX_ALIAS_COUNT})`, "this looks like a YAML alias bomb; expand the aliases by hand")] };
+      const p = firstAlias(doc, counter);
+      return { diagnostics: [diag(file, p.line, p.col, "LK010", `too many alias expansions (more than ${MAX_ALIAS_COUNT})`, "this looks like a YAML alias bomb; expand the aliases by hand")] };
     }
-    return { diagnostics: [diag(file, 1, 1, "LK001", `YAML could not be read: ${message}`)] };
+    return { diagnostics: [diag(file, 1, 1, "LK001", `YAML could not be read: ${message}`, "simplify the YAML: plain mappings, lists and scalars")] };
   }
 }
 
@@ -212,6 +250,6 @@ export function parseYaml(file: string, rawText: string): ParsedYaml {
     diagnostics.push(diag(file, p.line, p.col, "LK006", `the top level of a pipeline must be a mapping of keys, not ${kind}`, "a pipeline starts with `version: 1` and `name: …`"));
     return { locate, diagnostics };
   }
-  const converted = toValue(file, doc);
+  const converted = toValue(file, doc, counter);
   return { value: converted.value, locate, diagnostics: [...diagnostics, ...converted.diagnostics] };
 }
