@@ -92,6 +92,13 @@ describe("reporting", () => {
     ]);
   });
 
+  test("publish s3:// URLs need a valid bucket; local folders are fine", () => {
+    const text = `${base}publish:\n  dbt: s3://Bad_Bucket/dbt/\n  airflow: ./dags\n`;
+    expect(check("publish.yaml", text).map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`)).toEqual([
+      "33:8 LK350 publish.dbt bucket 'Bad_Bucket' is not a valid S3 bucket name: it may contain only lower-case letters, digits, '.' and '-'",
+    ]);
+  });
+
   test("a failed join is reported once, not again for every column of that table", () => {
     const text = readFileSync(join(CASES, "err-lk213-unlinked-join", "pipeline.yaml"), "utf8").replace("count(*)", "count(customers.email)");
     expect(check("join.yaml", text).map((d) => d.code)).toEqual(["LK213"]);

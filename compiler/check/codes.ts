@@ -26,6 +26,7 @@ export const SEMANTIC_CODES = {
   LK221: "a source key is empty",
   LK222: "a key column is an object or array",
   LK223: "a mart joins its from table, or is qualified by a table it does not join",
+  LK224: "two sources' raw prefixes overlap, so a file would belong to both",
   // LK3xx: types and options
   LK301: "a type string does not parse",
   LK302: "range is set on a column that is not a number, date or timestamp",
@@ -48,7 +49,7 @@ export const SEMANTIC_CODES = {
   LK319: "a flatten option does not apply to the flatten mode or column kind",
   LK320: "a scalar-only option (default, accepted_values, references) is set on an object or array",
   LK321: "a child table's element or value type is not a scalar",
-  LK350: "an S3 bucket name is not valid",
+  LK350: "an S3 bucket name (aws buckets, publish s3:// URLs) is not valid",
   LK351: "the AWS region is not a region name",
   LK352: "a Snowflake name is not a valid unquoted identifier",
   LK353: "the Airflow schedule is not a preset, a 5-field cron expression or dataset",

@@ -83,6 +83,17 @@ function checkBuckets(ctx: CheckContext): void {
   }
 }
 
+/** `publish.dbt` / `publish.airflow` may be s3:// URLs; their bucket part must be a bucket name. */
+function checkPublish(ctx: CheckContext): void {
+  for (const k of ["dbt", "airflow"] as const) {
+    const url = ctx.doc.publish?.[k];
+    if (typeof url !== "string" || !url.startsWith("s3://")) continue;
+    const bucket = url.slice("s3://".length).split("/")[0]!;
+    const why = bucketNameError(bucket);
+    if (why) ctx.error("LK350", ["publish", k], `publish.${k} bucket ${q(bucket)} is not a valid S3 bucket name: it ${why}`, "write s3://bucket/prefix/ with a valid bucket name, or a local folder");
+  }
+}
+
 function checkSnowflake(ctx: CheckContext): void {
   const sf = ctx.doc.snowflake;
   if (!sf) return;
@@ -109,6 +120,7 @@ function checkSchedule(ctx: CheckContext): void {
 
 export function checkSettings(ctx: CheckContext): void {
   checkBuckets(ctx);
+  checkPublish(ctx);
   checkSnowflake(ctx);
   checkSchedule(ctx);
 }

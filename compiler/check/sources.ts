@@ -20,6 +20,25 @@ export function checkSources(ctx: CheckContext): void {
     checkPartition(ctx, name, src, types);
     checkReferences(ctx, name, src, types);
   }
+  checkPrefixes(ctx);
+}
+
+/**
+ * Each raw file belongs to one source, found by its prefix; a prefix inside another source's
+ * prefix would send the same file to both sources.
+ */
+function checkPrefixes(ctx: CheckContext): void {
+  const seen: { name: string; prefix: string }[] = [];
+  for (const [name, src] of Object.entries(ctx.doc.sources ?? {})) {
+    if (typeof src.prefix !== "string") continue;
+    const prefix = src.prefix.endsWith("/") ? src.prefix : `${src.prefix}/`;
+    const other = seen.find((o) => o.prefix.startsWith(prefix) || prefix.startsWith(o.prefix));
+    if (other) {
+      const same = other.prefix === prefix;
+      ctx.error("LK224", ["sources", name, "prefix"], `prefix ${q(src.prefix)} of source ${q(name)} ${same ? "is also the prefix of" : "overlaps the prefix of"} source ${q(other.name)} (${q(other.prefix)}): its files would be read by both`, "give each source its own raw-bucket folder, e.g. prefix: " + `${name}/`);
+    }
+    seen.push({ name, prefix });
+  }
 }
 
 /** Reports names listed twice in a list (key, grain, join); returns the distinct ones. */
