@@ -38,6 +38,12 @@ describe("semantic golden cases", () => {
     for (const d of got) expect(d.hint, `${d.code} at ${d.line}:${d.col} needs a hint`).toBeTruthy();
   });
 
+  test("docs/language.md lists every semantic code with its rule", () => {
+    const docs = readFileSync(join(import.meta.dirname, "..", "docs", "language.md"), "utf8");
+    const missing = Object.entries(SEMANTIC_CODES).filter(([c, s]) => !docs.includes(`| \`${c}\` | `) || !docs.includes(s.replace(/^warning: /, "")));
+    expect(missing).toEqual([]);
+  });
+
   test("every semantic code has its own case folder", () => {
     const missing = Object.keys(SEMANTIC_CODES).filter((c) => !semanticCases.some((n) => n.startsWith(`err-${c.toLowerCase()}-`)));
     expect(missing).toEqual([]);

@@ -4,7 +4,7 @@
 
 export const SEMANTIC_CODES = {
   // LK2xx: names and references
-  LK201: "a name does not match ^[a-z][a-z0-9_]*$ or is longer than 63 characters",
+  LK201: "a name does not match `^[a-z][a-z0-9_]*$` or is longer than 63 characters",
   LK202: "a name is a reserved word in Snowflake, Spark SQL, DuckDB or Python",
   LK203: "two output tables (main, child or mart) have the same name",
   LK204: "a mart names a column that none of its tables has",
