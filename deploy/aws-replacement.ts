@@ -1,0 +1,32 @@
+// Which property changes make CloudFormation replace a resource, for the resource types the
+// cloudformation target emits. Taken from the CloudFormation resource specification
+// (`causesReplacement: yes`); test/deploy-aws-diff.test.ts checks this table against
+// @aws-cdk/aws-service-spec for every type in the compiled template, so it cannot go stale.
+// The plan uses it offline; at apply time the change set's own Replacement flags decide.
+
+export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
+  "AWS::S3::Bucket": ["BucketName", "BucketNamePrefix", "BucketNamespace", "ObjectLockEnabled"],
+  "AWS::S3::BucketPolicy": ["Bucket"],
+  "AWS::IAM::Role": ["Path", "RoleName"],
+  "AWS::IAM::Policy": [],
+  "AWS::IAM::ManagedPolicy": ["Description", "ManagedPolicyName", "Path"],
+  "AWS::Glue::Job": ["Name"],
+  "AWS::StepFunctions::StateMachine": ["StateMachineName", "StateMachineType"],
+  "AWS::Logs::LogGroup": ["LogGroupName"],
+  "AWS::SNS::Topic": ["FifoTopic", "TopicName"],
+  "AWS::SNS::Subscription": ["Endpoint", "Protocol", "TopicArn"],
+  "AWS::SNS::TopicPolicy": [],
+  "AWS::SQS::Queue": ["FifoQueue", "QueueName"],
+  "AWS::SQS::QueuePolicy": [],
+  "AWS::Events::Rule": ["EventBusName", "Name"],
+  "AWS::CloudWatch::Alarm": ["AlarmName"],
+};
+
+/**
+ * Replacing or deleting a bucket takes the data out of the pipeline (a new empty bucket, or a
+ * retained one nobody writes to): destructive. Other resources are configuration, recreated
+ * from the template.
+ */
+export function isDestructiveResourceChange(type: string, action: "replace" | "destroy" | "conditional"): boolean {
+  return type === "AWS::S3::Bucket" && (action === "replace" || action === "destroy" || action === "conditional");
+}

@@ -1,0 +1,137 @@
+// AWS: the compiled template and Glue scripts against the deployed stack (GetTemplate,
+// DescribeStacks) and the artifacts bucket (HeadObject). This pure diff is what `plan` shows
+// without touching the account; `apply` then asks CloudFormation itself with a change set,
+// whose Replacement flags are authoritative, and refuses destructive ones the same way.
+import { canonicalJson, type Step } from "./plan.js";
+import { REPLACE_ON_CHANGE, isDestructiveResourceChange } from "./aws-replacement.js";
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Readonly<Record<string, unknown>>;
+  readonly Condition?: string;
+  readonly DependsOn?: unknown;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+export interface CfnTemplate {
+  readonly Parameters?: Readonly<Record<string, unknown>>;
+  readonly Resources: Readonly<Record<string, CfnResource>>;
+}
+
+export interface GlueScriptUpload {
+  readonly bucket: string;
+  readonly key: string;
+  readonly body: string;
+}
+
+export interface AwsDesired {
+  readonly stackName: string;
+  readonly templateBody: string;
+  readonly template: CfnTemplate;
+  /** Parameters lakec sets; others keep their template defaults. */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly scripts: readonly GlueScriptUpload[];
+}
+
+export interface DriftedResource {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly status: string;
+  readonly properties: readonly string[];
+}
+
+export interface DeployedStack {
+  readonly stackId: string;
+  readonly status: string;
+  readonly template: CfnTemplate;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+export interface AwsDeployed {
+  readonly stack?: DeployedStack;
+  /** Script keys already in the artifacts bucket (HeadObject answered 200). */
+  readonly presentScripts: readonly string[];
+  readonly drift?: readonly DriftedResource[];
+}
+
+function show(v: unknown): string {
+  const s = v === undefined ? "(absent)" : canonicalJson(v);
+  return s.length > 70 ? `${s.slice(0, 67)}...` : s;
+}
+
+function propertyChanges(before: CfnResource, after: CfnResource): { lines: string[]; replacing: string[] } {
+  const lines: string[] = [];
+  const replacing: string[] = [];
+  const a = before.Properties ?? {};
+  const b = after.Properties ?? {};
+  const immutable = REPLACE_ON_CHANGE[after.Type] ?? [];
+  for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (canonicalJson(a[k]) === canonicalJson(b[k])) continue;
+    const replace = immutable.includes(k);
+    if (replace) replacing.push(k);
+    lines.push(`~ ${k}: ${show(a[k])} → ${show(b[k])}${replace ? "  (Replacement: True)" : ""}`);
+  }
+  for (const k of ["Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy"] as const) {
+    if (canonicalJson(before[k]) !== canonicalJson(after[k])) lines.push(`~ ${k}: ${show(before[k])} → ${show(after[k])}`);
+  }
+  return { lines, replacing };
+}
+
+function resourceSteps(desired: CfnTemplate, deployed: CfnTemplate | undefined): Step[] {
+  const steps: Step[] = [];
+  const have = deployed?.Resources ?? {};
+  for (const [id, r] of Object.entries(desired.Resources)) {
+    const old = have[id];
+    const resource = `${r.Type} ${id}`;
+    const sid = `aws:resource:${id}`;
+    if (!old) {
+      steps.push({ id: sid, layer: "aws", action: "create", resource, details: [], destructive: false, reason: deployed ? "new resource in the template" : "the stack does not exist yet" });
+      continue;
+    }
+    if (old.Type !== r.Type) {
+      steps.push({ id: sid, layer: "aws", action: "replace", resource, details: [`~ Type: ${old.Type} → ${r.Type}  (Replacement: True)`], destructive: isDestructiveResourceChange(old.Type, "replace"), reason: "resource type changed" });
+      continue;
+    }
+    const { lines, replacing } = propertyChanges(old, r);
+    if (!lines.length) continue;
+    const action = replacing.length ? "replace" : "update";
+    const destructive = action === "replace" && isDestructiveResourceChange(r.Type, "replace");
+    const reason = replacing.length
+      ? `${replacing.join(", ")} cannot change in place: CloudFormation creates a new ${r.Type}${destructive ? " and the existing one (with its data) leaves the pipeline" : ""}`
+      : "properties changed";
+    steps.push({ id: sid, layer: "aws", action, resource, details: lines, destructive, reason });
+  }
+  for (const [id, old] of Object.entries(have)) {
+    if (id in desired.Resources) continue;
+    const retained = old.DeletionPolicy === "Retain" ? ["DeletionPolicy Retain: kept in the account, no longer managed"] : [];
+    steps.push({ id: `aws:resource:${id}`, layer: "aws", action: "destroy", resource: `${old.Type} ${id}`, details: retained, destructive: isDestructiveResourceChange(old.Type, "destroy"), reason: "no longer in the template" });
+  }
+  return steps;
+}
+
+function parameterStep(desired: AwsDesired, stack: DeployedStack | undefined): Step[] {
+  if (!stack) return [];
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(desired.parameters)) {
+    const old = stack.parameters[k] ?? "";
+    if (old !== v) lines.push(`~ ${k}: ${show(old)} → ${show(v)}`);
+  }
+  if (!lines.length) return [];
+  return [{ id: "aws:parameters", layer: "aws", action: "update", resource: `stack parameters of ${desired.stackName}`, details: lines, destructive: false, reason: "stack parameters changed" }];
+}
+
+export function diffAws(desired: AwsDesired, deployed: AwsDeployed): Step[] {
+  const uploads: Step[] = desired.scripts
+    .filter((s) => !deployed.presentScripts.includes(s.key))
+    .map((s) => ({ id: `aws:script:${s.key}`, layer: "aws", action: "create", resource: `s3://${s.bucket}/${s.key}`, details: [], destructive: false, reason: "Glue script content changed (content-hashed key)" }));
+  return [...uploads, ...resourceSteps(desired.template, deployed.stack?.template), ...parameterStep(desired, deployed.stack)];
+}
+
+/** Plan notes for drifted resources: CloudFormation will not revert them by itself. */
+export function driftNotes(deployed: AwsDeployed): string[] {
+  return (deployed.drift ?? []).map(
+    (d) => `drift: ${d.type} ${d.logicalId} is ${d.status}${d.properties.length ? ` (${d.properties.join(", ")})` : ""}; changed outside CloudFormation`,
+  );
+}

@@ -1,0 +1,151 @@
+// The local lake: which raw files must be reprocessed (their manifest was written under other
+// cleaning/flatten semantics), which views and models changed, which marts must be rebuilt.
+// Raw files are immutable, so reprocessing is always possible: this is the backfill.
+import type { Step } from "./plan.js";
+
+export interface LocalModelSpec {
+  readonly name: string;
+  readonly hash: string;
+  readonly mart: boolean;
+  readonly dependsOn: readonly string[];
+}
+
+/** What `apply` would build now: computed from the IR and the dbt target's models. */
+export interface LocalDesired {
+  /** Per source: the engine's semantics fingerprint. */
+  readonly semantics: Readonly<Record<string, string>>;
+  /** Per source: column name → type, to tell a narrowing reprocess from a harmless one. */
+  readonly columnTypes: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Per output table: hash of the view's shape (columns, types, partition key). */
+  readonly views: Readonly<Record<string, string>>;
+  /** Models in dependency order; `dependsOn` names models and `source:<table>` views. */
+  readonly models: readonly LocalModelSpec[];
+  /** Per output table: the source it comes from. */
+  readonly tableSource: Readonly<Record<string, string>>;
+}
+
+/** `.lake/state/deployed.json`: what the last apply built. */
+export interface DeployedRecord {
+  readonly version: 1;
+  readonly pipeline: string;
+  readonly semantics: Readonly<Record<string, string>>;
+  readonly columnTypes: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly views: Readonly<Record<string, string>>;
+  readonly models: Readonly<Record<string, { readonly hash: string; readonly mart: boolean }>>;
+}
+
+export interface RawFileState {
+  readonly rawKey: string;
+  readonly source: string;
+  /** Semantics fingerprint from the file's manifest; undefined when it was never processed. */
+  readonly semantics?: string;
+  readonly ok: boolean;
+}
+
+export interface LocalDeployed {
+  readonly files: readonly RawFileState[];
+  readonly record?: DeployedRecord;
+}
+
+/** True when some value of type `from` may not survive a cast to `to` (IR type spellings). */
+export function narrows(from: string, to: string): boolean {
+  if (from === to || to === "string") return false;
+  const dec = (t: string): { p: number; s: number } | undefined => {
+    if (t === "integer") return { p: 19, s: 0 };
+    const m = /^decimal\((\d+),(\d+)\)$/.exec(t);
+    return m ? { p: Number(m[1]), s: Number(m[2]) } : undefined;
+  };
+  const a = dec(from);
+  const b = dec(to);
+  if (a && b) return b.s < a.s || b.p - b.s < a.p - a.s;
+  if (a && to === "double") return a.p > 15;
+  return true;
+}
+
+function typeChanges(before: Readonly<Record<string, string>> | undefined, after: Readonly<Record<string, string>>): { lines: string[]; narrowing: string[] } {
+  const lines: string[] = [];
+  const narrowing: string[] = [];
+  if (!before) return { lines, narrowing };
+  for (const [col, t] of Object.entries(after)) {
+    const old = before[col];
+    if (old === undefined) lines.push(`+ column ${col} ${t}`);
+    else if (old !== t) {
+      lines.push(`~ column ${col} ${old} → ${t}`);
+      if (narrows(old, t)) narrowing.push(`${col} ${old} → ${t}`);
+    }
+  }
+  for (const [col, t] of Object.entries(before)) if (!(col in after)) lines.push(`- column ${col} ${t}`);
+  return { lines, narrowing };
+}
+
+function reprocessSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
+  const steps: Step[] = [];
+  for (const [source, semantics] of Object.entries(d.semantics)) {
+    const files = dep.files.filter((f) => f.source === source);
+    const stale = files.filter((f) => f.semantics !== undefined && f.ok && f.semantics !== semantics).map((f) => f.rawKey);
+    const fresh = files.filter((f) => f.semantics === undefined || !f.ok).map((f) => f.rawKey);
+    if (!stale.length && !fresh.length) continue;
+    const { lines, narrowing } = typeChanges(dep.record?.columnTypes[source], d.columnTypes[source] ?? {});
+    const reason = narrowing.length
+      ? `narrowing ${narrowing.join(", ")}: values that fitted the old type become cast_failed and are quarantined`
+      : stale.length
+        ? "cleaning or flatten semantics changed: outputs are recomputed from the immutable raw files"
+        : "raw files not processed yet (or their last run failed)";
+    const details = [...lines, ...stale.map((k) => `reprocess ${k}`), ...fresh.map((k) => `process ${k}`)];
+    steps.push({ id: `local:source:${source}`, layer: "local", action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw files)`, details, destructive: narrowing.length > 0, reason, impact: { rawFiles: [...stale, ...fresh] } });
+  }
+  return steps;
+}
+
+function viewSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
+  const steps: Step[] = [];
+  const had = dep.record?.views ?? {};
+  for (const [table, hash] of Object.entries(d.views)) {
+    const id = `local:view:${table}`;
+    const resource = `view ${table}`;
+    if (!dep.record) steps.push({ id, layer: "local", action: "update", resource, details: [], destructive: false, reason: "no record of a previous apply: rebuilt to be sure" });
+    else if (had[table] === undefined) steps.push({ id, layer: "local", action: "create", resource, details: [], destructive: false, reason: "new output table" });
+    else if (had[table] !== hash) steps.push({ id, layer: "local", action: "update", resource, details: [], destructive: false, reason: "columns, types or partition changed" });
+  }
+  for (const table of Object.keys(had)) {
+    if (table in d.views) continue;
+    steps.push({ id: `local:view:${table}`, layer: "local", action: "destroy", resource: `view ${table}`, details: [], destructive: true, reason: "no longer in the pipeline: queries reading it will fail (processed files stay on disk)" });
+  }
+  return steps;
+}
+
+/** Models downstream of any of `roots` (model names or `source:<table>`), in dependency order. */
+function downstream(models: readonly LocalModelSpec[], roots: ReadonlySet<string>): Set<string> {
+  const hit = new Set<string>();
+  for (const m of models) if (m.dependsOn.some((x) => roots.has(x) || hit.has(x))) hit.add(m.name);
+  return hit;
+}
+
+function modelSteps(d: LocalDesired, dep: LocalDeployed, reprocessed: ReadonlySet<string>): Step[] {
+  const steps: Step[] = [];
+  const had = dep.record?.models ?? {};
+  const changedTables = Object.entries(d.tableSource).filter(([, s]) => reprocessed.has(s)).map(([t]) => `source:${t}`);
+  const fed = downstream(d.models, new Set(changedTables));
+  for (const m of d.models) {
+    const id = `local:${m.mart ? "mart" : "model"}:${m.name}`;
+    const resource = `${m.mart ? "mart" : "model"} ${m.name}`;
+    const impact = m.mart ? { marts: [m.name] } : undefined;
+    const old = had[m.name];
+    const base = { id, layer: "local" as const, resource, details: [] as string[], destructive: false, ...(impact ? { impact } : {}) };
+    if (!dep.record) steps.push({ ...base, action: m.mart ? "rebuild" : "update", reason: "no record of a previous apply: rebuilt to be sure" });
+    else if (!old) steps.push({ ...base, action: "create", reason: m.mart ? "new mart" : "new model" });
+    else if (old.hash !== m.hash) steps.push({ ...base, action: m.mart ? "rebuild" : "update", reason: m.mart ? "mart definition changed (grain, measures or filter)" : "model SQL changed" });
+    else if (m.mart && fed.has(m.name)) steps.push({ ...base, action: "rebuild", reason: "its inputs are reprocessed" });
+  }
+  for (const [name, old] of Object.entries(had)) {
+    if (d.models.some((m) => m.name === name)) continue;
+    steps.push({ id: `local:${old.mart ? "mart" : "model"}:${name}`, layer: "local", action: "destroy", resource: `${old.mart ? "mart" : "model"} ${name}`, details: [], destructive: old.mart, reason: old.mart ? "mart removed from the pipeline: its table is dropped" : "model no longer emitted" });
+  }
+  return steps;
+}
+
+export function diffLocal(desired: LocalDesired, deployed: LocalDeployed): Step[] {
+  const reprocess = reprocessSteps(desired, deployed);
+  const sources = new Set(reprocess.map((s) => s.id.split(":")[2]!));
+  return [...reprocess, ...viewSteps(desired, deployed), ...modelSteps(desired, deployed, sources)];
+}

@@ -1,0 +1,31 @@
+// The AWS clients plan/apply use. Credentials come from the SDK's default provider chain
+// (environment, shared config/SSO, container and instance roles); lakec never reads or stores
+// them itself. Tests inject credentials, a request handler or a fast retry strategy here.
+import { CloudFormationClient, type CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+
+export interface AwsClients {
+  readonly cfn: CloudFormationClient;
+  readonly s3: S3Client;
+  /** Waits between polls of long-running operations; tests make it instant. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly pollMs: number;
+}
+
+export type AwsClientOverrides = Partial<CloudFormationClientConfig & S3ClientConfig>;
+
+export function awsClients(region: string, overrides: AwsClientOverrides = {}, sleep?: (ms: number) => Promise<void>): AwsClients {
+  // CloudFormation throttles Describe* calls under polling; the standard strategy backs off.
+  const base = { region, maxAttempts: 8, ...overrides };
+  return {
+    cfn: new CloudFormationClient(base as CloudFormationClientConfig),
+    s3: new S3Client(base as S3ClientConfig),
+    sleep: sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    pollMs: sleep ? 0 : 5000,
+  };
+}
+
+/** `lakec-<pipeline>`: one stack per pipeline and account/region. */
+export function stackName(pipeline: string): string {
+  return `lakec-${pipeline}`;
+}
