@@ -80,7 +80,8 @@ class WhereChecker {
     const col = l.k === "col" ? l : r.k === "col" ? r : undefined;
     const other = col === l ? r : l;
     if (other.k === "lit" && other.value === null) {
-      const fix = op === "in" ? "remove null from the list and add 'or x is null'" : op === "<>" ? "write 'x is not null'" : "write 'x is null'";
+      const x = col?.at.column ?? "x";
+      const fix = op === "in" ? `remove null from the list and add 'or ${x} is null'` : op === "<>" ? `write '${x} is not null'` : `write '${x} is null'`;
       return this.report("LK409", col?.at, `comparing with null is never true in where of mart ${q(this.mart)}`, fix);
     }
     if (!col || !col.type) return;
