@@ -1,0 +1,15 @@
+// The Airflow target: one DAG per pipeline that runs the pipeline's dbt models and tests.
+import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
+import { dagPython } from "./dag.js";
+
+export { dagId, processedDatasetUris } from "./dag.js";
+
+export function emitAirflow(ir: PipelineIR): EmittedFile[] {
+  return [{ path: `airflow/${ir.name}_dbt.py`, contents: dagPython(ir) }];
+}
+
+export const airflowTarget = {
+  name: "airflow",
+  description: "Airflow DAG running dbt source freshness and dbt build for the pipeline (cron, preset or Datasets/Assets)",
+  emit: emitAirflow,
+};
