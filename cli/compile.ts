@@ -81,7 +81,13 @@ function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
     ctx.io.err(`generated output is stale (${summary(changes)}); run: ${again.join(" ")}\n`);
     return ctx.exit(1);
   }
-  const changes = writeTree(tree);
+  let changes: FileChange[];
+  try {
+    changes = writeTree(tree);
+  } catch (err) {
+    // The file system said no (permissions, a file where a folder must go): not a lakec bug.
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   ctx.io.out(changes.length === 0 ? `up to date: ${irs.map((i) => i.name).join(", ")}\n` : `compiled ${irs.map((i) => i.name).join(", ")}: ${summary(changes)}\n`);
 }
 

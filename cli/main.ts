@@ -5,8 +5,13 @@ import { UsageError, type CliContext, type CliIO, type RegisterCommand } from ".
 import { register as compile } from "./compile.js";
 import { register as init } from "./init.js";
 import { register as validate } from "./validate.js";
+import { register as graph } from "./graph.js";
+import { register as run } from "./run.js";
+import { register as query } from "./query.js";
+import { register as show } from "./show.js";
+import { register as dev } from "./dev.js";
 
-const COMMANDS: readonly RegisterCommand[] = [validate, compile, init];
+const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, query, show, graph, dev];
 
 const processIO: CliIO = {
   out: (t) => void process.stdout.write(t),

@@ -32,10 +32,11 @@ function middleOps(a: readonly string[], b: readonly string[]): Op[] {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       ops.push({ kind: " ", text: a[i++]! });
       j++;
-    } else if (j < b.length && (i === a.length || lcs[i * w + j + 1]! >= lcs[(i + 1) * w + j]!)) {
-      ops.push({ kind: "+", text: b[j++]! });
-    } else {
+    } else if (i < a.length && (j === b.length || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) {
+      // Deletions before insertions, as diff(1) prints them.
       ops.push({ kind: "-", text: a[i++]! });
+    } else {
+      ops.push({ kind: "+", text: b[j++]! });
     }
   }
   return ops;

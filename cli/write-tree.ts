@@ -135,11 +135,20 @@ function install(steps: Staged[]): void {
   }
 }
 
+/** Best effort: one failed cleanup must not stop the others, nor hide the original error. */
+function attempt(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // The original error is reported; a leftover staging folder is named .<dest>.lakec-stage-*.
+  }
+}
+
 function rollBack(steps: readonly Staged[]): void {
   for (const s of [...steps].reverse()) {
-    if (s.installed) rmSync(s.dest, { recursive: true, force: true });
-    if (s.backup && existsSync(s.backup)) renameSync(s.backup, s.dest);
-    rmSync(s.staged, { recursive: true, force: true });
+    if (s.installed) attempt(() => rmSync(s.dest, { recursive: true, force: true }));
+    if (s.backup && existsSync(s.backup)) attempt(() => renameSync(s.backup!, s.dest));
+    attempt(() => rmSync(s.staged, { recursive: true, force: true }));
   }
 }
 

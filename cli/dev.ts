@@ -1,0 +1,115 @@
+// lakec dev FILE [--lake DIR]: watch mode. Prints what the watcher does; stops on Ctrl-C.
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { formatDiagnostic } from "../compiler/diagnostics.js";
+import { parseByteSize, type RunSummary } from "../engine/index.js";
+import { startDev, type DevEvent } from "../engine/watch.js";
+import { UsageError, type CliContext, type CliIO } from "./context.js";
+import { displayPath } from "./pipeline-files.js";
+
+const HELP = `
+Watches <lake>/raw/ and the pipeline file, like S3 → EventBridge → Step Functions in the cloud:
+  - each new file under raw/<prefix>/ runs the pipeline for that file (clean, flatten to Parquet),
+    then the external tables, dbt models and dbt tests are refreshed. Files arriving together
+    are queued and each is processed once; a file is picked up when it stops growing.
+  - saving the pipeline file recompiles it. Errors print with line:col and the watcher keeps
+    running; new files wait in the queue until the pipeline compiles again. If the fix changes
+    what the pipeline means, every raw file is re-checked (unchanged outputs are kept).
+Raw files present at start are processed too, unless their outputs are already current.
+
+Examples:
+  $ lakec dev pipelines/reviews.yaml
+  $ cp exports/2024-06-01.jsonl .lake/raw/reviews/        # in another terminal
+  $ lakec dev pipelines/yelp.yaml --lake /tmp/yelp-lake --poll
+
+Stop with Ctrl-C. Exit codes: 0 stopped; 2 usage error.`;
+
+export interface DevCliOptions {
+  lake: string;
+  memoryLimit: string;
+  threads?: string;
+  poll?: boolean;
+}
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
+
+function describeBatch(e: Extract<DevEvent, { kind: "batch" }>): string {
+  const s = e.report.result as RunSummary;
+  const lines = s.files.map((f) => {
+    const c = f.counts;
+    const counts = c ? `: ${c.recordsIn} in, ${c.clean} clean, ${c.invalid} invalid, ${c.duplicates} duplicates${f.reconciled ? "" : " (COUNTS DO NOT RECONCILE)"}` : "";
+    return `  ${f.rawKey} ${f.status}${counts}${f.reason && f.status !== "processed" ? ` (${f.reason})` : ""}`;
+  });
+  const failed = s.warehouse.tests.filter((t) => t.failures > 0);
+  const tests = `${s.warehouse.tests.length - failed.length}/${s.warehouse.tests.length} dbt tests pass`;
+  lines.push(`  marts updated in ${secs(e.ms)} (${tests})`);
+  for (const t of failed) lines.push(`  ${t.severity === "error" ? "FAIL" : "warn"} ${t.name}: ${t.failures} row(s)`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** Prints one watcher event; exported for tests. */
+export function printEvent(io: CliIO, e: DevEvent): void {
+  switch (e.kind) {
+    case "ready":
+      return io.out("watching for raw files and pipeline edits (Ctrl-C to stop)\n");
+    case "compiled":
+      return io.out(`compiled pipeline ${e.pipeline}${e.changed ? ": its meaning changed, re-checking every raw file" : ""}\n`);
+    case "diagnostics": {
+      for (const d of e.diagnostics) io.err(`${formatDiagnostic(d, e.text)}\n`);
+      const errors = e.diagnostics.filter((d) => d.severity === "error").length;
+      if (errors > 0) io.err(`${errors} error${errors === 1 ? "" : "s"}: new raw files wait until the pipeline compiles\n`);
+      return;
+    }
+    case "queued":
+      return io.out(`+ raw/${e.rawKey}\n`);
+    case "batch":
+      return io.out(describeBatch(e));
+    case "batch-failed":
+      return io.err(`run failed for ${e.rawKeys.join(", ")}: ${e.error}\n`);
+    case "watch-error":
+      return io.err(`watch: ${e.message}\n`);
+  }
+}
+
+/** Runs dev mode until `until` resolves (the CLI passes Ctrl-C; tests pass their own). */
+export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions, until: Promise<unknown>): Promise<void> {
+  if (!existsSync(resolve(ctx.io.cwd, file))) throw new UsageError(`cannot read ${displayPath(ctx.io.cwd, file)}: no such file`);
+  if (parseByteSize(opts.memoryLimit) === undefined) throw new UsageError(`--memory-limit ${opts.memoryLimit}: expected a size like 2GB or 512MB`);
+  const threads = opts.threads === undefined ? undefined : Number(opts.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads ${opts.threads}: expected a positive integer`);
+  const watcher = await startDev({
+    pipelineFile: resolve(ctx.io.cwd, file),
+    displayName: displayPath(ctx.io.cwd, file),
+    lakeDir: resolve(ctx.io.cwd, opts.lake),
+    lakeOptions: { memoryLimit: opts.memoryLimit, ...(threads !== undefined && { threads }) },
+    usePolling: opts.poll === true,
+    onEvent: (e) => printEvent(ctx.io, e),
+  });
+  await until;
+  ctx.io.out("stopping: finishing the running batch\n");
+  await watcher.close();
+}
+
+function interrupted(): Promise<void> {
+  return new Promise((res) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop).off("SIGTERM", stop);
+      res();
+    };
+    process.on("SIGINT", stop).on("SIGTERM", stop);
+  });
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("dev")
+    .description("watch mode: run the pipeline for each new raw file, recompile on pipeline edits")
+    .argument("<file>", "pipeline.yaml")
+    .option("--lake <dir>", "the local lake folder", ".lake")
+    .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
+    .option("--threads <n>", "DuckDB threads (default: all cores)")
+    .option("--poll", "poll the file system instead of native events (network drives, some containers)")
+    .addHelpText("after", HELP)
+    .action((f: string, opts: DevCliOptions) => runDev(ctx, f, opts, interrupted()));
+}

@@ -1,0 +1,143 @@
+// lakec run FILE [--input PATH…] [--lake DIR] [--json] [--demo]
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { Listr } from "listr2";
+import { hasErrors } from "../compiler/diagnostics.js";
+import type { PipelineIR } from "../compiler/ir.js";
+import { formatRunSummary, ingestInputs, IngestError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouse, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
+import { formatRows, queryWarehouse } from "../engine/query.js";
+import { generateAmazonReviews } from "../engine/synthetic.js";
+import { UsageError, type CliContext } from "./context.js";
+import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+
+const HELP = `
+Runs the pipeline locally on DuckDB, with the cloud's semantics: each new raw file goes through
+the compiled state machine (clean, then flatten to Parquet), then the external tables are
+refreshed, the dbt models built and the dbt tests run, in <lake>/warehouse.duckdb.
+
+Inputs: --input copies each file (or hard-links it, with --link) into <lake>/raw/<prefix>/ of
+  - the source named by --source, or
+  - the source whose prefix it is already under, when the path is inside <lake>/raw/, or
+  - the only source, when the pipeline has one.
+Then every raw file that is new or changed since its last run is processed; files whose content
+and pipeline semantics are unchanged are skipped, so running twice changes nothing.
+
+Examples:
+  $ lakec run pipelines/reviews.yaml --demo                  # bundled synthetic sample
+  $ lakec run pipelines/reviews.yaml --input exports/2024-06-01.jsonl
+  $ lakec run pipelines/yelp.yaml --input business.json --source business --json
+
+Exit codes: 0 ok; 1 a file failed, counts did not reconcile, or a dbt test failed; 2 usage error.`;
+
+interface RunCliOptions {
+  input?: string[];
+  source?: string;
+  link?: boolean;
+  lake: string;
+  json?: boolean;
+  demo?: boolean;
+  memoryLimit: string;
+  threads?: string;
+}
+
+const DEMO = { seed: 2018, records: 5000, file: "demo-reviews.jsonl" };
+
+async function demoInput(ir: PipelineIR, opts: RunCliOptions): Promise<{ file: string; cleanup: () => Promise<void> }> {
+  if (ir.sources.length !== 1 && opts.source === undefined) throw new UsageError("--demo needs --source when the pipeline has several sources");
+  const dir = await mkdtemp(join(tmpdir(), "lakec-demo-"));
+  const file = join(dir, DEMO.file);
+  await writeFile(file, generateAmazonReviews({ seed: DEMO.seed, records: DEMO.records }));
+  return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function lakeOptions(opts: RunCliOptions): { memoryLimit: string; threads?: number } {
+  if (parseByteSize(opts.memoryLimit) === undefined) throw new UsageError(`--memory-limit ${opts.memoryLimit}: expected a size like 2GB or 512MB`);
+  if (opts.threads === undefined) return { memoryLimit: opts.memoryLimit };
+  const threads = Number(opts.threads);
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads ${opts.threads}: expected a positive integer`);
+  return { memoryLimit: opts.memoryLimit, threads };
+}
+
+/** Files one by one (a task list on a terminal), then the warehouse stages. */
+async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], quiet: boolean): Promise<RunSummary> {
+  const t0 = performance.now();
+  const files: FileSummary[] = [];
+  const renderer = quiet || !process.stdout.isTTY ? "silent" : process.stdout.rows ? "default" : "simple";
+  const fileTasks = keys.map((key) => ({
+    title: key,
+    task: async (_: unknown, task: { title: string }) => {
+      const s = await processRawFile(lake, ir, key);
+      files.push(s);
+      task.title = `${key}: ${s.status}${s.counts ? ` (${s.counts.recordsIn} in, ${s.counts.clean} clean)` : ""}`;
+    },
+  }));
+  let t1 = 0;
+  let warehouse: Awaited<ReturnType<typeof refreshWarehouse>> | undefined;
+  const list = new Listr(
+    [
+      ...fileTasks,
+      {
+        title: "refresh external tables, build dbt models, run dbt tests",
+        task: async () => {
+          t1 = performance.now();
+          warehouse = await refreshWarehouse(lake, ir);
+        },
+      },
+    ],
+    { renderer, exitOnError: true },
+  );
+  await list.run();
+  const t2 = performance.now();
+  return summarizeRun(lake, ir, files, warehouse!, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
+}
+
+async function showMartTop(ctx: CliContext, lakeDir: string, ir: PipelineIR): Promise<void> {
+  const mart = ir.marts[0];
+  if (!mart) return;
+  const order = mart.columns.find((c) => c.name === mart.measures[0]?.name)?.name;
+  const sql = `SELECT * EXCLUDE (grain_key) FROM "${mart.name}"${order ? ` ORDER BY "${order}" DESC` : ""} LIMIT 10`;
+  ctx.io.out(`\ntop rows of ${mart.name}:\n${formatRows(await queryWarehouse(lakeDir, sql), "table")}`);
+  ctx.io.out(`\nlook further: lakec query ${ir.sourceFile} "SELECT * FROM ${mart.name} LIMIT 20"\n`);
+}
+
+async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<void> {
+  const loaded = loadPipeline(ctx.io.cwd, file);
+  reportDiagnostics(ctx.io, [loaded], "text");
+  if (hasErrors(loaded.diagnostics) || !loaded.ir) return ctx.exit(1);
+  const ir = loaded.ir;
+  const lakeDir = resolve(ctx.io.cwd, opts.lake);
+  const lake = await openLake(lakeDir, lakeOptions(opts));
+  const demo = opts.demo ? await demoInput(ir, opts) : undefined;
+  try {
+    const inputs = [...(opts.input ?? []).map((i) => resolve(ctx.io.cwd, i)), ...(demo ? [demo.file] : [])];
+    await ingestInputs(lake.paths, ir, inputs, { ...(opts.source !== undefined && { source: opts.source }), link: opts.link === true }).catch((e: unknown) => {
+      throw e instanceof IngestError ? new UsageError(e.message) : e;
+    });
+    const summary = await runWithProgress(lake, ir, await listRawKeys(lake.paths), opts.json === true);
+    ctx.io.out(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
+    if (demo && !opts.json) await showMartTop(ctx, lakeDir, ir);
+    if (!summary.ok) ctx.exit(1);
+  } finally {
+    await demo?.cleanup();
+    await lake.close();
+  }
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("run")
+    .description("run the pipeline locally on DuckDB: raw files → Parquet lake → warehouse, models and tests")
+    .argument("<file>", "pipeline.yaml")
+    .option("--input <paths...>", "files to copy into the lake's raw/ before running")
+    .option("--source <name>", "the source the --input files belong to")
+    .option("--link", "hard-link inputs into raw/ instead of copying them")
+    .option("--lake <dir>", "the local lake folder", ".lake")
+    .option("--demo", "add a bundled synthetic sample of Amazon-style reviews to raw/ first")
+    .option("--json", "print the run summary as JSON")
+    .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
+    .option("--threads <n>", "DuckDB threads (default: all cores)")
+    .addHelpText("after", HELP)
+    .action((f: string, opts: RunCliOptions) => run(ctx, f, opts));
+}
