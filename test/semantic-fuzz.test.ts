@@ -1,7 +1,7 @@
 // Robustness: the checks run on any document that passed the JSON Schema, however odd. This
 // mutates the reference pipelines (swap names, retype columns, drop optional keys), keeps the
 // mutants the schema accepts, and requires checkSemantics to return diagnostics, never throw,
-// with every diagnostic located inside the file.
+// with every diagnostic located inside the file; the mutants it passes must lower cleanly.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
@@ -9,6 +9,7 @@ import { parseDocument } from "yaml";
 import { checkSemantics } from "../compiler/check/index.js";
 import type { PipelineDoc } from "../compiler/doc.js";
 import { hasErrors } from "../compiler/diagnostics.js";
+import { compilePipeline } from "../compiler/index.js";
 import { parseYaml } from "../compiler/load.js";
 import { checkSchema } from "../compiler/schema-check.js";
 
@@ -60,6 +61,7 @@ test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("schema-valid mutan
   const text = readFileSync(join(import.meta.dirname, "..", file), "utf8");
   const random = rng(42);
   let checked = 0;
+  let clean = 0;
   for (let i = 0; i < 150; i++) {
     const mutant = mutate(text, random);
     const parsed = parseYaml("m.yaml", mutant);
@@ -73,6 +75,12 @@ test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("schema-valid mutan
       expect(d.line).toBeLessThanOrEqual(lines);
       expect(d.hint, `${d.code} ${d.message}`).toBeTruthy();
     }
+    // Lowering trusts the checks: whatever they pass must lower without an invariant error.
+    if (!hasErrors(ds)) {
+      clean++;
+      expect(() => compilePipeline("m.yaml", mutant), mutant).not.toThrow();
+    }
   }
   expect(checked).toBeGreaterThan(40);
+  expect(clean).toBeGreaterThan(5);
 }, 30_000);

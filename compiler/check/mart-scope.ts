@@ -67,13 +67,16 @@ export function isResolveError(r: Resolved | ResolveError | undefined): r is Res
   return r !== undefined && "code" in r;
 }
 
-/** Sources that a table's columns reference (`references:`), by column name. */
+/**
+ * Sources that a main table's columns reference (`references:`), by column name. Child tables
+ * link only to their parent: lowering joins them on the record id.
+ */
 function referencesOf(doc: PipelineDoc, t: TableInfo): Map<string, string> {
   const out = new Map<string, string>();
   const src = doc.sources?.[t.source];
-  if (!src) return out;
+  if (!src || t.kind !== "main") return out;
   for (const c of t.columns) {
-    if (c.origin !== "column" && c.origin !== "carried") continue;
+    if (c.origin !== "column") continue;
     const ref = src.columns?.[c.name]?.references;
     if (typeof ref === "string") out.set(c.name, ref.split(".")[0]!);
   }
