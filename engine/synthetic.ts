@@ -147,6 +147,11 @@ export function withThousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
+/** Like the real export, most reviews are from the last six years and a few go back to 2005. */
+function reviewDay(rng: Rng): number {
+  return rng.chance(0.9) ? rng.int(LAST_DAY - 2300, LAST_DAY) : rng.int(FIRST_DAY, LAST_DAY);
+}
+
 interface ReviewKey {
   readonly reviewerID: string;
   readonly asin: string;
@@ -266,7 +271,7 @@ export function* amazonReviewLines(opts: AmazonOptions): Generator<readonly [str
     const key: ReviewKey = earlier ?? {
       reviewerID: reviewerId(rng.int(0, reviewerCount - 1)),
       asin: rng.pick(products),
-      unixReviewTime: rng.int(FIRST_DAY, LAST_DAY) * DAY_S,
+      unixReviewTime: reviewDay(rng) * DAY_S,
     };
     const stars = rng.weighted([[5, 60], [4, 18], [3, 9], [2, 5], [1, 8]] as const);
     const overall = kind === "outOfRange" ? rng.pick(["0.0", "6.0"]) : `${stars}.0`;

@@ -1,0 +1,250 @@
+// `lakec dev`: the local lake as an event-driven system, like S3 → EventBridge → Step Functions.
+// A raw file appearing under raw/ is an event; each one is queued and processed exactly once,
+// in arrival order, and a batch that arrived together refreshes the warehouse once. An edit to
+// the pipeline file recompiles it; while it has errors the queue waits (the user is mid-edit,
+// and processing with a pipeline about to change would only be redone), and the watcher keeps
+// running. When the fixed pipeline means something new, every raw file is queued again: the
+// engine's manifests skip the files whose outputs are still current.
+import { mkdir, readFile } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
+import { watch, type FSWatcher } from "chokidar";
+import { compilePipeline } from "../compiler/index.js";
+import { decodeSource } from "../compiler/load.js";
+import type { Diagnostic } from "../compiler/diagnostics.js";
+import type { PipelineIR } from "../compiler/ir.js";
+import { openLake, runFiles, type LakeOptions, type RunSummary } from "./index.js";
+
+/** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
+export interface BatchReport {
+  readonly files: readonly { readonly rawKey: string; readonly status: string; readonly detail?: string }[];
+  /** Free-form engine output for the batch (file summaries, warehouse result). */
+  readonly result: unknown;
+}
+
+/** Does the work for a batch of raw files (keys relative to raw/, `/`-separated). */
+export interface DevRunner {
+  runBatch(ir: PipelineIR, rawKeys: readonly string[]): Promise<BatchReport>;
+  close(): Promise<void>;
+}
+
+export type DevEvent =
+  | { readonly kind: "compiled"; readonly pipeline: string; readonly changed: boolean }
+  | { readonly kind: "diagnostics"; readonly diagnostics: readonly Diagnostic[]; readonly text: string }
+  | { readonly kind: "queued"; readonly rawKey: string }
+  | { readonly kind: "batch"; readonly rawKeys: readonly string[]; readonly report: BatchReport; readonly ms: number; readonly queuedAt: readonly number[] }
+  | { readonly kind: "batch-failed"; readonly rawKeys: readonly string[]; readonly error: string }
+  | { readonly kind: "watch-error"; readonly message: string }
+  | { readonly kind: "ready" };
+
+export interface DevOptions {
+  /** The pipeline file: absolute, or relative to the process's working folder. */
+  readonly pipelineFile: string;
+  /** How diagnostics name the file (default: `pipelineFile`). */
+  readonly displayName?: string;
+  readonly lakeDir: string;
+  /** Default: the engine on `lakeDir` (`engineRunner`). */
+  readonly runner?: DevRunner;
+  readonly lakeOptions?: LakeOptions;
+  readonly onEvent?: (e: DevEvent) => void;
+  /** How long a file's size must stay unchanged before it counts as written (default 100 ms). */
+  readonly writeStableMs?: number;
+  /** Poll the file system instead of using native events (network drives, some containers). */
+  readonly usePolling?: boolean;
+}
+
+export interface DevWatcher {
+  /** Resolves once nothing is queued or running (the queue may be paused on errors). */
+  idle(): Promise<void>;
+  /** Stops watching, lets a running batch finish, closes the runner. */
+  close(): Promise<void>;
+}
+
+/** Names of files a writer is still producing or that are not data: editors' and tools' temp files. */
+function isTempName(key: string): boolean {
+  const base = key.slice(key.lastIndexOf("/") + 1);
+  return base.startsWith(".") || base.endsWith("~") || /\.(tmp|part|partial|crdownload|swp)$/i.test(base);
+}
+
+class DevLoop {
+  private ir: PipelineIR | undefined;
+  private irJson = "";
+  private readonly pending: { key: string; at: number }[] = [];
+  private running: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+  private compiling: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly opts: DevOptions & { readonly runner: DevRunner },
+    private readonly rawDir: string,
+  ) {}
+
+  private get shown(): string {
+    return this.opts.displayName ?? this.opts.pipelineFile;
+  }
+
+  emit(e: DevEvent): void {
+    this.opts.onEvent?.(e);
+  }
+
+  /**
+   * Recompiles; compiles run one after another so the last edit always wins. True when the
+   * pipeline compiled and means something different from the last good version.
+   */
+  recompile(): Promise<boolean> {
+    const next = this.compiling.then(() => this.compileNow());
+    this.compiling = next.then(() => undefined);
+    return next;
+  }
+
+  private async compileNow(): Promise<boolean> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(this.opts.pipelineFile);
+    } catch (e) {
+      // An editor's atomic save can leave no file for a moment; the next event recompiles.
+      this.ir = undefined;
+      this.emit({ kind: "watch-error", message: `cannot read ${this.shown}: ${e instanceof Error ? e.message : String(e)}` });
+      return false;
+    }
+    const decoded = decodeSource(this.shown, bytes);
+    const r = decoded.text === undefined ? { diagnostics: decoded.diagnostics } : compilePipeline(this.shown, decoded.text);
+    if (!("ir" in r) || !r.ir) {
+      this.ir = undefined;
+      this.emit({ kind: "diagnostics", diagnostics: r.diagnostics, text: decoded.text ?? "" });
+      return false;
+    }
+    if (r.diagnostics.length > 0) this.emit({ kind: "diagnostics", diagnostics: r.diagnostics, text: decoded.text ?? "" });
+    const json = JSON.stringify(r.ir);
+    const changed = this.irJson !== "" && json !== this.irJson;
+    this.ir = r.ir;
+    this.irJson = json;
+    this.emit({ kind: "compiled", pipeline: r.ir.name, changed });
+    this.kick();
+    return changed;
+  }
+
+  private readonly known = new Set<string>();
+
+  private keyOf(path: string): string | undefined {
+    const key = relative(this.rawDir, path).split(sep).join("/");
+    return key === "" || key.startsWith("..") || isTempName(key) ? undefined : key;
+  }
+
+  forget(path: string): void {
+    const key = this.keyOf(path);
+    if (key !== undefined) this.known.delete(key);
+  }
+
+  /** Called with every raw file the watcher reports; a key already waiting is not queued twice. */
+  enqueue(path: string): void {
+    const key = this.keyOf(path);
+    if (key === undefined) return;
+    this.known.add(key);
+    if (this.pending.some((p) => p.key === key)) return;
+    this.pending.push({ key, at: performance.now() });
+    this.emit({ kind: "queued", rawKey: key });
+    this.kick();
+  }
+
+  requeueAll(): void {
+    for (const k of [...this.known].sort()) this.enqueue(join(this.rawDir, k));
+  }
+
+  private kick(): void {
+    if (this.running || this.closed) return this.settle();
+    if (!this.ir || this.pending.length === 0) return this.settle();
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      this.kick();
+    });
+  }
+
+  /** Takes everything queued as one batch, so a burst refreshes the warehouse once. */
+  private async drain(): Promise<void> {
+    const ir = this.ir!;
+    const batch = this.pending.splice(0, this.pending.length);
+    const keys = batch.map((b) => b.key);
+    const t0 = performance.now();
+    try {
+      const report = await this.opts.runner.runBatch(ir, keys);
+      this.emit({ kind: "batch", rawKeys: keys, report, ms: performance.now() - t0, queuedAt: batch.map((b) => b.at) });
+    } catch (e) {
+      this.emit({ kind: "batch-failed", rawKeys: keys, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private settle(): void {
+    if (this.running || (this.ir && this.pending.length > 0 && !this.closed)) return;
+    const ws = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of ws) w();
+  }
+
+  idle(): Promise<void> {
+    return this.compiling.then(
+      () =>
+        new Promise<void>((res) => {
+          this.idleWaiters.push(res);
+          this.settle();
+        }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.compiling;
+    await this.running;
+    this.settle();
+  }
+}
+
+/** The engine as a dev runner: one open lake; a batch is `runFiles` over its keys (stages 1–5). */
+export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}): Promise<DevRunner & { runBatch(ir: PipelineIR, keys: readonly string[]): Promise<BatchReport & { result: RunSummary }> }> {
+  const lake = await openLake(lakeDir, lakeOptions);
+  return {
+    async runBatch(ir, keys) {
+      const summary = await runFiles(lake, ir, keys);
+      return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary };
+    },
+    close: () => lake.close(),
+  };
+}
+
+/** Starts watching; resolves once both watchers have scanned and the pipeline was compiled once. */
+export async function startDev(options: DevOptions): Promise<DevWatcher> {
+  const rawDir = resolve(options.lakeDir, "raw");
+  await mkdir(rawDir, { recursive: true });
+  const opts = { ...options, runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions)) };
+  const loop = new DevLoop(opts, rawDir);
+  await loop.recompile();
+  const stable = opts.writeStableMs ?? 100;
+  const common = { usePolling: opts.usePolling ?? false, interval: 50, awaitWriteFinish: { stabilityThreshold: stable, pollInterval: Math.max(10, Math.floor(stable / 4)) } };
+  // Existing raw files are events too (ignoreInitial: false): whatever arrived while dev was not
+  // running is processed now, and files already processed are skipped by their manifests.
+  const raw = watch(rawDir, { ...common, ignoreInitial: false });
+  const path = (fn: (p: string) => void) => (p: unknown) => void (typeof p === "string" && fn(p));
+  raw.on("add", path((p) => loop.enqueue(p))).on("change", path((p) => loop.enqueue(p))).on("unlink", path((p) => loop.forget(p)));
+  raw.on("error", (e) => opts.onEvent?.({ kind: "watch-error", message: e instanceof Error ? e.message : String(e) }));
+  const pipeline = watch(resolve(opts.pipelineFile), { ...common, ignoreInitial: true });
+  const onPipeline = (): void => {
+    void loop.recompile().then((changed) => {
+      if (changed) loop.requeueAll();
+    });
+  };
+  pipeline.on("change", onPipeline).on("add", onPipeline);
+  await Promise.all([ready(raw), ready(pipeline)]);
+  opts.onEvent?.({ kind: "ready" });
+  return {
+    idle: () => loop.idle(),
+    async close() {
+      await Promise.all([raw.close(), pipeline.close()]);
+      await loop.close();
+      await opts.runner.close();
+    },
+  };
+}
+
+function ready(w: FSWatcher): Promise<void> {
+  return new Promise((res) => w.once("ready", () => res()));
+}

@@ -1,0 +1,176 @@
+// `lakec dev`: files dropped into raw/ are each processed exactly once (bursts included), a
+// broken pipeline edit reports diagnostics with line:col and pauses the queue without stopping
+// the watcher, and a fix resumes it. Once with a recording runner (the queue's contract), once
+// with the real engine (marts updated from a dropped file).
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { PipelineIR } from "../compiler/ir.js";
+import { generateAmazonReviews } from "../engine/synthetic.js";
+import { startDev, type DevEvent, type DevRunner, type DevWatcher } from "../engine/watch.js";
+import type { RunSummary } from "../engine/index.js";
+import { runDev } from "../cli/dev.js";
+
+interface Harness {
+  readonly dir: string;
+  readonly pipeline: string;
+  readonly events: DevEvent[];
+  waitFor(pred: (e: DevEvent[]) => boolean, what: string, ms?: number): Promise<void>;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function harness(): Harness {
+  const dir = mkdtempSync(join(tmpdir(), "lakec-dev-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const pipeline = join(dir, "reviews.yaml");
+  copyFileSync("pipelines/reviews.yaml", pipeline);
+  const events: DevEvent[] = [];
+  return {
+    dir,
+    pipeline,
+    events,
+    async waitFor(pred, what, ms = 15_000) {
+      const t0 = Date.now();
+      while (!pred(events)) {
+        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; events: ${events.map((e) => e.kind).join(", ")}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+function recordingRunner(): DevRunner & { calls: string[][] } {
+  const calls: string[][] = [];
+  return {
+    calls,
+    async runBatch(_ir: PipelineIR, keys: readonly string[]) {
+      calls.push([...keys]);
+      await new Promise((r) => setTimeout(r, 150)); // long enough for a burst to queue behind it
+      return { files: keys.map((rawKey) => ({ rawKey, status: "processed" })), result: null };
+    },
+    close: async () => undefined,
+  };
+}
+
+const processedKeys = (events: readonly DevEvent[]): string[] => events.flatMap((e) => (e.kind === "batch" ? e.rawKeys : []));
+
+function drop(dir: string, key: string, text: string): void {
+  const p = join(dir, "raw", key);
+  mkdirSync(join(p, ".."), { recursive: true });
+  writeFileSync(p, text);
+}
+
+async function start(h: Harness, runner?: DevRunner): Promise<DevWatcher> {
+  const w = await startDev({ pipelineFile: h.pipeline, lakeDir: join(h.dir, "lake"), onEvent: (e) => h.events.push(e), ...(runner && { runner }), lakeOptions: { threads: 2, memoryLimit: "1GB" } });
+  cleanups.push(() => w.close());
+  return w;
+}
+
+describe("lakec dev: the queue", () => {
+  it("processes each dropped file exactly once, bursts included, and ignores temp files", async () => {
+    const h = harness();
+    const runner = recordingRunner();
+    await start(h, runner);
+    drop(join(h.dir, "lake"), "reviews/first.jsonl", "{}\n");
+    await h.waitFor((e) => processedKeys(e).length === 1, "the first file");
+    for (let i = 0; i < 5; i++) drop(join(h.dir, "lake"), `reviews/burst-${i}.jsonl`, `{"n": ${i}}\n`);
+    drop(join(h.dir, "lake"), "reviews/.upload.jsonl.tmp", "{}\n");
+    await h.waitFor((e) => processedKeys(e).length >= 6, "the burst");
+    await new Promise((r) => setTimeout(r, 400)); // any late duplicate event would land here
+    const keys = processedKeys(h.events).sort();
+    expect(keys).toEqual(["reviews/burst-0.jsonl", "reviews/burst-1.jsonl", "reviews/burst-2.jsonl", "reviews/burst-3.jsonl", "reviews/burst-4.jsonl", "reviews/first.jsonl"]);
+    expect(runner.calls.flat().sort()).toEqual(keys);
+  });
+
+  it("reports a broken pipeline with line:col, keeps watching, and resumes when it is fixed", async () => {
+    const h = harness();
+    const runner = recordingRunner();
+    const w = await start(h, runner);
+    const good = readFileSync(h.pipeline, "utf8");
+    writeFileSync(h.pipeline, good.replace("avg_rating: avg(rating)", "avg_rating: avg(ratng)"));
+    await h.waitFor((e) => e.some((x) => x.kind === "diagnostics"), "diagnostics");
+    const d = h.events.find((e) => e.kind === "diagnostics");
+    expect(d?.kind === "diagnostics" && d.diagnostics[0]).toMatchObject({ code: "LK204", line: good.split("\n").findIndex((l) => l.includes("avg(rating)")) + 1 });
+    drop(join(h.dir, "lake"), "reviews/while-broken.jsonl", "{}\n");
+    await h.waitFor((e) => e.some((x) => x.kind === "queued" && x.rawKey === "reviews/while-broken.jsonl"), "the file to queue");
+    await w.idle();
+    expect(runner.calls).toEqual([]);
+    writeFileSync(h.pipeline, good);
+    await h.waitFor((e) => processedKeys(e).includes("reviews/while-broken.jsonl"), "processing after the fix");
+    expect(h.events.filter((e) => e.kind === "compiled").map((e) => e.kind === "compiled" && e.changed)).toEqual([false, false]);
+    expect(runner.calls).toEqual([["reviews/while-broken.jsonl"]]);
+  });
+
+  it("queues every raw file again when the pipeline's meaning changes", async () => {
+    const h = harness();
+    const runner = recordingRunner();
+    await start(h, runner);
+    drop(join(h.dir, "lake"), "reviews/a.jsonl", "{}\n");
+    await h.waitFor((e) => processedKeys(e).length === 1, "the first file");
+    writeFileSync(h.pipeline, readFileSync(h.pipeline, "utf8").replace("range: [1, 5]", "range: [2, 5]"));
+    await h.waitFor((e) => processedKeys(e).length === 2, "the re-run");
+    expect(runner.calls).toEqual([["reviews/a.jsonl"], ["reviews/a.jsonl"]]);
+  });
+});
+
+describe("lakec dev: with the engine", () => {
+  it("updates the marts from a dropped file, and processes a burst of five once each", async () => {
+    const h = harness();
+    await start(h);
+    const lake = join(h.dir, "lake");
+    drop(lake, "reviews/day-0.jsonl", generateAmazonReviews({ seed: 100, records: 300 }));
+    await h.waitFor((e) => processedKeys(e).length === 1, "the first file", 60_000);
+    for (let i = 1; i <= 5; i++) drop(lake, `reviews/day-${i}.jsonl`, generateAmazonReviews({ seed: 100 + i, records: 200 }));
+    await h.waitFor((e) => processedKeys(e).length >= 6, "the burst", 60_000);
+    const summaries = h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : []));
+    expect(summaries.map((f) => `${f.rawKey}:${f.status}`).sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `reviews/day-${i}.jsonl:processed`));
+    const last = h.events.filter((e) => e.kind === "batch").pop();
+    expect(last?.kind === "batch" && (last.report.result as RunSummary).warehouse.tests.filter((t) => t.failures > 0 && t.severity === "error")).toEqual([]);
+    const db = await DuckDBInstance.create(join(lake, "warehouse.duckdb"), { access_mode: "READ_ONLY" });
+    const conn = await db.connect();
+    const rows = (await conn.runAndReadAll("SELECT sum(reviews) AS n FROM product_daily_ratings")).getRowObjectsJson();
+    conn.closeSync();
+    db.closeSync();
+    const clean = summaries.reduce((n, f) => n + (f.counts?.clean ?? 0), 0);
+    expect(Number(rows[0]!.n)).toBe(clean);
+  }, 120_000);
+});
+
+describe("lakec dev: the command", () => {
+  it("prints queued files, the batch summary, and diagnostics with file:line:col, then stops cleanly", async () => {
+    const h = harness();
+    let out = "";
+    let err = "";
+    let code = 0;
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    const ctx = { io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), cwd: h.dir }, exit: (c: 0 | 1 | 2) => void (code = c) };
+    const done = runDev(ctx, "reviews.yaml", { lake: "lake", memoryLimit: "1GB", threads: "2" }, until);
+    const waitOut = async (re: RegExp, what: string): Promise<void> => {
+      const t0 = Date.now();
+      while (!re.test(out + err)) {
+        if (Date.now() - t0 > 60_000) throw new Error(`timed out waiting for ${what}:\n${out}\n${err}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    await waitOut(/watching for raw files/, "ready");
+    drop(join(h.dir, "lake"), "reviews/one.jsonl", generateAmazonReviews({ seed: 5, records: 100 }));
+    await waitOut(/marts updated in [0-9.]+s \(\d+\/\d+ dbt tests pass\)/, "the batch");
+    expect(out).toContain("+ raw/reviews/one.jsonl");
+    expect(out).toMatch(/reviews\/one\.jsonl processed: 100 in, \d+ clean/);
+    const good = readFileSync(h.pipeline, "utf8");
+    writeFileSync(h.pipeline, good.replace("workers: 2", "workers: 2\n   bad indent: [").replace("avg_rating: avg(rating)", "avg_rating: avg(ratng)"));
+    await waitOut(/reviews\.yaml:\d+:\d+ error LK\d{3}/, "the diagnostic");
+    expect(err).toMatch(/new raw files wait until the pipeline compiles/);
+    stop();
+    await done;
+    expect(out).toContain("stopping");
+    expect(code).toBe(0);
+  }, 120_000);
+});
