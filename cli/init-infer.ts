@@ -45,6 +45,8 @@ function inferStrings(values: readonly string[]): Inferred {
   for (const f of DATE_FORMATS) if (allMatch(texts, f.re)) return { kind: "date", ...(f.format ? { format: f.format } : {}) };
   for (const f of TIMESTAMP_FORMATS) if (allMatch(texts, f.re)) return { kind: "timestamp", ...(f.format ? { format: f.format } : {}) };
   if (allMatch(texts, /^(true|false)$/i)) return { kind: "boolean" };
+  // A leading zero is part of an identifier (postal codes, SKUs): casting would drop it.
+  if (texts.some((t) => /^-?0\d/.test(t))) return { kind: "string" };
   if (allMatch(texts, /^-?\d{1,18}$/)) return { kind: "integer" };
   if (allMatch(texts, /^-?(\d{1,3}(,\d{3})+|\d{1,18})$/)) return { kind: "integer", strip: "," };
   return { kind: "string" };

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { compilePipeline } from "../compiler/index.js";
 import { formatDiagnostic, hasErrors } from "../compiler/diagnostics.js";
 import { UsageError, type CliContext } from "./context.js";
-import { snakeName, type SampleValue } from "./init-infer.js";
+import { NamePool, snakeName, type SampleValue } from "./init-infer.js";
 import { renderPipeline } from "./init-render.js";
 import { displayPath } from "./pipeline-files.js";
 
@@ -97,7 +97,7 @@ function run(ctx: CliContext, opts: { from: string; name?: string; out?: string;
   const { records, skipped } = readSample(readHead(samplePath));
   if (records.length === 0) throw new UsageError(`${opts.from} holds no JSON objects (expected JSON Lines or a JSON array of objects)`);
   const base = basename(samplePath).replace(/\.(jsonl|ndjson|json)$/i, "");
-  const sourceName = snakeName(base, "source");
+  const sourceName = new NamePool("source").take(snakeName(base, "source"));
   const pipelineName = opts.name ?? sourceName;
   if (!/^[a-z][a-z0-9_]*$/.test(pipelineName)) throw new UsageError(`--name '${pipelineName}' is not a valid name: use lower case letters, digits and _ (for example ${snakeName(pipelineName, "pipeline")})`);
   const outPath = opts.out ? resolve(ctx.io.cwd, opts.out) : undefined;
