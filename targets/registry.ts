@@ -20,6 +20,9 @@
 import type { EmittedFile, PipelineIR } from "../compiler/ir.js";
 import { emitIrJson } from "./ir-json/index.js";
 import { snowflakeTarget } from "./snowflake/index.js";
+import { dbtTarget } from "./dbt/index.js";
+import { airflowTarget } from "./airflow/index.js";
+import { lineageTarget } from "./lineage/index.js";
 
 export interface Target {
   readonly name: string;
@@ -32,6 +35,9 @@ export interface Target {
 export const targets: readonly Target[] = [
   { name: "ir-json", description: "the compiler's IR as JSON, for debugging targets (ir/ir.json)", emit: emitIrJson },
   snowflakeTarget,
+  dbtTarget,
+  airflowTarget,
+  lineageTarget,
 ];
 
 export function findTarget(name: string): Target | undefined {
