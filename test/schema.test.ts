@@ -1,0 +1,72 @@
+// The JSON Schema is the editor-facing form of the language: it must cover exactly the keys of
+// compiler/doc.ts, describe every one of them, reject unknown keys everywhere, and accept the
+// reference pipelines exactly as written.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
+import { describe, expect, test } from "vitest";
+import { parseYaml } from "../compiler/load.js";
+import { checkSchema } from "../compiler/schema-check.js";
+import schema from "../schemas/pipeline.schema.json" with { type: "json" };
+
+const ROOT = join(import.meta.dirname, "..");
+
+type Node = Record<string, unknown>;
+
+/** Every subschema, with its JSON pointer. */
+function walk(node: unknown, path: string, out: [string, Node][] = []): [string, Node][] {
+  if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}/${i}`, out));
+  else if (node !== null && typeof node === "object") {
+    out.push([path, node as Node]);
+    for (const [k, v] of Object.entries(node)) if (k !== "examples" && k !== "enum" && k !== "default") walk(v, `${path}/${k}`, out);
+  }
+  return out;
+}
+
+/** Property names declared in compiler/doc.ts, read with the TypeScript compiler API. */
+function docKeys(): Set<string> {
+  const file = join(ROOT, "compiler", "doc.ts");
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+  const keys = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertySignature(n) && (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name))) keys.add(n.name.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(source);
+  return keys;
+}
+
+describe("schemas/pipeline.schema.json", () => {
+  const nodes = walk(schema, "#");
+  const objects = nodes.filter(([, n]) => n.type === "object");
+
+  test("every object rejects unknown keys or types its map values", () => {
+    const open = objects.filter(([, n]) => n.additionalProperties === undefined || n.additionalProperties === true).map(([p]) => p);
+    expect(open).toEqual([]);
+  });
+
+  test("every property has a description", () => {
+    const missing = objects.flatMap(([p, n]) =>
+      Object.entries((n.properties ?? {}) as Record<string, Node>).filter(([, v]) => typeof v.description !== "string" || v.description.length < 10).map(([k]) => `${p}/properties/${k}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  test("covers exactly the keys of compiler/doc.ts", () => {
+    const schemaKeys = new Set(objects.flatMap(([, n]) => Object.keys((n.properties ?? {}) as object)));
+    expect([...docKeys()].filter((k) => !schemaKeys.has(k)).sort()).toEqual([]);
+    expect([...schemaKeys].filter((k) => !docKeys().has(k)).sort()).toEqual([]);
+  });
+
+  test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("%s validates as written", (file) => {
+    const parsed = parseYaml(file, readFileSync(join(ROOT, file), "utf8"));
+    expect(parsed.diagnostics).toEqual([]);
+    expect(checkSchema(file, parsed.value, parsed.locate)).toEqual([]);
+  });
+
+  test("the editor comment the language reference recommends is accepted", () => {
+    const text = `# yaml-language-server: $schema=../schemas/pipeline.schema.json\n${readFileSync(join(ROOT, "pipelines/reviews.yaml"), "utf8")}`;
+    const parsed = parseYaml("x.yaml", text);
+    expect(checkSchema("x.yaml", parsed.value, parsed.locate)).toEqual([]);
+  });
+});
