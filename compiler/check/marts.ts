@@ -13,8 +13,9 @@ import type { TableInfo } from "./tables.js";
 import { checkWhere } from "./where.js";
 
 export function checkMarts(ctx: CheckContext, tables: readonly TableInfo[]): void {
+  const byName = new Map(tables.map((t) => [t.name, t]));
   for (const [name, mart] of Object.entries(ctx.doc.marts ?? {})) {
-    const scope = martScope(ctx, name, mart, tables);
+    const scope = martScope(ctx, name, mart, byName);
     const grainNames = checkGrain(ctx, name, mart, scope);
     checkMeasures(ctx, name, mart, scope, grainNames);
     if (typeof mart.where === "string") checkWhere(ctx, ["marts", name, "where"], mart.where, scope, name);
@@ -22,8 +23,7 @@ export function checkMarts(ctx: CheckContext, tables: readonly TableInfo[]): voi
 }
 
 /** The mart's tables in join order, or undefined when `from` does not resolve. */
-function martScope(ctx: CheckContext, name: string, mart: MartDoc, tables: readonly TableInfo[]): MartScope | undefined {
-  const byName = new Map(tables.map((t) => [t.name, t]));
+function martScope(ctx: CheckContext, name: string, mart: MartDoc, byName: ReadonlyMap<string, TableInfo>): MartScope | undefined {
   const from = byName.get(mart.from);
   if (!from) {
     const isMart = Object.hasOwn(ctx.doc.marts ?? {}, mart.from);
@@ -55,7 +55,10 @@ function martScope(ctx: CheckContext, name: string, mart: MartDoc, tables: reado
     }
     scope.push(t);
   });
-  const failedTables = [...failed].flatMap((f) => tables.filter((t) => t.name === f && !scope.includes(t)));
+  const failedTables = [...failed].flatMap((f) => {
+    const t = byName.get(f);
+    return t && !scope.includes(t) ? [t] : [];
+  });
   return { tables: scope, failed, failedTables };
 }
 
