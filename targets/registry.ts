@@ -23,6 +23,9 @@ import { snowflakeTarget } from "./snowflake/index.js";
 import { dbtTarget } from "./dbt/index.js";
 import { airflowTarget } from "./airflow/index.js";
 import { lineageTarget } from "./lineage/index.js";
+import { cloudformationTarget } from "./cloudformation/index.js";
+import { stepFunctionsTarget } from "./stepfunctions/index.js";
+import { glueTarget } from "./glue/index.js";
 
 export interface Target {
   readonly name: string;
@@ -38,6 +41,9 @@ export const targets: readonly Target[] = [
   dbtTarget,
   airflowTarget,
   lineageTarget,
+  cloudformationTarget,
+  stepFunctionsTarget,
+  glueTarget,
 ];
 
 export function findTarget(name: string): Target | undefined {
