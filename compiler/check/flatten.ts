@@ -56,7 +56,7 @@ function checkOne(ctx: CheckContext, at: DocPath, col: string, fl: FlattenDoc, t
   if (t.kind === "array") {
     if (fl.key !== undefined) ctx.error("LK319", [...at, "key"], "key does not apply to an array: array elements have an index, not a key", "use index: to name the position column", { key: true });
     if (fl.type !== undefined) ctx.error("LK319", [...at, "type"], "type does not apply to an array flatten: the element type comes from the column's array<T>", `change the column type instead, e.g. "array<integer>"`, { key: true });
-    if (!isScalar(t.element)) ctx.error("LK321", at, `child table elements of ${q(col)} are ${typeToString(t.element)}; child table values must be scalars`, "use array<T> of a scalar type", { key: true });
+    if (!isScalar(t.element)) ctx.error("LK321", at, `each element of ${q(col)} is ${aType(t.element)}; child table values must be scalars`, "use array<T> of a scalar type", { key: true });
   } else {
     if (fl.index !== undefined) ctx.error("LK319", [...at, "index"], "index does not apply to an object: its entries have a key, not a position", "use key: to name the key column", { key: true });
     if (fl.type !== undefined) {

@@ -57,7 +57,7 @@ function checkKey(ctx: CheckContext, name: string, src: SourceDoc, types: Map<st
     ctx.error("LK221", at, `source ${q(name)} has an empty key`, "list the columns that identify a record, e.g. key: [order_id]");
     return;
   }
-  checkDuplicates(ctx, at, key, `the key of ${q(name)}`);
+  checkDuplicates(ctx, at, key, `the key of source ${q(name)}`);
   key.forEach((k, i) => {
     if (!types.has(k)) {
       ctx.error("LK205", [...at, i], `unknown column ${q(k)} in the key of source ${q(name)}`, didYouMean(k, types.keys()) ?? "key columns must be declared under columns:");
