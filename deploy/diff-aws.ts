@@ -58,8 +58,26 @@ export interface AwsDeployed {
 
 function show(v: unknown): string {
   const s = v === undefined ? "(absent)" : canonicalJson(v);
-  return s.length > 70 ? `${s.slice(0, 67)}...` : s;
+  return s.length > 90 ? `${s.slice(0, 87)}...` : s;
 }
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Leaf paths that differ (`Command.ScriptLocation`), so a reviewer sees the change, not two blobs. */
+function leafChanges(path: string, a: unknown, b: unknown, out: string[]): void {
+  if (canonicalJson(a) === canonicalJson(b)) return;
+  if (isMap(a) && isMap(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) leafChanges(`${path}.${k}`, a[k], b[k], out);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    a.forEach((x, i) => leafChanges(`${path}[${i}]`, x, b[i], out));
+    return;
+  }
+  out.push(`~ ${path}: ${show(a)} → ${show(b)}`);
+}
+
+const MAX_LEAVES = 6;
 
 function propertyChanges(before: CfnResource, after: CfnResource): { lines: string[]; replacing: string[] } {
   const lines: string[] = [];
@@ -69,9 +87,14 @@ function propertyChanges(before: CfnResource, after: CfnResource): { lines: stri
   const immutable = REPLACE_ON_CHANGE[after.Type] ?? [];
   for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
     if (canonicalJson(a[k]) === canonicalJson(b[k])) continue;
-    const replace = immutable.includes(k);
-    if (replace) replacing.push(k);
-    lines.push(`~ ${k}: ${show(a[k])} → ${show(b[k])}${replace ? "  (Replacement: True)" : ""}`);
+    const leaves: string[] = [];
+    leafChanges(k, a[k], b[k], leaves);
+    if (immutable.includes(k)) {
+      replacing.push(k);
+      leaves[0] = `${leaves[0]}  (Replacement: True)`;
+    }
+    lines.push(...leaves.slice(0, MAX_LEAVES));
+    if (leaves.length > MAX_LEAVES) lines.push(`  … and ${leaves.length - MAX_LEAVES} more changes under ${k}`);
   }
   for (const k of ["Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy"] as const) {
     if (canonicalJson(before[k]) !== canonicalJson(after[k])) lines.push(`~ ${k}: ${show(before[k])} → ${show(after[k])}`);

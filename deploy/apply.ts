@@ -1,0 +1,95 @@
+// Executes a plan, layer by layer, in the order one apply needs: AWS (buckets, role, jobs) →
+// Snowflake (integration, stages, external tables) → AWS again with Snowflake's IAM user,
+// external ID and queue ARN as stack parameters → dbt and Airflow files → the local lake.
+// Each layer re-reads what it touches, so a re-run after an interruption converges.
+import type { Desired } from "./desired.js";
+import { hasChanges, type Layer, type Plan, type Step } from "./plan.js";
+import type { DeployContext, DeployedSnapshot } from "./planner.js";
+import { publishStore, stackParameters, wiringFrom } from "./planner.js";
+import { applyAws } from "./providers/aws/apply.js";
+import { deployStack } from "./providers/aws/changeset.js";
+import { describeStack } from "./providers/aws/read.js";
+import { applyLocal, type LocalApplyResult } from "./providers/local/apply.js";
+import { publish } from "./providers/publish/publish.js";
+import { applySnowflake } from "./providers/snowflake/apply.js";
+import { readSnowflake } from "./providers/snowflake/read.js";
+
+export class DestructiveStepsRefused extends Error {
+  override readonly name = "DestructiveStepsRefused";
+}
+
+export interface ApplyOptions {
+  readonly allowDestructive: boolean;
+  /** Shows a change set (or any late-known steps) the way plan shows steps. */
+  readonly showChanges: (steps: readonly Step[]) => void;
+  /** LAKEC_AWS_ACCOUNT_ID, for a Snowflake-only apply that creates the integration. */
+  readonly awsAccountId?: string;
+}
+
+export interface ApplyResult {
+  readonly applied: readonly Layer[];
+  readonly local?: LocalApplyResult;
+  readonly problems: readonly string[];
+}
+
+/** Refuses before anything runs: a destructive step must never be half of an apply. */
+export function checkDestructive(plan: Plan, allow: boolean): void {
+  const bad = plan.steps.filter((s) => s.destructive);
+  if (bad.length && !allow) {
+    throw new DestructiveStepsRefused(`the plan has ${bad.length} destructive step(s): ${bad.map((s) => `${s.layer} ${s.resource}`).join("; ")}. Re-run with --allow-destructive to accept`);
+  }
+}
+
+function accountFromStackId(stackId: string | undefined): string | undefined {
+  return /^arn:aws[a-z-]*:cloudformation:[^:]+:(\d{12}):/.exec(stackId ?? "")?.[1];
+}
+
+async function awsAccountId(plan: Plan, desired: Desired, ctx: DeployContext, o: ApplyOptions): Promise<string | undefined> {
+  if (o.awsAccountId) return o.awsAccountId;
+  if (!plan.targets.includes("aws")) return undefined;
+  return accountFromStackId((await describeStack(ctx.aws(), desired.aws({}).stackName))?.StackId);
+}
+
+async function applyWiring(desired: Desired, ctx: DeployContext, o: ApplyOptions): Promise<void> {
+  const sf = await readSnowflake(await ctx.snowflake(), desired.snowflake);
+  const stack = await describeStack(ctx.aws(), desired.aws({}).stackName);
+  const current = Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""]));
+  const wanted = stackParameters(current, wiringFrom(sf));
+  if (Object.entries(wanted).every(([k, v]) => current[k] === v)) return;
+  ctx.log("aws: wiring Snowflake's IAM user, external ID and queue ARN into the stack parameters");
+  await deployStack(ctx.aws(), { stackName: desired.aws({}).stackName, templateBody: desired.aws(wanted).templateBody, parameters: wanted, allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
+}
+
+async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapshot, ctx: DeployContext, o: ApplyOptions): Promise<Layer[]> {
+  const applied: Layer[] = [];
+  const has = (layer: Layer, pred: (s: Step) => boolean = () => true): boolean => plan.steps.some((s) => s.layer === layer && s.action !== "noop" && pred(s));
+  if (has("aws", (s) => s.id !== "aws:wiring")) {
+    const bucketInStack = desired.ir.aws.artifactsBucket === desired.ir.aws.processedBucket;
+    await applyAws(ctx.aws(), desired.aws(stackParameters(snapshot.aws?.stack?.parameters ?? {}, wiringFrom(snapshot.snowflake))), bucketInStack, { allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
+    applied.push("aws");
+  }
+  if (has("snowflake")) {
+    const accountId = await awsAccountId(plan, desired, ctx, o);
+    await applySnowflake(plan.steps, { client: await ctx.snowflake(), objects: desired.snowflake, log: ctx.log, ...(accountId ? { awsAccountId: accountId } : {}) });
+    applied.push("snowflake");
+  }
+  if (plan.targets.includes("aws") && plan.targets.includes("snowflake") && (has("snowflake") || has("aws", (s) => s.id === "aws:wiring" || s.id === "aws:parameters"))) {
+    await applyWiring(desired, ctx, o);
+  }
+  for (const layer of ["dbt", "airflow"] as const) {
+    const destination = desired.ir.publish[layer];
+    if (!destination || !has(layer)) continue;
+    await publish(publishStore(destination, ctx), desired.ir.name, plan.steps.filter((s) => s.layer === layer), desired[layer], ctx.log);
+    applied.push(layer);
+  }
+  return applied;
+}
+
+export async function applyPlan(plan: Plan, desired: Desired, snapshot: DeployedSnapshot, ctx: DeployContext, o: ApplyOptions): Promise<ApplyResult> {
+  checkDestructive(plan, o.allowDestructive);
+  if (!hasChanges(plan)) return { applied: [], problems: [] };
+  const applied = await applyCloud(plan, desired, snapshot, ctx, o);
+  if (!plan.steps.some((s) => s.layer === "local")) return { applied, problems: [] };
+  const local = await applyLocal(ctx.lakeDir, desired.ir, plan.steps, { log: ctx.log });
+  return { applied: [...applied, "local"], local, problems: local.problems };
+}

@@ -1,0 +1,73 @@
+// Applies the local steps with the engine's own API: reprocess the stale raw files through the
+// compiled state machine (the backfill), drop what the pipeline no longer has, rebuild views,
+// models and marts, then record what was built in state/deployed.json. Every step is
+// idempotent, so an interrupted apply is finished by running it again.
+import { DuckDBInstance } from "@duckdb/node-api";
+import { quoteIdent } from "../../../compiler/expr/print.js";
+import type { PipelineIR } from "../../../compiler/ir.js";
+import { openLake, processRawFile, refreshWarehouse, type FileSummary, type LakeOptions, type WarehouseResult } from "../../../engine/index.js";
+import { duckdbSourceRelation } from "../../../targets/dbt/index.js";
+import type { Step } from "../../plan.js";
+import { localDesired } from "./desired.js";
+import { writeDeployedRecord } from "./state.js";
+
+export interface LocalApplyResult {
+  readonly files: readonly FileSummary[];
+  readonly warehouse?: WarehouseResult;
+  /** Files that failed, dbt tests that failed: apply finished but is not clean. */
+  readonly problems: readonly string[];
+}
+
+const q = (n: string): string => quoteIdent("duckdb", n);
+
+/** Removed views and marts: the warehouse build only creates, so drops are ours. */
+async function dropRemoved(warehouse: string, ir: PipelineIR, steps: readonly Step[]): Promise<void> {
+  const drops = steps.filter((s) => s.action === "destroy");
+  if (!drops.length) return;
+  const instance = await DuckDBInstance.create(warehouse);
+  const conn = await instance.connect();
+  try {
+    for (const s of drops) {
+      const [, kind, name] = s.id.split(":") as [string, string, string];
+      if (kind === "view") {
+        await conn.run(`DROP VIEW IF EXISTS ${duckdbSourceRelation(ir, name)}`);
+        await conn.run(`DROP VIEW IF EXISTS main.${q(name)}`);
+      } else {
+        // A model is a view or a table depending on its materialization; drop whichever exists.
+        const rows = (await conn.runAndReadAll(`SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = '${name.replace(/'/g, "''")}'`)).getRowObjectsJson();
+        const type = rows[0]?.table_type;
+        if (type) await conn.run(`DROP ${type === "VIEW" ? "VIEW" : "TABLE"} main.${q(name)}`);
+      }
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+export async function applyLocal(lakeDir: string, ir: PipelineIR, steps: readonly Step[], opts: LakeOptions & { log: (l: string) => void }): Promise<LocalApplyResult> {
+  const mine = steps.filter((s) => s.layer === "local" && s.action !== "noop");
+  if (!mine.length) return { files: [], problems: [] };
+  const lake = await openLake(lakeDir, opts);
+  const files: FileSummary[] = [];
+  try {
+    for (const s of mine.filter((x) => x.action === "reprocess")) {
+      for (const rawKey of s.impact?.rawFiles ?? []) {
+        const summary = await processRawFile(lake, ir, rawKey);
+        opts.log(`local: ${summary.status} ${rawKey}${summary.reason ? ` (${summary.reason})` : ""}`);
+        files.push(summary);
+      }
+    }
+    await dropRemoved(lake.paths.warehouse, ir, mine);
+    const warehouse = await refreshWarehouse(lake, ir);
+    opts.log(`local: views ${warehouse.views.length}, models ${warehouse.models.length}, tests ${warehouse.tests.length}`);
+    await writeDeployedRecord(lakeDir, ir, localDesired(ir));
+    const problems = [
+      ...files.filter((f) => f.status === "failed").map((f) => `${f.rawKey}: failed: ${f.reason ?? "unknown"}`),
+      ...warehouse.tests.filter((t) => t.failures > 0 && t.severity === "error").map((t) => `test ${t.name} failed: ${t.failures} row(s)`),
+    ];
+    return { files, warehouse, problems };
+  } finally {
+    await lake.close();
+  }
+}

@@ -1,0 +1,52 @@
+// The local lake's deployed state: the engine's run manifests (one per raw file) and
+// `.lake/state/deployed.json`, which `lakec apply` writes after it has built views and models.
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { PipelineIR } from "../../../compiler/ir.js";
+import { lakePaths, listRawKeys, manifestFile, readManifest, sourceForKey } from "../../../engine/index.js";
+import type { DeployedRecord, LocalDeployed, LocalDesired, RawFileState } from "../../diff-local.js";
+
+export function deployedFile(lakeDir: string): string {
+  return join(lakeDir, "state", "deployed.json");
+}
+
+export async function readDeployedRecord(lakeDir: string): Promise<DeployedRecord | undefined> {
+  let text: string;
+  try {
+    text = await readFile(deployedFile(lakeDir), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  const r = JSON.parse(text) as DeployedRecord;
+  if (r.version !== 1) throw new Error(`${deployedFile(lakeDir)}: unknown version ${String(r.version)}`);
+  return r;
+}
+
+export async function writeDeployedRecord(lakeDir: string, ir: PipelineIR, d: LocalDesired): Promise<void> {
+  const record: DeployedRecord = {
+    version: 1,
+    pipeline: ir.name,
+    semantics: d.semantics,
+    columnTypes: d.columnTypes,
+    views: d.views,
+    models: Object.fromEntries(d.models.map((m) => [m.name, { hash: m.hash, mart: m.mart }])),
+  };
+  const file = deployedFile(lakeDir);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+export async function readLocal(lakeDir: string, ir: PipelineIR): Promise<LocalDeployed> {
+  const paths = lakePaths(lakeDir);
+  const files: RawFileState[] = [];
+  for (const rawKey of await listRawKeys(paths)) {
+    const source = sourceForKey(ir, rawKey);
+    if (!source) continue;
+    const m = await readManifest(manifestFile(paths, source.name, rawKey));
+    files.push({ rawKey, source: source.name, ...(m ? { semantics: m.semantics } : {}), ok: m?.status === "ok" });
+  }
+  const record = await readDeployedRecord(lakeDir);
+  return { files, ...(record ? { record } : {}) };
+}

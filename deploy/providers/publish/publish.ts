@@ -1,0 +1,55 @@
+// Reads what was published (the manifest, plus the current bytes of files that changed, for the
+// diff) and publishes the steps of a plan: files first, manifest last, so an interrupted publish
+// leaves a manifest that still lists every file lakec may own and a re-run converges.
+import type { PublishDeployed, PublishedFile } from "../../diff-publish.js";
+import { sha256, type Step } from "../../plan.js";
+import { manifestPath, type PublishManifest, type PublishStore } from "./store.js";
+
+export async function readManifest(store: PublishStore, pipeline: string): Promise<PublishManifest | undefined> {
+  const text = await store.get(manifestPath(pipeline));
+  if (text === undefined) return undefined;
+  const m = JSON.parse(text) as PublishManifest;
+  if (m.version !== 1 || typeof m.files !== "object") throw new Error(`${store.description}${manifestPath(pipeline)} is not a lakec publish manifest`);
+  return m;
+}
+
+/** Files listed in the manifest; files we are about to write are checked against their real bytes. */
+export async function readPublished(store: PublishStore, pipeline: string, desired: ReadonlyMap<string, string>): Promise<PublishDeployed> {
+  const manifest = await readManifest(store, pipeline);
+  const files: Record<string, PublishedFile> = {};
+  for (const [path, hash] of Object.entries(manifest?.files ?? {})) files[path] = { sha256: hash };
+  for (const [path, content] of desired) {
+    const listed = files[path];
+    if (listed && listed.sha256 === sha256(content)) continue;
+    // Not listed, or listed as different: look at what is really there (someone may have edited it).
+    const current = await store.get(path);
+    if (current !== undefined) files[path] = { sha256: sha256(current), content: current };
+  }
+  return { files };
+}
+
+export async function publish(store: PublishStore, pipeline: string, steps: readonly Step[], desired: ReadonlyMap<string, string>, log: (l: string) => void): Promise<void> {
+  const prefix = /^[a-z]+:file:/;
+  const old = (await readManifest(store, pipeline))?.files ?? {};
+  // Claim ownership of new files before writing them, with a hash nothing matches: if this run
+  // stops midway, the next plan reads their real bytes instead of trusting the manifest.
+  const owned: Record<string, string> = { ...old };
+  for (const s of steps) {
+    const path = s.id.replace(prefix, "");
+    if (s.action !== "destroy") owned[path] = "pending";
+  }
+  await store.put(manifestPath(pipeline), `${JSON.stringify({ version: 1, pipeline, files: sortKeys(owned) }, null, 2)}\n`);
+  for (const s of steps) {
+    const path = s.id.replace(prefix, "");
+    if (s.action === "destroy") await store.remove(path);
+    else await store.put(path, desired.get(path) ?? "");
+    log(`${s.layer}: ${s.action === "destroy" ? "removed" : "published"} ${store.description}${path}`);
+  }
+  const final: Record<string, string> = {};
+  for (const [path, content] of desired) final[path] = sha256(content);
+  await store.put(manifestPath(pipeline), `${JSON.stringify({ version: 1, pipeline, files: sortKeys(final) }, null, 2)}\n`);
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
