@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, test } from "vitest";
+import { compilePipeline } from "../compiler/index.js";
 import { parseYaml } from "../compiler/load.js";
 import { checkSchema } from "../compiler/schema-check.js";
 import schema from "../schemas/pipeline.schema.json" with { type: "json" };
@@ -68,5 +69,32 @@ describe("schemas/pipeline.schema.json", () => {
     const text = `# yaml-language-server: $schema=../schemas/pipeline.schema.json\n${readFileSync(join(ROOT, "pipelines/reviews.yaml"), "utf8")}`;
     const parsed = parseYaml("x.yaml", text);
     expect(checkSchema("x.yaml", parsed.value, parsed.locate)).toEqual([]);
+  });
+});
+
+// The schema check defers name and type patterns to the semantic checks (sharper messages):
+// every place the schema uses $defs/name or $defs/type must still be rejected, by LK201/LK301.
+describe("patterns the schema check leaves to the semantic checks", () => {
+  const base = readFileSync(join(ROOT, "pipelines/reviews.yaml"), "utf8");
+  test.each([
+    ["name: reviews", "name: Reviews", "LK201"],
+    ["  product_reviews:\n", "  Product_Reviews:\n", "LK201"],
+    ["id: review_id", "id: Review_ID", "LK201"],
+    ["table: product_review_images", "table: Product-Images", "LK201"],
+    ["value: image_url", "value: Image URL", "LK201"],
+    ["index: position", "index: 1pos", "LK201"],
+    ['"Size:": size', '"Size:": Size', "LK201"],
+    ['"Size:": size', '"Size:": { name: Size }', "LK201"],
+    ["reviews: count(*)", "Reviews: count(*)", "LK201"],
+    ["  product_daily_ratings:", "  ProductDaily:", "LK201"],
+    ["name: reviews", `name: ${"r".repeat(70)}`, "LK201"],
+    ['type: "decimal(2,1)"', 'type: "decimal(2,x)"', "LK301"],
+    ['type: "array<string>"', 'type: "array<strin>"', "LK301"],
+  ])("%s → %s is %s", (from, to, code) => {
+    expect(base).toContain(from);
+    const result = compilePipeline("r.yaml", base.replace(from, to));
+    expect(result.ir).toBeUndefined();
+    expect(result.diagnostics.map((d) => d.code)).toContain(code);
+    expect(result.diagnostics.some((d) => d.code.startsWith("LK1"))).toBe(false);
   });
 });
