@@ -42,7 +42,7 @@ interface RunCliOptions {
   threads?: string;
 }
 
-const DEMO = { seed: 2018, records: 5000, file: "demo-reviews.jsonl" };
+const DEMO = { seed: 2018, records: 2000, file: "demo-reviews.jsonl" };
 
 async function demoInput(ir: PipelineIR, opts: RunCliOptions): Promise<{ file: string; cleanup: () => Promise<void> }> {
   if (ir.sources.length !== 1 && opts.source === undefined) throw new UsageError("--demo needs --source when the pipeline has several sources");

@@ -1,0 +1,142 @@
+// Stage 1, clean: raw lines → typed, checked, deduplicated records plus quarantine rows.
+// The SQL is compiler/sql/clean.ts's, shared with the Glue clean job; this file only feeds it
+// slices of lines and adds up what it reports.
+//
+// Slicing keeps memory bounded on large files. The shared SQL ranks duplicates within the
+// `lines` relation it is given, so a slice sees only its own duplicates; a record whose id was
+// already staged by an earlier slice is a duplicate too (slices go in line order, so the first
+// record by line still wins) and is counted as one here.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { cleanStages } from "../compiler/sql/clean.js";
+import { quoteIdent, quoteString } from "../compiler/expr/print.js";
+import type { ReasonCode, SourceIR } from "../compiler/ir.js";
+import { LineReader, type InvalidLine } from "./read-lines.js";
+
+export interface CleanCounts {
+  recordsIn: number;
+  clean: number;
+  /** Records that failed validation (any reason), whatever `on_invalid` did with them. */
+  invalid: number;
+  quarantined: number;
+  droppedInvalid: number;
+  duplicates: number;
+  byReason: Partial<Record<ReasonCode, number>>;
+  /** The first few rejected records, for the summary (file line, reason, column). */
+  samples: { line: number; reason: string; column: string | null }[];
+  slices: number;
+  /** Non-empty physical lines, counted by the reader independently of the SQL (reconciliation). */
+  nonEmptyLines: number;
+  /** The file's last record and why it was rejected (null: it was not), to spot cut-off files. */
+  lastRecord?: { line: number; reason: string | null };
+}
+
+/** What stage 1 needs to know about the file; table names are per input so stages can be inspected. */
+export interface CleanInput {
+  readonly conn: DuckDBConnection;
+  readonly source: SourceIR;
+  readonly rawKey: string;
+  readonly rawPath: string;
+  /** The raw file's mtime, milliseconds since the epoch (becomes `_ingested_at`). */
+  readonly ingestedAtMs: number;
+  readonly sliceBytes: number;
+  /** Relation names the flatten stage reads. */
+  readonly stagedClean: string;
+  readonly stagedQuarantine: string;
+}
+
+const SAMPLE_LIMIT = 5;
+
+async function scalarRows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+}
+
+const n = (v: unknown): number => Number(v ?? 0);
+
+export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
+  const { conn, source } = inp;
+  const st = cleanStages(source, "duckdb");
+  const counts: CleanCounts = { recordsIn: 0, clean: 0, invalid: 0, quarantined: 0, droppedInvalid: 0, duplicates: 0, byReason: {}, samples: [], slices: 0, nonEmptyLines: 0 };
+  await conn.run("CREATE OR REPLACE TABLE lines_in (line_no BIGINT, line VARCHAR)");
+  await conn.run(
+    `CREATE OR REPLACE TEMP VIEW lines AS SELECT line_no, line, ${quoteString("duckdb", inp.rawKey)} AS _source_file, ` +
+      `make_timestamp(${Math.trunc(inp.ingestedAtMs) * 1000}) AS _ingested_at FROM lines_in`,
+  );
+  await conn.run(`CREATE OR REPLACE TEMP VIEW checked AS ${st.checked}`);
+  await conn.run(`CREATE OR REPLACE TABLE ${inp.stagedQuarantine} (raw_record VARCHAR, reason VARCHAR, reason_column VARCHAR, source_key VARCHAR, line_number BIGINT)`);
+  const reader = await LineReader.open(inp.rawPath);
+  try {
+    for (let first = true; ; first = false) {
+      await conn.run("CREATE OR REPLACE TABLE lines_in (line_no BIGINT, line VARCHAR)");
+      const slice = await reader.loadSlice(conn, "lines_in", inp.sliceBytes);
+      counts.slices++;
+      counts.nonEmptyLines += slice.nonEmpty;
+      await conn.run(`CREATE OR REPLACE TABLE ranked AS ${st.ranked}`);
+      await addSliceCounts(inp, st, counts, first);
+      await addInvalidUtf8(inp, slice.invalidUtf8, counts);
+      if (slice.done) {
+        const [last] = await scalarRows(conn, "SELECT line_no, _reason FROM ranked ORDER BY line_no DESC LIMIT 1");
+        if (last) counts.lastRecord = { line: n(last.line_no), reason: (last._reason as string | null) ?? null };
+        break;
+      }
+    }
+  } finally {
+    await reader.close();
+    await conn.run("DROP TABLE IF EXISTS ranked");
+    await conn.run("DROP TABLE IF EXISTS lines_in");
+  }
+  counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
+  if (source.onInvalid === "quarantine") counts.quarantined = counts.invalid;
+  if (source.onInvalid === "drop") counts.droppedInvalid = counts.invalid;
+  return counts;
+}
+
+async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages>, counts: CleanCounts, first: boolean): Promise<void> {
+  const { conn, source } = inp;
+  const [c] = await scalarRows(conn, st.counts);
+  counts.recordsIn += n(c!.records_in);
+  counts.invalid += n(c!.invalid);
+  counts.duplicates += n(c!.duplicates);
+  for (const r of await scalarRows(conn, st.reasons)) {
+    const reason = r.reason as ReasonCode;
+    counts.byReason[reason] = (counts.byReason[reason] ?? 0) + n(r.records);
+  }
+  if (counts.samples.length < SAMPLE_LIMIT) {
+    const s = await scalarRows(conn, `SELECT line_no, _reason, _reason_column FROM ranked WHERE _reason IS NOT NULL ORDER BY line_no LIMIT ${SAMPLE_LIMIT}`);
+    counts.samples.push(...s.map((r) => ({ line: n(r.line_no), reason: String(r._reason), column: (r._reason_column as string | null) ?? null })));
+  }
+  if (source.onInvalid === "quarantine") await conn.run(`INSERT INTO ${inp.stagedQuarantine} ${st.quarantine}`);
+  const sliceClean = n(c!.clean);
+  if (first) {
+    await conn.run(`CREATE OR REPLACE TABLE ${inp.stagedClean} AS ${st.clean}`);
+    counts.clean += sliceClean;
+    return;
+  }
+  const id = quoteIdent("duckdb", source.idColumn);
+  const res = await conn.run(`INSERT INTO ${inp.stagedClean} SELECT c.* FROM (${st.clean}) AS c WHERE NOT EXISTS (SELECT 1 FROM ${inp.stagedClean} AS s WHERE s.${id} = c.${id})`);
+  const inserted = res.rowsChanged;
+  counts.clean += inserted;
+  counts.duplicates += sliceClean - inserted;
+}
+
+/** Lines that are not UTF-8 never reach SQL; they are records, rejected as `invalid_utf8`. */
+async function addInvalidUtf8(inp: CleanInput, lines: readonly InvalidLine[], counts: CleanCounts): Promise<void> {
+  if (lines.length === 0) return;
+  counts.recordsIn += lines.length;
+  counts.invalid += lines.length;
+  counts.byReason.invalid_utf8 = (counts.byReason.invalid_utf8 ?? 0) + lines.length;
+  for (const l of lines.slice(0, SAMPLE_LIMIT)) counts.samples.push({ line: l.lineNo, reason: "invalid_utf8", column: null });
+  if (inp.source.onInvalid !== "quarantine") return;
+  const app = await inp.conn.createAppender(inp.stagedQuarantine);
+  try {
+    for (const l of lines) {
+      app.appendVarchar(l.text);
+      app.appendVarchar("invalid_utf8");
+      app.appendNull();
+      app.appendVarchar(inp.rawKey);
+      app.appendBigInt(BigInt(l.lineNo));
+      app.endRow();
+    }
+  } finally {
+    app.closeSync();
+  }
+}

@@ -1,0 +1,225 @@
+// One raw file's trip through stages 1–2: the work behind the state machine's Clean and
+// Flatten tasks, the reconciliation check, publishing, and the manifest that commits it.
+import { mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { PipelineIR, SourceIR } from "../compiler/ir.js";
+import { runCleanStage, type CleanCounts } from "./clean-stage.js";
+import { publishFile, runFlattenStage, unpublishFile, type FlattenInput, type FlattenResult } from "./flatten-stage.js";
+import { inputHash, manifestFile, rawFile, sha256File, sourceForKey } from "./lake.js";
+import { isCurrent, readManifest, semanticsFingerprint, writeManifest, type FileManifest } from "./manifest.js";
+import type { Lake } from "./open-lake.js";
+
+export type FileStatus = "processed" | "skipped" | "failed" | "unmatched";
+
+export interface FileSummary {
+  readonly rawKey: string;
+  readonly source: string | null;
+  readonly status: FileStatus;
+  /** Why a file failed, was skipped or matched no source. */
+  readonly reason?: string;
+  /** Plain-language observations about odd files (empty, not JSON Lines, cut-off last line). */
+  readonly notes: readonly string[];
+  readonly counts?: Omit<CleanCounts, "samples" | "slices" | "nonEmptyLines" | "lastRecord">;
+  readonly samples: CleanCounts["samples"];
+  readonly rowsWritten: Record<string, number>;
+  readonly quarantineRows: number;
+  readonly reconciled: boolean;
+  readonly timingsMs: Record<string, number>;
+}
+
+/** A record-level failure under `on_invalid: fail`: deterministic, so retries reuse it. */
+export class InvalidRecordsError extends Error {
+  override readonly name = "lakec.InvalidRecords";
+}
+
+/** The engine's own counts disagree: a bug, never a data problem. */
+export class ReconciliationError extends Error {
+  override readonly name = "lakec.ReconciliationFailed";
+}
+
+const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
+
+export class FileJob {
+  readonly source: SourceIR | undefined;
+  readonly input: string;
+  private contentSha = "";
+  private bytes = 0;
+  private semantics = "";
+  private counts: CleanCounts | undefined;
+  private flattened: FlattenResult | undefined;
+  private staging: FlattenInput | undefined;
+  private invalidError: InvalidRecordsError | undefined;
+  private readonly timings: Record<string, number> = {};
+  private readonly notes: string[] = [];
+  private lastLineCut = false;
+
+  constructor(
+    private readonly lake: Lake,
+    private readonly ir: PipelineIR,
+    readonly rawKey: string,
+  ) {
+    this.source = sourceForKey(ir, rawKey);
+    this.input = inputHash(rawKey);
+  }
+
+  get rawPath(): string {
+    return rawFile(this.lake.paths, this.rawKey);
+  }
+
+  /** Hashes the file and reads its manifest; true when the outputs are already current. */
+  async isCurrent(): Promise<boolean> {
+    const src = this.mustSource();
+    const t0 = performance.now();
+    this.contentSha = await sha256File(this.rawPath);
+    this.bytes = (await stat(this.rawPath)).size;
+    this.semantics = semanticsFingerprint(this.ir, src);
+    this.timings.hash = ms(t0);
+    return isCurrent(await readManifest(manifestFile(this.lake.paths, src.name, this.rawKey)), this.contentSha, this.semantics);
+  }
+
+  /** Stage 1. Throws InvalidRecordsError under `on_invalid: fail` (the same one on a retry). */
+  async clean(): Promise<void> {
+    if (this.invalidError) throw this.invalidError;
+    const src = this.mustSource();
+    const t0 = performance.now();
+    const dir = join(this.lake.paths.tmp, `${process.pid}-${this.input}`);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
+    const mtime = (await stat(this.rawPath)).mtimeMs;
+    this.counts = await runCleanStage({ conn: this.lake.conn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs: mtime, sliceBytes: this.lake.sliceBytes, ...names });
+    this.staging = { conn: this.lake.conn, ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, ...names };
+    this.timings.clean = ms(t0);
+    this.lastLineCut = await this.endsWithoutNewline();
+    this.checkCleanCounts(this.counts);
+    if (src.onInvalid === "fail" && this.counts.invalid > 0) {
+      const first = this.counts.samples[0];
+      const where = first ? ` (first: line ${first.line}, ${first.reason}${first.column ? ` in ${first.column}` : ""})` : "";
+      this.invalidError = new InvalidRecordsError(`${this.counts.invalid} invalid record(s) and on_invalid is fail${where}`);
+      throw this.invalidError;
+    }
+  }
+
+  /** Stage 2, then publish and commit with the manifest. */
+  async flatten(): Promise<void> {
+    const src = this.mustSource();
+    if (!this.staging || !this.counts) throw new Error(`flatten of ${this.rawKey} before clean: the state machine ran Flatten without Clean`);
+    let t0 = performance.now();
+    this.flattened = await runFlattenStage(this.staging);
+    this.timings.flatten = ms(t0);
+    this.checkWritten(this.counts, this.flattened);
+    t0 = performance.now();
+    await publishFile(this.lake.paths, this.staging, this.flattened);
+    await writeManifest(manifestFile(this.lake.paths, src.name, this.rawKey), this.manifest("ok"), join(this.staging.stagingDir, "manifest.json"));
+    this.timings.publish = ms(t0);
+    await this.dropStaging();
+  }
+
+  /** After a failed execution: nothing of the file stays published; the manifest records why. */
+  async fail(error: string): Promise<void> {
+    const src = this.mustSource();
+    await unpublishFile(this.lake.paths, this.ir, src, this.rawKey);
+    const dir = join(this.lake.paths.tmp, `${process.pid}-${this.input}`);
+    await mkdir(dir, { recursive: true });
+    await writeManifest(manifestFile(this.lake.paths, src.name, this.rawKey), { ...this.manifest("failed"), error }, join(dir, "manifest.json"));
+    await this.dropStaging();
+  }
+
+  summary(status: FileStatus, reason?: string): FileSummary {
+    const c = this.counts;
+    return {
+      rawKey: this.rawKey,
+      source: this.source?.name ?? null,
+      status,
+      ...(reason !== undefined && { reason }),
+      notes: c ? [...this.notes, ...notesFor(c, this.lastLineCut)] : this.notes,
+      ...(c && {
+        counts: { recordsIn: c.recordsIn, clean: c.clean, invalid: c.invalid, quarantined: c.quarantined, droppedInvalid: c.droppedInvalid, duplicates: c.duplicates, byReason: c.byReason },
+      }),
+      samples: c?.samples ?? [],
+      rowsWritten: this.flattened?.rowsByTable ?? {},
+      quarantineRows: this.flattened?.quarantineRows ?? 0,
+      reconciled: c ? c.recordsIn === c.clean + c.invalid + c.duplicates : true,
+      timingsMs: { ...this.timings },
+    };
+  }
+
+  private manifest(status: "ok" | "failed"): FileManifest {
+    const c = this.counts;
+    return {
+      version: 1,
+      raw_key: this.rawKey,
+      source: this.mustSource().name,
+      input: this.input,
+      content_sha256: this.contentSha,
+      bytes: this.bytes,
+      semantics: this.semantics,
+      status,
+      counts: {
+        records_in: c?.recordsIn ?? 0,
+        clean: c?.clean ?? 0,
+        invalid: c?.invalid ?? 0,
+        quarantined: c?.quarantined ?? 0,
+        dropped_invalid: c?.droppedInvalid ?? 0,
+        duplicates: c?.duplicates ?? 0,
+        by_reason: c?.byReason ?? {},
+      },
+      rows_written: status === "ok" ? (this.flattened?.rowsByTable ?? {}) : {},
+      timings_ms: { ...this.timings },
+    };
+  }
+
+  private checkCleanCounts(c: CleanCounts): void {
+    const problems: string[] = [];
+    if (c.recordsIn !== c.clean + c.invalid + c.duplicates) problems.push(`records_in ${c.recordsIn} ≠ clean ${c.clean} + invalid ${c.invalid} + duplicates ${c.duplicates}`);
+    if (c.recordsIn !== c.nonEmptyLines) problems.push(`records_in ${c.recordsIn} ≠ ${c.nonEmptyLines} non-empty lines read`);
+    if (problems.length > 0) throw new ReconciliationError(`${this.rawKey}: ${problems.join("; ")}`);
+  }
+
+  private checkWritten(c: CleanCounts, f: FlattenResult): void {
+    const src = this.mustSource();
+    const main = f.rowsByTable[src.mainTable] ?? 0;
+    const problems: string[] = [];
+    if (main !== c.clean) problems.push(`${main} rows written to ${src.mainTable} ≠ ${c.clean} clean records`);
+    if (f.quarantineRows !== c.quarantined) problems.push(`${f.quarantineRows} quarantine rows written ≠ ${c.quarantined} quarantined`);
+    if (problems.length > 0) throw new ReconciliationError(`${this.rawKey}: ${problems.join("; ")}`);
+  }
+
+  private async endsWithoutNewline(): Promise<boolean> {
+    if (this.bytes === 0) return false;
+    const { open } = await import("node:fs/promises");
+    const fh = await open(this.rawPath, "r");
+    try {
+      const b = Buffer.alloc(1);
+      await fh.read(b, 0, 1, this.bytes - 1);
+      return b[0] !== 10;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async dropStaging(): Promise<void> {
+    if (this.staging) {
+      await this.lake.conn.run(`DROP TABLE IF EXISTS ${this.staging.stagedClean}`);
+      await this.lake.conn.run(`DROP TABLE IF EXISTS ${this.staging.stagedQuarantine}`);
+    }
+    await rm(join(this.lake.paths.tmp, `${process.pid}-${this.input}`), { recursive: true, force: true });
+  }
+
+  private mustSource(): SourceIR {
+    if (!this.source) throw new Error(`no source owns ${this.rawKey}; the state machine should have stopped at UnknownPrefix`);
+    return this.source;
+  }
+}
+
+/** Explanations for files whose counts alone would puzzle: what the file most likely is. */
+function notesFor(c: CleanCounts, lastLineCut: boolean): string[] {
+  const notes: string[] = [];
+  if (c.recordsIn === 0) notes.push("no records: the file is empty or has only blank lines");
+  const notObject = c.byReason.not_an_object ?? 0;
+  if (c.recordsIn > 0 && notObject === c.recordsIn) notes.push("no line is a JSON object: the file is not JSON Lines (a JSON array, CSV or text?); expected one JSON object per line");
+  if (lastLineCut && c.lastRecord?.reason === "malformed_json") notes.push(`line ${c.lastRecord.line}, the last, has no line ending and does not parse: the file looks truncated`);
+  if ((c.byReason.invalid_utf8 ?? 0) > 0) notes.push(`${c.byReason.invalid_utf8} line(s) are not valid UTF-8; the quarantine keeps them with U+FFFD for the bad bytes`);
+  if (c.recordsIn > 0 && (c.byReason.cast_failed ?? 0) === c.recordsIn) notes.push("every record has a value that does not cast: do the column types match this file?");
+  return notes;
+}

@@ -1,0 +1,99 @@
+// Stage 2, flatten: staged clean records → one hive-partitioned Snappy Parquet output per
+// table, through compiler/sql/clean.ts's tableSelect (the SELECTs the Glue flatten job runs).
+//
+// Outputs are written into a staging folder and renamed into place by `publishFile`, after the
+// input's previous outputs are removed: reprocessing a file replaces its rows, never adds them.
+// A partition folder holds one `_input=<h>` folder per raw file, as in the processed bucket.
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { quoteIdent, quoteString } from "../compiler/expr/print.js";
+import type { PipelineIR, SourceIR, TableIR } from "../compiler/ir.js";
+import { tableSelect } from "../compiler/sql/clean.js";
+import { exists, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
+
+export function sourceTables(ir: PipelineIR, source: SourceIR): TableIR[] {
+  return ir.tables.filter((t) => t.source === source.name);
+}
+
+export interface FlattenInput {
+  readonly conn: DuckDBConnection;
+  readonly ir: PipelineIR;
+  readonly source: SourceIR;
+  readonly rawKey: string;
+  readonly stagedClean: string;
+  readonly stagedQuarantine: string;
+  /** Empty folder under the lake's tmp/ that receives `<table>/…` and `quarantine.jsonl`. */
+  readonly stagingDir: string;
+}
+
+export interface FlattenResult {
+  readonly rowsByTable: Record<string, number>;
+  readonly quarantineRows: number;
+}
+
+const sqlPath = (p: string): string => quoteString("duckdb", p.split("\\").join("/"));
+
+/**
+ * Writes every table of the source and the quarantine file into the staging folder. The input
+ * tag is a constant partition column, so DuckDB lays out `<key>=<v>/_input=<h>/part-<n>.parquet`
+ * itself and neither the tag nor a day-grain partition column is stored inside the file.
+ */
+export async function runFlattenStage(inp: FlattenInput): Promise<FlattenResult> {
+  const rowsByTable: Record<string, number> = {};
+  const tag = inputHash(inp.rawKey);
+  for (const t of sourceTables(inp.ir, inp.source)) {
+    const dir = join(inp.stagingDir, t.name);
+    await mkdir(dir, { recursive: true });
+    const partitionCols = [...(t.partition ? [quoteIdent("duckdb", t.partition.key)] : []), "_input"];
+    const select = `SELECT *, ${quoteString("duckdb", tag)} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`;
+    const order = t.partition ? ` ORDER BY ${quoteIdent("duckdb", t.partition.key)}` : "";
+    const res = await inp.conn.run(
+      `COPY (${select}${order}) TO ${sqlPath(dir)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${partitionCols.join(", ")}), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`,
+    );
+    rowsByTable[t.name] = res.rowsChanged;
+  }
+  let quarantineRows = 0;
+  if (inp.source.onInvalid === "quarantine") {
+    const res = await inp.conn.run(
+      `COPY (SELECT * FROM ${inp.stagedQuarantine} ORDER BY line_number) TO ${sqlPath(join(inp.stagingDir, "quarantine.jsonl"))} (FORMAT json)`,
+    );
+    quarantineRows = res.rowsChanged;
+  }
+  return { rowsByTable, quarantineRows };
+}
+
+/** Removes everything a raw file published before: its folders in every table, its quarantine file. */
+export async function unpublishFile(paths: LakePaths, ir: PipelineIR, source: SourceIR, rawKey: string): Promise<void> {
+  for (const t of sourceTables(ir, source)) for (const d of await inputDirs(paths, t.name, rawKey)) await removeInputDir(d);
+  await rm(quarantineFile(paths, source.name, rawKey), { force: true });
+}
+
+/**
+ * Replaces the file's published outputs with the staged ones. Each `_input=<h>` folder moves
+ * with one rename; a crash in between leaves no manifest, so the next run redoes the file.
+ */
+export async function publishFile(paths: LakePaths, inp: FlattenInput, result: FlattenResult): Promise<void> {
+  await unpublishFile(paths, inp.ir, inp.source, inp.rawKey);
+  const tag = `_input=${inputHash(inp.rawKey)}`;
+  for (const t of sourceTables(inp.ir, inp.source)) {
+    const staged = join(inp.stagingDir, t.name);
+    const target = tableDir(paths, t.name);
+    if (!t.partition) {
+      if (await exists(join(staged, tag))) {
+        await mkdir(target, { recursive: true });
+        await rename(join(staged, tag), join(target, tag));
+      }
+      continue;
+    }
+    for (const part of await readdir(staged)) {
+      await mkdir(join(target, part), { recursive: true });
+      await rename(join(staged, part, tag), join(target, part, tag));
+    }
+  }
+  if (result.quarantineRows > 0) {
+    const q = quarantineFile(paths, inp.source.name, inp.rawKey);
+    await mkdir(join(q, ".."), { recursive: true });
+    await rename(join(inp.stagingDir, "quarantine.jsonl"), q);
+  }
+}

@@ -1,0 +1,32 @@
+// The local engine's public API. `lakec run`, `lakec dev` and the benchmarks use only this.
+//
+//   const lake = await openLake(".lake", { memoryLimit: "2GB", threads: 2 });
+//   await ingestInputs(lake.paths, ir, ["export.jsonl"], { source: "product_reviews" });
+//   const summary = await runFiles(lake, ir);          // every raw file, then stages 3–5
+//   await lake.close();
+//
+// - openLake(dir, opts)                → Lake. One in-memory DuckDB for stages 1–2 (memory
+//                                        limit, spills to <dir>/tmp). Close it when done.
+// - ingestInputs(lake.paths, ir, files, { source?, link? }) → Ingested[]: copy/link into raw/.
+// - listRawKeys(lake.paths)            → raw keys ("reviews/a.jsonl"), sorted.
+// - processRawFile(lake, ir, rawKey)   → FileSummary: stages 1–2 for one file through the
+//                                        compiled state machine; skipped when its manifest is
+//                                        current; never throws for a bad file. Calls are
+//                                        serialised per lake, so a watcher may fire freely.
+// - refreshWarehouse(lake, ir)         → WarehouseResult: views, dbt models, dbt tests on
+//                                        <dir>/warehouse.duckdb (opened only for this call).
+// - runFiles(lake, ir, rawKeys?, { onFile? }) → RunSummary: the above for every key (default:
+//                                        all of raw/), then refreshWarehouse once.
+// - summarizeRun(...)                  → RunSummary from FileSummaries you ran yourself.
+// - formatRunSummary(summary)          → the human-readable report `lakec run` prints.
+//
+// A file's outputs: processed/<table>/[<key>=<v>/]_input=<h>/part-<n>.parquet, quarantine/
+// <source>/_input=<h>.jsonl and state/manifests/<source>/<h>.json, h = inputHash(rawKey).
+export { openLake, parseByteSize, type Lake, type LakeOptions } from "./open-lake.js";
+export { ingestInputs, IngestError, sourceForInput, type IngestOptions, type Ingested } from "./ingest.js";
+export { inputHash, lakePaths, listRawKeys, manifestFile, quarantineFile, sourceForKey, type LakePaths } from "./lake.js";
+export { processRawFile, refreshWarehouse, runFiles, summarizeRun, type RunOptions, type RunSummary, type TableSummary } from "./run.js";
+export type { FileStatus, FileSummary } from "./file-job.js";
+export { readManifest, semanticsFingerprint, type FileManifest } from "./manifest.js";
+export type { TestOutcome, WarehouseResult } from "./warehouse.js";
+export { formatRunSummary } from "./summary-format.js";

@@ -1,0 +1,167 @@
+// The local lake: a directory whose layout mirrors the cloud buckets, so a path here and an
+// S3 key there name the same thing. Only this file knows the layout.
+//
+//   raw/<source prefix>…                         the raw bucket; never modified
+//   processed/<table>/[<key>=<value>/]_input=<h>/part-<n>.parquet
+//   quarantine/<source>/_input=<h>.jsonl
+//   state/manifests/<source>/<h>.json            one per raw file; written last (commit marker)
+//   tmp/<pid>-…                                  staging for atomic writes (same file system)
+//   warehouse.duckdb
+//
+// `<h>` is the first 16 hex digits of sha256(raw key): stable per raw file, so reprocessing a
+// file replaces its outputs instead of adding to them.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import type { PipelineIR, SourceIR } from "../compiler/ir.js";
+
+export interface LakePaths {
+  readonly root: string;
+  readonly raw: string;
+  readonly processed: string;
+  readonly quarantine: string;
+  readonly manifests: string;
+  readonly tmp: string;
+  readonly warehouse: string;
+}
+
+export function lakePaths(root: string): LakePaths {
+  return {
+    root,
+    raw: join(root, "raw"),
+    processed: join(root, "processed"),
+    quarantine: join(root, "quarantine"),
+    manifests: join(root, "state", "manifests"),
+    tmp: join(root, "tmp"),
+    warehouse: join(root, "warehouse.duckdb"),
+  };
+}
+
+/** The per-input folder/file tag: `_input=<inputHash(rawKey)>`. */
+export function inputHash(rawKey: string): string {
+  return createHash("sha256").update(rawKey).digest("hex").slice(0, 16);
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+/** Raw keys use `/` whatever the platform, exactly like S3 keys. */
+export function rawKeyOf(paths: LakePaths, file: string): string {
+  return relative(paths.raw, file).split(sep).join("/");
+}
+
+export function rawFile(paths: LakePaths, rawKey: string): string {
+  return join(paths.raw, ...rawKey.split("/"));
+}
+
+/** The source owning a raw key: the longest matching prefix, as S3 event rules would pick it. */
+export function sourceForKey(ir: PipelineIR, rawKey: string): SourceIR | undefined {
+  let best: SourceIR | undefined;
+  for (const s of ir.sources) if (rawKey.startsWith(s.prefix) && (!best || s.prefix.length > best.prefix.length)) best = s;
+  return best;
+}
+
+/** Every raw file, as sorted raw keys. Dot-files are partial uploads or editor droppings. */
+export async function listRawKeys(paths: LakePaths): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw e;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith(".")) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(rawKeyOf(paths, p));
+    }
+  }
+  await walk(paths.raw);
+  return out.sort();
+}
+
+export function manifestFile(paths: LakePaths, source: string, rawKey: string): string {
+  return join(paths.manifests, source, `${inputHash(rawKey)}.json`);
+}
+
+export function quarantineFile(paths: LakePaths, source: string, rawKey: string): string {
+  return join(paths.quarantine, source, `_input=${inputHash(rawKey)}.jsonl`);
+}
+
+export function tableDir(paths: LakePaths, table: string): string {
+  return join(paths.processed, table);
+}
+
+/** Existing `_input=<h>` folders of one table, in every partition (or directly under the table). */
+export async function inputDirs(paths: LakePaths, table: string, rawKey: string): Promise<string[]> {
+  const tag = `_input=${inputHash(rawKey)}`;
+  const root = tableDir(paths, table);
+  const found: string[] = [];
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    if (e.name === tag) found.push(join(root, e.name));
+    else if (e.name.includes("=") && !e.name.startsWith("_input=")) {
+      const candidate = join(root, e.name, tag);
+      if (await exists(candidate)) found.push(candidate);
+    }
+  }
+  return found.sort();
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw e;
+  }
+}
+
+/** Removes a folder, then its parent if that became empty (a partition with no inputs left). */
+export async function removeInputDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  const parent = join(dir, "..");
+  if (parent.split(sep).pop()!.includes("=")) {
+    const left = await readdir(parent).catch(() => ["?"]);
+    if (left.length === 0) await rm(parent, { recursive: true, force: true });
+  }
+}
+
+export async function ensureLake(paths: LakePaths): Promise<void> {
+  for (const d of [paths.raw, paths.processed, paths.quarantine, paths.manifests, paths.tmp]) await mkdir(d, { recursive: true });
+}
+
+/** Removes staging folders left by processes that are gone (killed mid-run). */
+export async function sweepStaleTmp(paths: LakePaths): Promise<void> {
+  const entries = await readdir(paths.tmp).catch(() => [] as string[]);
+  for (const name of entries) {
+    const pid = Number(name.split("-")[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+    if (pid === process.pid) continue;
+    await rm(join(paths.tmp, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,76 @@
+// Run manifests: one JSON file per raw file, written last, after its outputs are in place.
+// A manifest whose content hash and semantics fingerprint match the raw file and the current
+// pipeline means the file's outputs are complete and current, so a rerun skips it. Anything
+// else (no manifest, a different hash, a crash before the manifest) means: process again.
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { PipelineIR, ReasonCode, SourceIR } from "../compiler/ir.js";
+import { cleanStages, tableSelect } from "../compiler/sql/clean.js";
+import { sourceTables } from "./flatten-stage.js";
+
+/** Bump when the lake layout or the engine's use of the shared SQL changes meaning. */
+export const LAYOUT_VERSION = 1;
+
+export type FileStatus = "ok" | "failed";
+
+export interface FileManifest {
+  readonly version: 1;
+  readonly raw_key: string;
+  readonly source: string;
+  /** `_input=<input>` tag of the file's outputs. */
+  readonly input: string;
+  readonly content_sha256: string;
+  readonly bytes: number;
+  readonly semantics: string;
+  readonly status: FileStatus;
+  readonly error?: string;
+  readonly counts: {
+    readonly records_in: number;
+    readonly clean: number;
+    readonly invalid: number;
+    readonly quarantined: number;
+    readonly dropped_invalid: number;
+    readonly duplicates: number;
+    readonly by_reason: Partial<Record<ReasonCode, number>>;
+  };
+  readonly rows_written: Record<string, number>;
+  readonly timings_ms: Record<string, number>;
+}
+
+/**
+ * Hash of everything that decides a source's outputs: the DuckDB clean SQL, each table's
+ * SELECT, partition keys and what happens to invalid records. `plan` compares it too.
+ */
+export function semanticsFingerprint(ir: PipelineIR, source: SourceIR): string {
+  const tables = sourceTables(ir, source).map((t) => ({ name: t.name, select: tableSelect(t, "duckdb"), partition: t.partition?.key ?? null }));
+  const payload = { layout: LAYOUT_VERSION, onInvalid: source.onInvalid, stages: cleanStages(source, "duckdb"), tables };
+  return createHash("sha256").update(JSON.stringify(payload)).digest("hex");
+}
+
+export async function readManifest(file: string): Promise<FileManifest | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text) as FileManifest;
+  } catch {
+    // A torn manifest cannot come from our atomic write; treat it as absent so the file reruns.
+    return undefined;
+  }
+}
+
+/** Temp file + rename, so a reader never sees half a manifest. */
+export async function writeManifest(file: string, m: FileManifest, tmpFile: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(tmpFile, `${JSON.stringify(m, null, 2)}\n`);
+  await rename(tmpFile, file);
+}
+
+export function isCurrent(m: FileManifest | undefined, contentSha256: string, semantics: string): boolean {
+  return m !== undefined && m.status === "ok" && m.content_sha256 === contentSha256 && m.semantics === semantics;
+}

@@ -1,0 +1,73 @@
+// Opening a lake: its folders, and the in-memory DuckDB that runs stages 1–2 under a memory
+// limit (spilling to the lake's tmp/). The warehouse file is opened only by stages 3–5.
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { ensureLake, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
+
+export interface LakeOptions {
+  /** DuckDB memory limit, e.g. "2GB" (default). */
+  readonly memoryLimit?: string;
+  /** DuckDB threads (default: DuckDB's choice, the number of cores). */
+  readonly threads?: number;
+  /** Bytes of raw text loaded per slice; default: an eighth of the memory limit, at most 256 MiB. */
+  readonly sliceBytes?: number;
+}
+
+export interface Lake {
+  readonly paths: LakePaths;
+  readonly conn: DuckDBConnection;
+  readonly sliceBytes: number;
+  /** DuckDB settings for other instances on this lake (the warehouse). */
+  readonly settings: Record<string, string>;
+  /** Runs `fn` after every earlier call finished: one file at a time on the shared connection. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+
+/** "2GB" → bytes; undefined for text DuckDB would reject, so the CLI can say so. */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = UNITS[(m[2] || "B").toUpperCase()];
+  return unit === undefined ? undefined : Math.floor(Number(m[1]) * unit);
+}
+
+export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lake> {
+  const paths = lakePaths(dir);
+  await ensureLake(paths);
+  await sweepStaleTmp(paths);
+  const memoryLimit = opts.memoryLimit ?? "2GB";
+  const limitBytes = parseByteSize(memoryLimit);
+  if (limitBytes === undefined) throw new Error(`memory limit '${memoryLimit}' is not a size like 2GB or 512MB`);
+  const settings: Record<string, string> = {
+    memory_limit: memoryLimit,
+    preserve_insertion_order: "false",
+    temp_directory: join(paths.tmp, `${process.pid}-duckdb`),
+    ...(opts.threads !== undefined && { threads: String(opts.threads) }),
+  };
+  const instance = await DuckDBInstance.create(":memory:", settings);
+  const conn = await instance.connect();
+  // Partitioned COPY buffers rows per open partition; the default threshold runs out of memory
+  // at a 1–2 GB limit with many day partitions.
+  await conn.run("SET partitioned_write_flush_threshold = 100000");
+  const sliceBytes = opts.sliceBytes ?? Math.min(256 * 1024 ** 2, Math.max(1024 ** 2, Math.floor(limitBytes / 8)));
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    paths,
+    conn,
+    sliceBytes,
+    settings,
+    exclusive<T>(fn: () => Promise<T>): Promise<T> {
+      const next = tail.then(fn, fn);
+      tail = next.catch(() => undefined);
+      return next;
+    },
+    async close() {
+      await tail;
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}

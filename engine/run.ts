@@ -1,0 +1,77 @@
+// A whole run: every raw file not yet processed goes through the state machine, then the
+// warehouse is refreshed, the models built and the tests run, once.
+import type { PipelineIR } from "../compiler/ir.js";
+import { executeFile } from "./state-machine.js";
+import type { FileSummary } from "./file-job.js";
+import { listRawKeys } from "./lake.js";
+import type { Lake } from "./open-lake.js";
+import { buildWarehouse, type WarehouseResult } from "./warehouse.js";
+
+export interface TableSummary {
+  readonly name: string;
+  readonly source: string;
+  /** Rows this run wrote (files skipped as current wrote none). */
+  readonly rowsWritten: number;
+  /** Rows the external table holds after the run. */
+  readonly totalRows: number;
+}
+
+export interface RunSummary {
+  readonly pipeline: string;
+  readonly lake: string;
+  readonly files: readonly FileSummary[];
+  readonly tables: readonly TableSummary[];
+  readonly warehouse: WarehouseResult;
+  /** Human-readable reasons the run is not clean; empty means exit code 0. */
+  readonly problems: readonly string[];
+  readonly ok: boolean;
+  readonly timingsMs: { files: number; warehouse: number; total: number };
+}
+
+export interface RunOptions {
+  /** Called before and after each file, e.g. for a progress display. */
+  readonly onFile?: (event: { phase: "start" | "done"; rawKey: string; index: number; total: number; summary?: FileSummary }) => void;
+}
+
+/** Stages 1–2 for one raw file (via the state machine), serialised with other calls on the lake. */
+export function processRawFile(lake: Lake, ir: PipelineIR, rawKey: string): Promise<FileSummary> {
+  return lake.exclusive(() => executeFile(lake, ir, rawKey));
+}
+
+/** Stages 3–5 (refresh, models, tests) on warehouse.duckdb. */
+export function refreshWarehouse(lake: Lake, ir: PipelineIR): Promise<WarehouseResult> {
+  return lake.exclusive(() => buildWarehouse(lake.paths, ir, lake.settings));
+}
+
+/** Runs the given raw keys (default: every file in raw/), then the warehouse stages. */
+export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly string[], opts: RunOptions = {}): Promise<RunSummary> {
+  const t0 = performance.now();
+  const keys = rawKeys ?? (await listRawKeys(lake.paths));
+  const files: FileSummary[] = [];
+  for (const [index, rawKey] of keys.entries()) {
+    opts.onFile?.({ phase: "start", rawKey, index, total: keys.length });
+    const summary = await processRawFile(lake, ir, rawKey);
+    files.push(summary);
+    opts.onFile?.({ phase: "done", rawKey, index, total: keys.length, summary });
+  }
+  const t1 = performance.now();
+  const warehouse = await refreshWarehouse(lake, ir);
+  const t2 = performance.now();
+  return summarizeRun(lake, ir, files, warehouse, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
+}
+
+export function summarizeRun(lake: Lake, ir: PipelineIR, files: readonly FileSummary[], warehouse: WarehouseResult, timingsMs: RunSummary["timingsMs"]): RunSummary {
+  const tables = ir.tables.map((t) => ({
+    name: t.name,
+    source: t.source,
+    rowsWritten: files.reduce((sum, f) => sum + (f.rowsWritten[t.name] ?? 0), 0),
+    totalRows: warehouse.tableRows[t.name] ?? 0,
+  }));
+  const problems: string[] = [];
+  for (const f of files) {
+    if (f.status === "failed") problems.push(`${f.rawKey}: failed: ${f.reason ?? "unknown"}`);
+    if (!f.reconciled) problems.push(`${f.rawKey}: counts do not reconcile (engine bug)`);
+  }
+  for (const t of warehouse.tests) if (t.failures > 0 && t.severity === "error") problems.push(`test ${t.name} failed: ${t.failures} row(s)`);
+  return { pipeline: ir.name, lake: lake.paths.root, files, tables, warehouse, problems, ok: problems.length === 0, timingsMs };
+}

@@ -1,0 +1,111 @@
+// Runs one raw file through the compiled state machine (targets/stepfunctions), executed by
+// aws-local-stepfunctions with local task handlers: Clean and Flatten are the engine's stages,
+// the SNS alert goes to state/alerts.jsonl. Routing, retries and the failure path are the
+// definition's own, so they behave locally as they will in the cloud.
+import { appendFile, mkdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
+import type { PipelineIR } from "../compiler/ir.js";
+import { buildDefinition, STATE } from "../targets/stepfunctions/index.js";
+import { FileJob, InvalidRecordsError, ReconciliationError, type FileSummary } from "./file-job.js";
+import type { Lake } from "./open-lake.js";
+
+// aws-local-stepfunctions 3 is written for Node 22: its Retry uses Promise.withResolvers.
+const P = Promise as unknown as { withResolvers?: unknown };
+P.withResolvers ??= function withResolvers<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+};
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** The EventBridge "Object Created" event S3 would send for this raw file. */
+export async function objectCreatedEvent(ir: PipelineIR, rawPath: string, rawKey: string, input: string): Promise<Json> {
+  const st = await stat(rawPath);
+  return {
+    version: "0",
+    id: `lakec-local-${input}`,
+    "detail-type": "Object Created",
+    source: "aws.s3",
+    account: "000000000000",
+    time: new Date(Math.trunc(st.mtimeMs)).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region: ir.aws.region,
+    resources: [`arn:aws:s3:::${ir.aws.rawBucket}`],
+    detail: { version: "0", bucket: { name: ir.aws.rawBucket }, object: { key: rawKey, size: st.size }, reason: "PutObject" },
+  };
+}
+
+/** What a failed Glue job run looks like to Step Functions: States.TaskFailed with a JSON cause. */
+function asTaskFailure(e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const kind = e instanceof InvalidRecordsError || e instanceof ReconciliationError ? e.name : "lakec.EngineError";
+  return Object.assign(new Error(JSON.stringify({ JobRunState: "FAILED", ErrorMessage: `${kind}: ${message}` })), { name: "States.TaskFailed" });
+}
+
+function glueHandler(job: FileJob, step: "clean" | "flatten") {
+  let attempt = 0;
+  return async (input: Json): Promise<Json> => {
+    const args = (input as { Arguments?: Record<string, string> }).Arguments ?? {};
+    if (args["--raw_key"] !== job.rawKey) throw new Error(`state machine passed --raw_key ${String(args["--raw_key"])} for ${job.rawKey}`);
+    attempt++;
+    try {
+      await (step === "clean" ? job.clean() : job.flatten());
+    } catch (e) {
+      throw asTaskFailure(e);
+    }
+    return { Id: `jr_local_${job.input}_${step}_${attempt}`, JobRunState: "SUCCEEDED" };
+  };
+}
+
+/** The failure message Step Functions ends with, minus the JSON wrapping of the Glue cause. */
+function failureReason(e: unknown): string {
+  const cause = e instanceof ExecutionError ? (e as Error & { cause?: Error }).cause : undefined;
+  const text = cause?.message ?? (e instanceof Error ? e.message : String(e));
+  const inner = /"ErrorMessage":"((?:[^"\\]|\\.)*)"/.exec(text);
+  if (!inner) return text;
+  try {
+    return JSON.parse(`"${inner[1]}"`) as string;
+  } catch {
+    return inner[1]!;
+  }
+}
+
+/**
+ * Processes one raw file: skipped when its manifest is current; otherwise one execution of
+ * the state machine. Never throws for a bad file; the summary says what happened.
+ */
+export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): Promise<FileSummary> {
+  const job = new FileJob(lake, ir, rawKey);
+  if (job.source && (await job.isCurrent())) return job.summary("skipped", "already processed: content and pipeline semantics unchanged");
+  const alerts: Json[] = [];
+  const machine = new StateMachine(buildDefinition(ir) as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run((await objectCreatedEvent(ir, job.rawPath, rawKey, job.input)) as never, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        [STATE.clean]: glueHandler(job, "clean") as never,
+        [STATE.flatten]: glueHandler(job, "flatten") as never,
+        [STATE.notifyFailure]: (async (input: Json) => (alerts.push(input), { MessageId: `local-${alerts.length}` })) as never,
+      },
+      retryIntervalOverrides: { [STATE.clean]: 0, [STATE.flatten]: 0, [STATE.notifyFailure]: 0 },
+    },
+  });
+  try {
+    await execution.result;
+    return job.summary("processed");
+  } catch (e) {
+    const reason = failureReason(e);
+    if (!job.source) return job.summary("unmatched", reason);
+    await job.fail(reason);
+    await logAlerts(lake, alerts);
+    return job.summary("failed", reason);
+  }
+}
+
+async function logAlerts(lake: Lake, alerts: readonly Json[]): Promise<void> {
+  if (alerts.length === 0) return;
+  const file = join(lake.paths.root, "state", "alerts.jsonl");
+  await mkdir(dirname(file), { recursive: true });
+  await appendFile(file, alerts.map((a) => `${JSON.stringify(a)}\n`).join(""));
+}

@@ -1,0 +1,58 @@
+// The human-readable run report. `--json` prints the RunSummary itself instead.
+import type { FileSummary } from "./file-job.js";
+import type { RunSummary } from "./run.js";
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+const fmtMs = (v: number | undefined): string => (v === undefined ? "-" : v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${Math.round(v)}ms`);
+
+function fileRow(f: FileSummary): string[] {
+  const c = f.counts;
+  const invalidLabel = c ? String(c.invalid) : "-";
+  const t = f.timingsMs;
+  return [f.rawKey, f.status, c ? String(c.recordsIn) : "-", c ? String(c.clean) : "-", invalidLabel, c ? String(c.duplicates) : "-", c ? (f.reconciled ? "ok" : "MISMATCH") : "-", `${fmtMs(t.clean)}/${fmtMs(t.flatten)}/${fmtMs(t.publish)}`];
+}
+
+function fileDetails(f: FileSummary): string[] {
+  const out: string[] = [];
+  if (f.reason && f.status !== "skipped") out.push(`    ${f.status === "failed" ? "error" : "why"}: ${f.reason}`);
+  const reasons = Object.entries(f.counts?.byReason ?? {});
+  if (reasons.length > 0 && f.counts) {
+    const verb = f.counts.quarantined > 0 ? "quarantined" : f.counts.droppedInvalid > 0 ? "dropped" : "rejected";
+    out.push(`    ${verb}: ${reasons.map(([r, n]) => `${r} ${n}`).join(", ")}`);
+    const lines = f.samples.map((s) => `line ${s.line} ${s.reason}${s.column ? `(${s.column})` : ""}`);
+    if (lines.length > 0) out.push(`    first: ${lines.join("; ")}`);
+  }
+  for (const n of f.notes) out.push(`    note: ${n}`);
+  return out;
+}
+
+export function formatRunSummary(s: RunSummary): string {
+  const out: string[] = [`lakec run: pipeline ${s.pipeline}, lake ${s.lake}`, ""];
+  if (s.files.length === 0) out.push("No raw files. Put JSON Lines files under raw/<prefix>/ or pass --input.");
+  else {
+    const rows = table(["file", "status", "in", "clean", "invalid", "dup", "reconciled", "clean/flatten/publish"], s.files.map(fileRow), new Set([2, 3, 4, 5]));
+    out.push(rows[0]!);
+    s.files.forEach((f, i) => out.push(rows[i + 1]!, ...fileDetails(f)));
+  }
+  out.push("", ...table(["table", "rows written", "rows total"], s.tables.map((t) => [t.name, String(t.rowsWritten), String(t.totalRows)]), new Set([1, 2])));
+  const w = s.warehouse;
+  if (w.models.length > 0) out.push("", ...table(["model", "kind", "rows"], w.models.map((m) => [m.name, m.materialized, String(m.rows)]), new Set([2])));
+  const failed = w.tests.filter((t) => t.failures > 0);
+  out.push("", `tests: ${w.tests.length - failed.length} passed, ${failed.length} failed`);
+  for (const t of failed) {
+    out.push(`  ${t.severity === "error" ? "FAIL" : "WARN"} ${t.name}: ${t.failures} row(s)`);
+    for (const r of t.sample) out.push(`    ${JSON.stringify(r)}`);
+  }
+  out.push("", `time: files ${fmtMs(s.timingsMs.files)}, refresh ${fmtMs(w.timingsMs.refresh)}, models ${fmtMs(w.timingsMs.models)}, tests ${fmtMs(w.timingsMs.tests)}, total ${fmtMs(s.timingsMs.total)}`);
+  if (s.problems.length > 0) out.push("", `${s.problems.length} problem(s):`, ...s.problems.map((p) => `  ${p}`));
+  return `${out.join("\n")}\n`;
+}

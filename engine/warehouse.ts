@@ -1,0 +1,126 @@
+// Stages 3–5 on warehouse.duckdb: refresh the external tables (views over the Parquet globs:
+// metadata only, like Snowflake's external tables), build the dbt models, run the dbt tests.
+// The models and tests are the dbt target's own files, rendered for DuckDB by
+// targets/dbt/render-local.ts, so what runs here is what ships.
+import { readdir } from "node:fs/promises";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { quoteIdent, quoteString, sqlType } from "../compiler/expr/print.js";
+import { META_COLUMNS, type OutputColumn, type PipelineIR, type TableIR } from "../compiler/ir.js";
+import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB } from "../targets/dbt/index.js";
+import { tableDir, type LakePaths } from "./lake.js";
+
+const q = (n: string): string => quoteIdent("duckdb", n);
+
+export interface TestOutcome {
+  readonly name: string;
+  readonly model: string;
+  readonly column?: string;
+  readonly severity: "error" | "warn";
+  readonly failures: number;
+  /** Up to five failing rows, as JSON-safe objects. */
+  readonly sample: readonly Record<string, unknown>[];
+}
+
+export interface WarehouseResult {
+  readonly views: readonly string[];
+  /** Rows each external table holds now, over every file processed so far. */
+  readonly tableRows: Record<string, number>;
+  readonly models: readonly { name: string; rows: number; materialized: string }[];
+  readonly tests: readonly TestOutcome[];
+  readonly timingsMs: { refresh: number; models: number; tests: number };
+}
+
+function columnType(c: OutputColumn): string {
+  return c.type.kind === "json" ? "VARCHAR" : sqlType("duckdb", c.type);
+}
+
+const META_TYPES: Record<(typeof META_COLUMNS)[number], string> = { _source_file: "VARCHAR", _source_line: "BIGINT", _ingested_at: "TIMESTAMP" };
+
+async function hasParquet(dir: string): Promise<boolean> {
+  const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  return entries.some((e) => e.endsWith(".parquet"));
+}
+
+/**
+ * The view of one table: the exact IR types over whatever Parquet exists, and a typed empty
+ * relation when nothing does (read_parquet fails on an empty glob, a view must not).
+ */
+export async function externalTableSql(paths: LakePaths, t: TableIR): Promise<string> {
+  const cols = [...t.columns.map((c) => ({ name: c.name, type: columnType(c) })), ...META_COLUMNS.map((m) => ({ name: m, type: META_TYPES[m] }))];
+  const dir = tableDir(paths, t.name);
+  if (!(await hasParquet(dir))) {
+    return `SELECT ${cols.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(", ")} WHERE false`;
+  }
+  const hiveTypes: string[] = [`${quoteString("duckdb", "_input")}: VARCHAR`];
+  if (t.partition) {
+    const keyIsColumn = t.partition.key === t.partition.column;
+    const keyType = keyIsColumn ? cols.find((c) => c.name === t.partition!.column)!.type : "VARCHAR";
+    hiveTypes.unshift(`${quoteString("duckdb", t.partition.key)}: ${keyType}`);
+  }
+  const glob = quoteString("duckdb", `${dir.split("\\").join("/")}/**/*.parquet`);
+  const select = cols.map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`).join(", ");
+  return `SELECT ${select} FROM read_parquet(${glob}, hive_partitioning = true, hive_types = {${hiveTypes.join(", ")}})`;
+}
+
+export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR): Promise<string[]> {
+  await conn.run(`CREATE SCHEMA IF NOT EXISTS ${q(duckdbSourceSchema(ir))}`);
+  const views: string[] = [];
+  for (const t of ir.tables) {
+    const rel = duckdbSourceRelation(ir, t.name);
+    await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${await externalTableSql(paths, t)}`);
+    // The same table under its pipeline name, for `lakec query` and `lakec show`.
+    await conn.run(`CREATE OR REPLACE VIEW main.${q(t.name)} AS SELECT * FROM ${rel}`);
+    views.push(t.name);
+  }
+  return views;
+}
+
+async function rowsOf(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+}
+
+/** A model may change from view to table between runs; DROP VIEW on a table is an error. */
+async function dropRelation(conn: DuckDBConnection, name: string): Promise<void> {
+  const [r] = await rowsOf(conn, `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", name)}`);
+  if (!r) return;
+  await conn.run(`DROP ${r.table_type === "VIEW" ? "VIEW" : "TABLE"} ${q(name)}`);
+}
+
+/** Refresh, models, tests. Opens warehouse.duckdb only for this, so `lakec query` can use it in between. */
+export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>): Promise<WarehouseResult> {
+  const instance = await DuckDBInstance.create(paths.warehouse, settings);
+  const conn = await instance.connect();
+  try {
+    await conn.run("SET parquet_metadata_cache = true");
+    let t0 = performance.now();
+    const views = await refreshViews(conn, paths, ir);
+    const tableRows: Record<string, number> = {};
+    for (const v of views) tableRows[v] = Number((await rowsOf(conn, `SELECT count(*) AS n FROM main.${q(v)}`))[0]!.n);
+    const refresh = performance.now() - t0;
+    t0 = performance.now();
+    const project = renderForDuckDB(ir, emitDbt(ir));
+    const models: { name: string; rows: number; materialized: string }[] = [];
+    for (const m of project.models) {
+      // Tables even where dbt makes views: a view over thousands of day-partition files would be
+      // re-read by every test. The rows are the same either way.
+      const kind = "TABLE";
+      await dropRelation(conn, m.name);
+      await conn.run(`CREATE ${kind} ${q(m.name)} AS ${m.sql}`);
+      const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
+      models.push({ name: m.name, rows: Number(r!.n), materialized: m.materialized });
+    }
+    const modelsMs = performance.now() - t0;
+    t0 = performance.now();
+    const tests: TestOutcome[] = [];
+    for (const t of project.tests) {
+      const [c] = await rowsOf(conn, `SELECT count(*) AS n FROM (${t.sql}) AS failing`);
+      const failures = Number(c!.n);
+      const sample = failures > 0 ? await rowsOf(conn, `SELECT * FROM (${t.sql}) AS failing LIMIT 5`) : [];
+      tests.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample });
+    }
+    return { views, tableRows, models, tests, timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 } };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
