@@ -73,7 +73,9 @@ function categories(rng: Rng): string {
   const n = rng.int(1, 4);
   const picked = new Set<string>();
   while (picked.size < n) picked.add(rng.pick(CATEGORIES));
-  return js([...picked].join(", "));
+  const text = [...picked].join(", ");
+  // A trailing separator now and then: the empty element must not become a category.
+  return js(rng.chance(0.03) ? `${text}, ` : text);
 }
 
 function businessLine(rng: Rng, id: string, m: YelpMessiness): string {

@@ -66,7 +66,7 @@ describe("independent model", () => {
   it("computes the reviews marts from clean records only", () => {
     const e = expectReviews(LINES);
     const daily = e.marts.find((m) => m.name === "product_daily_ratings")!;
-    expect(daily.rows).toEqual(["B1 | 2016-09-01 | 1 | 5.000000 | 1 | 1234", "B2 | 2016-09-02 | 1 | 2.000000 | 0 | 7"]);
+    expect(daily.rows).toEqual(["B1 | 2016-09-01 | 1 | 5.00000000000 | 1 | 1234", "B2 | 2016-09-02 | 1 | 2.00000000000 | 0 | 7"]);
     expect(e.marts.find((m) => m.name === "product_image_counts")!.rows).toEqual(["B1 | 2 | 1"]);
     expect(e.tables.product_review_images).toBe(2);
   });
@@ -88,8 +88,8 @@ describe("independent model", () => {
     expect(e.sources.review!.invalidByReason).toEqual({ not_accepted: 1 });
     expect(e.tables).toMatchObject({ business_categories: 3, business_hours: 1, orphan_reviews: 1 });
     const byCity = e.marts.find((m) => m.name === "ratings_by_city_category")!;
-    expect(byCity.rows).toEqual(["NULL | NULL | 1 | 0 | 4.000000 | 1", "Tucson | Bars | 1 | 1 | 5.000000 | 2", "Tucson | Food | 2 | 2 | 4.000000 | 2"]);
-    expect(e.marts.find((m) => m.name === "business_ratings")!.rows).toEqual(["b1 | A | 1 | 5.000000 | 4.500000 | 2018-07-07 22:09:11 | 2018-07-07 22:09:11"]);
+    expect(byCity.rows).toEqual(["NULL | NULL | 1 | 0 | 4.00000000000 | 1", "Tucson | Bars | 1 | 1 | 5.00000000000 | 2", "Tucson | Food | 2 | 2 | 4.00000000000 | 2"]);
+    expect(e.marts.find((m) => m.name === "business_ratings")!.rows).toEqual(["b1 | A | 1 | 5.00000000000 | 4.50000000000 | 2018-07-07 22:09:11 | 2018-07-07 22:09:11"]);
     expect(e.marts.find((m) => m.name === "open_businesses_by_state")!.rows).toEqual(["AZ | 2 | 1 | 1"]);
   });
 

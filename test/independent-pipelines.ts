@@ -3,7 +3,7 @@
 // documented measure semantics). Used to check the engine's output on real and synthetic data.
 import { canonical, cleanFile, type ColumnRule, type Row, type SourceOutcome, type Value } from "./independent-model.js";
 
-/** How a mart column is compared: text and integers exactly, doubles to 6 places, times as text. */
+/** How a mart column is compared: text and integers exactly, doubles to 12 digits, times as text. */
 export type Kind = "text" | "int" | "double" | "date" | "timestamp";
 
 export interface MartExpectation {
@@ -31,7 +31,9 @@ export function normalise(v: unknown, kind: Kind): string {
     const d = `${pad(v.getUTCFullYear(), 4)}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())}`;
     return kind === "date" ? d : `${d} ${pad(v.getUTCHours())}:${pad(v.getUTCMinutes())}:${pad(v.getUTCSeconds())}`;
   }
-  if (kind === "double") return Number(v).toFixed(6);
+  // 12 significant digits: averages of one-decimal ratings over fewer than 10^6 rows never sit on a
+  // rounding boundary there, so float noise between engines cannot flip the last digit.
+  if (kind === "double") return Number(v).toPrecision(12);
   if (kind === "int") return BigInt(String(v)).toString();
   return String(v);
 }
