@@ -22,9 +22,14 @@ export function lineDiff(before: string, after: string, context = 1): string[] {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) ops.push({ k: " ", line: a[i++]! }), j++;
-    else if (j < b.length && (i >= a.length || t[i]![j + 1]! >= t[i + 1]![j]!)) ops.push({ k: "+", line: b[j++]! });
-    else ops.push({ k: "-", line: a[i++]! });
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      ops.push({ k: " ", line: a[i++]! });
+      j++;
+    } else if (j < b.length && (i >= a.length || t[i]![j + 1]! >= t[i + 1]![j]!)) {
+      ops.push({ k: "+", line: b[j++]! });
+    } else {
+      ops.push({ k: "-", line: a[i++]! });
+    }
   }
   const keep = ops.map((o, n) => o.k !== " " || ops.slice(Math.max(0, n - context), n + context + 1).some((x) => x.k !== " "));
   const out: string[] = [];

@@ -12,6 +12,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  type StackStatus,
 } from "@aws-sdk/client-cloudformation";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { HttpResponse } from "@smithy/protocol-http";
@@ -38,7 +39,7 @@ function deployment(over: Partial<StackDeployment> = {}): StackDeployment & { lo
 
 const clients = () => awsClients("eu-west-1", { credentials }, async () => {});
 
-const stack = (status: string, extra: object = {}) => ({ Stacks: [{ StackName: STACK, StackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${STACK}/x`, StackStatus: status, CreationTime: new Date(), Parameters: [{ ParameterKey: "SnowflakeExternalId", ParameterValue: "" }], ...extra }] });
+const stack = (status: StackStatus, extra: object = {}) => ({ Stacks: [{ StackName: STACK, StackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${STACK}/x`, StackStatus: status, CreationTime: new Date(), Parameters: [{ ParameterKey: "SnowflakeExternalId", ParameterValue: "" }], ...extra }] });
 
 beforeEach(() => {
   cfn.reset();
@@ -118,8 +119,9 @@ describe("deployStack", () => {
     cfn.on(DescribeStackEventsCommand).resolves({
       StackEvents: [
         { EventId: "3", StackId: "s", StackName: STACK, LogicalResourceId: STACK, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: "UPDATE_ROLLBACK_COMPLETE", Timestamp: now },
-        { EventId: "2", StackId: "s", StackName: STACK, LogicalResourceId: "FlattenJob", ResourceType: "AWS::Glue::Job", ResourceStatus: "UPDATE_FAILED", ResourceStatusReason: "Resource update cancelled", Timestamp: now },
-        { EventId: "1", StackId: "s", StackName: STACK, LogicalResourceId: "CleanJob", ResourceType: "AWS::Glue::Job", ResourceStatus: "UPDATE_FAILED", ResourceStatusReason: "Worker type G.9X is not supported (Service: Glue, Status Code: 400)", Timestamp: now },
+        { EventId: "2", StackId: "s", StackName: STACK, LogicalResourceId: "CleanJob", ResourceType: "AWS::Glue::Job", ResourceStatus: "UPDATE_FAILED", ResourceStatusReason: "Worker type G.9X is not supported (Service: Glue, Status Code: 400)", Timestamp: now },
+        // Events in the same second can arrive in any order: a cancellation is never the cause.
+        { EventId: "1", StackId: "s", StackName: STACK, LogicalResourceId: "FlattenJob", ResourceType: "AWS::Glue::Job", ResourceStatus: "UPDATE_FAILED", ResourceStatusReason: "Resource update cancelled", Timestamp: now },
       ],
     });
     const d = deployment();

@@ -36,8 +36,8 @@ export const EDITS = {
   martMeasure: (t: string): string => editYaml(t, "      helpful_votes: sum(helpful_votes)\n", "      helpful_votes: sum(helpful_votes)\n      max_rating: max(rating)\n"),
   renameRawBucket: (t: string): string => editYaml(t, "raw_bucket: acme-reviews-raw", "raw_bucket: acme-reviews-landing"),
   removeImagesTable: (t: string): string => {
-    const flatten = /      images:\n        into: table[\s\S]*?        index: position\n/;
-    const mart = /  product_image_counts:\n[\s\S]*?reviews_with_images: count_distinct\(review_id\)\n/;
+    const flatten = / {6}images:\n {8}into: table[\s\S]*? {8}index: position\n/;
+    const mart = / {2}product_image_counts:\n[\s\S]*?reviews_with_images: count_distinct\(review_id\)\n/;
     if (!flatten.test(t) || !mart.test(t)) throw new Error("test edit: images table not found");
     return t.replace(flatten, "").replace(mart, "");
   },
