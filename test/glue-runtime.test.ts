@@ -13,7 +13,7 @@ import { glueScripts } from "../targets/glue/index.js";
 const dir = mkdtempSync(join(tmpdir(), "lakec-glue-rt-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Just enough of awsglue, pyspark, boto3 and botocore for the scripts to import.
+// Just enough of awsglue, pyspark and boto3 for the scripts to import.
 const STUBS: Record<string, string> = {
   "awsglue/__init__.py": "",
   "awsglue/context.py": "class GlueContext:\n    def __init__(self, sc):\n        self.spark_session = None\n",
@@ -24,9 +24,6 @@ const STUBS: Record<string, string> = {
   "pyspark/sql/__init__.py": "",
   "pyspark/sql/functions.py": "",
   "boto3/__init__.py": "def client(name):\n    raise NotImplementedError\n",
-  "botocore/__init__.py": "",
-  "botocore/exceptions.py":
-    "class ClientError(Exception):\n    def __init__(self, response, operation):\n        super().__init__(operation)\n        self.response = response\n",
 };
 
 for (const [path, text] of Object.entries(STUBS)) {
@@ -45,13 +42,11 @@ function run(role: "clean" | "flatten", body: string): unknown {
     `spec = importlib.util.spec_from_file_location("job", ${JSON.stringify(join(dir, `${role}.py`))})`,
     "job = importlib.util.module_from_spec(spec)",
     "spec.loader.exec_module(job)",
-    "from botocore.exceptions import ClientError",
     "class FakeS3:",
     "    def __init__(self, keys):",
     "        self.keys, self.deleted = set(keys), []",
-    "    def head_object(self, Bucket, Key):",
-    "        if Key not in self.keys:",
-    "            raise ClientError({'Error': {'Code': '404'}}, 'HeadObject')",
+    "    def list_objects_v2(self, Bucket, Prefix, MaxKeys):",
+    "        return {'Contents': [{'Key': k} for k in sorted(self.keys) if k.startswith(Prefix)][:MaxKeys]}",
     "    def get_paginator(self, name):",
     "        s3 = self",
     "        class P:",
@@ -92,6 +87,7 @@ describe("the Glue scripts' runtime", () => {
         "    attempt(job.resolve_key, s3, 'raw', 'other/x.jsonl', 'reviews/'),",
         "    attempt(job.resolve_key, s3, 'raw', 'reviews/missing.jsonl', 'reviews/'),",
         "    attempt(job.resolve_key, s3, 'raw', 'reviews/x+y.jsonl', 'reviews/'),",
+        "    attempt(job.resolve_key, s3, 'raw', 'reviews/a', 'reviews/'),",
         "]))",
       ].join("\n"),
     ) as string[];
@@ -100,6 +96,8 @@ describe("the Glue scripts' runtime", () => {
     expect(out[4]).toMatch(/^FileNotFoundError: no object s3:\/\/raw\/reviews\/missing\.jsonl/);
     // Both spellings exist: the event is URL-encoded as documented for S3 notifications.
     expect(out[5]).toBe("reviews/x y.jsonl");
+    // A key that is only a prefix of an existing one does not exist.
+    expect(out[6]).toMatch(/^FileNotFoundError/);
   });
 
   it("escapes Hadoop glob characters in the input path", () => {

@@ -90,15 +90,18 @@ def main():
 
     clean_path = "s3://%s/%s%s/_input=%s/" % (bucket, CLEAN_PREFIX, source_name, h)
     spark.sql(sql["clean"]).write.mode("overwrite").parquet(clean_path)
-    if source["on_invalid"] == "quarantine":
-        quarantine_path = "s3://%s/%s%s/_input=%s/" % (bucket, QUARANTINE_PREFIX, source_name, h)
+    quarantine_prefix = "%s%s/_input=%s/" % (QUARANTINE_PREFIX, source_name, h)
+    if source["on_invalid"] != "quarantine":
+        # A quarantine left by an earlier run under another on_invalid would contradict the manifest.
+        delete_prefix(s3, bucket, quarantine_prefix)
+    else:
         (
             spark.sql(sql["quarantine"])
             .repartition(1)
             .sortWithinPartitions("line_number")
             .write.mode("overwrite")
             .option("ignoreNullFields", "false")
-            .json(quarantine_path)
+            .json("s3://%s/%s" % (bucket, quarantine_prefix))
         )
     manifest.update(
         {

@@ -27,14 +27,6 @@ def partition_dirs(df, key):
     return sorted("%s=%s" % (key, HIVE_NULL if v is None else str(v)) for v in values)
 
 
-def delete_prefix(s3, bucket, prefix):
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-
-
 def write_table(spark, s3, bucket, table, h, previous_dirs):
     df = spark.sql(table["sql"]).withColumn("_input", F.lit(h)).persist(StorageLevel.MEMORY_AND_DISK)
     key = table["partition_key"]

@@ -9,7 +9,6 @@ import boto3
 from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
-from botocore.exceptions import ClientError
 from pyspark import StorageLevel
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
@@ -32,7 +31,6 @@ SOURCES = {
 
 
 JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
-NOT_FOUND = ("404", "NoSuchKey", "NotFound")
 
 
 def configure(spark):
@@ -50,19 +48,23 @@ def configure(spark):
     spark.sparkContext._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
 
 
+def object_exists(s3, bucket, key):
+    # A LIST with the key as prefix rather than HEAD: the role may list only its own prefixes,
+    # and without bucket-wide s3:ListBucket S3 answers HEAD on a missing key with 403, not 404.
+    page = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return any(item["Key"] == key for item in page.get("Contents", []))
+
+
 def resolve_key(s3, bucket, event_key, prefix):
     """The raw object's exact key. S3 notifications URL-encode keys (space as '+'); whether the
     EventBridge copy does is undocumented, so try the decoded key, then the key as given."""
     for key in dict.fromkeys([unquote_plus(event_key), event_key]):
-        try:
-            s3.head_object(Bucket=bucket, Key=key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in NOT_FOUND:
-                continue
-            raise
         if not key.startswith(prefix):
-            raise ValueError("s3://%s/%s is not under this source's prefix %r" % (bucket, key, prefix))
-        return key
+            continue
+        if object_exists(s3, bucket, key):
+            return key
+    if not event_key.startswith(prefix) and not unquote_plus(event_key).startswith(prefix):
+        raise ValueError("s3://%s/%s is not under this source's prefix %r" % (bucket, event_key, prefix))
     raise FileNotFoundError("no object s3://%s/%s (nor its URL-decoded form)" % (bucket, event_key))
 
 
@@ -83,13 +85,17 @@ def put_json(s3, bucket, key, document):
 
 
 def get_json(s3, bucket, key):
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in NOT_FOUND:
-            return None
-        raise
-    return json.loads(body)
+    if not object_exists(s3, bucket, key):
+        return None
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def delete_prefix(s3, bucket, prefix):
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
 
 
 def start_job():
@@ -112,14 +118,6 @@ def partition_dirs(df, key):
         return []
     values = [row[0] for row in df.select(key).distinct().collect()]
     return sorted("%s=%s" % (key, HIVE_NULL if v is None else str(v)) for v in values)
-
-
-def delete_prefix(s3, bucket, prefix):
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
 
 
 def write_table(spark, s3, bucket, table, h, previous_dirs):
