@@ -72,6 +72,12 @@ describe("snowflake target", () => {
       expect(names[names.length - 1]).toBe("snowflake/05_notification_channels.sql");
       const all = files.flatMap((f) => statementsOf(f.contents));
       for (const s of all) {
+        let depth = 0;
+        for (const t of s) {
+          depth += t === "(" ? 1 : t === ")" ? -1 : 0;
+          expect(depth).toBeGreaterThanOrEqual(0);
+        }
+        expect(depth, s.join(" ")).toBe(0);
         if (s[0] === "CREATE") expect(s.slice(0, 6).join(" ")).toMatch(/^CREATE (SCHEMA|FILE FORMAT|STAGE|EXTERNAL TABLE|STORAGE INTEGRATION) IF NOT EXISTS/);
         expect(s.join(" ")).not.toMatch(/OR REPLACE/);
       }

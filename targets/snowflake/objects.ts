@@ -91,14 +91,15 @@ function externalTableColumns(table: TableIR): VirtualColumn[] {
   const p = table.partition;
   const cols: VirtualColumn[] = [];
   for (const c of table.columns) {
-    if (p && p.grain === "day" && c.name === p.key) {
+    // A column named like the partition key lives only in the hive path (a `day` partition of a date).
+    if (p && c.name === p.key) {
       cols.push({ name: c.name, partition: true, ...partitionExpr(p.key, p.grain) });
       continue;
     }
     const type = columnType(c.type);
     cols.push({ name: c.name, type, expr: valueExpr(c.name, type), partition: false });
   }
-  if (p && p.grain !== "day") cols.push({ name: p.key, partition: true, ...partitionExpr(p.key, p.grain) });
+  if (p && !table.columns.some((c) => c.name === p.key)) cols.push({ name: p.key, partition: true, ...partitionExpr(p.key, p.grain) });
   for (const m of META_COLUMNS) {
     const type = sqlType("snowflake", META_TYPES[m]);
     cols.push({ name: m, type, expr: valueExpr(m, type), partition: false });
