@@ -1,7 +1,7 @@
 // Hostile input: every one must end in a clean diagnostic, quickly, without throwing. The big
 // inputs are built here rather than committed. Times are checked loosely (a hang guard), with
 // the 2 s budget the issue sets.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -94,6 +94,15 @@ describe("hostile pipeline files", () => {
     const { result, ms } = timed(() => loadPipeline(dir, "random.bin"));
     expect(result.diagnostics.some((d) => d.code === "LK008" || d.code === "LK007")).toBe(true);
     expect(ms).toBeLessThan(BUDGET_MS);
+  });
+
+  test("anchors, aliases and merge keys within the limit are accepted", () => {
+    const text = readFileSync(join(import.meta.dirname, "..", "pipelines", "reviews.yaml"), "utf8")
+      .replace("      reviewer_id:   { from: reviewerID, type: string, required: true }", "      reviewer_id:   &id_spec { from: reviewerID, type: string, required: true }")
+      .replace("      asin:          { from: asin, type: string, required: true }", "      asin:          { <<: *id_spec, from: asin }");
+    const result = compilePipeline("anchors.yaml", text);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.ir!.sources[0]!.columns.find((c) => c.name === "asin")!.path).toEqual(["asin"]);
   });
 
   test("a byte-order mark is accepted", () => {
