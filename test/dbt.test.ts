@@ -192,5 +192,12 @@ describe("models and tests on DuckDB", () => {
     const failed = await failingTests(conn, project);
     expect(failed).toEqual(["relationships_stg_yelp__review_business_id"]);
     expect(project.tests.find((t) => t.name === failed[0])!.severity).toBe("warn");
+
+    // accepted_values compares numbers unquoted and strings quoted.
+    await conn.run(`insert into ${duckdbSourceRelation(ir, "business")} values ${biz("b5", "NV", true).replace("4.5, 1,", "4.2, 1,").replace("true, null, null, null, null, null, null, null, null,", "true, null, null, null, null, null, null, null, 'maybe',")}`);
+    await build(conn, project);
+    expect(await failingTests(conn, project)).toEqual(
+      expect.arrayContaining(["accepted_values_stg_yelp__business_stars", "accepted_values_stg_yelp__business_attributes_wifi"]),
+    );
   });
 });
