@@ -10,6 +10,7 @@ import type { PipelineIR } from "../compiler/ir.js";
 import { cleanStages, tableSelect } from "../compiler/sql/clean.js";
 import { glueScripts } from "../targets/glue/index.js";
 import { pyLiteral } from "../targets/glue/python.js";
+import { sqlTokens } from "../targets/glue/spark-sql-format.js";
 
 const PYTHON = "/usr/bin/python3";
 const dir = mkdtempSync(join(tmpdir(), "lakec-glue-"));
@@ -77,20 +78,35 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("Glue scripts o
       ) as Record<string, { sql?: Record<string, string>; tables?: { name: string; sql: string; partition_key: string | null }[] }>;
     const cleanSources = dump(cleanPath);
     const flattenSources = dump(flattenPath);
+    // Laid out over lines for review, but token for token the shared module's SQL.
+    const tokens = (sqls: Record<string, string>) => Object.fromEntries(Object.entries(sqls).map(([k, v]) => [k, sqlTokens(v)]));
+    let multiLine = 0;
     for (const source of ir.sources) {
       const stages = cleanStages(source, "spark");
-      expect(cleanSources[source.name]!.sql).toEqual({ ...stages });
+      const embedded = cleanSources[source.name]!.sql!;
+      expect(Object.keys(embedded)).toEqual(Object.keys(stages));
+      expect(tokens(embedded)).toEqual(tokens({ ...stages }));
+      multiLine += Object.values(embedded).filter((v) => v.includes("\n")).length;
       const tables = ir.tables.filter((t) => t.source === source.name);
-      expect(flattenSources[source.name]!.tables).toEqual(
-        tables.map((t) => ({ name: t.name, partition_key: t.partition?.key ?? null, sql: tableSelect(t, "spark") })),
-      );
+      const flat = flattenSources[source.name]!.tables!;
+      expect(flat.map((t) => [t.name, t.partition_key])).toEqual(tables.map((t) => [t.name, t.partition?.key ?? null]));
+      expect(flat.map((t) => sqlTokens(t.sql))).toEqual(tables.map((t) => sqlTokens(tableSelect(t, "spark"))));
     }
+    expect(multiLine).toBeGreaterThan(0);
+  });
+});
+
+describe("SQL layout", () => {
+  it("compares SQL token for token, keeping whitespace inside quotes", () => {
+    expect(sqlTokens("SELECT  a ,\n b FROM t")).toBe(sqlTokens("SELECT a, b FROM t"));
+    expect(sqlTokens("SELECT 'a  b'")).not.toBe(sqlTokens("SELECT 'a b'"));
+    expect(sqlTokens("SELECT 'it\\'s  x', `a  b`")).toBe("SELECT'it\\'s  x',`a  b`");
   });
 });
 
 describe("Python literals", () => {
   it("round-trips hostile text through Python", () => {
-    const hostile = ["'\"\\ \n\t", "\u2028\u00e9\ud83d\ude00", "'''", '"""', "\\N{BULLET}", "${x}"];
+    const hostile = ["'\"\\ \n\t", "\u2028\u00e9\ud83d\ude00", "'''", '"""', "\\N{BULLET}", "${x}", "two\nlines\n", "\n"];
     const out = python(`import json\nprint(json.dumps(${pyLiteral(hostile)}))`);
     expect(JSON.parse(out)).toEqual(hostile);
   });

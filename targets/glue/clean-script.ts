@@ -5,6 +5,7 @@ import { cleanStages } from "../../compiler/sql/clean.js";
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
 import { PROCESSED_PREFIX } from "./layout.js";
 import { pyLiteral, type PyValue } from "./python.js";
+import { layOutSparkSql } from "./spark-sql-format.js";
 import { PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
 
 function sourceEntry(source: SourceIR): PyValue {
@@ -12,7 +13,7 @@ function sourceEntry(source: SourceIR): PyValue {
   return {
     prefix: source.prefix,
     on_invalid: source.onInvalid,
-    sql: { checked: sql.checked, ranked: sql.ranked, clean: sql.clean, quarantine: sql.quarantine, counts: sql.counts, reasons: sql.reasons },
+    sql: Object.fromEntries(Object.entries(sql).map(([stage, text]) => [stage, layOutSparkSql(text)])),
   };
 }
 

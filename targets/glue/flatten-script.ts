@@ -5,13 +5,14 @@ import { tableSelect } from "../../compiler/sql/clean.js";
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
 import { PROCESSED_PREFIX } from "./layout.js";
 import { pyLiteral, type PyValue } from "./python.js";
+import { layOutSparkSql } from "./spark-sql-format.js";
 import { PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
 
 function sourceEntry(ir: PipelineIR, source: SourceIR): PyValue {
   const tables = ir.tables.filter((t) => t.source === source.name);
   return {
     prefix: source.prefix,
-    tables: tables.map((t) => ({ name: t.name, partition_key: t.partition?.key ?? null, sql: tableSelect(t, "spark") })),
+    tables: tables.map((t) => ({ name: t.name, partition_key: t.partition?.key ?? null, sql: layOutSparkSql(tableSelect(t, "spark")) })),
   };
 }
 

@@ -8,6 +8,14 @@ export function pyStr(text: string): string {
   return JSON.stringify(text);
 }
 
+/** Multi-line text as adjacent string literals in parentheses, one source line per text line. */
+export function pyLines(text: string, indent = 0): string {
+  const lines = text.split("\n");
+  const pad = " ".repeat(indent + 4);
+  const parts = lines.map((line, i) => `${pad}${pyStr(i < lines.length - 1 ? `${line}\n` : line)}`);
+  return `(\n${parts.join("\n")}\n${" ".repeat(indent)})`;
+}
+
 /** A Python literal, indented like black would, one entry per line for readable diffs. */
 export function pyLiteral(value: PyValue, indent = 0): string {
   const pad = " ".repeat(indent + 4);
@@ -18,7 +26,7 @@ export function pyLiteral(value: PyValue, indent = 0): string {
     if (!Number.isFinite(value)) throw new Error(`cannot print ${value} as a Python literal`);
     return String(value);
   }
-  if (typeof value === "string") return pyStr(value);
+  if (typeof value === "string") return value.includes("\n") ? pyLines(value, indent) : pyStr(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     return `[\n${value.map((v: PyValue) => `${pad}${pyLiteral(v, indent + 4)},\n`).join("")}${end}]`;

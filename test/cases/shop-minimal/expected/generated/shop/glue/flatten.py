@@ -23,7 +23,20 @@ SOURCES = {
             {
                 "name": "orders",
                 "partition_key": "ordered_at",
-                "sql": "SELECT p.`order_record_id`, p.`order_id`, p.`customer_id`, p.`amount`, p.`paid`, p.`ordered_at`, p._source_file, p._source_line, p._ingested_at FROM clean AS p",
+                "sql": (
+                    "SELECT\n"
+                    "  p.`order_record_id`,\n"
+                    "  p.`order_id`,\n"
+                    "  p.`customer_id`,\n"
+                    "  p.`amount`,\n"
+                    "  p.`paid`,\n"
+                    "  p.`ordered_at`,\n"
+                    "  p._source_file,\n"
+                    "  p._source_line,\n"
+                    "  p._ingested_at\n"
+                    "FROM\n"
+                    "  clean AS p"
+                ),
             },
         ],
     },
