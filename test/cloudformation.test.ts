@@ -188,6 +188,9 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
   it("embeds the ASL definition and the content-hashed Glue script keys", () => {
     const sm = resources.StateMachine!.Properties as Obj;
     expect(sm.Definition).toEqual(buildDefinition(ir));
+    // Every placeholder in the definition is bound, and every binding is used.
+    const placeholders = [...new Set([...JSON.stringify(sm.Definition).matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
+    expect(Object.keys(sm.DefinitionSubstitutions as Obj).sort()).toEqual(placeholders);
     const keys = glueScripts(ir).map((s) => `s3://${ir.aws.artifactsBucket}/${s.s3Key}`);
     expect([resources.CleanJob, resources.FlattenJob].map((j) => ((j!.Properties as Obj).Command as Obj).ScriptLocation)).toEqual(keys);
     expect((resources.CleanJob!.Properties as Obj).ExecutionProperty).toEqual({ MaxConcurrentRuns: ir.aws.glue.maxConcurrentRuns });
