@@ -36,7 +36,7 @@ describe("snowflake plan and apply against the fake account", () => {
       "create external table PRODUCT_REVIEWS",
       "create external table PRODUCT_REVIEW_IMAGES",
     ]);
-    expect(fake.integrations.get("LAKE_S3")!.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/reviews-snowflake-integration`);
+    expect(fake.integrations.get("LAKE_S3")!.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/lakec-reviews-snowflake`);
     expect(fake.tables.find((t) => t.name === "PRODUCT_REVIEWS")!.partitionBy).toEqual(["REVIEW_DATE"]);
     expect(await planFor(fake, reviewsIr())).toEqual([]);
   });

@@ -98,7 +98,7 @@ describe("snowflake target", () => {
     const o = snowflakeObjects(ir);
     expect(o.integration.allowedLocations).toEqual(ir.tables.map((t) => `s3://acme-yelp-processed/${t.name}/`));
     expect(o.stages.map((s) => s.url)).toEqual(o.integration.allowedLocations);
-    expect(o.integration.roleArn).toBe("arn:aws:iam::&{aws_account_id}:role/yelp-snowflake-integration");
+    expect(o.integration.roleArn).toBe("arn:aws:iam::&{aws_account_id}:role/lakec-yelp-snowflake");
     for (const s of o.stages) expect(s.url).not.toContain("_lakec");
   });
 
@@ -157,7 +157,7 @@ describe("snowflake target", () => {
 
   it("substitutes only a 12-digit account id", () => {
     const sql = emitSnowflake(load("pipelines/reviews.yaml"))[0]!.contents;
-    expect(substituteAccountId(sql, "123456789012")).toContain("'arn:aws:iam::123456789012:role/reviews-snowflake-integration'");
+    expect(substituteAccountId(sql, "123456789012")).toContain("'arn:aws:iam::123456789012:role/lakec-reviews-snowflake'");
     expect(() => substituteAccountId(sql, "1234'; DROP")).toThrow(/12 digits/);
   });
 });

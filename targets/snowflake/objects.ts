@@ -3,6 +3,7 @@
 import type { OutputColumn, PipelineIR, ScalarType, TableIR } from "../../compiler/ir.js";
 import { META_COLUMNS } from "../../compiler/ir.js";
 import { sqlType } from "../../compiler/expr/print.js";
+import { physicalNames } from "../cloudformation/names.js";
 
 /** SnowSQL variable holding the AWS account id; `lakec apply` substitutes it itself. */
 export const AWS_ACCOUNT_ID_VARIABLE = "aws_account_id";
@@ -46,9 +47,9 @@ export interface SnowflakeObjects {
   readonly readRole?: string;
 }
 
-/** Name of the IAM role the CloudFormation target creates for the storage integration. */
+/** Name of the IAM role the CloudFormation target creates for the storage integration: one source of truth. */
 export function integrationRoleName(ir: PipelineIR): string {
-  return `${ir.name}-snowflake-integration`;
+  return physicalNames(ir).snowflakeRole;
 }
 
 export function tablePrefixUrl(ir: PipelineIR, table: string): string {

@@ -9,7 +9,7 @@ CREATE STORAGE INTEGRATION IF NOT EXISTS "LAKE_S3"
   TYPE = EXTERNAL_STAGE
   STORAGE_PROVIDER = 'S3'
   ENABLED = TRUE
-  STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::&{aws_account_id}:role/shop-snowflake-integration'
+  STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::&{aws_account_id}:role/lakec-shop-snowflake'
   STORAGE_ALLOWED_LOCATIONS = (
     's3://acme-shop-processed/orders/'
   );
