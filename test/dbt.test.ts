@@ -69,6 +69,11 @@ describe("dbt project", () => {
     expect(declared.size).toBe(ir.tables.length);
   });
 
+  // Goldens of the generated project, readable in review. Update with `npx vitest run test/dbt.test.ts -u`.
+  it.each(PIPELINES)("%s: files match their golden copies", async (file) => {
+    for (const f of emitDbt(load(file))) await expect(f.contents).toMatchFileSnapshot(`./__snapshots__/${f.path}`);
+  });
+
   it("keeps Jinja intact through formatting", () => {
     const files = emitDbt(load("pipelines/reviews.yaml"));
     const mart = files.find((f) => f.path.endsWith("/product_daily_ratings.sql"))!.contents;
@@ -167,6 +172,24 @@ describe("models and tests on DuckDB", () => {
     await conn.run(`insert into ${images} values ${image("id2", 0, "raw/a.json")}`);
     await build(conn, project);
     expect(await failingTests(conn, project)).toEqual(expect.arrayContaining(["not_null_stg_reviews__product_reviews_asin", "unique_stg_reviews__product_review_images_cast_review_id_as_varchar_cast_position_as_varchar"]));
+  });
+
+  it("a where clause that prints differently per engine dispatches on target.type", async () => {
+    const base = load("pipelines/reviews.yaml");
+    // Snowflake escapes a backslash inside a literal, DuckDB does not.
+    const where = { k: "cmp", op: "=", left: { k: "ref", name: "title", table: "product_reviews" }, right: { k: "lit", value: "a\\b" } } as const;
+    const ir = { ...base, marts: base.marts.map((m) => (m.name === "reviewer_activity" ? { ...m, where, whereText: "title = 'a\\b'" } : m)) };
+    const files = emitDbt(ir);
+    const sql = files.find((f) => f.path.endsWith("/reviewer_activity.sql"))!.contents;
+    expect(sql).toContain("{% if target.type == 'snowflake' %}(product_reviews.title = 'a\\\\b'){% else %}(product_reviews.title = 'a\\b'){% endif %}");
+    const project = renderForDuckDB(ir, files);
+    const conn = await connect();
+    await createSources(conn, ir);
+    await conn.run(`insert into ${duckdbSourceRelation(ir, "product_reviews")} values
+      ('id1', 'u1', 'A1', 4.0, true, TIMESTAMP '2020-01-01 10:00:00', DATE '2020-01-01', 1, null, 'a\\b', null, null, null, null, null, 'f', 1, TIMESTAMP '2020-01-02 00:00:00'),
+      ('id2', 'u1', 'A1', 4.0, true, TIMESTAMP '2020-01-01 10:00:00', DATE '2020-01-01', 1, null, 'other', null, null, null, null, null, 'f', 2, TIMESTAMP '2020-01-02 00:00:00')`);
+    await build(conn, project);
+    expect(await rows(conn, "select reviewer_id, reviews from reviewer_activity")).toEqual([{ reviewer_id: "u1", reviews: "1" }]);
   });
 
   it("dangling declared references warn; the where filter and the grain key are NULL-safe", async () => {
