@@ -72,6 +72,21 @@ function failureReason(e: unknown): string {
   }
 }
 
+const machines = new WeakMap<PipelineIR, StateMachine>();
+
+/**
+ * One StateMachine per IR. Validation is off: asl-validator takes about a second per
+ * construction, and the definition is validated where it is generated (test/asl.test.ts).
+ */
+function machineFor(ir: PipelineIR): StateMachine {
+  let m = machines.get(ir);
+  if (!m) {
+    m = new StateMachine(buildDefinition(ir) as never, { validationOptions: { noValidate: true } });
+    machines.set(ir, m);
+  }
+  return m;
+}
+
 /**
  * Processes one raw file: skipped when its manifest is current; otherwise one execution of
  * the state machine. Never throws for a bad file; the summary says what happened.
@@ -80,7 +95,7 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
   const job = new FileJob(lake, ir, rawKey);
   if (job.source && (await job.isCurrent())) return job.summary("skipped", "already processed: content and pipeline semantics unchanged");
   const alerts: Json[] = [];
-  const machine = new StateMachine(buildDefinition(ir) as never, { validationOptions: { checkArn: false } });
+  const machine = machineFor(ir);
   const execution = machine.run((await objectCreatedEvent(ir, job.rawPath, rawKey, job.input)) as never, {
     overrides: {
       taskResourceLocalHandlers: {

@@ -1,0 +1,103 @@
+// Shared by the engine tests: the reference pipeline (optionally edited), small hand-written
+// review lines, and ways to snapshot a lake's outputs for equality checks.
+import { readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { compilePipeline } from "../compiler/index.js";
+import type { PipelineIR } from "../compiler/ir.js";
+
+export function reviewsIr(edit: (yaml: string) => string = (y) => y): PipelineIR {
+  const text = edit(readFileSync("pipelines/reviews.yaml", "utf8"));
+  const r = compilePipeline("pipelines/reviews.yaml", text);
+  if (!r.ir) throw new Error(`reviews.yaml does not compile: ${JSON.stringify(r.diagnostics)}`);
+  return r.ir;
+}
+
+export function review(i: number, over: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    overall: (i % 5) + 1,
+    verified: i % 2 === 0,
+    reviewTime: `09 ${(i % 3) + 1}, 2016`,
+    reviewerID: `R${i}`,
+    asin: `B${i % 4}`,
+    reviewerName: i % 3 === 0 ? "Amazon Customer" : ` Name ${i} `,
+    summary: ` Summary ${i} `,
+    reviewText: `Text ${i}`,
+    unixReviewTime: 1472688000 + i,
+    vote: i % 2 === 0 ? "1,234" : "7",
+    style: { "Size:": ` ${i} oz` },
+    ...(i % 4 === 0 && { image: [`http://img/${i}/a`, `http://img/${i}/b`] }),
+    ...over,
+  });
+}
+
+/** 20 good records, 1 exact duplicate, 1 key duplicate, and one record of each invalid reason. */
+export const MIXED_LINES: readonly string[] = [
+  ...Array.from({ length: 20 }, (_, i) => review(i)),
+  review(3),
+  review(5, { summary: "same key, other text" }),
+  review(100, { overall: 9 }),
+  review(101, { overall: "abc" }),
+  review(102, { reviewerID: null }),
+  '{"overall": 5.0, "reviewerID": "X"',
+  "[1, 2]",
+  "",
+];
+
+export async function tempDir(tag: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `lakec-${tag}-`));
+}
+
+export async function writeLines(file: string, lines: readonly string[], trailingNewline = true): Promise<string> {
+  await writeFile(file, lines.join("\n") + (trailingNewline ? "\n" : ""));
+  return file;
+}
+
+/** Every file under a folder, relative, sorted (the processed/ and quarantine/ layout). */
+export async function listing(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** A table's rows read straight from the Parquet files, sorted, as JSON text (no warehouse involved). */
+export async function parquetRows(lakeDir: string, table: string, orderBy: string): Promise<string> {
+  const files = (await listing(join(lakeDir, "processed", table))).filter((f) => f.endsWith(".parquet"));
+  if (files.length === 0) return "[]";
+  const inst = await DuckDBInstance.create(":memory:");
+  const conn = await inst.connect();
+  try {
+    const glob = `${join(lakeDir, "processed", table)}/**/*.parquet`;
+    const r = await conn.runAndReadAll(`SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {'_input': VARCHAR}) ORDER BY ${orderBy}`);
+    return JSON.stringify(r.getRowObjectsJson());
+  } finally {
+    conn.closeSync();
+    inst.closeSync();
+  }
+}
+
+/** Everything a run leaves that must be deterministic: file listing, table rows, quarantine text. */
+export async function lakeSnapshot(lakeDir: string, ir: PipelineIR): Promise<Record<string, string | string[]>> {
+  const snap: Record<string, string | string[]> = {
+    processed: await listing(join(lakeDir, "processed")),
+    quarantine: await listing(join(lakeDir, "quarantine")),
+  };
+  for (const t of ir.tables) snap[t.name] = await parquetRows(lakeDir, t.name, t.rowKey.join(", "));
+  for (const f of snap.quarantine as string[]) snap[`q:${f}`] = await readFile(join(lakeDir, "quarantine", f), "utf8");
+  return snap;
+}
+
+export async function warehouseRows(lakeDir: string, sql: string): Promise<Record<string, unknown>[]> {
+  const inst = await DuckDBInstance.create(join(lakeDir, "warehouse.duckdb"), { access_mode: "READ_ONLY" });
+  const conn = await inst.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    inst.closeSync();
+  }
+}

@@ -1,0 +1,153 @@
+// The local engine end to end on real DuckDB in temp folders: counts and reconciliation, the
+// S3-shaped layout, quarantine rows with line numbers, typed views, idempotent reruns,
+// reprocessing on a semantics change, and on_invalid drop/fail.
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ingestInputs, inputHash, lakePaths, openLake, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
+import type { PipelineIR } from "../compiler/ir.js";
+import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
+
+async function runOnce(lakeDir: string, ir: PipelineIR, inputs: string[] = []): Promise<RunSummary> {
+  const lake = await openLake(lakeDir, { memoryLimit: "512MB", threads: 2 });
+  try {
+    await ingestInputs(lake.paths, ir, inputs);
+    return await runFiles(lake, ir);
+  } finally {
+    await lake.close();
+  }
+}
+
+describe("lakec run on a mixed file", () => {
+  const ir = reviewsIr();
+  let dir: string;
+  let lakeDir: string;
+  let first: RunSummary;
+
+  it("processes the file through every stage and reconciles", async () => {
+    dir = await tempDir("run");
+    lakeDir = join(dir, ".lake");
+    first = await runOnce(lakeDir, ir, [await writeLines(join(dir, "2024-06-01.jsonl"), MIXED_LINES)]);
+    expect(first.problems).toEqual([]);
+    const [f] = first.files;
+    expect(f).toMatchObject({ rawKey: "reviews/2024-06-01.jsonl", source: "product_reviews", status: "processed", reconciled: true });
+    expect(f!.counts).toEqual({
+      recordsIn: 27,
+      clean: 20,
+      invalid: 5,
+      quarantined: 5,
+      droppedInvalid: 0,
+      duplicates: 2,
+      byReason: { out_of_range: 1, cast_failed: 1, missing_required: 1, malformed_json: 1, not_an_object: 1 },
+    });
+    expect(f!.rowsWritten).toEqual({ product_reviews: 20, product_review_images: 10 });
+    expect(Object.keys(f!.timingsMs)).toEqual(expect.arrayContaining(["clean", "flatten", "publish"]));
+    expect(first.tables.map((t) => [t.name, t.rowsWritten, t.totalRows])).toEqual([
+      ["product_reviews", 20, 20],
+      ["product_review_images", 10, 10],
+    ]);
+  });
+
+  it("lays the lake out like the buckets: hive day partitions, one _input folder per raw file", async () => {
+    const h = inputHash("reviews/2024-06-01.jsonl");
+    expect(await listing(join(lakeDir, "processed"))).toEqual(
+      ["product_review_images", "product_reviews"].flatMap((t) => ["2016-09-01", "2016-09-02", "2016-09-03"].map((d) => `${t}/review_date=${d}/_input=${h}/part-0.parquet`)),
+    );
+    expect(await listing(join(lakeDir, "quarantine"))).toEqual([`product_reviews/_input=${h}.jsonl`]);
+    expect((await stat(join(lakeDir, "raw", "reviews", "2024-06-01.jsonl"))).isFile()).toBe(true);
+  });
+
+  it("quarantines each rejected record with reason, column, file and line", async () => {
+    const text = await readFile(join(lakeDir, "quarantine", "product_reviews", `_input=${inputHash("reviews/2024-06-01.jsonl")}.jsonl`), "utf8");
+    const rows = text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => [r.line_number, r.reason, r.reason_column, r.source_key])).toEqual([
+      [23, "out_of_range", "rating", "reviews/2024-06-01.jsonl"],
+      [24, "cast_failed", "rating", "reviews/2024-06-01.jsonl"],
+      [25, "missing_required", "reviewer_id", "reviews/2024-06-01.jsonl"],
+      [26, "malformed_json", null, "reviews/2024-06-01.jsonl"],
+      [27, "not_an_object", null, "reviews/2024-06-01.jsonl"],
+    ]);
+    expect(rows[4]!.raw_record).toBe("[1, 2]");
+    expect(Object.keys(rows[0]!)).toEqual(["raw_record", "reason", "reason_column", "source_key", "line_number"]);
+  });
+
+  it("gives the warehouse views the exact IR types, models and passing tests", async () => {
+    const cols = await warehouseRows(lakeDir, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'REVIEWS' AND table_name = 'PRODUCT_REVIEWS' ORDER BY ordinal_position");
+    expect(cols.slice(0, 8)).toEqual([
+      { column_name: "review_id", data_type: "VARCHAR" },
+      { column_name: "reviewer_id", data_type: "VARCHAR" },
+      { column_name: "asin", data_type: "VARCHAR" },
+      { column_name: "rating", data_type: "DECIMAL(2,1)" },
+      { column_name: "verified", data_type: "BOOLEAN" },
+      { column_name: "reviewed_at", data_type: "TIMESTAMP" },
+      { column_name: "review_date", data_type: "DATE" },
+      { column_name: "helpful_votes", data_type: "BIGINT" },
+    ]);
+    expect(cols.slice(-3).map((c) => c.column_name)).toEqual(["_source_file", "_source_line", "_ingested_at"]);
+    const [r] = await warehouseRows(lakeDir, "SELECT reviewer_name, title, helpful_votes, style_size, _source_line FROM product_reviews WHERE reviewer_id = 'R2'");
+    expect(r).toEqual({ reviewer_name: "Name 2", title: "Summary 2", helpful_votes: "1234", style_size: "2 oz", _source_line: "3" });
+    expect(first.warehouse.models.map((m) => m.name)).toContain("product_daily_ratings");
+    const [m] = await warehouseRows(lakeDir, "SELECT sum(reviews) AS n FROM product_daily_ratings");
+    expect(m!.n).toBe("20");
+    expect(first.warehouse.tests.length).toBeGreaterThan(10);
+    expect(first.warehouse.tests.filter((t) => t.failures > 0)).toEqual([]);
+  });
+
+  it("writes a manifest with hash, counts, rows and the semantics fingerprint", async () => {
+    const file = manifestFile(lakePaths(lakeDir), "product_reviews", "reviews/2024-06-01.jsonl");
+    expect(file).toBe(join(lakeDir, "state", "manifests", "product_reviews", `${inputHash("reviews/2024-06-01.jsonl")}.json`));
+    const real = await readManifest(file);
+    expect(real).toMatchObject({ status: "ok", raw_key: "reviews/2024-06-01.jsonl", counts: { records_in: 27, clean: 20, duplicates: 2 }, rows_written: { product_reviews: 20 } });
+    expect(real!.content_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(real!.semantics).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("leaves identical tables when run again, skipping the file", async () => {
+    const before = await lakeSnapshot(lakeDir, ir);
+    const again = await runOnce(lakeDir, ir, [join(dir, "2024-06-01.jsonl")]);
+    expect(again.files.map((f) => f.status)).toEqual(["skipped"]);
+    expect(await lakeSnapshot(lakeDir, ir)).toEqual(before);
+    expect(again.tables.map((t) => t.totalRows)).toEqual([20, 10]);
+  });
+
+  it("reprocesses after a semantics change and replaces the file's rows instead of adding", async () => {
+    const changed = reviewsIr((y) => y.replace('null_if: ["", "Amazon Customer"]', 'null_if: ["", "Amazon Customer", "Name 2"]'));
+    const s = await runOnce(lakeDir, changed);
+    expect(s.files.map((f) => f.status)).toEqual(["processed"]);
+    expect(s.tables.map((t) => t.totalRows)).toEqual([20, 10]);
+    const [r] = await warehouseRows(lakeDir, "SELECT reviewer_name FROM product_reviews WHERE reviewer_id = 'R2'");
+    expect(r!.reviewer_name).toBeNull();
+  });
+});
+
+describe("on_invalid", () => {
+  it("drop: counts invalid records and writes no quarantine", async () => {
+    const ir = reviewsIr((y) => y.replace("on_invalid: quarantine", "on_invalid: drop"));
+    const dir = await tempDir("drop");
+    const s = await runOnce(join(dir, ".lake"), ir, [await writeLines(join(dir, "a.jsonl"), MIXED_LINES)]);
+    expect(s.files[0]!.counts).toMatchObject({ recordsIn: 27, clean: 20, invalid: 5, quarantined: 0, droppedInvalid: 5 });
+    expect(s.ok).toBe(true);
+    expect(await listing(join(dir, ".lake", "quarantine"))).toEqual([]);
+  });
+
+  it("fail: publishes nothing of a file with an invalid record, reports why, and processes the others", async () => {
+    const ir = reviewsIr((y) => y.replace("on_invalid: quarantine", "on_invalid: fail"));
+    const dir = await tempDir("fail");
+    const bad = await writeLines(join(dir, "a-bad.jsonl"), MIXED_LINES);
+    const good = await writeLines(join(dir, "b-good.jsonl"), [review(1), review(2)]);
+    const s = await runOnce(join(dir, ".lake"), ir, [bad, good]);
+    expect(s.files.map((f) => [f.rawKey, f.status])).toEqual([
+      ["reviews/a-bad.jsonl", "failed"],
+      ["reviews/b-good.jsonl", "processed"],
+    ]);
+    expect(s.files[0]!.reason).toContain("5 invalid record(s) and on_invalid is fail (first: line 23, out_of_range in rating)");
+    expect(s.ok).toBe(false);
+    expect(s.problems[0]).toContain("reviews/a-bad.jsonl: failed");
+    expect(s.tables[0]!.totalRows).toBe(2);
+    const files = await listing(join(dir, ".lake", "processed"));
+    expect(files.every((f) => f.includes(`_input=${inputHash("reviews/b-good.jsonl")}`))).toBe(true);
+    const alerts = (await readFile(join(dir, ".lake", "state", "alerts.jsonl"), "utf8")).trim().split("\n");
+    expect(alerts).toHaveLength(1);
+    expect(JSON.parse(alerts[0]!)).toMatchObject({ TopicArn: "${AlertTopicArn}", Message: { step: "clean", key: "reviews/a-bad.jsonl" } });
+  });
+});
