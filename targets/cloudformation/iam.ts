@@ -59,14 +59,17 @@ function glueStatements(ir: PipelineIR): PolicyStatement[] {
       Sid: "WriteProcessedPrefixes",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-      Resource: objectArns(LOGICAL.processedBucket, written),
+      // `<dir>*` rather than `<dir>/*`: Hadoop file systems also write `<dir>_$folder$` markers.
+      Resource: written.map((p) => sub(`\${${LOGICAL.processedBucket}.Arn}/${escapeSub(p.replace(/\/$/, ""))}*`)),
     },
     {
-      Sid: "ListProcessedPrefixes",
+      Sid: "ListProcessedBucket",
       Effect: "Allow",
       Action: ["s3:ListBucket", "s3:ListBucketMultipartUploads"],
+      // Not narrowed by s3:prefix: Spark probes output paths that do not exist yet with HEAD, and
+      // S3 answers a HEAD on a missing key with 403 instead of 404 unless the caller may list the
+      // bucket. Listing shows key names only; reading and writing stay prefix-scoped above.
       Resource: getAtt(LOGICAL.processedBucket, "Arn"),
-      Condition: { StringLike: { "s3:prefix": listPrefixes(written) } },
     },
     {
       Sid: "BucketLocations",
