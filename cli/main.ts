@@ -10,8 +10,10 @@ import { register as run } from "./run.js";
 import { register as query } from "./query.js";
 import { register as show } from "./show.js";
 import { register as dev } from "./dev.js";
+import { register as plan } from "./plan.js";
+import { register as apply } from "./apply.js";
 
-const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, query, show, graph, dev];
+const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, query, show, graph, dev, plan, apply];
 
 const processIO: CliIO = {
   out: (t) => void process.stdout.write(t),

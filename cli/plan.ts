@@ -1,0 +1,142 @@
+// lakec plan FILE [--target local|aws|snowflake|all] [--json] [--out PLAN] [--detailed-exitcode] [--fail-on destructive]
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { hasErrors } from "../compiler/diagnostics.js";
+import { CredentialError, explainAwsCredentialError } from "../deploy/credentials.js";
+import { desiredState, type Desired } from "../deploy/desired.js";
+import type { Plan, Target } from "../deploy/plan.js";
+import { hasChanges } from "../deploy/plan.js";
+import { layersFor, makePlan, type DeployedSnapshot } from "../deploy/planner.js";
+import { realContext } from "../deploy/real-context.js";
+import { renderPlan } from "../deploy/render.js";
+import { writePlanFile } from "../deploy/saved-plan.js";
+import { UsageError, type CliContext } from "./context.js";
+import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+
+const HELP = `
+Compares the pipeline's compiled output with what is deployed and prints the steps that
+\`lakec apply\` would run, layer by layer: + create, ~ update, -/+ replace, - destroy, <= data
+to reprocess or rebuild. Destructive steps are repeated at the end. Nothing is changed.
+
+Targets: local (the --lake folder), aws (CloudFormation stack and Glue scripts), snowflake
+(integration, stages, external tables), all (aws, snowflake, and the dbt/Airflow publish
+locations of the pipeline's \`publish:\` section). AWS credentials come from the default chain
+(AWS_PROFILE, SSO, environment, instance role); Snowflake's from SNOWFLAKE_ACCOUNT,
+SNOWFLAKE_USER and SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH.
+
+Examples:
+  $ lakec plan pipelines/reviews.yaml                       # the local lake
+  $ lakec plan pipelines/reviews.yaml --target all --out reviews.plan
+  $ lakec plan pipelines/reviews.yaml --target aws --detailed-exitcode --fail-on destructive
+
+Exit codes: 0 ok (with --detailed-exitcode: no changes); 2 changes (with --detailed-exitcode);
+1 an error, pipeline errors, or destructive steps with --fail-on destructive.`;
+
+export interface PlanCliOptions {
+  target: string;
+  lake: string;
+  drift: boolean;
+  color: boolean;
+}
+
+const TARGETS: readonly Target[] = ["local", "aws", "snowflake", "all"];
+
+export function parseTarget(t: string): Target {
+  if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`--target ${t}: expected one of ${TARGETS.join(", ")}`);
+  return t as Target;
+}
+
+/** Compiles the pipeline; undefined (after printing diagnostics) when it has errors. */
+export function loadDesired(ctx: CliContext, file: string): Desired | undefined {
+  const loaded = loadPipeline(ctx.io.cwd, file);
+  reportDiagnostics(ctx.io, [loaded], "text");
+  if (hasErrors(loaded.diagnostics) || !loaded.ir) return undefined;
+  return desiredState(loaded.ir);
+}
+
+export type RealContext = ReturnType<typeof realContext>;
+
+export function contextFor(ctx: CliContext, desired: Desired, opts: PlanCliOptions): RealContext {
+  return realContext({
+    cwd: ctx.io.cwd,
+    lakeDir: resolve(ctx.io.cwd, opts.lake),
+    region: desired.ir.aws.region,
+    warehouse: desired.ir.snowflake.warehouse,
+    drift: opts.drift,
+    env: process.env,
+    log: (l) => ctx.io.err(`${l}\n`),
+  });
+}
+
+/** Every failure of plan/apply is exit code 1 (`--detailed-exitcode` reserves 2 for changes). */
+export function reportFailure(ctx: CliContext, e: unknown): void {
+  const err = explainAwsCredentialError(e);
+  if (err instanceof UsageError) throw err;
+  const message = err instanceof CredentialError ? err.message : err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
+  ctx.io.err(`lakec: ${message.split("\n")[0]}\n`);
+  ctx.exit(1);
+}
+
+/** The plan and the context it was read through; the caller closes `dctx` (apply reuses it). */
+export async function computePlan(ctx: CliContext, desired: Desired, opts: PlanCliOptions): Promise<{ plan: Plan; snapshot: DeployedSnapshot; dctx: RealContext }> {
+  const dctx = contextFor(ctx, desired, opts);
+  try {
+    const { plan, snapshot } = await makePlan(desired, layersFor(parseTarget(opts.target), desired), dctx);
+    return { plan, snapshot, dctx };
+  } catch (e) {
+    await dctx.close();
+    throw e;
+  }
+}
+
+interface PlanOnlyOptions extends PlanCliOptions {
+  json?: boolean;
+  out?: string;
+  detailedExitcode?: boolean;
+  failOn?: string;
+}
+
+async function plan(ctx: CliContext, file: string, opts: PlanOnlyOptions): Promise<void> {
+  try {
+    await planOrThrow(ctx, file, opts);
+  } catch (e) {
+    // --detailed-exitcode keeps 2 for "changes": a usage error must not look like one.
+    if (e instanceof UsageError && !opts.detailedExitcode) throw e;
+    reportFailure(ctx, e instanceof UsageError ? new Error(e.message) : e);
+  }
+}
+
+async function planOrThrow(ctx: CliContext, file: string, opts: PlanOnlyOptions): Promise<void> {
+  if (opts.failOn !== undefined && opts.failOn !== "destructive") throw new UsageError(`--fail-on ${opts.failOn}: the only value is 'destructive'`);
+  parseTarget(opts.target);
+  const desired = loadDesired(ctx, file);
+  if (!desired) return ctx.exit(1);
+  const { plan: p, dctx } = await computePlan(ctx, desired, opts);
+  await dctx.close();
+  if (opts.out) await writePlanFile(resolve(ctx.io.cwd, opts.out), p);
+  ctx.io.out(opts.json ? `${JSON.stringify(p, null, 2)}\n` : renderPlan(p, { color: opts.color && process.stdout.isTTY === true }));
+  if (opts.out && !opts.json) ctx.io.out(`\nSaved the plan to ${opts.out}. Apply exactly it with: lakec apply ${opts.out}\n`);
+  const destructive = p.steps.filter((s) => s.destructive).length;
+  if (opts.failOn === "destructive" && destructive > 0) {
+    ctx.io.err(`lakec: the plan has ${destructive} destructive step(s) and --fail-on destructive is set\n`);
+    return ctx.exit(1);
+  }
+  if (opts.detailedExitcode && hasChanges(p)) ctx.exit(2);
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("plan")
+    .description("show what `lakec apply` would change in AWS, Snowflake, dbt/Airflow or the local lake")
+    .argument("<file>", "pipeline.yaml")
+    .option("--target <target>", "local | aws | snowflake | all", "local")
+    .option("--lake <dir>", "the local lake folder (--target local)", ".lake")
+    .option("--json", "print the plan as JSON")
+    .option("--out <file>", "save the plan, to apply exactly it later with `lakec apply <file>`")
+    .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
+    .option("--fail-on <kind>", "exit 1 when the plan has steps of this kind (destructive)")
+    .option("--no-drift", "skip CloudFormation drift detection")
+    .option("--no-color", "no ANSI colours")
+    .addHelpText("after", HELP)
+    .action((file: string, opts: PlanOnlyOptions) => plan(ctx, file, opts));
+}
