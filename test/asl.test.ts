@@ -182,6 +182,26 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
   });
 });
 
+describe("a source prefix with characters URL encoding changes", () => {
+  const text = readFileSync("pipelines/reviews.yaml", "utf8").replace("prefix: reviews/", 'prefix: "exports/dt=2016+*x/"');
+  const result = compilePipeline("pipelines/odd.yaml", text);
+
+  it("routes the key in both its plain and its URL-encoded spelling, and nothing else", async () => {
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const def = definitionOf(result.ir!);
+    expect(aslValidator(def).isValid).toBe(true);
+    const route = async (key: string) => {
+      const glue = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
+      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
+      return run.result.then((out) => (out as { source: string }).source, (e: Error & { cause?: Error }) => e.cause?.name ?? e.name);
+    };
+    expect(await route("exports/dt=2016+*x/a.jsonl")).toBe("product_reviews");
+    expect(await route("exports/dt%3D2016%2B*x/a.jsonl")).toBe("product_reviews");
+    // `*` in the prefix is literal, not a wildcard.
+    expect(await route("exports/dt=2016+yyx/a.jsonl")).toBe("lakec.UnknownPrefix");
+  });
+});
+
 describe("catch-all check", () => {
   it("rejects States.ALL before a specific catcher", () => {
     const def = {
