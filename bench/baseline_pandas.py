@@ -7,11 +7,12 @@ flatten style into columns and images into a child table.
 Debian ships no Parquet writer for Python (no pyarrow, no fastparquet), so this writes CSV.
 
 usage: /usr/bin/python3 bench/baseline_pandas.py INPUT.jsonl OUT_DIR
-prints one JSON line: records, clean, invalid, duplicates, image_rows, seconds
+prints one JSON line: records, clean, invalid, duplicates, image_rows, seconds, peak_rss_mb
 """
 import hashlib
 import json
 import os
+import resource
 import sys
 import time
 
@@ -118,7 +119,8 @@ def main(path, out_dir):
     q.to_csv(os.path.join(out_dir, "quarantine.csv"), index=False)
     seconds = time.perf_counter() - t0
     print(json.dumps({"records": len(records) + len(bad), "clean": len(deduped), "invalid": len(q),
-                      "duplicates": len(valid) - len(deduped), "image_rows": len(images), "seconds": seconds}))
+                      "duplicates": len(valid) - len(deduped), "image_rows": len(images), "seconds": seconds,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 if __name__ == "__main__":

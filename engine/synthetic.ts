@@ -79,6 +79,11 @@ export interface AmazonOptions {
   readonly messiness?: Partial<AmazonMessiness>;
   /** Mean number of words in reviewText (default 40: about the real export's 470 bytes a line). */
   readonly bodyWords?: number;
+  /**
+   * Review dates, inclusive ISO days (`["2018-09-28", "2018-09-30"]`), uniform in between: a
+   * nightly export with late arrivals. Default: a backfill over 2005–2018, mostly the last six years.
+   */
+  readonly dateRange?: readonly [string, string];
   /** Distinct products and reviewers; defaults scale with `records`. */
   readonly products?: number;
   readonly reviewers?: number;
@@ -148,8 +153,21 @@ export function withThousands(n: number): string {
 }
 
 /** Like the real export, most reviews are from the last six years and a few go back to 2005. */
-function reviewDay(rng: Rng): number {
+function reviewDay(rng: Rng, range: readonly [number, number] | undefined): number {
+  if (range) return rng.int(range[0], range[1]);
   return rng.chance(0.9) ? rng.int(LAST_DAY - 2300, LAST_DAY) : rng.int(FIRST_DAY, LAST_DAY);
+}
+
+function dayRange(r: readonly [string, string] | undefined): readonly [number, number] | undefined {
+  if (!r) return undefined;
+  const day = (iso: string): number => {
+    const ms = Date.parse(`${iso}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso) || Number.isNaN(ms)) throw new Error(`synthetic: dateRange day '${iso}' is not YYYY-MM-DD`);
+    return ms / 1000 / DAY_S;
+  };
+  const [a, b] = [day(r[0]), day(r[1])];
+  if (a > b) throw new Error(`synthetic: dateRange ${r[0]}..${r[1]} is empty`);
+  return [a, b];
 }
 
 interface ReviewKey {
@@ -247,6 +265,7 @@ export function* amazonReviewLines(opts: AmazonOptions): Generator<readonly [str
   const lines = new Recent<string>(256);
   const keys = new Recent<ReviewKey>(4096);
   const bodyWords = opts.bodyWords ?? 40;
+  const days = dayRange(opts.dateRange);
   for (let i = 0; i < opts.records; i++) {
     const r = rng.next();
     let kind: LineKind = "clean";
@@ -271,7 +290,7 @@ export function* amazonReviewLines(opts: AmazonOptions): Generator<readonly [str
     const key: ReviewKey = earlier ?? {
       reviewerID: reviewerId(rng.int(0, reviewerCount - 1)),
       asin: rng.pick(products),
-      unixReviewTime: reviewDay(rng) * DAY_S,
+      unixReviewTime: reviewDay(rng, days) * DAY_S,
     };
     const stars = rng.weighted([[5, 60], [4, 18], [3, 9], [2, 5], [1, 8]] as const);
     const overall = kind === "outOfRange" ? rng.pick(["0.0", "6.0"]) : `${stars}.0`;

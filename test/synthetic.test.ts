@@ -42,6 +42,16 @@ describe("amazon generator", () => {
     }
   });
 
+  it("keeps review dates inside a requested range", () => {
+    const days = new Set<string>();
+    for (const [line] of amazonReviewLines({ seed: 4, records: 2000, dateRange: ["2018-09-28", "2018-09-30"] })) {
+      const m = /"reviewTime": "([^"]+)"/.exec(line);
+      if (m) days.add(m[1]!);
+    }
+    expect([...days].sort()).toEqual(["09 28, 2018", "09 29, 2018", "09 30, 2018"]);
+    expect(() => generateAmazonReviews({ seed: 1, records: 1, dateRange: ["2018-09-30", "2018-09-28"] })).toThrow(/empty/);
+  });
+
   it("formats review dates and votes like the export", () => {
     expect(amazonReviewTime(1472688000)).toBe("09 1, 2016");
     expect(amazonReviewTime(1384387200)).toBe("11 14, 2013");

@@ -1,0 +1,76 @@
+// The benchmark report as Markdown, ready to paste into bench/RESULTS.md and docs/benchmarks.md.
+import type { BenchResults } from "./run.js";
+
+const n = (x: number, digits = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (x: number): string => `${x.toFixed(2)}×`;
+
+function compileSection(r: BenchResults): string[] {
+  if (!r.compile) return [];
+  const rows = r.compile.map((c) => `| ${c.label} | ${c.sources} | ${n(c.yamlBytes)} | ${c.medianMs.toFixed(1)} | ${c.minMs.toFixed(1)} | ${(c.medianMs / c.sources).toFixed(2)} | ${c.ratioToOne === undefined ? "" : ratio(c.ratioToOne)} |`);
+  return [
+    "## Compile time (in-process: load, schema, checks, lowering to IR)",
+    "",
+    "| pipeline | sources | YAML bytes | median ms | min ms | ms per source | vs 1 source |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+    "",
+  ];
+}
+
+function throughputSection(r: BenchResults): string[] {
+  const t = r.throughput;
+  if (!t && !r.pandas) return [];
+  const mb = r.input ? r.input.bytes / 1e6 : 0;
+  const out = [`## Throughput: ${n(r.records)} synthetic review records (${n(mb)} MB), 2 DuckDB threads`, ""];
+  out.push("| run | what it does | seconds | records/s | lakec is |", "|---|---|---:|---:|---:|");
+  const e = t?.engine;
+  const rate = (s: number): string => n(r.records / s);
+  if (e) {
+    out.push(`| lakec run, stages 1–2 | clean, dedupe, flatten, Snappy Parquet, quarantine, manifest | ${e.processSeconds.toFixed(2)} | ${rate(e.processSeconds)} | |`);
+    out.push(`| lakec run, stages 1–5 | the above, then views, dbt models, dbt tests | ${(e.processSeconds + e.warehouseSeconds).toFixed(2)} | ${rate(e.processSeconds + e.warehouseSeconds)} | |`);
+  }
+  if (t) {
+    const vs = e ? ratio(t.duckdb.seconds / e.processSeconds) : "";
+    out.push(`| (a) hand-written DuckDB SQL, same process | clean, dedupe, flatten, Snappy Parquet, quarantine | ${t.duckdb.seconds.toFixed(2)} | ${rate(t.duckdb.seconds)} | ${vs} as fast (target ≥ 0.8×) |`);
+  }
+  if (r.pandas) {
+    const vs = e ? ratio(r.pandas.seconds / e.processSeconds) : "";
+    out.push(`| (b) pandas json_normalize, Debian python3-pandas | same cleaning; writes CSV, as Debian ships no Parquet writer for Python | ${r.pandas.seconds.toFixed(2)} | ${rate(r.pandas.seconds)} | ${vs} faster (target ≥ 5×) |`);
+  }
+  out.push("");
+  const counts = [
+    e && `lakec: ${n(e.records)} in = ${n(e.clean)} clean + ${n(e.invalid)} invalid + ${n(e.duplicates)} duplicates (status ${e.status}${e.reason ? `: ${e.reason}` : ""}, reconciled: ${e.reconciled}, failed dbt tests: ${e.testsFailed})`,
+    t && `DuckDB baseline: ${n(t.duckdb.records)} in = ${n(t.duckdb.clean)} clean + ${n(t.duckdb.invalid)} invalid + ${n(t.duckdb.duplicates)} duplicates`,
+    r.pandas && `pandas baseline: ${n(r.pandas.records)} in = ${n(r.pandas.clean)} clean + ${n(r.pandas.invalid)} invalid + ${n(r.pandas.duplicates)} duplicates`,
+  ].filter((x): x is string => typeof x === "string");
+  out.push("Counts (all three must agree):", "", ...counts.map((c) => `- ${c}`), "");
+  out.push("Peak memory (RSS of the whole process):", "");
+  if (e) out.push(`- lakec run, 1 process (Node + DuckDB, memory limit as set): ${n(e.peakRssMb)} MB`);
+  if (r.pandas) out.push(`- pandas baseline: ${n(r.pandas.peak_rss_mb)} MB`);
+  out.push("");
+  return out;
+}
+
+function latencySection(r: BenchResults): string[] {
+  const l = r.latency;
+  if (!l) return [];
+  const row = (label: string, d: typeof l.first): string =>
+    `| ${label} | ${n(d.records)} | ${n(d.latencyMs)} | ${n(d.detectMs)} | ${n(d.processMs)} | ${n(d.warehouseMs)} | ${d.status} |`;
+  return [
+    "## Latency under `lakec dev`: file renamed into raw/ → marts updated (target < 2,000 ms)",
+    "",
+    "| drop | records | total ms | detect + queue ms | stages 1–2 ms | stages 3–5 ms | status |",
+    "|---|---:|---:|---:|---:|---:|---|",
+    row("first (creates the warehouse)", l.first),
+    ...l.steady.map((d, i) => row(`steady ${i + 1}`, d)),
+    "",
+    `Median of the steady drops: ${n(l.medianSteadyMs)} ms.`,
+    "",
+  ];
+}
+
+export function formatReport(r: BenchResults): string {
+  const m = r.machine;
+  const head = [`# lakec benchmarks`, "", `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, Node ${m.node}; 1-minute load average ${m.loadAvg.map((x) => x.toFixed(1)).join(" at start, ")} at the end (other work on the machine slows every figure).`, ""];
+  return [...head, ...compileSection(r), ...throughputSection(r), ...latencySection(r)].join("\n");
+}
