@@ -171,6 +171,8 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
       expect(b).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
       expect(b.Properties).toMatchObject({ VersioningConfiguration: { Status: "Enabled" }, NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
     }
+    const rawPolicy = JSON.stringify((resources.RawBucketPolicy!.Properties as Obj).PolicyDocument);
+    expect(rawPolicy).toContain('"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:DeleteObjectVersion"');
     const queues = ((resources.ProcessedBucket!.Properties as Obj).NotificationConfiguration as Obj).QueueConfigurations as Obj;
     const [condition, configs] = queues["Fn::If"] as [string, Obj[]];
     expect(condition).toBe("HasSnowflakeNotificationQueue");

@@ -1,6 +1,7 @@
 // The raw landing zone, the processed lake and the bucket that receives both buckets' access
 // logs. Raw and processed are retained on stack deletion and replacement: data outlives stacks.
 import type { PipelineIR } from "../../compiler/ir.js";
+import { PROCESSED_PREFIX } from "../glue/layout.js";
 import { CONDITIONS, LOGICAL, PARAMETERS } from "./names.js";
 import { fnIf, getAtt, NO_VALUE, policyDocument, ref, sub, type CfnValue, type Resource, type Resources } from "./intrinsics.js";
 
@@ -10,16 +11,17 @@ const BLOCK_PUBLIC: CfnValue = { BlockPublicAcls: true, BlockPublicPolicy: true,
 // lets read the bucket (Glue, the Snowflake role) can decrypt through S3 without key grants.
 const SSE_KMS: CfnValue = { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" }, BucketKeyEnabled: true }] };
 
-function lifecycle(days: number, expireCurrentDays?: number): CfnValue {
-  const rules: CfnValue[] = [
-    { Id: "expire-noncurrent-versions", Status: "Enabled", NoncurrentVersionExpiration: { NoncurrentDays: days } },
-    { Id: "abort-incomplete-uploads", Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
-  ];
-  if (expireCurrentDays) rules.push({ Id: "expire-access-logs", Status: "Enabled", ExpirationInDays: expireCurrentDays });
-  return { Rules: rules };
+function lifecycle(days: number, extra: CfnValue[] = []): CfnValue {
+  return {
+    Rules: [
+      { Id: "expire-noncurrent-versions", Status: "Enabled", NoncurrentVersionExpiration: { NoncurrentDays: days } },
+      { Id: "abort-incomplete-uploads", Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+      ...extra,
+    ],
+  };
 }
 
-function dataBucket(ir: PipelineIR, name: string, logPrefix: string, notifications: CfnValue): Resource {
+function dataBucket(ir: PipelineIR, name: string, logPrefix: string, notifications: CfnValue, extraLifecycle: CfnValue[] = []): Resource {
   return {
     Type: "AWS::S3::Bucket",
     DeletionPolicy: "Retain",
@@ -30,7 +32,7 @@ function dataBucket(ir: PipelineIR, name: string, logPrefix: string, notificatio
       BucketEncryption: SSE_KMS,
       PublicAccessBlockConfiguration: BLOCK_PUBLIC,
       OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
-      LifecycleConfiguration: lifecycle(ir.aws.noncurrentVersionDays),
+      LifecycleConfiguration: lifecycle(ir.aws.noncurrentVersionDays, extraLifecycle),
       LoggingConfiguration: { DestinationBucketName: ref(LOGICAL.accessLogsBucket), LogFilePrefix: logPrefix },
       NotificationConfiguration: notifications,
     },
@@ -75,11 +77,25 @@ function snowflakeQueues(ir: PipelineIR): CfnValue {
 export function bucketResources(ir: PipelineIR): Resources {
   return {
     [LOGICAL.rawBucket]: dataBucket(ir, ir.aws.rawBucket, "raw/", { EventBridgeConfiguration: { EventBridgeEnabled: true } }),
-    [LOGICAL.rawBucketPolicy]: tlsOnlyPolicy(LOGICAL.rawBucket),
-    [LOGICAL.processedBucket]: dataBucket(ir, ir.aws.processedBucket, "processed/", {
-      EventBridgeConfiguration: { EventBridgeEnabled: true },
-      QueueConfigurations: snowflakeQueues(ir),
-    }),
+    [LOGICAL.rawBucketPolicy]: tlsOnlyPolicy(LOGICAL.rawBucket, [
+      {
+        // Raw data is what every reprocessing starts from: no principal may destroy a version.
+        // Lifecycle expiry of noncurrent versions is done by S3 itself and is not affected.
+        Sid: "DenyDestroyingRawVersions",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "s3:DeleteObjectVersion",
+        Resource: sub(`\${${LOGICAL.rawBucket}.Arn}/*`),
+      },
+    ]),
+    [LOGICAL.processedBucket]: dataBucket(
+      ir,
+      ir.aws.processedBucket,
+      "processed/",
+      { EventBridgeConfiguration: { EventBridgeEnabled: true }, QueueConfigurations: snowflakeQueues(ir) },
+      // Glue's scratch space; nothing in it outlives a job run.
+      [{ Id: "expire-glue-temp", Status: "Enabled", Prefix: PROCESSED_PREFIX.tmp, ExpirationInDays: 7 }],
+    ),
     [LOGICAL.processedBucketPolicy]: tlsOnlyPolicy(LOGICAL.processedBucket),
     [LOGICAL.accessLogsBucket]: {
       Type: "AWS::S3::Bucket",
@@ -91,7 +107,7 @@ export function bucketResources(ir: PipelineIR): Resources {
         VersioningConfiguration: { Status: "Enabled" },
         PublicAccessBlockConfiguration: BLOCK_PUBLIC,
         OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
-        LifecycleConfiguration: lifecycle(ir.aws.noncurrentVersionDays, 365),
+        LifecycleConfiguration: lifecycle(ir.aws.noncurrentVersionDays, [{ Id: "expire-access-logs", Status: "Enabled", ExpirationInDays: 365 }]),
       },
     },
     [LOGICAL.accessLogsBucketPolicy]: tlsOnlyPolicy(LOGICAL.accessLogsBucket, [
