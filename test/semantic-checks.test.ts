@@ -106,6 +106,16 @@ describe("reporting", () => {
     ]);
   });
 
+  test.each([
+    ["plain", "customer_id = 'a' and amout > 3"],
+    ["single-quoted, with '' escapes", "'customer_id = ''a'' and amout > 3'"],
+    ["double-quoted, with escapes", '"customer_id = \'\\\\\' and amout > 3"'],
+  ])("where positions survive %s scalars", (_style, where) => {
+    const src = `    where: ${where}`;
+    const got = check("w.yaml", base.replace("    grain:", `${src}\n    grain:`));
+    expect(got.map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual([`28:${src.indexOf("amout") + 1} LK204`]);
+  });
+
   test("a failed join is reported once, not again for every column of that table", () => {
     const text = readFileSync(join(CASES, "err-lk213-unlinked-join", "pipeline.yaml"), "utf8").replace("count(*)", "count(customers.email)");
     expect(check("join.yaml", text).map((d) => d.code)).toEqual(["LK213"]);

@@ -32,14 +32,22 @@ export class CheckContext {
 
   /**
    * The span of a substring of a one-line scalar. The locator gives the node's span only, so a
-   * quoted scalar is recognised by being wider than its text (the quotes, or escapes).
+   * quoted scalar is recognised by being wider than its text, and escapes by the remaining
+   * width: `''` in single-quoted scalars, `\"` and `\\` in double-quoted ones.
    */
   private spanInScalar(path: DocPath, text: string, offset: number, length: number): Span {
     const node = this.locate(path);
     if (node.endLine !== node.line || text.includes("\n")) return node;
     const width = node.endCol - node.col;
-    const quote = width > text.length ? 1 : 0;
-    const col = node.col + quote + offset;
+    if (width <= text.length) return this.within(node, offset, length);
+    const escapes = width - 2 - text.length;
+    const escaped = [/'/g, /["\\]/g].find((re) => (text.match(re) ?? []).length === escapes);
+    const before = escapes > 0 && escaped ? (text.slice(0, offset).match(escaped) ?? []).length : 0;
+    return this.within(node, 1 + offset + before, length);
+  }
+
+  private within(node: Span, offset: number, length: number): Span {
+    const col = node.col + offset;
     return { line: node.line, col, endLine: node.line, endCol: col + Math.max(1, length) };
   }
 
