@@ -38,10 +38,14 @@ def read_lines(spark, bucket, raw_key, event_time):
     for pid, count in counts:
         offsets[pid] = seen
         seen += count
-    entries = [x for pid, start in offsets.items() for x in (F.lit(pid), F.lit(start).cast("bigint"))]
-    offset = F.create_map(*entries) if entries else F.create_map()
+    # An empty object has no partitions with lines: a typed constant instead of an empty map,
+    # whose key type Spark could not match against the partition id.
+    start = F.lit(0).cast("bigint")
+    if offsets:
+        entries = [x for pid, first in offsets.items() for x in (F.lit(pid), F.lit(first).cast("bigint"))]
+        start = F.create_map(*entries)[F.col("_pid")]
     return raw.select(
-        (F.coalesce(offset[F.col("_pid")], F.lit(0)) + F.col("_pos") + 1).cast("bigint").alias("line_no"),
+        (start + F.col("_pos") + 1).cast("bigint").alias("line_no"),
         F.col("line"),
         F.lit(raw_key).alias("_source_file"),
         F.lit(event_time).cast("timestamp").alias("_ingested_at"),
