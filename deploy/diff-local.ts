@@ -92,7 +92,7 @@ function reprocessSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
         ? "cleaning or flatten semantics changed: outputs are recomputed from the immutable raw files"
         : "raw files not processed yet (or their last run failed)";
     const details = [...lines, ...stale.map((k) => `reprocess ${k}`), ...fresh.map((k) => `process ${k}`)];
-    steps.push({ id: `local:source:${source}`, layer: "local", action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw files)`, details, destructive: narrowing.length > 0, reason, impact: { rawFiles: [...stale, ...fresh] } });
+    steps.push({ id: `local:source:${source}`, layer: "local", action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`, details, destructive: narrowing.length > 0, reason, impact: { rawFiles: [...stale, ...fresh] } });
   }
   return steps;
 }

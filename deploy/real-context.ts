@@ -5,7 +5,6 @@ import { snowflakeCredentialsFromEnv } from "./credentials.js";
 import type { DeployContext } from "./planner.js";
 import { awsClients, type AwsClients } from "./providers/aws/clients.js";
 import type { SnowflakeClient } from "./providers/snowflake/client.js";
-import { connectSnowflake } from "./providers/snowflake/sdk-client.js";
 
 export interface RealContextOptions {
   readonly cwd: string;
@@ -28,7 +27,13 @@ export function realContext(o: RealContextOptions): DeployContext & { close(): P
     log: o.log,
     aws: () => (aws ??= awsClients(o.region)),
     publishS3: () => (s3 ??= new S3Client({ region: o.region })),
-    snowflake: () => (snowflake ??= Promise.resolve().then(() => connectSnowflake(snowflakeCredentialsFromEnv(o.env), o.warehouse))),
+    // snowflake-sdk takes over a second to load: only commands that reach Snowflake pay for it.
+    snowflake: () =>
+      (snowflake ??= Promise.resolve().then(async () => {
+        const credentials = snowflakeCredentialsFromEnv(o.env);
+        const { connectSnowflake } = await import("./providers/snowflake/sdk-client.js");
+        return connectSnowflake(credentials, o.warehouse);
+      })),
     close: async () => {
       if (snowflake) await (await snowflake.catch(() => undefined))?.close();
       aws?.cfn.destroy();

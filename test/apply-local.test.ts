@@ -69,7 +69,7 @@ describe("apply --target local", { timeout: 60_000 }, () => {
     const ir = reviewsIr(strictRange);
     const p = await plan(ir);
     expect(p.steps.map((s) => `${s.action} ${s.resource}`)).toEqual([
-      "reprocess source product_reviews (1 raw files)",
+      "reprocess source product_reviews (1 raw file)",
       "rebuild mart product_daily_ratings",
       "rebuild mart reviewer_activity",
       "rebuild mart product_image_counts",

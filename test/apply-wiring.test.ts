@@ -1,0 +1,118 @@
+// One `apply --target all` on an empty account: the stack is created with empty Snowflake
+// parameters, Snowflake gets the integration (with the account id from the stack ARN) and the
+// external tables, then the stack is updated with the integration's IAM user ARN, external ID
+// and the tables' notification channel. CloudFormation is a small stateful mock behind the real
+// SDK client; Snowflake is the in-memory fake.
+import { beforeEach, describe, expect, it } from "vitest";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-vitest/extend";
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  type Parameter,
+  type StackStatus,
+} from "@aws-sdk/client-cloudformation";
+import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { applyPlan } from "../deploy/apply.js";
+import { desiredState } from "../deploy/desired.js";
+import { makePlan, type DeployContext } from "../deploy/planner.js";
+import { awsClients } from "../deploy/providers/aws/clients.js";
+import { FakeSnowflake } from "./deploy-fake-snowflake.js";
+import { reviewsIr } from "./deploy-helpers.js";
+
+const ACCOUNT = "210987654321";
+const STACK_ID = `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/lakec-reviews/abc`;
+const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
+
+/** Just enough CloudFormation: one stack, change sets that apply their parameters and template. */
+function statefulStack(): { changeSets: Parameter[][] } {
+  let status: StackStatus | undefined;
+  let parameters: Parameter[] = [];
+  let template = "";
+  let pending: { parameters: Parameter[]; template: string } | undefined;
+  const changeSets: Parameter[][] = [];
+  cfn.on(DescribeStacksCommand).callsFake(() => {
+    if (!status) throw Object.assign(new Error("Stack with id lakec-reviews does not exist"), { name: "ValidationError" });
+    return { Stacks: [{ StackName: "lakec-reviews", StackId: STACK_ID, StackStatus: status, CreationTime: new Date(), Parameters: parameters }] };
+  });
+  cfn.on(GetTemplateCommand).callsFake(() => ({ TemplateBody: template }));
+  cfn.on(CreateChangeSetCommand).callsFake((input: { Parameters?: Parameter[]; TemplateBody?: string; ChangeSetType?: string }) => {
+    if (input.ChangeSetType === "CREATE") status = "REVIEW_IN_PROGRESS";
+    const resolved = (input.Parameters ?? []).map((p) => (p.UsePreviousValue ? parameters.find((x) => x.ParameterKey === p.ParameterKey)! : p));
+    changeSets.push(resolved);
+    pending = { parameters: resolved, template: input.TemplateBody ?? template };
+    return { Id: "cs" };
+  });
+  cfn.on(DescribeChangeSetCommand).callsFake(() => ({ Status: "CREATE_COMPLETE", Changes: [{ Type: "Resource", ResourceChange: { Action: "Modify", LogicalResourceId: "SnowflakeStorageRole", ResourceType: "AWS::IAM::Role", Replacement: "False" } }] }));
+  cfn.on(ExecuteChangeSetCommand).callsFake(() => {
+    status = status === "REVIEW_IN_PROGRESS" ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
+    parameters = pending!.parameters;
+    template = pending!.template;
+    return {};
+  });
+  cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+  return { changeSets };
+}
+
+beforeEach(() => {
+  cfn.reset();
+  s3.reset();
+  const uploaded = new Set<string>();
+  s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
+    if (!uploaded.has(input.Key)) throw Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
+    return {};
+  });
+  s3.on(PutObjectCommand).callsFake((input: { Key: string }) => {
+    uploaded.add(input.Key);
+    return {};
+  });
+});
+
+describe("apply --target all wires Snowflake into the stack in one run", () => {
+  it("aws → snowflake → aws parameter update, then nothing left to do", async () => {
+    const { changeSets } = statefulStack();
+    const fake = new FakeSnowflake(["ANALYTICS"]);
+    const logged: string[] = [];
+    const ctx: DeployContext = {
+      cwd: "/nonexistent",
+      lakeDir: "/nonexistent/.lake",
+      drift: false,
+      aws: () => clients,
+      snowflake: async () => fake,
+      publishS3: () => {
+        throw new Error("no publish locations in this pipeline");
+      },
+      log: (l) => logged.push(l),
+    };
+    const clients = awsClients("eu-west-1", { credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" } }, async () => {});
+    const desired = desiredState(reviewsIr());
+    const { plan, snapshot } = await makePlan(desired, ["aws", "snowflake"], ctx);
+    expect(plan.steps.at(-1)).toMatchObject({ id: "aws:wiring", layer: "aws" });
+    const snowflakeAt = plan.steps.findIndex((s) => s.layer === "snowflake");
+    expect(plan.steps.slice(0, snowflakeAt).every((s) => s.layer === "aws")).toBe(true);
+
+    await applyPlan(plan, desired, snapshot, ctx, { allowDestructive: false, showChanges: () => {} });
+
+    expect(changeSets).toHaveLength(2);
+    const value = (ps: Parameter[], k: string): string | undefined => ps.find((p) => p.ParameterKey === k)?.ParameterValue;
+    expect(value(changeSets[0]!, "SnowflakeExternalId")).toBe("");
+    expect(value(changeSets[1]!, "SnowflakeIamUserArn")).toBe(fake.iamUserArn);
+    expect(value(changeSets[1]!, "SnowflakeExternalId")).toBe(fake.integrations.get("LAKE_S3")!.externalId);
+    expect(value(changeSets[1]!, "SnowflakeNotificationQueueArn")).toBe(fake.queueArn);
+    // The integration's role lives in the stack's account, read from the stack ARN.
+    expect(fake.integrations.get("LAKE_S3")!.roleArn).toContain(`arn:aws:iam::${ACCOUNT}:role/`);
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 2);
+    const order = logged.map((l) => l.split(":")[0]);
+    expect(order.indexOf("snowflake")).toBeGreaterThan(order.indexOf("aws"));
+    expect(order.lastIndexOf("aws")).toBeGreaterThan(order.lastIndexOf("snowflake"));
+
+    const again = await makePlan(desired, ["aws", "snowflake"], ctx);
+    expect(again.plan.steps).toEqual([]);
+  });
+});
