@@ -116,6 +116,12 @@ describe("reporting", () => {
     expect(got.map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual([`28:${src.indexOf("amout") + 1} LK204`]);
   });
 
+  test("G.025X workers are refused whatever the Glue version; G.8X is fine on Glue 5.0", () => {
+    const glue = (g: string): string => base.replace("  processed_bucket: acme-shop-processed\n", `  processed_bucket: acme-shop-processed\n  glue: ${g}\n`);
+    expect(check("g.yaml", glue('{ version: "5.0", worker_type: G.025X }')).map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual(["7:40 LK355"]);
+    expect(check("g.yaml", glue('{ version: "5.0", worker_type: G.8X }'))).toEqual([]);
+  });
+
   test("a failed join is reported once, not again for every column of that table", () => {
     const text = readFileSync(join(CASES, "err-lk213-unlinked-join", "pipeline.yaml"), "utf8").replace("count(*)", "count(customers.email)");
     expect(check("join.yaml", text).map((d) => d.code)).toEqual(["LK213"]);

@@ -83,6 +83,22 @@ function checkBuckets(ctx: CheckContext): void {
   }
 }
 
+/**
+ * Worker types Glue accepts only for some jobs: G.025X runs streaming jobs only (lakec's jobs
+ * are batch ETL), and G.4X/G.8X need Glue 3.0 or later.
+ */
+function checkGlue(ctx: CheckContext): void {
+  const glue = ctx.doc.aws?.glue;
+  const wt = glue?.worker_type;
+  if (typeof wt !== "string") return;
+  const at: DocPath = ["aws", "glue", "worker_type"];
+  if (wt === "G.025X") {
+    ctx.error("LK355", at, "worker_type G.025X is for Glue streaming jobs; lakec's clean and flatten jobs are batch ETL jobs", "use G.1X, the smallest batch worker");
+  } else if ((wt === "G.4X" || wt === "G.8X") && typeof glue?.version === "string" && Number(glue.version) < 3) {
+    ctx.error("LK355", at, `worker_type ${wt} needs Glue 3.0 or later, but glue version is ${glue.version}`, 'use version: "5.0", or worker_type G.1X or G.2X');
+  }
+}
+
 /** `publish.dbt` / `publish.airflow` may be s3:// URLs; their bucket part must be a bucket name. */
 function checkPublish(ctx: CheckContext): void {
   for (const k of ["dbt", "airflow"] as const) {
@@ -120,6 +136,7 @@ function checkSchedule(ctx: CheckContext): void {
 
 export function checkSettings(ctx: CheckContext): void {
   checkBuckets(ctx);
+  checkGlue(ctx);
   checkPublish(ctx);
   checkSnowflake(ctx);
   checkSchedule(ctx);
