@@ -34,8 +34,9 @@ def configure(spark):
 
 
 def object_exists(s3, bucket, key):
-    # A LIST with the key as prefix rather than HEAD: the role may list only its own prefixes,
-    # and without bucket-wide s3:ListBucket S3 answers HEAD on a missing key with 403, not 404.
+    # A LIST with the key as prefix rather than HEAD: on the raw bucket the role may list only its
+    # source prefixes, and without bucket-wide s3:ListBucket S3 answers HEAD on a missing key
+    # with 403, not 404.
     page = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
     return any(item["Key"] == key for item in page.get("Contents", []))
 
