@@ -10,9 +10,9 @@ import { castError, isoDate, isoMillis, isoTimestamp, rawText } from "./casting.
 import { aType, q, type CheckContext } from "./context.js";
 
 /** The options a column spec may carry; flatten key specs carry a subset. */
-export type ColumnLike = Omit<ColumnDoc, "type" | "from"> & { type?: string };
+type ColumnLike = Omit<ColumnDoc, "type" | "from"> & { type?: string };
 
-export const FORMAT_CODES_HINT = `supported codes: ${Object.keys(SUPPORTED_CODES).map((c) => `%${c}`).join(" ")}`;
+const FORMAT_CODES_HINT = `supported codes: ${Object.keys(SUPPORTED_CODES).map((c) => `%${c}`).join(" ")}`;
 
 /** Parses a type string at `path`, reporting LK301 when it does not parse. */
 export function checkType(ctx: CheckContext, path: DocPath, text: string): Type | undefined {
@@ -85,7 +85,7 @@ function checkFormatAndUnit(ctx: CheckContext, path: DocPath, spec: ColumnLike, 
 }
 
 /** Reports unsupported strftime codes at their column, and %I/%p used alone. */
-export function checkFormatString(ctx: CheckContext, path: DocPath, fmt: string): void {
+function checkFormatString(ctx: CheckContext, path: DocPath, fmt: string): void {
   let rest = fmt;
   let base = 0;
   for (;;) {
@@ -143,7 +143,7 @@ function checkValues(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: T
   });
 }
 
-export function castHint(type: ScalarType): string {
+function castHint(type: ScalarType): string {
   switch (type.kind) {
     case "integer":
       return "integers are an optional sign and digits, e.g. 0 or -12";

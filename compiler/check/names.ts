@@ -6,8 +6,8 @@ import { reservedIn } from "../reserved-words.js";
 import { listAnd, q, type CheckContext } from "./context.js";
 import type { ColumnInfo, ColumnOrigin, TableInfo } from "./tables.js";
 
-export const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
-export const MAX_NAME_LENGTH = 63;
+const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+const MAX_NAME_LENGTH = 63;
 
 interface NameAt {
   readonly name: string;

@@ -9,7 +9,7 @@ import { q, type CheckContext } from "./context.js";
 const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov|-iso|-isob|-isoe|-isof)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/;
 const BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
 const BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
-export const AIRFLOW_PRESETS = ["@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"];
+const AIRFLOW_PRESETS = ["@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"];
 const CRON_FIELDS: readonly { name: string; min: number; max: number; names?: readonly string[] }[] = [
   { name: "minute", min: 0, max: 59 },
   { name: "hour", min: 0, max: 23 },

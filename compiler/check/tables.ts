@@ -30,9 +30,9 @@ export interface TableInfo {
   readonly key: boolean;
 }
 
-export const DEFAULT_VALUE_COLUMN = "value";
-export const DEFAULT_INDEX_COLUMN = "position";
-export const DEFAULT_KEY_COLUMN = "key";
+const DEFAULT_VALUE_COLUMN = "value";
+const DEFAULT_INDEX_COLUMN = "position";
+const DEFAULT_KEY_COLUMN = "key";
 const STRING: Type = { kind: "string" };
 
 /** The declared columns of a source with their parsed types. */
@@ -43,7 +43,7 @@ export function declaredTypes(src: SourceDoc): Map<string, Type | undefined> {
 }
 
 /** The name an `into: columns` key gets in the main table, and the path of that name. */
-export function flattenedColumns(col: string, fl: FlattenDoc, base: DocPath): ColumnInfo[] {
+function flattenedColumns(col: string, fl: FlattenDoc, base: DocPath): ColumnInfo[] {
   const out: ColumnInfo[] = [];
   for (const [jsonKey, spec] of Object.entries(fl.keys ?? {})) {
     const name = typeof spec === "string" ? spec : spec.name;
@@ -80,7 +80,7 @@ function mainTable(name: string, src: SourceDoc): TableInfo {
  * The columns a child table carries from its parent: the id, the key columns, and the partition
  * column (so the child is partitioned like its parent).
  */
-export function carriedColumns(srcName: string, src: SourceDoc): ColumnInfo[] {
+function carriedColumns(srcName: string, src: SourceDoc): ColumnInfo[] {
   const types = declaredTypes(src);
   const out: ColumnInfo[] = [{ name: src.id, type: STRING, origin: "carried", path: ["sources", srcName, "id"], key: false }];
   (src.key ?? []).forEach((k, i) => out.push({ name: k, type: types.get(k), origin: "carried", path: ["sources", srcName, "key", i], key: false }));
