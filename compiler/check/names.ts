@@ -36,7 +36,8 @@ function checkName(ctx: CheckContext, n: NameAt): void {
   if (n.reservedOk) return;
   const engines = reservedIn(n.name);
   if (engines.length > 0) {
-    ctx.error("LK202", n.path, `${n.what} ${q(n.name)} is a reserved word in ${listAnd(engines)}`, `choose another name, e.g. ${q(`${n.name}_value`)}`, opts);
+    const hint = n.what === "column" ? `rename the column and keep reading the field with from:, e.g. ${n.name}_value: { from: ${n.name}, … }` : `choose another name, e.g. ${q(`${n.name}_value`)}`;
+    ctx.error("LK202", n.path, `${n.what} ${q(n.name)} is a reserved word in ${listAnd(engines)}`, hint, opts);
   }
 }
 
