@@ -15,6 +15,8 @@ interface NameAt {
   readonly path: DocPath;
   readonly key: boolean;
   readonly reservedOk?: boolean;
+  /** For a column: the JSON field it reads, so a rename can keep reading it. */
+  readonly field?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ function checkName(ctx: CheckContext, n: NameAt): void {
   if (n.reservedOk) return;
   const engines = reservedIn(n.name);
   if (engines.length > 0) {
-    const hint = n.what === "column" ? `rename the column and keep reading the field with from:, e.g. ${n.name}_value: { from: ${n.name}, … }` : `choose another name, e.g. ${q(`${n.name}_value`)}`;
+    const hint = n.field !== undefined ? `rename the column and keep reading the field with from:, e.g. ${n.name}_value: { from: ${n.field}, … }` : `choose another name, e.g. ${q(`${n.name}_value`)}`;
     ctx.error("LK202", n.path, `${n.what} ${q(n.name)} is a reserved word in ${listAnd(engines)}`, hint, opts);
   }
 }
@@ -48,7 +50,10 @@ function declaredNames(ctx: CheckContext, tables: readonly TableInfo[]): NameAt[
   if (typeof doc.name === "string") names.push({ name: doc.name, what: "pipeline name", path: ["name"], key: false, reservedOk: true });
   for (const [s, src] of Object.entries(doc.sources ?? {})) {
     names.push({ name: s, what: "source", path: ["sources", s], key: true });
-    for (const c of Object.keys(src.columns ?? {})) names.push({ name: c, what: "column", path: ["sources", s, "columns", c], key: true });
+    for (const [c, spec] of Object.entries(src.columns ?? {})) {
+      const field = typeof spec.from === "string" ? spec.from : Array.isArray(spec.from) ? JSON.stringify(spec.from) : c;
+      names.push({ name: c, what: "column", path: ["sources", s, "columns", c], key: true, field });
+    }
     if (typeof src.id === "string") names.push({ name: src.id, what: "id column", path: ["sources", s, "id"], key: false });
   }
   const derived: Partial<Record<ColumnOrigin, string>> = { flattened: "flattened column", partition: "partition key", index: "index column", key: "key column", value: "value column" };
