@@ -174,6 +174,29 @@ describe("models and tests on DuckDB", () => {
     expect(await failingTests(conn, project)).toEqual(expect.arrayContaining(["not_null_stg_reviews__product_reviews_asin", "unique_stg_reviews__product_review_images_cast_review_id_as_varchar_cast_position_as_varchar"]));
   });
 
+  it("the incremental form re-aggregates only the lookback window", async () => {
+    const ir = load("pipelines/reviews.yaml");
+    const conn = await connect();
+    await createSources(conn, ir);
+    const reviews = duckdbSourceRelation(ir, "product_reviews");
+    const review = (id: string, day: string, file: string) =>
+      `('${id}', 'u-${id}', 'A1', 4.0, true, TIMESTAMP '${day} 10:00:00', DATE '${day}', 1, null, null, null, null, null, null, null, '${file}', 1, TIMESTAMP '2020-02-01 00:00:00')`;
+    await conn.run(`insert into ${reviews} values ${review("id1", "2020-01-10", "a")}, ${review("id2", "2020-01-01", "a")}`);
+    await build(conn, renderForDuckDB(ir, emitDbt(ir)));
+    // A late file: one record inside the 3-day window before 2020-01-10, one far outside it.
+    await conn.run(`insert into ${reviews} values ${review("id3", "2020-01-09", "c")}, ${review("id4", "2020-01-01", "c")}, ${review("id5", "2020-01-10", "c")}`);
+    const inc = renderForDuckDB(ir, emitDbt(ir), { incremental: true }).models.find((m) => m.name === "product_daily_ratings")!;
+    expect(inc).toMatchObject({ materialized: "incremental", uniqueKey: "grain_key" });
+    await conn.run(`create temp table batch as ${inc.sql}`);
+    await conn.run(`delete from product_daily_ratings where grain_key in (select grain_key from batch)`);
+    await conn.run(`insert into product_daily_ratings select * from batch`);
+    expect(await rows(conn, `select cast(review_date as varchar) as d, reviews from product_daily_ratings order by 1`)).toEqual([
+      { d: "2020-01-01", reviews: "1" }, // outside the window: left as it was
+      { d: "2020-01-09", reviews: "1" },
+      { d: "2020-01-10", reviews: "2" },
+    ]);
+  });
+
   it("a where clause that prints differently per engine dispatches on target.type", async () => {
     const base = load("pipelines/reviews.yaml");
     // Snowflake escapes a backslash inside a literal, DuckDB does not.

@@ -46,10 +46,11 @@ function renderModel(ir: PipelineIR, name: string, text: string, sources: Readon
   const kind = cfg ? /materialized='([a-z_+]+)'/.exec(cfg[1]!)?.[1] : undefined;
   const incremental = opts.incremental === true && kind === "incremental";
   let sql = cfg ? text.replace(cfg[0], "") : text;
+  // Engine switches first, so the incremental block's `{% endif %}` is the next one after it.
+  sql = sql.replace(/\{% if target\.type == 'snowflake' %\}[\s\S]*?\{% else %\}([\s\S]*?)\{% endif %\}/g, (_m, duck: string) => duck);
   sql = sql.replace(/([ \t]*)\{% if is_incremental\(\) %\}\n([\s\S]*?)[ \t]*\{% endif %\}\n?/g, (_m, _indent: string, body: string) =>
     incremental ? body.replace(/\{\{ this \}\}/g, q(name)) : "",
   );
-  sql = sql.replace(/\{% if target\.type == 'snowflake' %\}[\s\S]*?\{% else %\}([\s\S]*?)\{% endif %\}/g, (_m, duck: string) => duck);
   const dependsOn: string[] = [];
   sql = sql.replace(/\{\{ ref\('([a-z0-9_]+)'\) \}\}/g, (_m, model: string) => {
     if (!dependsOn.includes(model)) dependsOn.push(model);
