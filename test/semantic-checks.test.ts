@@ -122,6 +122,22 @@ describe("reporting", () => {
     expect(check("g.yaml", glue('{ version: "5.0", worker_type: G.8X }'))).toEqual([]);
   });
 
+  test("names the user writes are checked here, the schema defers their pattern", () => {
+    const text = base
+      .replace("name: shop", "name: Shop")
+      .replace("      paid: ", "      Paid-Flag: ")
+      .replace("id: order_record_id", `id: ${"x".repeat(64)}`)
+      .replace("  customer_sales:", "  customer sales:")
+      .replace("      revenue:", "      _revenue:");
+    expect(check("names.yaml", text).map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`)).toEqual([
+      "2:7 LK201 pipeline name 'Shop' is not a valid name",
+      "17:9 LK201 id column 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is 64 characters long (at most 63)",
+      "22:7 LK201 column 'Paid-Flag' is not a valid name",
+      "26:3 LK201 mart 'customer sales' is not a valid name",
+      "31:7 LK210 measure '_revenue' starts with '_': names starting with '_' are kept for lakec's meta columns (_source_file, _source_line, _ingested_at)",
+    ]);
+  });
+
   test("a failed join is reported once, not again for every column of that table", () => {
     const text = readFileSync(join(CASES, "err-lk213-unlinked-join", "pipeline.yaml"), "utf8").replace("count(*)", "count(customers.email)");
     expect(check("join.yaml", text).map((d) => d.code)).toEqual(["LK213"]);

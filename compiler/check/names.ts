@@ -2,6 +2,7 @@
 // unquoted, not reserved by any engine), output tables are unique across the pipeline, and
 // columns are unique within each output table once flattening has added its columns.
 import type { DocPath } from "../diagnostics.js";
+import { META_COLUMNS } from "../ir.js";
 import { reservedIn } from "../reserved-words.js";
 import { listAnd, q, type CheckContext } from "./context.js";
 import type { ColumnInfo, ColumnOrigin, TableInfo } from "./tables.js";
@@ -20,12 +21,17 @@ interface NameAt {
 }
 
 /**
- * Validity and reserved words, for one name. The JSON Schema already rejects invalid names the
- * user writes (a leading '_', which meta columns use, included); this also covers the names
- * lakec derives: `<column>_<key>` of flattened keys and `<column>_month` partition keys.
+ * Validity and reserved words, for one name: the names the user writes (the schema leaves their
+ * pattern to these checks, for sharper messages) and the ones lakec derives from them,
+ * `<column>_<key>` of flattened keys and `<column>_month` partition keys.
  */
 function checkName(ctx: CheckContext, n: NameAt): void {
   const opts = { key: n.key };
+  if (n.name.startsWith("_")) {
+    const meta = (META_COLUMNS as readonly string[]).includes(n.name) ? `${q(n.name)} is one of` : "names starting with '_' are kept for";
+    ctx.error("LK210", n.path, `${n.what} ${q(n.name)} starts with '_': ${meta} lakec's meta columns (${META_COLUMNS.join(", ")})`, `rename it, e.g. ${q(n.name.replace(/^_+/, "") || "value")}, and read the field with from: if needed`, opts);
+    return;
+  }
   if (!NAME_PATTERN.test(n.name) || n.name.length > MAX_NAME_LENGTH) {
     if (n.name.length > MAX_NAME_LENGTH) {
       const shorten = n.what === "flattened column" ? "use a shorter name, or a shorter prefix: on the flatten entry" : "use a shorter name";
