@@ -14,8 +14,10 @@ function lcs(a: readonly string[], b: readonly string[]): number[][] {
 
 /** `-`/`+` lines with one line of context around each change; `…` marks skipped runs. */
 export function lineDiff(before: string, after: string, context = 1): string[] {
-  const a = before.split("\n");
-  const b = after.split("\n");
+  // A final newline ends the last line; it does not start an empty one.
+  const lines = (t: string): string[] => (t.endsWith("\n") ? t.slice(0, -1) : t).split("\n");
+  const a = lines(before);
+  const b = lines(after);
   if (a.length > MAX_LINES || b.length > MAX_LINES) return [`(${a.length} → ${b.length} lines; too large to diff here)`];
   const t = lcs(a, b);
   const ops: { k: " " | "-" | "+"; line: string }[] = [];
@@ -25,10 +27,10 @@ export function lineDiff(before: string, after: string, context = 1): string[] {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       ops.push({ k: " ", line: a[i++]! });
       j++;
-    } else if (j < b.length && (i >= a.length || t[i]![j + 1]! >= t[i + 1]![j]!)) {
-      ops.push({ k: "+", line: b[j++]! });
-    } else {
+    } else if (i < a.length && (j >= b.length || t[i + 1]![j]! >= t[i]![j + 1]!)) {
       ops.push({ k: "-", line: a[i++]! });
+    } else {
+      ops.push({ k: "+", line: b[j++]! });
     }
   }
   const keep = ops.map((o, n) => o.k !== " " || ops.slice(Math.max(0, n - context), n + context + 1).some((x) => x.k !== " "));

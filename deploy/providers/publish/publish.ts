@@ -13,15 +13,15 @@ export async function readManifest(store: PublishStore, pipeline: string): Promi
   return m;
 }
 
-/** Files listed in the manifest; files we are about to write are checked against their real bytes. */
+/**
+ * Every file about to be written is read back, so a hand edit or a half-finished publish shows
+ * as a change; the manifest only says which other files lakec owns (and may delete).
+ */
 export async function readPublished(store: PublishStore, pipeline: string, desired: ReadonlyMap<string, string>): Promise<PublishDeployed> {
   const manifest = await readManifest(store, pipeline);
   const files: Record<string, PublishedFile> = {};
-  for (const [path, hash] of Object.entries(manifest?.files ?? {})) files[path] = { sha256: hash };
-  for (const [path, content] of desired) {
-    const listed = files[path];
-    if (listed && listed.sha256 === sha256(content)) continue;
-    // Not listed, or listed as different: look at what is really there (someone may have edited it).
+  for (const [path, hash] of Object.entries(manifest?.files ?? {})) if (!desired.has(path)) files[path] = { sha256: hash };
+  for (const path of desired.keys()) {
     const current = await store.get(path);
     if (current !== undefined) files[path] = { sha256: sha256(current), content: current };
   }
