@@ -19,7 +19,7 @@ export type Inferred =
   | { kind: "date"; format?: string }
   | { kind: "timestamp"; unit?: "seconds" | "milliseconds" | "microseconds"; format?: string }
   | { kind: "object"; keys: string[] }
-  | { kind: "array"; element: Inferred };
+  | { kind: "array"; element: Inferred; split?: string };
 
 export function isDecimalText(v: unknown): v is DecimalText {
   return typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as DecimalText).decimalText === "string";
@@ -39,9 +39,23 @@ function allMatch(values: readonly string[], re: RegExp): boolean {
   return values.length > 0 && values.every((v) => re.test(v));
 }
 
+/**
+ * A list written as text (`"Doctors, Health & Medical"`): nearly every value holds the
+ * separator, values hold several short items, and the field is not free text.
+ */
+function delimitedList(texts: readonly string[]): boolean {
+  if (texts.length < 5) return false;
+  const items = texts.map((t) => t.split(","));
+  const listed = items.filter((parts) => parts.length > 1).length;
+  const average = items.reduce((n, parts) => n + parts.length, 0) / items.length;
+  const short = items.every((parts) => parts.every((p) => p.trim().length <= 40));
+  return listed >= 0.8 * texts.length && average >= 2 && short;
+}
+
 function inferStrings(values: readonly string[]): Inferred {
   const texts = values.map((v) => v.trim()).filter((v) => v !== "");
   if (texts.length === 0) return { kind: "string" };
+  if (delimitedList(texts)) return { kind: "array", element: { kind: "string" }, split: "," };
   for (const f of DATE_FORMATS) if (allMatch(texts, f.re)) return { kind: "date", ...(f.format ? { format: f.format } : {}) };
   for (const f of TIMESTAMP_FORMATS) if (allMatch(texts, f.re)) return { kind: "timestamp", ...(f.format ? { format: f.format } : {}) };
   if (allMatch(texts, /^(true|false)$/i)) return { kind: "boolean" };

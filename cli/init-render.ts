@@ -35,6 +35,7 @@ function typeOptions(t: Inferred): string[] {
   if ("unit" in t && t.unit) opts.push(`unit: ${t.unit}`);
   if ("format" in t && t.format) opts.push(`format: ${q(t.format)}`);
   if ("strip" in t && t.strip) opts.push(`strip: ${q(t.strip)}`);
+  if ("split" in t && t.split) opts.push(`split: ${q(t.split)}`);
   return opts;
 }
 

@@ -39,6 +39,8 @@ function order(i: number): Record<string, unknown> {
     address: { City: "Lyon", "Postal Code": i % 2 === 0 ? "69001" : "01000", floor: String(i % 4) },
     tags: ["a", "b"].slice(0, i % 3),
     class: "standard",
+    labels: i % 4 === 0 ? "gift" : "gift, fragile, express",
+    comment: i % 10 === 0 ? "late, but fine" : "ok",
   };
 }
 
@@ -69,6 +71,10 @@ describe("lakec init on a synthetic sample", () => {
     expect(text).toContain("          floor: { name: floor, type: integer }\n");
     expect(text).toMatch(/ {6}tags:\n {8}into: table[^\n]*\n {8}table: orders_tags\n/);
     expect(text).toContain("    partition_by: order_date\n");
+    // A comma-separated list becomes an array split into a child table; free text does not.
+    expect(text).toContain('      labels: { type: "array<string>", split: "," }\n');
+    expect(text).toMatch(/ {6}labels:\n {8}into: table[^\n]*\n {8}table: orders_labels\n/);
+    expect(text).toContain("      comment: { type: string }\n");
     expect(text).toContain("# PLACEHOLDER: your AWS region and bucket names.");
   });
 
