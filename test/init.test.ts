@@ -39,7 +39,7 @@ function order(i: number): Record<string, unknown> {
     address: { City: "Lyon", "Postal Code": i % 2 === 0 ? "69001" : "01000", floor: String(i % 4) },
     tags: ["a", "b"].slice(0, i % 3),
     class: "standard",
-    labels: i % 4 === 0 ? "gift" : "gift, fragile, express",
+    labels: i % 10 === 0 ? "gift" : "gift, fragile, express",
     comment: i % 10 === 0 ? "late, but fine" : "ok",
   };
 }
