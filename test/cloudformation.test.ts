@@ -199,6 +199,19 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
     expect([resources.CleanJob, resources.FlattenJob].map((j) => ((j!.Properties as Obj).Command as Obj).ScriptLocation)).toEqual(keys);
     expect((resources.CleanJob!.Properties as Obj).ExecutionProperty).toEqual({ MaxConcurrentRuns: ir.aws.glue.maxConcurrentRuns });
   });
+
+  it("gives each Glue job every argument its script resolves: from the state machine or the job's defaults", () => {
+    const definition = buildDefinition(ir) as { States: Record<string, { Parameters?: { Arguments?: Record<string, string> } }> };
+    for (const script of glueScripts(ir)) {
+      const declared = /^JOB_ARGS = (\[.*\])$/m.exec(script.contents)?.[1];
+      expect(declared, script.role).toBeDefined();
+      const required = (JSON.parse(declared!) as string[]).filter((a) => a !== "JOB_NAME"); // Glue passes JOB_NAME itself
+      const job = resources[script.role === "clean" ? "CleanJob" : "FlattenJob"]!.Properties as Obj;
+      const task = definition.States[script.role === "clean" ? "Clean" : "Flatten"]!.Parameters!.Arguments!;
+      const given = [...Object.keys(job.DefaultArguments as Obj), ...Object.keys(task).map((k) => k.replace(/\.\$$/, ""))];
+      expect(required.filter((a) => !given.includes(`--${a}`))).toEqual([]);
+    }
+  });
 });
 
 describe("the checks themselves", () => {
