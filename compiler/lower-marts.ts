@@ -117,7 +117,8 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
   }
   const source = included[0]!.source;
   const columns: OutputColumn[] = [
-    ...grain.map((g) => ({ name: g.name, type: g.type, nullable: g.col.nullable, ...(g.col.description !== undefined && { description: g.col.description }), lineage: g.col.lineage })),
+    // Joins are left joins: a column from a joined table is NULL when no row matched.
+    ...grain.map((g) => ({ name: g.name, type: g.type, nullable: g.col.nullable || g.table !== m.from, ...(g.col.description !== undefined && { description: g.col.description }), lineage: g.col.lineage })),
     ...measures.map((ms) => ({
       name: ms.name,
       type: ms.type,

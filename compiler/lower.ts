@@ -175,7 +175,7 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc, file: string)
     onInvalid: s.on_invalid ?? "quarantine",
     columns,
     checks,
-    ...(s.partition_by !== undefined && { partition: partitionOf(s.partition_by, s.partition_grain ?? "day") }),
+    ...(s.partition_by !== undefined && { partition: partitionOf(s.partition_by, s.partition_grain ?? "day", columns) }),
     mainTable: name,
     childTables: Object.entries(s.flatten ?? {})
       .filter(([, f]) => f.into === "table")
@@ -185,8 +185,15 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc, file: string)
   };
 }
 
-function partitionOf(column: string, grain: "day" | "month" | "year"): Partition {
-  return { column, grain, key: grain === "day" ? column : `${column}_${grain}`, value: { k: "datePart", arg: ref(column), grain } };
+/**
+ * A date partitioned by day is its own hive key (`review_date=2016-09-01`) and lives only in the
+ * path. Any other grain, and a timestamp by day, gets a derived key (`reviewed_at_day`) so the
+ * data column keeps its full value in the file.
+ */
+function partitionOf(column: string, grain: "day" | "month" | "year", columns: readonly CleanColumn[]): Partition {
+  const isDate = columns.find((c) => c.name === column)?.type.kind === "date";
+  const key = grain === "day" && isDate ? column : `${column}_${grain}`;
+  return { column, grain, key, value: { k: "datePart", arg: ref(column), grain } };
 }
 
 function resolveReference(doc: PipelineDoc, column: string, target: string): Reference {

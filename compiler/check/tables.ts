@@ -70,7 +70,8 @@ function mainTable(name: string, src: SourceDoc): TableInfo {
     if (fl.into === "columns" && types.get(col)?.kind === "object") cols.push(...flattenedColumns(col, fl, [...base, "flatten", col]));
   }
   const grain = src.partition_grain ?? "day";
-  if (src.partition_by !== undefined && grain !== "day") {
+  // Only a date partitioned by day keeps its own name as the hive key (see lower.ts partitionOf).
+  if (src.partition_by !== undefined && (grain !== "day" || types.get(src.partition_by)?.kind === "timestamp")) {
     cols.push({ name: `${src.partition_by}_${grain}`, type: STRING, origin: "partition", path: [...base, "partition_by"], key: false });
   }
   return { name, kind: "main", source: name, columns: cols, path: ["sources", name], key: true };

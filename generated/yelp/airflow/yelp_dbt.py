@@ -21,7 +21,8 @@ DBT_ENV = {"DBT_PROJECT_DIR": "{{ params.dbt_project_dir }}", "DBT_PROFILES_DIR"
 def notify_failure(context):
     """Logs which task failed, on which try, with its log URL; replace with your alerting."""
     ti = context["task_instance"]
-    log.error("lakec %s: task %s failed (try %s, run %s): %s", "yelp", ti.task_id, ti.try_number, context["run_id"], ti.log_url)
+    # log_url is not on every Airflow 3 task-instance type; the rest is on both versions.
+    log.error("lakec %s: task %s failed (try %s, run %s): %s", "yelp", ti.task_id, ti.try_number, context["run_id"], getattr(ti, "log_url", ""))
 
 
 default_args = {

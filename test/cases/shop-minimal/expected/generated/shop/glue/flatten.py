@@ -22,7 +22,7 @@ SOURCES = {
         "tables": [
             {
                 "name": "orders",
-                "partition_key": "ordered_at",
+                "partition_key": "ordered_at_day",
                 "sql": (
                     "SELECT\n"
                     "  p.`order_record_id`,\n"
@@ -33,7 +33,8 @@ SOURCES = {
                     "  p.`ordered_at`,\n"
                     "  p._source_file,\n"
                     "  p._source_line,\n"
-                    "  p._ingested_at\n"
+                    "  p._ingested_at,\n"
+                    "  date_format(p.`ordered_at`, 'yyyy-MM-dd') AS `ordered_at_day`\n"
                     "FROM\n"
                     "  clean AS p"
                 ),
