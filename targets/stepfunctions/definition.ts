@@ -38,8 +38,10 @@ const SNS_PUBLISH = "arn:aws:states:::sns:publish";
 
 // First matching retrier wins, so the specific Glue errors come before the catch-all TaskFailed.
 const GLUE_RETRY: Json = [
-  // A burst of files beyond MaxConcurrentRuns: wait for a slot rather than fail.
-  { ErrorEquals: ["Glue.ConcurrentRunsExceededException"], IntervalSeconds: 15, MaxAttempts: 10, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: "FULL" },
+  // A burst of files beyond MaxConcurrentRuns waits for a slot rather than fails: up to 100
+  // tries at most 5 minutes apart (about 4 hours on average with full jitter), so a backlog of
+  // hundreds of files drains at the jobs' pace instead of raising alerts.
+  { ErrorEquals: ["Glue.ConcurrentRunsExceededException"], IntervalSeconds: 15, MaxAttempts: 100, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: "FULL" },
   {
     ErrorEquals: ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException", "Glue.AWSGlueException"],
     IntervalSeconds: 5,
