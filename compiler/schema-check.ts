@@ -109,10 +109,35 @@ function description(s: unknown): string | undefined {
   return typeof d === "string" ? d : undefined;
 }
 
+let keyHomes: Map<string, string[]> | undefined;
+
+/** Key → the titled places where the schema allows it (`partition_by` → ["a source"]). */
+function homesOf(key: string): string[] {
+  if (!keyHomes) {
+    keyHomes = new Map();
+    const stack: unknown[] = [schema];
+    while (stack.length > 0) {
+      const node = stack.pop();
+      if (node === null || typeof node !== "object") continue;
+      const { title, properties } = node as { title?: unknown; properties?: Record<string, unknown> };
+      if (typeof title === "string" && properties) for (const k of Object.keys(properties)) keyHomes.set(k, [...(keyHomes.get(k) ?? []), title]);
+      stack.push(...Object.values(node));
+    }
+  }
+  return keyHomes.get(key) ?? [];
+}
+
+function misplacedHint(key: string, here: unknown): string | undefined {
+  const homes = homesOf(key).filter((h) => h !== here);
+  if (homes.length === 0 || typeof here !== "string") return undefined;
+  return `'${key}' belongs in ${[...new Set(homes)].join(" or ")}, not in ${here}`;
+}
+
 function unknownKey(path: DocPath, e: ErrorObject): Built {
   const key = String((e.params as { additionalProperty: string }).additionalProperty);
-  const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-  const hint = didYouMean(key, allowed) ?? (allowed.length > 0 ? `allowed keys here: ${allowed.join(", ")}` : undefined);
+  const parent = e.parentSchema as { properties?: object; title?: unknown };
+  const allowed = Object.keys(parent.properties ?? {});
+  const hint = didYouMean(key, allowed) ?? misplacedHint(key, parent.title) ?? (allowed.length > 0 ? `allowed keys here: ${allowed.join(", ")}` : undefined);
   return { code: "LK101", path: [...path, key], key: true, message: `unknown key '${key}' in ${showPath(path)}`, ...(hint ? { hint } : {}) };
 }
 
@@ -128,9 +153,11 @@ function wrongType(path: DocPath, e: ErrorObject): Built {
   const got = jsonType(e.data);
   let hint = description(e.parentSchema);
   const allowed = (e.parentSchema as { enum?: unknown[] }).enum;
+  const items = (e.parentSchema as { items?: { type?: unknown; $ref?: unknown } }).items;
   if (allowed && typeof e.data !== "string") hint = `quote it: one of ${allowed.map((v) => JSON.stringify(String(v))).join(", ")}`;
   else if (expected.startsWith("a text") && (typeof e.data === "number" || typeof e.data === "boolean")) hint = `quote it to make it text: "${String(e.data)}"`;
-  else if (expected === "a list" && typeof e.data === "string") hint = `write a list, for example [${e.data}]`;
+  else if (expected === "true or false" && typeof e.data === "string") hint = `write true or false; YAML reads '${e.data}' as text`;
+  else if (expected === "a list" && typeof e.data === "string" && (items?.type === "string" || items?.$ref !== undefined)) hint = `write a list, for example [${e.data}]`;
   return { code: "LK103", path, message: `${showPath(path)} must be ${expected}, not ${got}`, ...(hint ? { hint } : {}) };
 }
 
