@@ -98,3 +98,29 @@ describe("patterns the schema check leaves to the semantic checks", () => {
     expect(result.diagnostics.some((d) => d.code.startsWith("LK1"))).toBe(false);
   });
 });
+
+describe("schema hints", () => {
+  const base = readFileSync(join(ROOT, "pipelines/reviews.yaml"), "utf8");
+  const hintsFor = (from: string, to: string): string[] => {
+    expect(base).toContain(from);
+    return compilePipeline("r.yaml", base.replace(from, to)).diagnostics.map((d) => `${d.code} ${d.hint ?? ""}`);
+  };
+
+  test("a typo gets the closest key", () => {
+    expect(hintsFor("trim: true, null_if", "trimm: true, null_if")).toEqual(["LK101 did you mean 'trim'?"]);
+  });
+
+  test("a key in the wrong place says where it belongs", () => {
+    expect(hintsFor("    partition_by: review_date", "    grain: [asin]")).toEqual(["LK101 'grain' belongs in a mart, not in a source"]);
+  });
+
+  test("YAML 1.1 booleans are text in YAML 1.2", () => {
+    expect(hintsFor("type: boolean, default: false }", "type: boolean, required: yes }")).toEqual([
+      "LK103 write true or false; YAML reads 'yes' as text",
+    ]);
+  });
+
+  test("a number where text is expected is told to quote it", () => {
+    expect(hintsFor('version: "5.0"', "version: 5.0")).toEqual(['LK103 quote it: one of "2.0", "3.0", "4.0", "5.0"']);
+  });
+});
