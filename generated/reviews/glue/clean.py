@@ -691,6 +691,21 @@ def read_lines(spark, bucket, raw_key, event_time):
     )
 
 
+def split_not_utf8(lines):
+    """Lines that are not UTF-8 never reach the SQL: like the local engine, they are records
+    rejected as invalid_utf8. Spark keeps a line's bytes as read, and re-encoding it through a
+    Java string replaces malformed UTF-8 with U+FFFD, so the two differ exactly for such lines."""
+    valid = F.col("line").cast("binary") == F.encode(F.col("line"), "UTF-8")
+    rejected = lines.filter(~valid).select(
+        F.decode(F.col("line").cast("binary"), "UTF-8").alias("raw_record"),
+        F.lit("invalid_utf8").alias("reason"),
+        F.lit(None).cast("string").alias("reason_column"),
+        F.col("_source_file").alias("source_key"),
+        F.col("line_no").alias("line_number"),
+    )
+    return lines.filter(valid), rejected, rejected.count()
+
+
 def reconcile(counts, reasons, on_invalid):
     invalid = counts["invalid"]
     manifest = {
@@ -724,13 +739,19 @@ def main():
     h = input_hash(raw_key)
     sql = source["sql"]
 
-    read_lines(spark, args["raw_bucket"], raw_key, args["event_time"]).createOrReplaceTempView("lines")
+    lines, not_utf8, not_utf8_count = split_not_utf8(read_lines(spark, args["raw_bucket"], raw_key, args["event_time"]))
+    lines.createOrReplaceTempView("lines")
     spark.sql(sql["checked"]).createOrReplaceTempView("checked")
     ranked = spark.sql(sql["ranked"]).persist(StorageLevel.MEMORY_AND_DISK)
     ranked.createOrReplaceTempView("ranked")
 
     counts = spark.sql(sql["counts"]).first().asDict()
-    manifest = reconcile(counts, spark.sql(sql["reasons"]).collect(), source["on_invalid"])
+    reasons = [row.asDict() for row in spark.sql(sql["reasons"]).collect()]
+    if not_utf8_count:
+        counts["records_in"] += not_utf8_count
+        counts["invalid"] += not_utf8_count
+        reasons.append({"reason": "invalid_utf8", "reason_column": None, "records": not_utf8_count})
+    manifest = reconcile(counts, reasons, source["on_invalid"])
 
     clean_path = "s3://%s/%s%s/_input=%s/" % (bucket, CLEAN_PREFIX, source_name, h)
     spark.sql(sql["clean"]).write.mode("overwrite").parquet(clean_path)
@@ -741,6 +762,7 @@ def main():
     else:
         (
             spark.sql(sql["quarantine"])
+            .unionByName(not_utf8)
             .repartition(1)
             .sortWithinPartitions("line_number")
             .write.mode("overwrite")
