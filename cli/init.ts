@@ -50,7 +50,8 @@ function isRecord(v: SampleValue): v is Record<string, SampleValue> {
 }
 
 /** Records of a JSON Lines file or of a JSON array; lines that are not JSON objects are counted. */
-export function readSample(text: string): { records: Record<string, SampleValue>[]; skipped: number } {
+export function readSample(raw: string): { records: Record<string, SampleValue>[]; skipped: number } {
+  const text = raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
   const trimmed = text.trimStart();
   if (trimmed.startsWith("[")) {
     try {

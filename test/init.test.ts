@@ -88,6 +88,13 @@ describe("lakec init on a synthetic sample", () => {
     expectValid("array.yaml", r.out);
   });
 
+  test("reads CRLF lines after a byte-order mark", async () => {
+    writeFileSync(join(dir, "windows.jsonl"), `\uFEFF${[order(1), order(2), order(3)].map((o) => JSON.stringify(o)).join("\r\n")}\r\n`);
+    const r = await init("--from", "windows.jsonl");
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out).toContain("    key: [order_id]   # unique in the sample\n");
+  });
+
   test("refuses to overwrite without --force", async () => {
     writeFileSync(join(dir, "exists.yaml"), "mine\n");
     const r = await init("--from", "orders.jsonl", "--out", "exists.yaml");
