@@ -25,9 +25,19 @@ function connectionError(e: Error & { code?: number | string }): Error {
   return new Error(`cannot connect to Snowflake: ${text.split("\n")[0]}`);
 }
 
-export async function connectSnowflake(c: SnowflakeCredentials, warehouse: string): Promise<SnowflakeClient> {
+/** Driver options lakec does not take from the environment: an endpoint override, login retries. */
+export interface ConnectTuning {
+  /** Overrides the account URL (a private link, or a test server). */
+  readonly accessUrl?: string;
+  /** The driver retries a failed login 7 times with backoff by default. */
+  readonly maxLoginRetries?: number;
+}
+
+export async function connectSnowflake(c: SnowflakeCredentials, warehouse: string, tuning: ConnectTuning = {}): Promise<SnowflakeClient> {
   snowflake.configure({ logLevel: "OFF", additionalLogToConsole: false });
-  const conn = snowflake.createConnection(connectionOptions(c, warehouse));
+  // sfRetryMaxLoginRetries is an "external parameter" the driver reads from the options, untyped.
+  const extra = { ...(tuning.accessUrl ? { accessUrl: tuning.accessUrl } : {}), ...(tuning.maxLoginRetries !== undefined ? { sfRetryMaxLoginRetries: tuning.maxLoginRetries } : {}) };
+  const conn = snowflake.createConnection({ ...connectionOptions(c, warehouse), ...extra } as snowflake.ConnectionOptions);
   // connectAsync resolves even when the connection fails: wrap the callback form instead.
   await new Promise<void>((resolve, reject) => {
     conn.connect((err) => (err ? reject(connectionError(err)) : resolve()));
