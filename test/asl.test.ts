@@ -99,6 +99,19 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     expect(result.isValid).toBe(true);
   });
 
+  it("backs off with full jitter and a delay cap in every retrier, and retries Glue throttling", () => {
+    const states = def.States as Record<string, { Retry?: Record<string, unknown>[] }>;
+    const retriers = Object.values(states).flatMap((s) => s.Retry ?? []);
+    expect(retriers.length).toBeGreaterThan(0);
+    for (const r of retriers) {
+      expect(r).toMatchObject({ JitterStrategy: "FULL", BackoffRate: expect.any(Number), MaxAttempts: expect.any(Number), MaxDelaySeconds: expect.any(Number) });
+    }
+    for (const task of [STATE.clean, STATE.flatten]) {
+      const errors = states[task]!.Retry!.flatMap((r) => r.ErrorEquals as string[]);
+      expect(errors).toEqual(expect.arrayContaining(["Glue.ConcurrentRunsExceededException", "Glue.ThrottlingException", "Glue.AWSGlueException", "States.TaskFailed"]));
+    }
+  });
+
   it("lists States.ALL last and alone in every Retry and Catch", () => {
     expect(errorLists(def).length).toBeGreaterThan(0);
     expect(catchAllProblems(def)).toEqual([]);
