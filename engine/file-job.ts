@@ -52,6 +52,8 @@ export class FileJob {
   private readonly timings: Record<string, number> = {};
   private readonly notes: string[] = [];
   private lastLineCut = false;
+  /** The last task failure, as the state machine saw it (set by the task handlers). */
+  lastError: string | undefined;
 
   constructor(
     private readonly lake: Lake,
@@ -88,7 +90,7 @@ export class FileJob {
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
     const mtime = (await stat(this.rawPath)).mtimeMs;
     this.counts = await runCleanStage({ conn: this.lake.conn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs: mtime, sliceBytes: this.lake.sliceBytes, ...names });
-    this.staging = { conn: this.lake.conn, ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, ...names };
+    this.staging = { conn: this.lake.conn, ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, partitionsPerWrite: this.lake.partitionsPerWrite, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = await this.endsWithoutNewline();
     this.checkCleanCounts(this.counts);

@@ -25,6 +25,8 @@ export interface FlattenInput {
   readonly stagedQuarantine: string;
   /** Empty folder under the lake's tmp/ that receives `<table>/…` and `quarantine.jsonl`. */
   readonly stagingDir: string;
+  /** Most partitions one COPY may open (memory grows with open partitions). */
+  readonly partitionsPerWrite: number;
 }
 
 export interface FlattenResult {
@@ -34,24 +36,48 @@ export interface FlattenResult {
 
 const sqlPath = (p: string): string => quoteString("duckdb", p.split("\\").join("/"));
 
+const PARQUET = "FORMAT parquet, COMPRESSION snappy, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true";
+
 /**
- * Writes every table of the source and the quarantine file into the staging folder. The input
- * tag is a constant partition column, so DuckDB lays out `<key>=<v>/_input=<h>/part-<n>.parquet`
- * itself and neither the tag nor a day-grain partition column is stored inside the file.
+ * Writes one table. The input tag is a constant partition column, so DuckDB lays out
+ * `<key>=<v>/_input=<h>/part-<n>.parquet` itself and neither the tag nor a day-grain partition
+ * column is stored inside the file. A partitioned COPY reserves memory per open partition
+ * (5,000 day partitions ran out of memory at a 2 GB limit), so partitions go in batches of
+ * `partitionsPerWrite`, by ranges of the key's text, with NULL keys on their own.
  */
+async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<number> {
+  const conn = inp.conn;
+  const view = `flat_${inputHash(inp.rawKey)}`;
+  await conn.run(`CREATE OR REPLACE TEMP VIEW ${view} AS SELECT *, ${quoteString("duckdb", inputHash(inp.rawKey))} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`);
+  try {
+    if (!t.partition) return (await conn.run(`COPY ${view} TO ${sqlPath(dir)} (${PARQUET}, PARTITION_BY (_input))`)).rowsChanged;
+    const key = quoteIdent("duckdb", t.partition.key);
+    const keys = (await conn.runAndReadAll(`SELECT DISTINCT CAST(${key} AS VARCHAR) FROM ${view} ORDER BY 1 NULLS LAST`)).getRowsJson().map((r) => r[0] as string | null);
+    const ranges: string[] = [];
+    const values = keys.filter((k): k is string => k !== null);
+    for (let i = 0; i < values.length; i += inp.partitionsPerWrite) {
+      const lo = values[i]!;
+      const hi = values[Math.min(values.length, i + inp.partitionsPerWrite) - 1]!;
+      ranges.push(`CAST(${key} AS VARCHAR) BETWEEN ${quoteString("duckdb", lo)} AND ${quoteString("duckdb", hi)}`);
+    }
+    if (values.length < keys.length) ranges.push(`${key} IS NULL`);
+    let rows = 0;
+    for (const where of ranges) {
+      rows += (await conn.run(`COPY (SELECT * FROM ${view} WHERE ${where} ORDER BY ${key}) TO ${sqlPath(dir)} (${PARQUET}, PARTITION_BY (${key}, _input))`)).rowsChanged;
+    }
+    return rows;
+  } finally {
+    await conn.run(`DROP VIEW IF EXISTS ${view}`);
+  }
+}
+
+/** Writes every table of the source and the quarantine file into the staging folder. */
 export async function runFlattenStage(inp: FlattenInput): Promise<FlattenResult> {
   const rowsByTable: Record<string, number> = {};
-  const tag = inputHash(inp.rawKey);
   for (const t of sourceTables(inp.ir, inp.source)) {
     const dir = join(inp.stagingDir, t.name);
     await mkdir(dir, { recursive: true });
-    const partitionCols = [...(t.partition ? [quoteIdent("duckdb", t.partition.key)] : []), "_input"];
-    const select = `SELECT *, ${quoteString("duckdb", tag)} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`;
-    const order = t.partition ? ` ORDER BY ${quoteIdent("duckdb", t.partition.key)}` : "";
-    const res = await inp.conn.run(
-      `COPY (${select}${order}) TO ${sqlPath(dir)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${partitionCols.join(", ")}), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`,
-    );
-    rowsByTable[t.name] = res.rowsChanged;
+    rowsByTable[t.name] = await writeTable(inp, t, dir);
   }
   let quarantineRows = 0;
   if (inp.source.onInvalid === "quarantine") {

@@ -53,7 +53,9 @@ function glueHandler(job: FileJob, step: "clean" | "flatten") {
     try {
       await (step === "clean" ? job.clean() : job.flatten());
     } catch (e) {
-      throw asTaskFailure(e);
+      const failure = asTaskFailure(e);
+      job.lastError = failure.message;
+      throw failure;
     }
     return { Id: `jr_local_${job.input}_${step}_${attempt}`, JobRunState: "SUCCEEDED" };
   };
@@ -62,7 +64,7 @@ function glueHandler(job: FileJob, step: "clean" | "flatten") {
 /** The failure message Step Functions ends with, minus the JSON wrapping of the Glue cause. */
 function failureReason(e: unknown): string {
   const cause = e instanceof ExecutionError ? (e as Error & { cause?: Error }).cause : undefined;
-  const text = cause?.message ?? (e instanceof Error ? e.message : String(e));
+  const text = cause?.message ?? ((e as { message?: unknown }).message !== undefined ? String((e as { message: unknown }).message) : String(e));
   const inner = /"ErrorMessage":"((?:[^"\\]|\\.)*)"/.exec(text);
   if (!inner) return text;
   try {
@@ -110,7 +112,8 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
     await execution.result;
     return job.summary("processed");
   } catch (e) {
-    const reason = failureReason(e);
+    // The library's States.Format drops backslashes from the cause; the handler kept the original.
+    const reason = failureReason(job.lastError === undefined ? e : { message: job.lastError });
     if (!job.source) return job.summary("unmatched", reason);
     await job.fail(reason);
     await logAlerts(lake, alerts);

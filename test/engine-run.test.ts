@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ingestInputs, inputHash, lakePaths, openLake, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
+import { cleanStages } from "../compiler/sql/clean.js";
 import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
 
 async function runOnce(lakeDir: string, ir: PipelineIR, inputs: string[] = []): Promise<RunSummary> {
@@ -117,6 +118,15 @@ describe("lakec run on a mixed file", () => {
     expect(s.tables.map((t) => t.totalRows)).toEqual([20, 10]);
     const [r] = await warehouseRows(lakeDir, "SELECT reviewer_name FROM product_reviews WHERE reviewer_id = 'R2'");
     expect(r!.reviewer_name).toBeNull();
+  });
+});
+
+describe("the two-step clean SQL the engine runs", () => {
+  it("is the shared `checked` SELECT with the parse materialized, nothing else", () => {
+    for (const src of reviewsIr().sources) {
+      const st = cleanStages(src, "duckdb");
+      expect(st.checkedFromParsed.replace("FROM parsed AS p1", `FROM (${st.parsed}) AS p1`)).toBe(st.checked);
+    }
   });
 });
 

@@ -16,6 +16,13 @@ export type SqlDialect = "duckdb" | "spark";
 export interface CleanStages {
   /** Over `lines`: typed columns, record id, `_reason`, `_reason_column`. */
   readonly checked: string;
+  /**
+   * `checked` in two steps, for engines that materialize the parse once (DuckDB re-evaluates
+   * `from_json` per reference when the subquery is inlined): `parsed` over `lines`, then
+   * `checkedFromParsed` over a relation named `parsed`. Same text as `checked` otherwise.
+   */
+  readonly parsed: string;
+  readonly checkedFromParsed: string;
   /** Over `checked`: adds `_dup_rank` (1 = first record with that id, by line). */
   readonly ranked: string;
   /** Over `ranked`: the clean records, one per id, with meta columns. */
@@ -65,17 +72,26 @@ function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): st
   return `CASE ${whens.join(" ")} END`;
 }
 
-/** The four nested SELECTs that turn lines into typed, checked records. */
-function checkedSql(src: SourceIR, d: SqlDialect): string {
+/** The innermost SELECTs: each line, whether it looks like an object, and its parsed fields `_j`. */
+function parsedSql(src: SourceIR, d: SqlDialect): string {
   const parsed = `SELECT line_no, line, _source_file, _ingested_at, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object FROM lines WHERE line <> ''`;
-  const withJ = `SELECT *, ${parseRecord(src, d)} AS _j FROM (${parsed}) AS p0`;
+  return `SELECT *, ${parseRecord(src, d)} AS _j FROM (${parsed}) AS p0`;
+}
+
+/** The outer SELECTs over the parsed relation (`from`, a FROM item aliased p1). */
+function checkedFrom(src: SourceIR, d: SqlDialect, from: string): string {
   const texts = src.columns.map((c) => `${printExpr(c.text, d, { rawRoot: "_j" })} AS ${q(d, textName(c))}`);
-  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _is_object, _j, ${texts.join(", ")} FROM (${withJ}) AS p1`;
+  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _is_object, _j, ${texts.join(", ")} FROM ${from}`;
   // Values are computed in dependency-free order: each reads only its own text column.
   const values = src.columns.map((c) => `${printExpr(c.value, d)} AS ${q(d, c.name)}`);
   const typed = `SELECT *, ${values.join(", ")} FROM (${withTexts}) AS p2`;
   const id = printExpr(src.recordId, d);
   return `SELECT *, ${reasonCase(src, d, "reason")} AS _reason, ${reasonCase(src, d, "column")} AS _reason_column, CASE WHEN ${"_is_object"} THEN ${id} END AS ${q(d, src.idColumn)} FROM (${typed}) AS p3`;
+}
+
+/** The four nested SELECTs that turn lines into typed, checked records. */
+function checkedSql(src: SourceIR, d: SqlDialect): string {
+  return checkedFrom(src, d, `(${parsedSql(src, d)}) AS p1`);
 }
 
 /** Columns of the clean relation, in order: id, cleaned values, meta. */
@@ -88,6 +104,8 @@ export function cleanStages(src: SourceIR, d: SqlDialect): CleanStages {
   const cols = [id, ...src.columns.map((c) => q(d, c.name)), "_source_file", "line_no AS _source_line", "_ingested_at"];
   return {
     checked: checkedSql(src, d),
+    parsed: parsedSql(src, d),
+    checkedFromParsed: checkedFrom(src, d, "parsed AS p1"),
     ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
     clean: `SELECT ${cols.join(", ")} FROM ranked WHERE _reason IS NULL AND _dup_rank = 1`,
     quarantine: `SELECT line AS raw_record, _reason AS reason, _reason_column AS reason_column, _source_file AS source_key, line_no AS line_number FROM ranked WHERE _reason IS NOT NULL`,
