@@ -23,6 +23,7 @@ const parameters = (): Record<string, CfnValue> => ({
   [PARAMETERS.snowflakeIamUserArn]: {
     Type: "String",
     Default: "",
+    AllowedPattern: "^$|^arn:aws[a-z-]*:iam::[0-9]{12}:user/\\S+$",
     Description: "STORAGE_AWS_IAM_USER_ARN of the Snowflake storage integration (DESC INTEGRATION); empty until it exists",
   },
   [PARAMETERS.snowflakeExternalId]: {
