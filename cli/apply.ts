@@ -57,9 +57,10 @@ interface ApplyCliOptions extends PlanCliOptions {
   yes?: boolean;
 }
 
+/** A saved plan is JSON with its format tag; anything else (a pipeline, even in JSON) is a pipeline. */
 function looksLikeSavedPlan(cwd: string, file: string): boolean {
   try {
-    return readFileSync(resolve(cwd, file), "utf8").trimStart().startsWith("{");
+    return (JSON.parse(readFileSync(resolve(cwd, file), "utf8")) as { format?: unknown }).format === "lakec-plan/1";
   } catch {
     return false;
   }

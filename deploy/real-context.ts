@@ -3,7 +3,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { snowflakeCredentialsFromEnv } from "./credentials.js";
 import type { DeployContext } from "./planner.js";
-import { awsClients, type AwsClients } from "./providers/aws/clients.js";
+import { awsClients, quietSdkNodeWarning, type AwsClients } from "./providers/aws/clients.js";
 import type { SnowflakeClient } from "./providers/snowflake/client.js";
 
 export interface RealContextOptions {
@@ -26,7 +26,10 @@ export function realContext(o: RealContextOptions): DeployContext & { close(): P
     drift: o.drift,
     log: o.log,
     aws: () => (aws ??= awsClients(o.region)),
-    publishS3: () => (s3 ??= new S3Client({ region: o.region })),
+    publishS3: () => {
+      quietSdkNodeWarning();
+      return (s3 ??= new S3Client({ region: o.region }));
+    },
     // snowflake-sdk takes over a second to load: only commands that reach Snowflake pay for it.
     snowflake: () =>
       (snowflake ??= Promise.resolve().then(async () => {

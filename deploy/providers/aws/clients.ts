@@ -14,7 +14,13 @@ export interface AwsClients {
 
 export type AwsClientOverrides = Partial<CloudFormationClientConfig & S3ClientConfig>;
 
+/** The SDK warns on Node 20 about future releases; lakec pins its SDK versions, so users need not see it. */
+export function quietSdkNodeWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+}
+
 export function awsClients(region: string, overrides: AwsClientOverrides = {}, sleep?: (ms: number) => Promise<void>): AwsClients {
+  quietSdkNodeWarning();
   // CloudFormation throttles Describe* calls under polling; the standard strategy backs off.
   const base = { region, maxAttempts: 8, ...overrides };
   return {
