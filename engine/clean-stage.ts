@@ -92,6 +92,8 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
     await conn.run("DROP TABLE IF EXISTS lines_in");
   }
   counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
+  // SQL GROUP BY order varies between runs; manifests and reports must not.
+  counts.byReason = Object.fromEntries(Object.entries(counts.byReason).sort(([a], [b]) => a.localeCompare(b)));
   if (source.onInvalid === "quarantine") counts.quarantined = counts.invalid;
   if (source.onInvalid === "drop") counts.droppedInvalid = counts.invalid;
   return counts;

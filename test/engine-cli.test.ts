@@ -1,0 +1,112 @@
+// `lakec run`, `lakec query` and `lakec show` in-process: exit codes, the readable report,
+// --json, --format, and the mistakes a user makes (unknown table, no warehouse, bad flags).
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { main } from "../cli/main.js";
+import type { RunSummary } from "../engine/index.js";
+import { MIXED_LINES, review, tempDir, writeLines } from "./engine-fixtures.js";
+
+async function lakec(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd: process.cwd() });
+  return { code, out, err };
+}
+
+let dir: string;
+let lake: string;
+
+beforeAll(async () => {
+  dir = await tempDir("cli");
+  lake = join(dir, ".lake");
+}, 30_000);
+
+describe("lakec run", () => {
+  it("prints the report and exits 0 on a clean run", async () => {
+    const input = await writeLines(join(dir, "day1.jsonl"), MIXED_LINES);
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--input", input, "--memory-limit", "512MB");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/reviews\/day1\.jsonl\s+processed\s+27\s+20\s+5\s+2\s+ok/);
+    expect(r.out).toContain("quarantined: cast_failed 1, malformed_json 1, missing_required 1, not_an_object 1, out_of_range 1");
+    expect(r.out).toMatch(/product_reviews\s+20\s+20/);
+    expect(r.out).toMatch(/tests: \d+ passed, 0 failed/);
+  });
+
+  it("--json prints the summary for machines; a rerun skips the file", async () => {
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--json");
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out) as RunSummary;
+    expect(s.files.map((f) => [f.rawKey, f.status])).toEqual([["reviews/day1.jsonl", "skipped"]]);
+    expect(s.tables.find((t) => t.name === "product_reviews")).toMatchObject({ rowsWritten: 0, totalRows: 20 });
+    expect(s.ok).toBe(true);
+  });
+
+  it("exits 1 when a file fails, and still processes the others", async () => {
+    const failLake = join(dir, "fail-lake");
+    const bad = await writeLines(join(dir, "bad.jsonl"), [review(1), "{not json"]);
+    const good = await writeLines(join(dir, "good.jsonl"), [review(2)]);
+    const { writeFile, readFile } = await import("node:fs/promises");
+    const pipeline = join(dir, "strict.yaml");
+    await writeFile(pipeline, (await readFile("pipelines/reviews.yaml", "utf8")).replace("on_invalid: quarantine", "on_invalid: fail"));
+    const r = await lakec("run", pipeline, "--lake", failLake, "--input", bad, good);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/reviews\/bad\.jsonl\s+failed/);
+    expect(r.out).toMatch(/reviews\/good\.jsonl\s+processed/);
+    expect(r.out).toContain("error: lakec.InvalidRecords: 1 invalid record(s) and on_invalid is fail (first: line 2, malformed_json)");
+  });
+
+  it("rejects bad flags and unknown sources as usage errors", async () => {
+    expect((await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--memory-limit", "lots")).err).toContain("--memory-limit lots: expected a size");
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(dir, "day1.jsonl"), "--source", "nope");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--source nope: pipeline reviews has no such source (sources: product_reviews)");
+  });
+
+  it("documents how inputs map to sources in --help", async () => {
+    const r = await lakec("run", "--help");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("the source named by --source");
+    expect(r.out).toContain("the only source, when the pipeline has one");
+  });
+});
+
+describe("lakec query and show", () => {
+  it("query prints an aligned table by default", async () => {
+    const r = await lakec("query", "pipelines/reviews.yaml", "SELECT asin, count(*) AS n FROM product_reviews GROUP BY asin ORDER BY asin", "--lake", lake);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(["asin | n", "-----+--", "B0   | 5", "B1   | 5", "B2   | 5", "B3   | 5", "(4 rows)", ""].join("\n"));
+  });
+
+  it("query --format csv and json", async () => {
+    const sql = "SELECT reviewer_id, title FROM product_reviews WHERE reviewer_id IN ('R1', 'R2') ORDER BY 1";
+    expect((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "csv")).out).toBe("reviewer_id,title\nR1,Summary 1\nR2,Summary 2\n");
+    const json = JSON.parse((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "json")).out) as unknown;
+    expect(json).toEqual([
+      { reviewer_id: "R1", title: "Summary 1" },
+      { reviewer_id: "R2", title: "Summary 2" },
+    ]);
+  });
+
+  it("a SQL mistake exits 1 with DuckDB's message", async () => {
+    const r = await lakec("query", "pipelines/reviews.yaml", "SELECT nope FROM product_reviews", "--lake", lake);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('Referenced column "nope" not found');
+  });
+
+  it("show prints a table's first rows and suggests names for a typo", async () => {
+    const r = await lakec("show", "pipelines/reviews.yaml", "product_reviews", "--lake", lake, "--limit", "3", "--format", "json");
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as unknown[]).length).toBe(3);
+    const typo = await lakec("show", "pipelines/reviews.yaml", "product_review", "--lake", lake);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain("did you mean 'product_reviews'?");
+  });
+
+  it("says to run first when there is no warehouse", async () => {
+    const r = await lakec("query", "pipelines/reviews.yaml", "SELECT 1", "--lake", join(dir, "nothing-here"));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("no warehouse at");
+    expect(r.err).toContain("run `lakec run` first");
+  });
+});
