@@ -23,8 +23,11 @@ function throughputSection(r: BenchResults): string[] {
   const mb = r.input ? r.input.bytes / 1e6 : 0;
   const out = [`## Throughput: ${n(r.records)} synthetic review records (${n(mb)} MB), 2 DuckDB threads`, ""];
   out.push("| run | what it does | seconds | records/s | lakec is |", "|---|---|---:|---:|---:|");
-  const e = t?.engine;
+  const ran = t?.engine;
+  // A failed run's time is time-to-failure, not throughput: it gets no rate and no ratios.
+  const e = ran?.status === "processed" ? ran : undefined;
   const rate = (s: number): string => n(r.records / s);
+  if (ran && !e) out.push(`| lakec run | **failed** after ${ran.processSeconds.toFixed(2)} s: ${ran.reason ?? "unknown"} | | | |`);
   if (e) {
     out.push(`| lakec run, stages 1–2 | clean, dedupe, flatten, Snappy Parquet, quarantine, manifest | ${e.processSeconds.toFixed(2)} | ${rate(e.processSeconds)} | |`);
     out.push(`| lakec run, stages 1–5 | the above, then views, dbt models, dbt tests | ${(e.processSeconds + e.warehouseSeconds).toFixed(2)} | ${rate(e.processSeconds + e.warehouseSeconds)} | |`);
@@ -39,13 +42,13 @@ function throughputSection(r: BenchResults): string[] {
   }
   out.push("");
   const counts = [
-    e && `lakec: ${n(e.records)} in = ${n(e.clean)} clean + ${n(e.invalid)} invalid + ${n(e.duplicates)} duplicates (status ${e.status}${e.reason ? `: ${e.reason}` : ""}, reconciled: ${e.reconciled}, failed dbt tests: ${e.testsFailed})`,
+    ran && `lakec: ${n(ran.records)} in = ${n(ran.clean)} clean + ${n(ran.invalid)} invalid + ${n(ran.duplicates)} duplicates (status ${ran.status}, reconciled: ${ran.reconciled}, failed dbt tests: ${ran.testsFailed})`,
     t && `DuckDB baseline: ${n(t.duckdb.records)} in = ${n(t.duckdb.clean)} clean + ${n(t.duckdb.invalid)} invalid + ${n(t.duckdb.duplicates)} duplicates`,
     r.pandas && `pandas baseline: ${n(r.pandas.records)} in = ${n(r.pandas.clean)} clean + ${n(r.pandas.invalid)} invalid + ${n(r.pandas.duplicates)} duplicates`,
   ].filter((x): x is string => typeof x === "string");
   out.push("Counts (all three must agree):", "", ...counts.map((c) => `- ${c}`), "");
   out.push("Peak memory (RSS of the whole process):", "");
-  if (e) out.push(`- lakec run, 1 process (Node + DuckDB, memory limit as set): ${n(e.peakRssMb)} MB`);
+  if (ran) out.push(`- lakec run, 1 process (Node + DuckDB, DuckDB memory limit ${r.memoryLimit}): ${n(ran.peakRssMb)} MB${e ? "" : " (run failed)"}`);
   if (r.pandas) out.push(`- pandas baseline: ${n(r.pandas.peak_rss_mb)} MB`);
   out.push("");
   return out;

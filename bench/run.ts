@@ -19,6 +19,7 @@ export interface BenchResults {
   /** loadAvg: 1-minute load average when the run started and ended (other work on the machine). */
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; loadAvg: number[] };
   records: number;
+  memoryLimit: string;
   input?: AmazonStats & { generateSeconds: number };
   compile?: CompileTiming[];
   throughput?: ThroughputResult;
@@ -92,6 +93,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const results: BenchResults = {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, loadAvg: [loadavg()[0]!] },
     records: args.records,
+    memoryLimit: args.memoryLimit,
   };
   const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
   try {
