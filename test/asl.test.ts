@@ -183,6 +183,30 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     expect(message.cause).toContain("manifest invariant violated");
   });
 
+  it("still fails with the original error when the alert cannot be published", async () => {
+    const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}x.jsonl`) as never, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          [STATE.clean]: (async () => {
+            throw glueError("Glue.EntityNotFoundException", "job not found");
+          }) as never,
+          [STATE.notifyFailure]: (async () => {
+            throw glueError("SNS.AuthorizationErrorException", "not allowed");
+          }) as never,
+        },
+        retryIntervalOverrides: NO_WAIT,
+      },
+    });
+    const failure = await failureOf(run.result);
+    expect(failure.name).toBe("Glue.EntityNotFoundException");
+    expect(failure.message).toContain("clean failed");
+  });
+
+  it("rejects an input that is not an S3 event", async () => {
+    const run = new StateMachine(def as never).run({ detail: { bucket: { name: "b" } } } as never);
+    expect((await failureOf(run.result)).name).toBe("lakec.InvalidEvent");
+  });
+
   it("fails an object outside every prefix without running Glue", async () => {
     let glueRuns = 0;
     const glue = async () => (glueRuns++, { Id: "x", JobRunState: "SUCCEEDED" });
