@@ -158,13 +158,10 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
   const states: Record<string, State> = {
     [STATE.checkEvent]: {
       Type: "Choice",
-      Choices: [
-        {
-          Or: ["$.detail.bucket.name", "$.detail.object.key", "$.time", "$.id"].map((v) => ({ Variable: v, IsPresent: false })),
-          Next: STATE.invalidEvent,
-        },
-      ],
-      Default: STATE.route,
+      // Written with `IsPresent: true` (not `Or` of `IsPresent: false`): same meaning, and the
+      // local engine's aws-local-stepfunctions 3.0 never matches `IsPresent: false`.
+      Choices: [{ And: ["$.detail.bucket.name", "$.detail.object.key", "$.time", "$.id"].map((v) => ({ Variable: v, IsPresent: true })), Next: STATE.route }],
+      Default: STATE.invalidEvent,
     },
     [STATE.invalidEvent]: {
       Type: "Fail",
