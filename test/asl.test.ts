@@ -127,6 +127,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
       const out = (await run.result) as Record<string, unknown>;
       expect(out.source).toBe(source.name);
       expect(out.key).toBe(key);
+      expect(out.outputs).toEqual(ir.tables.filter((t) => t.source === source.name).map((t) => `s3://${ir.aws.processedBucket}/${t.name}/`));
       expect(out.cleanJobRunId).toBe("jr_1");
       expect(out.flattenJobRunId).toBe("jr_2");
       expect(seen.map((s) => s.JobName)).toEqual(["${CleanJobName}", "${FlattenJobName}"]);
