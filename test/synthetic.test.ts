@@ -100,6 +100,21 @@ describe("amazon generator", () => {
     }
   });
 
+  it("streams: writing a 240 MB export never holds more than a fraction of it on the heap", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lakec-synth-"));
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 2);
+    try {
+      const stats = await writeAmazonReviews(join(dir, "big.jsonl"), { seed: 12, records: 20_000, bodyWords: 2000 });
+      expect(stats.bytes).toBeGreaterThan(200e6);
+      expect(peak - before).toBeLessThan(stats.bytes / 2);
+    } finally {
+      clearInterval(sampler);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("the bundled demo sample is the generator's output for its fixed seed", () => {
     const expected = generateAmazonReviews(SAMPLE_OPTIONS);
     if (process.env.LAKEC_UPDATE_GOLDENS === "1") writeFileSync(SAMPLE_PATH, expected);
