@@ -62,25 +62,29 @@ export class LineReader {
     let rows = 0;
     let bytes = 0;
     let nonEmpty = 0;
-    const emit = (line: Buffer, utf8Known: boolean): void => {
+    // `buf[start, end)` is one line without its `\n`; slicing is left to toString (hot path).
+    const emit = (buf: Buffer, start: number, stop: number, utf8Known: boolean): void => {
       this.lineNo++;
-      const end = line.length > 0 && line[line.length - 1] === 13 ? line.length - 1 : line.length;
-      const body = line.subarray(0, end);
-      bytes += line.length + 1;
-      if (end > 0) nonEmpty++;
-      if (!utf8Known && !isUtf8(body)) {
-        invalid.push({ lineNo: this.lineNo, text: body.toString("utf8") });
+      const end = stop > start && buf[stop - 1] === 13 ? stop - 1 : stop;
+      bytes += stop - start + 1;
+      if (end > start) nonEmpty++;
+      if (!utf8Known && !isUtf8(buf.subarray(start, end))) {
+        invalid.push({ lineNo: this.lineNo, text: buf.toString("utf8", start, end) });
         return;
       }
       appender.appendBigInt(BigInt(this.lineNo));
-      appender.appendVarchar(body.toString("utf8"));
+      appender.appendVarchar(buf.toString("utf8", start, end));
       appender.endRow();
       rows++;
+    };
+    const emitCarry = (tail: Buffer): void => {
+      const line = this.takeCarry(tail);
+      emit(line, 0, line.length, false);
     };
     try {
       while (bytes < maxBytes) {
         if (this.pos >= this.buf.length && !(await this.fill())) {
-          if (this.carry.length > 0) emit(this.takeCarry(Buffer.alloc(0)), false);
+          if (this.carry.length > 0) emitCarry(Buffer.alloc(0));
           this.eof = true;
           break;
         }
@@ -90,10 +94,10 @@ export class LineReader {
           this.pos = this.buf.length;
           continue;
         }
-        const piece = this.buf.subarray(this.pos, nl);
+        const start = this.pos;
         this.pos = nl + 1;
-        if (this.carry.length > 0) emit(this.takeCarry(piece), false);
-        else emit(piece, this.bufUtf8Ok);
+        if (this.carry.length > 0) emitCarry(this.buf.subarray(start, nl));
+        else emit(this.buf, start, nl, this.bufUtf8Ok);
       }
     } finally {
       appender.closeSync();
