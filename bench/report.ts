@@ -6,11 +6,11 @@ const ratio = (x: number): string => `${x.toFixed(2)}×`;
 
 function compileSection(r: BenchResults): string[] {
   if (!r.compile) return [];
-  const rows = r.compile.map((c) => `| ${c.label} | ${c.sources} | ${n(c.yamlBytes)} | ${c.medianMs.toFixed(1)} | ${c.minMs.toFixed(1)} | ${(c.medianMs / c.sources).toFixed(2)} | ${c.ratioToOne === undefined ? "" : ratio(c.ratioToOne)} |`);
+  const rows = r.compile.map((c) => `| ${c.label} | ${c.sources} | ${n(c.yamlBytes)} | ${c.medianMs.toFixed(1)} | ${c.minMs.toFixed(1)} | ${(c.minMs / c.sources).toFixed(2)} | ${c.ratioToOne === undefined ? "" : ratio(c.ratioToOne)} |`);
   return [
     "## Compile time (in-process: load, schema, checks, lowering to IR)",
     "",
-    "| pipeline | sources | YAML bytes | median ms | min ms | ms per source | vs 1 source |",
+    "| pipeline | sources | YAML bytes | median ms | min ms | min ms per source | min vs 1 source |",
     "|---|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
@@ -75,5 +75,5 @@ function latencySection(r: BenchResults): string[] {
 export function formatReport(r: BenchResults): string {
   const m = r.machine;
   const head = [`# lakec benchmarks`, "", `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, Node ${m.node}; 1-minute load average ${m.loadAvg.map((x) => x.toFixed(1)).join(" at start, ")} at the end (other work on the machine slows every figure).`, ""];
-  return [...head, ...compileSection(r), ...throughputSection(r), ...latencySection(r)].join("\n");
+  return `${[...head, ...compileSection(r), ...throughputSection(r), ...latencySection(r)].join("\n")}\n`;
 }
