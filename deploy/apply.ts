@@ -2,6 +2,7 @@
 // Snowflake (integration, stages, external tables) → AWS again with Snowflake's IAM user,
 // external ID and queue ARN as stack parameters → dbt and Airflow files → the local lake.
 // Each layer re-reads what it touches, so a re-run after an interruption converges.
+import { holds } from "./aws-parameters.js";
 import type { Desired } from "./desired.js";
 import { hasChanges, type Layer, type Plan, type Step } from "./plan.js";
 import type { DeployContext, DeployedSnapshot } from "./planner.js";
@@ -54,8 +55,9 @@ async function applyWiring(desired: Desired, ctx: DeployContext, o: ApplyOptions
   const sf = await readSnowflake(await ctx.snowflake(), desired.snowflake);
   const stack = await describeStack(ctx.aws(), desired.aws({}).stackName);
   const current = Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""]));
+  const tags = Object.fromEntries((stack?.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
   const wanted = stackParameters(current, wiringFrom(sf));
-  if (Object.entries(wanted).every(([k, v]) => current[k] === v)) return;
+  if (Object.entries(wanted).every(([k, v]) => holds({ parameters: current, tags }, k, v) === true)) return;
   ctx.log("aws: wiring Snowflake's IAM user, external ID and queue ARN into the stack parameters");
   await deployStack(ctx.aws(), { stackName: desired.aws({}).stackName, templateBody: desired.aws(wanted).templateBody, parameters: wanted, allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
 }

@@ -4,6 +4,7 @@
 // whose Replacement flags are authoritative, and refuses destructive ones the same way.
 import { canonicalJson, type Step } from "./plan.js";
 import { REPLACE_ON_CHANGE, isDestructiveResourceChange } from "./aws-replacement.js";
+import { noEchoParameters, parameterChanges } from "./aws-parameters.js";
 
 export interface CfnResource {
   readonly Type: string;
@@ -29,7 +30,7 @@ export interface AwsDesired {
   readonly stackName: string;
   readonly templateBody: string;
   readonly template: CfnTemplate;
-  /** Parameters lakec sets; others keep their template defaults. */
+  /** Parameters whose value lakec knows; the others keep their deployed value or template default. */
   readonly parameters: Readonly<Record<string, string>>;
   readonly scripts: readonly GlueScriptUpload[];
 }
@@ -45,7 +46,9 @@ export interface DeployedStack {
   readonly stackId: string;
   readonly status: string;
   readonly template: CfnTemplate;
+  /** As DescribeStacks shows them: NoEcho values are `****`. */
   readonly parameters: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
   readonly outputs: Readonly<Record<string, string>>;
 }
 
@@ -136,11 +139,7 @@ function resourceSteps(desired: CfnTemplate, deployed: CfnTemplate | undefined):
 
 function parameterStep(desired: AwsDesired, stack: DeployedStack | undefined): Step[] {
   if (!stack) return [];
-  const lines: string[] = [];
-  for (const [k, v] of Object.entries(desired.parameters)) {
-    const old = stack.parameters[k] ?? "";
-    if (old !== v) lines.push(`~ ${k}: ${show(old)} → ${show(v)}`);
-  }
+  const lines = parameterChanges(desired.parameters, noEchoParameters(desired.template), stack);
   if (!lines.length) return [];
   return [{ id: "aws:parameters", layer: "aws", action: "update", resource: `stack parameters of ${desired.stackName}`, details: lines, destructive: false, reason: "stack parameters changed" }];
 }

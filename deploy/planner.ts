@@ -4,6 +4,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Desired, SnowflakeWiring } from "./desired.js";
 import { WIRING_PARAMETERS, wiringParameters } from "./desired.js";
+import { MASKED } from "./aws-parameters.js";
 import { diffAws, driftNotes, type AwsDeployed } from "./diff-aws.js";
 import { diffLocal, type LocalDeployed } from "./diff-local.js";
 import { diffPublish, type PublishDeployed } from "./diff-publish.js";
@@ -62,10 +63,18 @@ export function wiringFrom(sf: SnowflakeDeployed | undefined): Partial<Snowflake
   };
 }
 
-/** Known wiring wins; otherwise the stack keeps what it has, so an aws-only apply never unwires. */
+/**
+ * The wiring values to send: Snowflake's when known, else the stack's current value (never a
+ * masked `****`: those are left out, and the change set keeps the previous value).
+ */
 export function stackParameters(current: Readonly<Record<string, string>>, known: Partial<SnowflakeWiring>): Record<string, string> {
   const fromSnowflake = wiringParameters({ iamUserArn: known.iamUserArn ?? "", externalId: known.externalId ?? "", queueArn: known.queueArn ?? "" });
-  return Object.fromEntries(WIRING_PARAMETERS.map((k) => [k, fromSnowflake[k] || current[k] || ""]));
+  const out: Record<string, string> = {};
+  for (const k of WIRING_PARAMETERS) {
+    const value = fromSnowflake[k] || current[k];
+    if (value !== undefined && value !== MASKED) out[k] = value;
+  }
+  return out;
 }
 
 async function readLayer(layer: Layer, desired: Desired, ctx: DeployContext): Promise<Partial<DeployedSnapshot>> {

@@ -15,10 +15,12 @@ import {
   ExecuteChangeSetCommand,
   GetTemplateCommand,
   type Parameter,
+  type Tag,
   type StackStatus,
 } from "@aws-sdk/client-cloudformation";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { applyPlan } from "../deploy/apply.js";
+import { sha256 } from "../deploy/plan.js";
 import { desiredState } from "../deploy/desired.js";
 import { makePlan, type DeployContext } from "../deploy/planner.js";
 import { awsClients } from "../deploy/providers/aws/clients.js";
@@ -34,19 +36,23 @@ const s3 = mockClient(S3Client);
 function statefulStack(): { changeSets: Parameter[][] } {
   let status: StackStatus | undefined;
   let parameters: Parameter[] = [];
+  let tags: Tag[] = [];
   let template = "";
-  let pending: { parameters: Parameter[]; template: string } | undefined;
+  let pending: { parameters: Parameter[]; template: string; tags?: Tag[] } | undefined;
   const changeSets: Parameter[][] = [];
   cfn.on(DescribeStacksCommand).callsFake(() => {
     if (!status) throw Object.assign(new Error("Stack with id lakec-reviews does not exist"), { name: "ValidationError" });
-    return { Stacks: [{ StackName: "lakec-reviews", StackId: STACK_ID, StackStatus: status, CreationTime: new Date(), Parameters: parameters }] };
+    // Like CloudFormation: the NoEcho external ID is never shown.
+    const shown = parameters.map((p) => (p.ParameterKey === "SnowflakeExternalId" ? { ...p, ParameterValue: "****" } : p));
+    return { Stacks: [{ StackName: "lakec-reviews", StackId: STACK_ID, StackStatus: status, CreationTime: new Date(), Parameters: shown, Tags: tags }] };
   });
   cfn.on(GetTemplateCommand).callsFake(() => ({ TemplateBody: template }));
-  cfn.on(CreateChangeSetCommand).callsFake((input: { Parameters?: Parameter[]; TemplateBody?: string; ChangeSetType?: string }) => {
+  cfn.on(CreateChangeSetCommand).callsFake((input: { Parameters?: Parameter[]; TemplateBody?: string; ChangeSetType?: string; Tags?: Tag[] }) => {
     if (input.ChangeSetType === "CREATE") status = "REVIEW_IN_PROGRESS";
     const resolved = (input.Parameters ?? []).map((p) => (p.UsePreviousValue ? parameters.find((x) => x.ParameterKey === p.ParameterKey)! : p));
     changeSets.push(resolved);
-    pending = { parameters: resolved, template: input.TemplateBody ?? template };
+    if (resolved.some((p) => p.ParameterValue === "****")) throw new Error("a masked value was sent back as a parameter value");
+    pending = { parameters: resolved, template: input.TemplateBody ?? template, ...(input.Tags ? { tags: input.Tags } : {}) };
     return { Id: "cs" };
   });
   cfn.on(DescribeChangeSetCommand).callsFake(() => ({ Status: "CREATE_COMPLETE", Changes: [{ Type: "Resource", ResourceChange: { Action: "Modify", LogicalResourceId: "SnowflakeStorageRole", ResourceType: "AWS::IAM::Role", Replacement: "False" } }] }));
@@ -54,6 +60,7 @@ function statefulStack(): { changeSets: Parameter[][] } {
     status = status === "REVIEW_IN_PROGRESS" ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
     parameters = pending!.parameters;
     template = pending!.template;
+    tags = pending!.tags ?? tags;
     return {};
   });
   cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
@@ -101,13 +108,15 @@ describe("apply --target all wires Snowflake into the stack in one run", () => {
 
     expect(changeSets).toHaveLength(2);
     const value = (ps: Parameter[], k: string): string | undefined => ps.find((p) => p.ParameterKey === k)?.ParameterValue;
-    expect(value(changeSets[0]!, "SnowflakeExternalId")).toBe("");
+    // Not known yet: left out, so the new stack takes the template default ("").
+    expect(value(changeSets[0]!, "SnowflakeExternalId")).toBeUndefined();
     expect(value(changeSets[1]!, "SnowflakeIamUserArn")).toBe(fake.iamUserArn);
     expect(value(changeSets[1]!, "SnowflakeExternalId")).toBe(fake.integrations.get("LAKE_S3")!.externalId);
     expect(value(changeSets[1]!, "SnowflakeNotificationQueueArn")).toBe(fake.queueArn);
     // The integration's role lives in the stack's account, read from the stack ARN.
     expect(fake.integrations.get("LAKE_S3")!.roleArn).toContain(`arn:aws:iam::${ACCOUNT}:role/`);
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 2);
+    expect(cfn).toHaveReceivedNthCommandWith(CreateChangeSetCommand, 2, { Tags: [{ Key: "lakec:sha256:SnowflakeExternalId", Value: sha256(fake.integrations.get("LAKE_S3")!.externalId) }] });
     const order = logged.map((l) => l.split(":")[0]);
     expect(order.indexOf("snowflake")).toBeGreaterThan(order.indexOf("aws"));
     expect(order.lastIndexOf("aws")).toBeGreaterThan(order.lastIndexOf("snowflake"));

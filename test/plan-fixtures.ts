@@ -2,6 +2,7 @@
 // the stack holds the compiled template, Snowflake is the fake after running the DDL, the lake
 // has manifests under the IR's semantics. Plans against it are pure step lists.
 import type { PipelineIR } from "../compiler/ir.js";
+import { MASKED, hashTags } from "../deploy/aws-parameters.js";
 import { desiredState, type Desired } from "../deploy/desired.js";
 import type { LocalDeployed } from "../deploy/diff-local.js";
 import type { PublishDeployed } from "../deploy/diff-publish.js";
@@ -40,7 +41,11 @@ export async function deployedAs(ir: PipelineIR): Promise<{ snapshot: DeployedSn
   return {
     fake,
     snapshot: {
-      aws: { stack: { stackId: "arn:aws:cloudformation:eu-west-1:123456789012:stack/lakec-reviews/1", status: "UPDATE_COMPLETE", template: aws.template, parameters: WIRED, outputs: {} }, presentScripts: aws.scripts.map((s) => s.key) },
+      aws: {
+        // DescribeStacks masks the NoEcho external ID; lakec compares it through its hash tag.
+        stack: { stackId: "arn:aws:cloudformation:eu-west-1:123456789012:stack/lakec-reviews/1", status: "UPDATE_COMPLETE", template: aws.template, parameters: { ...WIRED, SnowflakeExternalId: MASKED }, tags: hashTags({}, WIRED, ["SnowflakeExternalId"]), outputs: {} },
+        presentScripts: aws.scripts.map((s) => s.key),
+      },
       snowflake: await readSnowflake(fake, d.snowflake),
       dbt: published(d.dbt),
       airflow: published(d.airflow),

@@ -114,3 +114,17 @@ describe("plan scenarios", () => {
     expect(dag[0]!.details.some((d) => d.startsWith("+ ") && d.includes("@daily"))).toBe(true);
   });
 });
+
+describe("NoEcho stack parameters", () => {
+  it("a recreated integration (new external ID) updates the parameter without printing it", async () => {
+    const { snapshot, fake } = await deployedAs(reviewsIr());
+    fake.integrations.get("LAKE_S3")!.externalId = "ROTATED_SFCRole=9_zzz=";
+    const { readSnowflake } = await import("../deploy/providers/snowflake/read.js");
+    const desired = desiredState(reviewsIr());
+    const moved = { ...snapshot, snowflake: await readSnowflake(fake, desired.snowflake) };
+    const p = planFrom(desired, ["aws", "snowflake"], moved);
+    expect(p.steps.map(line)).toEqual(["aws update stack parameters of lakec-reviews"]);
+    expect(p.steps[0]!.details).toEqual(["~ SnowflakeExternalId: (NoEcho) changes"]);
+    expect(JSON.stringify(p)).not.toContain("ROTATED_SFCRole");
+  });
+});

@@ -13,6 +13,7 @@ import {
   type Parameter,
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
+import { hashTags, noEchoParameters } from "../../aws-parameters.js";
 import { isDestructiveResourceChange } from "../../aws-replacement.js";
 import type { Step } from "../../plan.js";
 import type { AwsClients } from "./clients.js";
@@ -20,8 +21,8 @@ import { describeStack, parseTemplate } from "./read.js";
 
 export interface StackDeployment {
   readonly stackName: string;
-  /** Undefined: keep the deployed template and change parameters only. */
-  readonly templateBody?: string;
+  readonly templateBody: string;
+  /** Values to set; a template parameter left out keeps its deployed value (or its default). */
   readonly parameters: Readonly<Record<string, string>>;
   readonly allowDestructive: boolean;
   readonly log: (line: string) => void;
@@ -143,18 +144,21 @@ export async function deployStack(c: AwsClients, d: StackDeployment): Promise<St
     existing = undefined;
   }
   const isUpdate = existing !== undefined && existing.StackStatus !== "REVIEW_IN_PROGRESS";
-  if (!isUpdate && d.templateBody === undefined) throw new Error(`stack ${d.stackName} does not exist: a parameter-only update needs a deployed stack`);
-  const templateParams = Object.keys(d.templateBody ? (parseTemplate(d.templateBody).Parameters ?? {}) : Object.fromEntries((existing?.Parameters ?? []).map((p) => [p.ParameterKey ?? "", 1])));
+  const template = parseTemplate(d.templateBody);
+  const noEcho = noEchoParameters(template);
+  const existingTags = Object.fromEntries((existing?.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+  const tags = noEcho.some((k) => d.parameters[k] !== undefined) ? hashTags(existingTags, d.parameters, noEcho) : undefined;
   const name = `lakec-${Date.now()}`;
   await c.cfn.send(
     new CreateChangeSetCommand({
       StackName: d.stackName,
       ChangeSetName: name,
       ChangeSetType: isUpdate ? "UPDATE" : "CREATE",
-      ...(d.templateBody !== undefined ? { TemplateBody: d.templateBody } : { UsePreviousTemplate: true }),
-      Parameters: parameterList(d, templateParams, isUpdate, (existing?.Parameters ?? []).map((p) => p.ParameterKey ?? "")),
+      TemplateBody: d.templateBody,
+      Parameters: parameterList(d, Object.keys(template.Parameters ?? {}), isUpdate, (existing?.Parameters ?? []).map((p) => p.ParameterKey ?? "")),
       Capabilities: ["CAPABILITY_NAMED_IAM"],
       Description: "lakec apply",
+      ...(tags ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
     }),
   );
   const { changes, noChanges } = await waitChangeSet(c, d.stackName, name);

@@ -43,6 +43,7 @@ export async function readStack(c: AwsClients, name: string): Promise<DeployedSt
     status: s.StackStatus ?? "",
     template: parseTemplate(t.TemplateBody ?? ""),
     parameters: Object.fromEntries((s.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""])),
+    tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
     outputs: Object.fromEntries((s.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""])),
   };
 }
