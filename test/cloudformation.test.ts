@@ -233,3 +233,17 @@ describe("the checks themselves", () => {
     for (const [key, reason] of listed) expect(reason.length, key).toBeGreaterThan(10);
   });
 });
+
+describe("logical IDs", () => {
+  it("stay distinct when two source names give the same PascalCase", () => {
+    const source = (name: string, prefix: string) =>
+      `  ${name}:\n    format: jsonl\n    prefix: ${prefix}\n    key: [id]\n    id: ${name}_record_id\n    columns:\n      id: { type: string, required: true }\n`;
+    const text = readFileSync("test/cases/shop-minimal/pipeline.yaml", "utf8").replace(/^sources:\n[\s\S]*?(?=^marts:)/m, `sources:\n${source("a_b", "one/")}${source("ab", "two/")}${source("a__b", "three/")}`).replace(/^marts:[\s\S]*$/m, "");
+    const result = compilePipeline("clash.yaml", text);
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const template = parse(emitCloudFormation(result.ir!)[0]!.contents, { version: "1.1" }) as Obj;
+    const rules = Object.entries(template.Resources as Record<string, Obj>).filter(([, r]) => r.Type === "AWS::Events::Rule");
+    expect(rules.map(([id]) => id)).toEqual(["ABObjectCreatedRule", "AbObjectCreatedRule", "AB2ObjectCreatedRule"]);
+    expect(unresolvedReferences(template as never)).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@
 // events EventBridge could not deliver (e.g. StartExecution throttled past its retry window).
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
 import { prefixVariants } from "../stepfunctions/index.js";
-import { LOGICAL, sourceRuleId } from "./names.js";
+import { LOGICAL, sourceRuleIds } from "./names.js";
 import { getAtt, policyDocument, ref, type Resource, type Resources } from "./intrinsics.js";
 
 function rule(ir: PipelineIR, source: SourceIR): Resource {
@@ -33,7 +33,8 @@ function rule(ir: PipelineIR, source: SourceIR): Resource {
 }
 
 export function eventResources(ir: PipelineIR): Resources {
-  const rules = Object.fromEntries(ir.sources.map((s) => [sourceRuleId(s), rule(ir, s)]));
+  const ids = sourceRuleIds(ir);
+  const rules = Object.fromEntries(ir.sources.map((s) => [ids.get(s.name)!, rule(ir, s)]));
   return {
     ...rules,
     [LOGICAL.eventsDeadLetterQueue]: {
@@ -51,7 +52,7 @@ export function eventResources(ir: PipelineIR): Resources {
             Principal: { Service: "events.amazonaws.com" },
             Action: "sqs:SendMessage",
             Resource: getAtt(LOGICAL.eventsDeadLetterQueue, "Arn"),
-            Condition: { ArnEquals: { "aws:SourceArn": ir.sources.map((s) => getAtt(sourceRuleId(s), "Arn")) } },
+            Condition: { ArnEquals: { "aws:SourceArn": [...ids.values()].map((id) => getAtt(id, "Arn")) } },
           },
         ]),
       },

@@ -3,7 +3,7 @@
 // permissions (CloudWatch metrics, log delivery), and each says so.
 import type { PipelineIR } from "../../compiler/ir.js";
 import { PROCESSED_PREFIX } from "../glue/layout.js";
-import { CONDITIONS, LOGICAL, PARAMETERS, physicalNames, sourceRuleId } from "./names.js";
+import { CONDITIONS, LOGICAL, PARAMETERS, physicalNames } from "./names.js";
 import { escapeSub, fnIf, getAtt, policyDocument, ref, sub, type CfnValue, type PolicyStatement, type Resource, type Resources } from "./intrinsics.js";
 
 const ACCOUNT_SOURCE: CfnValue = { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } };
@@ -167,7 +167,6 @@ function snowflakeTrust(): CfnValue {
 
 export function iamResources(ir: PipelineIR): Resources {
   const names = physicalNames(ir);
-  const rules = ir.sources.map((s) => getAtt(sourceRuleId(s), "Arn"));
   return {
     [LOGICAL.glueRole]: role(undefined, assumedBy("glue.amazonaws.com"), "lakec-glue-jobs", glueStatements(ir), `lakec ${ir.name}: Glue clean and flatten jobs`),
     [LOGICAL.stateMachineRole]: role(
@@ -182,7 +181,7 @@ export function iamResources(ir: PipelineIR): Resources {
       assumedBy("events.amazonaws.com"),
       "lakec-start-state-machine",
       [{ Sid: "StartProcessing", Effect: "Allow", Action: "states:StartExecution", Resource: ref(LOGICAL.stateMachine) }],
-      `lakec ${ir.name}: EventBridge rules (${rules.length}) start the state machine`,
+      `lakec ${ir.name}: EventBridge rules start the state machine`,
     ),
     [LOGICAL.snowflakeRole]: role(
       names.snowflakeRole,
