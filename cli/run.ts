@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { Listr } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
+import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { formatRunSummary, ingestInputs, IngestError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouse, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
 import { formatRows, queryWarehouse } from "../engine/query.js";
@@ -96,8 +97,10 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
 async function showMartTop(ctx: CliContext, lakeDir: string, ir: PipelineIR): Promise<void> {
   const mart = ir.marts[0];
   if (!mart) return;
-  const order = mart.columns.find((c) => c.name === mart.measures[0]?.name)?.name;
-  const sql = `SELECT * EXCLUDE (grain_key) FROM "${mart.name}"${order ? ` ORDER BY "${order}" DESC` : ""} LIMIT 10`;
+  // Biggest first by the first measure; the grain breaks ties, so the demo prints the same rows every time.
+  const order = [...(mart.measures[0] ? [`${quoteIdent("duckdb", mart.measures[0].name)} DESC`] : []), ...mart.grain.map((g) => quoteIdent("duckdb", g.name))];
+  const cols = [...mart.grain.map((g) => g.name), ...mart.measures.map((m) => m.name)].map((c) => quoteIdent("duckdb", c));
+  const sql = `SELECT ${cols.join(", ")} FROM ${quoteIdent("duckdb", mart.name)} ORDER BY ${order.join(", ")} LIMIT 10`;
   ctx.io.out(`\ntop rows of ${mart.name}:\n${formatRows(await queryWarehouse(lakeDir, sql), "table")}`);
   ctx.io.out(`\nlook further: lakec query ${ir.sourceFile} "SELECT * FROM ${mart.name} LIMIT 20"\n`);
 }

@@ -1,6 +1,6 @@
 // One raw file's trip through stages 1–2: the work behind the state machine's Clean and
 // Flatten tasks, the reconciliation check, publishing, and the manifest that commits it.
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { runCleanStage, type CleanCounts } from "./clean-stage.js";
@@ -189,7 +189,6 @@ export class FileJob {
 
   private async endsWithoutNewline(): Promise<boolean> {
     if (this.bytes === 0) return false;
-    const { open } = await import("node:fs/promises");
     const fh = await open(this.rawPath, "r");
     try {
       const b = Buffer.alloc(1);

@@ -45,7 +45,7 @@ export function formatRunSummary(s: RunSummary): string {
   }
   out.push("", ...table(["table", "rows written", "rows total"], s.tables.map((t) => [t.name, String(t.rowsWritten), String(t.totalRows)]), new Set([1, 2])));
   const w = s.warehouse;
-  if (w.models.length > 0) out.push("", ...table(["model", "kind", "rows"], w.models.map((m) => [m.name, m.materialized, String(m.rows)]), new Set([2])));
+  if (w.models.length > 0) out.push("", ...table(["model", "dbt materialization", "rows"], w.models.map((m) => [m.name, m.materialized, String(m.rows)]), new Set([2])));
   const failed = w.tests.filter((t) => t.failures > 0);
   out.push("", `tests: ${w.tests.length - failed.length} passed, ${failed.length} failed`);
   for (const t of failed) {
