@@ -7,7 +7,7 @@ import type { Desired } from "./desired.js";
 import { hasChanges, type Layer, type Plan, type Step } from "./plan.js";
 import type { DeployContext, DeployedSnapshot } from "./planner.js";
 import { publishStore, stackParameters, wiringFrom } from "./planner.js";
-import { applyAws } from "./providers/aws/apply.js";
+import { applyAws, templateUploader } from "./providers/aws/apply.js";
 import { deployStack } from "./providers/aws/changeset.js";
 import { describeStack } from "./providers/aws/read.js";
 import { applyLocal, type LocalApplyResult } from "./providers/local/apply.js";
@@ -59,7 +59,8 @@ async function applyWiring(desired: Desired, ctx: DeployContext, o: ApplyOptions
   const wanted = stackParameters(current, wiringFrom(sf));
   if (Object.entries(wanted).every(([k, v]) => holds({ parameters: current, tags }, k, v) === true)) return;
   ctx.log("aws: wiring Snowflake's IAM user, external ID and queue ARN into the stack parameters");
-  await deployStack(ctx.aws(), { stackName: desired.aws({}).stackName, templateBody: desired.aws(wanted).templateBody, parameters: wanted, allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
+  const aws = desired.aws(wanted);
+  await deployStack(ctx.aws(), { stackName: aws.stackName, templateBody: aws.templateBody, uploadTemplate: templateUploader(ctx.aws(), aws, desired.ir.aws.region), parameters: wanted, allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
 }
 
 async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapshot, ctx: DeployContext, o: ApplyOptions): Promise<Layer[]> {
@@ -67,7 +68,8 @@ async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapsh
   const has = (layer: Layer, pred: (s: Step) => boolean = () => true): boolean => plan.steps.some((s) => s.layer === layer && s.action !== "noop" && pred(s));
   if (has("aws", (s) => s.id !== "aws:wiring")) {
     const bucketInStack = desired.ir.aws.artifactsBucket === desired.ir.aws.processedBucket;
-    await applyAws(ctx.aws(), desired.aws(stackParameters(snapshot.aws?.stack?.parameters ?? {}, wiringFrom(snapshot.snowflake))), bucketInStack, { allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
+    const aws = desired.aws(stackParameters(snapshot.aws?.stack?.parameters ?? {}, wiringFrom(snapshot.snowflake)));
+    await applyAws(ctx.aws(), aws, bucketInStack, { allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges, region: desired.ir.aws.region });
     applied.push("aws");
   }
   if (has("snowflake")) {

@@ -18,9 +18,10 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s
 import { HttpResponse } from "@smithy/protocol-http";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { awsClients } from "../deploy/providers/aws/clients.js";
-import { ChangeSetFailedError, DestructiveChangeRefused, StackRollbackError, deployStack, type StackDeployment } from "../deploy/providers/aws/changeset.js";
+import { ChangeSetFailedError, DestructiveChangeRefused, MAX_INLINE_TEMPLATE_BYTES, StackRollbackError, deployStack, type StackDeployment } from "../deploy/providers/aws/changeset.js";
 import { describeStack } from "../deploy/providers/aws/read.js";
-import { uploadScripts } from "../deploy/providers/aws/apply.js";
+import { templateUploader, uploadScripts } from "../deploy/providers/aws/apply.js";
+import { sha256 } from "../deploy/plan.js";
 import type { Step } from "../deploy/plan.js";
 
 const STACK = "lakec-reviews";
@@ -140,6 +141,26 @@ describe("Glue script uploads", () => {
     expect(await uploadScripts(clients(), desired, () => {})).toBe(1);
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: "art", Key: "_lakec/scripts/flatten-bbb.py", Body: "b" });
+  });
+});
+
+describe("large templates", () => {
+  it("a template over 51,200 bytes is uploaded under a content-hashed key and passed as TemplateURL", async () => {
+    const notFound = Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
+    s3.on(HeadObjectCommand).rejects(notFound);
+    s3.on(PutObjectCommand).resolves({});
+    cfn.on(DescribeStacksCommand).resolves(stack("UPDATE_COMPLETE"));
+    cfn.on(CreateChangeSetCommand).resolves({ Id: "cs" });
+    cfn.on(DescribeChangeSetCommand).resolves({ Status: "FAILED", StatusReason: "No updates are to be performed." });
+    cfn.on(DeleteChangeSetCommand).resolves({});
+    const big = `${TEMPLATE}Outputs:\n${Array.from({ length: 1200 }, (_, i) => `  Out${i}: { Value: "${"x".repeat(30)}" }`).join("\n")}\n`;
+    expect(Buffer.byteLength(big)).toBeGreaterThan(MAX_INLINE_TEMPLATE_BYTES);
+    const desired = { stackName: STACK, templateBody: big, template: { Resources: {} }, parameters: {}, scripts: [{ bucket: "art", key: "_lakec/scripts/clean-aaa.py", body: "a" }] };
+    const r = await deployStack(clients(), deployment({ templateBody: big, uploadTemplate: templateUploader(clients(), desired, "eu-west-1") }));
+    expect(r).toEqual({ changed: false });
+    const key = `_lakec/templates/${STACK}-${sha256(big).slice(0, 12)}.yaml`;
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: "art", Key: key, Body: big });
+    expect(cfn).toHaveReceivedCommandWith(CreateChangeSetCommand, { TemplateURL: `https://art.s3.eu-west-1.amazonaws.com/${key}` });
   });
 });
 

@@ -22,6 +22,8 @@ import { describeStack, parseTemplate } from "./read.js";
 export interface StackDeployment {
   readonly stackName: string;
   readonly templateBody: string;
+  /** Where a template too large to send inline (over 51,200 bytes) is uploaded; returns its URL. */
+  readonly uploadTemplate?: (body: string) => Promise<string>;
   /** Values to set; a template parameter left out keeps its deployed value (or its default). */
   readonly parameters: Readonly<Record<string, string>>;
   readonly allowDestructive: boolean;
@@ -137,6 +139,15 @@ async function execute(c: AwsClients, d: StackDeployment, changeSet: string): Pr
   }
 }
 
+/** CloudFormation's limit for TemplateBody; larger templates must come from S3. */
+export const MAX_INLINE_TEMPLATE_BYTES = 51_200;
+
+async function templateSource(d: StackDeployment): Promise<{ TemplateBody: string } | { TemplateURL: string }> {
+  if (Buffer.byteLength(d.templateBody) <= MAX_INLINE_TEMPLATE_BYTES) return { TemplateBody: d.templateBody };
+  if (!d.uploadTemplate) throw new Error(`the template is ${Buffer.byteLength(d.templateBody)} bytes, over CloudFormation's inline limit, and there is nowhere to upload it`);
+  return { TemplateURL: await d.uploadTemplate(d.templateBody) };
+}
+
 export async function deployStack(c: AwsClients, d: StackDeployment): Promise<StackResult> {
   let existing = await describeStack(c, d.stackName);
   if (existing?.StackStatus === "ROLLBACK_COMPLETE") {
@@ -154,7 +165,7 @@ export async function deployStack(c: AwsClients, d: StackDeployment): Promise<St
       StackName: d.stackName,
       ChangeSetName: name,
       ChangeSetType: isUpdate ? "UPDATE" : "CREATE",
-      TemplateBody: d.templateBody,
+      ...(await templateSource(d)),
       Parameters: parameterList(d, Object.keys(template.Parameters ?? {}), isUpdate, (existing?.Parameters ?? []).map((p) => p.ParameterKey ?? "")),
       Capabilities: ["CAPABILITY_NAMED_IAM"],
       Description: "lakec apply",
