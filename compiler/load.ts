@@ -3,7 +3,7 @@
 // 0.5 MB/s, recurses on nesting (a deep flow sequence exhausts memory before it throws) and
 // expands aliases on demand, so size, nesting and alias counts are bounded before and during
 // parsing rather than trusted to the parser.
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type YAMLError } from "yaml";
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type YAMLError } from "yaml";
 import type { Diagnostic, Locator } from "./diagnostics.js";
 import { locateNothing, makeLocator } from "./locator.js";
 
@@ -32,6 +32,8 @@ export const LOADER_CODES = {
   LK010: "aliases expand more than MAX_ALIAS_COUNT times (an alias bomb)",
   LK011: "the file holds more than one YAML document",
   LK012: "an alias names no anchor",
+  LK013: "a mapping key is a list or a mapping",
+  LK014: "an alias is inside the node it refers to (a cycle)",
   LK020: "warning: an unknown YAML tag or directive",
 } as const;
 
@@ -160,6 +162,30 @@ function yamlErrors(file: string, errors: readonly YAMLError[], severity: "error
   });
 }
 
+function at(file: string, counter: LineCounter, node: unknown, code: string, message: string, hint: string): Diagnostic {
+  const p = counter.linePos((node as Node | null)?.range?.[0] ?? 0);
+  return diag(file, p.line, p.col, code, message, hint);
+}
+
+/** Problems of one alias: it names no anchor, or it sits inside the node it names (a cycle). */
+function aliasProblem(file: string, doc: Document, counter: LineCounter, alias: Alias): Diagnostic | undefined {
+  const target = alias.resolve(doc) as Node | undefined;
+  if (target === undefined) return at(file, counter, alias, "LK012", `unknown alias '*${alias.source}'`, "define the anchor (&name) before using the alias (*name)");
+  const [start, , end] = target.range ?? [0, 0, 0];
+  const own = alias.range?.[0] ?? -1;
+  if (own >= start && own < end) {
+    return at(file, counter, alias, "LK014", `alias '*${alias.source}' is inside the node it refers to`, "an alias cannot contain itself; copy the values instead");
+  }
+  return undefined;
+}
+
+/** A mapping key must be a scalar: JSON object keys are text. */
+function keyProblem(file: string, doc: Document, counter: LineCounter, key: unknown): Diagnostic | undefined {
+  const resolved = isAlias(key) ? key.resolve(doc) : key;
+  if (!isMap(resolved) && !isSeq(resolved)) return undefined;
+  return at(file, counter, key, "LK013", "a mapping key must be a text, not a list or a mapping", "write the key as plain text, for example `name:`");
+}
+
 /** Walks the node tree without recursion: the tree is untrusted and may be deep. */
 function checkTree(file: string, doc: Document, counter: LineCounter): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -167,15 +193,18 @@ function checkTree(file: string, doc: Document, counter: LineCounter): Diagnosti
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
     if (depth > MAX_DEPTH) {
-      const p = counter.linePos((node as Node).range?.[0] ?? 0);
-      return [diag(file, p.line, p.col, "LK009", `nesting is deeper than ${MAX_DEPTH} levels`, "a pipeline nests at most a few levels")];
+      return [at(file, counter, node, "LK009", `nesting is deeper than ${MAX_DEPTH} levels`, "a pipeline nests at most a few levels")];
     }
-    if (isAlias(node) && node.resolve(doc) === undefined) {
-      const p = counter.linePos(node.range?.[0] ?? 0);
-      out.push(diag(file, p.line, p.col, "LK012", `unknown alias '*${node.source}'`, "define the anchor (&name) before using the alias (*name)"));
+    if (isAlias(node)) {
+      const problem = aliasProblem(file, doc, counter, node);
+      if (problem) out.push(problem);
     } else if (isMap(node)) {
       out.push(...duplicateKeys(file, node.items, counter));
-      for (const pair of node.items) stack.push({ node: pair.value, depth: depth + 1 });
+      for (const pair of node.items) {
+        const problem = keyProblem(file, doc, counter, pair.key);
+        if (problem) out.push(problem);
+        stack.push({ node: pair.value, depth: depth + 1 });
+      }
     } else if (isSeq(node)) {
       for (const item of node.items) stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
     }
