@@ -98,7 +98,9 @@ export function tooLarge(file: string, size: number): Diagnostic {
 
 /** Problems visible in the raw text, checked before the parser sees it. */
 function checkText(file: string, text: string): Diagnostic | undefined {
-  if (text.length > MAX_SOURCE_BYTES) return tooLarge(file, text.length);
+  // Encoding is only needed when the text might be over the limit in UTF-8 (up to 3 bytes a char).
+  const size = text.length * 3 > MAX_SOURCE_BYTES ? new TextEncoder().encode(text).length : text.length;
+  if (size > MAX_SOURCE_BYTES) return tooLarge(file, size);
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const control = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/.exec(text);
   if (control) {

@@ -52,6 +52,11 @@ describe("hostile pipeline text", () => {
   test("a top-level scalar", () => compileText("just text\n", "LK006", 1));
   test("a billion-laughs alias bomb", () => compileText(billionLaughs(10), "LK010", 2));
   test("a 20 MB text", () => compileText(`name: x\ndescription: "${"A".repeat(20 * 1024 * 1024)}"\n`, "LK004", 1));
+  test("a text over the limit only in UTF-8 bytes", () => {
+    const text = `name: x\ndescription: "${"é".repeat(MAX_SOURCE_BYTES / 2 + 10)}"\n`;
+    expect(text.length).toBeLessThan(MAX_SOURCE_BYTES);
+    compileText(text, "LK004", 1);
+  });
   test("100,000 nested flow sequences", () => compileText(`version: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, "LK009", 1));
   test("an unclosed flow nesting of a million brackets (just under the size limit)", () => compileText(`a: ${"[".repeat(MAX_SOURCE_BYTES - 10)}`, "LK009", 1));
   test("deep block nesting", () => {
