@@ -3,7 +3,7 @@
 // Output layout:
 // - A file with the default scope ("pipeline") is written to `<out>/<pipeline>/<path>`, where
 //   `<out>` is `generated/` unless `--out` says otherwise. A target keeps its files under one
-//   subfolder named after it (`ir/ir.json`, `cloudformation/stack.yaml`).
+//   subfolder of its own (`ir/ir.json`, `cloudformation/template.yaml`).
 // - A file with `scope: "project"` is written to `<project root>/<path>`: the project root is
 //   the folder that holds `<out>` (the repository root). The dbt project lives there, shared by
 //   all pipelines: `dbt/models/staging/<pipeline>/…`, `dbt/models/marts/<pipeline>/…`,
