@@ -6,6 +6,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
+  DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackDriftDetectionStatusCommand,
@@ -85,6 +86,22 @@ describe("reading the deployed AWS state", () => {
     expect(cfn).toHaveReceivedCommandWith(CreateChangeSetCommand, { ChangeSetType: "CREATE" });
     expect(cfn).toHaveReceivedCommandTimes(DeleteStackCommand, 1);
     expect(logged[0]).toMatch(/ROLLBACK_COMPLETE after a failed first create/);
+  });
+});
+
+describe("re-running an interrupted apply", () => {
+  it("waits for the stack operation the killed apply started, then deploys", async () => {
+    const at = (status: "UPDATE_IN_PROGRESS" | "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" | "UPDATE_COMPLETE") => ({ Stacks: [{ StackName: STACK, StackStatus: status, CreationTime: new Date() }] });
+    cfn.on(DescribeStacksCommand).resolvesOnce(at("UPDATE_IN_PROGRESS")).resolvesOnce(at("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")).resolves(at("UPDATE_COMPLETE"));
+    cfn.on(CreateChangeSetCommand).resolves({ Id: "cs" });
+    cfn.on(DescribeChangeSetCommand).resolves({ Status: "FAILED", StatusReason: "The submitted information didn't contain changes." });
+    cfn.on(DeleteChangeSetCommand).resolves({});
+    const logged: string[] = [];
+    const r = await deployStack(clients(), { stackName: STACK, templateBody: "Resources: {}\n", parameters: {}, allowDestructive: false, log: (l) => logged.push(l), showChanges: () => {} });
+    expect(r).toEqual({ changed: false });
+    expect(cfn).toHaveReceivedCommandTimes(DescribeStacksCommand, 3);
+    expect(cfn).toHaveReceivedCommandWith(CreateChangeSetCommand, { ChangeSetType: "UPDATE" });
+    expect(logged[0]).toBe(`aws: ${STACK} is UPDATE_IN_PROGRESS (an earlier operation); waiting for it to finish`);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   ExecuteChangeSetCommand,
   type Change,
   type Parameter,
+  type Stack,
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
 import { hashTags, noEchoParameters } from "../../aws-parameters.js";
@@ -148,8 +149,24 @@ async function templateSource(d: StackDeployment): Promise<{ TemplateBody: strin
   return { TemplateURL: await d.uploadTemplate(d.templateBody) };
 }
 
+/**
+ * A previous apply killed mid-deploy leaves CloudFormation still working: wait for the stack to
+ * settle instead of failing, so running apply again is how an interrupted apply is finished.
+ */
+async function settled(c: AwsClients, d: StackDeployment): Promise<Stack | undefined> {
+  let logged = false;
+  for (;;) {
+    const s = await describeStack(c, d.stackName);
+    const status = s?.StackStatus ?? "";
+    if (!status.endsWith("_IN_PROGRESS") || status === "REVIEW_IN_PROGRESS") return s;
+    if (!logged) d.log(`aws: ${d.stackName} is ${status} (an earlier operation); waiting for it to finish`);
+    logged = true;
+    await c.sleep(c.pollMs);
+  }
+}
+
 export async function deployStack(c: AwsClients, d: StackDeployment): Promise<StackResult> {
-  let existing = await describeStack(c, d.stackName);
+  let existing = await settled(c, d);
   if (existing?.StackStatus === "ROLLBACK_COMPLETE") {
     await clearFailedCreate(c, d);
     existing = undefined;
