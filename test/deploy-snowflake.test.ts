@@ -7,7 +7,7 @@ import { readSnowflake } from "../deploy/providers/snowflake/read.js";
 import { applySnowflake, stepStatements } from "../deploy/providers/snowflake/apply.js";
 import type { Step } from "../deploy/plan.js";
 import { FakeSnowflake } from "./deploy-fake-snowflake.js";
-import { EDITS, reviewsIr } from "./deploy-helpers.js";
+import { EDITS, editYaml, reviewsIr } from "./deploy-helpers.js";
 
 const ACCOUNT = "123456789012";
 
@@ -80,6 +80,19 @@ describe("snowflake plan and apply against the fake account", () => {
     expect(fake.integrations.get("LAKE_S3")!.externalId).toBe(externalId);
     expect(fake.tables.map((t) => t.name)).toEqual(["PRODUCT_REVIEWS"]);
     expect(await planFor(fake, reviewsIr(EDITS.removeImagesTable))).toEqual([]);
+  });
+
+  it("a partition grain change moves the partition column, and the location is checked", async () => {
+    const fake = new FakeSnowflake(["ANALYTICS"]);
+    await deploy(fake, reviewsIr());
+    const steps = await deploy(fake, reviewsIr((t) => editYaml(t, "    partition_by: review_date\n", "    partition_by: review_date\n    partition_grain: month\n")));
+    const reviews = steps.find((s) => s.resource === "external table PRODUCT_REVIEWS")!;
+    expect(reviews.action).toBe("replace");
+    expect(reviews.details).toEqual(expect.arrayContaining(["~ REVIEW_DATE is no longer a partition column", "+ partition REVIEW_DATE_MONTH VARCHAR(16777216)"]));
+    expect(fake.tables.find((t) => t.name === "PRODUCT_REVIEWS")!.partitionBy).toEqual(["REVIEW_DATE_MONTH"]);
+    fake.tables.find((t) => t.name === "PRODUCT_REVIEWS")!.location = fake.tables.find((t) => t.name === "PRODUCT_REVIEW_IMAGES")!.location;
+    const moved = await planFor(fake, reviewsIr((t) => editYaml(t, "    partition_by: review_date\n", "    partition_by: review_date\n    partition_grain: month\n")));
+    expect(moved.map((s) => s.details[0])).toEqual(["~ location s3://acme-reviews-processed/product_review_images/ → s3://acme-reviews-processed/product_reviews/"]);
   });
 
   it("an interrupted apply can be re-run and converges", async () => {
