@@ -109,6 +109,19 @@ describe("lakec compile", () => {
     expect(existsSync(join(cwd, "generated", "reviews", "ir", "notes.txt"))).toBe(false);
   });
 
+  test("in dbt/, only the pipeline's own model folders are cleaned", async () => {
+    await lakec("compile", "pipelines/reviews.yaml");
+    const users = join(cwd, "dbt", "packages.yml");
+    const stale = join(cwd, "dbt", "models", "staging", "reviews", "stg_old.sql");
+    expect(existsSync(join(cwd, "dbt", "models", "staging", "reviews"))).toBe(true);
+    writeFileSync(users, "packages: []\n");
+    writeFileSync(stale, "select 1\n");
+    const r = await lakec("compile", "pipelines/reviews.yaml");
+    expect(r.out).toBe("compiled reviews: 0 added, 0 modified, 1 removed\n");
+    expect(existsSync(stale)).toBe(false);
+    expect(readFileSync(users, "utf8")).toBe("packages: []\n");
+  });
+
   test("a pipeline with errors exits 1 and writes nothing", async () => {
     const file = writePipeline("bad.yaml", reviews().replace("version: 1", "version: 3"));
     const r = await lakec("compile", "pipelines/reviews.yaml", file);
