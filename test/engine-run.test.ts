@@ -121,6 +121,33 @@ describe("lakec run on a mixed file", () => {
   });
 });
 
+describe("a table with no rows yet", () => {
+  it("is a typed empty view, and the models over it build", async () => {
+    const ir = reviewsIr();
+    const dir = await tempDir("empty");
+    const s = await runOnce(join(dir, ".lake"), ir, [await writeLines(join(dir, "a.jsonl"), [review(1), review(2)])]);
+    expect(s.tables.map((t) => [t.name, t.totalRows])).toEqual([
+      ["product_reviews", 2],
+      ["product_review_images", 0],
+    ]);
+    const cols = await warehouseRows(join(dir, ".lake"), "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'product_review_images' AND table_schema = 'main' ORDER BY ordinal_position");
+    expect(cols.map((c) => `${String(c.column_name)} ${String(c.data_type)}`)).toEqual([
+      "review_id VARCHAR",
+      "reviewer_id VARCHAR",
+      "asin VARCHAR",
+      "reviewed_at TIMESTAMP",
+      "review_date DATE",
+      "position BIGINT",
+      "image_url VARCHAR",
+      "_source_file VARCHAR",
+      "_source_line BIGINT",
+      "_ingested_at TIMESTAMP",
+    ]);
+    expect(s.warehouse.models.find((m) => m.name === "product_image_counts")).toMatchObject({ rows: 0 });
+    expect(s.ok).toBe(true);
+  });
+});
+
 describe("slices", () => {
   it("a file read in many small slices gives the same rows, counts and quarantine as in one", async () => {
     const ir = reviewsIr();
