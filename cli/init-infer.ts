@@ -19,7 +19,7 @@ export type Inferred =
   | { kind: "date"; format?: string }
   | { kind: "timestamp"; unit?: "seconds" | "milliseconds" | "microseconds"; format?: string }
   | { kind: "object"; keys: string[] }
-  | { kind: "array"; element: Inferred; split?: string };
+  | { kind: "array"; element: Inferred; split?: string; nested?: boolean };
 
 export function isDecimalText(v: unknown): v is DecimalText {
   return typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as DecimalText).decimalText === "string";
@@ -118,7 +118,9 @@ export function inferValues(name: string, values: readonly SampleValue[]): Infer
   if (present.every((v) => Array.isArray(v))) {
     const elements = (present as SampleValue[][]).flat();
     const element = inferValues(name, elements);
-    return { kind: "array", element: element.kind === "object" || element.kind === "array" ? { kind: "string" } : element };
+    // Child tables hold scalars: nested elements are kept as JSON text, and marked for review.
+    const nested = element.kind === "object" || element.kind === "array";
+    return nested ? { kind: "array", element: { kind: "string" }, nested } : { kind: "array", element };
   }
   if (present.every((v) => typeof v === "object" && !Array.isArray(v) && !isDecimalText(v))) {
     const keys = new Set<string>();

@@ -81,7 +81,15 @@ function flattenObject(records: readonly Record<string, SampleValue>[], c: Colum
 
 function flattenArray(c: ColumnPlan, source: string, tables: NamePool, carried: readonly string[]): string[] {
   const [index, value] = childColumns(c, carried, ["position", "value"]);
-  return [`    ${c.name}:`, "      into: table                 # one row per element, with the parent's id and key", `      table: ${tables.take(`${source}_${c.name}`)}`, `      index: ${index}`, `      value: ${value}`];
+  const nested = c.type.kind === "array" && c.type.nested ? ["      # its elements are objects or lists: each value is kept as JSON text"] : [];
+  return [
+    `    ${c.name}:`,
+    "      into: table                 # one row per element, with the parent's id and key",
+    ...nested,
+    `      table: ${tables.take(`${source}_${c.name}`)}`,
+    `      index: ${index}`,
+    `      value: ${value}`,
+  ];
 }
 
 function planColumns(records: readonly Record<string, SampleValue>[], fields: readonly string[], source: string): ColumnPlan[] {

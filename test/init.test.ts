@@ -41,6 +41,7 @@ function order(i: number): Record<string, unknown> {
     class: "standard",
     labels: i % 10 === 0 ? "gift" : "gift, fragile, express",
     comment: i % 10 === 0 ? "late, but fine" : "ok",
+    lines: [{ sku: `s${i}`, qty: 1 }],
   };
 }
 
@@ -75,6 +76,7 @@ describe("lakec init on a synthetic sample", () => {
     expect(text).toContain('      labels: { type: "array<string>", split: "," }\n');
     expect(text).toMatch(/ {6}labels:\n {8}into: table[^\n]*\n {8}table: orders_labels\n/);
     expect(text).toContain("      comment: { type: string }\n");
+    expect(text).toMatch(/ {6}lines:\n {8}into: table[^\n]*\n {8}# its elements are objects or lists: each value is kept as JSON text\n {8}table: orders_lines\n/);
     expect(text).toContain("# PLACEHOLDER: your AWS region and bucket names.");
   });
 
