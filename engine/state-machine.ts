@@ -95,7 +95,12 @@ function machineFor(ir: PipelineIR): StateMachine {
  */
 export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): Promise<FileSummary> {
   const job = new FileJob(lake, ir, rawKey);
-  if (job.source && (await job.isCurrent())) return job.summary("skipped", "already processed: content and pipeline semantics unchanged");
+  try {
+    if (job.source && (await job.isCurrent())) return job.summary("skipped", "already processed: content and pipeline semantics unchanged");
+  } catch (e) {
+    // Deleted or unreadable between listing and now (a watcher sees this): report, go on.
+    return job.summary("failed", `cannot read raw file: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const alerts: Json[] = [];
   const machine = machineFor(ir);
   const execution = machine.run((await objectCreatedEvent(ir, job.rawPath, rawKey, job.input)) as never, {
