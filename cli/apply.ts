@@ -22,8 +22,8 @@ Safety:
   - destructive steps (replacing or deleting a bucket, dropping an external table or a mart,
     narrowing a type) are refused unless --allow-destructive is given;
   - on a terminal apply asks for confirmation; elsewhere it needs --yes;
-  - \`lakec apply PLAN\` applies a plan saved with \`lakec plan --out PLAN\`, and refuses it if
-    the pipeline or the deployed state changed since.
+  - \`lakec apply PLAN\` applies a plan saved with \`lakec plan --out PLAN\` without asking
+    again, and refuses it if the pipeline or the deployed state changed since.
 
 Examples:
   $ lakec apply pipelines/reviews.yaml                      # the local lake
