@@ -17,7 +17,7 @@ import { openLake, runFiles, type LakeOptions, type RunSummary } from "./index.j
 /** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
 export interface BatchReport {
   readonly files: readonly { readonly rawKey: string; readonly status: string; readonly detail?: string }[];
-  /** Free-form engine output for the batch (file summaries, warehouse result). */
+  /** The engine's RunSummary for the batch (engineRunner); whatever a custom runner returns. */
   readonly result: unknown;
 }
 
@@ -200,11 +200,11 @@ class DevLoop {
 }
 
 /** The engine as a dev runner: one open lake; a batch is `runFiles` over its keys (stages 1–5). */
-export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}): Promise<DevRunner & { runBatch(ir: PipelineIR, keys: readonly string[]): Promise<BatchReport & { result: RunSummary }> }> {
+export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}): Promise<DevRunner> {
   const lake = await openLake(lakeDir, lakeOptions);
   return {
     async runBatch(ir, keys) {
-      const summary = await runFiles(lake, ir, keys);
+      const summary: RunSummary = await runFiles(lake, ir, keys);
       return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary };
     },
     close: () => lake.close(),
