@@ -151,8 +151,8 @@ export async function sweepStaleTmp(paths: LakePaths): Promise<void> {
   const entries = await readdir(paths.tmp).catch(() => [] as string[]);
   for (const name of entries) {
     const pid = Number(name.split("-")[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
-    if (pid === process.pid) continue;
+    // Every entry is named `<pid>-…`; anything else is not ours to keep either.
+    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) continue;
     await rm(join(paths.tmp, name), { recursive: true, force: true });
   }
 }

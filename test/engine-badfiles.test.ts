@@ -28,6 +28,9 @@ beforeAll(async () => {
   await put("truncated.jsonl", `${review(10)}\n${review(11)}\n${review(12).slice(0, 40)}`);
   await put("bad-utf8.jsonl", Buffer.concat([Buffer.from(`${review(20)}\n`), Buffer.from(`${review(21).slice(0, 30)}`), Buffer.from([0xff, 0xfe]), Buffer.from(`${review(21).slice(30)}\n\r\n${review(22)}\r\n`)]));
   await put("one-big-line.jsonl", `${review(30, { reviewText: "x".repeat(BIG_TEXT_BYTES) })}\n`);
+  const long = Buffer.from(review(31, { reviewText: "y".repeat(6 * 1024 * 1024) }));
+  long[3 * 1024 * 1024] = 0xff;
+  await put("long-bad-utf8.jsonl", Buffer.concat([long, Buffer.from(`\n${review(32)}\n`)]));
   await put("array.json", `[${review(40)}, ${review(41)}]\n`);
   await put("array-pretty.json", `[\n  ${review(42)},\n  ${review(43)}\n]\n`);
   await put("wrong-types.jsonl", `${[1, 2].map((i) => JSON.stringify({ overall: "five", reviewerID: i, asin: ["x"], unixReviewTime: "yesterday", vote: "many" })).join("\n")}\n`);
@@ -83,6 +86,12 @@ describe("bad raw files", () => {
     expect(file("one-big-line.jsonl")).toMatchObject({ status: "processed", counts: { recordsIn: 1, clean: 1 } });
     const [r] = await warehouseRows(lakeDir, "SELECT length(body) AS n FROM product_reviews WHERE reviewer_id = 'R30'");
     expect(r!.n).toBe(String(BIG_TEXT_BYTES));
+  });
+
+  it("invalid UTF-8 inside a line longer than a read block is still found, and only that line is lost", () => {
+    const f = file("long-bad-utf8.jsonl");
+    expect(f.counts).toMatchObject({ recordsIn: 2, clean: 1, byReason: { invalid_utf8: 1 } });
+    expect(f.samples).toEqual([{ line: 1, reason: "invalid_utf8", column: null }]);
   });
 
   it("a JSON array instead of lines: not_an_object, on one line or pretty-printed", () => {
