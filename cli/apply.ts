@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { applyPlan, checkDestructive } from "../deploy/apply.js";
 import { hasChanges, type Plan, type Step } from "../deploy/plan.js";
 import type { DeployedSnapshot } from "../deploy/planner.js";
 import { renderPlan, renderStep } from "../deploy/render.js";
@@ -115,6 +114,7 @@ async function apply(ctx: CliContext, term: Terminal, file: string, opts: ApplyC
     const { plan, desired, snapshot } = prepared;
     ctx.io.out(renderPlan(plan, { color: opts.color && process.stdout.isTTY === true }));
     if (!hasChanges(plan)) return;
+    const { applyPlan, checkDestructive } = await import("../deploy/apply.js");
     checkDestructive(plan, opts.allowDestructive === true);
     if (!prepared.saved && !(await confirmed(ctx, term, opts))) return ctx.exit(1);
     const show = (steps: readonly Step[]): void => ctx.io.out(`${steps.flatMap((s) => renderStep(s, { color: false })).join("\n")}\n`);

@@ -6,8 +6,8 @@ import { CredentialError, explainAwsCredentialError } from "../deploy/credential
 import { desiredState, type Desired } from "../deploy/desired.js";
 import type { Plan, Target } from "../deploy/plan.js";
 import { hasChanges } from "../deploy/plan.js";
-import { layersFor, makePlan, type DeployedSnapshot } from "../deploy/planner.js";
-import { realContext } from "../deploy/real-context.js";
+import type { DeployedSnapshot } from "../deploy/planner.js";
+import type { realContext } from "../deploy/real-context.js";
 import { renderPlan } from "../deploy/render.js";
 import { writePlanFile } from "../deploy/saved-plan.js";
 import { UsageError, type CliContext } from "./context.js";
@@ -56,7 +56,9 @@ export function loadDesired(ctx: CliContext, file: string): Desired | undefined 
 
 export type RealContext = ReturnType<typeof realContext>;
 
-export function contextFor(ctx: CliContext, desired: Desired, opts: PlanCliOptions): RealContext {
+/** The AWS SDK and the planner load only when a plan is made: other commands start faster. */
+export async function contextFor(ctx: CliContext, desired: Desired, opts: PlanCliOptions): Promise<RealContext> {
+  const { realContext } = await import("../deploy/real-context.js");
   return realContext({
     cwd: ctx.io.cwd,
     lakeDir: resolve(ctx.io.cwd, opts.lake),
@@ -79,8 +81,9 @@ export function reportFailure(ctx: CliContext, e: unknown): void {
 
 /** The plan and the context it was read through; the caller closes `dctx` (apply reuses it). */
 export async function computePlan(ctx: CliContext, desired: Desired, opts: PlanCliOptions): Promise<{ plan: Plan; snapshot: DeployedSnapshot; dctx: RealContext }> {
-  const dctx = contextFor(ctx, desired, opts);
+  const dctx = await contextFor(ctx, desired, opts);
   try {
+    const { layersFor, makePlan } = await import("../deploy/planner.js");
     const { plan, snapshot } = await makePlan(desired, layersFor(parseTarget(opts.target), desired), dctx);
     return { plan, snapshot, dctx };
   } catch (e) {

@@ -7,12 +7,10 @@ import { glueScripts } from "../targets/glue/index.js";
 import { snowflakeObjects, type SnowflakeObjects } from "../targets/snowflake/index.js";
 import { emitDbt } from "../targets/dbt/index.js";
 import { emitAirflow } from "../targets/airflow/index.js";
-import type { AwsDesired } from "./diff-aws.js";
+import { parseTemplate, stackName, type AwsDesired } from "./diff-aws.js";
 import type { LocalDesired } from "./diff-local.js";
 import { fingerprint } from "./plan.js";
 import { localDesired } from "./providers/local/desired.js";
-import { parseTemplate } from "./providers/aws/read.js";
-import { stackName } from "./providers/aws/clients.js";
 
 /** The stack parameters that carry Snowflake's side of the trust and the auto-refresh queue. */
 export interface SnowflakeWiring {

@@ -2,6 +2,7 @@
 // DescribeStacks) and the artifacts bucket (HeadObject). This pure diff is what `plan` shows
 // without touching the account; `apply` then asks CloudFormation itself with a change set,
 // whose Replacement flags are authoritative, and refuses destructive ones the same way.
+import { parse } from "yaml";
 import { canonicalJson, type Step } from "./plan.js";
 import { REPLACE_ON_CHANGE, isDestructiveResourceChange } from "./aws-replacement.js";
 import { noEchoParameters, parameterChanges } from "./aws-parameters.js";
@@ -18,6 +19,17 @@ export interface CfnResource {
 export interface CfnTemplate {
   readonly Parameters?: Readonly<Record<string, unknown>>;
   readonly Resources: Readonly<Record<string, CfnResource>>;
+}
+
+export function parseTemplate(body: string): CfnTemplate {
+  const t = parse(body) as CfnTemplate | null;
+  if (!t || typeof t !== "object" || !t.Resources) throw new Error("the template has no Resources section");
+  return t;
+}
+
+/** `lakec-<pipeline>`: one stack per pipeline and account/region. */
+export function stackName(pipeline: string): string {
+  return `lakec-${pipeline}`;
 }
 
 export interface GlueScriptUpload {

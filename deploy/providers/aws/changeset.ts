@@ -18,7 +18,8 @@ import { hashTags, noEchoParameters } from "../../aws-parameters.js";
 import { isDestructiveResourceChange } from "../../aws-replacement.js";
 import type { Step } from "../../plan.js";
 import type { AwsClients } from "./clients.js";
-import { describeStack, parseTemplate } from "./read.js";
+import { parseTemplate } from "../../diff-aws.js";
+import { describeStack } from "./read.js";
 
 export interface StackDeployment {
   readonly stackName: string;

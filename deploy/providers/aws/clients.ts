@@ -30,8 +30,3 @@ export function awsClients(region: string, overrides: AwsClientOverrides = {}, s
     pollMs: sleep ? 0 : 5000,
   };
 }
-
-/** `lakec-<pipeline>`: one stack per pipeline and account/region. */
-export function stackName(pipeline: string): string {
-  return `lakec-${pipeline}`;
-}

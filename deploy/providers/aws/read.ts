@@ -9,8 +9,7 @@ import {
   type Stack,
 } from "@aws-sdk/client-cloudformation";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { parse } from "yaml";
-import type { AwsDeployed, CfnTemplate, DeployedStack, DriftedResource, GlueScriptUpload } from "../../diff-aws.js";
+import { parseTemplate, type AwsDeployed, type DeployedStack, type DriftedResource, type GlueScriptUpload } from "../../diff-aws.js";
 import type { AwsClients } from "./clients.js";
 
 const isMissingStack = (e: unknown): boolean => /does not exist/.test(String((e as Error)?.message ?? ""));
@@ -26,12 +25,6 @@ export async function describeStack(c: AwsClients, name: string): Promise<Stack 
     if (isMissingStack(e)) return undefined;
     throw e;
   }
-}
-
-export function parseTemplate(body: string): CfnTemplate {
-  const t = parse(body) as CfnTemplate | null;
-  if (!t || typeof t !== "object" || !t.Resources) throw new Error("the template has no Resources section");
-  return t;
 }
 
 export async function readStack(c: AwsClients, name: string): Promise<DeployedStack | undefined> {
