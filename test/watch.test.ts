@@ -124,9 +124,11 @@ describe("lakec dev: with the engine", () => {
     const h = harness();
     await start(h);
     const lake = join(h.dir, "lake");
-    drop(lake, "reviews/day-0.jsonl", generateAmazonReviews({ seed: 100, records: 300 }));
+    // Nightly exports: each file's reviews fall on a few days, as in production.
+    const nightly = (i: number, records: number): string => generateAmazonReviews({ seed: 100 + i, records, dateRange: [`2018-09-0${i + 1}`, `2018-09-0${i + 3}`] });
+    drop(lake, "reviews/day-0.jsonl", nightly(0, 300));
     await h.waitFor((e) => processedKeys(e).length === 1, "the first file", 60_000);
-    for (let i = 1; i <= 5; i++) drop(lake, `reviews/day-${i}.jsonl`, generateAmazonReviews({ seed: 100 + i, records: 200 }));
+    for (let i = 1; i <= 5; i++) drop(lake, `reviews/day-${i}.jsonl`, nightly(i, 200));
     await h.waitFor((e) => processedKeys(e).length >= 6, "the burst", 60_000);
     const summaries = h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : []));
     expect(summaries.map((f) => `${f.rawKey}:${f.status}`).sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `reviews/day-${i}.jsonl:processed`));
@@ -160,7 +162,7 @@ describe("lakec dev: the command", () => {
       }
     };
     await waitOut(/watching for raw files/, "ready");
-    drop(join(h.dir, "lake"), "reviews/one.jsonl", generateAmazonReviews({ seed: 5, records: 100 }));
+    drop(join(h.dir, "lake"), "reviews/one.jsonl", generateAmazonReviews({ seed: 5, records: 100, dateRange: ["2018-09-01", "2018-09-02"] }));
     await waitOut(/marts updated in [0-9.]+s \(\d+\/\d+ dbt tests pass\)/, "the batch");
     expect(out).toContain("+ raw/reviews/one.jsonl");
     expect(out).toMatch(/reviews\/one\.jsonl processed: 100 in, \d+ clean/);
