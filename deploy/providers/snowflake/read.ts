@@ -27,9 +27,10 @@ function inSchema(rows: Row[], schema: string): Row[] {
 
 async function readColumns(c: SnowflakeClient, qualified: string): Promise<DeployedColumn[]> {
   const rows = await c.query(`DESC EXTERNAL TABLE ${qualified} TYPE = COLUMNS`);
-  // VALUE (kind COLUMN) is the raw row; the declared columns are the VIRTUAL ones.
+  // VALUE is the raw row (kind COLUMN); the declared columns are virtual. Filtering on the name
+  // rather than on `kind` keeps this right whatever the kind column says for them.
   return rows
-    .filter((r) => text(r, "kind").toUpperCase() === "VIRTUAL")
+    .filter((r) => !(text(r, "name") === "VALUE" && text(r, "type").toUpperCase() === "VARIANT") && !text(r, "name").toUpperCase().startsWith("METADATA$"))
     .map((r) => ({ name: text(r, "name"), type: text(r, "type"), partition: /METADATA\$FILENAME/i.test(text(r, "expression")) }));
 }
 
