@@ -252,9 +252,19 @@ function render(fields: readonly Field[]): string {
 
 type LineKind = "clean" | "exactDuplicate" | "keyDuplicate" | "missingKey" | "malformed" | "outOfRange";
 
+function pickKind(rng: Rng, m: AmazonMessiness): LineKind {
+  const r = rng.next();
+  let edge = 0;
+  for (const k of ["exactDuplicate", "keyDuplicate", "missingKey", "malformed", "outOfRange"] as const) {
+    edge += m[k];
+    if (r < edge) return k;
+  }
+  return "clean";
+}
+
 /**
  * The generator behind both exports: yields `[line, kind]` one at a time. A duplicate needs an
- * earlier line, so the first line is always a clean record.
+ * earlier valid record; while there is none, it is generated as a clean record instead.
  */
 export function* amazonReviewLines(opts: AmazonOptions): Generator<readonly [string, LineKind]> {
   const m = { ...DEFAULT_AMAZON_MESSINESS, ...opts.messiness };
@@ -267,16 +277,7 @@ export function* amazonReviewLines(opts: AmazonOptions): Generator<readonly [str
   const bodyWords = opts.bodyWords ?? 40;
   const days = dayRange(opts.dateRange);
   for (let i = 0; i < opts.records; i++) {
-    const r = rng.next();
-    let kind: LineKind = "clean";
-    let edge = 0;
-    for (const k of ["exactDuplicate", "keyDuplicate", "missingKey", "malformed", "outOfRange"] as const) {
-      edge += m[k];
-      if (r < edge) {
-        kind = k;
-        break;
-      }
-    }
+    let kind = pickKind(rng, m);
     if (kind === "exactDuplicate") {
       const prev = lines.pick(rng);
       if (prev !== undefined) {
