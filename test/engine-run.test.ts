@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ingestInputs, inputHash, lakePaths, openLake, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { cleanStages } from "../compiler/sql/clean.js";
+import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
 import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
 
 async function runOnce(lakeDir: string, ir: PipelineIR, inputs: string[] = []): Promise<RunSummary> {
@@ -171,8 +171,8 @@ describe("slices", () => {
 describe("the two-step clean SQL the engine runs", () => {
   it("is the shared `checked` SELECT with the parse materialized, nothing else", () => {
     for (const src of reviewsIr().sources) {
-      const st = cleanStages(src, "duckdb");
-      expect(st.checkedFromParsed.replace("FROM parsed AS p1", `FROM (${st.parsed}) AS p1`)).toBe(st.checked);
+      const two = checkedInTwoSteps(src, "duckdb");
+      expect(two.checkedFromParsed.replace("FROM parsed AS p1", `FROM (${two.parsed}) AS p1`)).toBe(cleanStages(src, "duckdb").checked);
     }
   });
 });

@@ -16,13 +16,6 @@ export type SqlDialect = "duckdb" | "spark";
 export interface CleanStages {
   /** Over `lines`: typed columns, record id, `_reason`, `_reason_column`. */
   readonly checked: string;
-  /**
-   * `checked` in two steps, for engines that materialize the parse once (DuckDB re-evaluates
-   * `from_json` per reference when the subquery is inlined): `parsed` over `lines`, then
-   * `checkedFromParsed` over a relation named `parsed`. Same text as `checked` otherwise.
-   */
-  readonly parsed: string;
-  readonly checkedFromParsed: string;
   /** Over `checked`: adds `_dup_rank` (1 = first record with that id, by line). */
   readonly ranked: string;
   /** Over `ranked`: the clean records, one per id, with meta columns. */
@@ -94,6 +87,16 @@ function checkedSql(src: SourceIR, d: SqlDialect): string {
   return checkedFrom(src, d, `(${parsedSql(src, d)}) AS p1`);
 }
 
+/**
+ * `checked` in two steps, for engines that materialize the parse once (DuckDB re-evaluates
+ * `from_json` per reference when the subquery is inlined): `parsed` over `lines`, then
+ * `checkedFromParsed` over a relation named `parsed`. Inlining `parsed` gives `checked`'s text.
+ * Kept out of CleanStages, whose every entry the Glue clean job embeds.
+ */
+export function checkedInTwoSteps(src: SourceIR, d: SqlDialect): { readonly parsed: string; readonly checkedFromParsed: string } {
+  return { parsed: parsedSql(src, d), checkedFromParsed: checkedFrom(src, d, "parsed AS p1") };
+}
+
 /** Columns of the clean relation, in order: id, cleaned values, meta. */
 export function cleanColumnNames(src: SourceIR): string[] {
   return [src.idColumn, ...src.columns.map((c) => c.name), "_source_file", "_source_line", "_ingested_at"];
@@ -104,8 +107,6 @@ export function cleanStages(src: SourceIR, d: SqlDialect): CleanStages {
   const cols = [id, ...src.columns.map((c) => q(d, c.name)), "_source_file", "line_no AS _source_line", "_ingested_at"];
   return {
     checked: checkedSql(src, d),
-    parsed: parsedSql(src, d),
-    checkedFromParsed: checkedFrom(src, d, "parsed AS p1"),
     ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
     clean: `SELECT ${cols.join(", ")} FROM ranked WHERE _reason IS NULL AND _dup_rank = 1`,
     quarantine: `SELECT line AS raw_record, _reason AS reason, _reason_column AS reason_column, _source_file AS source_key, line_no AS line_number FROM ranked WHERE _reason IS NOT NULL`,
