@@ -105,7 +105,9 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
       // re-read by every test. The rows are the same either way.
       const kind = "TABLE";
       await dropRelation(conn, m.name);
-      await conn.run(`CREATE ${kind} ${q(m.name)} AS ${m.sql}`);
+      await conn.run(`CREATE ${kind} ${q(m.name)} AS ${m.sql}`).catch((e: unknown) => {
+        throw new Error(`building dbt model ${m.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
+      });
       const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
       models.push({ name: m.name, rows: Number(r!.n), materialized: m.materialized });
     }
@@ -113,7 +115,9 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
     t0 = performance.now();
     const tests: TestOutcome[] = [];
     for (const t of project.tests) {
-      const [c] = await rowsOf(conn, `SELECT count(*) AS n FROM (${t.sql}) AS failing`);
+      const [c] = await rowsOf(conn, `SELECT count(*) AS n FROM (${t.sql}) AS failing`).catch((e: unknown) => {
+        throw new Error(`running dbt test ${t.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
+      });
       const failures = Number(c!.n);
       const sample = failures > 0 ? await rowsOf(conn, `SELECT * FROM (${t.sql}) AS failing LIMIT 5`) : [];
       tests.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample });

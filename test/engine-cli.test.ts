@@ -56,6 +56,25 @@ describe("lakec run", () => {
     expect(r.out).toContain("error: lakec.InvalidRecords: 1 invalid record(s) and on_invalid is fail (first: line 2, malformed_json)");
   });
 
+  it("exits 1 with counts and sample rows when a dbt test fails", async () => {
+    // A Parquet file with NULL ids, as a damaged or foreign writer would leave it.
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const { mkdir, readdir } = await import("node:fs/promises");
+    const damaged = join(dir, "damaged-lake");
+    expect((await lakec("run", "pipelines/reviews.yaml", "--lake", damaged, "--input", join(dir, "day1.jsonl"))).code).toBe(0);
+    const part = join(damaged, "processed", "product_reviews", "review_date=2016-09-01");
+    const [input] = await readdir(part);
+    await mkdir(join(part, "_input=0000000000000000"), { recursive: true });
+    const db = await (await DuckDBInstance.create(":memory:")).connect();
+    await db.run(`COPY (SELECT * REPLACE (NULL::VARCHAR AS review_id) FROM read_parquet('${join(part, input!, "part-0.parquet")}') LIMIT 1) TO '${join(part, "_input=0000000000000000", "part-0.parquet")}' (FORMAT parquet)`);
+    db.closeSync();
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", damaged);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL not_null_stg_reviews__product_reviews_review_id: 1 row\(s\)/);
+    expect(r.out).toMatch(/\{"review_id":null,"reviewer_id":"R\d+"/);
+    expect(r.out).toContain("test not_null_stg_reviews__product_reviews_review_id failed: 1 row(s)");
+  });
+
   it("rejects bad flags and unknown sources as usage errors", async () => {
     expect((await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--memory-limit", "lots")).err).toContain("--memory-limit lots: expected a size");
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(dir, "day1.jsonl"), "--source", "nope");
