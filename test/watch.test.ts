@@ -120,7 +120,7 @@ describe("lakec dev: the queue", () => {
 });
 
 describe("lakec dev: with the engine", () => {
-  it("updates the marts from a dropped file, and processes a burst of five once each", async () => {
+  it("updates the marts from a dropped file, processes a burst of five once each, and survives bad files", async () => {
     const h = harness();
     await start(h);
     const lake = join(h.dir, "lake");
@@ -130,16 +130,25 @@ describe("lakec dev: with the engine", () => {
     await h.waitFor((e) => processedKeys(e).length === 1, "the first file", 60_000);
     for (let i = 1; i <= 5; i++) drop(lake, `reviews/day-${i}.jsonl`, nightly(i, 200));
     await h.waitFor((e) => processedKeys(e).length >= 6, "the burst", 60_000);
-    const summaries = h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : []));
-    expect(summaries.map((f) => `${f.rawKey}:${f.status}`).sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `reviews/day-${i}.jsonl:processed`));
+    const burst = h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : []));
+    expect(burst.map((f) => `${f.rawKey}:${f.status}`).sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `reviews/day-${i}.jsonl:processed`));
     const last = h.events.filter((e) => e.kind === "batch").pop();
     expect(last?.kind === "batch" && (last.report.result as RunSummary).warehouse.tests.filter((t) => t.failures > 0 && t.severity === "error")).toEqual([]);
+    drop(lake, "elsewhere/stray.jsonl", nightly(0, 10));
+    drop(lake, "reviews/empty.jsonl", "");
+    await h.waitFor((e) => processedKeys(e).length >= 8, "the bad files", 60_000);
+    drop(lake, "reviews/day-6.jsonl", nightly(6, 50));
+    await h.waitFor((e) => processedKeys(e).includes("reviews/day-6.jsonl"), "a good file after the bad ones", 60_000);
+    const statusOf = (key: string): string | undefined => h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : [])).find((f) => f.rawKey === key)?.status;
+    expect([statusOf("elsewhere/stray.jsonl"), statusOf("reviews/day-6.jsonl")]).toEqual(["unmatched", "processed"]);
+    expect(statusOf("reviews/empty.jsonl")).toBeDefined();
     const db = await DuckDBInstance.create(join(lake, "warehouse.duckdb"), { access_mode: "READ_ONLY" });
     const conn = await db.connect();
     const rows = (await conn.runAndReadAll("SELECT sum(reviews) AS n FROM product_daily_ratings")).getRowObjectsJson();
     conn.closeSync();
     db.closeSync();
-    const clean = summaries.reduce((n, f) => n + (f.counts?.clean ?? 0), 0);
+    const all = h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : []));
+    const clean = all.filter((f) => f.status === "processed").reduce((n, f) => n + (f.counts?.clean ?? 0), 0);
     expect(Number(rows[0]!.n)).toBe(clean);
   }, 120_000);
 });
