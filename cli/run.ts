@@ -137,7 +137,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--source <name>", "the source the --input files belong to")
     .option("--link", "hard-link inputs into raw/ instead of copying them")
     .option("--lake <dir>", "the local lake folder", ".lake")
-    .option("--demo", "add a bundled synthetic sample of Amazon-style reviews to raw/ first")
+    .option("--demo", "first add a bundled synthetic sample to raw/: 2,000 Amazon-style reviews, the shape pipelines/reviews.yaml reads")
     .option("--json", "print the run summary as JSON")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
