@@ -89,7 +89,7 @@ describe("SIGKILL at any point, then rerun", () => {
   it.each([
     ["while cleaning the first file", "start reviews/a.jsonl", jitter(150)],
     ["while the second file is written", "done reviews/a.jsonl", 100 + jitter(300)],
-    ["while the warehouse is built", "warehouse", jitter(300)],
+    ["while the warehouse is built", "warehouse", jitter(120)],
   ])("%s ends in the uninterrupted state", async (_name, marker, delay) => {
     const lakeDir = await freshLake(`killed-${marker.replace(/\W+/g, "-")}-${delay}`);
     const { killed, seen } = await killAt(lakeDir, marker, delay);
