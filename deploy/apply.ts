@@ -7,7 +7,9 @@ import type { Desired } from "./desired.js";
 import { hasChanges, type Layer, type Plan, type Step } from "./plan.js";
 import type { DeployContext, DeployedSnapshot } from "./planner.js";
 import { publishStore, stackParameters, wiringFrom } from "./planner.js";
+import { OUTPUTS } from "../targets/cloudformation/names.js";
 import { applyAws, templateUploader } from "./providers/aws/apply.js";
+import { startBackfill, writeBackfillState } from "./providers/aws/backfill.js";
 import { deployStack } from "./providers/aws/changeset.js";
 import { describeStack } from "./providers/aws/read.js";
 import { applyLocal, type LocalApplyResult } from "./providers/local/apply.js";
@@ -63,6 +65,17 @@ async function applyWiring(desired: Desired, ctx: DeployContext, o: ApplyOptions
   await deployStack(ctx.aws(), { stackName: aws.stackName, templateBody: aws.templateBody, uploadTemplate: templateUploader(ctx.aws(), aws, desired.ir.aws.region), parameters: wanted, allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
 }
 
+/** After the new scripts are live: re-run stale raw objects, then record the semantics. */
+async function backfill(plan: Plan, desired: Desired, ctx: DeployContext): Promise<void> {
+  if (plan.steps.some((s) => s.id.startsWith("aws:backfill:"))) {
+    const stack = await describeStack(ctx.aws(), desired.aws({}).stackName);
+    const arn = stack?.Outputs?.find((x) => x.OutputKey === OUTPUTS.stateMachineArn)?.OutputValue;
+    if (!arn) throw new Error(`stack ${desired.aws({}).stackName} has no ${OUTPUTS.stateMachineArn} output to start the backfill with`);
+    await startBackfill(ctx.aws(), desired.ir, plan.steps, arn, desired.backfill.semantics, ctx.log);
+  }
+  await writeBackfillState(ctx.aws(), desired.ir, desired.backfill);
+}
+
 async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapshot, ctx: DeployContext, o: ApplyOptions): Promise<Layer[]> {
   const applied: Layer[] = [];
   const has = (layer: Layer, pred: (s: Step) => boolean = () => true): boolean => plan.steps.some((s) => s.layer === layer && s.action !== "noop" && pred(s));
@@ -70,6 +83,7 @@ async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapsh
     const bucketInStack = desired.ir.aws.artifactsBucket === desired.ir.aws.processedBucket;
     const aws = desired.aws(stackParameters(snapshot.aws?.stack?.parameters ?? {}, wiringFrom(snapshot.snowflake)));
     await applyAws(ctx.aws(), aws, bucketInStack, { allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges, region: desired.ir.aws.region });
+    await backfill(plan, desired, ctx);
     applied.push("aws");
   }
   if (has("snowflake")) {

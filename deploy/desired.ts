@@ -8,6 +8,7 @@ import { snowflakeObjects, type SnowflakeObjects } from "../targets/snowflake/in
 import { emitDbt } from "../targets/dbt/index.js";
 import { emitAirflow } from "../targets/airflow/index.js";
 import { parseTemplate, stackName, type AwsDesired } from "./diff-aws.js";
+import type { BackfillDesired } from "./diff-backfill.js";
 import type { LocalDesired } from "./diff-local.js";
 import { fingerprint } from "./plan.js";
 import { localDesired } from "./providers/local/desired.js";
@@ -36,6 +37,7 @@ export interface Desired {
   readonly dbt: ReadonlyMap<string, string>;
   readonly airflow: ReadonlyMap<string, string>;
   readonly local: LocalDesired;
+  readonly backfill: BackfillDesired;
 }
 
 function strip(prefix: string, files: readonly { path: string; contents: string }[]): Map<string, string> {
@@ -59,5 +61,6 @@ export function desiredState(ir: PipelineIR): Desired {
     dbt,
     airflow,
     local,
+    backfill: { rawBucket: ir.aws.rawBucket, semantics: local.semantics, columnTypes: local.columnTypes },
   };
 }

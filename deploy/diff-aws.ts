@@ -3,6 +3,7 @@
 // without touching the account; `apply` then asks CloudFormation itself with a change set,
 // whose Replacement flags are authoritative, and refuses destructive ones the same way.
 import { parse } from "yaml";
+import type { BackfillDeployed } from "./diff-backfill.js";
 import { canonicalJson, type Step } from "./plan.js";
 import { REPLACE_ON_CHANGE, isDestructiveResourceChange } from "./aws-replacement.js";
 import { noEchoParameters, parameterChanges } from "./aws-parameters.js";
@@ -69,6 +70,8 @@ export interface AwsDeployed {
   /** Script keys already in the artifacts bucket (HeadObject answered 200). */
   readonly presentScripts: readonly string[];
   readonly drift?: readonly DriftedResource[];
+  /** Read only when the stack exists: what the last apply recorded, and stale raw objects. */
+  readonly backfill?: BackfillDeployed;
 }
 
 function show(v: unknown): string {

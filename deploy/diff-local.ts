@@ -62,7 +62,7 @@ export function narrows(from: string, to: string): boolean {
   return true;
 }
 
-function typeChanges(before: Readonly<Record<string, string>> | undefined, after: Readonly<Record<string, string>>): { lines: string[]; narrowing: string[] } {
+export function typeChanges(before: Readonly<Record<string, string>> | undefined, after: Readonly<Record<string, string>>): { lines: string[]; narrowing: string[] } {
   const lines: string[] = [];
   const narrowing: string[] = [];
   if (!before) return { lines, narrowing };

@@ -6,11 +6,13 @@ import type { Desired, SnowflakeWiring } from "./desired.js";
 import { WIRING_PARAMETERS, wiringParameters } from "./desired.js";
 import { MASKED } from "./aws-parameters.js";
 import { diffAws, driftNotes, type AwsDeployed } from "./diff-aws.js";
+import { diffBackfill } from "./diff-backfill.js";
 import { diffLocal, type LocalDeployed } from "./diff-local.js";
 import { diffPublish, type PublishDeployed } from "./diff-publish.js";
 import { diffSnowflake, type SnowflakeDeployed } from "./diff-snowflake.js";
 import { fingerprint, type Layer, type Plan, type Step, type Target } from "./plan.js";
 import type { AwsClients } from "./providers/aws/clients.js";
+import { readBackfill } from "./providers/aws/backfill.js";
 import { readAws } from "./providers/aws/read.js";
 import { readLocal } from "./providers/local/state.js";
 import { readPublished } from "./providers/publish/publish.js";
@@ -79,8 +81,10 @@ export function stackParameters(current: Readonly<Record<string, string>>, known
 
 async function readLayer(layer: Layer, desired: Desired, ctx: DeployContext): Promise<Partial<DeployedSnapshot>> {
   switch (layer) {
-    case "aws":
-      return { aws: await readAws(ctx.aws(), desired.aws({}).stackName, desired.aws({}).scripts, { drift: ctx.drift }) };
+    case "aws": {
+      const aws = await readAws(ctx.aws(), desired.aws({}).stackName, desired.aws({}).scripts, { drift: ctx.drift });
+      return { aws: aws.stack ? { ...aws, backfill: await readBackfill(ctx.aws(), desired.ir, desired.backfill) } : aws };
+    }
     case "snowflake":
       return { snowflake: await readSnowflake(await ctx.snowflake(), desired.snowflake) };
     case "dbt":
@@ -103,7 +107,7 @@ export async function readDeployed(layers: readonly Layer[], desired: Desired, c
 /** Per-layer hash of what the plan was computed against. Drift is excluded: it is re-detected, not planned. */
 export function deployedFingerprints(layers: readonly Layer[], s: DeployedSnapshot): Partial<Record<Layer, string>> {
   const view: Record<Layer, unknown> = {
-    aws: s.aws ? { stack: s.aws.stack ?? null, presentScripts: s.aws.presentScripts } : null,
+    aws: s.aws ? { stack: s.aws.stack ?? null, presentScripts: s.aws.presentScripts, backfill: s.aws.backfill ?? null } : null,
     snowflake: s.snowflake ?? null,
     dbt: s.dbt ? Object.entries(s.dbt.files).map(([p, f]) => [p, f.sha256]) : null,
     airflow: s.airflow ? Object.entries(s.airflow.files).map(([p, f]) => [p, f.sha256]) : null,
@@ -134,6 +138,7 @@ export function planFrom(desired: Desired, layers: readonly Layer[], snapshot: D
   const notes: string[] = [];
   if (layers.includes("aws") && snapshot.aws) {
     steps.push(...diffAws(desired.aws(stackParameters(snapshot.aws.stack?.parameters ?? {}, known)), snapshot.aws));
+    steps.push(...diffBackfill(desired.backfill, snapshot.aws.backfill ?? { rawKeys: {} }));
     notes.push(...driftNotes(snapshot.aws));
   }
   if (layers.includes("snowflake") && snapshot.snowflake) {

@@ -18,7 +18,7 @@ import {
   type Tag,
   type StackStatus,
 } from "@aws-sdk/client-cloudformation";
-import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { applyPlan } from "../deploy/apply.js";
 import { sha256 } from "../deploy/plan.js";
 import { desiredState } from "../deploy/desired.js";
@@ -70,13 +70,19 @@ function statefulStack(): { changeSets: Parameter[][] } {
 beforeEach(() => {
   cfn.reset();
   s3.reset();
-  const uploaded = new Set<string>();
+  const uploaded = new Map<string, string>();
+  const notFound = () => Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
   s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
-    if (!uploaded.has(input.Key)) throw Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
+    if (!uploaded.has(input.Key)) throw notFound();
     return {};
   });
-  s3.on(PutObjectCommand).callsFake((input: { Key: string }) => {
-    uploaded.add(input.Key);
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const body = uploaded.get(input.Key);
+    if (body === undefined) throw notFound();
+    return { Body: { transformToString: async () => body } };
+  });
+  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+    uploaded.set(input.Key, input.Body);
     return {};
   });
 });
@@ -115,7 +121,12 @@ describe("apply --target all wires Snowflake into the stack in one run", () => {
     expect(value(changeSets[1]!, "SnowflakeNotificationQueueArn")).toBe(fake.queueArn);
     // The integration's role lives in the stack's account, read from the stack ARN.
     expect(fake.integrations.get("LAKE_S3")!.roleArn).toContain(`arn:aws:iam::${ACCOUNT}:role/`);
-    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 2);
+    // The two Glue scripts, then the semantics the stack now runs with (for the next backfill).
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      expect.stringMatching(/scripts\/lakec-reviews-clean-/),
+      expect.stringMatching(/scripts\/lakec-reviews-flatten-/),
+      "_lakec/state/reviews-semantics.json",
+    ]);
     expect(cfn).toHaveReceivedNthCommandWith(CreateChangeSetCommand, 2, { Tags: [{ Key: "lakec:sha256:SnowflakeExternalId", Value: sha256(fake.integrations.get("LAKE_S3")!.externalId) }] });
     const order = logged.map((l) => l.split(":")[0]);
     expect(order.indexOf("snowflake")).toBeGreaterThan(order.indexOf("aws"));

@@ -45,6 +45,8 @@ export async function deployedAs(ir: PipelineIR): Promise<{ snapshot: DeployedSn
         // DescribeStacks masks the NoEcho external ID; lakec compares it through its hash tag.
         stack: { stackId: "arn:aws:cloudformation:eu-west-1:123456789012:stack/lakec-reviews/1", status: "UPDATE_COMPLETE", template: aws.template, parameters: { ...WIRED, SnowflakeExternalId: MASKED }, tags: hashTags({}, WIRED, ["SnowflakeExternalId"]), outputs: {} },
         presentScripts: aws.scripts.map((s) => s.key),
+        // What the last apply recorded, and the raw objects a stale source would list.
+        backfill: { state: { version: 1, pipeline: d.ir.name, semantics: d.backfill.semantics, columnTypes: d.backfill.columnTypes }, rawKeys: { product_reviews: RAW_FILES } },
       },
       snowflake: await readSnowflake(fake, d.snowflake),
       dbt: published(d.dbt),

@@ -33,6 +33,7 @@ describe("plan scenarios", () => {
       expect.stringMatching(/^aws create s3:\/\/acme-reviews-processed\/_lakec\/scripts\/lakec-reviews-flatten-[0-9a-f]{12}\.py$/),
       "aws update AWS::Glue::Job CleanJob",
       "aws update AWS::Glue::Job FlattenJob",
+      "aws reprocess source product_reviews (3 raw objects)",
     ]);
     expect(p.steps.find((s) => s.resource === "AWS::Glue::Job CleanJob")!.details[0]).toMatch(/^~ Command\.ScriptLocation: /);
     expect(of(p, "snowflake")).toEqual(["snowflake replace external table PRODUCT_REVIEWS"]);
@@ -50,7 +51,7 @@ describe("plan scenarios", () => {
       "local rebuild mart reviewer_activity",
       "local rebuild mart product_image_counts",
     ]);
-    expect(summaryLine(summarize(p.steps))).toBe("Plan: 2 to add, 7 to change, 1 to replace, 0 to destroy; 3 raw files to reprocess; 3 marts to rebuild; 1 external table to recreate");
+    expect(summaryLine(summarize(p.steps))).toBe("Plan: 2 to add, 7 to change, 1 to replace, 0 to destroy; 6 raw files to reprocess; 3 marts to rebuild; 1 external table to recreate");
   });
 
   it("removed table: its external table and mart are destroyed, destructively", async () => {
@@ -71,6 +72,7 @@ describe("plan scenarios", () => {
   it("type narrowing loses data: destructive in Snowflake and in the local reprocess; widening is not", async () => {
     const narrow = await planAfter(EDITS.narrowRating);
     expect(narrow.steps.filter((s) => s.destructive).map(line)).toEqual([
+      "aws reprocess source product_reviews (3 raw objects) !",
       "snowflake replace external table PRODUCT_REVIEWS !",
       "local reprocess source product_reviews (3 raw files) !",
     ]);
@@ -81,9 +83,12 @@ describe("plan scenarios", () => {
 
   it("cleaning-rule change: every raw file of the source is reprocessed; no warehouse DDL", async () => {
     const p = await planAfter(EDITS.cleaningRule);
-    const reprocess = p.steps.find((s) => s.action === "reprocess")!;
+    const reprocess = p.steps.find((s) => s.layer === "local" && s.action === "reprocess")!;
     expect(reprocess.impact?.rawFiles).toEqual(RAW_FILES);
     expect(reprocess.reason).toMatch(/cleaning or flatten semantics changed/);
+    // The same backfill in the cloud: every raw object of the source through the state machine.
+    const cloud = p.steps.find((s) => s.layer === "aws" && s.action === "reprocess")!;
+    expect(cloud.impact?.rawFiles).toEqual(RAW_FILES.map((k) => `s3://acme-reviews-raw/${k}`));
     expect(of(p, "snowflake")).toEqual([]);
     expect(of(p, "dbt")).toEqual([]);
     expect(p.steps.filter((s) => s.action === "rebuild").map((s) => s.reason)).toEqual(["its inputs are reprocessed", "its inputs are reprocessed", "its inputs are reprocessed"]);

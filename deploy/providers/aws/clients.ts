@@ -3,10 +3,13 @@
 // them itself. Tests inject credentials, a request handler or a fast retry strategy here.
 import { CloudFormationClient, type CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { SFNClient, type SFNClientConfig } from "@aws-sdk/client-sfn";
 
 export interface AwsClients {
   readonly cfn: CloudFormationClient;
   readonly s3: S3Client;
+  /** Starts state-machine executions for the backfill. */
+  readonly sfn: SFNClient;
   /** Waits between polls of long-running operations; tests make it instant. */
   readonly sleep: (ms: number) => Promise<void>;
   readonly pollMs: number;
@@ -26,6 +29,7 @@ export function awsClients(region: string, overrides: AwsClientOverrides = {}, s
   return {
     cfn: new CloudFormationClient(base as CloudFormationClientConfig),
     s3: new S3Client(base as S3ClientConfig),
+    sfn: new SFNClient(base as SFNClientConfig),
     sleep: sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     pollMs: sleep ? 0 : 5000,
   };
