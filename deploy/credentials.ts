@@ -18,8 +18,7 @@ export interface SnowflakeCredentials {
     | { readonly kind: "keypair"; readonly privateKeyPath: string; readonly passphrase?: string };
 }
 
-export const SNOWFLAKE_ENV_HELP =
-  "set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PASSWORD, or SNOWFLAKE_PRIVATE_KEY_PATH (and SNOWFLAKE_PRIVATE_KEY_PASSPHRASE if the key is encrypted) for key-pair authentication; SNOWFLAKE_ROLE and SNOWFLAKE_WAREHOUSE are optional";
+export const SNOWFLAKE_ENV_HELP = "key-pair authentication: SNOWFLAKE_PRIVATE_KEY_PATH, plus SNOWFLAKE_PRIVATE_KEY_PASSPHRASE for an encrypted key; optional: SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE";
 
 export function snowflakeCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): SnowflakeCredentials {
   const missing = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER"].filter((k) => !env[k]);
