@@ -56,11 +56,16 @@ async function count(conn: Awaited<ReturnType<DuckDBInstance["connect"]>>, sql: 
   return Number(r.getRows()[0]![0]);
 }
 
-/** Runs the baseline over one raw file, writing under `outDir`; times everything but setup. */
-export async function runDuckdbBaseline(input: string, outDir: string, threads = 2): Promise<BaselineResult> {
+/**
+ * Runs the baseline over one raw file, writing under `outDir`; times everything but setup. It
+ * gets the engine's memory limit, and the flush threshold any engineer would find after the
+ * default one ran out of memory on thousands of partitions.
+ */
+export async function runDuckdbBaseline(input: string, outDir: string, threads: number, memoryLimit: string): Promise<BaselineResult> {
   mkdirSync(outDir, { recursive: true });
-  const db = await DuckDBInstance.create(":memory:", { threads: String(threads) });
+  const db = await DuckDBInstance.create(":memory:", { threads: String(threads), memory_limit: memoryLimit, temp_directory: join(outDir, ".spill") });
   const conn = await db.connect();
+  await conn.run("SET partitioned_write_flush_threshold = 100000");
   try {
     const t0 = performance.now();
     await conn.run(classifySql(input));

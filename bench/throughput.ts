@@ -73,7 +73,7 @@ async function runEngineOnce(input: string, lakeDir: string, memoryLimit: string
 /** The engine, then baseline (a), in this process. */
 export async function benchThroughput(input: string, workDir: string, memoryLimit = "2GB"): Promise<ThroughputResult> {
   const engine = await runEngineOnce(input, join(workDir, "lake"), memoryLimit);
-  const duckdb = await runDuckdbBaseline(input, join(workDir, "duckdb-baseline"), 2);
+  const duckdb = await runDuckdbBaseline(input, join(workDir, "duckdb-baseline"), 2, memoryLimit);
   return { engine, duckdb };
 }
 
