@@ -18,7 +18,7 @@ export interface SnowflakeCredentials {
     | { readonly kind: "keypair"; readonly privateKeyPath: string; readonly passphrase?: string };
 }
 
-export const SNOWFLAKE_ENV_HELP = "key-pair authentication: SNOWFLAKE_PRIVATE_KEY_PATH, plus SNOWFLAKE_PRIVATE_KEY_PASSPHRASE for an encrypted key; optional: SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE";
+const SNOWFLAKE_ENV_HELP = "key-pair authentication: SNOWFLAKE_PRIVATE_KEY_PATH, plus SNOWFLAKE_PRIVATE_KEY_PASSPHRASE for an encrypted key; optional: SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE";
 
 export function snowflakeCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): SnowflakeCredentials {
   const missing = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER"].filter((k) => !env[k]);
