@@ -26,10 +26,14 @@ export interface BackfillDesired {
   readonly columnTypes: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-/** Sources whose raw objects must be listed: recorded under other semantics. */
+/**
+ * Sources whose raw objects must be listed: recorded under other semantics, or new (objects
+ * already under a new prefix got no event the pipeline listened to). Without any record, the
+ * stack predates it: nothing is known to be stale.
+ */
 export function staleSources(desired: BackfillDesired, state: BackfillState | undefined): string[] {
   if (!state) return [];
-  return Object.keys(desired.semantics).filter((s) => state.semantics[s] !== undefined && state.semantics[s] !== desired.semantics[s]);
+  return Object.keys(desired.semantics).filter((s) => state.semantics[s] !== desired.semantics[s]);
 }
 
 export function diffBackfill(desired: BackfillDesired, deployed: BackfillDeployed): Step[] {
@@ -38,9 +42,12 @@ export function diffBackfill(desired: BackfillDesired, deployed: BackfillDeploye
     const keys = deployed.rawKeys[source] ?? [];
     if (!keys.length) continue;
     const { lines, narrowing } = typeChanges(deployed.state?.columnTypes[source], desired.columnTypes[source] ?? {});
+    const isNew = deployed.state?.semantics[source] === undefined;
     const reason = narrowing.length
       ? `narrowing ${narrowing.join(", ")}: values that fitted the old type become cast_failed and are quarantined`
-      : "cleaning or flatten semantics changed: the state machine runs again for every raw object of the source";
+      : isNew
+        ? "new source: objects already under its prefix never produced an event the pipeline saw"
+        : "cleaning or flatten semantics changed: the state machine runs again for every raw object of the source";
     steps.push({
       id: `aws:backfill:${source}`,
       layer: "aws",

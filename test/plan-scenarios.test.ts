@@ -2,6 +2,7 @@
 // plan-fixtures.ts), then edited the way users edit it.
 import { describe, expect, it } from "vitest";
 import { desiredState } from "../deploy/desired.js";
+import { diffBackfill, staleSources } from "../deploy/diff-backfill.js";
 import { planFrom, type DeployedSnapshot } from "../deploy/planner.js";
 import { summarize, type Layer, type Plan, type Step } from "../deploy/plan.js";
 import { renderPlan, summaryLine } from "../deploy/render.js";
@@ -131,5 +132,19 @@ describe("NoEcho stack parameters", () => {
     expect(p.steps.map(line)).toEqual(["aws update stack parameters of lakec-reviews"]);
     expect(p.steps[0]!.details).toEqual(["~ SnowflakeExternalId: (NoEcho) changes"]);
     expect(JSON.stringify(p)).not.toContain("ROTATED_SFCRole");
+  });
+});
+
+describe("cloud backfill planning", () => {
+  const desired = { rawBucket: "raw", semantics: { a: "s1", b: "s2" }, columnTypes: { a: {}, b: {} } };
+  it("lists stale and new sources, and nothing without a record", () => {
+    const state = { version: 1 as const, pipeline: "p", semantics: { a: "old" }, columnTypes: {} };
+    const steps = diffBackfill(desired, { state, rawKeys: { a: ["a/1.jsonl"], b: ["b/1.jsonl", "b/2.jsonl"] } });
+    expect(steps.map((s) => [s.resource, s.reason.split(":")[0]])).toEqual([
+      ["source a (1 raw object)", "cleaning or flatten semantics changed"],
+      ["source b (2 raw objects)", "new source"],
+    ]);
+    expect(staleSources(desired, undefined)).toEqual([]);
+    expect(staleSources(desired, { ...state, semantics: { a: "s1", b: "s2" } })).toEqual([]);
   });
 });
