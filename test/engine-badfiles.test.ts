@@ -2,9 +2,11 @@
 // file's rows are all there. Line numbers stay exact across blank lines, CRLF and bad bytes.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLake, runFiles, type FileSummary, type RunSummary } from "../engine/index.js";
-import { review, reviewsIr, tempDir, warehouseRows } from "./engine-fixtures.js";
+import { review, reviewsIr, tempDir, warehouseRows, removeTempDirs } from "./engine-fixtures.js";
+
+afterAll(removeTempDirs);
 
 const ir = reviewsIr();
 let summary: RunSummary;

@@ -1,10 +1,12 @@
 // `lakec run`, `lakec query` and `lakec show` in-process: exit codes, the readable report,
 // --json, --format, and the mistakes a user makes (unknown table, no warehouse, bad flags).
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import type { RunSummary } from "../engine/index.js";
-import { MIXED_LINES, review, tempDir, writeLines } from "./engine-fixtures.js";
+import { MIXED_LINES, review, tempDir, writeLines, removeTempDirs } from "./engine-fixtures.js";
+
+afterAll(removeTempDirs);
 
 async function lakec(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";

@@ -1,7 +1,7 @@
 // Shared by the engine tests: the reference pipeline (optionally edited), small hand-written
 // review lines, and ways to snapshot a lake's outputs for equality checks.
 import { readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -46,8 +46,17 @@ export const MIXED_LINES: readonly string[] = [
   "",
 ];
 
+const created: string[] = [];
+
+/** A fresh folder under the OS temp dir; removeTempDirs() (in afterAll) deletes them all. */
 export async function tempDir(tag: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `lakec-${tag}-`));
+  const dir = await mkdtemp(join(tmpdir(), `lakec-${tag}-`));
+  created.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  for (const d of created.splice(0)) await rm(d, { recursive: true, force: true });
 }
 
 export async function writeLines(file: string, lines: readonly string[], trailingNewline = true): Promise<string> {

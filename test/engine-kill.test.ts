@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestInputs, openLake, runFiles } from "../engine/index.js";
-import { lakeSnapshot, review, reviewsIr, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
+import { lakeSnapshot, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs } from "./engine-fixtures.js";
+
+afterAll(removeTempDirs);
 
 const ir = reviewsIr();
 const CHILD = join("node_modules", ".cache", "lakec-engine-test", `kill-child-${process.pid}.mjs`);

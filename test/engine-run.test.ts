@@ -3,11 +3,13 @@
 // reprocessing on a semantics change, and on_invalid drop/fail.
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ingestInputs, inputHash, lakePaths, openLake, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
-import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
+import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs } from "./engine-fixtures.js";
+
+afterAll(removeTempDirs);
 
 async function runOnce(lakeDir: string, ir: PipelineIR, inputs: string[] = []): Promise<RunSummary> {
   const lake = await openLake(lakeDir, { memoryLimit: "512MB", threads: 2 });
