@@ -7,7 +7,7 @@ import { Listr } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { formatRunSummary, ingestInputs, IngestError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouse, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, ingestInputs, IngestError, LakeBusyError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouse, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
 import { formatRows, queryWarehouse } from "../engine/query.js";
 import { generateAmazonReviews } from "../engine/synthetic.js";
 import { UsageError, type CliContext } from "./context.js";
@@ -111,7 +111,9 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
   if (hasErrors(loaded.diagnostics) || !loaded.ir) return ctx.exit(1);
   const ir = loaded.ir;
   const lakeDir = resolve(ctx.io.cwd, opts.lake);
-  const lake = await openLake(lakeDir, lakeOptions(opts));
+  const lake = await openLake(lakeDir, lakeOptions(opts)).catch((e: unknown) => {
+    throw e instanceof LakeBusyError ? new UsageError(e.message) : e;
+  });
   const demo = opts.demo ? await demoInput(ir, opts) : undefined;
   try {
     const inputs = [...(opts.input ?? []).map((i) => resolve(ctx.io.cwd, i)), ...(demo ? [demo.file] : [])];

@@ -6,7 +6,9 @@
 //   await lake.close();
 //
 // - openLake(dir, opts)                → Lake. One in-memory DuckDB for stages 1–2 (memory
-//                                        limit, spills to <dir>/tmp). Close it when done.
+//                                        limit, spills to <dir>/tmp). Close it when done. One
+//                                        process per lake: throws LakeBusyError while another
+//                                        live process has it open (state/lake.lock).
 // - ingestInputs(lake.paths, ir, files, { source?, link? }) → Ingested[]: copy/link into raw/.
 // - listRawKeys(lake.paths)            → raw keys ("reviews/a.jsonl"), sorted.
 // - processRawFile(lake, ir, rawKey)   → FileSummary: stages 1–2 for one file through the
@@ -22,7 +24,7 @@
 //
 // A file's outputs: processed/<table>/[<key>=<v>/]_input=<h>/part-<n>.parquet, quarantine/
 // <source>/_input=<h>.jsonl and state/manifests/<source>/<h>.json, h = inputHash(rawKey).
-export { openLake, parseByteSize, type Lake, type LakeOptions } from "./open-lake.js";
+export { LakeBusyError, openLake, parseByteSize, type Lake, type LakeOptions } from "./open-lake.js";
 export { ingestInputs, IngestError, sourceForInput, type IngestOptions, type Ingested } from "./ingest.js";
 export { inputHash, lakePaths, listRawKeys, manifestFile, quarantineFile, sourceForKey, type LakePaths } from "./lake.js";
 export { processRawFile, refreshWarehouse, runFiles, summarizeRun, type RunOptions, type RunSummary, type TableSummary } from "./run.js";

@@ -144,6 +144,7 @@ export async function removeInputDir(dir: string): Promise<void> {
 
 export async function ensureLake(paths: LakePaths): Promise<void> {
   for (const d of [paths.raw, paths.processed, paths.quarantine, paths.manifests, paths.tmp]) await mkdir(d, { recursive: true });
+  await mkdir(join(paths.root, "state"), { recursive: true });
 }
 
 /** Removes staging folders left by processes that are gone (killed mid-run). */
@@ -157,7 +158,7 @@ export async function sweepStaleTmp(paths: LakePaths): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

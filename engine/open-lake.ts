@@ -1,8 +1,9 @@
 // Opening a lake: its folders, and the in-memory DuckDB that runs stages 1–2 under a memory
 // limit (spilling to the lake's tmp/). The warehouse file is opened only by stages 3–5.
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { ensureLake, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
+import { ensureLake, isAlive, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
 
 export interface LakeOptions {
   /** DuckDB memory limit, e.g. "2GB" (default). */
@@ -36,9 +37,42 @@ export function parseByteSize(text: string): number | undefined {
   return unit === undefined ? undefined : Math.floor(Number(m[1]) * unit);
 }
 
+/** Another live process has the lake open for writing (a `lakec run` or `lakec dev`). */
+export class LakeBusyError extends Error {
+  override readonly name = "LakeBusyError";
+}
+
+/**
+ * One writer per lake: two runs publishing the same raw file at once would interleave their
+ * deletes and renames. The lock is a file holding the owner's pid; a dead owner's lock (a
+ * killed run) is taken over.
+ */
+async function lockLake(paths: LakePaths): Promise<() => Promise<void>> {
+  const file = join(paths.root, "state", "lake.lock");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(file, String(process.pid), { flag: "wx" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw e;
+      const owner = Number((await readFile(file, "utf8").catch(() => "")).trim());
+      if (owner === process.pid) break;
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new LakeBusyError(`the lake ${paths.root} is in use by process ${owner} (a lakec run or dev); wait for it to finish or stop it`);
+      }
+      await rm(file, { force: true });
+    }
+  }
+  return async () => {
+    const owner = (await readFile(file, "utf8").catch(() => "")).trim();
+    if (owner === String(process.pid)) await rm(file, { force: true });
+  };
+}
+
 export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lake> {
   const paths = lakePaths(dir);
   await ensureLake(paths);
+  const unlock = await lockLake(paths);
   await sweepStaleTmp(paths);
   const memoryLimit = opts.memoryLimit ?? "2GB";
   const limitBytes = parseByteSize(memoryLimit);
@@ -71,6 +105,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
       await tail;
       conn.closeSync();
       instance.closeSync();
+      await unlock();
     },
   };
 }

@@ -77,6 +77,19 @@ describe("lakec run", () => {
     expect(r.out).toContain("test not_null_stg_reviews__product_reviews_review_id failed: 1 row(s)");
   });
 
+  it("refuses a lake another live process has open, and takes over a dead one's lock", async () => {
+    const { writeFile, readFile } = await import("node:fs/promises");
+    const lock = join(lake, "state", "lake.lock");
+    await writeFile(lock, String(process.ppid));
+    const busy = await lakec("run", "pipelines/reviews.yaml", "--lake", lake);
+    expect(busy.code).toBe(2);
+    expect(busy.err).toContain(`is in use by process ${process.ppid}`);
+    expect(await readFile(lock, "utf8")).toBe(String(process.ppid));
+    await writeFile(lock, "999999999");
+    expect((await lakec("run", "pipelines/reviews.yaml", "--lake", lake)).code).toBe(0);
+    await expect(readFile(lock, "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
   it("rejects bad flags and unknown sources as usage errors", async () => {
     expect((await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--memory-limit", "lots")).err).toContain("--memory-limit lots: expected a size");
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(dir, "day1.jsonl"), "--source", "nope");
