@@ -5,7 +5,7 @@
 --   snowsql -o variable_substitution=true -D aws_account_id=<12-digit account id> -f 01_integration.sql
 -- `lakec apply` substitutes it itself.
 
-CREATE STORAGE INTEGRATION IF NOT EXISTS "LAKE_S3"
+CREATE STORAGE INTEGRATION IF NOT EXISTS "LAKE_S3_YELP"
   TYPE = EXTERNAL_STAGE
   STORAGE_PROVIDER = 'S3'
   ENABLED = TRUE
