@@ -221,7 +221,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
 });
 
 describe("a source prefix with characters URL encoding changes", () => {
-  const text = readFileSync("pipelines/reviews.yaml", "utf8").replace("prefix: reviews/", 'prefix: "exports/dt=2016+*x/"');
+  const text = readFileSync("pipelines/reviews.yaml", "utf8").replace("prefix: reviews/", 'prefix: "exports/dt=2016/"');
   const result = compilePipeline("pipelines/odd.yaml", text);
 
   it("routes the key in both its plain and its URL-encoded spelling, and nothing else", async () => {
@@ -233,10 +233,15 @@ describe("a source prefix with characters URL encoding changes", () => {
       const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
       return run.result.then((out) => (out as { source: string }).source, (e: Error & { cause?: Error }) => e.cause?.name ?? e.name);
     };
-    expect(await route("exports/dt=2016+*x/a.jsonl")).toBe("product_reviews");
-    expect(await route("exports/dt%3D2016%2B*x/a.jsonl")).toBe("product_reviews");
-    // `*` in the prefix is literal, not a wildcard.
-    expect(await route("exports/dt=2016+yyx/a.jsonl")).toBe("lakec.UnknownPrefix");
+    expect(await route("exports/dt=2016/a.jsonl")).toBe("product_reviews");
+    expect(await route("exports/dt%3D2016/a.jsonl")).toBe("product_reviews");
+    expect(await route("exports/dt=2017/a.jsonl")).toBe("lakec.UnknownPrefix");
+  });
+
+  it("rejects prefixes with wildcard characters, which IAM resource patterns cannot escape", () => {
+    const bad = compilePipeline("pipelines/odd.yaml", text.replace('prefix: "exports/dt=2016/"', 'prefix: "exports/*x/"'));
+    expect(bad.ir).toBeUndefined();
+    expect(bad.diagnostics.some((d) => d.severity === "error" && d.message.includes("prefix"))).toBe(true);
   });
 });
 
