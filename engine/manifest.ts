@@ -3,11 +3,12 @@
 // pipeline means the file's outputs are complete and current, so a rerun skips it. Anything
 // else (no manifest, a different hash, a crash before the manifest) means: process again.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { PipelineIR, ReasonCode, SourceIR } from "../compiler/ir.js";
 import { cleanStages, tableSelect } from "../compiler/sql/clean.js";
 import { sourceTables } from "./flatten-stage.js";
+import { exists, rawFile, type LakePaths } from "./lake.js";
 
 /** Bump when the lake layout or the engine's use of the shared SQL changes meaning. */
 export const LAYOUT_VERSION = 1;
@@ -73,4 +74,22 @@ export async function writeManifest(file: string, m: FileManifest, tmpFile: stri
 
 export function isCurrent(m: FileManifest | undefined, contentSha256: string, semantics: string): boolean {
   return m !== undefined && m.status === "ok" && m.content_sha256 === contentSha256 && m.semantics === semantics;
+}
+
+/**
+ * Raw keys whose outputs are published (an `ok` manifest) but whose raw file is gone. Their
+ * rows stay in the lake, as processed objects stay in S3 after the raw object is deleted; the
+ * report names them so nobody is surprised.
+ */
+export async function orphanedInputs(paths: LakePaths, ir: PipelineIR): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of ir.sources) {
+    const dir = join(paths.manifests, s.name);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const n of names.filter((x) => x.endsWith(".json"))) {
+      const m = await readManifest(join(dir, n));
+      if (m?.status === "ok" && !(await exists(rawFile(paths, m.raw_key)))) out.push(m.raw_key);
+    }
+  }
+  return out.sort();
 }

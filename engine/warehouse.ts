@@ -8,6 +8,7 @@ import { quoteIdent, quoteString, sqlType } from "../compiler/expr/print.js";
 import { META_COLUMNS, type OutputColumn, type PipelineIR, type TableIR } from "../compiler/ir.js";
 import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB } from "../targets/dbt/index.js";
 import { tableDir, type LakePaths } from "./lake.js";
+import { orphanedInputs } from "./manifest.js";
 
 const q = (n: string): string => quoteIdent("duckdb", n);
 
@@ -23,6 +24,8 @@ export interface TestOutcome {
 
 export interface WarehouseResult {
   readonly views: readonly string[];
+  /** Raw keys still published in the lake although their raw file was deleted. */
+  readonly orphans: readonly string[];
   /** Rows each external table holds now, over every file processed so far. */
   readonly tableRows: Record<string, number>;
   readonly models: readonly { name: string; rows: number; materialized: string }[];
@@ -122,7 +125,7 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
       const sample = failures > 0 ? await rowsOf(conn, `SELECT * FROM (${t.sql}) AS failing LIMIT 5`) : [];
       tests.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample });
     }
-    return { views, tableRows, models, tests, timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 } };
+    return { views, orphans: await orphanedInputs(paths, ir), tableRows, models, tests, timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 } };
   } finally {
     conn.closeSync();
     instance.closeSync();

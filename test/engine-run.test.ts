@@ -4,7 +4,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ingestInputs, inputHash, lakePaths, openLake, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, ingestInputs, inputHash, lakePaths, openLake, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
 import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs } from "./engine-fixtures.js";
@@ -111,6 +111,18 @@ describe("lakec run on a mixed file", () => {
     expect(again.files.map((f) => f.status)).toEqual(["skipped"]);
     expect(await lakeSnapshot(lakeDir, ir)).toEqual(before);
     expect(again.tables.map((t) => t.totalRows)).toEqual([20, 10]);
+  });
+
+  it("names a processed raw file that was deleted from raw/ as still published", async () => {
+    const { copyFile, rm } = await import("node:fs/promises");
+    const raw = join(lakeDir, "raw", "reviews", "2024-06-01.jsonl");
+    await copyFile(raw, join(dir, "saved.jsonl"));
+    await rm(raw);
+    const s = await runOnce(lakeDir, ir);
+    expect(s.warehouse.orphans).toEqual(["reviews/2024-06-01.jsonl"]);
+    expect(formatRunSummary(s)).toContain("note: 1 raw file(s) are gone from raw/ but their rows are still published: reviews/2024-06-01.jsonl");
+    await copyFile(join(dir, "saved.jsonl"), raw);
+    expect((await runOnce(lakeDir, ir)).warehouse.orphans).toEqual([]);
   });
 
   it("reprocesses after a semantics change and replaces the file's rows instead of adding", async () => {
