@@ -79,8 +79,12 @@ export class FileJob {
     return isCurrent(await readManifest(manifestFile(this.lake.paths, src.name, this.rawKey)), this.contentSha, this.semantics);
   }
 
-  /** Stage 1. Throws InvalidRecordsError under `on_invalid: fail` (the same one on a retry). */
-  async clean(): Promise<void> {
+  /**
+   * Stage 1. `eventTime` is the triggering event's time, which becomes `_ingested_at` as in the
+   * Glue job (default: the raw file's mtime, whole seconds, which is what the local event says).
+   * Throws InvalidRecordsError under `on_invalid: fail` (the same one on a retry).
+   */
+  async clean(eventTime?: string): Promise<void> {
     if (this.invalidError) throw this.invalidError;
     const src = this.mustSource();
     const t0 = performance.now();
@@ -88,8 +92,8 @@ export class FileJob {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
-    const mtime = (await stat(this.rawPath)).mtimeMs;
-    this.counts = await runCleanStage({ conn: this.lake.conn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs: mtime, sliceBytes: this.lake.sliceBytes, ...names });
+    const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
+    this.counts = await runCleanStage({ conn: this.lake.conn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, ...names });
     this.staging = { conn: this.lake.conn, ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, partitionsPerWrite: this.lake.partitionsPerWrite, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = await this.endsWithoutNewline();

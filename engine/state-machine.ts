@@ -30,7 +30,8 @@ export async function objectCreatedEvent(ir: PipelineIR, rawPath: string, rawKey
     "detail-type": "Object Created",
     source: "aws.s3",
     account: "000000000000",
-    time: new Date(Math.trunc(st.mtimeMs)).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    // EventBridge times have whole seconds; the Clean task turns this into `_ingested_at`.
+    time: new Date(Math.floor(st.mtimeMs / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
     region: ir.aws.region,
     resources: [`arn:aws:s3:::${ir.aws.rawBucket}`],
     detail: { version: "0", bucket: { name: ir.aws.rawBucket }, object: { key: rawKey, size: st.size }, reason: "PutObject" },
@@ -51,7 +52,7 @@ function glueHandler(job: FileJob, step: "clean" | "flatten") {
     if (args["--raw_key"] !== job.rawKey) throw new Error(`state machine passed --raw_key ${String(args["--raw_key"])} for ${job.rawKey}`);
     attempt++;
     try {
-      await (step === "clean" ? job.clean() : job.flatten());
+      await (step === "clean" ? job.clean(args["--event_time"]) : job.flatten());
     } catch (e) {
       const failure = asTaskFailure(e);
       job.lastError = failure.message;

@@ -89,6 +89,10 @@ describe("lakec run on a mixed file", () => {
     expect(cols.slice(-3).map((c) => c.column_name)).toEqual(["_source_file", "_source_line", "_ingested_at"]);
     const [r] = await warehouseRows(lakeDir, "SELECT reviewer_name, title, helpful_votes, style_size, _source_line FROM product_reviews WHERE reviewer_id = 'R2'");
     expect(r).toEqual({ reviewer_name: "Name 2", title: "Summary 2", helpful_votes: "1234", style_size: "2 oz", _source_line: "3" });
+    // `_ingested_at` is the event time, as in the Glue job: the raw file's mtime in whole seconds.
+    const mtime = (await stat(join(lakeDir, "raw", "reviews", "2024-06-01.jsonl"))).mtimeMs;
+    const ingested = await warehouseRows(lakeDir, "SELECT DISTINCT epoch_ms(_ingested_at) AS ms FROM product_reviews");
+    expect(ingested).toEqual([{ ms: String(Math.floor(mtime / 1000) * 1000) }]);
     expect(first.warehouse.models.map((m) => m.name)).toContain("product_daily_ratings");
     const [m] = await warehouseRows(lakeDir, "SELECT sum(reviews) AS n FROM product_daily_ratings");
     expect(m!.n).toBe("20");
