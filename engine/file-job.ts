@@ -52,6 +52,7 @@ export class FileJob {
   private readonly timings: Record<string, number> = {};
   private readonly notes: string[] = [];
   private lastLineCut = false;
+  private reconcileFailed = false;
   /** The last task failure, as the state machine saw it (set by the task handlers). */
   lastError: string | undefined;
 
@@ -145,7 +146,7 @@ export class FileJob {
       samples: c?.samples ?? [],
       rowsWritten: this.flattened?.rowsByTable ?? {},
       quarantineRows: this.flattened?.quarantineRows ?? 0,
-      reconciled: c ? c.recordsIn === c.clean + c.invalid + c.duplicates : true,
+      reconciled: !this.reconcileFailed && (c ? c.recordsIn === c.clean + c.invalid + c.duplicates : true),
       timingsMs: { ...this.timings },
     };
   }
@@ -179,7 +180,12 @@ export class FileJob {
     const problems: string[] = [];
     if (c.recordsIn !== c.clean + c.invalid + c.duplicates) problems.push(`records_in ${c.recordsIn} ≠ clean ${c.clean} + invalid ${c.invalid} + duplicates ${c.duplicates}`);
     if (c.recordsIn !== c.nonEmptyLines) problems.push(`records_in ${c.recordsIn} ≠ ${c.nonEmptyLines} non-empty lines read`);
-    if (problems.length > 0) throw new ReconciliationError(`${this.rawKey}: ${problems.join("; ")}`);
+    if (problems.length > 0) this.reconciliationFailed(problems);
+  }
+
+  private reconciliationFailed(problems: readonly string[]): never {
+    this.reconcileFailed = true;
+    throw new ReconciliationError(`${this.rawKey}: ${problems.join("; ")}`);
   }
 
   private checkWritten(c: CleanCounts, f: FlattenResult): void {
@@ -188,7 +194,7 @@ export class FileJob {
     const problems: string[] = [];
     if (main !== c.clean) problems.push(`${main} rows written to ${src.mainTable} ≠ ${c.clean} clean records`);
     if (f.quarantineRows !== c.quarantined) problems.push(`${f.quarantineRows} quarantine rows written ≠ ${c.quarantined} quarantined`);
-    if (problems.length > 0) throw new ReconciliationError(`${this.rawKey}: ${problems.join("; ")}`);
+    if (problems.length > 0) this.reconciliationFailed(problems);
   }
 
   private async endsWithoutNewline(): Promise<boolean> {
