@@ -137,7 +137,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument("<file>", "pipeline.yaml")
     .option("--input <paths...>", "files to copy into the lake's raw/ before running")
     .option("--source <name>", "the source the --input files belong to")
-    .option("--link", "hard-link inputs into raw/ instead of copying them")
+    .option("--link", "hard-link inputs into raw/ instead of copying them (then never edit an input in place: it is the raw file)")
     .option("--lake <dir>", "the local lake folder", ".lake")
     .option("--demo", "first add a bundled synthetic sample to raw/: 2,000 Amazon-style reviews, the shape pipelines/reviews.yaml reads")
     .option("--json", "print the run summary as JSON")
