@@ -89,9 +89,24 @@ async function dropRelation(conn: DuckDBConnection, name: string): Promise<void>
   await conn.run(`DROP ${r.table_type === "VIEW" ? "VIEW" : "TABLE"} ${q(name)}`);
 }
 
+/**
+ * A `lakec query` holds a read lock on the file while it runs; wait for it briefly instead of
+ * failing the run (DuckDB says "Could not set lock on file").
+ */
+async function openWarehouse(file: string, settings: Record<string, string>): Promise<DuckDBInstance> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await DuckDBInstance.create(file, settings);
+    } catch (e) {
+      if (attempt >= 20 || !(e instanceof Error) || !e.message.includes("Could not set lock")) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** Refresh, models, tests. Opens warehouse.duckdb only for this, so `lakec query` can use it in between. */
 export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>): Promise<WarehouseResult> {
-  const instance = await DuckDBInstance.create(paths.warehouse, settings);
+  const instance = await openWarehouse(paths.warehouse, settings);
   const conn = await instance.connect();
   try {
     await conn.run("SET parquet_metadata_cache = true");
