@@ -97,6 +97,19 @@ describe("lakec run", () => {
     expect(r.err).toContain("--source nope: pipeline reviews has no such source (sources: product_reviews)");
   });
 
+  it("never replaces a raw file, and needs --source when the pipeline has several", async () => {
+    const other = join(dir, "other");
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(other, { recursive: true });
+    const clash = await writeLines(join(other, "day1.jsonl"), [review(99)]);
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--input", clash);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("raw/reviews/day1.jsonl already exists with different content; raw files are never replaced");
+    const yelp = await lakec("run", "pipelines/yelp.yaml", "--lake", join(dir, "yelp-lake"), "--input", clash);
+    expect(yelp.code).toBe(2);
+    expect(yelp.err).toContain("pipeline yelp has 2 sources; say which one with --source (business, review)");
+  });
+
   it("documents how inputs map to sources in --help", async () => {
     const r = await lakec("run", "--help");
     expect(r.code).toBe(0);
