@@ -114,8 +114,9 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
   const lake = await openLake(lakeDir, lakeOptions(opts)).catch((e: unknown) => {
     throw e instanceof LakeBusyError ? new UsageError(e.message) : e;
   });
-  const demo = opts.demo ? await demoInput(ir, opts) : undefined;
+  let demo: Awaited<ReturnType<typeof demoInput>> | undefined;
   try {
+    if (opts.demo) demo = await demoInput(ir, opts);
     const inputs = [...(opts.input ?? []).map((i) => resolve(ctx.io.cwd, i)), ...(demo ? [demo.file] : [])];
     await ingestInputs(lake.paths, ir, inputs, { ...(opts.source !== undefined && { source: opts.source }), link: opts.link === true }).catch((e: unknown) => {
       throw e instanceof IngestError ? new UsageError(e.message) : e;
