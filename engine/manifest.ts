@@ -76,20 +76,30 @@ export function isCurrent(m: FileManifest | undefined, contentSha256: string, se
   return m !== undefined && m.status === "ok" && m.content_sha256 === contentSha256 && m.semantics === semantics;
 }
 
-/**
- * Raw keys whose outputs are published (an `ok` manifest) but whose raw file is gone. Their
- * rows stay in the lake, as processed objects stay in S3 after the raw object is deleted; the
- * report names them so nobody is surprised.
- */
-export async function orphanedInputs(paths: LakePaths, ir: PipelineIR): Promise<string[]> {
-  const out: string[] = [];
+export interface PublishedState {
+  /** Rows per table over every raw file with an `ok` manifest: what the external tables hold. */
+  readonly rowsByTable: Record<string, number>;
+  /**
+   * Raw keys whose outputs are published although their raw file is gone. Their rows stay in
+   * the lake, as processed objects stay in S3 after the raw object is deleted; the report names
+   * them so nobody is surprised.
+   */
+  readonly orphans: readonly string[];
+}
+
+/** What the manifests say is published: metadata only, no Parquet is opened. */
+export async function publishedState(paths: LakePaths, ir: PipelineIR): Promise<PublishedState> {
+  const rowsByTable: Record<string, number> = Object.fromEntries(ir.tables.map((t) => [t.name, 0]));
+  const orphans: string[] = [];
   for (const s of ir.sources) {
     const dir = join(paths.manifests, s.name);
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const n of names.filter((x) => x.endsWith(".json"))) {
       const m = await readManifest(join(dir, n));
-      if (m?.status === "ok" && !(await exists(rawFile(paths, m.raw_key)))) out.push(m.raw_key);
+      if (m?.status !== "ok") continue;
+      for (const [t, rows] of Object.entries(m.rows_written)) if (t in rowsByTable) rowsByTable[t]! += rows;
+      if (!(await exists(rawFile(paths, m.raw_key)))) orphans.push(m.raw_key);
     }
   }
-  return out.sort();
+  return { rowsByTable, orphans: orphans.sort() };
 }
