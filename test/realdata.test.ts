@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import { ingestInputs, openLake, runFiles, type RunSummary } from "../engine/index.js";
 import { queryWarehouse } from "../engine/query.js";
@@ -124,8 +124,11 @@ describe("real data", () => {
 });
 
 describe("synthetic stand-ins (always run)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "lakec-synthetic-"));
-  dirs.push(dir);
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "lakec-synthetic-"));
+    dirs.push(dir);
+  });
 
   it("reviews: a messy generated export matches the independent model", async () => {
     const file = join(dir, "reviews.jsonl");
