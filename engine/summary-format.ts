@@ -37,12 +37,16 @@ function fileDetails(f: FileSummary): string[] {
 
 export function formatRunSummary(s: RunSummary): string {
   const out: string[] = [`lakec run: pipeline ${s.pipeline}, lake ${s.lake}`, ""];
+  // Unchanged files are only counted: a rerun over a big raw/ would otherwise list them all.
+  const shown = s.files.filter((f) => f.status !== "skipped");
+  const skipped = s.files.length - shown.length;
   if (s.files.length === 0) out.push("No raw files. Put JSON Lines files under raw/<prefix>/ or pass --input.");
-  else {
-    const rows = table(["file", "status", "in", "clean", "invalid", "dup", "reconciled", "clean/flatten/publish"], s.files.map(fileRow), new Set([2, 3, 4, 5]));
+  if (shown.length > 0) {
+    const rows = table(["file", "status", "in", "clean", "invalid", "dup", "reconciled", "clean/flatten/publish"], shown.map(fileRow), new Set([2, 3, 4, 5]));
     out.push(rows[0]!);
-    s.files.forEach((f, i) => out.push(rows[i + 1]!, ...fileDetails(f)));
+    shown.forEach((f, i) => out.push(rows[i + 1]!, ...fileDetails(f)));
   }
+  if (skipped > 0) out.push(`${shown.length > 0 ? "\n" : ""}${skipped} unchanged file(s) skipped: already processed with this pipeline's semantics`);
   if (s.warehouse.orphans.length > 0) {
     out.push("", `note: ${s.warehouse.orphans.length} raw file(s) are gone from raw/ but their rows are still published: ${s.warehouse.orphans.join(", ")}`);
     out.push("  (delete their _input=<h> folders under processed/ and their manifests to drop them)");

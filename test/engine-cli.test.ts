@@ -42,6 +42,9 @@ describe("lakec run", () => {
     expect(s.files.map((f) => [f.rawKey, f.status])).toEqual([["reviews/day1.jsonl", "skipped"]]);
     expect(s.tables.find((t) => t.name === "product_reviews")).toMatchObject({ rowsWritten: 0, totalRows: 20 });
     expect(s.ok).toBe(true);
+    const text = await lakec("run", "pipelines/reviews.yaml", "--lake", lake);
+    expect(text.out).toContain("1 unchanged file(s) skipped: already processed with this pipeline's semantics");
+    expect(text.out).not.toContain("reviews/day1.jsonl");
   });
 
   it("exits 1 when a file fails, and still processes the others", async () => {
