@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `npm ci` through `prepare`).
-import { main } from "../dist/cli/main.js";
+// The AWS SDK warns on every command that Node 20 support ends; lakec pins SDK releases that
+// still support it (package.json), so the warning is noise for users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const { main } = await import("../dist/cli/main.js");
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
