@@ -36,7 +36,7 @@ function selectTargets(names: readonly string[] | undefined): Target[] | undefin
 }
 
 /** Joins every pipeline's layout with real folders: `<out>/<pipeline>/` and the project root. */
-function outputTree(irs: readonly PipelineIR[], out: string, selected: Target[] | undefined): OutputTree {
+export function outputTree(irs: readonly PipelineIR[], out: string, selected: Target[] | undefined): OutputTree {
   const root = dirname(out);
   const files = new Map<string, string>();
   const ownedDirs: string[] = [];

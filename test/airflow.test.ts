@@ -99,11 +99,6 @@ describe("airflow target", () => {
     expect(Object.keys(s["tasks"])).toEqual(["dbt_source_freshness", "dbt_build"]);
   });
 
-  it.each(["reviews", "yelp"])("%s DAG matches its golden file (update with -u)", async (name) => {
-    const [f] = emitAirflow(load(`pipelines/${name}.yaml`));
-    await expect(f!.contents).toMatchFileSnapshot(`./__snapshots__/${f!.path}`);
-  });
-
   it("pyflakes does catch a broken DAG", () => {
     const path = join(dir, "broken.py");
     writeFileSync(path, emitAirflow(load("pipelines/reviews.yaml"))[0]!.contents.replace("from datetime import timedelta\n", ""));

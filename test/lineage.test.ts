@@ -76,10 +76,6 @@ describe("lineage", () => {
     expect(lineageMermaid(ir)).toContain('["raw product_reviews: evil#quot;]   x-->y #35;"]');
   });
 
-  it.each(["reviews", "yelp"])("%s lineage matches its golden file (update with -u)", async (name) => {
-    await expect(lineageMermaid(load(`pipelines/${name}.yaml`))).toMatchFileSnapshot(`./__snapshots__/lineage/${name}.mmd`);
-  });
-
   it("emits a Markdown page with the graph in a mermaid fence", () => {
     const [f] = emitLineage(load("pipelines/reviews.yaml"));
     expect(f!.path).toBe("lineage/lineage.md");

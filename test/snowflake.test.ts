@@ -156,13 +156,6 @@ describe("snowflake target", () => {
   });
 
   // Goldens of the reference pipelines (child tables, month partitions, grants), readable in review.
-  // Update with `npx vitest run test/snowflake.test.ts -u`.
-  it.each(["reviews", "yelp"])("%s DDL matches its golden files", async (name) => {
-    for (const f of emitSnowflake(load(`pipelines/${name}.yaml`))) {
-      await expect(f.contents).toMatchFileSnapshot(`./__snapshots__/snowflake/${name}/${f.path.replace("snowflake/", "")}`);
-    }
-  });
-
   it("substitutes only a 12-digit account id", () => {
     const sql = emitSnowflake(load("pipelines/reviews.yaml"))[0]!.contents;
     expect(substituteAccountId(sql, "123456789012")).toContain("'arn:aws:iam::123456789012:role/lakec-reviews-snowflake'");
