@@ -6,6 +6,8 @@
 // `lines` relation it is given, so a slice sees only its own duplicates; a record whose id was
 // already staged by an earlier slice is a duplicate too (slices go in line order, so the first
 // record by line still wins) and is counted as one here.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
@@ -39,9 +41,16 @@ export interface CleanInput {
   /** The raw file's mtime, milliseconds since the epoch (becomes `_ingested_at`). */
   readonly ingestedAtMs: number;
   readonly sliceBytes: number;
-  /** Relation names the flatten stage reads. */
+  /** Relations the flatten stage reads: tables, or views over `stagingDir` when `onDisk`. */
   readonly stagedClean: string;
   readonly stagedQuarantine: string;
+  readonly stagingDir: string;
+  /**
+   * Stage each slice's clean and quarantine rows as Parquet in `stagingDir` instead of in
+   * tables: an in-memory table cannot spill, so a file whose clean rows do not fit under the
+   * memory limit needs this. It costs a write and a read of them, so small files skip it.
+   */
+  readonly onDisk: boolean;
 }
 
 const SAMPLE_LIMIT = 5;
@@ -51,6 +60,8 @@ async function scalarRows(conn: DuckDBConnection, sql: string): Promise<Record<s
 }
 
 const n = (v: unknown): number => Number(v ?? 0);
+
+const sqlPath = (p: string): string => quoteString("duckdb", p.split("\\").join("/"));
 
 /**
  * Columns of `checked` that only its own checks read: the parsed record and the per-column
@@ -72,7 +83,8 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
     `CREATE OR REPLACE TEMP VIEW lines AS SELECT line_no, line, ${quoteString("duckdb", inp.rawKey)} AS _source_file, ` +
       `make_timestamp(${Math.trunc(inp.ingestedAtMs) * 1000}) AS _ingested_at FROM lines_in`,
   );
-  await conn.run(`CREATE OR REPLACE TABLE ${inp.stagedQuarantine} (raw_record VARCHAR, reason VARCHAR, reason_column VARCHAR, source_key VARCHAR, line_number BIGINT)`);
+  for (const dir of SLICE_DIRS) await mkdir(join(inp.stagingDir, dir), { recursive: true });
+  await conn.run(`CREATE OR REPLACE TABLE seen_ids (${quoteIdent("duckdb", source.idColumn)} VARCHAR)`);
   const reader = await LineReader.open(inp.rawPath);
   try {
     for (let first = true; ; first = false) {
@@ -88,19 +100,26 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
       // Each relation holds the line text again: keep only the latest within the memory limit.
       await conn.run("DROP TABLE parsed");
       await conn.run("CREATE OR REPLACE TABLE lines_in (line_no BIGINT, line VARCHAR)");
+      await conn.run(`CREATE OR REPLACE TABLE slice_quarantine (raw_record VARCHAR, reason VARCHAR, reason_column VARCHAR, source_key VARCHAR, line_number BIGINT)`);
       await addSliceCounts(inp, st, counts, first);
       await addInvalidUtf8(inp, slice.invalidUtf8, counts);
+      await stageSlice(inp, "slice_quarantine", inp.stagedQuarantine, counts.slices);
       if (slice.done) {
         const [last] = await scalarRows(conn, "SELECT line_no, _reason FROM ranked ORDER BY line_no DESC LIMIT 1");
         if (last) counts.lastRecord = { line: n(last.line_no), reason: (last._reason as string | null) ?? null };
-        break;
       }
+      // The next slice needs the room: nothing of this one stays in memory but the seen ids.
+      for (const t of ["ranked", "slice_clean", "slice_quarantine"]) await conn.run(`DROP TABLE ${t}`);
+      if (slice.done) break;
     }
   } finally {
     await reader.close();
-    await conn.run("DROP TABLE IF EXISTS ranked");
-    await conn.run("DROP TABLE IF EXISTS parsed");
-    await conn.run("DROP TABLE IF EXISTS lines_in");
+    for (const t of ["ranked", "parsed", "lines_in", "seen_ids", "slice_clean", "slice_quarantine"]) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+  if (inp.onDisk) {
+    for (const [view, dir] of [[inp.stagedClean, SLICE_DIRS[0]], [inp.stagedQuarantine, SLICE_DIRS[1]]] as const) {
+      await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${sqlPath(join(inp.stagingDir, dir, "*.parquet"))})`);
+    }
   }
   counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
   // SQL GROUP BY order varies between runs; manifests and reports must not.
@@ -124,18 +143,29 @@ async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages
     const s = await scalarRows(conn, `SELECT line_no, _reason, _reason_column FROM ranked WHERE _reason IS NOT NULL ORDER BY line_no LIMIT ${SAMPLE_LIMIT}`);
     counts.samples.push(...s.map((r) => ({ line: n(r.line_no), reason: String(r._reason), column: (r._reason_column as string | null) ?? null })));
   }
-  if (source.onInvalid === "quarantine") await conn.run(`INSERT INTO ${inp.stagedQuarantine} ${st.quarantine}`);
-  const sliceClean = n(c!.clean);
-  if (first) {
-    await conn.run(`CREATE OR REPLACE TABLE ${inp.stagedClean} AS ${st.clean}`);
-    counts.clean += sliceClean;
-    return;
-  }
+  if (source.onInvalid === "quarantine") await conn.run(`INSERT INTO slice_quarantine ${st.quarantine}`);
+  // A record whose id an earlier slice staged is a duplicate: the first by line already won.
   const id = quoteIdent("duckdb", source.idColumn);
-  const res = await conn.run(`INSERT INTO ${inp.stagedClean} SELECT c.* FROM (${st.clean}) AS c WHERE NOT EXISTS (SELECT 1 FROM ${inp.stagedClean} AS s WHERE s.${id} = c.${id})`);
-  const inserted = res.rowsChanged;
+  const unseen = first ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM seen_ids AS s WHERE s.${id} = c.${id})`;
+  await conn.run(`CREATE OR REPLACE TABLE slice_clean AS SELECT c.* FROM (${st.clean}) AS c${unseen}`);
+  const inserted = await stageSlice(inp, "slice_clean", inp.stagedClean, counts.slices);
+  await conn.run(`INSERT INTO seen_ids SELECT ${id} FROM slice_clean`);
+  const sliceClean = n(c!.clean);
   counts.clean += inserted;
   counts.duplicates += sliceClean - inserted;
+}
+
+const SLICE_DIRS = ["_clean_slices", "_quarantine_slices"] as const;
+
+/** Keeps one slice's rows: appended to the staged table, or written next to the others as Parquet. */
+async function stageSlice(inp: CleanInput, table: string, staged: string, slice: number): Promise<number> {
+  if (inp.onDisk) {
+    const dir = staged === inp.stagedClean ? SLICE_DIRS[0] : SLICE_DIRS[1];
+    return (await inp.conn.run(`COPY ${table} TO ${sqlPath(join(inp.stagingDir, dir, `slice-${slice}.parquet`))} (FORMAT parquet, COMPRESSION uncompressed)`)).rowsChanged;
+  }
+  if (slice === 1) await inp.conn.run(`CREATE OR REPLACE TABLE ${staged} AS SELECT * FROM ${table}`);
+  else await inp.conn.run(`INSERT INTO ${staged} SELECT * FROM ${table}`);
+  return Number((await inp.conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJson()[0]![0]);
 }
 
 /** Lines that are not UTF-8 never reach SQL; they are records, rejected as `invalid_utf8`. */
@@ -146,7 +176,7 @@ async function addInvalidUtf8(inp: CleanInput, lines: readonly InvalidLine[], co
   counts.byReason.invalid_utf8 = (counts.byReason.invalid_utf8 ?? 0) + lines.length;
   for (const l of lines.slice(0, SAMPLE_LIMIT)) counts.samples.push({ line: l.lineNo, reason: "invalid_utf8", column: null });
   if (inp.source.onInvalid !== "quarantine") return;
-  const app = await inp.conn.createAppender(inp.stagedQuarantine);
+  const app = await inp.conn.createAppender("slice_quarantine");
   try {
     for (const l of lines) {
       app.appendVarchar(l.text);

@@ -10,7 +10,7 @@ export interface LakeOptions {
   readonly memoryLimit?: string;
   /** DuckDB threads (default: DuckDB's choice, the number of cores). */
   readonly threads?: number;
-  /** Bytes of raw text loaded per slice; default: an eighth of the memory limit, at most 256 MiB. */
+  /** Bytes of raw text loaded per slice; default: a 16th of the memory limit (a slice needs several times its size while it is parsed and ranked), at most 256 MiB. */
   readonly sliceBytes?: number;
 }
 
@@ -20,6 +20,10 @@ export interface Lake {
   readonly sliceBytes: number;
   /** Partitions per COPY: about one per MB of memory limit (measured: 400 fit in 256 MB, 5,000 not in 2 GB). */
   readonly partitionsPerWrite: number;
+  /** Raw files up to this size stage their clean rows in memory; larger ones on disk (a quarter of the limit). */
+  readonly inMemoryFileBytes: number;
+  /** Parquet row-group bytes: a 16th of the memory limit, at most 128 MiB (DuckDB's default row count is about that). */
+  readonly rowGroupBytes: number;
   /** DuckDB settings for other instances on this lake (the warehouse). */
   readonly settings: Record<string, string>;
   /** Runs `fn` after every earlier call finished: one file at a time on the shared connection. */
@@ -87,14 +91,17 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   const conn = await instance.connect();
   // Partitioned COPY buffers rows per open partition; the default threshold runs out of memory
   // at a 1–2 GB limit with many day partitions.
-  await conn.run("SET partitioned_write_flush_threshold = 100000");
-  const sliceBytes = opts.sliceBytes ?? Math.min(256 * 1024 ** 2, Math.max(1024 ** 2, Math.floor(limitBytes / 8)));
+  // Rows buffered per open partition before a flush: scaled down under small limits.
+  await conn.run(`SET partitioned_write_flush_threshold = ${Math.max(1000, Math.min(100_000, Math.floor(limitBytes / 16384)))}`);
+  const sliceBytes = opts.sliceBytes ?? Math.min(256 * 1024 ** 2, Math.max(1024 ** 2, Math.floor(limitBytes / 16)));
   let tail: Promise<unknown> = Promise.resolve();
   return {
     paths,
     conn,
     sliceBytes,
     partitionsPerWrite: Math.max(32, Math.floor(limitBytes / 1024 ** 2)),
+    inMemoryFileBytes: Math.floor(limitBytes / 4),
+    rowGroupBytes: Math.max(1024 ** 2, Math.min(128 * 1024 ** 2, Math.floor(limitBytes / 16))),
     settings,
     exclusive<T>(fn: () => Promise<T>): Promise<T> {
       const next = tail.then(fn, fn);

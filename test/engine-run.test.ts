@@ -4,15 +4,15 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatRunSummary, ingestInputs, inputHash, lakePaths, openLake, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, ingestInputs, inputHash, lakePaths, openLake, processRawFile, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
 import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
 
-async function runOnce(lakeDir: string, ir: PipelineIR, inputs: string[] = []): Promise<RunSummary> {
-  const lake = await openLake(lakeDir, { memoryLimit: "512MB", threads: 2 });
+async function runOnce(lakeDir: string, ir: PipelineIR, inputs: string[] = [], memoryLimit = "512MB"): Promise<RunSummary> {
+  const lake = await openLake(lakeDir, { memoryLimit, threads: 2 });
   try {
     await ingestInputs(lake.paths, ir, inputs);
     return await runFiles(lake, ir);
@@ -184,6 +184,25 @@ describe("slices", () => {
     expect(results[0]!.files[0]!.counts).toMatchObject({ recordsIn: 30, clean: 21, duplicates: 4 });
     expect(await lakeSnapshot(join(dir, "many"), ir)).toEqual(await lakeSnapshot(join(dir, "one"), ir));
   });
+});
+
+describe("memory", () => {
+  it("stages 1–2 of a file bigger than the DuckDB memory limit complete and reconcile", async () => {
+    const ir = reviewsIr();
+    const dir = await tempDir("memory");
+    const body = "lorem ipsum dolor sit amet ".repeat(40);
+    const lines = Array.from({ length: 64_000 }, (_, i) => review(i, { reviewText: `${body}${i}` }));
+    const input = await writeLines(join(dir, "big.jsonl"), lines);
+    expect((await stat(input)).size).toBeGreaterThan(64 * 1024 * 1024);
+    const lake = await openLake(join(dir, ".lake"), { memoryLimit: "64MB", threads: 2 });
+    try {
+      await ingestInputs(lake.paths, ir, [input]);
+      const f = await processRawFile(lake, ir, "reviews/big.jsonl");
+      expect(f).toMatchObject({ status: "processed", reconciled: true, counts: { recordsIn: 64_000, clean: 64_000 }, rowsWritten: { product_reviews: 64_000 } });
+    } finally {
+      await lake.close();
+    }
+  }, 60_000);
 });
 
 describe("the two-step clean SQL the engine runs", () => {
