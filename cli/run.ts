@@ -9,6 +9,8 @@ import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { formatRunSummary, ingestInputs, IngestError, LakeBusyError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouse, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
 import { formatRows, queryWarehouse } from "../engine/query.js";
+import { localDesired } from "../deploy/providers/local/desired.js";
+import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
 import { generateAmazonReviews } from "../engine/synthetic.js";
 import { UsageError, type CliContext } from "./context.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
@@ -123,6 +125,9 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     });
     const summary = await runWithProgress(lake, ir, await listRawKeys(lake.paths), opts.json === true);
     ctx.io.out(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
+    // A first run builds exactly what `apply` would, so it records the deployment; later runs
+    // leave the record to `apply`, which also drops what a pipeline edit removed.
+    if (summary.ok && (await readDeployedRecord(lakeDir)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
     if (demo && !opts.json) await showMartTop(ctx, lakeDir, ir);
     if (!summary.ok) ctx.exit(1);
   } finally {

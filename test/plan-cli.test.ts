@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { register as registerApply, type Terminal } from "../cli/apply.js";
 import type { CliContext, CliIO } from "../cli/context.js";
+import { generateAmazonReviews } from "../engine/synthetic.js";
 import { EDITS, reviewsYaml } from "./deploy-helpers.js";
 
 let dir = "";
@@ -138,6 +139,26 @@ describe("credentials", () => {
       }
     } finally {
       process.env = saved;
+    }
+  });
+});
+
+describe("lakec run then plan", { timeout: 120_000 }, () => {
+  it("a first run records the deployment, so plan has nothing to do; a later edit still shows", async () => {
+    const saved = dir;
+    dir = await mkdtemp(join(tmpdir(), "lakec-run-plan-"));
+    try {
+      await pipeline(reviewsYaml());
+      await writeFile(join(dir, "export.jsonl"), generateAmazonReviews({ seed: 7, records: 40 }));
+      const ran = await lakec("run", "reviews.yaml", "--input", "export.jsonl");
+      expect(ran.code, ran.err).toBe(0);
+      const plan = await lakec("plan", "reviews.yaml", "--detailed-exitcode");
+      expect([plan.code, plan.out.trim().split("\n").at(-1)]).toEqual([0, "No changes. The deployed state matches reviews.yaml."]);
+      await pipeline(EDITS.martMeasure(reviewsYaml()));
+      expect((await lakec("plan", "reviews.yaml", "--detailed-exitcode")).code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      dir = saved;
     }
   });
 });
