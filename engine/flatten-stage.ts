@@ -69,10 +69,22 @@ async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<n
     // Sorted input lets the writer finish partitions one after another instead of holding a
     // writer open for each (5,000 unsorted day partitions ran out of memory at 2 GB); with few
     // partitions the sort itself is the larger cost in memory (wide rows under a 64 MB limit).
-    const order = Math.min(values.length, inp.partitionsPerWrite) > SORT_ABOVE_PARTITIONS ? ` ORDER BY ${key}` : "";
+    const sort = Math.min(values.length, inp.partitionsPerWrite) > SORT_ABOVE_PARTITIONS;
+    let from = view;
+    if (sort && ranges.length > 1) {
+      // Several batches would each re-run the expansion and sort it again: materialize the
+      // sorted rows once (DuckDB spills to disk under its memory limit) and slice that.
+      from = `${view}_sorted`;
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${from} AS SELECT * FROM ${view} ORDER BY ${key}`);
+    }
+    const order = sort && from === view ? ` ORDER BY ${key}` : "";
     let rows = 0;
-    for (const where of ranges) {
-      rows += (await conn.run(`COPY (SELECT * FROM ${view} WHERE ${where}${order}) TO ${sqlPath(dir)} (${parquet(inp.rowGroupBytes)}, PARTITION_BY (${key}, _input))`)).rowsChanged;
+    try {
+      for (const where of ranges) {
+        rows += (await conn.run(`COPY (SELECT * FROM ${from} WHERE ${where}${order}) TO ${sqlPath(dir)} (${parquet(inp.rowGroupBytes)}, PARTITION_BY (${key}, _input))`)).rowsChanged;
+      }
+    } finally {
+      if (from !== view) await conn.run(`DROP TABLE IF EXISTS ${from}`);
     }
     return rows;
   } finally {
