@@ -1,23 +1,37 @@
+// Lowering pins the IR shape every target emits from: table layout, child tables, joins.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { PipelineDoc } from "../compiler/doc.js";
 import { lower } from "../compiler/lower.js";
-import { printExpr } from "../compiler/expr/print.js";
+
+const load = (file: string) => lower(parse(readFileSync(file, "utf8")) as PipelineDoc, file);
 
 describe("lower", () => {
-  it("lowers the reference pipeline", () => {
-    const doc = parse(readFileSync("pipelines/reviews.yaml", "utf8")) as PipelineDoc;
-    const ir = lower(doc, "pipelines/reviews.yaml");
-    console.log(JSON.stringify(ir.tables.map((t) => [t.name, t.columns.map((c) => c.name)])));
-    console.log(ir.sources[0]!.columns.map((c) => `${c.name}: ${printExpr(c.value, "duckdb")} <= ${printExpr(c.text, "duckdb", { rawRoot: "j" })}`).join("\n"));
-    console.log(JSON.stringify(ir.marts[2]));
-    expect(ir.tables.map((t) => t.name)).toEqual(["product_reviews", "product_review_images"]);
+  it("lays out the reference pipeline's tables: flattened object keys replace the object, the array becomes a child table", () => {
+    const ir = load("pipelines/reviews.yaml");
+    expect(ir.tables.map((t) => [t.name, t.columns.map((c) => c.name)])).toEqual([
+      ["product_reviews", ["review_id", "reviewer_id", "asin", "rating", "verified", "reviewed_at", "review_date", "helpful_votes", "reviewer_name", "title", "body", "style_size", "style_color", "style_flavor", "style_scent"]],
+      ["product_review_images", ["review_id", "reviewer_id", "asin", "reviewed_at", "review_date", "position", "image_url"]],
+    ]);
+    expect(ir.tables[0]!.partition).toMatchObject({ column: "review_date", key: "review_date", grain: "day" });
+    const counts = ir.marts.find((m) => m.name === "product_image_counts")!;
+    expect(counts.measures.map((m) => [m.name, m.fn, m.type.kind])).toEqual([
+      ["images", "count_star", "integer"],
+      ["reviews_with_images", "count_distinct", "integer"],
+    ]);
   });
-  it("lowers yelp", () => {
-    const doc = parse(readFileSync("pipelines/yelp.yaml", "utf8")) as PipelineDoc;
-    const ir = lower(doc, "pipelines/yelp.yaml");
-    console.log(JSON.stringify(ir.tables.map((t) => [t.name, t.columns.map((c) => c.name)])));
-    console.log(JSON.stringify(ir.marts[0]?.joins));
+
+  it("lowers yelp: typed object keys, split and entries child tables, joins along references and parent links", () => {
+    const ir = load("pipelines/yelp.yaml");
+    expect(ir.tables.map((t) => `${t.name}:${t.child?.expansion.mode ?? "main"}`)).toEqual(["business:main", "business_categories:split", "business_hours:entries", "review:main"]);
+    expect(ir.tables.find((t) => t.name === "review")!.partition).toMatchObject({ key: "reviewed_at_month", grain: "month" });
+    const mart = ir.marts.find((m) => m.name === "ratings_by_city_category")!;
+    expect(mart.joins).toEqual([
+      { table: "business", on: [{ left: { table: "review", column: "business_id" }, right: { table: "business", column: "business_id" } }] },
+      { table: "business_categories", on: [{ left: { table: "business", column: "business_record_id" }, right: { table: "business_categories", column: "business_record_id" } }] },
+    ]);
+    // Left joins: grain columns from joined tables can be NULL.
+    expect(mart.columns.filter((c) => c.name === "city" || c.name === "category").map((c) => c.nullable)).toEqual([true, true]);
   });
 });
