@@ -29,12 +29,6 @@ export type ReasonCode =
   | "out_of_range"
   | "not_accepted";
 
-export interface SourceSpan {
-  readonly file: string;
-  readonly line: number;
-  readonly col: number;
-}
-
 /** One cleaned column of a source, computed from the raw record. */
 export interface CleanColumn {
   readonly name: string;
@@ -95,7 +89,6 @@ export interface SourceIR {
   readonly mainTable: string;
   readonly childTables: readonly string[];
   readonly references: readonly Reference[];
-  readonly span: SourceSpan;
 }
 
 /** Lineage of one output column: the raw JSON path(s) it is derived from. */

@@ -22,7 +22,7 @@ import { lowerMart } from "./lower-marts.js";
 import { parseType } from "./types-parse.js";
 
 export function lower(doc: PipelineDoc, file: string): PipelineIR {
-  const sources = Object.entries(doc.sources).map(([name, s]) => lowerSource(doc, name, s, file));
+  const sources = Object.entries(doc.sources).map(([name, s]) => lowerSource(doc, name, s));
   const tables = sources.flatMap((s) => tablesOf(doc, s));
   const marts = Object.entries(doc.marts ?? {}).map(([name, m]) => lowerMart(name, m, tables));
   return {
@@ -140,7 +140,7 @@ function flattenKeyColumns(colName: string, path: string[], fl: FlattenDoc): { c
   });
 }
 
-function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc, file: string): SourceIR {
+function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
   const columns: CleanColumn[] = [];
   const checks: Check[] = [];
   const references: Reference[] = [];
@@ -181,7 +181,6 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc, file: string)
       .filter(([, f]) => f.into === "table")
       .map(([c, f]) => f.table ?? `${name}_${c}`),
     references,
-    span: { file, line: 0, col: 0 },
   };
 }
 
