@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { main } from "../cli/main.js";
-import { unifiedDiff } from "../cli/unified-diff.js";
+import { unifiedDiff } from "../compiler/line-diff.js";
 
 const ROOT = join(import.meta.dirname, "..");
 let cwd = "";

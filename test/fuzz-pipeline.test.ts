@@ -6,23 +6,14 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import { layoutOutput } from "../targets/registry.js";
+import { mulberry32 } from "../engine/synthetic.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const SEEDS = 250;
 /** Emitting every target costs ~100 ms per IR; a sample of the mutants that compile is enough. */
 const EMIT_SAMPLE = 20;
 
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 type Mutation = (lines: string[], r: () => number) => string[];
 

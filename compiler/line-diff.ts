@@ -1,7 +1,8 @@
-// A small line diff for `lakec compile --check`: enough to show a reviewer what is stale,
-// in the unified format every code-review tool understands.
+// The one line diff of the project: `lakec compile --check` prints it as a unified diff (the
+// format every code-review tool understands) and `lakec plan` shows published-file changes
+// with it. Plain text in, plain text out, so every layer may use it.
 
-type Op = { kind: " " | "-" | "+"; text: string };
+export type Op = { kind: " " | "-" | "+"; text: string };
 
 /** Past this many cells the middle of the diff is shown as replaced wholesale: cheap and still correct. */
 const MAX_CELLS = 4_000_000;
@@ -42,7 +43,8 @@ function middleOps(a: readonly string[], b: readonly string[]): Op[] {
   return ops;
 }
 
-function editScript(a: readonly string[], b: readonly string[]): Op[] {
+/** Common prefix and suffix kept as is; an LCS edit script for the rest. */
+export function editScript(a: readonly string[], b: readonly string[]): Op[] {
   let pre = 0;
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;
