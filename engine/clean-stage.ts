@@ -84,6 +84,8 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
       `make_timestamp(${Math.trunc(inp.ingestedAtMs) * 1000}) AS _ingested_at FROM lines_in`,
   );
   for (const dir of SLICE_DIRS) await mkdir(join(inp.stagingDir, dir), { recursive: true });
+  // A retried Clean task starts over: nothing of an earlier attempt may be counted twice.
+  for (const staged of [inp.stagedClean, inp.stagedQuarantine]) await dropStaged(conn, staged);
   await conn.run(`CREATE OR REPLACE TABLE seen_ids (${quoteIdent("duckdb", source.idColumn)} VARCHAR)`);
   const reader = await LineReader.open(inp.rawPath);
   try {
@@ -109,17 +111,18 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
         if (last) counts.lastRecord = { line: n(last.line_no), reason: (last._reason as string | null) ?? null };
       }
       // The next slice needs the room: nothing of this one stays in memory but the seen ids.
-      for (const t of ["ranked", "slice_clean", "slice_quarantine"]) await conn.run(`DROP TABLE ${t}`);
+      for (const t of ["ranked", "slice_clean", "slice_quarantine"]) await conn.run(`DROP TABLE IF EXISTS ${t}`);
       if (slice.done) break;
     }
   } finally {
     await reader.close();
     for (const t of ["ranked", "parsed", "lines_in", "seen_ids", "slice_clean", "slice_quarantine"]) await conn.run(`DROP TABLE IF EXISTS ${t}`);
   }
-  if (inp.onDisk) {
-    for (const [view, dir] of [[inp.stagedClean, SLICE_DIRS[0]], [inp.stagedQuarantine, SLICE_DIRS[1]]] as const) {
-      await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${sqlPath(join(inp.stagingDir, dir, "*.parquet"))})`);
-    }
+  for (const [view, dir] of [[inp.stagedClean, SLICE_DIRS[0]], [inp.stagedQuarantine, SLICE_DIRS[1]]] as const) {
+    const body = inp.onDisk
+      ? `SELECT * FROM read_parquet(${sqlPath(join(inp.stagingDir, dir, "*.parquet"))})`
+      : Array.from({ length: counts.slices }, (_, i) => `SELECT * FROM ${sliceTable(view, i + 1)}`).join(" UNION ALL ");
+    await conn.run(`CREATE OR REPLACE VIEW ${view} AS ${body}`);
   }
   counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
   // SQL GROUP BY order varies between runs; manifests and reports must not.
@@ -148,8 +151,8 @@ async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages
   const id = quoteIdent("duckdb", source.idColumn);
   const unseen = first ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM seen_ids AS s WHERE s.${id} = c.${id})`;
   await conn.run(`CREATE OR REPLACE TABLE slice_clean AS SELECT c.* FROM (${st.clean}) AS c${unseen}`);
-  const inserted = await stageSlice(inp, "slice_clean", inp.stagedClean, counts.slices);
   await conn.run(`INSERT INTO seen_ids SELECT ${id} FROM slice_clean`);
+  const inserted = await stageSlice(inp, "slice_clean", inp.stagedClean, counts.slices);
   const sliceClean = n(c!.clean);
   counts.clean += inserted;
   counts.duplicates += sliceClean - inserted;
@@ -157,15 +160,29 @@ async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages
 
 const SLICE_DIRS = ["_clean_slices", "_quarantine_slices"] as const;
 
-/** Keeps one slice's rows: appended to the staged table, or written next to the others as Parquet. */
+const sliceTable = (staged: string, slice: number): string => `${staged}_s${slice}`;
+
+/**
+ * Keeps one slice's rows: the slice table is renamed to a staged slice (the staged relation is
+ * a view over all of them), or written next to the others as Parquet. Renaming instead of
+ * appending to one staged table saves a copy of every clean row (0.45 s per 1M records).
+ */
 async function stageSlice(inp: CleanInput, table: string, staged: string, slice: number): Promise<number> {
   if (inp.onDisk) {
     const dir = staged === inp.stagedClean ? SLICE_DIRS[0] : SLICE_DIRS[1];
     return (await inp.conn.run(`COPY ${table} TO ${sqlPath(join(inp.stagingDir, dir, `slice-${slice}.parquet`))} (FORMAT parquet, COMPRESSION uncompressed)`)).rowsChanged;
   }
-  if (slice === 1) await inp.conn.run(`CREATE OR REPLACE TABLE ${staged} AS SELECT * FROM ${table}`);
-  else await inp.conn.run(`INSERT INTO ${staged} SELECT * FROM ${table}`);
-  return Number((await inp.conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJson()[0]![0]);
+  const rows = Number((await inp.conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJson()[0]![0]);
+  await inp.conn.run(`ALTER TABLE ${table} RENAME TO ${sliceTable(staged, slice)}`);
+  return rows;
+}
+
+/** Drops a staged relation (the view) and the slice tables under it, whatever an attempt left. */
+export async function dropStaged(conn: DuckDBConnection, staged: string): Promise<void> {
+  await conn.run(`DROP VIEW IF EXISTS ${staged}`);
+  const like = quoteString("duckdb", `${staged}\\_s%`);
+  const tables = (await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE ${like} ESCAPE '\\'`)).getRowsJson();
+  for (const [name] of tables) await conn.run(`DROP TABLE IF EXISTS ${quoteIdent("duckdb", String(name))}`);
 }
 
 /** Lines that are not UTF-8 never reach SQL; they are records, rejected as `invalid_utf8`. */

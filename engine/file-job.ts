@@ -3,7 +3,7 @@
 import { mkdir, open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
-import { runCleanStage, type CleanCounts } from "./clean-stage.js";
+import { dropStaged, runCleanStage, type CleanCounts } from "./clean-stage.js";
 import { publishFile, runFlattenStage, unpublishFile, type FlattenInput, type FlattenResult } from "./flatten-stage.js";
 import { inputHash, manifestFile, rawFile, sha256File, sourceForKey } from "./lake.js";
 import { isCurrent, readManifest, semanticsFingerprint, writeManifest, type FileManifest } from "./manifest.js";
@@ -94,8 +94,9 @@ export class FileJob {
     await mkdir(dir, { recursive: true });
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
     const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
-    this.counts = await runCleanStage({ conn: this.lake.conn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk: (await stat(this.rawPath)).size > this.lake.inMemoryFileBytes, ...names });
-    this.staging = { conn: this.lake.conn, ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
+    const onDisk = (await stat(this.rawPath)).size > this.lake.inMemoryFileBytes;
+    this.counts = await runCleanStage({ conn: this.lake.conn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, ...names });
+    this.staging = { conn: this.lake.conn, ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = await this.endsWithoutNewline();
     this.checkCleanCounts(this.counts);
@@ -211,7 +212,7 @@ export class FileJob {
 
   private async dropStaging(): Promise<void> {
     if (this.staging) {
-      for (const name of [this.staging.stagedClean, this.staging.stagedQuarantine]) await dropRelation(this.lake.conn, name);
+      for (const name of [this.staging.stagedClean, this.staging.stagedQuarantine]) await dropStaged(this.lake.conn, name);
     }
     await rm(join(this.lake.paths.tmp, `${process.pid}-${this.input}`), { recursive: true, force: true });
   }
@@ -220,13 +221,6 @@ export class FileJob {
     if (!this.source) throw new Error(`no source owns ${this.rawKey}; the state machine should have stopped at UnknownPrefix`);
     return this.source;
   }
-}
-
-/** Staged relations are tables or views (see CleanInput.onDisk); DROP must name the kind. */
-async function dropRelation(conn: Lake["conn"], name: string): Promise<void> {
-  const r = await conn.runAndReadAll(`SELECT table_type FROM information_schema.tables WHERE table_name = '${name}'`);
-  const kind = r.getRowsJson()[0]?.[0];
-  if (kind !== undefined) await conn.run(`DROP ${kind === "VIEW" ? "VIEW" : "TABLE"} ${name}`);
 }
 
 /** Explanations for files whose counts alone would puzzle: what the file most likely is. */

@@ -4,13 +4,13 @@
 // Outputs are written into a staging folder and renamed into place by `publishFile`, after the
 // input's previous outputs are removed: reprocessing a file replaces its rows, never adds them.
 // A partition folder holds one `_input=<h>` folder per raw file, as in the processed bucket.
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import type { PipelineIR, SourceIR, TableIR } from "../compiler/ir.js";
 import { tableSelect } from "../compiler/sql/clean.js";
-import { exists, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
+import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
 
 export function sourceTables(ir: PipelineIR, source: SourceIR): TableIR[] {
   return ir.tables.filter((t) => t.source === source.name);
@@ -25,7 +25,9 @@ export interface FlattenInput {
   readonly stagedQuarantine: string;
   /** Empty folder under the lake's tmp/ that receives `<table>/…` and `quarantine.jsonl`. */
   readonly stagingDir: string;
-  /** Most partitions one COPY may open (memory grows with open partitions). */
+  /** The staged clean rows are on disk (bigger than memory): write partitions in sorted batches. */
+  readonly onDisk: boolean;
+  /** Most partitions one batch may hold when `onDisk` (memory grows with open partitions). */
   readonly partitionsPerWrite: number;
   /** Parquet row-group size in bytes: a writer holds one row group per open partition. */
   readonly rowGroupBytes: number;
@@ -46,50 +48,52 @@ const parquet = (rowGroupBytes: number): string =>
 /**
  * Writes one table. The input tag is a constant partition column, so DuckDB lays out
  * `<key>=<v>/_input=<h>/part-<n>.parquet` itself and neither the tag nor a day-grain partition
- * column is stored inside the file. A partitioned COPY reserves memory per open partition
- * (5,000 day partitions ran out of memory at a 2 GB limit), so partitions go in batches of
- * `partitionsPerWrite`, by ranges of the key's text, with NULL keys on their own.
+ * column is stored inside the file.
+ *
+ * A partitioned COPY holds a writer per open partition, so with many partitions (5,000 days)
+ * its input must come sorted by the key: then partitions finish one after another. Staged rows
+ * that fit in memory are sorted once into a temp table and written in one COPY. Staged rows on
+ * disk (bigger than memory) cannot be sorted in one piece under small limits (at 64 MB the sort
+ * itself ran out of memory), so partitions go in batches of `partitionsPerWrite`, by ranges of
+ * the key's text with NULL keys on their own, each batch sorted on its own.
  */
 async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<number> {
   const conn = inp.conn;
   const view = `flat_${inputHash(inp.rawKey)}`;
   await conn.run(`CREATE OR REPLACE TEMP VIEW ${view} AS SELECT *, ${quoteString("duckdb", inputHash(inp.rawKey))} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`);
   try {
-    if (!t.partition) return (await conn.run(`COPY ${view} TO ${sqlPath(dir)} (${parquet(inp.rowGroupBytes)}, PARTITION_BY (_input))`)).rowsChanged;
+    if (!t.partition) return await copyPartitioned(inp, view, dir, ["_input"]);
     const key = quoteIdent("duckdb", t.partition.key);
+    const by = [key, "_input"];
     const keys = (await conn.runAndReadAll(`SELECT DISTINCT CAST(${key} AS VARCHAR) FROM ${view} ORDER BY 1 NULLS LAST`)).getRowsJson().map((r) => r[0] as string | null);
-    const ranges: string[] = [];
+    if (keys.length <= SORT_ABOVE_PARTITIONS) return await copyPartitioned(inp, view, dir, by);
+    if (!inp.onDisk) {
+      const sorted = `${view}_sorted`;
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${sorted} AS SELECT * FROM ${view} ORDER BY ${key}`);
+      try {
+        return await copyPartitioned(inp, sorted, dir, by);
+      } finally {
+        await conn.run(`DROP TABLE IF EXISTS ${sorted}`);
+      }
+    }
     const values = keys.filter((k): k is string => k !== null);
+    const ranges: string[] = [];
     for (let i = 0; i < values.length; i += inp.partitionsPerWrite) {
       const lo = values[i]!;
       const hi = values[Math.min(values.length, i + inp.partitionsPerWrite) - 1]!;
       ranges.push(`CAST(${key} AS VARCHAR) BETWEEN ${quoteString("duckdb", lo)} AND ${quoteString("duckdb", hi)}`);
     }
     if (values.length < keys.length) ranges.push(`${key} IS NULL`);
-    // Sorted input lets the writer finish partitions one after another instead of holding a
-    // writer open for each (5,000 unsorted day partitions ran out of memory at 2 GB); with few
-    // partitions the sort itself is the larger cost in memory (wide rows under a 64 MB limit).
-    const sort = Math.min(values.length, inp.partitionsPerWrite) > SORT_ABOVE_PARTITIONS;
-    let from = view;
-    if (sort && ranges.length > 1) {
-      // Several batches would each re-run the expansion and sort it again: materialize the
-      // sorted rows once (DuckDB spills to disk under its memory limit) and slice that.
-      from = `${view}_sorted`;
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${from} AS SELECT * FROM ${view} ORDER BY ${key}`);
-    }
-    const order = sort && from === view ? ` ORDER BY ${key}` : "";
     let rows = 0;
-    try {
-      for (const where of ranges) {
-        rows += (await conn.run(`COPY (SELECT * FROM ${from} WHERE ${where}${order}) TO ${sqlPath(dir)} (${parquet(inp.rowGroupBytes)}, PARTITION_BY (${key}, _input))`)).rowsChanged;
-      }
-    } finally {
-      if (from !== view) await conn.run(`DROP TABLE IF EXISTS ${from}`);
-    }
+    for (const where of ranges) rows += await copyPartitioned(inp, `(SELECT * FROM ${view} WHERE ${where} ORDER BY ${key})`, dir, by);
     return rows;
   } finally {
     await conn.run(`DROP VIEW IF EXISTS ${view}`);
   }
+}
+
+async function copyPartitioned(inp: FlattenInput, from: string, dir: string, by: readonly string[]): Promise<number> {
+  return (await inp.conn.run(`COPY ${from} TO ${sqlPath(dir)} (${parquet(inp.rowGroupBytes)}, PARTITION_BY (${by.join(", ")}))`)).rowsChanged;
 }
 
 /** Writes every table of the source and the quarantine file into the staging folder. */
@@ -112,13 +116,26 @@ export async function runFlattenStage(inp: FlattenInput): Promise<FlattenResult>
 
 /** Removes everything a raw file published before: its folders in every table, its quarantine file. */
 export async function unpublishFile(paths: LakePaths, ir: PipelineIR, source: SourceIR, rawKey: string): Promise<void> {
-  for (const t of sourceTables(ir, source)) for (const d of await inputDirs(paths, t.name, rawKey)) await removeInputDir(d);
+  for (const t of sourceTables(ir, source)) await forEachLimit(await inputDirs(paths, t.name, rawKey), removeInputDir);
   await rm(quarantineFile(paths, source.name, rawKey), { force: true });
+}
+
+/** Moves a whole staged table folder into place when the table has no folder yet (or an empty one). */
+async function renameWholeTable(staged: string, target: string): Promise<boolean> {
+  try {
+    await rename(staged, target);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "EPERM") return false;
+    throw e;
+  }
 }
 
 /**
  * Replaces the file's published outputs with the staged ones. Each `_input=<h>` folder moves
- * with one rename; a crash in between leaves no manifest, so the next run redoes the file.
+ * with one rename (a table with no outputs yet takes the whole staged folder in one); a crash
+ * in between leaves no manifest, so the next run redoes the file.
  */
 export async function publishFile(paths: LakePaths, inp: FlattenInput, result: FlattenResult): Promise<void> {
   await unpublishFile(paths, inp.ir, inp.source, inp.rawKey);
@@ -133,10 +150,13 @@ export async function publishFile(paths: LakePaths, inp: FlattenInput, result: F
       }
       continue;
     }
-    for (const part of await readdir(staged)) {
+    const parts = await readdir(staged);
+    if (parts.length === 0 || (await renameWholeTable(staged, target))) continue;
+    await forEachLimit(parts, async (part) => {
       await mkdir(join(target, part), { recursive: true });
       await rename(join(staged, part, tag), join(target, part, tag));
-    }
+      await rmdir(join(staged, part));
+    });
   }
   if (result.quarantineRows > 0) {
     const q = quarantineFile(paths, inp.source.name, inp.rawKey);

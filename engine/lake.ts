@@ -111,15 +111,27 @@ export async function inputDirs(paths: LakePaths, table: string, rawKey: string)
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
+  await forEachLimit(entries, async (e) => {
+    if (!e.isDirectory()) return;
     if (e.name === tag) found.push(join(root, e.name));
     else if (e.name.includes("=") && !e.name.startsWith("_input=")) {
       const candidate = join(root, e.name, tag);
       if (await exists(candidate)) found.push(candidate);
     }
-  }
+  });
   return found.sort();
+}
+
+/** Folder operations in flight at once: they run on libuv's pool (4 threads), not one by one. */
+const FS_CONCURRENCY = 16;
+
+/** Runs `fn` over `items`, at most FS_CONCURRENCY at a time (thousands of partition folders). */
+export async function forEachLimit<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(FS_CONCURRENCY, items.length) }, worker));
 }
 
 export async function exists(path: string): Promise<boolean> {

@@ -18,7 +18,7 @@ export interface Lake {
   readonly paths: LakePaths;
   readonly conn: DuckDBConnection;
   readonly sliceBytes: number;
-  /** Partitions per COPY: about one per MB of memory limit (measured: 400 fit in 256 MB, 5,000 not in 2 GB). */
+  /** Partitions per sorted batch when a file's rows are staged on disk: about one per MB of memory limit. */
   readonly partitionsPerWrite: number;
   /** Raw files up to this size stage their clean rows in memory; larger ones on disk (a quarter of the limit). */
   readonly inMemoryFileBytes: number;

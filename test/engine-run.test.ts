@@ -139,6 +139,37 @@ describe("lakec run on a mixed file", () => {
   });
 });
 
+describe("a second raw file into tables that already have rows", () => {
+  it("adds its own _input folder next to the first file's in each shared partition, and reprocessing it replaces only those", async () => {
+    const ir = reviewsIr();
+    const dir = await tempDir("second");
+    const lakeDir = join(dir, ".lake");
+    await runOnce(lakeDir, ir, [await writeLines(join(dir, "a.jsonl"), [review(1), review(2), review(4)])]);
+    const b = await writeLines(join(dir, "b.jsonl"), [review(10), review(11), review(12)]);
+    const s = await runOnce(lakeDir, ir, [b]);
+    expect(s.tables.map((t) => [t.name, t.totalRows])).toEqual([["product_reviews", 6], ["product_review_images", 4]]);
+    const [ha, hb] = [inputHash("reviews/a.jsonl"), inputHash("reviews/b.jsonl")];
+    // review(i) is dated 2016-09-0<i % 3 + 1> and has images when i % 4 is 0.
+    const files = await listing(join(lakeDir, "processed"));
+    expect(files).toEqual(
+      [
+        `product_review_images/review_date=2016-09-01/_input=${hb}/part-0.parquet`,
+        `product_review_images/review_date=2016-09-02/_input=${ha}/part-0.parquet`,
+        `product_reviews/review_date=2016-09-01/_input=${hb}/part-0.parquet`,
+        `product_reviews/review_date=2016-09-02/_input=${ha}/part-0.parquet`,
+        `product_reviews/review_date=2016-09-02/_input=${hb}/part-0.parquet`,
+        `product_reviews/review_date=2016-09-03/_input=${ha}/part-0.parquet`,
+        `product_reviews/review_date=2016-09-03/_input=${hb}/part-0.parquet`,
+      ].sort(),
+    );
+    const changed = reviewsIr((y) => y.replace('null_if: ["", "Amazon Customer"]', 'null_if: ["", "Amazon Customer", "Name 2"]'));
+    const again = await runOnce(lakeDir, changed);
+    expect(again.files.map((f) => f.status)).toEqual(["processed", "processed"]);
+    expect(again.tables.map((t) => t.totalRows)).toEqual([6, 4]);
+    expect(await listing(join(lakeDir, "processed"))).toEqual(files);
+  });
+});
+
 describe("a table with no rows yet", () => {
   it("is a typed empty view, and the models over it build", async () => {
     const ir = reviewsIr();
@@ -202,6 +233,40 @@ describe("memory", () => {
     } finally {
       await lake.close();
     }
+  }, 60_000);
+});
+
+describe("many partitions", () => {
+  // Two ways to write 400 day partitions: sorted once in memory, or (staged rows bigger than a
+  // quarter of the limit) in sorted batches of key ranges. Both must write the same rows.
+  it("the batched path under a small limit and the in-memory path write the same partitions and rows", async () => {
+    const ir = reviewsIr();
+    const dir = await tempDir("partitions");
+    const body = "lorem ipsum dolor sit amet ".repeat(30);
+    const day = (k: number): string => {
+      const d = new Date(Date.UTC(2015, 0, 1 + k));
+      return `${String(d.getUTCMonth() + 1).padStart(2, "0")} ${String(d.getUTCDate()).padStart(2, "0")}, ${d.getUTCFullYear()}`;
+    };
+    const lines = Array.from({ length: 24_000 }, (_, i) => review(i, { reviewText: `${body}${i}`, reviewTime: day((i * 7) % 400) }));
+    const input = await writeLines(join(dir, "days.jsonl"), lines);
+    expect((await stat(input)).size).toBeGreaterThan(64 * 1024 * 1024 / 4);
+    const snaps = [];
+    for (const limit of ["64MB", "512MB"]) {
+      const lakeDir = join(dir, `lake-${limit}`);
+      const lake = await openLake(lakeDir, { memoryLimit: limit, threads: 2 });
+      try {
+        await ingestInputs(lake.paths, ir, [input]);
+        const f = await processRawFile(lake, ir, "reviews/days.jsonl");
+        expect(f).toMatchObject({ status: "processed", reconciled: true, rowsWritten: { product_reviews: 24_000, product_review_images: 12_000 } });
+      } finally {
+        await lake.close();
+      }
+      const snap = await lakeSnapshot(lakeDir, ir);
+      const partitions = [...new Set((snap.processed as string[]).map((f) => f.split("/").slice(0, 2).join("/")))];
+      snaps.push({ partitions, reviews: snap.product_reviews, images: snap.product_review_images });
+    }
+    expect(snaps[0]!.partitions.filter((p) => p.startsWith("product_reviews/"))).toHaveLength(400);
+    expect(snaps[0]).toEqual(snaps[1]);
   }, 60_000);
 });
 
