@@ -12,6 +12,8 @@ export interface LakeOptions {
   readonly threads?: number;
   /** Bytes of raw text loaded per slice; default: a 16th of the memory limit (a slice needs several times its size while it is parsed and ranked), at most 256 MiB. */
   readonly sliceBytes?: number;
+  /** Raw files larger than this stage their clean rows on disk; default: a quarter of the memory limit. */
+  readonly inMemoryFileBytes?: number;
 }
 
 export interface Lake {
@@ -100,7 +102,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
     conn,
     sliceBytes,
     partitionsPerWrite: Math.max(32, Math.floor(limitBytes / 1024 ** 2)),
-    inMemoryFileBytes: Math.floor(limitBytes / 4),
+    inMemoryFileBytes: opts.inMemoryFileBytes ?? Math.floor(limitBytes / 4),
     rowGroupBytes: Math.max(1024 ** 2, Math.min(128 * 1024 ** 2, Math.floor(limitBytes / 16))),
     settings,
     exclusive<T>(fn: () => Promise<T>): Promise<T> {

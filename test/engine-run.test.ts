@@ -205,15 +205,18 @@ describe("slices", () => {
     const lines = [...MIXED_LINES, review(1), review(2, { summary: "later key duplicate" }), review(200)];
     const input = await writeLines(join(dir, "a.jsonl"), lines);
     const results: RunSummary[] = [];
-    for (const [name, sliceBytes] of [["one", 1 << 20], ["many", 700]] as const) {
-      const lake = await openLake(join(dir, name), { memoryLimit: "512MB", sliceBytes });
+    // "on-disk" stages each slice's rows as Parquet instead of keeping them in tables.
+    for (const [name, sliceBytes, inMemoryFileBytes] of [["one", 1 << 20, undefined], ["many", 700, undefined], ["on-disk", 700, 0]] as const) {
+      const lake = await openLake(join(dir, name), { memoryLimit: "512MB", sliceBytes, ...(inMemoryFileBytes !== undefined && { inMemoryFileBytes }) });
       await ingestInputs(lake.paths, ir, [input]);
       results.push(await runFiles(lake, ir));
       await lake.close();
     }
     expect(results[1]!.files[0]!.counts).toEqual(results[0]!.files[0]!.counts);
+    expect(results[2]!.files[0]!.counts).toEqual(results[0]!.files[0]!.counts);
     expect(results[0]!.files[0]!.counts).toMatchObject({ recordsIn: 30, clean: 21, duplicates: 4 });
     expect(await lakeSnapshot(join(dir, "many"), ir)).toEqual(await lakeSnapshot(join(dir, "one"), ir));
+    expect(await lakeSnapshot(join(dir, "on-disk"), ir)).toEqual(await lakeSnapshot(join(dir, "one"), ir));
   });
 });
 

@@ -102,20 +102,21 @@ export function cleanColumnNames(src: SourceIR): string[] {
   return [src.idColumn, ...src.columns.map((c) => c.name), "_source_file", "_source_line", "_ingested_at"];
 }
 
-export function cleanStages(src: SourceIR, d: SqlDialect): CleanStages {
+/** `ranked` names the relation the last four stages read (the local engine keeps one per slice). */
+export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): CleanStages {
   const id = q(d, src.idColumn);
   const cols = [id, ...src.columns.map((c) => q(d, c.name)), "_source_file", "line_no AS _source_line", "_ingested_at"];
   return {
     checked: checkedSql(src, d),
     ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
-    clean: `SELECT ${cols.join(", ")} FROM ranked WHERE _reason IS NULL AND _dup_rank = 1`,
-    quarantine: `SELECT line AS raw_record, _reason AS reason, _reason_column AS reason_column, _source_file AS source_key, line_no AS line_number FROM ranked WHERE _reason IS NOT NULL`,
+    clean: `SELECT ${cols.join(", ")} FROM ${ranked} WHERE _reason IS NULL AND _dup_rank = 1`,
+    quarantine: `SELECT line AS raw_record, _reason AS reason, _reason_column AS reason_column, _source_file AS source_key, line_no AS line_number FROM ${ranked} WHERE _reason IS NOT NULL`,
     counts:
       "SELECT count(*) AS records_in, " +
       "coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank = 1 THEN 1 ELSE 0 END), 0) AS clean, " +
       "coalesce(sum(CASE WHEN _reason IS NOT NULL THEN 1 ELSE 0 END), 0) AS invalid, " +
-      "coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank > 1 THEN 1 ELSE 0 END), 0) AS duplicates FROM ranked",
-    reasons: "SELECT _reason AS reason, _reason_column AS reason_column, count(*) AS records FROM ranked WHERE _reason IS NOT NULL GROUP BY _reason, _reason_column",
+      `coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank > 1 THEN 1 ELSE 0 END), 0) AS duplicates FROM ${ranked}`,
+    reasons: `SELECT _reason AS reason, _reason_column AS reason_column, count(*) AS records FROM ${ranked} WHERE _reason IS NOT NULL GROUP BY _reason, _reason_column`,
   };
 }
 
