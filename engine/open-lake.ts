@@ -19,6 +19,8 @@ export interface LakeOptions {
 export interface Lake {
   readonly paths: LakePaths;
   readonly conn: DuckDBConnection;
+  /** A second connection for loading the next slice of lines while `conn` works on the current one. */
+  readonly loadConn: DuckDBConnection;
   readonly sliceBytes: number;
   /** Partitions per sorted batch when a file's rows are staged on disk: about one per MB of memory limit. */
   readonly partitionsPerWrite: number;
@@ -91,6 +93,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   };
   const instance = await DuckDBInstance.create(":memory:", settings);
   const conn = await instance.connect();
+  const loadConn = await instance.connect();
   // Partitioned COPY buffers rows per open partition; the default threshold runs out of memory
   // at a 1–2 GB limit with many day partitions.
   // Rows buffered per open partition before a flush: scaled down under small limits.
@@ -100,6 +103,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   return {
     paths,
     conn,
+    loadConn,
     sliceBytes,
     partitionsPerWrite: Math.max(32, Math.floor(limitBytes / 1024 ** 2)),
     inMemoryFileBytes: opts.inMemoryFileBytes ?? Math.floor(limitBytes / 4),
@@ -113,6 +117,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
     async close() {
       await tail;
       conn.closeSync();
+      loadConn.closeSync();
       instance.closeSync();
       await unlock();
     },
