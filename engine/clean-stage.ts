@@ -30,6 +30,8 @@ export interface CleanCounts {
   nonEmptyLines: number;
   /** The file's last record and why it was rejected (null: it was not), to spot cut-off files. */
   lastRecord?: { line: number; reason: string | null };
+  /** The raw file's SHA-256, when CleanInput.hashContent asked for it. */
+  contentSha256?: string;
 }
 
 /** What stage 1 needs to know about the file; table names are per input so stages can be inspected. */
@@ -53,6 +55,8 @@ export interface CleanInput {
    * memory limit needs this. It costs a write and a read of them, so small files skip it.
    */
   readonly onDisk: boolean;
+  /** Compute the raw file's SHA-256 while reading it (a new file was not hashed before). */
+  readonly hashContent?: boolean;
 }
 
 const SAMPLE_LIMIT = 5;
@@ -85,7 +89,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   // A retried Clean task starts over: nothing of an earlier attempt may be counted twice.
   for (const staged of [inp.stagedClean, inp.stagedQuarantine]) await dropStaged(conn, staged);
   await conn.run(`CREATE OR REPLACE TABLE seen_ids (${id} VARCHAR)`);
-  const reader = await LineReader.open(inp.rawPath);
+  const reader = await LineReader.open(inp.rawPath, inp.hashContent === true);
   // Two line tables take turns: the next slice loads (Node's reader and appender, on
   // `loadConn`) while DuckDB's threads run this one's SQL. Measured on 1M records: the reader
   // took 1.4 s of the main thread that DuckDB sat idle for.
@@ -153,6 +157,8 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
         ? `SELECT * FROM read_parquet(${sqlPath(join(inp.stagingDir, SLICE_DIRS[1], "*.parquet"))})`
         : Array.from({ length: counts.slices }, (_, i) => `SELECT * FROM ${sliceTable(inp.stagedQuarantine, i + 1)}`).join(" UNION ALL ")),
   );
+  const sha = reader.sha256();
+  if (sha !== undefined) counts.contentSha256 = sha;
   counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
   // SQL GROUP BY order varies between runs; manifests and reports must not.
   counts.byReason = Object.fromEntries(Object.entries(counts.byReason).sort(([a], [b]) => a.localeCompare(b)));

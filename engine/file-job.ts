@@ -69,15 +69,28 @@ export class FileJob {
     return rawFile(this.lake.paths, this.rawKey);
   }
 
-  /** Hashes the file and reads its manifest; true when the outputs are already current. */
+  /**
+   * Reads the file's manifest and hashes the file; true when the outputs are already current.
+   * A file with no manifest yet is new: it is hashed while the clean stage reads it instead.
+   */
   async isCurrent(): Promise<boolean> {
     const src = this.mustSource();
     const t0 = performance.now();
-    this.contentSha = await sha256File(this.rawPath);
     this.bytes = (await stat(this.rawPath)).size;
     this.semantics = semanticsFingerprint(this.ir, src);
+    const manifest = await readManifest(manifestFile(this.lake.paths, src.name, this.rawKey));
+    if (manifest === undefined) return false;
+    this.contentSha = await sha256File(this.rawPath);
     this.timings.hash = ms(t0);
-    return isCurrent(await readManifest(manifestFile(this.lake.paths, src.name, this.rawKey)), this.contentSha, this.semantics);
+    return isCurrent(manifest, this.contentSha, this.semantics);
+  }
+
+  /** The content hash for the manifest: from the clean stage's read, or read now. */
+  private async ensureHash(): Promise<void> {
+    if (this.contentSha !== "") return;
+    const t0 = performance.now();
+    this.contentSha = this.counts?.contentSha256 ?? (await sha256File(this.rawPath));
+    if (this.counts?.contentSha256 === undefined) this.timings.hash = ms(t0);
   }
 
   /**
@@ -95,7 +108,7 @@ export class FileJob {
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
     const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
     const onDisk = (await stat(this.rawPath)).size > this.lake.inMemoryFileBytes;
-    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, ...names });
+    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
     this.staging = { conn: this.lake.conn, ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = await this.endsWithoutNewline();
@@ -118,6 +131,7 @@ export class FileJob {
     this.checkWritten(this.counts, this.flattened);
     t0 = performance.now();
     await publishFile(this.lake.paths, this.staging, this.flattened);
+    await this.ensureHash();
     await writeManifest(manifestFile(this.lake.paths, src.name, this.rawKey), this.manifest("ok"), join(this.staging.stagingDir, "manifest.json"));
     this.timings.publish = ms(t0);
     await this.dropStaging();
@@ -129,6 +143,7 @@ export class FileJob {
     await unpublishFile(this.lake.paths, this.ir, src, this.rawKey);
     const dir = join(this.lake.paths.tmp, `${process.pid}-${this.input}`);
     await mkdir(dir, { recursive: true });
+    await this.ensureHash();
     await writeManifest(manifestFile(this.lake.paths, src.name, this.rawKey), { ...this.manifest("failed"), error }, join(dir, "manifest.json"));
     await this.dropStaging();
   }

@@ -9,6 +9,7 @@
 // dropped (CRLF files), so line numbers are exact, and a line that is not valid UTF-8 is set
 // aside individually for the `invalid_utf8` quarantine.
 import { isUtf8 } from "node:buffer";
+import { createHash, type Hash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import type { DuckDBConnection } from "@duckdb/node-api";
 
@@ -41,10 +42,23 @@ export class LineReader {
   private lineNo = 0;
   private eof = false;
 
-  private constructor(private readonly fh: FileHandle) {}
+  private readonly hash: Hash | undefined;
 
-  static async open(path: string): Promise<LineReader> {
-    return new LineReader(await open(path, "r"));
+  private constructor(
+    private readonly fh: FileHandle,
+    withHash: boolean,
+  ) {
+    this.hash = withHash ? createHash("sha256") : undefined;
+  }
+
+  /** `withHash`: also compute the file's SHA-256 on the way (see `sha256`), saving a read. */
+  static async open(path: string, withHash = false): Promise<LineReader> {
+    return new LineReader(await open(path, "r"), withHash);
+  }
+
+  /** The whole file's SHA-256 (hex), once every byte was read; undefined before or without `withHash`. */
+  sha256(): string | undefined {
+    return this.eof && this.hash ? this.hash.copy().digest("hex") : undefined;
   }
 
   async close(): Promise<void> {
@@ -119,6 +133,7 @@ export class LineReader {
     const { bytesRead } = await this.fh.read(b, 0, READ_BYTES, null);
     if (bytesRead === 0) return false;
     this.buf = b.subarray(0, bytesRead);
+    this.hash?.update(this.buf);
     this.pos = 0;
     const lastNl = this.buf.lastIndexOf(10);
     this.bufUtf8Ok = lastNl >= 0 && isUtf8(this.buf.subarray(0, lastNl));
