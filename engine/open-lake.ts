@@ -94,10 +94,12 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   const instance = await DuckDBInstance.create(":memory:", settings);
   const conn = await instance.connect();
   const loadConn = await instance.connect();
-  // Partitioned COPY buffers rows per open partition; the default threshold runs out of memory
-  // at a 1–2 GB limit with many day partitions.
-  // Rows buffered per open partition before a flush: scaled down under small limits.
-  await conn.run(`SET partitioned_write_flush_threshold = ${Math.max(1000, Math.min(100_000, Math.floor(limitBytes / 16384)))}`);
+  // Rows a partitioned COPY buffers per thread before handing them to the file writers. The
+  // default (524,288) runs out of memory at a 1–2 GB limit with many day partitions; 10,000
+  // wrote 5,000 day partitions 0.6 s faster than 100,000 (3.4 s against 4.0 s for 960k rows),
+  // and an unpartitioned 960k-row file still got row groups of up to 63k rows. Scaled down
+  // further under small limits.
+  await conn.run(`SET partitioned_write_flush_threshold = ${Math.max(1000, Math.min(10_000, Math.floor(limitBytes / 16384)))}`);
   const sliceBytes = opts.sliceBytes ?? Math.min(256 * 1024 ** 2, Math.max(1024 ** 2, Math.floor(limitBytes / 16)));
   let tail: Promise<unknown> = Promise.resolve();
   return {
