@@ -41,6 +41,14 @@ function throughputSection(r: BenchResults): string[] {
     out.push(`| (b) pandas json_normalize, Debian python3-pandas | same cleaning; writes CSV, as Debian ships no Parquet writer for Python | ${r.pandas.seconds.toFixed(2)} | ${rate(r.pandas.seconds)} | ${vs} faster (target ≥ 5×) |`);
   }
   out.push("");
+  if (t && t.engineSeconds.length > 1) {
+    const list = (xs: readonly number[]): string => xs.map((x) => x.toFixed(2)).join(", ");
+    out.push(
+      `lakec and baseline (a) ran alternately, ${t.engineSeconds.length} times each, each run in a fresh folder; the table shows each side's median run. ` +
+        `All runs, in order: lakec stages 1–2 ${list(t.engineSeconds)} s; baseline (a) ${list(t.duckdbSeconds)} s.`,
+      "",
+    );
+  }
   const counts = [
     ran && `lakec: ${n(ran.records)} in = ${n(ran.clean)} clean + ${n(ran.invalid)} invalid + ${n(ran.duplicates)} duplicates (status ${ran.status}, reconciled: ${ran.reconciled}, failed dbt tests: ${ran.testsFailed})`,
     t && `DuckDB baseline: ${n(t.duckdb.records)} in = ${n(t.duckdb.clean)} clean + ${n(t.duckdb.invalid)} invalid + ${n(t.duckdb.duplicates)} duplicates`,

@@ -3,7 +3,7 @@
 // each run in a child process of their own, so one's memory and caches do not colour the other.
 //
 //   npm run bench -- [--records 1000000] [--latency-records 10000] [--only compile,throughput,pandas,latency]
-//                    [--memory-limit 2GB] [--keep]
+//                    [--memory-limit 2GB] [--repeat 3] [--keep]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -32,11 +32,12 @@ interface Args {
   latencyRecords: number;
   only: Set<string>;
   memoryLimit: string;
+  repeat: number;
   keep: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { records: 1_000_000, latencyRecords: 10_000, only: new Set(["compile", "throughput", "pandas", "latency"]), memoryLimit: "2GB", keep: false };
+  const a: Args = { records: 1_000_000, latencyRecords: 10_000, only: new Set(["compile", "throughput", "pandas", "latency"]), memoryLimit: "2GB", repeat: 3, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -52,6 +53,10 @@ function parseArgs(argv: readonly string[]): Args {
         a.only = new Set((v ?? "").split(","));
         i++;
         break;
+      case "--repeat":
+        a.repeat = Number(v);
+        i++;
+        break;
       case "--memory-limit":
         a.memoryLimit = v ?? a.memoryLimit;
         i++;
@@ -64,6 +69,7 @@ function parseArgs(argv: readonly string[]): Args {
     }
   }
   if (!Number.isInteger(a.records) || a.records < 1 || !Number.isInteger(a.latencyRecords) || a.latencyRecords < 1) throw new Error("bench: record counts must be positive integers");
+  if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new Error("bench: --repeat takes a positive integer");
   return a;
 }
 
@@ -81,7 +87,7 @@ function child<T>(args: readonly string[]): Promise<T> {
 async function childMain(argv: readonly string[]): Promise<void> {
   const [what, ...rest] = argv;
   let result: unknown;
-  if (what === "throughput") result = await benchThroughput(rest[0]!, rest[1]!, rest[2]);
+  if (what === "throughput") result = await benchThroughput(rest[0]!, rest[1]!, rest[2], Number(rest[3] ?? 1));
   else if (what === "latency") result = await benchLatency(rest[0]!, Number(rest[1]), 5, rest[2]);
   else throw new Error(`bench: unknown child ${String(what)}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -109,8 +115,8 @@ async function main(argv: readonly string[]): Promise<void> {
       results.input = { ...stats, generateSeconds: (performance.now() - t0) / 1000 };
     }
     if (args.only.has("throughput")) {
-      log("throughput: engine, then the hand-written DuckDB baseline");
-      results.throughput = await child<ThroughputResult>(["throughput", input, join(work, "throughput"), args.memoryLimit]);
+      log(`throughput: engine and the hand-written DuckDB baseline, alternating, ${args.repeat} time(s) each`);
+      results.throughput = await child<ThroughputResult>(["throughput", input, join(work, "throughput"), args.memoryLimit, String(args.repeat)]);
     }
     if (args.only.has("pandas")) {
       log("throughput: pandas baseline");
