@@ -1,9 +1,10 @@
 // Bad raw files, all in one run: each gets a clear reason, none stops the others, and the good
 // file's rows are all there. Line numbers stay exact across blank lines, CRLF and bad bytes.
-import { mkdir, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openLake, runFiles, type FileSummary, type RunSummary } from "../engine/index.js";
+import { lakePaths, manifestFile, openLake, readManifest, runFiles, type FileSummary, type RunSummary } from "../engine/index.js";
 import { review, reviewsIr, tempDir, warehouseRows, removeTempDirs } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
@@ -52,6 +53,16 @@ describe("bad raw files", () => {
     expect(summary.files.every((f) => f.reconciled)).toBe(true);
     expect(summary.files.filter((f) => f.status === "failed")).toEqual([]);
     expect(summary.warehouse.tests.filter((t) => t.failures > 0)).toEqual([]);
+  });
+
+  it("records each file's SHA-256 in its manifest, computed while reading (bad bytes, CRLF, a 10 MB line, an empty file)", async () => {
+    const processed = summary.files.filter((f) => f.status === "processed");
+    expect(processed.length).toBeGreaterThanOrEqual(9);
+    for (const f of processed) {
+      const bytes = await readFile(join(lakeDir, "raw", ...f.rawKey.split("/")));
+      const m = await readManifest(manifestFile(lakePaths(lakeDir), f.source!, f.rawKey));
+      expect({ key: f.rawKey, sha: m?.content_sha256, bytes: m?.bytes }).toEqual({ key: f.rawKey, sha: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length });
+    }
   });
 
   it("empty file: no records, said so", () => {
