@@ -7,7 +7,7 @@ import { Listr } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { formatRunSummary, ingestInputs, IngestError, LakeBusyError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouse, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, ingestInputs, IngestError, LakeBusyError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
 import { formatRows, queryWarehouse } from "../engine/query.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
@@ -77,7 +77,7 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
     },
   }));
   let t1 = 0;
-  let warehouse: Awaited<ReturnType<typeof refreshWarehouse>> | undefined;
+  let warehouse: Awaited<ReturnType<typeof refreshWarehouseForRun>> | undefined;
   const list = new Listr(
     [
       ...fileTasks,
@@ -85,7 +85,7 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
         title: "refresh external tables, build dbt models, run dbt tests",
         task: async () => {
           t1 = performance.now();
-          warehouse = await refreshWarehouse(lake, ir);
+          warehouse = await refreshWarehouseForRun(lake, ir);
         },
       },
     ],
@@ -128,7 +128,7 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
     if (summary.ok && (await readDeployedRecord(lakeDir)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
-    if (demo && !opts.json) await showMartTop(ctx, lakeDir, ir);
+    if (demo && !opts.json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, ir);
     if (!summary.ok) ctx.exit(1);
   } finally {
     await demo?.cleanup();

@@ -118,8 +118,15 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
           `CASE WHEN _reason IS NOT NULL THEN line END AS line FROM (${twoStep.checkedFromParsed}) AS c`,
       );
       // A record whose id an earlier slice kept is a duplicate too (the first by line already
-      // won): it ranks 2, so every count and filter of the shared SQL treats it as one.
-      const ranked = first ? st.ranked : `SELECT * REPLACE (CASE WHEN _dup_rank = 1 AND ${id} IN (SELECT ${id} FROM seen_ids) THEN 2 ELSE _dup_rank END AS _dup_rank) FROM (${st.ranked}) AS r`;
+      // won): it ranks 2, so every count and filter of the shared SQL treats it as one. The
+      // lookup is an IN (a mark join, 0.3 s faster per 1M records) unless the file is large for
+      // the limit: then a LEFT JOIN, which DuckDB can spill (the IN ran out of memory on 1M
+      // records at 64 MB; seen_ids holds one id per kept record). seen_ids has each id once.
+      const ranked = first
+        ? st.ranked
+        : inp.onDisk
+          ? `SELECT r.* REPLACE (CASE WHEN r._dup_rank = 1 AND s.${id} IS NOT NULL THEN 2 ELSE r._dup_rank END AS _dup_rank) FROM (${st.ranked}) AS r LEFT JOIN seen_ids AS s ON r.${id} = s.${id}`
+          : `SELECT * REPLACE (CASE WHEN _dup_rank = 1 AND ${id} IN (SELECT ${id} FROM seen_ids) THEN 2 ELSE _dup_rank END AS _dup_rank) FROM (${st.ranked}) AS r`;
       await conn.run(`CREATE OR REPLACE TABLE ranked AS ${ranked}`);
       // Each relation holds the line text again: keep only the latest within the memory limit.
       await conn.run("DROP TABLE parsed");

@@ -17,6 +17,8 @@
 //                                        serialised per lake, so a watcher may fire freely.
 // - refreshWarehouse(lake, ir)         → WarehouseResult: views, dbt models, dbt tests on
 //                                        <dir>/warehouse.duckdb (opened only for this call).
+//                                        Throws WarehouseBuildError when a query fails;
+//                                        refreshWarehouseForRun returns it as `error` instead.
 // - runFiles(lake, ir, rawKeys?, { onFile? }) → RunSummary: the above for every key (default:
 //                                        all of raw/), then refreshWarehouse once.
 // - summarizeRun(...)                  → RunSummary from FileSummaries you ran yourself.
@@ -27,8 +29,8 @@
 export { LakeBusyError, openLake, parseByteSize, type Lake, type LakeOptions } from "./open-lake.js";
 export { ingestInputs, IngestError, sourceForInput, type IngestOptions, type Ingested } from "./ingest.js";
 export { inputHash, lakePaths, listRawKeys, manifestFile, quarantineFile, sourceForKey, type LakePaths } from "./lake.js";
-export { processRawFile, refreshWarehouse, runFiles, summarizeRun, type RunOptions, type RunSummary, type TableSummary } from "./run.js";
+export { processRawFile, refreshWarehouse, refreshWarehouseForRun, runFiles, summarizeRun, type RunOptions, type RunSummary, type TableSummary } from "./run.js";
 export type { FileStatus, FileSummary } from "./file-job.js";
 export { readManifest, semanticsFingerprint, type FileManifest } from "./manifest.js";
-export type { TestOutcome, WarehouseResult } from "./warehouse.js";
+export { WarehouseBuildError, type TestOutcome, type WarehouseResult } from "./warehouse.js";
 export { formatRunSummary } from "./summary-format.js";

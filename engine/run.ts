@@ -5,7 +5,8 @@ import { executeFile } from "./state-machine.js";
 import type { FileSummary } from "./file-job.js";
 import { listRawKeys } from "./lake.js";
 import type { Lake } from "./open-lake.js";
-import { buildWarehouse, type WarehouseResult } from "./warehouse.js";
+import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
+import { publishedState } from "./manifest.js";
 
 export interface TableSummary {
   readonly name: string;
@@ -43,6 +44,22 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR): Promise<WarehouseR
   return lake.exclusive(() => buildWarehouse(lake.paths, ir, lake.settings));
 }
 
+/**
+ * refreshWarehouse for a run's report: a warehouse that cannot be built (a failing query,
+ * DuckDB out of memory) becomes the run's problem, with the files' results kept, instead of
+ * an exception that loses them.
+ */
+export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR): Promise<WarehouseResult> {
+  try {
+    return await refreshWarehouse(lake, ir);
+  } catch (e) {
+    if (!(e instanceof WarehouseBuildError)) throw e;
+    const published = await publishedState(lake.paths, ir);
+    const hint = /out of memory/i.test(e.message) ? " (raise --memory-limit: the dbt staging models read whole tables, not one file)" : "";
+    return { views: [], orphans: published.orphans, tableRows: published.rowsByTable, models: [], tests: [], timingsMs: { refresh: 0, models: 0, tests: 0 }, error: `${e.message}${hint}` };
+  }
+}
+
 /** Runs the given raw keys (default: every file in raw/), then the warehouse stages. */
 export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly string[], opts: RunOptions = {}): Promise<RunSummary> {
   const t0 = performance.now();
@@ -55,7 +72,7 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
     opts.onFile?.({ phase: "done", rawKey, index, total: keys.length, summary });
   }
   const t1 = performance.now();
-  const warehouse = await refreshWarehouse(lake, ir);
+  const warehouse = await refreshWarehouseForRun(lake, ir);
   const t2 = performance.now();
   return summarizeRun(lake, ir, files, warehouse, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }
@@ -72,6 +89,7 @@ export function summarizeRun(lake: Lake, ir: PipelineIR, files: readonly FileSum
     if (f.status === "failed") problems.push(`${f.rawKey}: failed: ${f.reason ?? "unknown"}`);
     if (!f.reconciled) problems.push(`${f.rawKey}: counts do not reconcile (engine bug)`);
   }
+  if (warehouse.error !== undefined) problems.push(`warehouse not built: ${warehouse.error}`);
   for (const t of warehouse.tests) if (t.failures > 0 && t.severity === "error") problems.push(`test ${t.name} failed: ${t.failures} row(s)`);
   return { pipeline: ir.name, lake: lake.paths.root, files, tables, warehouse, problems, ok: problems.length === 0, timingsMs };
 }

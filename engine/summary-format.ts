@@ -55,7 +55,7 @@ export function formatRunSummary(s: RunSummary): string {
   const w = s.warehouse;
   if (w.models.length > 0) out.push("", ...table(["model", "dbt materialization", "rows"], w.models.map((m) => [m.name, m.materialized, String(m.rows)]), new Set([2])));
   const failed = w.tests.filter((t) => t.failures > 0);
-  out.push("", `tests: ${w.tests.length - failed.length} passed, ${failed.length} failed`);
+  out.push("", w.error !== undefined ? "tests: not run, the warehouse was not built (see problems)" : `tests: ${w.tests.length - failed.length} passed, ${failed.length} failed`);
   for (const t of failed) {
     out.push(`  ${t.severity === "error" ? "FAIL" : "WARN"} ${t.name}: ${t.failures} row(s)`);
     for (const r of t.sample) out.push(`    ${JSON.stringify(r)}`);

@@ -23,6 +23,11 @@ export interface TestOutcome {
   readonly sample: readonly Record<string, unknown>[];
 }
 
+/** Stages 3–5 could not finish (a model or test query failed, DuckDB ran out of memory, …). */
+export class WarehouseBuildError extends Error {
+  override readonly name = "WarehouseBuildError";
+}
+
 export interface WarehouseResult {
   readonly views: readonly string[];
   /** Raw keys still published in the lake although their raw file was deleted. */
@@ -32,6 +37,8 @@ export interface WarehouseResult {
   readonly models: readonly { name: string; rows: number; materialized: string }[];
   readonly tests: readonly TestOutcome[];
   readonly timingsMs: { refresh: number; models: number; tests: number };
+  /** Why stages 3–5 stopped, when they did (see WarehouseBuildError); then models and tests are partial. */
+  readonly error?: string;
 }
 
 function columnType(c: OutputColumn): string {
@@ -115,7 +122,9 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
   try {
     await conn.run("SET parquet_metadata_cache = true");
     let t0 = performance.now();
-    const views = await refreshViews(conn, paths, ir);
+    const views = await refreshViews(conn, paths, ir).catch((e: unknown) => {
+      throw new WarehouseBuildError(`refreshing the external-table views on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
+    });
     const published = await publishedState(paths, ir);
     const refresh = performance.now() - t0;
     t0 = performance.now();
@@ -127,7 +136,7 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
       const kind = "TABLE";
       await dropRelation(conn, m.name);
       await conn.run(`CREATE ${kind} ${q(m.name)} AS ${m.sql}`).catch((e: unknown) => {
-        throw new Error(`building dbt model ${m.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
+        throw new WarehouseBuildError(`building dbt model ${m.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
       });
       const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
       models.push({ name: m.name, rows: Number(r!.n), materialized: m.materialized });
@@ -137,7 +146,7 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
     const tests: TestOutcome[] = [];
     for (const t of project.tests) {
       const [c] = await rowsOf(conn, `SELECT count(*) AS n FROM (${t.sql}) AS failing`).catch((e: unknown) => {
-        throw new Error(`running dbt test ${t.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
+        throw new WarehouseBuildError(`running dbt test ${t.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
       });
       const failures = Number(c!.n);
       const sample = failures > 0 ? await rowsOf(conn, `SELECT * FROM (${t.sql}) AS failing LIMIT 5`) : [];

@@ -47,6 +47,31 @@ describe("lakec run", () => {
     expect(text.out).not.toContain("reviews/day1.jsonl");
   });
 
+  it("a warehouse that cannot be built is the run's problem (exit 1, files reported), not an internal error", async () => {
+    const whLake = join(dir, "wh-lake");
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const first = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh1.jsonl"), [review(1), review(2)]), "--memory-limit", "512MB");
+    expect(first.code).toBe(0);
+    // A Parquet file that is not one: the views and models that read it fail.
+    const broken = join(whLake, "processed", "product_reviews", "review_date=2016-09-02", "_input=0000000000000000");
+    await mkdir(broken, { recursive: true });
+    await writeFile(join(broken, "part-0.parquet"), "not parquet");
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh2.jsonl"), [review(3)]), "--memory-limit", "512MB", "--json");
+    expect(r.err).not.toContain("internal error");
+    expect(r.code).toBe(1);
+    const s = JSON.parse(r.out) as RunSummary;
+    expect(s.files.map((f) => [f.rawKey, f.status])).toEqual([
+      ["reviews/wh1.jsonl", "skipped"],
+      ["reviews/wh2.jsonl", "processed"],
+    ]);
+    expect(s.warehouse.error).toMatch(/part-0\.parquet/);
+    expect(s.problems).toEqual([expect.stringMatching(/^warehouse not built: /)]);
+    const text = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake);
+    expect(text.code).toBe(1);
+    expect(text.out).toContain("1 problem(s):\n  warehouse not built: ");
+    expect(text.out).toContain("tests: not run, the warehouse was not built (see problems)");
+  });
+
   it("exits 1 when a file fails, and still processes the others", async () => {
     const failLake = join(dir, "fail-lake");
     const bad = await writeLines(join(dir, "bad.jsonl"), [review(1), "{not json"]);
