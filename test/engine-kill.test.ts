@@ -45,18 +45,24 @@ async function completeRun(lakeDir: string): Promise<void> {
   }
 }
 
-/** Spawns the child and SIGKILLs it `delayMs` after `marker` appears on its stdout. */
-function killAt(lakeDir: string, marker: string, delayMs: number): Promise<{ killed: boolean; seen: string[] }> {
+/**
+ * Spawns the child and SIGKILLs it `delayMs` after `marker` appears on its stdout (never, for
+ * marker ""). Also returns when each marker line was seen, in ms since the spawn.
+ */
+function killAt(lakeDir: string, marker: string, delayMs: number): Promise<{ killed: boolean; seen: string[]; at: Record<string, number> }> {
   return new Promise((resolve, reject) => {
+    const t0 = performance.now();
     const child = spawn(process.execPath, [CHILD, lakeDir, "pipelines/reviews.yaml"], { stdio: ["ignore", "pipe", "pipe"] });
     const seen: string[] = [];
+    const at: Record<string, number> = {};
     let armed = false;
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout.on("data", (d: Buffer) => {
       for (const line of d.toString().split("\n").filter(Boolean)) {
         seen.push(line);
-        if (!armed && line.startsWith(marker)) {
+        at[line] = performance.now() - t0;
+        if (!armed && marker !== "" && line.startsWith(marker)) {
           armed = true;
           setTimeout(() => child.kill("SIGKILL"), delayMs);
         }
@@ -64,8 +70,8 @@ function killAt(lakeDir: string, marker: string, delayMs: number): Promise<{ kil
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => {
-      if (signal === "SIGKILL") resolve({ killed: true, seen });
-      else if (code === 0) resolve({ killed: false, seen });
+      if (signal === "SIGKILL") resolve({ killed: true, seen, at });
+      else if (code === 0) resolve({ killed: false, seen, at });
       else reject(new Error(`child exited with ${code}: ${stderr}`));
     });
   });
@@ -79,26 +85,38 @@ beforeAll(async () => {
   const refLake = await freshLake("reference");
   await completeRun(refLake);
   reference = await lakeSnapshot(refLake, ir);
+  // How long each phase takes on this machine, from an uninterrupted run of the child: kill
+  // delays are drawn inside the phase, however fast or slow the engine is.
+  timeline = (await killAt(await freshLake("timeline"), "", 0)).at;
 }, 60_000);
 
 afterAll(async () => {
   await rm(CHILD, { force: true });
 });
 
-const jitter = (max: number): number => Math.floor(Math.random() * max);
+let timeline: Record<string, number>;
 
 describe("SIGKILL at any point, then rerun", () => {
   it.each([
-    ["while cleaning the first file", "start reviews/a.jsonl", jitter(150)],
-    ["while the second file is written", "done reviews/a.jsonl", 100 + jitter(300)],
-    ["while the warehouse is built", "warehouse", jitter(120)],
-  ])("%s ends in the uninterrupted state", async (_name, marker, delay) => {
-    const lakeDir = await freshLake(`killed-${marker.replace(/\W+/g, "-")}-${delay}`);
-    const { killed, seen } = await killAt(lakeDir, marker, delay);
-    expect(killed, `child finished before the kill (saw: ${seen.join(", ")})`).toBe(true);
-    await completeRun(lakeDir);
-    expect(await lakeSnapshot(lakeDir, ir)).toEqual(reference);
-    const [r] = await warehouseRows(lakeDir, "SELECT count(*) AS n, count(DISTINCT review_id) AS d FROM product_reviews");
-    expect(r!.n).toBe(r!.d);
-  }, 30_000);
+    ["while cleaning the first file", "start reviews/a.jsonl", "done reviews/a.jsonl"],
+    ["while the second file is written", "done reviews/a.jsonl", "done reviews/b.jsonl"],
+    ["while the warehouse is built", "warehouse", "finished"],
+  ])("%s ends in the uninterrupted state", async (_name, marker, until) => {
+    const phaseMs = timeline[until]! - timeline[marker]!;
+    // A random point inside the phase; when this run outpaced the measured one and the kill
+    // landed after the phase ended, again with the delay halved.
+    let delay = Math.floor(Math.random() * phaseMs * 0.8);
+    for (let attempt = 1; ; attempt++, delay = Math.floor(delay / 2)) {
+      const lakeDir = await freshLake(`killed-${marker.replace(/\W+/g, "-")}-${attempt}`);
+      const { killed, seen } = await killAt(lakeDir, marker, delay);
+      const inPhase = killed && !seen.includes(until);
+      if (!inPhase && attempt < 6) continue;
+      expect(inPhase, `no kill inside the phase: ${delay} ms after "${marker}" (phase measured at ${Math.round(phaseMs)} ms; saw: ${seen.join(", ")})`).toBe(true);
+      await completeRun(lakeDir);
+      expect(await lakeSnapshot(lakeDir, ir)).toEqual(reference);
+      const [r] = await warehouseRows(lakeDir, "SELECT count(*) AS n, count(DISTINCT review_id) AS d FROM product_reviews");
+      expect(r!.n).toBe(r!.d);
+      return;
+    }
+  }, 60_000);
 });
