@@ -3,9 +3,9 @@
 // slices of lines and adds up what it reports.
 //
 // Slicing keeps memory bounded on large files. The shared SQL ranks duplicates within the
-// `lines` relation it is given, so a slice sees only its own duplicates; a record whose id was
-// already staged by an earlier slice is a duplicate too (slices go in line order, so the first
-// record by line still wins) and is counted as one here.
+// `lines` relation it is given, so a slice sees only its own duplicates; a record whose id an
+// earlier slice kept is a duplicate too (slices go in line order, so the first record by line
+// still wins): its rank is raised to 2 here, so the shared counts and filters treat it as one.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -45,7 +45,7 @@ export interface CleanInput {
   /** The raw file's mtime, milliseconds since the epoch (becomes `_ingested_at`). */
   readonly ingestedAtMs: number;
   readonly sliceBytes: number;
-  /** Relations the flatten stage reads: tables, or views over `stagingDir` when `onDisk`. */
+  /** Views the flatten stage reads: over the kept slice tables, or over Parquet in `stagingDir` when `onDisk`. */
   readonly stagedClean: string;
   readonly stagedQuarantine: string;
   readonly stagingDir: string;
