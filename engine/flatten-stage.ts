@@ -27,7 +27,7 @@ export interface FlattenInput {
   readonly stagingDir: string;
   /** The staged clean rows are on disk (bigger than memory): write partitions in sorted batches. */
   readonly onDisk: boolean;
-  /** Most partitions one batch may hold when `onDisk` (memory grows with open partitions). */
+  /** Most partitions one COPY may write (the writer holds memory per partition). */
   readonly partitionsPerWrite: number;
   /** Parquet row-group size in bytes: a writer holds one row group per open partition. */
   readonly rowGroupBytes: number;
@@ -50,12 +50,15 @@ const parquet = (rowGroupBytes: number): string =>
  * `<key>=<v>/_input=<h>/part-<n>.parquet` itself and neither the tag nor a day-grain partition
  * column is stored inside the file.
  *
- * A partitioned COPY holds a writer per open partition, so with many partitions (5,000 days)
- * its input must come sorted by the key: then partitions finish one after another. Staged rows
- * that fit in memory are sorted once into a temp table and written in one COPY. Staged rows on
- * disk (bigger than memory) cannot be sorted in one piece under small limits (at 64 MB the sort
- * itself ran out of memory), so partitions go in batches of `partitionsPerWrite`, by ranges of
- * the key's text with NULL keys on their own, each batch sorted on its own.
+ * Two limits of DuckDB's partitioned COPY shape this:
+ * - it holds a writer per open partition, so with many partitions (5,000 days) its input must
+ *   come sorted by the key, and partitions then finish one after another;
+ * - it holds about 256 KiB per partition of the COPY whatever the flush settings (4,000
+ *   partitions ran out of memory at 128 MB even from sorted rows), so a COPY takes at most
+ *   `partitionsPerWrite` partitions: batches by ranges of the key's text, NULL keys on their own.
+ * Staged rows that fit in memory are sorted once into a temp table that the batches slice.
+ * Staged rows on disk (bigger than memory) cannot be sorted in one piece under small limits
+ * (at 64 MB the sort itself ran out of memory), so each batch is sorted on its own.
  */
 async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<number> {
   const conn = inp.conn;
@@ -67,29 +70,37 @@ async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<n
     const by = [key, "_input"];
     const keys = (await conn.runAndReadAll(`SELECT DISTINCT CAST(${key} AS VARCHAR) FROM ${view} ORDER BY 1 NULLS LAST`)).getRowsJson().map((r) => r[0] as string | null);
     if (keys.length <= SORT_ABOVE_PARTITIONS) return await copyPartitioned(inp, view, dir, by);
-    if (!inp.onDisk) {
-      const sorted = `${view}_sorted`;
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${sorted} AS SELECT * FROM ${view} ORDER BY ${key}`);
-      try {
-        return await copyPartitioned(inp, sorted, dir, by);
-      } finally {
-        await conn.run(`DROP TABLE IF EXISTS ${sorted}`);
-      }
-    }
-    const values = keys.filter((k): k is string => k !== null);
-    const ranges: string[] = [];
-    for (let i = 0; i < values.length; i += inp.partitionsPerWrite) {
-      const lo = values[i]!;
-      const hi = values[Math.min(values.length, i + inp.partitionsPerWrite) - 1]!;
-      ranges.push(`CAST(${key} AS VARCHAR) BETWEEN ${quoteString("duckdb", lo)} AND ${quoteString("duckdb", hi)}`);
-    }
-    if (values.length < keys.length) ranges.push(`${key} IS NULL`);
+    const ranges = keyRanges(key, keys, inp.partitionsPerWrite);
     let rows = 0;
-    for (const where of ranges) rows += await copyPartitioned(inp, `(SELECT * FROM ${view} WHERE ${where} ORDER BY ${key})`, dir, by);
-    return rows;
+    if (inp.onDisk) {
+      for (const where of ranges) rows += await copyPartitioned(inp, `(SELECT * FROM ${view} WHERE ${where} ORDER BY ${key})`, dir, by);
+      return rows;
+    }
+    const sorted = `${view}_sorted`;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${sorted} AS SELECT * FROM ${view} ORDER BY ${key}`);
+    try {
+      if (ranges.length === 1) return await copyPartitioned(inp, sorted, dir, by);
+      for (const where of ranges) rows += await copyPartitioned(inp, `(SELECT * FROM ${sorted} WHERE ${where})`, dir, by);
+      return rows;
+    } finally {
+      await conn.run(`DROP TABLE IF EXISTS ${sorted}`);
+    }
   } finally {
     await conn.run(`DROP VIEW IF EXISTS ${view}`);
   }
+}
+
+/** WHERE conditions covering `keys` (distinct, sorted, NULL last) in runs of at most `per` partitions. */
+function keyRanges(key: string, keys: readonly (string | null)[], per: number): string[] {
+  const values = keys.filter((k): k is string => k !== null);
+  const ranges: string[] = [];
+  for (let i = 0; i < values.length; i += per) {
+    const lo = values[i]!;
+    const hi = values[Math.min(values.length, i + per) - 1]!;
+    ranges.push(`CAST(${key} AS VARCHAR) BETWEEN ${quoteString("duckdb", lo)} AND ${quoteString("duckdb", hi)}`);
+  }
+  if (values.length < keys.length) ranges.push(`${key} IS NULL`);
+  return ranges;
 }
 
 async function copyPartitioned(inp: FlattenInput, from: string, dir: string, by: readonly string[]): Promise<number> {

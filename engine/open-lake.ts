@@ -22,7 +22,7 @@ export interface Lake {
   /** A second connection for loading the next slice of lines while `conn` works on the current one. */
   readonly loadConn: DuckDBConnection;
   readonly sliceBytes: number;
-  /** Partitions per sorted batch when a file's rows are staged on disk: about one per MB of memory limit. */
+  /** Partitions per COPY: about one per MB of memory limit (DuckDB holds about 256 KiB per partition of a COPY). */
   readonly partitionsPerWrite: number;
   /** Raw files up to this size stage their clean rows in memory; larger ones on disk (a quarter of the limit). */
   readonly inMemoryFileBytes: number;
