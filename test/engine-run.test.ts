@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatRunSummary, ingestInputs, inputHash, lakePaths, openLake, processRawFile, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, type FileSummary, ingestInputs, inputHash, lakePaths, openLake, processRawFile, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
 import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs } from "./engine-fixtures.js";
@@ -245,6 +245,23 @@ describe("memory", () => {
   }, 60_000);
 });
 
+/** Stages 1–2 for one input file in its own lake under `memoryLimit`. */
+async function processAlone(lakeDir: string, ir: PipelineIR, input: string, memoryLimit: string): Promise<FileSummary> {
+  const lake = await openLake(lakeDir, { memoryLimit, threads: 2 });
+  try {
+    const [ingested] = await ingestInputs(lake.paths, ir, [input]);
+    return await processRawFile(lake, ir, ingested!.rawKey);
+  } finally {
+    await lake.close();
+  }
+}
+
+/** The Amazon `reviewTime` text ("MM DD, YYYY") of day `k` counted from January 1st of `year`. */
+function reviewTimeOfDay(year: number, k: number): string {
+  const d = new Date(Date.UTC(year, 0, 1 + k));
+  return `${String(d.getUTCMonth() + 1).padStart(2, "0")} ${String(d.getUTCDate()).padStart(2, "0")}, ${d.getUTCFullYear()}`;
+}
+
 describe("many partitions", () => {
   // Two ways to write 400 day partitions: sorted once in memory, or (staged rows bigger than a
   // quarter of the limit) in sorted batches of key ranges. Both must write the same rows.
@@ -252,24 +269,14 @@ describe("many partitions", () => {
     const ir = reviewsIr();
     const dir = await tempDir("partitions");
     const body = "lorem ipsum dolor sit amet ".repeat(30);
-    const day = (k: number): string => {
-      const d = new Date(Date.UTC(2015, 0, 1 + k));
-      return `${String(d.getUTCMonth() + 1).padStart(2, "0")} ${String(d.getUTCDate()).padStart(2, "0")}, ${d.getUTCFullYear()}`;
-    };
-    const lines = Array.from({ length: 24_000 }, (_, i) => review(i, { reviewText: `${body}${i}`, reviewTime: day((i * 7) % 400) }));
+    const lines = Array.from({ length: 24_000 }, (_, i) => review(i, { reviewText: `${body}${i}`, reviewTime: reviewTimeOfDay(2015, (i * 7) % 400) }));
     const input = await writeLines(join(dir, "days.jsonl"), lines);
     expect((await stat(input)).size).toBeGreaterThan(64 * 1024 * 1024 / 4);
     const snaps = [];
     for (const limit of ["64MB", "512MB"]) {
       const lakeDir = join(dir, `lake-${limit}`);
-      const lake = await openLake(lakeDir, { memoryLimit: limit, threads: 2 });
-      try {
-        await ingestInputs(lake.paths, ir, [input]);
-        const f = await processRawFile(lake, ir, "reviews/days.jsonl");
-        expect(f).toMatchObject({ status: "processed", reconciled: true, rowsWritten: { product_reviews: 24_000, product_review_images: 12_000 } });
-      } finally {
-        await lake.close();
-      }
+      const f = await processAlone(lakeDir, ir, input, limit);
+      expect(f).toMatchObject({ status: "processed", reconciled: true, rowsWritten: { product_reviews: 24_000, product_review_images: 12_000 } });
       const snap = await lakeSnapshot(lakeDir, ir);
       const partitions = [...new Set((snap.processed as string[]).map((f) => f.split("/").slice(0, 2).join("/")))];
       snaps.push({ partitions, reviews: snap.product_reviews, images: snap.product_review_images });
@@ -284,19 +291,9 @@ describe("many partitions", () => {
   it("a small file spread over 2,000 days completes under 128 MB", async () => {
     const ir = reviewsIr();
     const dir = await tempDir("small-many");
-    const day = (k: number): string => {
-      const d = new Date(Date.UTC(2010, 0, 1 + k));
-      return `${String(d.getUTCMonth() + 1).padStart(2, "0")} ${String(d.getUTCDate()).padStart(2, "0")}, ${d.getUTCFullYear()}`;
-    };
-    const input = await writeLines(join(dir, "spread.jsonl"), Array.from({ length: 6_000 }, (_, i) => review(i, { reviewTime: day(i % 2_000) })));
-    const lake = await openLake(join(dir, ".lake"), { memoryLimit: "128MB", threads: 2 });
-    try {
-      await ingestInputs(lake.paths, ir, [input]);
-      const f = await processRawFile(lake, ir, "reviews/spread.jsonl");
-      expect(f).toMatchObject({ status: "processed", reconciled: true, rowsWritten: { product_reviews: 6_000, product_review_images: 3_000 } });
-    } finally {
-      await lake.close();
-    }
+    const input = await writeLines(join(dir, "spread.jsonl"), Array.from({ length: 6_000 }, (_, i) => review(i, { reviewTime: reviewTimeOfDay(2010, i % 2_000) })));
+    const f = await processAlone(join(dir, ".lake"), ir, input, "128MB");
+    expect(f).toMatchObject({ status: "processed", reconciled: true, rowsWritten: { product_reviews: 6_000, product_review_images: 3_000 } });
     const days = new Set((await listing(join(dir, ".lake", "processed", "product_reviews"))).map((f) => f.split("/")[0]));
     expect(days.size).toBe(2_000);
   }, 60_000);
