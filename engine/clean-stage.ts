@@ -83,6 +83,8 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   const { conn, source } = inp;
   const st = cleanStages(source, "duckdb");
   const twoStep = checkedInTwoSteps(source, "duckdb");
+  // The shared quarantine SELECT over `ranked_rejected`: rejected rows joined to their raw lines.
+  const quarantineWithLines = cleanStages(source, "duckdb", "ranked_rejected").quarantine;
   const id = quoteIdent("duckdb", source.idColumn);
   const counts: CleanCounts = { recordsIn: 0, clean: 0, invalid: 0, quarantined: 0, droppedInvalid: 0, duplicates: 0, byReason: {}, samples: [], slices: 0, nonEmptyLines: 0 };
   for (const dir of SLICE_DIRS) await mkdir(join(inp.stagingDir, dir), { recursive: true });
@@ -130,15 +132,15 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
       await conn.run("DROP TABLE parsed");
       if (!slice.done) await conn.run(`INSERT INTO seen_ids SELECT ${id} FROM ranked WHERE _reason IS NULL AND _dup_rank = 1`);
       await conn.run(`CREATE OR REPLACE TABLE slice_quarantine (raw_record VARCHAR, reason VARCHAR, reason_column VARCHAR, source_key VARCHAR, line_number BIGINT)`);
-      await addSliceCounts(inp, st, counts);
+      await addSliceCounts(inp, st, quarantineWithLines, counts);
       await conn.run(`DROP TABLE ${table}`);
       await addInvalidUtf8(inp, slice.invalidUtf8, counts);
-      await stageQuarantineSlice(inp, counts.slices);
+      await keepSlice(inp, "slice_quarantine", "SELECT * FROM slice_quarantine", inp.stagedQuarantine, SLICE_DIRS[1], counts.slices);
       if (slice.done) {
         const [last] = await scalarRows(conn, "SELECT line_no, _reason FROM ranked ORDER BY line_no DESC LIMIT 1");
         if (last) counts.lastRecord = { line: n(last.line_no), reason: (last._reason as string | null) ?? null };
       }
-      await stageCleanSlice(inp, st, counts.slices);
+      await keepSlice(inp, "ranked", st.clean, inp.stagedClean, SLICE_DIRS[0], counts.slices);
       // The next slice needs the room: nothing of this one stays in memory but the seen ids
       // (and, for a file staged in memory, its clean rows).
       for (const t of ["ranked", "slice_quarantine"]) await conn.run(`DROP TABLE IF EXISTS ${t}`);
@@ -150,18 +152,8 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
     await reader.close();
     for (const t of ["ranked", "parsed", ...LINE_TABLES, "seen_ids", "slice_quarantine"]) await conn.run(`DROP TABLE IF EXISTS ${t}`);
   }
-  await conn.run(
-    `CREATE OR REPLACE VIEW ${inp.stagedClean} AS ` +
-      (inp.onDisk
-        ? `SELECT * FROM read_parquet(${sqlPath(join(inp.stagingDir, SLICE_DIRS[0], "*.parquet"))})`
-        : Array.from({ length: counts.slices }, (_, i) => cleanStages(source, "duckdb", sliceTable(inp.stagedClean, i + 1)).clean).join(" UNION ALL ")),
-  );
-  await conn.run(
-    `CREATE OR REPLACE VIEW ${inp.stagedQuarantine} AS ` +
-      (inp.onDisk
-        ? `SELECT * FROM read_parquet(${sqlPath(join(inp.stagingDir, SLICE_DIRS[1], "*.parquet"))})`
-        : Array.from({ length: counts.slices }, (_, i) => `SELECT * FROM ${sliceTable(inp.stagedQuarantine, i + 1)}`).join(" UNION ALL ")),
-  );
+  await createStagedView(inp, inp.stagedClean, SLICE_DIRS[0], counts.slices, (slice) => cleanStages(source, "duckdb", slice).clean);
+  await createStagedView(inp, inp.stagedQuarantine, SLICE_DIRS[1], counts.slices, (slice) => `SELECT * FROM ${slice}`);
   const sha = reader.sha256();
   if (sha !== undefined) counts.contentSha256 = sha;
   counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
@@ -172,7 +164,8 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   return counts;
 }
 
-async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages>, counts: CleanCounts): Promise<void> {
+/** Adds one slice's counts, reasons and samples; `quarantine` inserts its rejected records (with their raw lines). */
+async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages>, quarantine: string, counts: CleanCounts): Promise<void> {
   const { conn, source } = inp;
   const [c] = await scalarRows(conn, st.counts);
   counts.recordsIn += n(c!.records_in);
@@ -187,35 +180,35 @@ async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages
     const s = await scalarRows(conn, `SELECT line_no, _reason, _reason_column FROM ranked WHERE _reason IS NOT NULL ORDER BY line_no LIMIT ${SAMPLE_LIMIT}`);
     counts.samples.push(...s.map((r) => ({ line: n(r.line_no), reason: String(r._reason), column: (r._reason_column as string | null) ?? null })));
   }
-  if (source.onInvalid === "quarantine") await conn.run(`INSERT INTO slice_quarantine ${cleanStages(source, "duckdb", "ranked_rejected").quarantine}`);
+  if (source.onInvalid === "quarantine") await conn.run(`INSERT INTO slice_quarantine ${quarantine}`);
 }
 
 /**
- * Keeps one slice's clean rows. In memory, `ranked` itself is kept (renamed; the staged view
- * applies the shared clean SELECT to each slice), which saves a copy of every clean row (0.8 s
- * per 1M records). On disk, the clean SELECT is written as Parquet next to the other slices'.
+ * Keeps one slice's rows (`select` over `table`). In memory, `table` itself is kept, renamed
+ * to a staged slice: for clean rows that is `ranked`, and the staged view applies the shared
+ * clean SELECT to it, which saves a copy of every clean row (0.8 s per 1M records). On disk,
+ * `select` is written as Parquet next to the other slices'.
  */
-async function stageCleanSlice(inp: CleanInput, st: ReturnType<typeof cleanStages>, slice: number): Promise<void> {
-  if (!inp.onDisk) {
-    await inp.conn.run(`ALTER TABLE ranked RENAME TO ${sliceTable(inp.stagedClean, slice)}`);
-    return;
+async function keepSlice(inp: CleanInput, table: string, select: string, staged: string, dir: string, slice: number): Promise<void> {
+  if (inp.onDisk) {
+    await inp.conn.run(`COPY (${select}) TO ${sqlPath(join(inp.stagingDir, dir, `slice-${slice}.parquet`))} (FORMAT parquet, COMPRESSION uncompressed)`);
+  } else {
+    await inp.conn.run(`ALTER TABLE ${table} RENAME TO ${sliceTable(staged, slice)}`);
   }
-  await inp.conn.run(`COPY (${st.clean}) TO ${sqlPath(join(inp.stagingDir, SLICE_DIRS[0], `slice-${slice}.parquet`))} (FORMAT parquet, COMPRESSION uncompressed)`);
+}
+
+/** The staged relation flatten reads: over the Parquet slices on disk, or `perSlice` of each kept slice table. */
+async function createStagedView(inp: CleanInput, view: string, dir: string, slices: number, perSlice: (sliceTable: string) => string): Promise<void> {
+  const body = inp.onDisk
+    ? `SELECT * FROM read_parquet(${sqlPath(join(inp.stagingDir, dir, "*.parquet"))})`
+    : Array.from({ length: slices }, (_, i) => perSlice(sliceTable(view, i + 1))).join(" UNION ALL ");
+  await inp.conn.run(`CREATE OR REPLACE VIEW ${view} AS ${body}`);
 }
 
 const SLICE_DIRS = ["_clean_slices", "_quarantine_slices"] as const;
 const LINE_TABLES = ["lines_in_a", "lines_in_b"] as const;
 
 const sliceTable = (staged: string, slice: number): string => `${staged}_s${slice}`;
-
-/** Keeps one slice's quarantine rows: the slice table renamed to a staged slice, or written as Parquet. */
-async function stageQuarantineSlice(inp: CleanInput, slice: number): Promise<void> {
-  if (inp.onDisk) {
-    await inp.conn.run(`COPY slice_quarantine TO ${sqlPath(join(inp.stagingDir, SLICE_DIRS[1], `slice-${slice}.parquet`))} (FORMAT parquet, COMPRESSION uncompressed)`);
-  } else {
-    await inp.conn.run(`ALTER TABLE slice_quarantine RENAME TO ${sliceTable(inp.stagedQuarantine, slice)}`);
-  }
-}
 
 /** Drops a staged relation (the view) and the slice tables under it, whatever an attempt left. */
 export async function dropStaged(conn: DuckDBConnection, staged: string): Promise<void> {

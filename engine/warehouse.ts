@@ -37,7 +37,7 @@ export interface WarehouseResult {
   readonly models: readonly { name: string; rows: number; materialized: string }[];
   readonly tests: readonly TestOutcome[];
   readonly timingsMs: { refresh: number; models: number; tests: number };
-  /** Why stages 3–5 stopped, when they did (see WarehouseBuildError); then models and tests are partial. */
+  /** Why stages 3–5 stopped, when they did (see WarehouseBuildError); views, models and tests are then empty. */
   readonly error?: string;
 }
 
