@@ -9,7 +9,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
+import { checkedInTwoSteps, cleanStages, rankedInTwoSteps } from "../compiler/sql/clean.js";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import type { ReasonCode, SourceIR } from "../compiler/ir.js";
 import { LineReader, type InvalidLine, type LoadedSlice } from "./read-lines.js";
@@ -83,6 +83,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   const { conn, source } = inp;
   const st = cleanStages(source, "duckdb");
   const twoStep = checkedInTwoSteps(source, "duckdb");
+  const rankSteps = rankedInTwoSteps(source, "duckdb");
   // The shared quarantine SELECT over `ranked_rejected`: rejected rows joined to their raw lines.
   const quarantineWithLines = cleanStages(source, "duckdb", "ranked_rejected").quarantine;
   const id = quoteIdent("duckdb", source.idColumn);
@@ -117,17 +118,20 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
       // copy of the raw text, and `ranked` may stay in memory as staged rows.
       await conn.run(`CREATE OR REPLACE TABLE parsed AS SELECT * REPLACE (CAST(NULL AS VARCHAR) AS line) FROM (${twoStep.parsed}) AS p`);
       await conn.run(`CREATE OR REPLACE TEMP VIEW checked AS SELECT * EXCLUDE (${checkedOnlyColumns(source)}) FROM (${twoStep.checkedFromParsed}) AS c`);
-      // A record whose id an earlier slice kept is a duplicate too (the first by line already
-      // won): it ranks 2, so every count and filter of the shared SQL treats it as one. The
-      // lookup is an IN (a mark join, 0.3 s faster per 1M records) unless the file is large for
-      // the limit: then a LEFT JOIN, which DuckDB can spill (the IN ran out of memory on 1M
-      // records at 64 MB; seen_ids holds one id per kept record). seen_ids has each id once.
+      // `ranked` is built from its two steps (see rankedInTwoSteps): every valid record first,
+      // then the later copies of an id within the slice set to 2. A record whose id an earlier
+      // slice kept is a duplicate too (the first by line already won): it ranks 2 as well, so
+      // every count and filter of the shared SQL treats it as one. The lookup is an IN (a mark
+      // join, 0.3 s faster per 1M records) unless the file is large for the limit: then a LEFT
+      // JOIN, which DuckDB can spill (the IN ran out of memory on 1M records at 64 MB;
+      // seen_ids holds one id per kept record). seen_ids has each id once.
       const ranked = first
-        ? st.ranked
+        ? rankSteps.provisional
         : inp.onDisk
-          ? `SELECT r.* REPLACE (CASE WHEN r._dup_rank = 1 AND s.${id} IS NOT NULL THEN 2 ELSE r._dup_rank END AS _dup_rank) FROM (${st.ranked}) AS r LEFT JOIN seen_ids AS s ON r.${id} = s.${id}`
-          : `SELECT * REPLACE (CASE WHEN _dup_rank = 1 AND ${id} IN (SELECT ${id} FROM seen_ids) THEN 2 ELSE _dup_rank END AS _dup_rank) FROM (${st.ranked}) AS r`;
+          ? `SELECT r.* REPLACE (CASE WHEN r._dup_rank = 1 AND s.${id} IS NOT NULL THEN 2 ELSE r._dup_rank END AS _dup_rank) FROM (${rankSteps.provisional}) AS r LEFT JOIN seen_ids AS s ON r.${id} = s.${id}`
+          : `SELECT * REPLACE (CASE WHEN _dup_rank = 1 AND ${id} IN (SELECT ${id} FROM seen_ids) THEN 2 ELSE _dup_rank END AS _dup_rank) FROM (${rankSteps.provisional}) AS r`;
       await conn.run(`CREATE OR REPLACE TABLE ranked AS ${ranked}`);
+      await conn.run(`UPDATE ranked SET _dup_rank = 2 WHERE line_no IN (${rankSteps.laterDuplicates})`);
       await conn.run(`CREATE OR REPLACE TEMP VIEW ranked_rejected AS SELECT r.* REPLACE (l.line AS line) FROM ranked AS r JOIN ${table} AS l ON l.line_no = r.line_no WHERE r._reason IS NOT NULL`);
       await conn.run("DROP TABLE parsed");
       if (!slice.done) await conn.run(`INSERT INTO seen_ids SELECT ${id} FROM ranked WHERE _reason IS NULL AND _dup_rank = 1`);

@@ -109,7 +109,7 @@ export class FileJob {
     const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
     const onDisk = (await stat(this.rawPath)).size > this.lake.inMemoryFileBytes;
     this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
-    this.staging = { conn: this.lake.conn, ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
+    this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = await this.endsWithoutNewline();
     this.checkCleanCounts(this.counts);

@@ -127,11 +127,28 @@ const FS_CONCURRENCY = 16;
 
 /** Runs `fn` over `items`, at most FS_CONCURRENCY at a time (thousands of partition folders). */
 export async function forEachLimit<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  await runPool(Array.from({ length: FS_CONCURRENCY }, (_, i) => i), items, (item) => fn(item));
+}
+
+/**
+ * Runs `fn` over `items` in order, each worker taking the next item when it is free. After a
+ * failure no new item starts, and the first error is thrown once every worker has stopped, so
+ * nothing is still using what the caller cleans up next.
+ */
+export async function runPool<W, T>(workers: readonly W[], items: readonly T[], fn: (item: T, worker: W) => Promise<void>): Promise<void> {
   let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
+  let failure: { error: unknown } | undefined;
+  const work = async (w: W): Promise<void> => {
+    while (next < items.length && failure === undefined) {
+      try {
+        await fn(items[next++]!, w);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(FS_CONCURRENCY, items.length) }, worker));
+  await Promise.all(workers.slice(0, items.length).map(work));
+  if (failure) throw failure.error;
 }
 
 export async function exists(path: string): Promise<boolean> {

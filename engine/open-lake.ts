@@ -19,7 +19,10 @@ export interface LakeOptions {
 export interface Lake {
   readonly paths: LakePaths;
   readonly conn: DuckDBConnection;
-  /** A second connection for loading the next slice of lines while `conn` works on the current one. */
+  /**
+   * A second connection: it loads the next slice of lines while `conn` works on the current
+   * one, and writes Parquet beside `conn` in the flatten stage.
+   */
   readonly loadConn: DuckDBConnection;
   readonly sliceBytes: number;
   /** Partitions per COPY: about one per MB of memory limit (DuckDB holds about 256 KiB per partition of a COPY). */
@@ -99,7 +102,8 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   // wrote 5,000 day partitions 0.6 s faster than 100,000 (3.4 s against 4.0 s for 960k rows),
   // and an unpartitioned 960k-row file still got row groups of up to 63k rows. Scaled down
   // further under small limits.
-  await conn.run(`SET partitioned_write_flush_threshold = ${Math.max(1000, Math.min(10_000, Math.floor(limitBytes / 16384)))}`);
+  // Settings are per connection: loadConn writes Parquet too (see FlattenInput.writers).
+  for (const c of [conn, loadConn]) await c.run(`SET partitioned_write_flush_threshold = ${Math.max(1000, Math.min(10_000, Math.floor(limitBytes / 16384)))}`);
   const sliceBytes = opts.sliceBytes ?? Math.min(256 * 1024 ** 2, Math.max(1024 ** 2, Math.floor(limitBytes / 16)));
   let tail: Promise<unknown> = Promise.resolve();
   return {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { PipelineDoc } from "../compiler/doc.js";
 import { lower } from "../compiler/lower.js";
-import { cleanStages, tableSelect } from "../compiler/sql/clean.js";
+import { cleanStages, rankedInTwoSteps, tableSelect } from "../compiler/sql/clean.js";
 import type { PipelineIR } from "../compiler/ir.js";
 
 const LINES = [
@@ -82,6 +82,38 @@ describe("clean stages on DuckDB", () => {
     const main = ir.tables.find((t) => t.name === "product_reviews")!;
     const m = await rows(`SELECT count(*) AS n FROM (${tableSelect(main, "duckdb")})`);
     expect(m[0]!.n).toBe("2");
+  });
+});
+
+describe("ranking in two steps (the local engine's form of `ranked`)", () => {
+  const rec = (reviewer: string, overall: number): string => `{"overall": ${overall}, "reviewerID": "${reviewer}", "asin": "B1", "unixReviewTime": 1472688000}`;
+  // X three times; Y valid, then invalid with the same id (out of range), then valid again;
+  // an invalid W before its valid copy; Z once; one line that is not JSON.
+  const DUPS = [rec("X", 5), rec("Y", 4), rec("Z", 3), rec("X", 5), rec("Y", 9), rec("W", 0), rec("X", 5), rec("Y", 4), rec("W", 2), "not json"];
+
+  it("keeps the same first records and counts the same duplicates as `ranked`, third copies included", async () => {
+    const c = await (await DuckDBInstance.create(":memory:")).connect();
+    try {
+      await c.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP)");
+      for (const [i, l] of DUPS.entries()) await c.run(`INSERT INTO lines VALUES (${i + 1}, '${l}', 'reviews/d.jsonl', TIMESTAMP '2024-01-01 00:00:00')`);
+      const src = ir.sources[0]!;
+      const st = cleanStages(src, "duckdb");
+      const two = rankedInTwoSteps(src, "duckdb");
+      await c.run(`CREATE TABLE checked AS ${st.checked}`);
+      await c.run(`CREATE TABLE one_step AS ${st.ranked}`);
+      await c.run(`CREATE TABLE ranked AS ${two.provisional}`);
+      await c.run(`UPDATE ranked SET _dup_rank = 2 WHERE line_no IN (${two.laterDuplicates})`);
+      const kinds = async (table: string) =>
+        (await c.runAndReadAll(`SELECT line_no, CASE WHEN _reason IS NOT NULL THEN 'invalid' WHEN _dup_rank = 1 THEN 'first' ELSE 'duplicate' END AS kind FROM ${table} ORDER BY line_no`)).getRowObjectsJson();
+      const expected = ["first", "first", "first", "duplicate", "invalid", "invalid", "duplicate", "duplicate", "first", "invalid"].map((kind, i) => ({ line_no: String(i + 1), kind }));
+      expect(await kinds("one_step")).toEqual(expected);
+      expect(await kinds("ranked")).toEqual(expected);
+      const counts = async (table: string) => (await c.runAndReadAll(st.counts.replace(/FROM ranked$/, `FROM ${table}`))).getRowObjectsJson();
+      expect(await counts("ranked")).toEqual(await counts("one_step"));
+      expect(await counts("ranked")).toEqual([{ records_in: "10", clean: "4", invalid: "3", duplicates: "3" }]);
+    } finally {
+      c.closeSync();
+    }
   });
 });
 

@@ -97,6 +97,24 @@ export function checkedInTwoSteps(src: SourceIR, d: SqlDialect): { readonly pars
   return { parsed: parsedSql(src, d), checkedFromParsed: checkedFrom(src, d, "parsed AS p1") };
 }
 
+/**
+ * `ranked` in two steps, for engines that materialize it. DuckDB's window copies every column
+ * of its input, and `checked` has about twenty: ranking the ids alone and correcting the few
+ * duplicates afterwards took 0.32 s against 0.46 s per 250k lines. `provisional` is `ranked`
+ * with every valid record first (`_dup_rank` 1); `laterDuplicates` lists the `line_no` of the
+ * valid records that another valid record with the same id precedes, which `ranked` ranks 2
+ * or more. Setting their `_dup_rank` to 2 gives `ranked`'s first records, duplicates and
+ * counts; the rank of a third copy is 2 rather than 3, which nothing reads. Kept out of
+ * CleanStages, whose every entry the Glue clean job embeds.
+ */
+export function rankedInTwoSteps(src: SourceIR, d: SqlDialect, ranked = "ranked"): { readonly provisional: string; readonly laterDuplicates: string } {
+  const id = q(d, src.idColumn);
+  return {
+    provisional: "SELECT *, CASE WHEN _reason IS NULL THEN 1 END AS _dup_rank FROM checked",
+    laterDuplicates: `SELECT line_no FROM (SELECT line_no, row_number() OVER (PARTITION BY ${id} ORDER BY line_no) AS _n FROM ${ranked} WHERE _reason IS NULL) AS d WHERE _n > 1`,
+  };
+}
+
 /** Columns of the clean relation, in order: id, cleaned values, meta. */
 export function cleanColumnNames(src: SourceIR): string[] {
   return [src.idColumn, ...src.columns.map((c) => c.name), "_source_file", "_source_line", "_ingested_at"];
