@@ -90,9 +90,9 @@ function median<T>(runs: readonly T[], seconds: (r: T) => number): T {
 
 /**
  * The engine and baseline (a) in this process, alternating `repeat` times, each run in a fresh
- * folder. One pair was not enough: on this VM's disk (ext4 with online discard) the same run
- * took 10.7 s or 13.2 s depending on what the file system was still doing, and whichever ran
- * first paid for it. The report uses each side's median.
+ * folder. One pair was not enough: on this VM's disk (ext4 without a journal, see
+ * bench/RESULTS.md) the same run took 10.7 s or 13.2 s depending on what the file system was
+ * still doing, and whichever ran first paid for it. The report uses each side's median.
  */
 export async function benchThroughput(input: string, workDir: string, memoryLimit = "2GB", repeat = 1): Promise<ThroughputResult> {
   const engines: EngineThroughput[] = [];
