@@ -278,10 +278,14 @@ describe("many partitions", () => {
       const f = await processAlone(lakeDir, ir, input, limit);
       expect(f).toMatchObject({ status: "processed", reconciled: true, rowsWritten: { product_reviews: 24_000, product_review_images: 12_000 } });
       const snap = await lakeSnapshot(lakeDir, ir);
-      const partitions = [...new Set((snap.processed as string[]).map((f) => f.split("/").slice(0, 2).join("/")))];
-      snaps.push({ partitions, reviews: snap.product_reviews, images: snap.product_review_images });
+      const files = snap.processed as string[];
+      // One file per partition, and the same listing from both paths, file names included.
+      // (Two files in a partition were seen only at 1M records, 20–31 of 5,021 partitions, until
+      // a COPY kept all its partitions' files open: see open-lake.ts. Too slow for this suite.)
+      expect(files.filter((f) => !f.endsWith("/part-0.parquet"))).toEqual([]);
+      snaps.push({ files, reviews: snap.product_reviews, images: snap.product_review_images });
     }
-    expect(snaps[0]!.partitions.filter((p) => p.startsWith("product_reviews/"))).toHaveLength(400);
+    expect(snaps[0]!.files.filter((p) => p.startsWith("product_reviews/"))).toHaveLength(400);
     expect(snaps[0]).toEqual(snaps[1]);
   }, 60_000);
 
