@@ -55,6 +55,7 @@ function throughputSection(r: BenchResults): string[] {
     r.pandas && `pandas baseline: ${n(r.pandas.records)} in = ${n(r.pandas.clean)} clean + ${n(r.pandas.invalid)} invalid + ${n(r.pandas.duplicates)} duplicates`,
   ].filter((x): x is string => typeof x === "string");
   out.push("Counts (all three must agree):", "", ...counts.map((c) => `- ${c}`), "");
+  if (ran) out.push(`lakec's output: ${n(ran.parquetFiles)} Parquet files; \`_input\` folders holding more than one file: ${n(ran.foldersWithSeveralFiles)}.`, "");
   out.push("Peak memory (RSS of the whole process):", "");
   if (ran) out.push(`- lakec run, 1 process (Node + DuckDB, DuckDB memory limit ${r.memoryLimit}): ${n(ran.peakRssMb)} MB${e ? "" : " (run failed)"}`);
   if (r.pandas) out.push(`- pandas baseline: ${n(r.pandas.peak_rss_mb)} MB`);
