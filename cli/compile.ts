@@ -6,7 +6,7 @@ import type { PipelineIR } from "../compiler/ir.js";
 import { didYouMean } from "../compiler/diagnostics.js";
 import { findTarget, layoutOutput, targets, type Target } from "../targets/registry.js";
 import { UsageError, type CliContext } from "./context.js";
-import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+import { loadProject, reportDiagnostics } from "./pipeline-files.js";
 import { diffTree, formatChanges, writeTree, type FileChange, type OutputTree } from "./write-tree.js";
 
 const EXAMPLES = `
@@ -61,16 +61,10 @@ function summary(changes: readonly FileChange[]): string {
 
 function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
   const selected = selectTargets(opts.target);
-  const loaded = files.map((f) => loadPipeline(ctx.io.cwd, f));
+  const loaded = loadProject(ctx.io.cwd, files);
   reportDiagnostics(ctx.io, loaded, "text");
   if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return ctx.exit(1);
   const irs = loaded.map((l) => l.ir!);
-  const names = new Map<string, string>();
-  for (const l of loaded) {
-    const other = names.get(l.ir!.name);
-    if (other) throw new UsageError(`${other} and ${l.file} both name their pipeline '${l.ir!.name}'; each pipeline needs its own name`);
-    names.set(l.ir!.name, l.file);
-  }
   const out = resolve(ctx.io.cwd, opts.out);
   const tree = outputTree(irs, out, selected);
   if (opts.check) {

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { compilePipeline, type CompileResult } from "../compiler/index.js";
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../compiler/diagnostics.js";
+import { checkProject } from "../compiler/check/project.js";
 import { decodeSource, MAX_SOURCE_BYTES, tooLarge } from "../compiler/load.js";
 import { UsageError, type CliIO } from "./context.js";
 
@@ -47,6 +48,22 @@ export function loadPipeline(cwd: string, file: string): LoadedPipeline {
   const decoded = decodeSource(shown, bytes);
   if (decoded.text === undefined) return { file: shown, diagnostics: decoded.diagnostics };
   return { file: shown, text: decoded.text, ...compilePipeline(shown, decoded.text) };
+}
+
+/**
+ * Reads and compiles several pipeline files as one project, adding the checks across files
+ * (shared names: pipelines, marts, storage integrations, output tables) to the diagnostics of
+ * the file that claims a name second. Files with errors of their own take no part.
+ */
+export function loadProject(cwd: string, files: readonly string[]): LoadedPipeline[] {
+  const loaded = files.map((f) => loadPipeline(cwd, f));
+  const members = loaded.flatMap((l) => (l.ir && l.locate ? [{ file: l.file, ir: l.ir, locate: l.locate }] : []));
+  const across = checkProject(members);
+  if (across.length === 0) return loaded;
+  return loaded.map((l) => {
+    const mine = across.filter((d) => d.file === l.file);
+    return mine.length === 0 ? l : { ...l, diagnostics: sortDiagnostics([...l.diagnostics, ...mine]) };
+  });
 }
 
 function plural(n: number, word: string): string {

@@ -1,7 +1,7 @@
 // lakec validate FILE…: every diagnostic of every file, at once; nothing is written.
 import { Option, type Command } from "commander";
 import type { CliContext } from "./context.js";
-import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+import { loadProject, reportDiagnostics } from "./pipeline-files.js";
 import { hasErrors } from "../compiler/diagnostics.js";
 
 const EXAMPLES = `
@@ -20,7 +20,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText("after", EXAMPLES)
     .action((files: string[], opts: { format: "text" | "json" }) => {
-      const loaded = files.map((f) => loadPipeline(ctx.io.cwd, f));
+      const loaded = loadProject(ctx.io.cwd, files);
       reportDiagnostics(ctx.io, loaded, opts.format);
       if (opts.format === "text") for (const l of loaded) if (!hasErrors(l.diagnostics)) ctx.io.out(`${l.file}: ok\n`);
       ctx.exit(loaded.some((l) => hasErrors(l.diagnostics)) ? 1 : 0);

@@ -32,6 +32,16 @@ function writePipeline(name: string, text: string): string {
 const reviews = (): string => readFileSync(join(cwd, "pipelines", "reviews.yaml"), "utf8");
 
 describe("lakec validate", () => {
+  test("files validated together are checked across files: the second one to take a name is at fault", async () => {
+    const copy = writePipeline("copy.yaml", reviews().replace("name: reviews\n", "name: reviews_copy\n"));
+    const r = await lakec("validate", "pipelines/reviews.yaml", copy, "--format", "json");
+    expect(r.code).toBe(1);
+    const ds = JSON.parse(r.out) as { file: string; code: string }[];
+    expect(new Set(ds.map((d) => d.file))).toEqual(new Set(["pipelines/copy.yaml"]));
+    expect([...new Set(ds.map((d) => d.code))].sort()).toEqual(["LK502", "LK503", "LK504"]);
+    expect((await lakec("validate", copy)).code).toBe(0);
+  });
+
   test("a valid pipeline exits 0", async () => {
     const r = await lakec("validate", "pipelines/reviews.yaml");
     expect(r).toMatchObject({ code: 0, err: "" });
@@ -154,11 +164,13 @@ describe("lakec compile", () => {
     expect(r).toMatchObject({ code: 2, err: "lakec: unknown target 'ir-jsn'; did you mean 'ir-json'?\n" });
   });
 
-  test("two pipelines with one name are refused", async () => {
+  test("two pipelines with one name are refused with a diagnostic on the second, and nothing is written", async () => {
     const copy = writePipeline("copy.yaml", reviews());
     const r = await lakec("compile", "pipelines/reviews.yaml", copy);
-    expect(r.code).toBe(2);
-    expect(r.err).toContain("both name their pipeline 'reviews'");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("pipelines/copy.yaml:8:7 error LK501: pipeline name 'reviews' is already the name of pipelines/reviews.yaml");
+    expect(existsSync(join(cwd, "generated"))).toBe(false);
+    expect(existsSync(join(cwd, "dbt"))).toBe(false);
   });
 });
 
