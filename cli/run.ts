@@ -96,7 +96,14 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
   return summarizeRun(lake, ir, files, warehouse!, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }
 
-async function showMartTop(ctx: CliContext, lakeDir: string, ir: PipelineIR): Promise<void> {
+const DEFAULT_LAKE = ".lake";
+
+/** A path as one shell word: quoted when it holds anything but safe characters. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+async function showMartTop(ctx: CliContext, lakeDir: string, lakeOption: string, ir: PipelineIR): Promise<void> {
   const mart = ir.marts[0];
   if (!mart) return;
   // Biggest first by the first measure; the grain breaks ties, so the demo prints the same rows every time.
@@ -104,7 +111,9 @@ async function showMartTop(ctx: CliContext, lakeDir: string, ir: PipelineIR): Pr
   const cols = [...mart.grain.map((g) => g.name), ...mart.measures.map((m) => m.name)].map((c) => quoteIdent("duckdb", c));
   const sql = `SELECT ${cols.join(", ")} FROM ${quoteIdent("duckdb", mart.name)} ORDER BY ${order.join(", ")} LIMIT 10`;
   ctx.io.out(`\ntop rows of ${mart.name}:\n${formatRows(await queryWarehouse(lakeDir, sql), "table")}`);
-  ctx.io.out(`\nlook further: lakec query ${ir.sourceFile} "SELECT * FROM ${mart.name} LIMIT 20"\n`);
+  // The command must work when pasted: it names the lake unless it is the default one.
+  const lakeFlag = lakeOption === DEFAULT_LAKE ? "" : ` --lake ${shellWord(lakeOption)}`;
+  ctx.io.out(`\nlook further: lakec query ${ir.sourceFile}${lakeFlag} "SELECT * FROM ${mart.name} LIMIT 20"\n`);
 }
 
 async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<void> {
@@ -128,7 +137,7 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
     if (summary.ok && (await readDeployedRecord(lakeDir)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
-    if (demo && !opts.json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, ir);
+    if (demo && !opts.json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, opts.lake, ir);
     if (!summary.ok) ctx.exit(1);
   } finally {
     await demo?.cleanup();
@@ -144,7 +153,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--input <paths...>", "files to copy into the lake's raw/ before running")
     .option("--source <name>", "the source the --input files belong to")
     .option("--link", "hard-link inputs into raw/ instead of copying them (then never edit an input in place: it is the raw file)")
-    .option("--lake <dir>", "the local lake folder", ".lake")
+    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
     .option("--demo", "first add a bundled synthetic sample to raw/: 2,000 Amazon-style reviews, the shape pipelines/reviews.yaml reads")
     .option("--json", "print the run summary as JSON")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")

@@ -24,6 +24,22 @@ beforeAll(async () => {
 }, 30_000);
 
 describe("lakec run", () => {
+  // The README's first command (`npm start`) is this, on the default lake.
+  it("--demo processes the bundled sample, passes every dbt test, prints a mart's top rows and a query that works as printed", async () => {
+    const demoLake = join(dir, "demo lake");
+    const r = await lakec("run", "pipelines/reviews.yaml", "--demo", "--lake", demoLake);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/reviews\/demo-reviews\.jsonl\s+processed\s+2000\s+\d+\s+\d+\s+\d+\s+ok/);
+    expect(r.out).toMatch(/tests: \d+ passed, 0 failed/);
+    expect(r.out).toContain("top rows of product_daily_ratings:");
+    const hint = /look further: lakec query pipelines\/reviews\.yaml --lake '([^']+)' "(.+)"\n/.exec(r.out);
+    expect(hint?.[1]).toBe(demoLake);
+    const q = await lakec("query", "pipelines/reviews.yaml", "--lake", hint![1]!, hint![2]!, "--format", "json");
+    expect(q.code).toBe(0);
+    expect((JSON.parse(q.out) as unknown[]).length).toBe(20);
+  });
+
   it("prints the report and exits 0 on a clean run", async () => {
     const input = await writeLines(join(dir, "day1.jsonl"), MIXED_LINES);
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--input", input, "--memory-limit", "512MB");
