@@ -74,27 +74,61 @@ async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<n
   const conn = inp.conn;
   const view = `flat_${inputHash(inp.rawKey)}`;
   await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT *, ${quoteString("duckdb", inputHash(inp.rawKey))} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`);
+  // Rows in a fixed order, so a file holds the same bytes in every run: by the record's line,
+  // then the rest of the row key (a child row's index or key; the id is the line's). Unordered,
+  // most files differed between two runs of one input (6,608 of 7,373 for 300k records)
+  // although their rows were the same. The id is left out: the line already fixes it.
+  const rowOrder = ["_source_line", ...t.rowKey.filter((c) => c !== t.idColumn).map((c) => quoteIdent("duckdb", c))].join(", ");
+  // A few partitions are written straight from the staged rows. Sorting them costs a copy of
+  // the whole table, which a file staged on disk cannot afford (a 68 MB file ran out of memory
+  // at 64 MB): such a file's rows keep the order they were staged in, and its bytes may vary.
+  const few = (keyOrder: string): string => (inp.onDisk ? view : `(SELECT * FROM ${view} ORDER BY ${keyOrder}${rowOrder})`);
+  // One thread per COPY for files staged in memory (see oneThreadEach). A file staged on disk
+  // keeps both threads: its ranges sort their own rows, one range at a time, and one thread
+  // made that about 30% slower (flatten of 1M records at 128 MB, alternating runs: 14.0–16.0 s
+  // against 11.1–12.5 s). Its bytes may then vary where a partition straddles two chunks.
+  const writing = <R>(fn: () => Promise<R>): Promise<R> => (inp.onDisk ? fn() : oneThreadEach(conn, fn));
   try {
-    if (!t.partition) return await copyPartitioned(conn, inp, view, dir, ["_input"]);
+    if (!t.partition) return await writing(() => copyPartitioned(conn, inp, few(""), dir, ["_input"]));
     const key = quoteIdent("duckdb", t.partition.key);
     const by = [key, "_input"];
     const keys = (await conn.runAndReadAll(`SELECT DISTINCT CAST(${key} AS VARCHAR) FROM ${view} ORDER BY 1 NULLS LAST`)).getRowsJson().map((r) => r[0] as string | null);
-    if (keys.length <= SORT_ABOVE_PARTITIONS) return await copyPartitioned(conn, inp, view, dir, by);
+    if (keys.length <= SORT_ABOVE_PARTITIONS) return await writing(() => copyPartitioned(conn, inp, few(`${key}, `), dir, by));
     const writers = inp.onDisk ? [conn] : inp.writers;
     // At least one range per writer, so that a table with a few hundred partitions uses them all.
     const per = Math.min(Math.floor(inp.partitionsPerWrite / writers.length), Math.ceil(keys.length / writers.length));
     const ranges = keyRanges(key, keys, Math.max(1, per));
-    if (inp.onDisk) return await copyRanges(inp, writers, ranges, (where) => `(SELECT * FROM ${view} WHERE ${where} ORDER BY ${key})`, dir, by);
+    if (inp.onDisk) return await copyRanges(inp, writers, ranges, (where) => `(SELECT * FROM ${view} WHERE ${where} ORDER BY ${key}, ${rowOrder})`, dir, by);
     const sorted = `${view}_sorted`;
-    await conn.run(`CREATE OR REPLACE TABLE ${sorted} AS SELECT * FROM ${view} ORDER BY ${key}`);
+    await conn.run(`CREATE OR REPLACE TABLE ${sorted} AS SELECT * FROM ${view} ORDER BY ${key}, ${rowOrder}`);
     try {
-      if (ranges.length === 1) return await copyPartitioned(conn, inp, sorted, dir, by);
-      return await copyRanges(inp, writers, ranges, (where) => `(SELECT * FROM ${sorted} WHERE ${where})`, dir, by);
+      return await writing(() =>
+        ranges.length === 1 ? copyPartitioned(conn, inp, sorted, dir, by) : copyRanges(inp, writers, ranges, (where) => `(SELECT * FROM ${sorted} WHERE ${where})`, dir, by),
+      );
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${sorted}`);
     }
   } finally {
     await conn.run(`DROP VIEW IF EXISTS ${view}`);
+  }
+}
+
+/**
+ * Runs `fn`'s COPYs with one DuckDB thread each. With two, the threads scan the sorted rows in
+ * chunks and append them to a partition's file in whichever order they finish, so a partition
+ * that straddles two chunks got its rows in a different order from run to run (6 of 8,194
+ * files for 1M records). One thread per COPY writes each file in the sorted order. The two
+ * writers still keep both cores busy: two COPYs at once took 2.5 s with one thread each and
+ * 2.6 s with two. `threads` is a setting of the whole database, so it is set back afterwards,
+ * also after a failure.
+ */
+async function oneThreadEach<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  const threads = Number((await conn.runAndReadAll("SELECT current_setting('threads')")).getRowsJson()[0]![0]);
+  await conn.run("SET threads = 1");
+  try {
+    return await fn();
+  } finally {
+    await conn.run(`SET threads = ${threads}`);
   }
 }
 
