@@ -8,7 +8,7 @@ import type { DeployedSnapshot } from "../deploy/planner.js";
 import { renderPlan, renderStep } from "../deploy/render.js";
 import { readPlanFile, staleReason } from "../deploy/saved-plan.js";
 import type { Desired } from "../deploy/desired.js";
-import { UsageError, type CliContext } from "./context.js";
+import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { computePlan, loadDesired, parseTarget, reportFailure, type PlanCliOptions, type RealContext } from "./plan.js";
 
 const HELP = `
@@ -136,7 +136,7 @@ export function register(program: Command, ctx: CliContext, term: Terminal = pro
     .description("execute the plan: AWS, Snowflake, dbt/Airflow publishing or the local lake")
     .argument("<file>", "pipeline.yaml, or a plan saved with `lakec plan --out`")
     .option("--target <target>", "local | aws | snowflake | all", "local")
-    .option("--lake <dir>", "the local lake folder (--target local)", ".lake")
+    .option("--lake <dir>", "the local lake folder (--target local)", DEFAULT_LAKE)
     .option("--allow-destructive", "accept destructive steps (bucket replacement, dropped tables or marts, narrowed types)")
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
     .option("--no-drift", "skip CloudFormation drift detection")

@@ -22,3 +22,6 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/** The lake folder every command uses unless given `--lake`. */
+export const DEFAULT_LAKE = ".lake";

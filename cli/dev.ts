@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { parseByteSize, type RunSummary } from "../engine/index.js";
 import { startDev, type DevEvent } from "../engine/watch.js";
-import { UsageError, type CliContext, type CliIO } from "./context.js";
+import { DEFAULT_LAKE, UsageError, type CliContext, type CliIO } from "./context.js";
 import { displayPath } from "./pipeline-files.js";
 
 const HELP = `
@@ -106,7 +106,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command("dev")
     .description("watch mode: run the pipeline for each new raw file, recompile on pipeline edits")
     .argument("<file>", "pipeline.yaml")
-    .option("--lake <dir>", "the local lake folder", ".lake")
+    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
     .option("--poll", "poll the file system instead of native events (network drives, some containers)")

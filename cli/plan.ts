@@ -10,7 +10,7 @@ import type { DeployedSnapshot } from "../deploy/planner.js";
 import type { realContext } from "../deploy/real-context.js";
 import { renderPlan } from "../deploy/render.js";
 import { writePlanFile } from "../deploy/saved-plan.js";
-import { UsageError, type CliContext } from "./context.js";
+import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
 const HELP = `
@@ -133,7 +133,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description("show what `lakec apply` would change in AWS, Snowflake, dbt/Airflow or the local lake")
     .argument("<file>", "pipeline.yaml")
     .option("--target <target>", "local | aws | snowflake | all", "local")
-    .option("--lake <dir>", "the local lake folder (--target local)", ".lake")
+    .option("--lake <dir>", "the local lake folder (--target local)", DEFAULT_LAKE)
     .option("--json", "print the plan as JSON")
     .option("--out <file>", "save the plan, to apply exactly it later with `lakec apply <file>`")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")

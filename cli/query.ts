@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { formatRows, NoWarehouseError, queryWarehouse, type RowFormat } from "../engine/query.js";
-import { UsageError, type CliContext } from "./context.js";
+import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
 const HELP = `
@@ -49,7 +49,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description("run SQL against the local warehouse and print the result")
     .argument("<file>", "pipeline.yaml")
     .argument("<sql>", "one SQL statement")
-    .option("--lake <dir>", "the local lake folder", ".lake")
+    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
     .option("--format <format>", "table, csv or json", "table")
     .addHelpText("after", HELP)
     .action(async (file: string, sql: string, opts: { lake: string; format: string }) => {

@@ -12,7 +12,7 @@ import { formatRows, queryWarehouse } from "../engine/query.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
 import { generateAmazonReviews } from "../engine/synthetic.js";
-import { UsageError, type CliContext } from "./context.js";
+import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
 const HELP = `
@@ -95,8 +95,6 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
   const t2 = performance.now();
   return summarizeRun(lake, ir, files, warehouse!, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }
-
-const DEFAULT_LAKE = ".lake";
 
 /** A path as one shell word: quoted when it holds anything but safe characters. */
 function shellWord(s: string): string {

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { didYouMean } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import { warehouseRelations } from "../engine/query.js";
-import { UsageError, type CliContext } from "./context.js";
+import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { checkFormat, pipelineOk, printQuery } from "./query.js";
 
 const HELP = `
@@ -21,7 +21,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument("<file>", "pipeline.yaml")
     .argument("<table>", "a table, view or model name")
     .option("--limit <n>", "rows to print", "20")
-    .option("--lake <dir>", "the local lake folder", ".lake")
+    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
     .option("--format <format>", "table, csv or json", "table")
     .addHelpText("after", HELP)
     .action(async (file: string, table: string, opts: { limit: string; lake: string; format: string }) => {

@@ -23,7 +23,7 @@ export interface FlattenInput {
    * partitioned COPY keeps about 1.3 of 2 cores busy, as it finishes each partition's file
    * under one lock; two COPYs over disjoint ranges wrote 960k rows into 5,000 day partitions
    * 0.7 s faster (2.6 s against 3.3 s). Files staged on disk use `conn` alone: there each
-   * range sorts its own rows, and two sorts at once would need twice the memory.
+   * range sorts its own rows, and two such sorts at once were not tried under small limits.
    */
   readonly writers: readonly DuckDBConnection[];
   readonly ir: PipelineIR;
@@ -82,18 +82,18 @@ async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<n
   // A few partitions are written straight from the staged rows. Sorting them costs a copy of
   // the whole table, which a file staged on disk cannot afford (a 68 MB file ran out of memory
   // at 64 MB): such a file's rows keep the order they were staged in, and its bytes may vary.
-  const few = (keyOrder: string): string => (inp.onDisk ? view : `(SELECT * FROM ${view} ORDER BY ${keyOrder}${rowOrder})`);
+  const few = (...keys: string[]): string => (inp.onDisk ? view : `(SELECT * FROM ${view} ORDER BY ${[...keys, rowOrder].join(", ")})`);
   // One thread per COPY for files staged in memory (see oneThreadEach). A file staged on disk
   // keeps both threads: its ranges sort their own rows, one range at a time, and one thread
   // made that about 30% slower (flatten of 1M records at 128 MB, alternating runs: 14.0–16.0 s
   // against 11.1–12.5 s). Its bytes may then vary where a partition straddles two chunks.
   const writing = <R>(fn: () => Promise<R>): Promise<R> => (inp.onDisk ? fn() : oneThreadEach(conn, fn));
   try {
-    if (!t.partition) return await writing(() => copyPartitioned(conn, inp, few(""), dir, ["_input"]));
+    if (!t.partition) return await writing(() => copyPartitioned(conn, inp, few(), dir, ["_input"]));
     const key = quoteIdent("duckdb", t.partition.key);
     const by = [key, "_input"];
     const keys = (await conn.runAndReadAll(`SELECT DISTINCT CAST(${key} AS VARCHAR) FROM ${view} ORDER BY 1 NULLS LAST`)).getRowsJson().map((r) => r[0] as string | null);
-    if (keys.length <= SORT_ABOVE_PARTITIONS) return await writing(() => copyPartitioned(conn, inp, few(`${key}, `), dir, by));
+    if (keys.length <= SORT_ABOVE_PARTITIONS) return await writing(() => copyPartitioned(conn, inp, few(key), dir, by));
     const writers = inp.onDisk ? [conn] : inp.writers;
     // At least one range per writer, so that a table with a few hundred partitions uses them all.
     const per = Math.min(Math.floor(inp.partitionsPerWrite / writers.length), Math.ceil(keys.length / writers.length));

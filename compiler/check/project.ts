@@ -25,6 +25,8 @@ interface Claim {
   readonly key: string;
   readonly code: ProjectCode;
   readonly path: DocPath;
+  /** Point at the mapping key (a mart's or a source's name) rather than its value. */
+  readonly atKey: boolean;
   readonly message: (earlier: string) => string;
   readonly hint: string;
 }
@@ -43,6 +45,7 @@ function claims(ir: PipelineIR): Claim[] {
       key: `pipeline:${ir.name}`,
       code: "LK501",
       path: ["name"],
+      atKey: false,
       message: (earlier) => `pipeline name ${q(ir.name)} is already the name of ${earlier}`,
       hint: "generated/<name>/, the dbt folders and the stack are named after the pipeline: give each pipeline its own name",
     },
@@ -50,6 +53,7 @@ function claims(ir: PipelineIR): Claim[] {
       key: `integration:${ir.snowflake.storageIntegration.toUpperCase()}`,
       code: "LK503",
       path: ["snowflake", "storage_integration"],
+      atKey: false,
       message: (earlier) => `storage integration ${q(ir.snowflake.storageIntegration)} is also ${earlier}'s`,
       hint: "an integration trusts one pipeline's IAM role and allows only its table prefixes, and CREATE … IF NOT EXISTS keeps the first: give each pipeline its own storage_integration",
     },
@@ -59,6 +63,7 @@ function claims(ir: PipelineIR): Claim[] {
       key: `mart:${m.name}`,
       code: "LK502",
       path: ["marts", m.name],
+      atKey: true,
       message: (earlier) => `mart ${q(m.name)} is also defined in ${earlier}`,
       hint: "the marts of all pipelines become models of one dbt project, and dbt needs unique model names: rename one of them",
     });
@@ -68,6 +73,7 @@ function claims(ir: PipelineIR): Claim[] {
     const collide = (where: string) => ({
       code: "LK504" as const,
       path: tablePath(t),
+      atKey: !t.child,
       message: (earlier: string) => `output table ${q(t.name)} is also written by ${earlier} into the same ${where}`,
       hint: "two pipelines would overwrite each other's files and external tables: rename the table, or use another bucket and schema",
     });
@@ -93,7 +99,7 @@ export function checkProject(members: readonly ProjectMember[]): Diagnostic[] {
       const once = `${c.code}:${c.path.join(".")}`;
       if (reported.has(once)) continue;
       reported.add(once);
-      const span = m.locate(c.path, { key: c.code === "LK502" || (c.code === "LK504" && c.path.length === 2) });
+      const span = m.locate(c.path, { key: c.atKey });
       out.push({ file: m.file, ...span, severity: "error", code: c.code, message: c.message(earlier), hint: c.hint });
     }
   }
