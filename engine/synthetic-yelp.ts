@@ -1,8 +1,8 @@
 // Seeded generator of Yelp-Open-Dataset-shaped exports (businesses and reviews) for tests of
 // pipelines/yelp.yaml. It mimics the re-serialised 2022 files: compact JSON, "/" written as
 // "\/", non-ASCII as \uXXXX, review dates as epoch milliseconds, attributes as Python-ish
-// strings ("True", "None", "u'free'"), categories as one comma-separated string, hours as an
-// object whose keys are weekdays.
+// strings ("True", "None", "u'free'"), categories as one comma-separated string (or, when asked,
+// a JSON array as in the legacy export), hours as an object whose keys are weekdays.
 import { Rng, pyString } from "./synthetic.js";
 
 export interface YelpMessiness {
@@ -16,9 +16,14 @@ export interface YelpMessiness {
   readonly badStars: number;
   /** A review line repeats an earlier one exactly. */
   readonly duplicate: number;
+  /**
+   * A business's categories are a JSON array (the legacy export's shape) instead of one
+   * comma-separated string; elements may hold the separator ("Beer, Wine & Spirits").
+   */
+  readonly arrayCategories: number;
 }
 
-export const DEFAULT_YELP_MESSINESS: YelpMessiness = { nullObjects: 0.1, orphanReview: 0, malformed: 0.002, badStars: 0.002, duplicate: 0.005 };
+export const DEFAULT_YELP_MESSINESS: YelpMessiness = { nullObjects: 0.1, orphanReview: 0, malformed: 0.002, badStars: 0.002, duplicate: 0.005, arrayCategories: 0 };
 
 export interface YelpOptions {
   readonly seed: number;
@@ -69,10 +74,15 @@ function hours(rng: Rng): string {
   return obj(DAYS.filter(() => rng.chance(0.85)).map((d) => [d, js(rng.chance(0.05) ? "0:0-0:0" : `${open}:0-${close}:${rng.pick(["0", "30"])}`)] as const));
 }
 
-function categories(rng: Rng): string {
+function categories(rng: Rng, m: YelpMessiness): string {
   const n = rng.int(1, 4);
   const picked = new Set<string>();
   while (picked.size < n) picked.add(rng.pick(CATEGORIES));
+  // Only drawn when asked for, so the default exports stay byte-identical.
+  if (m.arrayCategories > 0 && rng.chance(m.arrayCategories)) {
+    const items = [...picked, ...(rng.chance(0.5) ? ["Beer, Wine & Spirits"] : []), ...(rng.chance(0.1) ? [" "] : [])];
+    return `[${items.map(js).join(",")}]`;
+  }
   const text = [...picked].join(", ");
   // A trailing separator now and then: the empty element must not become a category.
   return js(rng.chance(0.03) ? `${text}, ` : text);
@@ -95,7 +105,7 @@ function businessLine(rng: Rng, id: string, m: YelpMessiness): string {
     ["review_count", String(rng.int(5, 900))],
     ["is_open", rng.chance(0.8) ? "1" : "0"],
     ["attributes", nullOr(() => attributes(rng))],
-    ["categories", rng.chance(0.002) ? "null" : categories(rng)],
+    ["categories", rng.chance(0.002) ? "null" : categories(rng, m)],
     ["hours", nullOr(() => hours(rng))],
   ]);
 }

@@ -188,10 +188,32 @@ function compare(v: Value, x: number | string): number {
   return typeof v === "number" ? v - Number(x) : String(v) < String(x) ? -1 : String(v) > String(x) ? 1 : 0;
 }
 
+/** The raw value at a path of the parsed record, or undefined. */
+function rawAt(record: unknown, path: readonly string[]): unknown {
+  let v = record;
+  for (const k of path) v = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/**
+ * A split column whose raw value is a JSON array keeps its elements (as text; nulls skipped), in
+ * the row under `_items_<name>` as JSON, for its child table. Only a string is split
+ * (docs/language.md).
+ */
+function splitArray(record: unknown, r: ColumnRule, row: Row): boolean {
+  const v = rawAt(record, r.path);
+  if (!Array.isArray(v)) return false;
+  const items = v.filter((x) => x !== null).map((x) => (typeof x === "string" ? x : JSON.stringify(x)));
+  row[`_items_${r.name}`] = JSON.stringify(items);
+  row[r.name] = JSON.stringify(v);
+  return true;
+}
+
 /** The first failing check in column order (cast, required, range, accepted), or a cleaned row. */
-function cleanRecord(texts: Map<string, string | null>, rules: readonly ColumnRule[]): { row: Row } | { reason: string } {
+function cleanRecord(texts: Map<string, string | null>, rules: readonly ColumnRule[], record: unknown): { row: Row } | { reason: string } {
   const row: Row = {};
   for (const r of rules) {
+    if (r.split !== undefined && splitArray(record, r, row)) continue;
     const top = texts.get(r.path[0]!) ?? null;
     const raw = r.path.length === 1 || top === null ? top : nestedText(top, r.path[1]!);
     const text = cleanText(raw, r);
@@ -235,7 +257,7 @@ export function cleanFile(text: string, rules: readonly ColumnRule[], key: reado
       reject("malformed_json");
       continue;
     }
-    const r = cleanRecord(topLevelTexts(line), rules);
+    const r = cleanRecord(topLevelTexts(line), rules, parsed);
     if ("reason" in r) {
       reject(r.reason);
       continue;

@@ -54,11 +54,11 @@ export const REVIEW_RULES: readonly ColumnRule[] = [
   { name: "reviewed_at", path: ["date"], type: "timestamp", unit: "milliseconds", required: true },
 ];
 
-/** Split on the separator, trim ASCII whitespace, drop empty elements. */
+/** A JSON array's elements, or the text split on the separator; trim ASCII whitespace, drop empty elements. */
 function categoriesOf(b: Row): string[] {
   if (b.categories === null || b.categories === undefined) return [];
-  return String(b.categories)
-    .split(",")
+  const items = b._items_categories;
+  return (typeof items === "string" ? (JSON.parse(items) as string[]) : String(b.categories).split(","))
     .map((c) => c.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ""))
     .filter((c) => c !== "");
 }

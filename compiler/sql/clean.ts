@@ -52,6 +52,28 @@ function jsonOk(d: SqlDialect): string {
 
 const q = (d: SqlDialect, n: string): string => quoteIdent(d, n);
 const textName = (c: CleanColumn): string => `${c.name}__text`;
+/** Names starting with `_` are kept from users (LK210), so this cannot collide with a column. */
+const itemsName = (column: string): string => `_items_${column}`;
+
+/**
+ * A `split` column whose raw value is already a JSON array: its elements, as a list of text.
+ * NULL when the raw value is a string (then the child table splits it) or absent. The parse is
+ * from the record line, not from the column's text: a string value that reads `["a"]` and an
+ * array value give the same text, and only the line tells them apart. It runs only for values
+ * whose text starts with `[`, so a feed of delimited strings pays nothing for it. It reads `line`,
+ * so it is computed with the parse (the local engine drops `line` once `parsed` is built).
+ */
+function splitItems(c: CleanColumn, d: SqlDialect): string {
+  const raw = printExpr({ k: "raw", path: c.path }, d, { rawRoot: "_j" });
+  if (d === "duckdb") {
+    const structure = c.path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), "VARCHAR[]");
+    const access = c.path.reduce((e, key) => `struct_extract(${e}, ${quoteString(d, key)})`, `from_json(line, ${quoteString(d, JSON.stringify(structure))})`);
+    return `CASE WHEN starts_with(ltrim(${raw}), '[') THEN ${access} END`;
+  }
+  const [head, ...rest] = c.path.map((k) => q(d, k));
+  const ddl = `${head!} ${rest.reduceRight((inner, key) => `STRUCT<${key}: ${inner}>`, "ARRAY<STRING>")}`;
+  return `CASE WHEN ltrim(${raw}) LIKE '[%' THEN from_json(line, ${quoteString(d, ddl)}).${c.path.map((k) => q(d, k)).join(".")} END`;
+}
 
 function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): string {
   const opts: PrintOptions = {};
@@ -68,13 +90,21 @@ function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): st
 /** The innermost SELECTs: each line, whether it looks like an object, and its parsed fields `_j`. */
 function parsedSql(src: SourceIR, d: SqlDialect): string {
   const parsed = `SELECT line_no, line, _source_file, _ingested_at, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object FROM lines WHERE line <> ''`;
-  return `SELECT *, ${parseRecord(src, d)} AS _j FROM (${parsed}) AS p0`;
+  const withJ = `SELECT *, ${parseRecord(src, d)} AS _j FROM (${parsed}) AS p0`;
+  const items = splitItemColumns(src, d);
+  return items.length === 0 ? withJ : `SELECT *, ${items.join(", ")} FROM (${withJ}) AS pj`;
+}
+
+/** For each split column, its JSON-array elements (see splitItems); read while `line` is at hand. */
+function splitItemColumns(src: SourceIR, d: SqlDialect): string[] {
+  return src.columns.filter((c) => c.split !== undefined).map((c) => `${splitItems(c, d)} AS ${q(d, itemsName(c.name))}`);
 }
 
 /** The outer SELECTs over the parsed relation (`from`, a FROM item aliased p1). */
 function checkedFrom(src: SourceIR, d: SqlDialect, from: string): string {
   const texts = src.columns.map((c) => `${printExpr(c.text, d, { rawRoot: "_j" })} AS ${q(d, textName(c))}`);
-  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _is_object, _j, ${texts.join(", ")} FROM ${from}`;
+  const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
+  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _is_object, _j, ${[...items, ...texts].join(", ")} FROM ${from}`;
   // Values are computed in dependency-free order: each reads only its own text column.
   const values = src.columns.map((c) => `${printExpr(c.value, d)} AS ${q(d, c.name)}`);
   const typed = `SELECT *, ${values.join(", ")} FROM (${withTexts}) AS p2`;
@@ -123,7 +153,8 @@ export function cleanColumnNames(src: SourceIR): string[] {
 /** `ranked` names the relation the last four stages read (the local engine keeps one per slice). */
 export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): CleanStages {
   const id = q(d, src.idColumn);
-  const cols = [id, ...src.columns.map((c) => q(d, c.name)), "_source_file", "line_no AS _source_line", "_ingested_at"];
+  const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
+  const cols = [id, ...src.columns.map((c) => q(d, c.name)), ...items, "_source_file", "line_no AS _source_line", "_ingested_at"];
   return {
     checked: checkedSql(src, d),
     ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
@@ -180,10 +211,13 @@ export function tableSelect(t: TableIR, d: SqlDialect, cleanRelation = "clean"):
   if (x.mode === "array") {
     list = d === "duckdb" ? `from_json(${from}, '["VARCHAR"]')` : `from_json(${from}, 'array<string>')`;
   } else if (d === "duckdb") {
-    list = `list_filter(list_transform(string_split(${from}, ${quoteString(d, x.separator)}), x -> trim(x, ${ws})), x -> x <> '')`;
+    // A JSON array is taken as it is (its elements may hold the separator); only text is split.
+    const elements = `coalesce(p.${q(d, itemsName(t.child.fromColumn))}, string_split(${from}, ${quoteString(d, x.separator)}))`;
+    list = `list_filter(list_transform(${elements}, x -> trim(x, ${ws})), x -> x <> '')`;
   } else {
     const re = x.separator.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    list = `filter(transform(split(${from}, ${quoteString(d, re)}), x -> trim(BOTH ${ws} FROM x)), x -> x <> '')`;
+    const elements = `coalesce(p.${q(d, itemsName(t.child.fromColumn))}, split(${from}, ${quoteString(d, re)}))`;
+    list = `filter(transform(${elements}, x -> trim(BOTH ${ws} FROM x)), x -> x <> '')`;
   }
   if (d === "duckdb") {
     // WITH ORDINALITY is 1-based; positions in the lake are 0-based like JSON arrays.

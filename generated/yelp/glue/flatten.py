@@ -70,7 +70,7 @@ SOURCES = {
                     "LATERAL VIEW posexplode(\n"
                     "  filter (\n"
                     "    transform (\n"
-                    "      split(p.`categories`, ','),\n"
+                    "      coalesce(p.`_items_categories`, split(p.`categories`, ',')),\n"
                     "      x -> trim(\n"
                     "        BOTH concat(chr(32), chr(9), chr(10), chr(13))\n"
                     "        FROM\n"
