@@ -32,6 +32,8 @@ export interface CleanCounts {
   lastRecord?: { line: number; reason: string | null };
   /** The raw file's SHA-256, when CleanInput.hashContent asked for it. */
   contentSha256?: string;
+  /** Whether the file's text ends in a line ending (a cut-off file does not). */
+  endsWithNewline?: boolean;
 }
 
 /** What stage 1 needs to know about the file; table names are per input so stages can be inspected. */
@@ -160,6 +162,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   await createStagedView(inp, inp.stagedQuarantine, SLICE_DIRS[1], counts.slices, (slice) => `SELECT * FROM ${slice}`);
   const sha = reader.sha256();
   if (sha !== undefined) counts.contentSha256 = sha;
+  counts.endsWithNewline = reader.endsWithNewline();
   counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
   // SQL GROUP BY order varies between runs; manifests and reports must not.
   counts.byReason = Object.fromEntries(Object.entries(counts.byReason).sort(([a], [b]) => a.localeCompare(b)));

@@ -1,12 +1,13 @@
 // One raw file's trip through stages 1–2: the work behind the state machine's Clean and
 // Flatten tasks, the reconciliation check, publishing, and the manifest that commits it.
-import { mkdir, open, rm, stat } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { dropStaged, runCleanStage, type CleanCounts } from "./clean-stage.js";
 import { publishFile, runFlattenStage, unpublishFile, type FlattenInput, type FlattenResult } from "./flatten-stage.js";
 import { inputHash, manifestFile, rawFile, sha256File, sourceForKey } from "./lake.js";
 import { isCurrent, readManifest, semanticsFingerprint, writeManifest, type FileManifest } from "./manifest.js";
+import { isGzipKey } from "./read-lines.js";
 import type { Lake } from "./open-lake.js";
 
 export type FileStatus = "processed" | "skipped" | "failed" | "unmatched";
@@ -107,11 +108,11 @@ export class FileJob {
     await mkdir(dir, { recursive: true });
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
     const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
-    const onDisk = (await stat(this.rawPath)).size > this.lake.inMemoryFileBytes;
+    const onDisk = estimatedTextBytes(this.rawKey, (await stat(this.rawPath)).size) > this.lake.inMemoryFileBytes;
     this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
     this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
-    this.lastLineCut = await this.endsWithoutNewline();
+    this.lastLineCut = this.bytes > 0 && this.counts.endsWithNewline === false;
     this.checkCleanCounts(this.counts);
     if (src.onInvalid === "fail" && this.counts.invalid > 0) {
       const first = this.counts.samples[0];
@@ -213,17 +214,6 @@ export class FileJob {
     if (problems.length > 0) this.reconciliationFailed(problems);
   }
 
-  private async endsWithoutNewline(): Promise<boolean> {
-    if (this.bytes === 0) return false;
-    const fh = await open(this.rawPath, "r");
-    try {
-      const b = Buffer.alloc(1);
-      await fh.read(b, 0, 1, this.bytes - 1);
-      return b[0] !== 10;
-    } finally {
-      await fh.close();
-    }
-  }
 
   private async dropStaging(): Promise<void> {
     if (this.staging) {
@@ -239,6 +229,16 @@ export class FileJob {
 }
 
 /** Explanations for files whose counts alone would puzzle: what the file most likely is. */
+/**
+ * The text a raw file holds, for choosing in-memory or on-disk staging. A gzip file's text is
+ * unknown until read (its trailer gives only the last member's size, modulo 4 GiB); JSON Lines
+ * typically compress 5-10 times, so it is taken as ten times the stored size: a wrong guess
+ * only stages on disk, which is slower, never out of memory.
+ */
+function estimatedTextBytes(rawKey: string, storedBytes: number): number {
+  return isGzipKey(rawKey) ? storedBytes * 10 : storedBytes;
+}
+
 function notesFor(c: CleanCounts, lastLineCut: boolean): string[] {
   const notes: string[] = [];
   if (c.recordsIn === 0) notes.push("no records: the file is empty or has only blank lines");

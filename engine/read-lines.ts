@@ -8,9 +8,16 @@
 // pass through the appender (2.4 s). Here a line is what ends in `\n`; a trailing `\r` is
 // dropped (CRLF files), so line numbers are exact, and a line that is not valid UTF-8 is set
 // aside individually for the `invalid_utf8` quarantine.
+//
+// A raw key ending in `.gz` (`.jsonl.gz`, `.json.gz`: Firehose's default compression) is read
+// through gunzip, concatenated members included. The choice is by name, as Hadoop's codec
+// factory makes it for Spark's text reader in the Glue job, so both read the same lines; the
+// manifest's hash and size stay those of the file as stored.
 import { isUtf8 } from "node:buffer";
 import { createHash, type Hash } from "node:crypto";
-import { open, type FileHandle } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { createGunzip } from "node:zlib";
 import type { DuckDBConnection } from "@duckdb/node-api";
 
 const READ_BYTES = 4 << 20;
@@ -34,6 +41,53 @@ export interface LoadedSlice {
   readonly done: boolean;
 }
 
+/** Blocks of a file's text: `next` resolves to undefined at the end; `close` releases the file. */
+interface ByteSource {
+  next(): Promise<Buffer | undefined>;
+  close(): Promise<void>;
+}
+
+/** True for raw keys read through gunzip (see the header). */
+export const isGzipKey = (key: string): boolean => /\.gz$/i.test(key);
+
+async function plainSource(path: string, hash: Hash | undefined): Promise<ByteSource> {
+  const fh = await open(path, "r");
+  return {
+    async next() {
+      const b = Buffer.allocUnsafe(READ_BYTES);
+      const { bytesRead } = await fh.read(b, 0, READ_BYTES, null);
+      if (bytesRead === 0) return undefined;
+      hash?.update(b.subarray(0, bytesRead));
+      return b.subarray(0, bytesRead);
+    },
+    close: () => fh.close(),
+  };
+}
+
+function gzipSource(path: string, hash: Hash | undefined): ByteSource {
+  const raw = createReadStream(path, { highWaterMark: READ_BYTES });
+  // The hash sees the stored (compressed) bytes, the reader the decompressed ones.
+  if (hash) raw.on("data", (chunk) => hash.update(chunk as Buffer));
+  const gunzip = raw.pipe(createGunzip({ chunkSize: READ_BYTES }));
+  // A read error of the file itself must reach the reader, which pipe() does not forward.
+  raw.on("error", (e) => gunzip.destroy(e));
+  const blocks = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return {
+    async next() {
+      try {
+        const r = await blocks.next();
+        return r.done ? undefined : r.value;
+      } catch (e) {
+        throw new Error(`${path}: not a readable gzip file (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+      }
+    },
+    async close() {
+      raw.destroy();
+      gunzip.destroy();
+    },
+  };
+}
+
 export class LineReader {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
@@ -41,19 +95,22 @@ export class LineReader {
   private carry: Buffer[] = [];
   private lineNo = 0;
   private eof = false;
-
-  private readonly hash: Hash | undefined;
+  private lastByte = -1;
 
   private constructor(
-    private readonly fh: FileHandle,
-    withHash: boolean,
-  ) {
-    this.hash = withHash ? createHash("sha256") : undefined;
-  }
+    private readonly source: ByteSource,
+    private readonly hash: Hash | undefined,
+  ) {}
 
   /** `withHash`: also compute the file's SHA-256 on the way (see `sha256`), saving a read. */
   static async open(path: string, withHash = false): Promise<LineReader> {
-    return new LineReader(await open(path, "r"), withHash);
+    const hash = withHash ? createHash("sha256") : undefined;
+    return new LineReader(isGzipKey(path) ? gzipSource(path, hash) : await plainSource(path, hash), hash);
+  }
+
+  /** Whether the text (decompressed, for gzip) ends in `\n`; false for an empty file. Known once read. */
+  endsWithNewline(): boolean {
+    return this.lastByte === 10;
   }
 
   /** The whole file's SHA-256 (hex), once every byte was read; undefined before or without `withHash`. */
@@ -62,7 +119,7 @@ export class LineReader {
   }
 
   async close(): Promise<void> {
-    await this.fh.close();
+    await this.source.close();
   }
 
   /**
@@ -129,11 +186,10 @@ export class LineReader {
 
   /** Reads the next block; checks its complete lines for UTF-8 once, so clean files pay one pass. */
   private async fill(): Promise<boolean> {
-    const b = Buffer.allocUnsafe(READ_BYTES);
-    const { bytesRead } = await this.fh.read(b, 0, READ_BYTES, null);
-    if (bytesRead === 0) return false;
-    this.buf = b.subarray(0, bytesRead);
-    this.hash?.update(this.buf);
+    const block = await this.source.next();
+    if (block === undefined || block.length === 0) return block !== undefined && this.fill();
+    this.buf = block;
+    this.lastByte = block[block.length - 1]!;
     this.pos = 0;
     const lastNl = this.buf.lastIndexOf(10);
     this.bufUtf8Ok = lastNl >= 0 && isUtf8(this.buf.subarray(0, lastNl));

@@ -24,6 +24,8 @@ function sourceEntry(source: SourceIR): PyValue {
 const CLEAN_MAIN = String.raw`
 
 def read_lines(spark, bucket, raw_key, event_time):
+    # A key ending in .gz is decompressed by Hadoop's codec (chosen by that suffix), as the
+    # local engine does by the same rule.
     raw = (
         spark.read.text(hadoop_path(bucket, raw_key))
         .select(

@@ -313,6 +313,8 @@ def start_job():
 
 
 def read_lines(spark, bucket, raw_key, event_time):
+    # A key ending in .gz is decompressed by Hadoop's codec (chosen by that suffix), as the
+    # local engine does by the same rule.
     raw = (
         spark.read.text(hadoop_path(bucket, raw_key))
         .select(
