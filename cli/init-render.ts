@@ -11,6 +11,8 @@ export interface InitOptions {
   readonly sampleName: string;
   /** Path of the JSON Schema relative to the written file, for the editor comment. */
   readonly schemaPath: string;
+  /** `json` when the sample is one JSON array, else `jsonl`. */
+  readonly format: "jsonl" | "json";
 }
 
 /** Double-quoted JSON strings are valid YAML; plain text is used only where it cannot be misread. */
@@ -163,7 +165,7 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     ...header(o, records.length),
     "sources:",
     `  ${o.sourceName}:`,
-    "    format: jsonl",
+    `    format: ${o.format}`,
     `    prefix: ${o.sourceName}/`,
     `    key: [${key.fields.map((f) => byField.get(f)!).join(", ")}]   ${keyNote}`,
     `    id: ${idName}`,

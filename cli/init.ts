@@ -50,7 +50,7 @@ function isRecord(v: SampleValue): v is Record<string, SampleValue> {
 }
 
 /** Records of a JSON Lines file or of a JSON array; lines that are not JSON objects are counted. */
-export function readSample(raw: string): { records: Record<string, SampleValue>[]; skipped: number } {
+export function readSample(raw: string): { records: Record<string, SampleValue>[]; skipped: number; format: "jsonl" | "json" } {
   const text = raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
   const trimmed = text.trimStart();
   if (trimmed.startsWith("[")) {
@@ -58,7 +58,8 @@ export function readSample(raw: string): { records: Record<string, SampleValue>[
       const all = parseSampleJson(trimmed);
       const items = Array.isArray(all) ? all : [];
       const records = items.filter(isRecord).slice(0, MAX_SAMPLE_RECORDS);
-      return { records, skipped: items.length - records.length };
+      // One JSON document: the pipeline reads it as `format: json`, not line by line.
+      return { records, skipped: items.length - records.length, format: "json" };
     } catch {
       // A truncated or JSON Lines file that starts with '[': fall through to lines.
     }
@@ -79,7 +80,7 @@ export function readSample(raw: string): { records: Record<string, SampleValue>[
       skipped++;
     }
   }
-  return { records, skipped };
+  return { records, skipped, format: "jsonl" };
 }
 
 /** The schema ships in lakec's package root; find it from this module, compiled (dist/cli) or not. */
@@ -95,9 +96,9 @@ function schemaFile(): string | undefined {
 function run(ctx: CliContext, opts: { from: string; name?: string; out?: string; force?: boolean }): void {
   const samplePath = resolve(ctx.io.cwd, opts.from);
   if (!existsSync(samplePath)) throw new UsageError(`cannot read ${opts.from}: no such file`);
-  const { records, skipped } = readSample(readHead(samplePath));
+  const { records, skipped, format } = readSample(readHead(samplePath));
   if (records.length === 0) throw new UsageError(`${opts.from} holds no JSON objects (expected JSON Lines or a JSON array of objects)`);
-  const base = basename(samplePath).replace(/\.(jsonl|ndjson|json)$/i, "");
+  const base = basename(samplePath).replace(/\.(jsonl|ndjson|json)(\.gz)?$/i, "");
   const sourceName = new NamePool("source").take(snakeName(base, "source"));
   const pipelineName = opts.name ?? sourceName;
   if (!/^[a-z][a-z0-9_]*$/.test(pipelineName)) throw new UsageError(`--name '${pipelineName}' is not a valid name: use lower case letters, digits and _ (for example ${snakeName(pipelineName, "pipeline")})`);
@@ -105,7 +106,7 @@ function run(ctx: CliContext, opts: { from: string; name?: string; out?: string;
   if (outPath && existsSync(outPath) && !opts.force) throw new UsageError(`${opts.out} already exists; pass --force to replace it`);
   const schema = schemaFile();
   const schemaPath = schema ? relative(outPath ? dirname(outPath) : ctx.io.cwd, schema).split(sep).join("/") : "pipeline.schema.json";
-  const text = renderPipeline(records, { pipelineName, sourceName, sampleName: basename(samplePath), schemaPath });
+  const text = renderPipeline(records, { pipelineName, sourceName, sampleName: basename(samplePath), schemaPath, format });
   const shown = opts.out ? displayPath(ctx.io.cwd, opts.out) : "pipeline.yaml";
   const result = compilePipeline(shown, text);
   if (hasErrors(result.diagnostics)) {

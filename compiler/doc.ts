@@ -40,7 +40,7 @@ export interface FlattenDoc {
 
 export interface SourceDoc {
   description?: string;
-  format: "jsonl";
+  format: "jsonl" | "json";
   prefix: string;
   key: string[];
   id: string;

@@ -74,7 +74,8 @@ export interface Reference {
 export interface SourceIR {
   readonly name: string;
   readonly description?: string;
-  readonly format: "jsonl";
+  /** `jsonl`: a record per line; `json`: the values of one document (engine/json-values.ts). */
+  readonly format: "jsonl" | "json";
   /** Raw-bucket prefix, always ending with `/`. */
   readonly prefix: string;
   readonly key: readonly string[];

@@ -167,7 +167,7 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
   return {
     name,
     ...(s.description !== undefined && { description: s.description }),
-    format: "jsonl",
+    format: s.format ?? "jsonl",
     prefix: s.prefix.endsWith("/") ? s.prefix : `${s.prefix}/`,
     key: s.key,
     idColumn: s.id,

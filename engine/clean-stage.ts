@@ -12,7 +12,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { checkedInTwoSteps, cleanStages, rankedInTwoSteps } from "../compiler/sql/clean.js";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import type { ReasonCode, SourceIR } from "../compiler/ir.js";
-import { LineReader, type InvalidLine, type LoadedSlice } from "./read-lines.js";
+import { openRecordReader } from "./read-json-records.js";
+import type { InvalidLine, LoadedSlice } from "./read-lines.js";
 
 export interface CleanCounts {
   recordsIn: number;
@@ -32,8 +33,8 @@ export interface CleanCounts {
   lastRecord?: { line: number; reason: string | null };
   /** The raw file's SHA-256, when CleanInput.hashContent asked for it. */
   contentSha256?: string;
-  /** Whether the file's text ends in a line ending (a cut-off file does not). */
-  endsWithNewline?: boolean;
+  /** Whether the file's text ends inside a record: no final line ending, or an unfinished JSON value. */
+  endsCut?: boolean;
 }
 
 /** What stage 1 needs to know about the file; table names are per input so stages can be inspected. */
@@ -94,7 +95,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   // A retried Clean task starts over: nothing of an earlier attempt may be counted twice.
   for (const staged of [inp.stagedClean, inp.stagedQuarantine]) await dropStaged(conn, staged);
   await conn.run(`CREATE OR REPLACE TABLE seen_ids (${id} VARCHAR)`);
-  const reader = await LineReader.open(inp.rawPath, inp.hashContent === true);
+  const reader = await openRecordReader(inp.rawPath, source.format, inp.hashContent === true);
   // Two line tables take turns: the next slice loads (Node's reader and appender, on
   // `loadConn`) while DuckDB's threads run this one's SQL. Measured on 1M records: the reader
   // took 1.4 s of the main thread that DuckDB sat idle for.
@@ -162,7 +163,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   await createStagedView(inp, inp.stagedQuarantine, SLICE_DIRS[1], counts.slices, (slice) => `SELECT * FROM ${slice}`);
   const sha = reader.sha256();
   if (sha !== undefined) counts.contentSha256 = sha;
-  counts.endsWithNewline = reader.endsWithNewline();
+  counts.endsCut = reader.endsCut();
   counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
   // SQL GROUP BY order varies between runs; manifests and reports must not.
   counts.byReason = Object.fromEntries(Object.entries(counts.byReason).sort(([a], [b]) => a.localeCompare(b)));

@@ -112,7 +112,7 @@ export class FileJob {
     this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
     this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
-    this.lastLineCut = this.bytes > 0 && this.counts.endsWithNewline === false;
+    this.lastLineCut = this.counts.endsCut === true;
     this.checkCleanCounts(this.counts);
     if (src.onInvalid === "fail" && this.counts.invalid > 0) {
       const first = this.counts.samples[0];

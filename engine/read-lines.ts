@@ -42,7 +42,7 @@ export interface LoadedSlice {
 }
 
 /** Blocks of a file's text: `next` resolves to undefined at the end; `close` releases the file. */
-interface ByteSource {
+export interface ByteSource {
   next(): Promise<Buffer | undefined>;
   close(): Promise<void>;
 }
@@ -88,7 +88,21 @@ function gzipSource(path: string, hash: Hash | undefined): ByteSource {
   };
 }
 
-export class LineReader {
+/** The file's text as blocks, through gunzip for a `.gz` name; `hash` sees the stored bytes. */
+export async function openByteSource(path: string, hash: Hash | undefined): Promise<ByteSource> {
+  return isGzipKey(path) ? gzipSource(path, hash) : plainSource(path, hash);
+}
+
+/** What the clean stage reads records through: lines (JSON Lines) or a document's values (json). */
+export interface RecordReader {
+  loadSlice(conn: DuckDBConnection, table: string, maxBytes: number): Promise<LoadedSlice>;
+  /** Whether the text ends inside a record (a file cut short); known once read. */
+  endsCut(): boolean;
+  sha256(): string | undefined;
+  close(): Promise<void>;
+}
+
+export class LineReader implements RecordReader {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private bufUtf8Ok = true;
@@ -105,12 +119,12 @@ export class LineReader {
   /** `withHash`: also compute the file's SHA-256 on the way (see `sha256`), saving a read. */
   static async open(path: string, withHash = false): Promise<LineReader> {
     const hash = withHash ? createHash("sha256") : undefined;
-    return new LineReader(isGzipKey(path) ? gzipSource(path, hash) : await plainSource(path, hash), hash);
+    return new LineReader(await openByteSource(path, hash), hash);
   }
 
-  /** Whether the text (decompressed, for gzip) ends in `\n`; false for an empty file. Known once read. */
-  endsWithNewline(): boolean {
-    return this.lastByte === 10;
+  /** The text (decompressed, for gzip) does not end in `\n`; an empty file is not cut. */
+  endsCut(): boolean {
+    return this.lastByte !== -1 && this.lastByte !== 10;
   }
 
   /** The whole file's SHA-256 (hex), once every byte was read; undefined before or without `withHash`. */

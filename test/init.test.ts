@@ -57,6 +57,7 @@ describe("lakec init on a synthetic sample", () => {
     expectValid("shop.yaml", text);
     expect(text).toContain("name: shop\n");
     expect(text).toContain("    key: [order_id]   # unique in the sample\n");
+    expect(text).toContain("\n    format: jsonl\n");
     expect(text).toContain("      order_id: { from: orderId, type: string, required: true }\n");
     expect(text).toContain("      customer_id: { from: customerID, type: string }\n");
     expect(text).toContain("      created_at: { from: createdAt, type: timestamp, unit: milliseconds }\n");
@@ -87,6 +88,8 @@ describe("lakec init on a synthetic sample", () => {
     // `array` is reserved in DuckDB: the source (and by default the pipeline) gets a qualified name.
     expect(r.out).toContain("name: source_array\n");
     expect(r.out).toContain("\n  source_array:\n");
+    // The pipeline reads such files as one document, not line by line.
+    expect(r.out).toContain("\n    format: json\n");
     expectValid("array.yaml", r.out);
   });
 

@@ -438,9 +438,11 @@ def start_job():
 
 def read_lines(spark, bucket, raw_key, event_time):
     # A key ending in .gz is decompressed by Hadoop's codec (chosen by that suffix), as the
-    # local engine does by the same rule.
+    # local engine does by the same rule. Lines end at LF only, as in the local engine: Spark's
+    # default separator also splits at a lone CR, which would number lines differently (a CRLF
+    # line's CR is dropped in split_not_utf8).
     raw = (
-        spark.read.text(hadoop_path(bucket, raw_key))
+        spark.read.option("lineSep", "\n").text(hadoop_path(bucket, raw_key))
         .select(
             F.col("value").alias("line"),
             F.spark_partition_id().alias("_pid"),
@@ -473,13 +475,18 @@ def split_not_utf8(lines):
     Java string replaces malformed UTF-8 with U+FFFD, so the two differ exactly for such lines."""
     valid = F.col("line").cast("binary") == F.encode(F.col("line"), "UTF-8")
     rejected = lines.filter(~valid).select(
-        F.decode(F.col("line").cast("binary"), "UTF-8").alias("raw_record"),
+        without_cr(F.decode(F.col("line").cast("binary"), "UTF-8")).alias("raw_record"),
         F.lit("invalid_utf8").alias("reason"),
         F.lit(None).cast("string").alias("reason_column"),
         F.col("_source_file").alias("source_key"),
         F.col("line_no").alias("line_number"),
     )
-    return lines.filter(valid), rejected, rejected.count()
+    return lines.filter(valid).withColumn("line", without_cr(F.col("line"))), rejected, rejected.count()
+
+
+def without_cr(text):
+    """A line without the CR of its CRLF ending (on text known to be UTF-8)."""
+    return F.when(text.endswith("\r"), text.substr(F.lit(1), F.length(text) - 1)).otherwise(text)
 
 
 def reconcile(counts, reasons, on_invalid):
