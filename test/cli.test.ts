@@ -36,7 +36,7 @@ describe("lakec validate", () => {
     const copy = writePipeline("copy.yaml", reviews().replace("name: reviews\n", "name: reviews_copy\n"));
     const r = await lakec("validate", "pipelines/reviews.yaml", copy, "--format", "json");
     expect(r.code).toBe(1);
-    const ds = JSON.parse(r.out) as { file: string; code: string }[];
+    const ds = (JSON.parse(r.out) as { diagnostics: { file: string; code: string }[] }).diagnostics;
     expect(new Set(ds.map((d) => d.file))).toEqual(new Set(["pipelines/copy.yaml"]));
     expect([...new Set(ds.map((d) => d.code))].sort()).toEqual(["LK502", "LK503", "LK504"]);
     expect((await lakec("validate", copy)).code).toBe(0);
@@ -64,8 +64,11 @@ describe("lakec validate", () => {
     const file = writePipeline("bad.yaml", reviews().replace("on_invalid: quarantine", "on_invalid: ignore"));
     const r = await lakec("validate", "--format", "json", file);
     expect(r.code).toBe(1);
-    const ds = JSON.parse(r.out) as { code: string; line: number; col: number; file: string }[];
-    expect(ds).toEqual([expect.objectContaining({ file: "pipelines/bad.yaml", code: "LK104", line: 33, col: 17, severity: "error" })]);
+    const doc = JSON.parse(r.out) as { schema: string; lakec: string; command: string; ok: boolean; diagnostics: unknown[]; result: unknown };
+    expect(doc).toMatchObject({ schema: "lakec-output/1", command: "validate", ok: false, result: { files: [{ file: "pipelines/bad.yaml", ok: false }] } });
+    expect(doc.lakec).toMatch(/^\d+\.\d+\.\d+/);
+    expect(doc.diagnostics).toEqual([expect.objectContaining({ file: "pipelines/bad.yaml", code: "LK104", line: 33, col: 17, severity: "error" })]);
+    expect(r.err).toBe("");
   });
 
   test("a missing file is a usage error, without a stack trace", async () => {

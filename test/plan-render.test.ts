@@ -25,7 +25,7 @@ describe("renderPlan", () => {
 
   it("highlights Replacement: True/Conditional when colour is on", () => {
     const text = renderPlan(plan([step({ details: ["Replacement: Conditional"] }), step({ details: ["Replacement: False"] })]), { color: true });
-    expect(text).toContain("\u001b[1;35mReplacement: Conditional\u001b[0m");
+    expect(text).toContain("\u001b[1m\u001b[35mReplacement: Conditional\u001b[39m\u001b[22m");
     expect(text).toContain("        Replacement: False\n");
   });
 
