@@ -1,10 +1,13 @@
 // Prints a plan for people: one block per layer, the data impact, the destructive steps again
 // at the end (so a long plan cannot bury them), and the one-line summary CI logs grep for.
 import { styleText } from "node:util";
+import { nextScheduledRun } from "../compiler/check/schedule.js";
 import { LAYERS, hasChanges, summarize, type Action, type Layer, type Plan, type Step, type Summary } from "./plan.js";
 
 export interface RenderOptions {
   readonly color: boolean;
+  /** The time the schedule's next run is counted from (default: now). */
+  readonly now?: Date;
   /** Detail lines shown per step before "… and N more". */
   readonly maxDetails?: number;
 }
@@ -98,8 +101,17 @@ function destructiveBlock(steps: readonly Step[], o: RenderOptions): string[] {
   return [title, ...bad.map((s) => `  ${SYMBOL[s.action]} [${s.layer}] ${s.resource}: ${s.reason}`), ""];
 }
 
+/** "Airflow schedule: 0 3 * * * (UTC), next run 2026-12-05 03:00 UTC", or nothing without a schedule. */
+export function scheduleLine(schedule: string | undefined, now: Date): string[] {
+  if (schedule === undefined) return [];
+  if (schedule === "dataset") return ["Airflow schedule: dataset (runs when the Glue jobs update a processed table)"];
+  const next = nextScheduledRun(schedule, now);
+  const when = next ? `, next run ${next.toISOString().slice(0, 16).replace("T", " ")} UTC` : "";
+  return [`Airflow schedule: ${schedule}${/^@(once|continuous)$/.test(schedule) ? "" : " (UTC)"}${when}`];
+}
+
 export function renderPlan(plan: Plan, o: RenderOptions): string {
-  const out: string[] = [`lakec plan: ${plan.pipeline} (${plan.pipelineFile}) → ${plan.targets.join(", ")}`, ""];
+  const out: string[] = [`lakec plan: ${plan.pipeline} (${plan.pipelineFile}) → ${plan.targets.join(", ")}`, ...scheduleLine(plan.schedule, o.now ?? new Date()), ""];
   for (const n of plan.notes) out.push(`note: ${n}`);
   if (plan.notes.length) out.push("");
   if (!hasChanges(plan)) {
