@@ -112,7 +112,7 @@ async function apply(ctx: CliContext, term: Terminal, file: string, opts: ApplyC
     prepared = await prepare(ctx, file, opts, targetGiven);
     if (!prepared) return ctx.exit(1);
     const { plan, desired, snapshot } = prepared;
-    ctx.io.out(renderPlan(plan, { color: opts.color && process.stdout.isTTY === true }));
+    ctx.io.out(renderPlan(plan, { color: opts.color && ctx.io.colour?.out === true }));
     if (!hasChanges(plan)) return;
     const { applyPlan, checkDestructive } = await import("../deploy/apply.js");
     checkDestructive(plan, opts.allowDestructive === true);
@@ -140,7 +140,7 @@ export function register(program: Command, ctx: CliContext, term: Terminal = pro
     .option("--allow-destructive", "accept destructive steps (bucket replacement, dropped tables or marts, narrowed types)")
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
     .option("--no-drift", "skip CloudFormation drift detection")
-    .option("--no-color", "no ANSI colours")
+    .option("--no-color", "no ANSI colours (also: NO_COLOR=1)")
     .addHelpText("after", HELP)
     .action((file: string, opts: ApplyCliOptions, cmd: Command) => apply(ctx, term, file, opts, cmd.getOptionValueSource("target") === "cli"));
 }

@@ -1,12 +1,14 @@
 // lakec compile FILE… [--out generated] [--check] [--target NAME…]
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { didYouMean } from "../compiler/diagnostics.js";
 import { findTarget, layoutOutput, targets, type Target } from "../targets/registry.js";
 import { UsageError, type CliContext } from "./context.js";
+import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadProject, reportDiagnostics } from "./pipeline-files.js";
+import { paintDiff, paintFor } from "./style.js";
 import { diffTree, formatChanges, writeTree, type FileChange, type OutputTree } from "./write-tree.js";
 
 const EXAMPLES = `
@@ -20,7 +22,7 @@ A compile writes every file or none, and removes files that are no longer genera
 Targets: ${targets.map((t) => t.name).join(", ")}.
 Exit codes: 0 ok, 1 a pipeline has errors or (with --check) the output is stale, 2 usage or internal error.`;
 
-interface CompileOptions {
+interface CompileOptions extends FormatFlags {
   out: string;
   check?: boolean;
   target?: string[];
@@ -60,20 +62,28 @@ function summary(changes: readonly FileChange[]): string {
 }
 
 function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
+  const format = formatOf(opts);
   const selected = selectTargets(opts.target);
   const loaded = loadProject(ctx.io.cwd, files);
-  reportDiagnostics(ctx.io, loaded, "text");
-  if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return ctx.exit(1);
+  const diagnostics = reportDiagnostics(ctx.io, loaded, format);
+  const done = (ok: boolean, changes: readonly FileChange[], text: string): void => {
+    const root = dirname(resolve(ctx.io.cwd, opts.out));
+    const listed = changes.map((c) => ({ path: relative(root, c.path).split(sep).join("/"), kind: c.kind }));
+    if (format === "json") printJson(ctx, { command: "compile", ok, diagnostics, result: { check: opts.check === true, pipelines: loaded.flatMap((l) => (l.ir ? [l.ir.name] : [])), changes: listed } });
+    else ctx.io.out(text);
+    ctx.exit(ok ? 0 : 1);
+  };
+  if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return done(false, [], "");
   const irs = loaded.map((l) => l.ir!);
   const out = resolve(ctx.io.cwd, opts.out);
   const tree = outputTree(irs, out, selected);
+  const names = irs.map((i) => i.name).join(", ");
   if (opts.check) {
     const changes = diffTree(tree);
-    if (changes.length === 0) return ctx.io.out(`up to date: ${irs.map((i) => i.name).join(", ")}\n`);
-    ctx.io.out(formatChanges(changes, dirname(out)));
+    if (changes.length === 0) return done(true, [], `up to date: ${names}\n`);
     const again = ["lakec compile", ...files, ...(opts.out === "generated" ? [] : ["--out", opts.out]), ...(opts.target ? ["--target", ...opts.target] : [])];
     ctx.io.err(`generated output is stale (${summary(changes)}); run: ${again.join(" ")}\n`);
-    return ctx.exit(1);
+    return done(false, changes, paintDiff(formatChanges(changes, dirname(out)), paintFor(ctx.io.colour?.out === true)));
   }
   let changes: FileChange[];
   try {
@@ -82,17 +92,18 @@ function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
     // The file system said no (permissions, a file where a folder must go): not a lakec bug.
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  ctx.io.out(changes.length === 0 ? `up to date: ${irs.map((i) => i.name).join(", ")}\n` : `compiled ${irs.map((i) => i.name).join(", ")}: ${summary(changes)}\n`);
+  done(true, changes, changes.length === 0 ? `up to date: ${names}\n` : `compiled ${names}: ${summary(changes)}\n`);
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command("compile")
     .description("compile pipelines into generated/<pipeline>/ (all targets) and the shared dbt/ project")
     .argument("<files...>", "pipeline.yaml files")
     .option("--out <dir>", "output folder for pipeline files", "generated")
     .option("--check", "write nothing; exit 1 with a unified diff when the output on disk is stale")
-    .option("--target <names...>", "compile only these targets")
+    .option("--target <names...>", "compile only these targets");
+  addFormatOptions(cmd, ["text", "json"])
     .addHelpText("after", EXAMPLES)
     .action((files: string[], opts: CompileOptions) => run(ctx, files, opts));
 }

@@ -1,12 +1,17 @@
 // What every command gets: where to print, where it runs, and how to report its exit code.
 // Commands never call process.exit: main() owns exit codes (0 ok, 1 pipeline errors or stale
-// output, 2 usage or internal error), which keeps every command testable in-process.
+// output, 2 usage or internal error), which keeps every command testable in-process. With
+// --detailed-exitcode, 2 means "changes", so there main() reports usage and internal errors as 1.
 import type { Command } from "commander";
 
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   readonly cwd: string;
+  /** Whether each stream may be coloured (NO_COLOR, FORCE_COLOR, a terminal); default neither. */
+  readonly colour?: { readonly out: boolean; readonly err: boolean };
+  /** Whether stdout is a terminal: progress goes to stderr when it is not (default: not). */
+  readonly outIsTTY?: boolean;
 }
 
 export interface CliContext {

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
+import { paintFor } from "./style.js";
 import { parseByteSize, type RunSummary } from "../engine/index.js";
 import { startDev, type DevEvent } from "../engine/watch.js";
 import { DEFAULT_LAKE, UsageError, type CliContext, type CliIO } from "./context.js";
@@ -56,7 +57,7 @@ export function printEvent(io: CliIO, e: DevEvent): void {
     case "compiled":
       return io.out(`compiled pipeline ${e.pipeline}${e.changed ? ": its meaning changed, re-checking every raw file" : ""}\n`);
     case "diagnostics": {
-      for (const d of e.diagnostics) io.err(`${formatDiagnostic(d, e.text)}\n`);
+      for (const d of e.diagnostics) io.err(`${formatDiagnostic(d, e.text, paintFor(io.colour?.err === true))}\n`);
       const errors = e.diagnostics.filter((d) => d.severity === "error").length;
       if (errors > 0) io.err(`${errors} error${errors === 1 ? "" : "s"}: new raw files wait until the pipeline compiles\n`);
       return;

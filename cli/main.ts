@@ -12,6 +12,9 @@ import { register as show } from "./show.js";
 import { register as dev } from "./dev.js";
 import { register as plan } from "./plan.js";
 import { register as apply } from "./apply.js";
+import { argvWantsJson, jsonDocument, type JsonDocument } from "./json-output.js";
+import { wantsColour } from "./style.js";
+import { VERSION } from "./version.js";
 
 const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, query, show, graph, dev, plan, apply];
 
@@ -19,6 +22,8 @@ const processIO: CliIO = {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
   cwd: process.cwd(),
+  colour: { out: wantsColour(process.stdout.isTTY), err: wantsColour(process.stderr.isTTY) },
+  outIsTTY: process.stdout.isTTY === true,
 };
 
 function buildProgram(ctx: CliContext): Command {
@@ -27,6 +32,7 @@ function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (t) => ctx.io.out(t), writeErr: (t) => ctx.io.err(t) })
     .exitOverride()
+    .version(VERSION, "-V, --version", "print lakec's version")
     .addHelpText("after", "\nExamples:\n  $ lakec validate pipelines/reviews.yaml\n  $ lakec compile pipelines/*.yaml\n  $ lakec init --from sample.jsonl --name orders --out pipelines/orders.yaml");
   for (const register of COMMANDS) register(program, ctx);
   // Subcommands inherit the output and exit behaviour, so their usage errors come back here too.
@@ -43,20 +49,29 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     program.outputHelp();
     return 2;
   }
+  // 2 means "changes" under --detailed-exitcode: an error there must not look like one.
+  const errorCode = argv.includes("--detailed-exitcode") ? 1 : 2;
+  const json = argvWantsJson(argv);
+  const command = argv.find((a) => !a.startsWith("-")) ?? "lakec";
+  const failed = (error: NonNullable<JsonDocument["error"]>): number => {
+    if (json) io.out(jsonDocument({ command, ok: false, diagnostics: [], error }));
+    return errorCode;
+  };
   try {
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
       const ok = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help";
-      return ok ? 0 : 2;
+      return ok ? 0 : failed({ kind: "usage", message: err.message.replace(/^error: /, "") });
     }
     if (err instanceof UsageError) {
       io.err(`lakec: ${err.message}\n`);
-      return 2;
+      return failed({ kind: "usage", message: err.message });
     }
+    const message = err instanceof Error ? err.message : String(err);
     const detail = process.env.LAKEC_DEBUG && err instanceof Error ? `\n${err.stack ?? ""}` : "";
-    io.err(`lakec: internal error: ${err instanceof Error ? err.message : String(err)}${detail}\n(this is a bug in lakec; set LAKEC_DEBUG=1 for a stack trace)\n`);
-    return 2;
+    io.err(`lakec: internal error: ${message}${detail}\n(this is a bug in lakec; set LAKEC_DEBUG=1 for a stack trace)\n`);
+    return failed({ kind: "internal", message });
   }
 }

@@ -6,6 +6,7 @@ import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../compiler/
 import { checkProject } from "../compiler/check/project.js";
 import { decodeSource, MAX_SOURCE_BYTES, tooLarge } from "../compiler/load.js";
 import { UsageError, type CliIO } from "./context.js";
+import { paintFor } from "./style.js";
 
 export interface LoadedPipeline extends CompileResult {
   /** The path as shown in diagnostics and generated headers: relative to the working folder, with `/`. */
@@ -70,16 +71,19 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/** Prints diagnostics as text (with source lines) or as one JSON array, and a summary line. */
-export function reportDiagnostics(io: CliIO, loaded: readonly LoadedPipeline[], format: "text" | "json"): void {
+/**
+ * Prints diagnostics as text on stderr (with source lines, coloured when stderr may be) and a
+ * summary line, and returns them all, sorted. In JSON mode nothing is printed: the command puts
+ * them in its JSON document.
+ */
+export function reportDiagnostics(io: CliIO, loaded: readonly LoadedPipeline[], format: string): Diagnostic[] {
   const all: Diagnostic[] = sortDiagnostics(loaded.flatMap((l) => l.diagnostics));
-  if (format === "json") {
-    io.out(`${JSON.stringify(all, null, 2)}\n`);
-    return;
-  }
+  if (format === "json") return all;
+  const paint = paintFor(io.colour?.err === true);
   const texts = new Map(loaded.map((l) => [l.file, l.text]));
-  for (const d of all) io.err(`${formatDiagnostic(d, texts.get(d.file))}\n`);
+  for (const d of all) io.err(`${formatDiagnostic(d, texts.get(d.file), paint)}\n`);
   const errors = all.filter((d) => d.severity === "error").length;
   const warnings = all.length - errors;
   if (all.length > 0) io.err(`${plural(errors, "error")}${warnings > 0 ? `, ${plural(warnings, "warning")}` : ""}\n`);
+  return all;
 }

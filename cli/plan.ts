@@ -1,4 +1,4 @@
-// lakec plan FILE [--target local|aws|snowflake|all] [--json] [--out PLAN] [--detailed-exitcode] [--fail-on destructive]
+// lakec plan FILE [--target local|aws|snowflake|all] [--format text|json] [--out PLAN] [--detailed-exitcode] [--fail-on destructive]
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
@@ -11,6 +11,7 @@ import type { realContext } from "../deploy/real-context.js";
 import { renderPlan } from "../deploy/render.js";
 import { writePlanFile } from "../deploy/saved-plan.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
 const HELP = `
@@ -46,11 +47,17 @@ export function parseTarget(t: string): Target {
   return t as Target;
 }
 
-/** Compiles the pipeline; undefined (after printing diagnostics) when it has errors. */
-export function loadDesired(ctx: CliContext, file: string): Desired | undefined {
+/**
+ * Compiles the pipeline; undefined when it has errors, after printing its diagnostics (as the
+ * command's JSON document when `json` names the command).
+ */
+export function loadDesired(ctx: CliContext, file: string, json?: { command: string }): Desired | undefined {
   const loaded = loadPipeline(ctx.io.cwd, file);
-  reportDiagnostics(ctx.io, [loaded], "text");
-  if (hasErrors(loaded.diagnostics) || !loaded.ir) return undefined;
+  const diagnostics = reportDiagnostics(ctx.io, [loaded], json ? "json" : "text");
+  if (hasErrors(loaded.diagnostics) || !loaded.ir) {
+    if (json) printJson(ctx, { command: json.command, ok: false, diagnostics });
+    return undefined;
+  }
   return desiredState(loaded.ir);
 }
 
@@ -71,11 +78,12 @@ export async function contextFor(ctx: CliContext, desired: Desired, opts: PlanCl
 }
 
 /** Every failure of plan/apply is exit code 1 (`--detailed-exitcode` reserves 2 for changes). */
-export function reportFailure(ctx: CliContext, e: unknown): void {
+export function reportFailure(ctx: CliContext, e: unknown, json?: { command: string }): void {
   const err = explainAwsCredentialError(e);
   if (err instanceof UsageError) throw err;
   const message = err instanceof CredentialError ? err.message : err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
   ctx.io.err(`lakec: ${message.split("\n")[0]}\n`);
+  if (json) printJson(ctx, { command: json.command, ok: false, diagnostics: [], error: { kind: "failure", message: message.split("\n")[0]! } });
   ctx.exit(1);
 }
 
@@ -92,8 +100,7 @@ export async function computePlan(ctx: CliContext, desired: Desired, opts: PlanC
   }
 }
 
-interface PlanOnlyOptions extends PlanCliOptions {
-  json?: boolean;
+interface PlanOnlyOptions extends PlanCliOptions, FormatFlags {
   out?: string;
   detailedExitcode?: boolean;
   failOn?: string;
@@ -105,20 +112,22 @@ async function plan(ctx: CliContext, file: string, opts: PlanOnlyOptions): Promi
   } catch (e) {
     // --detailed-exitcode keeps 2 for "changes": a usage error must not look like one.
     if (e instanceof UsageError && !opts.detailedExitcode) throw e;
-    reportFailure(ctx, e instanceof UsageError ? new Error(e.message) : e);
+    reportFailure(ctx, e instanceof UsageError ? new Error(e.message) : e, formatOf(opts) === "json" ? { command: "plan" } : undefined);
   }
 }
 
 async function planOrThrow(ctx: CliContext, file: string, opts: PlanOnlyOptions): Promise<void> {
   if (opts.failOn !== undefined && opts.failOn !== "destructive") throw new UsageError(`--fail-on ${opts.failOn}: the only value is 'destructive'`);
   parseTarget(opts.target);
-  const desired = loadDesired(ctx, file);
+  const json = formatOf(opts) === "json";
+  const desired = loadDesired(ctx, file, json ? { command: "plan" } : undefined);
   if (!desired) return ctx.exit(1);
   const { plan: p, dctx } = await computePlan(ctx, desired, opts);
   await dctx.close();
   if (opts.out) await writePlanFile(resolve(ctx.io.cwd, opts.out), p);
-  ctx.io.out(opts.json ? `${JSON.stringify(p, null, 2)}\n` : renderPlan(p, { color: opts.color && process.stdout.isTTY === true }));
-  if (opts.out && !opts.json) ctx.io.out(`\nSaved the plan to ${opts.out}. Apply exactly it with: lakec apply ${opts.out}\n`);
+  if (json) printJson(ctx, { command: "plan", ok: true, diagnostics: [], result: p });
+  else ctx.io.out(renderPlan(p, { color: opts.color && ctx.io.colour?.out === true }));
+  if (opts.out && !json) ctx.io.out(`\nSaved the plan to ${opts.out}. Apply exactly it with: lakec apply ${opts.out}\n`);
   const destructive = p.steps.filter((s) => s.destructive).length;
   if (opts.failOn === "destructive" && destructive > 0) {
     ctx.io.err(`lakec: the plan has ${destructive} destructive step(s) and --fail-on destructive is set\n`);
@@ -128,18 +137,18 @@ async function planOrThrow(ctx: CliContext, file: string, opts: PlanOnlyOptions)
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command("plan")
     .description("show what `lakec apply` would change in AWS, Snowflake, dbt/Airflow or the local lake")
     .argument("<file>", "pipeline.yaml")
     .option("--target <target>", "local | aws | snowflake | all", "local")
     .option("--lake <dir>", "the local lake folder (--target local)", DEFAULT_LAKE)
-    .option("--json", "print the plan as JSON")
     .option("--out <file>", "save the plan, to apply exactly it later with `lakec apply <file>`")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .option("--fail-on <kind>", "exit 1 when the plan has steps of this kind (destructive)")
     .option("--no-drift", "skip CloudFormation drift detection")
-    .option("--no-color", "no ANSI colours")
+    .option("--no-color", "no ANSI colours (also: NO_COLOR=1)");
+  addFormatOptions(cmd, ["text", "json"])
     .addHelpText("after", HELP)
     .action((file: string, opts: PlanOnlyOptions) => plan(ctx, file, opts));
 }

@@ -2,9 +2,11 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
-import { formatRows, NoWarehouseError, queryWarehouse, type RowFormat } from "../engine/query.js";
+import { formatRows, NoWarehouseError, queryWarehouse } from "../engine/query.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+import { rowsJson } from "./rows-json.js";
 
 const HELP = `
 Runs one SQL statement (DuckDB dialect) against <lake>/warehouse.duckdb, read-only. The
@@ -14,46 +16,48 @@ Examples:
   $ lakec query pipelines/reviews.yaml "SELECT asin, sum(reviews) AS n FROM product_daily_ratings GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
   $ lakec query pipelines/reviews.yaml "SELECT * FROM product_reviews" --format csv > reviews.csv`;
 
-export const FORMATS: readonly RowFormat[] = ["table", "csv", "json"];
-
-export function checkFormat(format: string): RowFormat {
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format ${format}: expected one of ${FORMATS.join(", ")}`);
-  return format as RowFormat;
-}
+export const FORMATS = ["table", "csv", "json"] as const;
+export type OutputFormat = (typeof FORMATS)[number];
 
 /** Compiles the pipeline first, so a query never runs against a lake of a broken pipeline by accident. */
-export function pipelineOk(ctx: CliContext, file: string): boolean {
+export function pipelineOk(ctx: CliContext, file: string, command: string, format: OutputFormat): boolean {
   const loaded = loadPipeline(ctx.io.cwd, file);
-  reportDiagnostics(ctx.io, [loaded], "text");
+  const diagnostics = reportDiagnostics(ctx.io, [loaded], format);
   if (hasErrors(loaded.diagnostics) || !loaded.ir) {
+    if (format === "json") printJson(ctx, { command, ok: false, diagnostics });
     ctx.exit(1);
     return false;
   }
   return true;
 }
 
-export async function printQuery(ctx: CliContext, lake: string, sql: string, format: RowFormat): Promise<void> {
+export async function printQuery(ctx: CliContext, command: string, lake: string, sql: string, format: OutputFormat): Promise<void> {
   try {
-    ctx.io.out(formatRows(await queryWarehouse(resolve(ctx.io.cwd, lake), sql), format));
+    const r = await queryWarehouse(resolve(ctx.io.cwd, lake), sql);
+    if (format !== "json") return ctx.io.out(formatRows(r, format));
+    const result = `{\n    "columns": ${JSON.stringify(r.columns)},\n    "types": ${JSON.stringify(r.types.map(String))},\n    "rows": ${rowsJson(r.columns, r.types, r.rows, "    ")}\n  }`;
+    printJson(ctx, { command, ok: true, diagnostics: [] }, result);
   } catch (e) {
     if (e instanceof NoWarehouseError) throw new UsageError(e.message);
     // A SQL mistake is the user's: DuckDB's message says what and where.
-    ctx.io.err(`lakec: ${e instanceof Error ? e.message : String(e)}\n`);
+    const message = e instanceof Error ? e.message : String(e);
+    if (format === "json") printJson(ctx, { command, ok: false, diagnostics: [], error: { kind: "failure", message } });
+    else ctx.io.err(`lakec: ${message}\n`);
     ctx.exit(1);
   }
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command("query")
     .description("run SQL against the local warehouse and print the result")
     .argument("<file>", "pipeline.yaml")
     .argument("<sql>", "one SQL statement")
-    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
-    .option("--format <format>", "table, csv or json", "table")
+    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE);
+  addFormatOptions(cmd, FORMATS)
     .addHelpText("after", HELP)
-    .action(async (file: string, sql: string, opts: { lake: string; format: string }) => {
-      const format = checkFormat(opts.format);
-      if (pipelineOk(ctx, file)) await printQuery(ctx, opts.lake, sql, format);
+    .action(async (file: string, sql: string, opts: FormatFlags & { lake: string }) => {
+      const format = formatOf(opts) as OutputFormat;
+      if (pipelineOk(ctx, file, "query", format)) await printQuery(ctx, "query", opts.lake, sql, format);
     });
 }

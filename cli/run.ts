@@ -1,9 +1,9 @@
-// lakec run FILE [--input PATH…] [--lake DIR] [--json] [--demo]
+// lakec run FILE [--input PATH…] [--lake DIR] [--format text|json] [--demo]
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { Listr } from "listr2";
+import { Listr, ProcessOutput } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
@@ -13,6 +13,7 @@ import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
 import { generateAmazonReviews } from "../engine/synthetic.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
 const HELP = `
@@ -34,12 +35,11 @@ Examples:
 
 Exit codes: 0 ok; 1 a file failed, counts did not reconcile, or a dbt test failed; 2 usage error.`;
 
-interface RunCliOptions {
+interface RunCliOptions extends FormatFlags {
   input?: string[];
   source?: string;
   link?: boolean;
   lake: string;
-  json?: boolean;
   demo?: boolean;
   memoryLimit: string;
   threads?: string;
@@ -63,11 +63,20 @@ function lakeOptions(opts: RunCliOptions): { memoryLimit: string; threads?: numb
   return { memoryLimit: opts.memoryLimit, threads };
 }
 
+/**
+ * Where the task list goes: stdout when it is a terminal showing text, else stderr when that is a
+ * terminal (stdout is redirected or carries JSON), else nowhere.
+ */
+function progressStream(ctx: CliContext, json: boolean): NodeJS.WriteStream | undefined {
+  if (ctx.io.outIsTTY && !json) return process.stdout;
+  return process.stderr.isTTY ? process.stderr : undefined;
+}
+
 /** Files one by one (a task list on a terminal), then the warehouse stages. */
-async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], quiet: boolean): Promise<RunSummary> {
+async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], stream: NodeJS.WriteStream | undefined): Promise<RunSummary> {
   const t0 = performance.now();
   const files: FileSummary[] = [];
-  const renderer = quiet || !process.stdout.isTTY ? "silent" : process.stdout.rows ? "default" : "simple";
+  const renderer = !stream ? "silent" : stream.rows ? "default" : "simple";
   const fileTasks = keys.map((key) => ({
     title: key,
     task: async (_: unknown, task: { title: string }) => {
@@ -89,7 +98,7 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
         },
       },
     ],
-    { renderer, exitOnError: true },
+    { renderer, exitOnError: true, ...(stream && { processOutput: new ProcessOutput(stream, stream) }) },
   );
   await list.run();
   const t2 = performance.now();
@@ -115,9 +124,13 @@ async function showMartTop(ctx: CliContext, lakeDir: string, lakeOption: string,
 }
 
 async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<void> {
+  const json = formatOf(opts) === "json";
   const loaded = loadPipeline(ctx.io.cwd, file);
-  reportDiagnostics(ctx.io, [loaded], "text");
-  if (hasErrors(loaded.diagnostics) || !loaded.ir) return ctx.exit(1);
+  const diagnostics = reportDiagnostics(ctx.io, [loaded], formatOf(opts));
+  if (hasErrors(loaded.diagnostics) || !loaded.ir) {
+    if (json) printJson(ctx, { command: "run", ok: false, diagnostics });
+    return ctx.exit(1);
+  }
   const ir = loaded.ir;
   const lakeDir = resolve(ctx.io.cwd, opts.lake);
   const lake = await openLake(lakeDir, lakeOptions(opts)).catch((e: unknown) => {
@@ -130,12 +143,13 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     await ingestInputs(lake.paths, ir, inputs, { ...(opts.source !== undefined && { source: opts.source }), link: opts.link === true }).catch((e: unknown) => {
       throw e instanceof IngestError ? new UsageError(e.message) : e;
     });
-    const summary = await runWithProgress(lake, ir, await listRawKeys(lake.paths), opts.json === true);
-    ctx.io.out(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
+    const summary = await runWithProgress(lake, ir, await listRawKeys(lake.paths), progressStream(ctx, json));
+    if (json) printJson(ctx, { command: "run", ok: summary.ok, diagnostics, result: summary });
+    else ctx.io.out(formatRunSummary(summary));
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
     if (summary.ok && (await readDeployedRecord(lakeDir)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
-    if (demo && !opts.json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, opts.lake, ir);
+    if (demo && !json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, opts.lake, ir);
     if (!summary.ok) ctx.exit(1);
   } finally {
     await demo?.cleanup();
@@ -144,7 +158,7 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command("run")
     .description("run the pipeline locally on DuckDB: raw files → Parquet lake → warehouse, models and tests")
     .argument("<file>", "pipeline.yaml")
@@ -153,9 +167,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--link", "hard-link inputs into raw/ instead of copying them (then never edit an input in place: it is the raw file)")
     .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
     .option("--demo", "first add a bundled synthetic sample to raw/: 2,000 Amazon-style reviews, the shape pipelines/reviews.yaml reads")
-    .option("--json", "print the run summary as JSON")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
-    .option("--threads <n>", "DuckDB threads (default: all cores)")
+    .option("--threads <n>", "DuckDB threads (default: all cores)");
+  addFormatOptions(cmd, ["text", "json"])
     .addHelpText("after", HELP)
     .action((f: string, opts: RunCliOptions) => run(ctx, f, opts));
 }

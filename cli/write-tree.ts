@@ -5,7 +5,7 @@
 // atomic and do not fail for lack of space).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { unifiedDiff } from "../compiler/line-diff.js";
+import { unifiedDiff } from "../deploy/text-diff.js";
 
 export interface OutputTree {
   /** Absolute path → contents. */

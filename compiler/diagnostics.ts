@@ -67,19 +67,23 @@ export function didYouMean(name: string, candidates: Iterable<string>): string |
 }
 
 /** Renders one diagnostic the way compilers do: location, code, message, source line, caret, hint. */
-export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
-  const head = `${d.file}:${d.line}:${d.col} ${d.severity} ${d.code}: ${d.message}`;
+/** Styles a piece of a diagnostic for a terminal; the CLI passes one when colour is on. */
+export type DiagnosticPaint = (style: "red" | "yellow" | "cyan" | "bold" | "dim", text: string) => string;
+
+export function formatDiagnostic(d: Diagnostic, sourceText?: string, paint: DiagnosticPaint = (_s, t) => t): string {
+  const severity = paint(d.severity === "error" ? "red" : "yellow", `${d.severity} ${d.code}`);
+  const head = `${paint("bold", `${d.file}:${d.line}:${d.col}`)} ${severity}: ${d.message}`;
   const out = [head];
   if (sourceText !== undefined && d.line >= 1) {
     const lines = sourceText.split(/\r?\n/);
     const src = lines[d.line - 1];
     if (src !== undefined && src.length <= 500) {
       const gutter = String(d.line).padStart(4);
-      out.push(`${gutter} | ${src}`);
+      out.push(`${paint("dim", `${gutter} |`)} ${src}`);
       const width = d.endLine === d.line && d.endCol !== undefined && d.endCol > d.col ? d.endCol - d.col : 1;
-      out.push(`${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, d.col - 1))}${"^".repeat(Math.min(width, 80))}`);
+      out.push(`${paint("dim", `${" ".repeat(gutter.length)} |`)} ${" ".repeat(Math.max(0, d.col - 1))}${paint(d.severity === "error" ? "red" : "yellow", "^".repeat(Math.min(width, 80)))}`);
     }
   }
-  if (d.hint) out.push(`  hint: ${d.hint}`);
+  if (d.hint) out.push(`  ${paint("cyan", "hint:")} ${d.hint}`);
   return out.join("\n");
 }

@@ -49,6 +49,8 @@ export interface Plan {
   /** Layers whose deployed state could not be fully known yet (e.g. values produced mid-apply). */
   readonly notes: readonly string[];
   readonly steps: readonly Step[];
+  /** The Airflow DAG's schedule (cron in UTC, a preset, or dataset); the plan shows its next run. */
+  readonly schedule?: string;
 }
 
 export interface Summary {

@@ -160,6 +160,7 @@ export function planFrom(desired: Desired, layers: readonly Layer[], snapshot: D
     deployed: deployedFingerprints(layers, snapshot),
     notes,
     steps,
+    schedule: desired.ir.airflow.schedule,
   };
 }
 

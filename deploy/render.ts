@@ -1,9 +1,13 @@
 // Prints a plan for people: one block per layer, the data impact, the destructive steps again
 // at the end (so a long plan cannot bury them), and the one-line summary CI logs grep for.
+import { styleText } from "node:util";
+import { nextScheduledRun } from "../compiler/check/schedule.js";
 import { LAYERS, hasChanges, summarize, type Action, type Layer, type Plan, type Step, type Summary } from "./plan.js";
 
 export interface RenderOptions {
   readonly color: boolean;
+  /** The time the schedule's next run is counted from (default: now). */
+  readonly now?: Date;
   /** Detail lines shown per step before "… and N more". */
   readonly maxDetails?: number;
 }
@@ -18,14 +22,16 @@ const SYMBOL: Record<Action, string> = {
   noop: " ",
 };
 
-const COLOR: Record<Action, string> = {
-  create: "32",
-  update: "33",
-  replace: "35",
-  destroy: "31",
-  reprocess: "36",
-  rebuild: "36",
-  noop: "0",
+type Format = Parameters<typeof styleText>[0];
+
+const COLOR: Record<Action, Format> = {
+  create: "green",
+  update: "yellow",
+  replace: "magenta",
+  destroy: "red",
+  reprocess: "cyan",
+  rebuild: "cyan",
+  noop: "reset",
 };
 
 const LAYER_TITLE: Record<Layer, string> = {
@@ -36,8 +42,9 @@ const LAYER_TITLE: Record<Layer, string> = {
   local: "local lake (views, models, processed data)",
 };
 
-function paint(on: boolean, code: string, text: string): string {
-  return on ? `\u001b[${code}m${text}\u001b[0m` : text;
+/** The caller decides whether colour is on (NO_COLOR, FORCE_COLOR, a terminal), not Node. */
+function paint(on: boolean, format: Format, text: string): string {
+  return on ? styleText(format, text, { validateStream: false }) : text;
 }
 
 function verb(a: Action): string {
@@ -46,17 +53,17 @@ function verb(a: Action): string {
 
 export function renderStep(s: Step, o: RenderOptions): string[] {
   const sym = SYMBOL[s.action].padStart(3);
-  const flag = s.destructive ? paint(o.color, "1;31", "  (destructive)") : "";
+  const flag = s.destructive ? paint(o.color, ["bold", "red"], "  (destructive)") : "";
   const head = `  ${paint(o.color, COLOR[s.action], sym)} ${verb(s.action)}${s.resource}${flag}`;
   const max = o.maxDetails ?? 12;
   const shown = s.details.slice(0, max).map((d) => `        ${highlightReplacement(d, o.color)}`);
   if (s.details.length > max) shown.push(`        … and ${s.details.length - max} more`);
-  return [head, ...shown, `        ${paint(o.color, "2", `# ${s.reason}`)}`];
+  return [head, ...shown, `        ${paint(o.color, "dim", `# ${s.reason}`)}`];
 }
 
 /** CloudFormation's replacement flags are the line a reviewer must not miss. */
 function highlightReplacement(d: string, color: boolean): string {
-  return /Replacement: (True|Conditional)/.test(d) ? paint(color, "1;35", d) : d;
+  return /Replacement: (True|Conditional)/.test(d) ? paint(color, ["bold", "magenta"], d) : d;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -90,12 +97,21 @@ function impactBlock(steps: readonly Step[]): string[] {
 function destructiveBlock(steps: readonly Step[], o: RenderOptions): string[] {
   const bad = steps.filter((s) => s.destructive);
   if (!bad.length) return [];
-  const title = paint(o.color, "1;31", `Destructive changes (${bad.length}): apply refuses them without --allow-destructive`);
+  const title = paint(o.color, ["bold", "red"], `Destructive changes (${bad.length}): apply refuses them without --allow-destructive`);
   return [title, ...bad.map((s) => `  ${SYMBOL[s.action]} [${s.layer}] ${s.resource}: ${s.reason}`), ""];
 }
 
+/** "Airflow schedule: 0 3 * * * (UTC), next run 2026-12-05 03:00 UTC", or nothing without a schedule. */
+export function scheduleLine(schedule: string | undefined, now: Date): string[] {
+  if (schedule === undefined) return [];
+  if (schedule === "dataset") return ["Airflow schedule: dataset (runs when the Glue jobs update a processed table)"];
+  const next = nextScheduledRun(schedule, now);
+  const when = next ? `, next run ${next.toISOString().slice(0, 16).replace("T", " ")} UTC` : "";
+  return [`Airflow schedule: ${schedule}${/^@(once|continuous)$/.test(schedule) ? "" : " (UTC)"}${when}`];
+}
+
 export function renderPlan(plan: Plan, o: RenderOptions): string {
-  const out: string[] = [`lakec plan: ${plan.pipeline} (${plan.pipelineFile}) → ${plan.targets.join(", ")}`, ""];
+  const out: string[] = [`lakec plan: ${plan.pipeline} (${plan.pipelineFile}) → ${plan.targets.join(", ")}`, ...scheduleLine(plan.schedule, o.now ?? new Date()), ""];
   for (const n of plan.notes) out.push(`note: ${n}`);
   if (plan.notes.length) out.push("");
   if (!hasChanges(plan)) {
@@ -104,7 +120,7 @@ export function renderPlan(plan: Plan, o: RenderOptions): string {
   }
   for (const layer of plan.targets) {
     const steps = plan.steps.filter((s) => s.layer === layer && s.action !== "noop");
-    out.push(paint(o.color, "1", LAYER_TITLE[layer]));
+    out.push(paint(o.color, "bold", LAYER_TITLE[layer]));
     if (!steps.length) out.push("  no changes");
     for (const s of steps) out.push(...renderStep(s, o));
     out.push("");

@@ -1,12 +1,14 @@
 // Reading the warehouse for `lakec query` and `lakec show`: read-only, so it never blocks or
-// changes a run, and results printed as an aligned table, CSV or JSON.
-import { DuckDBInstance } from "@duckdb/node-api";
+// changes a run, and results printed as an aligned table or CSV.
+import { DuckDBInstance, type DuckDBType } from "@duckdb/node-api";
 import { exists, lakePaths } from "./lake.js";
 
 export interface QueryResult {
   readonly columns: readonly string[];
   /** JSON-safe values: BIGINT and DECIMAL come back as strings, dates as ISO text. */
   readonly rows: readonly (readonly unknown[])[];
+  /** Each column's DuckDB type, for output that keeps numbers and times typed (cli/rows-json.ts). */
+  readonly types: readonly DuckDBType[];
 }
 
 export class NoWarehouseError extends Error {
@@ -20,7 +22,7 @@ export async function queryWarehouse(lakeDir: string, sql: string): Promise<Quer
   const conn = await instance.connect();
   try {
     const r = await conn.runAndReadAll(sql);
-    return { columns: r.columnNames(), rows: r.getRowsJson() as unknown[][] };
+    return { columns: r.columnNames(), rows: r.getRowsJson() as unknown[][], types: r.columnTypes() };
   } finally {
     conn.closeSync();
     instance.closeSync();
@@ -32,7 +34,8 @@ export async function warehouseRelations(lakeDir: string): Promise<string[]> {
   return r.rows.map((row) => String(row[0]));
 }
 
-export type RowFormat = "table" | "csv" | "json";
+/** JSON goes through cli/rows-json.ts, which keeps numbers and timestamps typed. */
+export type RowFormat = "table" | "csv";
 
 const text = (v: unknown): string => (v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
 
@@ -49,10 +52,6 @@ function tableCell(v: unknown): string {
 }
 
 export function formatRows(r: QueryResult, format: RowFormat): string {
-  if (format === "json") {
-    const objs = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i] ?? null])));
-    return `${JSON.stringify(objs, null, 2)}\n`;
-  }
   if (format === "csv") return [r.columns.map(csvCell).join(","), ...r.rows.map((row) => row.map(csvCell).join(","))].map((l) => `${l}\n`).join("");
   const cells = r.rows.map((row) => row.map(tableCell));
   const widths = r.columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));

@@ -3,7 +3,8 @@
 // examples that a golden case per code cannot cover one by one.
 import { describe, expect, test } from "vitest";
 import { castError, matchesFormat } from "../compiler/check/casting.js";
-import { bucketNameError, scheduleError } from "../compiler/check/settings.js";
+import { nextScheduledRun, scheduleError } from "../compiler/check/schedule.js";
+import { bucketNameError } from "../compiler/check/settings.js";
 import { typeToString } from "../compiler/ir.js";
 import { parseType, parseTypeDetailed } from "../compiler/types-parse.js";
 
@@ -81,7 +82,7 @@ describe("deployment settings", () => {
     ["acme-s3alias", "-s3alias"],
   ])("bucket %s is rejected (%s)", (b, why) => expect(bucketNameError(b)).toContain(why));
 
-  test.each(["@hourly", "@daily", "@once", "dataset", "0 3 * * *", "*/15 * * * *", "0 0 1 JAN,JUL MON-FRI", "30 6 1-15/2 * 0", "0 0 * * 7"])("schedule %s is valid", (s) => expect(scheduleError(s)).toBeUndefined());
+  test.each(["@hourly", "@daily", "@once", "dataset", "0 3 * * *", "*/15 * * * *", "0 0 1 JAN,JUL MON-FRI", "30 6 1-15/2 * 0", "0 0 * * 7", "0 0 L * *", "0 3 * * L5", "0 3 * * 5#2", "0 3 * * FRI#1", "0 3 15W * *", "0 3 1,L * *"])("schedule %s is valid", (s) => expect(scheduleError(s)).toBeUndefined());
   test.each([
     ["@nightly", "not an Airflow preset"],
     ["0 3 * *", "5 fields"],
@@ -91,6 +92,23 @@ describe("deployment settings", () => {
     ["0 0 * * MON-XYZ", "out of range for day of week"],
     ["0 5-2 * * *", "backwards"],
     ["*/0 * * * *", "step 0"],
-    ["0 0 L * *", "out of range"],
+    ["0 0 32 * *", "out of range for day of month"],
+    ["0 3 * * 5L", "croniter writes the last such weekday of the month as 'L5'"],
+    ["0 3 * * 5#6", "5#6"],
+    ["0 3 LW * 8", "out of range for day of week"],
   ])("schedule %s is rejected (%s)", (s, why) => expect(scheduleError(s)).toContain(why));
+
+  // Airflow's cron syntax (croniter): L, L<weekday>, # and W, in UTC.
+  // https://airflow.apache.org/docs/apache-airflow/stable/authoring-and-scheduling/cron.html
+  test.each([
+    ["0 3 * * *", "2026-12-05T03:00:00.000Z"],
+    ["@daily", "2026-12-05T00:00:00.000Z"],
+    ["@quarterly", "2027-01-01T00:00:00.000Z"],
+    ["0 3 L * *", "2026-12-31T03:00:00.000Z"],
+    ["0 3 * * L5", "2026-12-25T03:00:00.000Z"],
+    ["0 3 * * 5#2", "2026-12-11T03:00:00.000Z"],
+    ["0 3 19W * *", "2026-12-18T03:00:00.000Z"],
+  ])("the next run of %s after 2026-12-04 08:00 UTC is %s", (s, next) => expect(nextScheduledRun(s, new Date("2026-12-04T08:00:00Z"))?.toISOString()).toBe(next));
+
+  test.each(["@once", "@continuous", "dataset", "0 25 * * *"])("%s has no next run", (s) => expect(nextScheduledRun(s, new Date())).toBeUndefined());
 });

@@ -3,9 +3,10 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { applyPatch } from "diff";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { main } from "../cli/main.js";
-import { unifiedDiff } from "../compiler/line-diff.js";
+import { unifiedDiff } from "../deploy/text-diff.js";
 
 const ROOT = join(import.meta.dirname, "..");
 let cwd = "";
@@ -36,7 +37,7 @@ describe("lakec validate", () => {
     const copy = writePipeline("copy.yaml", reviews().replace("name: reviews\n", "name: reviews_copy\n"));
     const r = await lakec("validate", "pipelines/reviews.yaml", copy, "--format", "json");
     expect(r.code).toBe(1);
-    const ds = JSON.parse(r.out) as { file: string; code: string }[];
+    const ds = (JSON.parse(r.out) as { diagnostics: { file: string; code: string }[] }).diagnostics;
     expect(new Set(ds.map((d) => d.file))).toEqual(new Set(["pipelines/copy.yaml"]));
     expect([...new Set(ds.map((d) => d.code))].sort()).toEqual(["LK502", "LK503", "LK504"]);
     expect((await lakec("validate", copy)).code).toBe(0);
@@ -64,8 +65,11 @@ describe("lakec validate", () => {
     const file = writePipeline("bad.yaml", reviews().replace("on_invalid: quarantine", "on_invalid: ignore"));
     const r = await lakec("validate", "--format", "json", file);
     expect(r.code).toBe(1);
-    const ds = JSON.parse(r.out) as { code: string; line: number; col: number; file: string }[];
-    expect(ds).toEqual([expect.objectContaining({ file: "pipelines/bad.yaml", code: "LK104", line: 33, col: 17, severity: "error" })]);
+    const doc = JSON.parse(r.out) as { schema: string; lakec: string; command: string; ok: boolean; diagnostics: unknown[]; result: unknown };
+    expect(doc).toMatchObject({ schema: "lakec-output/1", command: "validate", ok: false, result: { files: [{ file: "pipelines/bad.yaml", ok: false }] } });
+    expect(doc.lakec).toMatch(/^\d+\.\d+\.\d+/);
+    expect(doc.diagnostics).toEqual([expect.objectContaining({ file: "pipelines/bad.yaml", code: "LK104", line: 33, col: 17, severity: "error" })]);
+    expect(r.err).toBe("");
   });
 
   test("a missing file is a usage error, without a stack trace", async () => {
@@ -111,7 +115,7 @@ describe("lakec compile", () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain("--- a/generated/reviews/ir/ir.json\n+++ b/generated/reviews/ir/ir.json\n");
     expect(r.out).toContain('-  "version": 7\n+  "version": 1\n');
-    expect(r.out).toContain("--- a/generated/reviews/ir/notes.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-mine\n");
+    expect(r.out).toContain("--- a/generated/reviews/ir/notes.txt\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-mine\n");
     expect(r.err).toContain("generated output is stale (0 added, 1 modified, 1 removed)");
     expect(readFileSync(irFile(), "utf8")).toContain('"version": 7');
     const fix = await lakec("compile", "pipelines/reviews.yaml");
@@ -182,5 +186,31 @@ describe("unified diff", () => {
       ["--- a/x", "+++ b/x", "@@ -1,5 +1,5 @@", " a", "-b", "+B", " c", " d", " e", "@@ -9,4 +9,4 @@", " i", " j", " k", "-l", "+l", "\\ No newline at end of file", ""].join("\n"),
     );
     expect(unifiedDiff("a/x", "b/x", "same\n", "same\n")).toBe("");
+  });
+
+  test("applies back to the new text, also past the edit limit where it replaces every line", () => {
+    const cases: [string, string][] = [
+      ["a\nb\nc\n", "a\nB\nc"],
+      ["", "x\n"],
+      ["x", ""],
+      // 30,000 lines all different: more edits than an exact diff is worth.
+      [Array.from({ length: 30_000 }, (_, i) => `old ${i}`).join("\n"), `${Array.from({ length: 30_000 }, (_, i) => `new ${i}`).join("\n")}\n`],
+    ];
+    for (const [before, after] of cases) expect(applyPatch(before, unifiedDiff("a/x", "b/x", before, after))).toBe(after);
+  });
+
+  test("two description edits in yelp.yaml give a small diff of the generated files (was 5,316 lines)", async () => {
+    cpSync(join(ROOT, "pipelines", "yelp.yaml"), join(cwd, "pipelines", "yelp.yaml"));
+    expect((await lakec("compile", "pipelines/yelp.yaml")).code).toBe(0);
+    const yelp = readFileSync(join(cwd, "pipelines", "yelp.yaml"), "utf8");
+    writeFileSync(
+      join(cwd, "pipelines", "yelp.yaml"),
+      yelp.replace("One business per line, from the nightly business export.", "One business per line.").replace("One review per line;", "One review a line;"),
+    );
+    const r = await lakec("compile", "pipelines/yelp.yaml", "--check");
+    expect(r.code).toBe(1);
+    const changed = r.out.split("\n").filter((l) => /^[-+][^-+]/.test(l));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(r.out.split("\n").length).toBeLessThan(200);
   });
 });

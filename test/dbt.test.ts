@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import AjvModule from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,17 +10,19 @@ import { lower } from "../compiler/lower.js";
 import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB } from "../targets/dbt/index.js";
 import type { LocalProject } from "../targets/dbt/render-local.js";
 import { stagingColumns } from "../targets/dbt/staging.js";
+import { SHARED_DIR, shared } from "./shared-data.js";
 
 const PIPELINES = ["pipelines/reviews.yaml", "pipelines/yelp.yaml"];
 const load = (file: string): PipelineIR => lower(parse(readFileSync(file, "utf8")) as PipelineDoc, file);
-const SCHEMAS = resolve("..", "shared", "schemas", "dbt-jsonschema");
+const SCHEMAS = join(SHARED_DIR, "schemas", "dbt-jsonschema");
+const schemas = shared(SCHEMAS);
 
 type Json = Record<string, unknown>;
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new (o: object) => {
   compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown };
 };
 
-describe.skipIf(!existsSync(SCHEMAS))("dbt files against dbt-jsonschema (../shared/schemas/dbt-jsonschema)", () => {
+describe.skipIf(!schemas.present)(`dbt files against dbt-jsonschema (<shared>/schemas/dbt-jsonschema)${schemas.skipNote}`, () => {
   // Compiled lazily: a skipped describe still runs its body while collecting, and the schemas
   // are absent outside this workplace.
   type Validator = ((data: unknown) => boolean) & { errors?: unknown };

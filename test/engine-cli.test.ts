@@ -37,7 +37,7 @@ describe("lakec run", () => {
     expect(hint?.[1]).toBe(demoLake);
     const q = await lakec("query", "pipelines/reviews.yaml", "--lake", hint![1]!, hint![2]!, "--format", "json");
     expect(q.code).toBe(0);
-    expect((JSON.parse(q.out) as unknown[]).length).toBe(20);
+    expect((JSON.parse(q.out) as { result: { rows: unknown[] } }).result.rows.length).toBe(20);
   });
 
   it("prints the report and exits 0 on a clean run", async () => {
@@ -54,7 +54,9 @@ describe("lakec run", () => {
   it("--json prints the summary for machines; a rerun skips the file", async () => {
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--json");
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.out) as RunSummary;
+    const doc = JSON.parse(r.out) as { command: string; ok: boolean; result: RunSummary };
+    expect(doc).toMatchObject({ command: "run", ok: true });
+    const s = doc.result;
     expect(s.files.map((f) => [f.rawKey, f.status])).toEqual([["reviews/day1.jsonl", "skipped"]]);
     expect(s.tables.find((t) => t.name === "product_reviews")).toMatchObject({ rowsWritten: 0, totalRows: 20 });
     expect(s.ok).toBe(true);
@@ -75,7 +77,7 @@ describe("lakec run", () => {
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh2.jsonl"), [review(3)]), "--memory-limit", "512MB", "--json");
     expect(r.err).not.toContain("internal error");
     expect(r.code).toBe(1);
-    const s = JSON.parse(r.out) as RunSummary;
+    const s = (JSON.parse(r.out) as { result: RunSummary }).result;
     expect(s.files.map((f) => [f.rawKey, f.status])).toEqual([
       ["reviews/wh1.jsonl", "skipped"],
       ["reviews/wh2.jsonl", "processed"],
@@ -172,11 +174,15 @@ describe("lakec query and show", () => {
   it("query --format csv and json", async () => {
     const sql = "SELECT reviewer_id, title FROM product_reviews WHERE reviewer_id IN ('R1', 'R2') ORDER BY 1";
     expect((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "csv")).out).toBe("reviewer_id,title\nR1,Summary 1\nR2,Summary 2\n");
-    const json = JSON.parse((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "json")).out) as unknown;
-    expect(json).toEqual([
-      { reviewer_id: "R1", title: "Summary 1" },
-      { reviewer_id: "R2", title: "Summary 2" },
-    ]);
+    const json = JSON.parse((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "json")).out) as { result: unknown };
+    expect(json.result).toEqual({
+      columns: ["reviewer_id", "title"],
+      types: ["VARCHAR", "VARCHAR"],
+      rows: [
+        { reviewer_id: "R1", title: "Summary 1" },
+        { reviewer_id: "R2", title: "Summary 2" },
+      ],
+    });
   });
 
   it("a SQL mistake exits 1 with DuckDB's message", async () => {
@@ -188,7 +194,7 @@ describe("lakec query and show", () => {
   it("show prints a table's first rows and suggests names for a typo", async () => {
     const r = await lakec("show", "pipelines/reviews.yaml", "product_reviews", "--lake", lake, "--limit", "3", "--format", "json");
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.out) as unknown[]).length).toBe(3);
+    expect((JSON.parse(r.out) as { command: string; result: { rows: unknown[] } }).result.rows.length).toBe(3);
     const typo = await lakec("show", "pipelines/reviews.yaml", "product_review", "--lake", lake);
     expect(typo.code).toBe(2);
     expect(typo.err).toContain("did you mean 'product_reviews'?");

@@ -1,4 +1,4 @@
-// The generated Glue scripts' own Python, run for real under /usr/bin/python3 with stand-ins for
+// The generated Glue scripts' own Python, run for real under the python3 on PATH with stand-ins for
 // the Glue and Spark modules (neither installs here): key resolution, the input hash shared with
 // the local engine, path escaping, the manifest's reconciliation, and stale-partition deletion.
 import { execFileSync } from "node:child_process";
@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import { glueScripts } from "../targets/glue/index.js";
+import { needsPython, python } from "./python.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lakec-glue-rt-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,10 +63,10 @@ function run(role: "clean" | "flatten", body: string): unknown {
     "    except Exception as e:",
     "        return type(e).__name__ + ': ' + str(e)",
   ].join("\n");
-  return JSON.parse(execFileSync("/usr/bin/python3", ["-c", `${prelude}\n${body}`], { encoding: "utf8" }));
+  return JSON.parse(execFileSync(python!.path, ["-c", `${prelude}\n${body}`], { encoding: "utf8" }));
 }
 
-describe("the Glue scripts' runtime", () => {
+describe.skipIf(!python)(needsPython("the Glue scripts' runtime"), () => {
   // The agreed layout (the local engine names its outputs the same way): sha256 of the key, 16 hex.
   const inputHash = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex").slice(0, 16);
 

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { unifiedDiff } from "../compiler/line-diff.js";
+import { unifiedDiff } from "../deploy/text-diff.js";
 import { compilePipeline } from "../compiler/index.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { LOADER_CODES } from "../compiler/load.js";

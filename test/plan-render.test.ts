@@ -25,7 +25,7 @@ describe("renderPlan", () => {
 
   it("highlights Replacement: True/Conditional when colour is on", () => {
     const text = renderPlan(plan([step({ details: ["Replacement: Conditional"] }), step({ details: ["Replacement: False"] })]), { color: true });
-    expect(text).toContain("\u001b[1;35mReplacement: Conditional\u001b[0m");
+    expect(text).toContain("\u001b[1m\u001b[35mReplacement: Conditional\u001b[39m\u001b[22m");
     expect(text).toContain("        Replacement: False\n");
   });
 
@@ -37,5 +37,16 @@ describe("renderPlan", () => {
       step({ layer: "snowflake", action: "replace", impact: { externalTables: ["T"] } }),
     ]);
     expect(summaryLine(s)).toBe("Plan: 0 to add, 0 to change, 1 to replace, 0 to destroy; 2 raw files to reprocess; 1 mart to rebuild; 1 external table to recreate");
+  });
+
+  it("shows the Airflow schedule and its next run in UTC, croniter's L, # and W included", () => {
+    const now = new Date("2026-12-04T08:00:00Z");
+    const head = (schedule: string | undefined): string => renderPlan({ ...plan([]), ...(schedule !== undefined && { schedule }) }, { color: false, now }).split("\n")[1]!;
+    expect(head("0 3 * * *")).toBe("Airflow schedule: 0 3 * * * (UTC), next run 2026-12-05 03:00 UTC");
+    expect(head("0 3 * * L5")).toBe("Airflow schedule: 0 3 * * L5 (UTC), next run 2026-12-25 03:00 UTC");
+    expect(head("@hourly")).toBe("Airflow schedule: @hourly (UTC), next run 2026-12-04 09:00 UTC");
+    expect(head("@once")).toBe("Airflow schedule: @once");
+    expect(head("dataset")).toBe("Airflow schedule: dataset (runs when the Glue jobs update a processed table)");
+    expect(head(undefined)).toBe("");
   });
 });

@@ -4,10 +4,10 @@
 // checks run on synthetic stand-ins of both, so they guard the engine even without the data.
 //
 // Real data lives in ../shared/data (CI has it; it is research data and never enters the repo).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import { ingestInputs, openLake, runFiles, type RunSummary } from "../engine/index.js";
@@ -16,13 +16,13 @@ import { generateAmazonReviews } from "../engine/synthetic.js";
 import { generateYelp } from "../engine/synthetic-yelp.js";
 import { expectReviews, normalise, type MartExpectation, type PipelineExpectation } from "./independent-pipelines.js";
 import { expectYelp } from "./independent-yelp.js";
+import { DATA_DIR, shared } from "./shared-data.js";
 
 // LAKEC_DATA_DIR points elsewhere (or nowhere, to see the skip).
-const DATA = resolve(process.env.LAKEC_DATA_DIR ?? "../shared/data");
-const AMAZON = join(DATA, "amazon2018_all_beauty", "All_Beauty_5.json");
-const YELP_BUSINESS = join(DATA, "yelp_2022", "yelp_academic_dataset_business.json");
-const YELP_REVIEW = join(DATA, "yelp_2022", "yelp_academic_dataset_review.json");
-const HAVE_DATA = existsSync(AMAZON) && existsSync(YELP_BUSINESS) && existsSync(YELP_REVIEW);
+const AMAZON = join(DATA_DIR, "amazon2018_all_beauty", "All_Beauty_5.json");
+const YELP_BUSINESS = join(DATA_DIR, "yelp_2022", "yelp_academic_dataset_business.json");
+const YELP_REVIEW = join(DATA_DIR, "yelp_2022", "yelp_academic_dataset_review.json");
+const data = shared(AMAZON, YELP_BUSINESS, YELP_REVIEW);
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -99,12 +99,7 @@ async function checkAll(run: EngineRun, e: PipelineExpectation): Promise<void> {
   for (const m of e.marts) await checkMart(run, m);
 }
 
-describe("real data", () => {
-  if (!HAVE_DATA) {
-    it.skip(`skipped: the real data is absent (${DATA} not found; CI provides it)`, () => undefined);
-    return;
-  }
-
+describe.skipIf(!data.present)(`real data${data.skipNote}`, () => {
   it("runs pipelines/reviews.yaml over amazon2018_all_beauty and matches the independent model", async () => {
     const run = await runEngine("pipelines/reviews.yaml", [{ file: AMAZON, source: "product_reviews" }]);
     const e = expectReviews(readFileSync(AMAZON, "utf8"));

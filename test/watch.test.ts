@@ -25,33 +25,70 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/**
+ * Resolves when `pred` holds, checked now and after every change `subscribe` reports; no polling.
+ * The timeout only turns a hang into a failure that says what was awaited.
+ */
+function when(subscribe: (onChange: () => void) => () => void, pred: () => boolean, what: () => string, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (pred()) return resolve();
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`timed out waiting for ${what()}`));
+    }, ms);
+    const unsubscribe = subscribe(() => {
+      if (!pred()) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
+/** A list of listeners, called on every change. */
+function changes(): { subscribe: (f: () => void) => () => void; notify: () => void } {
+  const listeners = new Set<() => void>();
+  return {
+    subscribe: (f) => (listeners.add(f), () => void listeners.delete(f)),
+    notify: () => [...listeners].forEach((f) => f()),
+  };
+}
+
 function harness(): Harness {
   const dir = mkdtempSync(join(tmpdir(), "lakec-dev-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const pipeline = join(dir, "reviews.yaml");
   copyFileSync("pipelines/reviews.yaml", pipeline);
   const events: DevEvent[] = [];
+  const pushed = changes();
+  const push = events.push.bind(events);
+  events.push = (...e: DevEvent[]) => {
+    const n = push(...e);
+    pushed.notify();
+    return n;
+  };
   return {
     dir,
     pipeline,
     events,
-    async waitFor(pred, what, ms = 15_000) {
-      const t0 = Date.now();
-      while (!pred(events)) {
-        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; events: ${events.map((e) => e.kind).join(", ")}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitFor: (pred, what, ms = 15_000) => when(pushed.subscribe, () => pred(events), () => `${what}; events: ${events.map((e) => e.kind).join(", ")}`, ms),
   };
 }
 
-function recordingRunner(): DevRunner & { calls: string[][] } {
+/** Records each batch; while held, a batch does not finish, so files dropped meanwhile queue behind it. */
+function recordingRunner(): DevRunner & { calls: string[][]; hold(): void; release(): void } {
   const calls: string[][] = [];
+  let gate: Promise<void> = Promise.resolve();
+  let open = (): void => undefined;
   return {
     calls,
+    hold() {
+      gate = new Promise((r) => (open = r));
+    },
+    release: () => open(),
     async runBatch(_ir: PipelineIR, keys: readonly string[]) {
       calls.push([...keys]);
-      await new Promise((r) => setTimeout(r, 150)); // long enough for a burst to queue behind it
+      await gate;
       return { files: keys.map((rawKey) => ({ rawKey, status: "processed" })), result: null };
     },
     close: async () => undefined,
@@ -77,14 +114,25 @@ describe("lakec dev: the queue", () => {
     const h = harness();
     const runner = recordingRunner();
     await start(h, runner);
+    const queued = (e: DevEvent[]): number => e.filter((x) => x.kind === "queued").length;
+    runner.hold();
     drop(join(h.dir, "lake"), "reviews/first.jsonl", "{}\n");
-    await h.waitFor((e) => processedKeys(e).length === 1, "the first file");
+    cleanups.push(() => runner.release());
+    await h.waitFor((e) => queued(e) === 1, "the first file");
+    expect(runner.calls).toEqual([["reviews/first.jsonl"]]); // its batch starts as it is queued
+    // The first batch is still running: the burst queues behind it and runs as one batch.
     for (let i = 0; i < 5; i++) drop(join(h.dir, "lake"), `reviews/burst-${i}.jsonl`, `{"n": ${i}}\n`);
     drop(join(h.dir, "lake"), "reviews/.upload.jsonl.tmp", "{}\n");
+    await h.waitFor((e) => queued(e) === 6, "the burst to queue");
+    runner.release();
     await h.waitFor((e) => processedKeys(e).length >= 6, "the burst");
-    await new Promise((r) => setTimeout(r, 400)); // any late duplicate event would land here
+    // A file written after the burst was processed: once its event has arrived, any late
+    // duplicate event for the burst's files would have arrived before it.
+    drop(join(h.dir, "lake"), "reviews/last.jsonl", "{}\n");
+    await h.waitFor((e) => processedKeys(e).includes("reviews/last.jsonl"), "the last file");
     const keys = processedKeys(h.events).sort();
-    expect(keys).toEqual(["reviews/burst-0.jsonl", "reviews/burst-1.jsonl", "reviews/burst-2.jsonl", "reviews/burst-3.jsonl", "reviews/burst-4.jsonl", "reviews/first.jsonl"]);
+    expect(keys).toEqual(["reviews/burst-0.jsonl", "reviews/burst-1.jsonl", "reviews/burst-2.jsonl", "reviews/burst-3.jsonl", "reviews/burst-4.jsonl", "reviews/first.jsonl", "reviews/last.jsonl"]);
+    expect(runner.calls.map((c) => c.length)).toEqual([1, 5, 1]);
     expect(runner.calls.flat().sort()).toEqual(keys);
   });
 
@@ -161,15 +209,10 @@ describe("lakec dev: the command", () => {
     let code = 0;
     let stop!: () => void;
     const until = new Promise<void>((r) => (stop = r));
-    const ctx = { io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), cwd: h.dir }, exit: (c: 0 | 1 | 2) => void (code = c) };
-    const done = runDev(ctx, "reviews.yaml", { lake: "lake", memoryLimit: "1GB", threads: "2" }, until);
-    const waitOut = async (re: RegExp, what: string): Promise<void> => {
-      const t0 = Date.now();
-      while (!re.test(out + err)) {
-        if (Date.now() - t0 > 60_000) throw new Error(`timed out waiting for ${what}:\n${out}\n${err}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    };
+    const printed = changes();
+    const io = { out: (t: string) => void ((out += t), printed.notify()), err: (t: string) => void ((err += t), printed.notify()), cwd: h.dir };
+    const done = runDev({ io, exit: (c: 0 | 1 | 2) => void (code = c) }, "reviews.yaml", { lake: "lake", memoryLimit: "1GB", threads: "2" }, until);
+    const waitOut = (re: RegExp, what: string): Promise<void> => when(printed.subscribe, () => re.test(out + err), () => `${what}:\n${out}\n${err}`, 60_000);
     await waitOut(/watching for raw files/, "ready");
     drop(join(h.dir, "lake"), "reviews/one.jsonl", generateAmazonReviews({ seed: 5, records: 100, dateRange: ["2018-09-01", "2018-09-02"] }));
     await waitOut(/marts updated in [0-9.]+s \(\d+\/\d+ dbt tests pass\)/, "the batch");

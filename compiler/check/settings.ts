@@ -5,19 +5,11 @@ import { didYouMean } from "../diagnostics.js";
 import type { DocPath } from "../diagnostics.js";
 import { SNOWFLAKE_RESERVED } from "../reserved-words.js";
 import { q, type CheckContext } from "./context.js";
+import { AIRFLOW_PRESETS, scheduleError } from "./schedule.js";
 
 const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov|-iso|-isob|-isoe|-isof)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/;
 const BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
 const BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
-const AIRFLOW_PRESETS = ["@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"];
-const CRON_FIELDS: readonly { name: string; min: number; max: number; names?: readonly string[] }[] = [
-  { name: "minute", min: 0, max: 59 },
-  { name: "hour", min: 0, max: 23 },
-  { name: "day of month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
-  { name: "day of week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
-];
-
 /** Why a name is not a valid general-purpose S3 bucket name, or undefined. */
 export function bucketNameError(b: string): string | undefined {
   if (b.length < 3 || b.length > 63) return `is ${b.length} characters long (3 to 63)`;
@@ -29,38 +21,6 @@ export function bucketNameError(b: string): string | undefined {
   if (pre) return `must not begin with '${pre}' (reserved by AWS)`;
   const suf = BUCKET_SUFFIXES.find((s) => b.endsWith(s));
   if (suf) return `must not end with '${suf}' (reserved by AWS)`;
-  return undefined;
-}
-
-function cronFieldError(text: string, f: (typeof CRON_FIELDS)[number]): string | undefined {
-  const value = (v: string): number | undefined => {
-    const i = f.names?.indexOf(v.toUpperCase()) ?? -1;
-    const n = i >= 0 ? i + (f.name === "month" ? 1 : 0) : /^\d+$/.test(v) ? Number(v) : NaN;
-    return n >= f.min && n <= f.max ? n : undefined;
-  };
-  for (const item of text.split(",")) {
-    const m = /^(\*|([A-Za-z0-9]+)(?:-([A-Za-z0-9]+))?)(?:\/(\d+))?$/.exec(item);
-    if (!m) return `'${item}' is not a valid ${f.name} field`;
-    if (m[4] !== undefined && Number(m[4]) === 0) return `step 0 in '${item}'`;
-    if (m[1] === "*") continue;
-    const lo = value(m[2]!);
-    const hi = m[3] === undefined ? lo : value(m[3]);
-    if (lo === undefined || hi === undefined) return `'${item}' is out of range for ${f.name} (${f.min}-${f.max})`;
-    if (lo > hi) return `range '${item}' runs backwards`;
-  }
-  return undefined;
-}
-
-/** Why a schedule is not an Airflow preset, `dataset` or a 5-field cron expression, or undefined. */
-export function scheduleError(s: string): string | undefined {
-  if (s === "dataset" || AIRFLOW_PRESETS.includes(s)) return undefined;
-  if (s.startsWith("@")) return `'${s}' is not an Airflow preset`;
-  const fields = s.trim().split(/\s+/);
-  if (fields.length !== 5) return `a cron expression has 5 fields (minute hour day-of-month month day-of-week), '${s}' has ${fields.length}`;
-  for (let i = 0; i < 5; i++) {
-    const why = cronFieldError(fields[i]!, CRON_FIELDS[i]!);
-    if (why) return why;
-  }
   return undefined;
 }
 
