@@ -56,6 +56,7 @@ const WAIVED = [
   "CT.S3.PR.9 ProcessedBucket",
   "CT.S3.PR.9 AccessLogsBucket",
   "CT.S3.PR.10 AccessLogsBucket",
+  "CT.S3.PR.11 ProcessedBucket",
   "CT.SQS.PR.1 EventsDeadLetterQueue",
 ];
 
@@ -166,17 +167,19 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
   });
 
   it("protects both data buckets and notifies Snowflake only once its queue is known", () => {
-    for (const id of ["RawBucket", "ProcessedBucket"]) {
+    for (const [id, versioning] of [["RawBucket", "Enabled"], ["ProcessedBucket", "Suspended"]] as const) {
       const b = resources[id]!;
       expect(b).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
-      expect(b.Properties).toMatchObject({ VersioningConfiguration: { Status: "Enabled" }, NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+      expect(b.Properties).toMatchObject({ VersioningConfiguration: { Status: versioning }, NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
     }
     const rawPolicy = JSON.stringify((resources.RawBucketPolicy!.Properties as Obj).PolicyDocument);
     expect(rawPolicy).toContain('"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:DeleteObjectVersion"');
     const queues = ((resources.ProcessedBucket!.Properties as Obj).NotificationConfiguration as Obj).QueueConfigurations as Obj;
     const [condition, configs] = queues["Fn::If"] as [string, Obj[]];
     expect(condition).toBe("HasSnowflakeNotificationQueue");
-    expect(configs.map((c) => ((c.Filter as Obj).S3Key as { Rules: { Value: string }[] }).Rules[0]!.Value)).toEqual(ir.tables.map((t) => `${t.name}/`));
+    expect(configs.map((c) => [c.Event, ((c.Filter as Obj).S3Key as { Rules: { Value: string }[] }).Rules.map((r) => r.Value)])).toEqual(
+      ir.tables.flatMap((t) => ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"].map((e) => [e, [`${t.name}/`, ".parquet"]])),
+    );
   });
 
   it("routes each source prefix to the state machine through a role that may only start it", () => {
