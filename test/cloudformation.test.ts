@@ -12,7 +12,7 @@ import { compilePipeline } from "../compiler/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { emitCloudFormation, TEMPLATE_PATH } from "../targets/cloudformation/index.js";
 import { glueScripts } from "../targets/glue/index.js";
-import { buildDefinition } from "../targets/stepfunctions/index.js";
+import { buildDefinition, STATE } from "../targets/stepfunctions/index.js";
 import { allowStatements, SpecChecker, unresolvedReferences, wildcardActions } from "./cloudformation-checks.js";
 
 type Obj = Record<string, unknown>;
@@ -204,13 +204,15 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
   });
 
   it("gives each Glue job every argument its script resolves: from the state machine or the job's defaults", () => {
-    const definition = buildDefinition(ir) as { States: Record<string, { Parameters?: { Arguments?: Record<string, string> } }> };
+    type S = { Parameters?: { Arguments?: Record<string, string> }; Branches?: { States: Record<string, S> }[] };
+    const definition = buildDefinition(ir) as { States: Record<string, S> };
     for (const script of glueScripts(ir)) {
       const declared = /^JOB_ARGS = (\[.*\])$/m.exec(script.contents)?.[1];
       expect(declared, script.role).toBeDefined();
       const required = (JSON.parse(declared!) as string[]).filter((a) => a !== "JOB_NAME"); // Glue passes JOB_NAME itself
       const job = resources[script.role === "clean" ? "CleanJob" : "FlattenJob"]!.Properties as Obj;
-      const task = definition.States[script.role === "clean" ? "Clean" : "Flatten"]!.Parameters!.Arguments!;
+      const [step, name] = script.role === "clean" ? [STATE.clean, STATE.cleanTask] : [STATE.flatten, STATE.flattenTask];
+      const task = definition.States[step]!.Branches![0]!.States[name]!.Parameters!.Arguments!;
       const given = [...Object.keys(job.DefaultArguments as Obj), ...Object.keys(task).map((k) => k.replace(/\.\$$/, ""))];
       expect(required.filter((a) => !given.includes(`--${a}`))).toEqual([]);
     }

@@ -129,9 +129,10 @@ describe("the Glue scripts' runtime", () => {
       by_reason_column: { "cast_failed.rating": 2, malformed_json: 1 },
     });
     expect(out[1]).toMatchObject({ quarantined: 0, dropped_invalid: 3 });
-    expect(out[2]).toMatch(/^RuntimeError: on_invalid is 'fail' and 3 records are invalid/);
+    // The class name is what the state machine matches to skip retries (targets/stepfunctions/glue-step.ts).
+    expect(out[2]).toMatch(/^LakecDataError: on_invalid is 'fail' and 3 records are invalid/);
     expect(out[3]).toBe(9);
-    expect(out[4]).toMatch(/^RuntimeError: counts do not reconcile: records_in 11 != .* = 10/);
+    expect(out[4]).toMatch(/^LakecDataError: counts do not reconcile: records_in 11 != .* = 10/);
   });
 
   it("deletes exactly one input's objects under a stale partition", () => {

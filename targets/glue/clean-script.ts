@@ -7,6 +7,7 @@ import { PROCESSED_PREFIX } from "./layout.js";
 import { pyLiteral, type PyValue } from "./python.js";
 import { layOutSparkSql } from "./spark-sql-format.js";
 import { PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
+import { DATA_ERROR_CLASS } from "../stepfunctions/glue-step.js";
 
 function sourceEntry(source: SourceIR): PyValue {
   const sql = cleanStages(source, "spark");
@@ -83,10 +84,10 @@ def reconcile(counts, reasons, on_invalid):
         label = "%s.%s" % (row["reason"], row["reason_column"]) if row["reason_column"] else row["reason"]
         manifest["by_reason_column"][label] = row["records"]
     if on_invalid == "fail" and invalid > 0:
-        raise RuntimeError("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
+        raise ${DATA_ERROR_CLASS}("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
     accounted = manifest["clean"] + manifest["quarantined"] + manifest["dropped_invalid"] + manifest["duplicates"]
     if manifest["records_in"] != accounted:
-        raise RuntimeError("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
+        raise ${DATA_ERROR_CLASS}("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
     return manifest
 
 

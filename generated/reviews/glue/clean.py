@@ -358,6 +358,11 @@ SOURCES = {
 JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
 
 
+class LakecDataError(RuntimeError):
+    """A deterministic data failure (on_invalid is 'fail', counts that do not reconcile). Its
+    class name reaches the job run's error message, and the state machine does not retry it."""
+
+
 def configure(spark):
     conf = spark.conf
     # The generated SQL relies on failed casts and unparseable dates being NULL (non-ANSI
@@ -496,10 +501,10 @@ def reconcile(counts, reasons, on_invalid):
         label = "%s.%s" % (row["reason"], row["reason_column"]) if row["reason_column"] else row["reason"]
         manifest["by_reason_column"][label] = row["records"]
     if on_invalid == "fail" and invalid > 0:
-        raise RuntimeError("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
+        raise LakecDataError("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
     accounted = manifest["clean"] + manifest["quarantined"] + manifest["dropped_invalid"] + manifest["duplicates"]
     if manifest["records_in"] != accounted:
-        raise RuntimeError("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
+        raise LakecDataError("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
     return manifest
 
 
