@@ -6,7 +6,7 @@ import { appendFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import type { PipelineIR } from "../compiler/ir.js";
-import { buildDefinition, DATA_ERROR_CLASS, STATE } from "../targets/stepfunctions/index.js";
+import { buildDefinition, DATA_ERROR_CLASS, DEDUPE_STATE, STATE } from "../targets/stepfunctions/index.js";
 import { FileJob, InvalidRecordsError, ReconciliationError, type FileSummary } from "./file-job.js";
 import type { Lake } from "./open-lake.js";
 
@@ -111,6 +111,8 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
         [STATE.cleanTask]: glueHandler(job, "clean") as never,
         [STATE.flattenTask]: glueHandler(job, "flatten") as never,
         [STATE.notifyFailure]: (async (input: Json) => (alerts.push(input), { MessageId: `local-${alerts.length}` })) as never,
+        // One execution per file and run here: the lake's manifests already skip processed files.
+        [DEDUPE_STATE.claim]: (async () => ({})) as never,
       },
       retryIntervalOverrides: { [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 },
     },

@@ -42,3 +42,24 @@ export async function failureOf(result: Promise<unknown>): Promise<{ name: strin
 }
 
 export const glueError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+
+/**
+ * The deliveries table of the dedupe step (targets/stepfunctions/dedupe.ts) as DynamoDB behaves
+ * for a conditional put: the first put of a key succeeds, a second fails its condition.
+ */
+export function deliveriesTable(): { items: Map<string, Record<string, unknown>>; putItem: (input: Record<string, unknown>) => Promise<Record<string, never>> } {
+  const items = new Map<string, Record<string, unknown>>();
+  return {
+    items,
+    putItem: async (input) => {
+      const item = input.Item as Record<string, { S: string }>;
+      const key = item.delivery!.S;
+      if (input.ConditionExpression !== "attribute_not_exists(#d)" || (input.ExpressionAttributeNames as Record<string, string>)["#d"] !== "delivery") {
+        throw new Error(`unexpected condition ${String(input.ConditionExpression)}`);
+      }
+      if (items.has(key)) throw glueError("DynamoDB.ConditionalCheckFailedException", "The conditional request failed");
+      items.set(key, item);
+      return {};
+    },
+  };
+}

@@ -7,8 +7,8 @@
 import { createRequire } from "node:module";
 import { StateMachine } from "aws-local-stepfunctions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DATA_ERROR_CLASS, GLUE_STEP_ERROR, STATE } from "../targets/stepfunctions/index.js";
-import { event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
+import { DATA_ERROR_CLASS, DEDUPE_STATE, GLUE_STEP_ERROR, STATE } from "../targets/stepfunctions/index.js";
+import { deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
 import { conformancePipelines } from "./conformance-fixtures.js";
 
 beforeAll(polyfillWithResolvers);
@@ -33,6 +33,7 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
     const run = new StateMachine(def as never).run(input as never, {
       overrides: {
         taskResourceLocalHandlers: {
+          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
           [STATE.cleanTask]: (async () => {
             const e = clean(++attempts);
             if (e) throw e;
@@ -90,5 +91,67 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
     expect([busy.attempts, busy.outcome.ok]).toEqual([6, true]);
     const missing = await runWithClean(() => glueError("Glue.EntityNotFoundException", "no such job"));
     expect([missing.attempts, missing.failure?.name]).toEqual([1, "Glue.EntityNotFoundException"]);
+  });
+
+  // EventBridge delivers at least once, S3 notifications too: a repeated delivery of one object
+  // version must not run the jobs again.
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html (at-least-once delivery)
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html ("… delivered at least once")
+  describe("duplicate deliveries", () => {
+    const table = deliveriesTable();
+    async function deliver(e: Record<string, unknown>) {
+      const jobs: string[] = [];
+      const glue = (name: string) => async () => (jobs.push(name), { Id: `jr_${name}`, JobRunState: "SUCCEEDED" });
+      const out = await new StateMachine(def as never).run(e as never, {
+        overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: table.putItem as never, [STATE.cleanTask]: glue("clean") as never, [STATE.flattenTask]: glue("flatten") as never } },
+      }).result;
+      return { jobs, out };
+    }
+    const withId = (e: ReturnType<typeof event>, id: string) => ({ ...e, id });
+
+    it("runs the jobs once for one object version, however often and under whichever event id it arrives", async () => {
+      const first = event(key, ir.aws.rawBucket, "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY");
+      expect((await deliver(first)).jobs).toEqual(["clean", "flatten"]);
+      expect((await deliver(first)).jobs).toEqual([]);
+      expect((await deliver(withId(first, "b6f9a0e2-second-s3-notification"))).jobs).toEqual([]);
+      expect([...table.items.keys()]).toContain(`s3://${ir.aws.rawBucket}/${key}?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY`);
+    });
+
+    it("runs a new version of the same key", async () => {
+      expect((await deliver(event(key, ir.aws.rawBucket, "v2-UIORUnfndfhnw89493jJFJ"))).jobs).toEqual(["clean", "flatten"]);
+    });
+
+    it("keys an unversioned event by its sequencer, and a backfill (neither) by its event id", async () => {
+      const unversioned = event(`${ir.sources[0]!.prefix}unversioned.jsonl`, ir.aws.rawBucket);
+      expect((await deliver(unversioned)).jobs).toHaveLength(2);
+      expect((await deliver(withId(unversioned, "other-id"))).jobs).toEqual([]);
+      const backfill = (id: string) => {
+        const e = event(`${ir.sources[0]!.prefix}old.jsonl`, ir.aws.rawBucket);
+        const { sequencer: _s, ...object } = e.detail.object;
+        return { ...e, id, detail: { ...e.detail, object } };
+      };
+      expect((await deliver(backfill("lakec-backfill-1"))).jobs).toHaveLength(2);
+      expect((await deliver(backfill("lakec-backfill-1"))).jobs).toEqual([]);
+      expect((await deliver(backfill("lakec-backfill-2"))).jobs).toHaveLength(2);
+    });
+
+    it("alerts and fails when the delivery cannot be claimed, without running a job", async () => {
+      const alerts: Record<string, unknown>[] = [];
+      let jobs = 0;
+      const run = new StateMachine(def as never).run(event(key, ir.aws.rawBucket, "v3") as never, {
+        overrides: {
+          taskResourceLocalHandlers: {
+            [DEDUPE_STATE.claim]: (async () => {
+              throw glueError("DynamoDB.AmazonDynamoDBException", "User is not authorized to perform: dynamodb:PutItem");
+            }) as never,
+            [STATE.cleanTask]: (async () => (jobs++, { Id: "x", JobRunState: "SUCCEEDED" })) as never,
+            [STATE.notifyFailure]: (async (i: Record<string, unknown>) => (alerts.push(i), { MessageId: "m" })) as never,
+          },
+        },
+      });
+      expect((await failureOf(run.result)).name).toBe("DynamoDB.AmazonDynamoDBException");
+      expect(jobs).toBe(0);
+      expect(alerts[0]!.Message).toMatchObject({ step: "deduplicate", key });
+    });
   });
 });

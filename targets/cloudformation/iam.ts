@@ -4,6 +4,7 @@
 import type { PipelineIR } from "../../compiler/ir.js";
 import { PROCESSED_PREFIX } from "../glue/layout.js";
 import { CONDITIONS, LOGICAL, PARAMETERS, physicalNames } from "./names.js";
+import { claimDeliveryStatement } from "./deliveries.js";
 import { escapeSub, fnIf, getAtt, policyDocument, ref, sub, type CfnValue, type PolicyStatement, type Resource, type Resources } from "./intrinsics.js";
 
 const ACCOUNT_SOURCE: CfnValue = { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } };
@@ -105,6 +106,7 @@ function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
       Resource: [glueJobArn(names.cleanJob), glueJobArn(names.flattenJob)],
     },
     { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: ref(LOGICAL.alertTopic) },
+    claimDeliveryStatement(),
     {
       Sid: "DeliverExecutionLogs",
       Effect: "Allow",

@@ -2,6 +2,7 @@
 // run the Glue clean job, then the flatten job, and on any failure publish an alert and fail.
 // `${...}` placeholders are filled by CloudFormation's DefinitionSubstitutions.
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
+import { dedupeStates, DEDUPE_STATE } from "./dedupe.js";
 import { glueStep } from "./glue-step.js";
 
 type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
@@ -19,6 +20,7 @@ export const STATE = {
   flattenTask: "Run flatten job",
   published: "Published",
   done: "Done",
+  claimFailed: "ClaimFailed",
   cleanFailed: "CleanFailed",
   flattenFailed: "FlattenFailed",
   notifyFailure: "NotifyFailure",
@@ -32,6 +34,7 @@ export const SUBSTITUTIONS = {
   cleanJobName: "CleanJobName",
   flattenJobName: "FlattenJobName",
   alertTopicArn: "AlertTopicArn",
+  deliveriesTableName: "DeliveriesTableName",
 } as const;
 
 const placeholder = (name: string): string => `\${${name}}`;
@@ -72,7 +75,7 @@ function sourceState(ir: PipelineIR, source: SourceIR): State {
     Comment: `Objects under s3://${ir.aws.rawBucket}/${source.prefix}`,
     Result: { source: source.name, outputs: tables },
     ResultPath: "$.lakec",
-    Next: STATE.clean,
+    Next: DEDUPE_STATE.identify,
   };
 }
 
@@ -84,7 +87,7 @@ const GLUE_ARGUMENTS = {
   "--event_id.$": "$.id",
 } as const;
 
-function failureState(ir: PipelineIR, step: "clean" | "flatten"): State {
+function failureState(ir: PipelineIR, step: "deduplicate" | "clean" | "flatten"): State {
   return {
     Type: "Pass",
     Comment: `Describe a failed ${step} step for the alert and the execution's cause`,
@@ -145,6 +148,7 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
       Cause: `The object key is under no source prefix of pipeline ${ir.name} (${prefixes}).`,
     },
     ...Object.fromEntries(ir.sources.map((s) => [sourceStateName(s), sourceState(ir, s)])),
+    ...dedupeStates(placeholder(SUBSTITUTIONS.deliveriesTableName), STATE.clean, STATE.claimFailed),
     [STATE.clean]: glueStep({ step: STATE.clean, task: STATE.cleanTask }, placeholder(SUBSTITUTIONS.cleanJobName), GLUE_ARGUMENTS, "$.clean", STATE.cleanFailed, STATE.flatten),
     [STATE.flatten]: glueStep({ step: STATE.flatten, task: STATE.flattenTask }, placeholder(SUBSTITUTIONS.flattenJobName), GLUE_ARGUMENTS, "$.flatten", STATE.flattenFailed, STATE.published),
     [STATE.published]: {
@@ -161,6 +165,7 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
       Next: STATE.done,
     },
     [STATE.done]: { Type: "Succeed" },
+    [STATE.claimFailed]: failureState(ir, "deduplicate"),
     [STATE.cleanFailed]: failureState(ir, "clean"),
     [STATE.flattenFailed]: failureState(ir, "flatten"),
     [STATE.notifyFailure]: notifyState(ir),
