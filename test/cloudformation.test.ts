@@ -247,7 +247,7 @@ describe("logical IDs", () => {
     const result = compilePipeline("clash.yaml", text);
     expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     const template = parse(emitCloudFormation(result.ir!)[0]!.contents, { version: "1.1" }) as Obj;
-    const rules = Object.entries(template.Resources as Record<string, Obj>).filter(([, r]) => r.Type === "AWS::Events::Rule");
+    const rules = Object.entries(template.Resources as Record<string, Obj>).filter(([id, r]) => r.Type === "AWS::Events::Rule" && id.endsWith("ObjectCreatedRule"));
     expect(rules.map(([id]) => id)).toEqual(["ABObjectCreatedRule", "AbObjectCreatedRule", "AB2ObjectCreatedRule"]);
     expect(unresolvedReferences(template as never)).toEqual([]);
   });

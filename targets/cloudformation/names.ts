@@ -27,6 +27,9 @@ export const LOGICAL = {
   deadLetterAlarm: "EventsDeadLetterAlarm",
   snowflakeRole: "SnowflakeStorageRole",
   deliveriesTable: "DeliveriesTable",
+  quarantineRatioAlarm: "QuarantineRatioAlarm",
+  glueTimeoutRule: "GlueTimeoutRule",
+  alertTopicPolicy: "AlertTopicPolicy",
 } as const;
 
 export const PARAMETERS = {

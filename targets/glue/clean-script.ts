@@ -3,7 +3,7 @@
 // engine uses, so the two classify, deduplicate and count records identically.
 import { cleanStages } from "../../compiler/sql/clean.js";
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
-import { PROCESSED_PREFIX } from "./layout.js";
+import { METRICS, PROCESSED_PREFIX } from "./layout.js";
 import { pyLiteral, type PyValue } from "./python.js";
 import { layOutSparkSql } from "./spark-sql-format.js";
 import { PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
@@ -91,6 +91,23 @@ def reconcile(counts, reasons, on_invalid):
     return manifest
 
 
+def publish_metrics(manifest):
+    """The input's share of invalid records (quarantined or dropped), which the stack alarms on.
+    A failure to publish is logged, not raised: the outputs and the manifest are already written."""
+    rejected = manifest["quarantined"] + manifest["dropped_invalid"]
+    ratio = float(rejected) / manifest["records_in"] if manifest["records_in"] else 0.0
+    dims = [{"Name": METRICS["dimension"], "Value": PIPELINE}]
+    data = [
+        {"MetricName": METRICS["quarantineRatio"], "Dimensions": dims, "Value": ratio, "Unit": "None"},
+        {"MetricName": METRICS["recordsIn"], "Dimensions": dims, "Value": manifest["records_in"], "Unit": "Count"},
+        {"MetricName": METRICS["recordsRejected"], "Dimensions": dims, "Value": rejected, "Unit": "Count"},
+    ]
+    try:
+        boto3.client("cloudwatch").put_metric_data(Namespace=METRICS["namespace"], MetricData=data)
+    except Exception as e:
+        sys.stderr.write("lakec: could not publish metrics: %s\n" % e)
+
+
 def main():
     args, spark, job = start_job()
     source_name = args["source"]
@@ -145,6 +162,7 @@ def main():
     )
     # Written last: a manifest means the clean stage of this input is complete.
     put_json(s3, bucket, "%s%s/%s.json" % (MANIFEST_PREFIX, source_name, h), manifest)
+    publish_metrics(manifest)
     ranked.unpersist()
     job.commit()
 
@@ -164,6 +182,7 @@ export function cleanScript(ir: PipelineIR): string {
     `QUARANTINE_PREFIX = ${pyLiteral(PROCESSED_PREFIX.quarantine)}`,
     `MANIFEST_PREFIX = ${pyLiteral(PROCESSED_PREFIX.manifests)}`,
     `SOURCES = ${pyLiteral(sources)}`,
+    `METRICS = ${pyLiteral({ ...METRICS })}`,
     "",
     "",
     PY_RUNTIME.trimEnd(),

@@ -229,6 +229,13 @@ SOURCES = {
         },
     },
 }
+METRICS = {
+    "namespace": "lakec",
+    "dimension": "Pipeline",
+    "quarantineRatio": "QuarantineRatio",
+    "recordsIn": "RecordsIn",
+    "recordsRejected": "RecordsRejected",
+}
 
 
 JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
@@ -384,6 +391,23 @@ def reconcile(counts, reasons, on_invalid):
     return manifest
 
 
+def publish_metrics(manifest):
+    """The input's share of invalid records (quarantined or dropped), which the stack alarms on.
+    A failure to publish is logged, not raised: the outputs and the manifest are already written."""
+    rejected = manifest["quarantined"] + manifest["dropped_invalid"]
+    ratio = float(rejected) / manifest["records_in"] if manifest["records_in"] else 0.0
+    dims = [{"Name": METRICS["dimension"], "Value": PIPELINE}]
+    data = [
+        {"MetricName": METRICS["quarantineRatio"], "Dimensions": dims, "Value": ratio, "Unit": "None"},
+        {"MetricName": METRICS["recordsIn"], "Dimensions": dims, "Value": manifest["records_in"], "Unit": "Count"},
+        {"MetricName": METRICS["recordsRejected"], "Dimensions": dims, "Value": rejected, "Unit": "Count"},
+    ]
+    try:
+        boto3.client("cloudwatch").put_metric_data(Namespace=METRICS["namespace"], MetricData=data)
+    except Exception as e:
+        sys.stderr.write("lakec: could not publish metrics: %s\n" % e)
+
+
 def main():
     args, spark, job = start_job()
     source_name = args["source"]
@@ -438,6 +462,7 @@ def main():
     )
     # Written last: a manifest means the clean stage of this input is complete.
     put_json(s3, bucket, "%s%s/%s.json" % (MANIFEST_PREFIX, source_name, h), manifest)
+    publish_metrics(manifest)
     ranked.unpersist()
     job.commit()
 
