@@ -63,7 +63,7 @@ describe.each(conformancePipelines())("S3/EventBridge conformance: $file", ({ ir
     // test/glue-runtime.test.ts runs publish_metrics itself.
     for (const v of [METRICS.namespace, METRICS.dimension, METRICS.quarantineRatio]) expect(clean).toContain(`"${v}"`);
     expect(clean).toMatch(/boto3\.client\("cloudwatch"\)\.put_metric_data\(Namespace=METRICS\["namespace"\], MetricData=data\)/);
-    expect(clean).toMatch(/\n    publish_metrics\(manifest\)\n/);
+    expect(clean).toMatch(/\n {4}publish_metrics\(manifest\)\n/);
     // The job role may publish to that namespace (PutMetricData has no resource-level permission).
     const glueRole = JSON.stringify(resources.GlueJobRole!.Properties.Policies);
     expect(glueRole).toContain(`"cloudwatch:namespace":["Glue","${METRICS.namespace}"]`);
