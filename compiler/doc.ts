@@ -80,6 +80,7 @@ export interface PipelineDoc {
     };
     log_retention_days?: number;
     alarm_email?: string;
+    quarantine_alarm_ratio?: number;
     noncurrent_version_days?: number;
   };
   snowflake: {

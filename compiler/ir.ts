@@ -198,6 +198,8 @@ export interface AwsConfig {
   };
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
+  /** Alarm when a file's rejected records (quarantined or dropped) reach this share of its records. */
+  readonly quarantineAlarmRatio: number;
   readonly noncurrentVersionDays: number;
 }
 

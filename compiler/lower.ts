@@ -21,6 +21,9 @@ import type {
 import { lowerMart } from "./lower-marts.js";
 import { parseType } from "./types-parse.js";
 
+/** 10%: a file with more invalid records than that is a feed problem worth waking someone for. */
+export const DEFAULT_QUARANTINE_ALARM_RATIO = 0.1;
+
 export function lower(doc: PipelineDoc, file: string): PipelineIR {
   const sources = Object.entries(doc.sources).map(([name, s]) => lowerSource(doc, name, s));
   const tables = sources.flatMap((s) => tablesOf(doc, s));
@@ -315,6 +318,7 @@ export function awsConfig(doc: PipelineDoc): AwsConfig {
     },
     logRetentionDays: a.log_retention_days ?? 30,
     ...(a.alarm_email !== undefined && { alarmEmail: a.alarm_email }),
+    quarantineAlarmRatio: a.quarantine_alarm_ratio ?? DEFAULT_QUARANTINE_ALARM_RATIO,
     noncurrentVersionDays: a.noncurrent_version_days ?? 90,
   };
 }

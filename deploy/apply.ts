@@ -14,7 +14,7 @@ import { deployStack } from "./providers/aws/changeset.js";
 import { describeStack } from "./providers/aws/read.js";
 import { applyLocal, type LocalApplyResult } from "./providers/local/apply.js";
 import { publish } from "./providers/publish/publish.js";
-import { applySnowflake } from "./providers/snowflake/apply.js";
+import { applySnowflake, refreshExternalTables } from "./providers/snowflake/apply.js";
 import { readSnowflake } from "./providers/snowflake/read.js";
 
 export class DestructiveStepsRefused extends Error {
@@ -59,10 +59,14 @@ async function applyWiring(desired: Desired, ctx: DeployContext, o: ApplyOptions
   const current = Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""]));
   const tags = Object.fromEntries((stack?.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
   const wanted = stackParameters(current, wiringFrom(sf));
-  if (Object.entries(wanted).every(([k, v]) => holds({ parameters: current, tags }, k, v) === true)) return;
-  ctx.log("aws: wiring Snowflake's IAM user, external ID and queue ARN into the stack parameters");
-  const aws = desired.aws(wanted);
-  await deployStack(ctx.aws(), { stackName: aws.stackName, templateBody: aws.templateBody, uploadTemplate: templateUploader(ctx.aws(), aws, desired.ir.aws.region), parameters: wanted, allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
+  if (!Object.entries(wanted).every(([k, v]) => holds({ parameters: current, tags }, k, v) === true)) {
+    ctx.log("aws: wiring Snowflake's IAM user, external ID and queue ARN into the stack parameters");
+    const aws = desired.aws(wanted);
+    await deployStack(ctx.aws(), { stackName: aws.stackName, templateBody: aws.templateBody, uploadTemplate: templateUploader(ctx.aws(), aws, desired.ir.aws.region), parameters: wanted, allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
+  }
+  // Always, not only when the wiring changed: an apply interrupted after the wiring must still
+  // register the files that landed before the notifications existed.
+  await refreshExternalTables(await ctx.snowflake(), desired.snowflake, ctx.log);
 }
 
 /** After the new scripts are live: re-run stale raw objects, then record the semantics. */

@@ -48,6 +48,8 @@ export interface Plan {
   readonly deployed: Readonly<Partial<Record<Layer, string>>>;
   /** Layers whose deployed state could not be fully known yet (e.g. values produced mid-apply). */
   readonly notes: readonly string[];
+  /** What the pipeline leaves undone that an operator should fix (absent in older saved plans). */
+  readonly warnings?: readonly string[];
   readonly steps: readonly Step[];
   /** The Airflow DAG's schedule (cron in UTC, a preset, or dataset); the plan shows its next run. */
   readonly schedule?: string;

@@ -18,6 +18,8 @@ import { readLocal } from "./providers/local/state.js";
 import { readPublished } from "./providers/publish/publish.js";
 import { FolderStore, S3Store, parseS3Url, type PublishStore } from "./providers/publish/store.js";
 import type { SnowflakeClient } from "./providers/snowflake/client.js";
+import type { PipelineIR } from "../compiler/ir.js";
+import { physicalNames } from "../targets/cloudformation/names.js";
 import { readSnowflake } from "./providers/snowflake/read.js";
 
 /** How deploy reaches the world. The CLI builds the real one; tests pass fakes and mocks. */
@@ -132,6 +134,16 @@ function wiringStep(snowflakeSteps: readonly Step[], known: Partial<SnowflakeWir
   ];
 }
 
+/** An alert topic nobody subscribes to: every alarm and failed execution goes unheard. */
+export function alertWarnings(ir: PipelineIR): string[] {
+  if (ir.aws.alarmEmail) return [];
+  const topic = physicalNames(ir).alertTopic;
+  return [
+    `alerts reach nobody: the SNS topic ${topic} has no subscription in the stack (aws.alarm_email is not set). ` +
+      "Set aws.alarm_email, or subscribe your on-call tooling to the topic (stack output AlertTopicArn) outside lakec.",
+  ];
+}
+
 export function planFrom(desired: Desired, layers: readonly Layer[], snapshot: DeployedSnapshot): Plan {
   const known = layers.includes("snowflake") ? wiringFrom(snapshot.snowflake) : {};
   const steps: Step[] = [];
@@ -153,6 +165,7 @@ export function planFrom(desired: Desired, layers: readonly Layer[], snapshot: D
   if (layers.includes("local") && snapshot.local) steps.push(...diffLocal(desired.local, snapshot.local));
   return {
     format: "lakec-plan/1",
+    ...(layers.includes("aws") ? { warnings: alertWarnings(desired.ir) } : {}),
     pipeline: desired.ir.name,
     pipelineFile: desired.ir.sourceFile,
     targets: layers,

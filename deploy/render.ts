@@ -112,8 +112,9 @@ export function scheduleLine(schedule: string | undefined, now: Date): string[] 
 
 export function renderPlan(plan: Plan, o: RenderOptions): string {
   const out: string[] = [`lakec plan: ${plan.pipeline} (${plan.pipelineFile}) → ${plan.targets.join(", ")}`, ...scheduleLine(plan.schedule, o.now ?? new Date()), ""];
+  for (const w of plan.warnings ?? []) out.push(paint(o.color, "yellow", `warning: ${w}`));
   for (const n of plan.notes) out.push(`note: ${n}`);
-  if (plan.notes.length) out.push("");
+  if (plan.notes.length || plan.warnings?.length) out.push("");
   if (!hasChanges(plan)) {
     out.push(`No changes. The deployed state matches ${plan.pipelineFile}.`);
     return `${out.join("\n")}\n`;

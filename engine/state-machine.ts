@@ -6,7 +6,7 @@ import { appendFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import type { PipelineIR } from "../compiler/ir.js";
-import { buildDefinition, STATE } from "../targets/stepfunctions/index.js";
+import { buildDefinition, DATA_ERROR_CLASS, DEDUPE_STATE, STATE } from "../targets/stepfunctions/index.js";
 import { FileJob, InvalidRecordsError, ReconciliationError, type FileSummary } from "./file-job.js";
 import type { Lake } from "./open-lake.js";
 
@@ -41,7 +41,8 @@ export async function objectCreatedEvent(ir: PipelineIR, rawPath: string, rawKey
 /** What a failed Glue job run looks like to Step Functions: States.TaskFailed with a JSON cause. */
 function asTaskFailure(e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);
-  const kind = e instanceof InvalidRecordsError || e instanceof ReconciliationError ? e.name : "lakec.EngineError";
+  // Data failures carry the Glue jobs' exception class, which the state machine does not retry.
+  const kind = e instanceof InvalidRecordsError || e instanceof ReconciliationError ? `${DATA_ERROR_CLASS} ${e.name}` : "lakec.EngineError";
   return Object.assign(new Error(JSON.stringify({ JobRunState: "FAILED", ErrorMessage: `${kind}: ${message}` })), { name: "States.TaskFailed" });
 }
 
@@ -107,11 +108,13 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
   const execution = machine.run((await objectCreatedEvent(ir, job.rawPath, rawKey, job.input)) as never, {
     overrides: {
       taskResourceLocalHandlers: {
-        [STATE.clean]: glueHandler(job, "clean") as never,
-        [STATE.flatten]: glueHandler(job, "flatten") as never,
+        [STATE.cleanTask]: glueHandler(job, "clean") as never,
+        [STATE.flattenTask]: glueHandler(job, "flatten") as never,
         [STATE.notifyFailure]: (async (input: Json) => (alerts.push(input), { MessageId: `local-${alerts.length}` })) as never,
+        // One execution per file and run here: the lake's manifests already skip processed files.
+        [DEDUPE_STATE.claim]: (async () => ({})) as never,
       },
-      retryIntervalOverrides: { [STATE.clean]: 0, [STATE.flatten]: 0, [STATE.notifyFailure]: 0 },
+      retryIntervalOverrides: { [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 },
     },
   });
   try {

@@ -33,7 +33,7 @@ const cfn = mockClient(CloudFormationClient);
 const s3 = mockClient(S3Client);
 
 /** Just enough CloudFormation: one stack, change sets that apply their parameters and template. */
-function statefulStack(): { changeSets: Parameter[][] } {
+function statefulStack(onChangeSet: (n: number) => void = () => {}): { changeSets: Parameter[][] } {
   let status: StackStatus | undefined;
   let parameters: Parameter[] = [];
   let tags: Tag[] = [];
@@ -51,6 +51,7 @@ function statefulStack(): { changeSets: Parameter[][] } {
     if (input.ChangeSetType === "CREATE") status = "REVIEW_IN_PROGRESS";
     const resolved = (input.Parameters ?? []).map((p) => (p.UsePreviousValue ? parameters.find((x) => x.ParameterKey === p.ParameterKey)! : p));
     changeSets.push(resolved);
+    onChangeSet(changeSets.length);
     if (resolved.some((p) => p.ParameterValue === "****")) throw new Error("a masked value was sent back as a parameter value");
     pending = { parameters: resolved, template: input.TemplateBody ?? template, ...(input.Tags ? { tags: input.Tags } : {}) };
     return { Id: "cs" };
@@ -89,8 +90,14 @@ beforeEach(() => {
 
 describe("apply --target all wires Snowflake into the stack in one run", () => {
   it("aws → snowflake → aws parameter update, then nothing left to do", async () => {
-    const { changeSets } = statefulStack();
     const fake = new FakeSnowflake(["ANALYTICS"]);
+    // The flatten job publishes files after the tables exist but before the bucket notifies
+    // Snowflake (the second change set wires it), plus Spark's uncommitted output beside them.
+    const table = "s3://acme-reviews-processed/product_reviews/";
+    const published = `${table}review_date=2016-09-01/_input=0123456789abcdef/part-00000-a.snappy.parquet`;
+    const { changeSets } = statefulStack((n) => {
+      if (n === 2) fake.files.push(published, `${table}_temporary/0/_temporary/attempt_1/review_date=2016-09-01/_input=0123456789abcdef/part-00000-a.snappy.parquet`, `${table}.spark-staging-1/review_date=2016-09-01/_input=0123456789abcdef/part-00000-a.snappy.parquet`);
+    });
     const logged: string[] = [];
     const ctx: DeployContext = {
       cwd: "/nonexistent",
@@ -130,7 +137,14 @@ describe("apply --target all wires Snowflake into the stack in one run", () => {
     expect(cfn).toHaveReceivedNthCommandWith(CreateChangeSetCommand, 2, { Tags: [{ Key: "lakec:sha256:SnowflakeExternalId", Value: sha256(fake.integrations.get("LAKE_S3")!.externalId) }] });
     const order = logged.map((l) => l.split(":")[0]);
     expect(order.indexOf("snowflake")).toBeGreaterThan(order.indexOf("aws"));
-    expect(order.lastIndexOf("aws")).toBeGreaterThan(order.lastIndexOf("snowflake"));
+    // The auto-refresh guide's last step, after the notification is wired: one REFRESH per table.
+    // https://docs.snowflake.com/en/user-guide/tables-external-s3
+    const wiring = logged.findIndex((l) => l.startsWith("aws: wiring"));
+    const refreshes = logged.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith("snowflake: refresh external table"));
+    expect(wiring).toBeGreaterThan(order.indexOf("snowflake"));
+    expect(refreshes.map(([l]) => l)).toEqual(desired.snowflake.externalTables.map((t) => `snowflake: refresh external table ${t.name}`));
+    expect(refreshes.every(([, i]) => i > wiring)).toBe(true);
+    expect(fake.registeredFiles("PRODUCT_REVIEWS")).toEqual([published]);
 
     const again = await makePlan(desired, ["aws", "snowflake"], ctx);
     expect(again.plan.steps).toEqual([]);

@@ -6,18 +6,10 @@ import { StateMachine } from "aws-local-stepfunctions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { ASL_PATH, emitStateMachine, matchPattern, prefixVariants, STATE } from "../targets/stepfunctions/index.js";
+import { deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
+import { ASL_PATH, DEDUPE_STATE, emitStateMachine, GLUE_STEP_ERROR, matchPattern, prefixVariants, STATE } from "../targets/stepfunctions/index.js";
 
-// aws-local-stepfunctions 3 targets Node 22; on Node 20 its Retry needs Promise.withResolvers.
-beforeAll(() => {
-  const P = Promise as unknown as { withResolvers?: () => unknown };
-  P.withResolvers ??= function withResolvers<T>() {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-    return { promise, resolve, reject };
-  };
-});
+beforeAll(polyfillWithResolvers);
 
 const aslValidator = createRequire(import.meta.url)("asl-validator") as (d: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
 
@@ -62,32 +54,7 @@ function catchAllProblems(def: Record<string, unknown>): string[] {
   );
 }
 
-const event = (key: string) => ({
-  version: "0",
-  id: "17793124-05d4-b198-2fde-7ededc63b103",
-  "detail-type": "Object Created",
-  source: "aws.s3",
-  account: "111122223333",
-  time: "2026-11-27T10:00:00Z",
-  region: "eu-west-1",
-  resources: ["arn:aws:s3:::acme-reviews-raw"],
-  detail: { version: "0", bucket: { name: "acme-reviews-raw" }, object: { key, size: 5, etag: "b1946ac92492d2347c6235b4d2611184", sequencer: "617f08299329d189" }, reason: "PutObject" },
-});
-
-/** The Fail state's Error and Cause, unwrapped from the library's ExecutionError. */
-async function failureOf(result: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await result.then(
-    () => undefined,
-    (e: Error) => e,
-  );
-  if (!error) throw new Error("the execution succeeded but was expected to fail");
-  const cause = (error as Error & { cause?: Error }).cause;
-  if (!cause) throw error;
-  return { name: cause.name, message: cause.message };
-}
-
-const NO_WAIT = { [STATE.clean]: 0, [STATE.flatten]: 0, [STATE.notifyFailure]: 0 };
-const glueError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+const NO_WAIT = { [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 };
 
 describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine of %s", (file) => {
   const ir = load(file);
@@ -100,15 +67,19 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
   });
 
   it("backs off with full jitter and a delay cap in every retrier, and retries Glue throttling", () => {
-    const states = def.States as Record<string, { Retry?: Record<string, unknown>[] }>;
-    const retriers = Object.values(states).flatMap((s) => s.Retry ?? []);
+    type S = { Retry?: Record<string, unknown>[]; Branches?: { States: Record<string, S> }[] };
+    const states = def.States as Record<string, S>;
+    const all = (ss: Record<string, S>): S[] => Object.values(ss).flatMap((s) => [s, ...(s.Branches ?? []).flatMap((b) => all(b.States))]);
+    const retriers = all(states).flatMap((s) => s.Retry ?? []);
     expect(retriers.length).toBeGreaterThan(0);
     for (const r of retriers) {
       expect(r).toMatchObject({ JitterStrategy: "FULL", BackoffRate: expect.any(Number), MaxAttempts: expect.any(Number), MaxDelaySeconds: expect.any(Number) });
     }
-    for (const task of [STATE.clean, STATE.flatten]) {
-      const errors = states[task]!.Retry!.flatMap((r) => r.ErrorEquals as string[]);
-      expect(errors).toEqual(expect.arrayContaining(["Glue.ConcurrentRunsExceededException", "Glue.ThrottlingException", "Glue.AWSGlueException", "States.TaskFailed"]));
+    for (const [step, task] of [[STATE.clean, STATE.cleanTask], [STATE.flatten, STATE.flattenTask]] as const) {
+      const errors = states[step]!.Branches![0]!.States[task]!.Retry!.flatMap((r) => r.ErrorEquals as string[]);
+      expect(errors).toEqual(expect.arrayContaining(["Glue.ConcurrentRunsExceededException", "Glue.ThrottlingException", "Glue.AWSGlueException"]));
+      // A failed run is retried by its classified name only (see test/conformance-stepfunctions.test.ts).
+      expect(states[step]!.Retry!.flatMap((r) => r.ErrorEquals as string[])).toEqual([GLUE_STEP_ERROR.failed]);
     }
   });
 
@@ -123,7 +94,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
       const glue = async (input: Record<string, unknown>) => (seen.push(input), { Id: `jr_${seen.length}`, JobRunState: "SUCCEEDED" });
       const sm = new StateMachine(def as never);
       const key = `${source.prefix}2026/11/27/export 1.jsonl`;
-      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
+      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
       const out = (await run.result) as Record<string, unknown>;
       expect(out.source).toBe(source.name);
       expect(out.key).toBe(key);
@@ -150,7 +121,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     };
     const flatten = async () => ({ Id: "jr_f", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}a.jsonl`) as never, {
-      overrides: { taskResourceLocalHandlers: { [STATE.clean]: clean as never, [STATE.flatten]: flatten as never }, retryIntervalOverrides: NO_WAIT },
+      overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: clean as never, [STATE.flattenTask]: flatten as never }, retryIntervalOverrides: NO_WAIT },
     });
     const out = (await run.result) as Record<string, unknown>;
     expect(calls).toBe(2);
@@ -165,30 +136,30 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     };
     const run = new StateMachine(def as never).run(event(key) as never, {
       overrides: {
-        taskResourceLocalHandlers: {
-          [STATE.clean]: (async () => ({ Id: "jr_c", JobRunState: "SUCCEEDED" })) as never,
-          [STATE.flatten]: flatten as never,
+        taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          [STATE.cleanTask]: (async () => ({ Id: "jr_c", JobRunState: "SUCCEEDED" })) as never,
+          [STATE.flattenTask]: flatten as never,
           [STATE.notifyFailure]: (async (input: Record<string, unknown>) => (published.push(input), { MessageId: "m-1" })) as never,
         },
         retryIntervalOverrides: NO_WAIT,
       },
     });
     const failure = await failureOf(run.result);
-    expect(failure.name).toBe("States.TaskFailed");
+    expect(failure.name).toBe(GLUE_STEP_ERROR.failed);
     expect(failure.message).toContain(`flatten failed for s3://acme-reviews-raw/${key}`);
     expect(failure.message).toContain("manifest invariant violated");
     expect(published).toHaveLength(1);
     expect(published[0]!.TopicArn).toBe("${AlertTopicArn}");
     const message = published[0]!.Message as Record<string, unknown>;
-    expect(message).toMatchObject({ pipeline: ir.name, step: "flatten", key, error: "States.TaskFailed", source: ir.sources[0]!.name });
+    expect(message).toMatchObject({ pipeline: ir.name, step: "flatten", key, error: GLUE_STEP_ERROR.failed, source: ir.sources[0]!.name });
     expect(message.cause).toContain("manifest invariant violated");
   });
 
   it("still fails with the original error when the alert cannot be published", async () => {
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}x.jsonl`) as never, {
       overrides: {
-        taskResourceLocalHandlers: {
-          [STATE.clean]: (async () => {
+        taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          [STATE.cleanTask]: (async () => {
             throw glueError("Glue.EntityNotFoundException", "job not found");
           }) as never,
           [STATE.notifyFailure]: (async () => {
@@ -212,7 +183,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     let glueRuns = 0;
     const glue = async () => (glueRuns++, { Id: "x", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event("elsewhere/a.jsonl") as never, {
-      overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } },
+      overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } },
     });
     const failure = await failureOf(run.result);
     expect(failure.name).toBe("lakec.UnknownPrefix");
@@ -230,7 +201,7 @@ describe("a source prefix with characters URL encoding changes", () => {
     expect(aslValidator(def).isValid).toBe(true);
     const route = async (key: string) => {
       const glue = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
-      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
+      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
       return run.result.then((out) => (out as { source: string }).source, (e: Error & { cause?: Error }) => e.cause?.name ?? e.name);
     };
     expect(await route("exports/dt=2016/a.jsonl")).toBe("product_reviews");

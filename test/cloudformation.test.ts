@@ -12,7 +12,7 @@ import { compilePipeline } from "../compiler/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { emitCloudFormation, TEMPLATE_PATH } from "../targets/cloudformation/index.js";
 import { glueScripts } from "../targets/glue/index.js";
-import { buildDefinition } from "../targets/stepfunctions/index.js";
+import { buildDefinition, STATE } from "../targets/stepfunctions/index.js";
 import { allowStatements, SpecChecker, unresolvedReferences, wildcardActions } from "./cloudformation-checks.js";
 
 type Obj = Record<string, unknown>;
@@ -56,6 +56,7 @@ const WAIVED = [
   "CT.S3.PR.9 ProcessedBucket",
   "CT.S3.PR.9 AccessLogsBucket",
   "CT.S3.PR.10 AccessLogsBucket",
+  "CT.S3.PR.11 ProcessedBucket",
   "CT.SQS.PR.1 EventsDeadLetterQueue",
 ];
 
@@ -166,17 +167,19 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
   });
 
   it("protects both data buckets and notifies Snowflake only once its queue is known", () => {
-    for (const id of ["RawBucket", "ProcessedBucket"]) {
+    for (const [id, versioning] of [["RawBucket", "Enabled"], ["ProcessedBucket", "Suspended"]] as const) {
       const b = resources[id]!;
       expect(b).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
-      expect(b.Properties).toMatchObject({ VersioningConfiguration: { Status: "Enabled" }, NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+      expect(b.Properties).toMatchObject({ VersioningConfiguration: { Status: versioning }, NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
     }
     const rawPolicy = JSON.stringify((resources.RawBucketPolicy!.Properties as Obj).PolicyDocument);
     expect(rawPolicy).toContain('"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:DeleteObjectVersion"');
     const queues = ((resources.ProcessedBucket!.Properties as Obj).NotificationConfiguration as Obj).QueueConfigurations as Obj;
     const [condition, configs] = queues["Fn::If"] as [string, Obj[]];
     expect(condition).toBe("HasSnowflakeNotificationQueue");
-    expect(configs.map((c) => ((c.Filter as Obj).S3Key as { Rules: { Value: string }[] }).Rules[0]!.Value)).toEqual(ir.tables.map((t) => `${t.name}/`));
+    expect(configs.map((c) => [c.Event, ((c.Filter as Obj).S3Key as { Rules: { Value: string }[] }).Rules.map((r) => r.Value)])).toEqual(
+      ir.tables.flatMap((t) => ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"].map((e) => [e, [`${t.name}/`, ".parquet"]])),
+    );
   });
 
   it("routes each source prefix to the state machine through a role that may only start it", () => {
@@ -201,13 +204,15 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
   });
 
   it("gives each Glue job every argument its script resolves: from the state machine or the job's defaults", () => {
-    const definition = buildDefinition(ir) as { States: Record<string, { Parameters?: { Arguments?: Record<string, string> } }> };
+    type S = { Parameters?: { Arguments?: Record<string, string> }; Branches?: { States: Record<string, S> }[] };
+    const definition = buildDefinition(ir) as { States: Record<string, S> };
     for (const script of glueScripts(ir)) {
       const declared = /^JOB_ARGS = (\[.*\])$/m.exec(script.contents)?.[1];
       expect(declared, script.role).toBeDefined();
       const required = (JSON.parse(declared!) as string[]).filter((a) => a !== "JOB_NAME"); // Glue passes JOB_NAME itself
       const job = resources[script.role === "clean" ? "CleanJob" : "FlattenJob"]!.Properties as Obj;
-      const task = definition.States[script.role === "clean" ? "Clean" : "Flatten"]!.Parameters!.Arguments!;
+      const [step, name] = script.role === "clean" ? [STATE.clean, STATE.cleanTask] : [STATE.flatten, STATE.flattenTask];
+      const task = definition.States[step]!.Branches![0]!.States[name]!.Parameters!.Arguments!;
       const given = [...Object.keys(job.DefaultArguments as Obj), ...Object.keys(task).map((k) => k.replace(/\.\$$/, ""))];
       expect(required.filter((a) => !given.includes(`--${a}`))).toEqual([]);
     }
@@ -242,7 +247,7 @@ describe("logical IDs", () => {
     const result = compilePipeline("clash.yaml", text);
     expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     const template = parse(emitCloudFormation(result.ir!)[0]!.contents, { version: "1.1" }) as Obj;
-    const rules = Object.entries(template.Resources as Record<string, Obj>).filter(([, r]) => r.Type === "AWS::Events::Rule");
+    const rules = Object.entries(template.Resources as Record<string, Obj>).filter(([id, r]) => r.Type === "AWS::Events::Rule" && id.endsWith("ObjectCreatedRule"));
     expect(rules.map(([id]) => id)).toEqual(["ABObjectCreatedRule", "AbObjectCreatedRule", "AB2ObjectCreatedRule"]);
     expect(unresolvedReferences(template as never)).toEqual([]);
   });

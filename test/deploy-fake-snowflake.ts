@@ -24,6 +24,8 @@ interface Table {
   location: string;
   columns: Column[];
   partitionBy: string[];
+  pattern: string;
+  registered: string[];
 }
 interface Named {
   db: string;
@@ -106,9 +108,12 @@ export class FakeSnowflake implements SnowflakeClient {
   readonly stages: (Named & { url: string })[] = [];
   readonly tables: Table[] = [];
   readonly grants: string[] = [];
+  /** Objects in S3 (full s3:// URLs) that external tables can register. */
+  readonly files: string[] = [];
   /** Throw on the n-th DDL statement (1-based), to simulate an interrupted apply. */
   failOnStatement?: number;
   private created = 0;
+  private lastShown: Row[] = [];
   private ddlCount = 0;
 
   constructor(
@@ -121,7 +126,7 @@ export class FakeSnowflake implements SnowflakeClient {
     const s = sql.trim().replace(/;\s*$/, "");
     this.executed.push(s);
     const flat = s.replace(/\s+/g, " ");
-    if (/^(SHOW|DESC|DESCRIBE) /i.test(flat)) return this.show(flat);
+    if (/^(SHOW|DESC|DESCRIBE|SELECT) /i.test(flat)) return this.show(flat);
     this.ddlCount++;
     if (this.failOnStatement === this.ddlCount) throw new Error(`fake snowflake: injected failure on statement ${this.ddlCount}`);
     this.ddl(flat);
@@ -148,6 +153,18 @@ export class FakeSnowflake implements SnowflakeClient {
       if (kind === "FILE FORMATS") return this.fileFormats.filter((f) => f.db === db).map((f) => ({ created_on: "2026-01-01", name: f.name, database_name: f.db, schema_name: f.schema, type: "PARQUET", owner: "SYSADMIN", comment: "", format_options: "{}" }));
       if (kind === "STAGES") return this.stages.filter((x) => x.db === db).map((x) => this.stageRow(x));
       return this.tables.filter((t) => t.db === db).map((t) => this.tableRow(t));
+    }
+    m = new RegExp(`^SHOW EXTERNAL TABLES IN SCHEMA ${QNAME}$`, "i").exec(s);
+    if (m) {
+      const [db, schema] = splitName(m[1]!);
+      this.lastShown = this.tables.filter((t) => t.db === db && t.schema === schema).map((t) => this.tableRow(t));
+      return this.lastShown;
+    }
+    // 05_notification_channels.sql: the channel of each named table from the SHOW just before.
+    m = /^SELECT "name", "notification_channel" FROM TABLE\(RESULT_SCAN\(LAST_QUERY_ID\(\)\)\) WHERE "name" IN \(([^)]*)\) ORDER BY "name"$/i.exec(s);
+    if (m) {
+      const names = stringsIn(m[1]!);
+      return this.lastShown.filter((r) => names.includes(String(r.name))).map((r) => ({ name: r.name, notification_channel: r.notification_channel })).sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));
     }
     m = new RegExp(`^DESC(?:RIBE)? EXTERNAL TABLE ${QNAME}(?: TYPE = COLUMNS)?$`, "i").exec(s);
     if (m) return this.descTable(splitName(m[1]!));
@@ -207,6 +224,8 @@ export class FakeSnowflake implements SnowflakeClient {
     if (m) return this.createStage(m[3]!, m[4]!, splitName(m[5]!)[0]!, !!m[1]);
     m = new RegExp(`^CREATE (OR REPLACE )?EXTERNAL TABLE (IF NOT EXISTS )?${QNAME} \\(`, "i").exec(s);
     if (m) return this.createTable(s, m[3]!, !!m[1]);
+    m = new RegExp(`^ALTER EXTERNAL TABLE ${QNAME} REFRESH$`, "i").exec(s);
+    if (m) return this.refresh(this.table(splitName(m[1]!)));
     m = new RegExp(`^DROP (EXTERNAL TABLE|STAGE) IF EXISTS ${QNAME}$`, "i").exec(s);
     if (m) return this.drop(m[1]!.toUpperCase(), splitName(m[2]!));
     if (/^GRANT /i.test(s)) return void this.grants.push(s);
@@ -279,7 +298,31 @@ export class FakeSnowflake implements SnowflakeClient {
     const at = this.tables.findIndex((x) => x.db === n.db && x.schema === n.schema && x.name === n.name);
     if (at >= 0 && !replace) return;
     if (at >= 0) this.tables.splice(at, 1);
-    this.tables.push({ ...n, location: location[2]!, columns, partitionBy });
+    const pattern = stringsIn(/PATTERN = ('(?:[^']|'')*')/i.exec(rest)?.[1] ?? "'.*'")[0]!;
+    const table = { ...n, location: location[2]!, columns, partitionBy, pattern, registered: [] };
+    this.tables.push(table);
+    if (/REFRESH_ON_CREATE = TRUE/i.test(rest)) this.refresh(table);
+  }
+
+  private table([db, schema, name]: string[]): Table {
+    const t = this.tables.find((x) => x.db === db && x.schema === schema && x.name === name);
+    if (!t) throw new Error(`SQL compilation error: Table '${db}.${schema}.${name}' does not exist or not authorized.`);
+    return t;
+  }
+
+  /**
+   * Registers the stage's files that match PATTERN, as REFRESH (and REFRESH_ON_CREATE) do: the
+   * pattern must match the whole path relative to the stage URL.
+   */
+  private refresh(t: Table): void {
+    const url = this.stageUrl(t);
+    const re = new RegExp(`^(?:${t.pattern})$`);
+    t.registered = this.files.filter((f) => f.startsWith(url) && re.test(f.slice(url.length)));
+  }
+
+  /** The files an external table currently reads (full s3:// URLs). */
+  registeredFiles(name: string): readonly string[] {
+    return this.tables.find((t) => t.name === name)?.registered ?? [];
   }
 
   private drop(kind: string, [db, schema, name]: string[]): void {

@@ -130,9 +130,10 @@ describe.skipIf(!python)(needsPython("the Glue scripts' runtime"), () => {
       by_reason_column: { "cast_failed.rating": 2, malformed_json: 1 },
     });
     expect(out[1]).toMatchObject({ quarantined: 0, dropped_invalid: 3 });
-    expect(out[2]).toMatch(/^RuntimeError: on_invalid is 'fail' and 3 records are invalid/);
+    // The class name is what the state machine matches to skip retries (targets/stepfunctions/glue-step.ts).
+    expect(out[2]).toMatch(/^LakecDataError: on_invalid is 'fail' and 3 records are invalid/);
     expect(out[3]).toBe(9);
-    expect(out[4]).toMatch(/^RuntimeError: counts do not reconcile: records_in 11 != .* = 10/);
+    expect(out[4]).toMatch(/^LakecDataError: counts do not reconcile: records_in 11 != .* = 10/);
   });
 
   it("deletes exactly one input's objects under a stale partition", () => {
@@ -148,5 +149,33 @@ describe.skipIf(!python)(needsPython("the Glue scripts' runtime"), () => {
       ["t/d=1/_input=aa/p0.parquet", "t/d=1/_input=aa/p1.parquet"],
       ["t/d=1/_input=bb/p0.parquet", "t/d=2/_input=aa/p0.parquet"],
     ]);
+  });
+});
+
+describe("the clean job's metrics", () => {
+  // PutMetricData: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
+  it("publishes the share of invalid records the quarantine alarm watches, and never fails the job for it", () => {
+    const out = run(
+      "clean",
+      [
+        "calls = []",
+        "class CW:",
+        "    def put_metric_data(self, Namespace, MetricData):",
+        "        calls.append({'Namespace': Namespace, 'MetricData': MetricData})",
+        "job.boto3.client = lambda name: CW() if name == 'cloudwatch' else None",
+        "job.publish_metrics({'records_in': 8, 'quarantined': 1, 'dropped_invalid': 1})",
+        "job.publish_metrics({'records_in': 0, 'quarantined': 0, 'dropped_invalid': 0})",
+        "def broken(name):",
+        "    raise RuntimeError('no credentials')",
+        "job.boto3.client = broken",
+        "job.publish_metrics({'records_in': 1, 'quarantined': 0, 'dropped_invalid': 0})",
+        "print(json.dumps(calls))",
+      ].join("\n"),
+    ) as { Namespace: string; MetricData: { MetricName: string; Value: number; Dimensions: unknown }[] }[];
+    expect(out).toHaveLength(2);
+    expect(out[0]!.Namespace).toBe("lakec");
+    expect(out[0]!.MetricData.map((m) => [m.MetricName, m.Value])).toEqual([["QuarantineRatio", 0.25], ["RecordsIn", 8], ["RecordsRejected", 2]]);
+    expect(out[0]!.MetricData[0]!.Dimensions).toEqual([{ Name: "Pipeline", Value: "reviews" }]);
+    expect(out[1]!.MetricData[0]!.Value).toBe(0);
   });
 });

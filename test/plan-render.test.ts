@@ -50,3 +50,20 @@ describe("renderPlan", () => {
     expect(head(undefined)).toBe("");
   });
 });
+
+describe("alert warnings", () => {
+  // Amazon SNS delivers a message only to the topic's confirmed subscriptions:
+  // https://docs.aws.amazon.com/sns/latest/dg/sns-create-subscribe-endpoint-to-topic.html
+  it("warns when the alert topic has no subscriber in the stack, and says how to fix it", async () => {
+    const { reviewsIr } = await import("./deploy-helpers.js");
+    const { alertWarnings } = await import("../deploy/planner.js");
+    const ir = reviewsIr();
+    expect(ir.aws.alarmEmail).toBeUndefined();
+    const [warning] = alertWarnings(ir);
+    expect(warning).toContain("lakec-reviews-alerts has no subscription");
+    expect(warning).toContain("aws.alarm_email");
+    expect(alertWarnings({ ...ir, aws: { ...ir.aws, alarmEmail: "oncall@example.com" } })).toEqual([]);
+    const text = renderPlan({ ...plan([]), warnings: [warning!], notes: ["drift: x"] }, { color: false });
+    expect(text.split("\n").slice(2, 4)).toEqual([`warning: ${warning}`, "note: drift: x"]);
+  });
+});

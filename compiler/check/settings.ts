@@ -94,7 +94,22 @@ function checkSchedule(ctx: CheckContext): void {
   ctx.error("LK353", ["orchestration", "airflow", "schedule"], `schedule ${q(s)} is not valid: ${why}`, hint);
 }
 
+/** The quarantine alarm watches invalid records; with on_invalid: fail everywhere there are none. */
+function checkQuarantineAlarm(ctx: CheckContext): void {
+  if (ctx.doc.aws?.quarantine_alarm_ratio === undefined) return;
+  const sources = Object.values(ctx.doc.sources ?? {});
+  if (sources.length === 0 || sources.some((s) => s?.on_invalid !== "fail")) return;
+  ctx.warn(
+    "LK356",
+    ["aws", "quarantine_alarm_ratio"],
+    "quarantine_alarm_ratio has no effect: every source has on_invalid: fail, so no record is ever quarantined or dropped",
+    "remove quarantine_alarm_ratio; a file with invalid records fails its execution, which alerts",
+    { key: true },
+  );
+}
+
 export function checkSettings(ctx: CheckContext): void {
+  checkQuarantineAlarm(ctx);
   checkBuckets(ctx);
   checkGlue(ctx);
   checkPublish(ctx);

@@ -1,8 +1,10 @@
-// Operators hear about failures: an SNS topic (optionally mailed), an alarm on failed
-// executions, and an alarm on events that never reached the state machine.
+// Operators hear about failures: an SNS topic (optionally mailed), alarms on failed executions,
+// on events that never reached the state machine and on files with many invalid records, and an
+// EventBridge rule that forwards Glue job runs that hit their timeout.
 import type { PipelineIR } from "../../compiler/ir.js";
+import { METRICS } from "../glue/layout.js";
 import { LOGICAL, physicalNames } from "./names.js";
-import { getAtt, ref, type Resources } from "./intrinsics.js";
+import { getAtt, policyDocument, ref, type Resources } from "./intrinsics.js";
 
 export function alertResources(ir: PipelineIR): Resources {
   const names = physicalNames(ir);
@@ -38,6 +40,55 @@ export function alertResources(ir: PipelineIR): Resources {
         ...common,
         Statistic: "Maximum",
       },
+    },
+  };
+  resources[LOGICAL.quarantineRatioAlarm] = {
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      AlarmDescription: `lakec ${ir.name}: a raw file had ${Math.round(ir.aws.quarantineAlarmRatio * 1000) / 10}% or more invalid records (aws.quarantine_alarm_ratio); see its quarantine under _lakec/quarantine/`,
+      Namespace: METRICS.namespace,
+      MetricName: METRICS.quarantineRatio,
+      Dimensions: [{ Name: METRICS.dimension, Value: ir.name }],
+      ...common,
+      Statistic: "Maximum",
+      Threshold: ir.aws.quarantineAlarmRatio,
+    },
+  };
+  // Glue reports a run that reached its timeout as a "Glue Job State Change" event with state
+  // TIMEOUT: https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
+  resources[LOGICAL.glueTimeoutRule] = {
+    Type: "AWS::Events::Rule",
+    Properties: {
+      Description: `lakec ${ir.name}: a Glue job run reached its timeout (aws.glue.timeout_minutes)`,
+      EventPattern: { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.cleanJob, names.flattenJob], state: ["TIMEOUT"] } },
+      State: "ENABLED",
+      Targets: [
+        {
+          Id: "AlertTopic",
+          Arn: ref(LOGICAL.alertTopic),
+          InputTransformer: {
+            InputPathsMap: { job: "$.detail.jobName", run: "$.detail.jobRunId", message: "$.detail.message" },
+            InputTemplate: `"lakec ${ir.name}: Glue job <job> run <run> reached its timeout of ${ir.aws.glue.timeoutMinutes} minutes: <message>"`,
+          },
+        },
+      ],
+    },
+  };
+  // EventBridge publishes to the topic only if the topic policy lets it, for this rule alone.
+  resources[LOGICAL.alertTopicPolicy] = {
+    Type: "AWS::SNS::TopicPolicy",
+    Properties: {
+      Topics: [ref(LOGICAL.alertTopic)],
+      PolicyDocument: policyDocument([
+        {
+          Sid: "GlueTimeoutEvents",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: ref(LOGICAL.alertTopic),
+          Condition: { ArnEquals: { "aws:SourceArn": getAtt(LOGICAL.glueTimeoutRule, "Arn") } },
+        },
+      ]),
     },
   };
   if (ir.aws.alarmEmail) {

@@ -21,20 +21,27 @@ function lifecycle(days: number, extra: CfnValue[] = []): CfnValue {
   };
 }
 
-function dataBucket(ir: PipelineIR, name: string, logPrefix: string, notifications: CfnValue, extraLifecycle: CfnValue[] = []): Resource {
+interface DataBucket {
+  readonly logPrefix: string;
+  readonly notifications: CfnValue;
+  readonly versioning: "Enabled" | "Suspended";
+  readonly lifecycle: CfnValue;
+}
+
+function dataBucket(name: string, b: DataBucket): Resource {
   return {
     Type: "AWS::S3::Bucket",
     DeletionPolicy: "Retain",
     UpdateReplacePolicy: "Retain",
     Properties: {
       BucketName: name,
-      VersioningConfiguration: { Status: "Enabled" },
+      VersioningConfiguration: { Status: b.versioning },
       BucketEncryption: SSE_KMS,
       PublicAccessBlockConfiguration: BLOCK_PUBLIC,
       OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
-      LifecycleConfiguration: lifecycle(ir.aws.noncurrentVersionDays, extraLifecycle),
-      LoggingConfiguration: { DestinationBucketName: ref(LOGICAL.accessLogsBucket), LogFilePrefix: logPrefix },
-      NotificationConfiguration: notifications,
+      LifecycleConfiguration: b.lifecycle,
+      LoggingConfiguration: { DestinationBucketName: ref(LOGICAL.accessLogsBucket), LogFilePrefix: b.logPrefix },
+      NotificationConfiguration: b.notifications,
     },
   };
 }
@@ -62,21 +69,55 @@ function tlsOnlyPolicy(bucket: string, extra: CfnValue[] = []): Resource {
 }
 
 /**
- * One S3 → SQS notification per output table, to Snowflake's auto-refresh queue: only when the
+ * S3 → SQS notifications per output table to Snowflake's auto-refresh queue, only when the
  * queue's ARN is known (after the Snowflake integration exists), so a first deploy succeeds.
+ * Created and removed events both: a reprocessed input deletes and rewrites its `_input=` folder,
+ * and Snowflake must hear of the deletions. Only `.parquet` objects: Snowflake recommends sending
+ * only the events the tables need (https://docs.snowflake.com/en/user-guide/tables-external-s3).
  */
+export const SNOWFLAKE_NOTIFICATION_EVENTS = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] as const;
+
 function snowflakeQueues(ir: PipelineIR): CfnValue {
-  const configs: CfnValue[] = ir.tables.map((t) => ({
-    Event: "s3:ObjectCreated:*",
-    Queue: ref(PARAMETERS.snowflakeQueueArn),
-    Filter: { S3Key: { Rules: [{ Name: "prefix", Value: `${t.name}/` }] } },
-  }));
+  const configs: CfnValue[] = ir.tables.flatMap((t) =>
+    SNOWFLAKE_NOTIFICATION_EVENTS.map((event) => ({
+      Event: event,
+      Queue: ref(PARAMETERS.snowflakeQueueArn),
+      Filter: { S3Key: { Rules: [{ Name: "prefix", Value: `${t.name}/` }, { Name: "suffix", Value: ".parquet" }] } },
+    })),
+  );
   return fnIf(CONDITIONS.hasSnowflakeQueue, configs, NO_VALUE);
+}
+
+/**
+ * The processed bucket is not versioned. Snowflake external tables do not support S3 versioning
+ * (https://docs.snowflake.com/en/user-guide/tables-external-s3), and every file in it can be
+ * rebuilt by reprocessing the raw bucket, which is versioned and keeps every version. `Suspended`
+ * rather than leaving versioning out: a bucket that was ever versioned (stacks deployed before)
+ * can only be suspended, and CloudFormation then states the same on new and old stacks. The
+ * versions from before and the delete markers a suspended bucket writes are expired by lifecycle.
+ */
+const PROCESSED_VERSIONING = "Suspended";
+
+function processedLifecycle(): CfnValue {
+  return {
+    Rules: [
+      { Id: "expire-noncurrent-versions", Status: "Enabled", NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
+      { Id: "remove-expired-delete-markers", Status: "Enabled", ExpiredObjectDeleteMarker: true },
+      { Id: "abort-incomplete-uploads", Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+      // Glue's scratch space; nothing in it outlives a job run.
+      { Id: "expire-glue-temp", Status: "Enabled", Prefix: PROCESSED_PREFIX.tmp, ExpirationInDays: 7 },
+    ],
+  };
 }
 
 export function bucketResources(ir: PipelineIR): Resources {
   return {
-    [LOGICAL.rawBucket]: dataBucket(ir, ir.aws.rawBucket, "raw/", { EventBridgeConfiguration: { EventBridgeEnabled: true } }),
+    [LOGICAL.rawBucket]: dataBucket(ir.aws.rawBucket, {
+      logPrefix: "raw/",
+      notifications: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+      versioning: "Enabled",
+      lifecycle: lifecycle(ir.aws.noncurrentVersionDays),
+    }),
     [LOGICAL.rawBucketPolicy]: tlsOnlyPolicy(LOGICAL.rawBucket, [
       {
         // Raw data is what every reprocessing starts from: no principal may destroy a version.
@@ -88,14 +129,12 @@ export function bucketResources(ir: PipelineIR): Resources {
         Resource: sub(`\${${LOGICAL.rawBucket}.Arn}/*`),
       },
     ]),
-    [LOGICAL.processedBucket]: dataBucket(
-      ir,
-      ir.aws.processedBucket,
-      "processed/",
-      { EventBridgeConfiguration: { EventBridgeEnabled: true }, QueueConfigurations: snowflakeQueues(ir) },
-      // Glue's scratch space; nothing in it outlives a job run.
-      [{ Id: "expire-glue-temp", Status: "Enabled", Prefix: PROCESSED_PREFIX.tmp, ExpirationInDays: 7 }],
-    ),
+    [LOGICAL.processedBucket]: dataBucket(ir.aws.processedBucket, {
+      logPrefix: "processed/",
+      notifications: { EventBridgeConfiguration: { EventBridgeEnabled: true }, QueueConfigurations: snowflakeQueues(ir) },
+      versioning: PROCESSED_VERSIONING,
+      lifecycle: processedLifecycle(),
+    }),
     [LOGICAL.processedBucketPolicy]: tlsOnlyPolicy(LOGICAL.processedBucket),
     [LOGICAL.accessLogsBucket]: {
       Type: "AWS::S3::Bucket",

@@ -5,6 +5,7 @@ import { PROCESSED_PREFIX } from "../glue/layout.js";
 import { buildDefinition, SUBSTITUTIONS } from "../stepfunctions/index.js";
 import { LOGICAL, physicalNames } from "./names.js";
 import { getAtt, ref, type CfnValue, type Resource, type Resources } from "./intrinsics.js";
+import { deliveriesTable } from "./deliveries.js";
 
 const logGroup = (name: string, days: number): Resource => ({
   Type: "AWS::Logs::LogGroup",
@@ -65,6 +66,7 @@ function stateMachine(ir: PipelineIR): Resource {
         [SUBSTITUTIONS.cleanJobName]: ref(LOGICAL.cleanJob),
         [SUBSTITUTIONS.flattenJobName]: ref(LOGICAL.flattenJob),
         [SUBSTITUTIONS.alertTopicArn]: ref(LOGICAL.alertTopic),
+        [SUBSTITUTIONS.deliveriesTableName]: ref(LOGICAL.deliveriesTable),
       },
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: {
@@ -91,5 +93,6 @@ export function computeResources(ir: PipelineIR, scripts: readonly GlueScript[])
     [LOGICAL.flattenJob]: glueJob(ir, names.flattenJob, script("flatten"), logs),
     [LOGICAL.stateMachineLogGroup]: logGroup(names.stateMachineLogGroup, ir.aws.logRetentionDays),
     [LOGICAL.stateMachine]: stateMachine(ir),
+    [LOGICAL.deliveriesTable]: deliveriesTable(ir),
   };
 }

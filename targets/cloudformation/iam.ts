@@ -4,6 +4,8 @@
 import type { PipelineIR } from "../../compiler/ir.js";
 import { PROCESSED_PREFIX } from "../glue/layout.js";
 import { CONDITIONS, LOGICAL, PARAMETERS, physicalNames } from "./names.js";
+import { claimDeliveryStatement } from "./deliveries.js";
+import { METRICS } from "../glue/layout.js";
 import { escapeSub, fnIf, getAtt, policyDocument, ref, sub, type CfnValue, type PolicyStatement, type Resource, type Resources } from "./intrinsics.js";
 
 const ACCOUNT_SOURCE: CfnValue = { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } };
@@ -90,7 +92,8 @@ function glueStatements(ir: PipelineIR): PolicyStatement[] {
       Action: "cloudwatch:PutMetricData",
       // PutMetricData has no resource-level permissions; the namespace condition scopes it.
       Resource: "*",
-      Condition: { StringEquals: { "cloudwatch:namespace": "Glue" } },
+      // Glue's own job metrics, and the clean job's quarantine metrics (the alarm reads them).
+      Condition: { StringEquals: { "cloudwatch:namespace": ["Glue", METRICS.namespace] } },
     },
   ];
 }
@@ -105,6 +108,7 @@ function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
       Resource: [glueJobArn(names.cleanJob), glueJobArn(names.flattenJob)],
     },
     { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: ref(LOGICAL.alertTopic) },
+    claimDeliveryStatement(),
     {
       Sid: "DeliverExecutionLogs",
       Effect: "Allow",

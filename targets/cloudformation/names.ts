@@ -26,6 +26,10 @@ export const LOGICAL = {
   failedExecutionsAlarm: "FailedExecutionsAlarm",
   deadLetterAlarm: "EventsDeadLetterAlarm",
   snowflakeRole: "SnowflakeStorageRole",
+  deliveriesTable: "DeliveriesTable",
+  quarantineRatioAlarm: "QuarantineRatioAlarm",
+  glueTimeoutRule: "GlueTimeoutRule",
+  alertTopicPolicy: "AlertTopicPolicy",
 } as const;
 
 export const PARAMETERS = {
@@ -96,6 +100,7 @@ export interface PhysicalNames {
   readonly glueLogGroupPrefix: string;
   readonly stateMachineLogGroup: string;
   readonly alertTopic: string;
+  readonly deliveriesTable: string;
 }
 
 export function physicalNames(ir: PipelineIR): PhysicalNames {
@@ -110,5 +115,6 @@ export function physicalNames(ir: PipelineIR): PhysicalNames {
     // The vendedlogs prefix keeps Step Functions from growing the account's log resource policy.
     stateMachineLogGroup: `/aws/vendedlogs/states/${base}`,
     alertTopic: `${base}-alerts`,
+    deliveriesTable: `${base}-deliveries`,
   };
 }

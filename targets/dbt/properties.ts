@@ -1,10 +1,10 @@
 // dbt properties YAML: the sources (the Snowflake external tables), and the staging and mart
 // models with their generated tests. Only dbt's built-in generic tests are used, so the project
 // needs no packages.
-import { stringify } from "yaml";
 import type { MartIR, OutputColumn, PipelineIR, TableIR } from "../../compiler/ir.js";
 import { headerLine, jinjaSafe, jinjaString, portableType, snowflakeName, stagingModel } from "./naming.js";
 import { stagingColumns } from "./staging.js";
+import { yamlText } from "../yaml-text.js";
 
 type Test = string | Record<string, Record<string, unknown>>;
 
@@ -16,7 +16,7 @@ interface ColumnProps {
 }
 
 function yamlFile(ir: PipelineIR, body: object): string {
-  return `${headerLine(ir, "#")}\n${stringify(body, { lineWidth: 0 })}`;
+  return yamlText(body, { header: [headerLine(ir, "#")] });
 }
 
 function describe(props: ColumnProps, description: string | undefined): ColumnProps {

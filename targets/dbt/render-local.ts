@@ -4,7 +4,7 @@
 // with `{{ this }}` when rendering the incremental form) and
 // `{% if target.type == 'snowflake' %}…{% else %}…{% endif %}` (the DuckDB branch). Anything else
 // is an error, so a change in the emitted Jinja cannot silently run the wrong SQL.
-import { parse } from "yaml";
+import { parseAsDbt } from "../yaml-text.js";
 import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
 import { quoteIdent, quoteString } from "../../compiler/expr/print.js";
 import { duckdbSourceRelation } from "./naming.js";
@@ -137,7 +137,7 @@ interface ModelProps {
 function testsOf(propsFiles: readonly EmittedFile[]): LocalTest[] {
   const tests: LocalTest[] = [];
   for (const f of propsFiles) {
-    const doc = parse(f.contents) as { models?: ModelProps[] };
+    const doc = parseAsDbt(f.contents) as { models?: ModelProps[] };
     for (const m of doc.models ?? []) {
       for (const c of m.columns ?? []) tests.push(...toTests(m.name, c.name, c.data_tests ?? []));
       tests.push(...toTests(m.name, undefined, m.data_tests ?? []));
@@ -149,7 +149,7 @@ function testsOf(propsFiles: readonly EmittedFile[]): LocalTest[] {
 function declaredSources(files: readonly EmittedFile[]): Set<string> {
   const tables = new Set<string>();
   for (const f of files.filter((x) => x.path.endsWith("/_sources.yml"))) {
-    const doc = parse(f.contents) as { sources?: { tables?: { name: string }[] }[] };
+    const doc = parseAsDbt(f.contents) as { sources?: { tables?: { name: string }[] }[] };
     for (const s of doc.sources ?? []) for (const t of s.tables ?? []) tables.add(t.name);
   }
   return tables;

@@ -3,11 +3,12 @@
 // engine uses, so the two classify, deduplicate and count records identically.
 import { cleanStages } from "../../compiler/sql/clean.js";
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
-import { PROCESSED_PREFIX } from "./layout.js";
+import { METRICS, PROCESSED_PREFIX } from "./layout.js";
 import { pyLiteral, type PyValue } from "./python.js";
 import { layOutSparkSql } from "./spark-sql-format.js";
 import { PY_JSON_VALUES } from "./json-values-py.js";
 import { PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
+import { DATA_ERROR_CLASS } from "../stepfunctions/glue-step.js";
 
 function sourceEntry(source: SourceIR, withFormat: boolean): PyValue {
   const sql = cleanStages(source, "spark");
@@ -94,11 +95,28 @@ def reconcile(counts, reasons, on_invalid):
         label = "%s.%s" % (row["reason"], row["reason_column"]) if row["reason_column"] else row["reason"]
         manifest["by_reason_column"][label] = row["records"]
     if on_invalid == "fail" and invalid > 0:
-        raise RuntimeError("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
+        raise ${DATA_ERROR_CLASS}("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
     accounted = manifest["clean"] + manifest["quarantined"] + manifest["dropped_invalid"] + manifest["duplicates"]
     if manifest["records_in"] != accounted:
-        raise RuntimeError("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
+        raise ${DATA_ERROR_CLASS}("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
     return manifest
+
+
+def publish_metrics(manifest):
+    """The input's share of invalid records (quarantined or dropped), which the stack alarms on.
+    A failure to publish is logged, not raised: the outputs and the manifest are already written."""
+    rejected = manifest["quarantined"] + manifest["dropped_invalid"]
+    ratio = float(rejected) / manifest["records_in"] if manifest["records_in"] else 0.0
+    dims = [{"Name": METRICS["dimension"], "Value": PIPELINE}]
+    data = [
+        {"MetricName": METRICS["quarantineRatio"], "Dimensions": dims, "Value": ratio, "Unit": "None"},
+        {"MetricName": METRICS["recordsIn"], "Dimensions": dims, "Value": manifest["records_in"], "Unit": "Count"},
+        {"MetricName": METRICS["recordsRejected"], "Dimensions": dims, "Value": rejected, "Unit": "Count"},
+    ]
+    try:
+        boto3.client("cloudwatch").put_metric_data(Namespace=METRICS["namespace"], MetricData=data)
+    except Exception as e:
+        sys.stderr.write("lakec: could not publish metrics: %s\n" % e)
 
 
 def main():
@@ -155,6 +173,7 @@ def main():
     )
     # Written last: a manifest means the clean stage of this input is complete.
     put_json(s3, bucket, "%s%s/%s.json" % (MANIFEST_PREFIX, source_name, h), manifest)
+    publish_metrics(manifest)
     ranked.unpersist()
     job.commit()
 
@@ -190,6 +209,7 @@ export function cleanScript(ir: PipelineIR): string {
     `QUARANTINE_PREFIX = ${pyLiteral(PROCESSED_PREFIX.quarantine)}`,
     `MANIFEST_PREFIX = ${pyLiteral(PROCESSED_PREFIX.manifests)}`,
     `SOURCES = ${pyLiteral(sources)}`,
+    `METRICS = ${pyLiteral({ ...METRICS })}`,
     "",
     "",
     PY_RUNTIME.trimEnd(),

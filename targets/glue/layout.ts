@@ -11,6 +11,15 @@ export const PROCESSED_PREFIX = {
   tmp: "_lakec/tmp/",
 } as const;
 
+/** CloudWatch metrics the clean job publishes per input; the stack alarms on the ratio. */
+export const METRICS = {
+  namespace: "lakec",
+  dimension: "Pipeline",
+  quarantineRatio: "QuarantineRatio",
+  recordsIn: "RecordsIn",
+  recordsRejected: "RecordsRejected",
+} as const;
+
 export type GlueJobRole = "clean" | "flatten";
 
 export interface GlueScript {

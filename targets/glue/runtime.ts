@@ -1,5 +1,6 @@
 // Python shared by the clean and flatten scripts: Spark settings, locating the exact raw object
 // named by the event, and the per-input hash that names every output of one raw object.
+import { DATA_ERROR_CLASS } from "../stepfunctions/glue-step.js";
 
 export const PY_IMPORTS = String.raw`import hashlib
 import json
@@ -16,6 +17,11 @@ from pyspark.sql import functions as F
 `;
 
 export const PY_RUNTIME = String.raw`JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+
+
+class ${DATA_ERROR_CLASS}(RuntimeError):
+    """A deterministic data failure (on_invalid is 'fail', counts that do not reconcile). Its
+    class name reaches the job run's error message, and the state machine does not retry it."""
 
 
 def configure(spark):

@@ -97,10 +97,14 @@ function grantsFile(o: SnowflakeObjects, role: string): DdlFile {
   const r = id(role);
   return {
     name: "04_grants.sql",
-    notes: ["Read access for the pipeline's read role: the schema, the stages the external tables read, and the tables."],
+    notes: [
+      "Read access for the pipeline's read role: the schema, the file format and stages the external tables read, and the tables.",
+      "Querying an external table needs USAGE on its stage and its file format (Snowflake access control privileges).",
+    ],
     statements: [
       `GRANT USAGE ON DATABASE ${id(o.database)} TO ROLE ${r};`,
       `GRANT USAGE ON SCHEMA ${id(o.database)}.${id(o.schema)} TO ROLE ${r};`,
+      fileFormatGrant(o, role),
       ...o.stages.map((s) => `GRANT USAGE ON STAGE ${qualified(o, s.name)} TO ROLE ${r};`),
       ...o.externalTables.map((t) => `GRANT SELECT ON EXTERNAL TABLE ${qualified(o, t.name)} TO ROLE ${r};`),
     ],
@@ -122,11 +126,33 @@ function notificationFile(o: SnowflakeObjects): DdlFile {
   };
 }
 
+/** Read role's USAGE on the file format: shared by the grants file and `lakec apply`. */
+export function fileFormatGrant(o: SnowflakeObjects, role: string): string {
+  return `GRANT USAGE ON FILE FORMAT ${qualified(o, o.fileFormat)} TO ROLE ${id(role)};`;
+}
+
+/** `ALTER EXTERNAL TABLE … REFRESH` for one table: shared by the refresh file and `lakec apply`. */
+export function refreshStatement(o: SnowflakeObjects, table: string): string {
+  return `ALTER EXTERNAL TABLE ${qualified(o, table)} REFRESH;`;
+}
+
+function refreshFile(o: SnowflakeObjects): DdlFile {
+  return {
+    name: "06_refresh.sql",
+    notes: [
+      "Run once the processed bucket sends its notifications to the channel of 05 (`lakec apply` wires it and then runs this).",
+      "Files written after 03 created the tables and before the notifications existed are otherwise never registered;",
+      "REFRESH adds them and removes files deleted meanwhile. Auto-refresh keeps the tables current from then on.",
+    ],
+    statements: o.externalTables.map((t) => refreshStatement(o, t.name)),
+  };
+}
+
 /** The DDL files in run order. */
 export function ddlFiles(o: SnowflakeObjects): DdlFile[] {
   const files = [integrationFile(o), stageFile(o), externalTablesFile(o)];
   if (o.readRole !== undefined) files.push(grantsFile(o, o.readRole));
-  files.push(notificationFile(o));
+  files.push(notificationFile(o), refreshFile(o));
   return files;
 }
 

@@ -71,19 +71,31 @@ function columnType(t: OutputColumn["type"]): string {
   return t.kind === "json" ? sqlType("snowflake", { kind: "string" }) : sqlType("snowflake", t);
 }
 
-/** `VALUE:"col"::TYPE`: element names are case-sensitive and match the Parquet field. */
+/**
+ * `VALUE:"col"::TYPE`: element names are case-sensitive and match the Parquet field.
+ * Timestamps: Spark writes TIMESTAMP_MICROS adjusted to UTC, which Snowflake reads as an instant
+ * (TIMESTAMP_LTZ); a plain `::TIMESTAMP_NTZ` would turn it into wall-clock time in the session's
+ * TIMEZONE (America/Los_Angeles by default). Converting to UTC first makes the column read the
+ * instant the lake stores, whatever the session.
+ */
 function valueExpr(name: string, type: string): string {
-  return `VALUE:"${name.replace(/"/g, '""')}"::${type}`;
+  const value = `VALUE:"${name.replace(/"/g, '""')}"`;
+  if (type === "TIMESTAMP_NTZ") return `CONVERT_TIMEZONE('UTC', ${value}::TIMESTAMP_TZ)::TIMESTAMP_NTZ`;
+  return `${value}::${type}`;
 }
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+const PARTITION_VALUE = { day: "[0-9]{4}-[0-9]{2}-[0-9]{2}", month: "[0-9]{4}-[0-9]{2}", year: "[0-9]{4}" } as const;
+
+/** What Spark names the folder of rows whose partition value is NULL. */
+const HIVE_NULL = "__HIVE_DEFAULT_PARTITION__";
+
 /** The hive segment `<key>=<value>/` of the file path; NULL when absent or not parseable. */
 function partitionExpr(key: string, grain: "day" | "month" | "year"): { type: string; expr: string } {
-  const value = { day: "[0-9]{4}-[0-9]{2}-[0-9]{2}", month: "[0-9]{4}-[0-9]{2}", year: "[0-9]{4}" }[grain];
-  const re = `(^|/)${escapeRegex(key)}=(${value})/`;
+  const re = `(^|/)${escapeRegex(key)}=(${PARTITION_VALUE[grain]})/`;
   const extract = `REGEXP_SUBSTR(METADATA$FILENAME, '${re.replace(/\\/g, "\\\\").replace(/'/g, "''")}', 1, 1, 'e', 2)`;
   return grain === "day" ? { type: "DATE", expr: `TRY_TO_DATE(${extract}, 'YYYY-MM-DD')` } : { type: "VARCHAR", expr: extract };
 }
@@ -108,8 +120,19 @@ function externalTableColumns(table: TableIR): VirtualColumn[] {
   return cols;
 }
 
-/** Only the files the flatten job publishes: `[<key>=<v>/]_input=<16 hex>/part-*.parquet`. */
-export const PARQUET_PATTERN = ".*_input=[0-9a-f]{16}/part-[^/]*[.]parquet";
+/**
+ * Only the files the flatten job publishes: `[<table>/][<key>=<value>/]_input=<16 hex>/part-*.parquet`.
+ * Snowflake matches PATTERN against the whole path, so it is anchored at both ends by
+ * construction. The table folder is optional because the path may be given relative to the
+ * stage (which is the table prefix) or to the bucket. Spark's uncommitted output under
+ * `_temporary/…` and `.spark-staging-<id>/…` never matches: the first folder must be the
+ * partition or the `_input=` folder.
+ */
+export function parquetPattern(table: TableIR): string {
+  const p = table.partition;
+  const partition = p ? `${escapeRegex(p.key)}=(${PARTITION_VALUE[p.grain]}|${HIVE_NULL})/` : "";
+  return `(${escapeRegex(table.name)}/)?${partition}_input=[0-9a-f]{16}/part-[^/]*[.]parquet`;
+}
 
 export function snowflakeObjects(ir: PipelineIR): SnowflakeObjects {
   const sf = ir.snowflake;
@@ -121,7 +144,7 @@ export function snowflakeObjects(ir: PipelineIR): SnowflakeObjects {
       stage: stageName(ir, t.name),
       columns,
       partitionBy: columns.filter((c) => c.partition).map((c) => c.name),
-      pattern: PARQUET_PATTERN,
+      pattern: parquetPattern(t),
     };
     return t.description === undefined ? spec : { ...spec, comment: t.description };
   });

@@ -2,20 +2,25 @@
 // run the Glue clean job, then the flatten job, and on any failure publish an alert and fail.
 // `${...}` placeholders are filled by CloudFormation's DefinitionSubstitutions.
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
+import { dedupeStates, DEDUPE_STATE } from "./dedupe.js";
+import { glueStep } from "./glue-step.js";
 
 type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
 type State = { readonly [key: string]: Json };
 
-/** State names: the local engine overrides the Task states by these names. */
+/** State names: the local engine overrides the Task states (`…Task`, notifyFailure) by these names. */
 export const STATE = {
   checkEvent: "CheckEvent",
   invalidEvent: "InvalidEvent",
   route: "RouteBySource",
   unknownPrefix: "UnknownPrefix",
   clean: "Clean",
+  cleanTask: "Run clean job",
   flatten: "Flatten",
+  flattenTask: "Run flatten job",
   published: "Published",
   done: "Done",
+  claimFailed: "ClaimFailed",
   cleanFailed: "CleanFailed",
   flattenFailed: "FlattenFailed",
   notifyFailure: "NotifyFailure",
@@ -29,30 +34,12 @@ export const SUBSTITUTIONS = {
   cleanJobName: "CleanJobName",
   flattenJobName: "FlattenJobName",
   alertTopicArn: "AlertTopicArn",
+  deliveriesTableName: "DeliveriesTableName",
 } as const;
 
 const placeholder = (name: string): string => `\${${name}}`;
 
-const GLUE_SYNC = "arn:aws:states:::glue:startJobRun.sync";
 const SNS_PUBLISH = "arn:aws:states:::sns:publish";
-
-// First matching retrier wins, so the specific Glue errors come before the catch-all TaskFailed.
-const GLUE_RETRY: Json = [
-  // A burst of files beyond MaxConcurrentRuns waits for a slot rather than fails: up to 100
-  // tries at most 5 minutes apart (about 4 hours on average with full jitter), so a backlog of
-  // hundreds of files drains at the jobs' pace instead of raising alerts.
-  { ErrorEquals: ["Glue.ConcurrentRunsExceededException"], IntervalSeconds: 15, MaxAttempts: 100, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: "FULL" },
-  {
-    ErrorEquals: ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException", "Glue.AWSGlueException"],
-    IntervalSeconds: 5,
-    MaxAttempts: 6,
-    BackoffRate: 2,
-    MaxDelaySeconds: 120,
-    JitterStrategy: "FULL",
-  },
-  // A failed job run (lost executor, S3 slow-down). A deterministic failure costs two extra runs.
-  { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 60, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: "FULL" },
-];
 
 /** `StringMatches` treats `*` as a wildcard and `\` as its escape. */
 export function matchPattern(prefix: string): string {
@@ -88,33 +75,19 @@ function sourceState(ir: PipelineIR, source: SourceIR): State {
     Comment: `Objects under s3://${ir.aws.rawBucket}/${source.prefix}`,
     Result: { source: source.name, outputs: tables },
     ResultPath: "$.lakec",
-    Next: STATE.clean,
+    Next: DEDUPE_STATE.identify,
   };
 }
 
-function glueTask(jobPlaceholder: string, resultPath: string, onError: string, next: string): State {
-  return {
-    Type: "Task",
-    Resource: GLUE_SYNC,
-    Parameters: {
-      JobName: placeholder(jobPlaceholder),
-      Arguments: {
-        "--source.$": "$.lakec.source",
-        "--raw_bucket.$": "$.detail.bucket.name",
-        "--raw_key.$": "$.detail.object.key",
-        "--event_time.$": "$.time",
-        "--event_id.$": "$.id",
-      },
-    },
-    ResultSelector: { "JobRunId.$": "$.Id", "JobRunState.$": "$.JobRunState" },
-    ResultPath: resultPath,
-    Retry: GLUE_RETRY,
-    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: onError }],
-    Next: next,
-  };
-}
+const GLUE_ARGUMENTS = {
+  "--source.$": "$.lakec.source",
+  "--raw_bucket.$": "$.detail.bucket.name",
+  "--raw_key.$": "$.detail.object.key",
+  "--event_time.$": "$.time",
+  "--event_id.$": "$.id",
+} as const;
 
-function failureState(ir: PipelineIR, step: "clean" | "flatten"): State {
+function failureState(ir: PipelineIR, step: "deduplicate" | "clean" | "flatten"): State {
   return {
     Type: "Pass",
     Comment: `Describe a failed ${step} step for the alert and the execution's cause`,
@@ -175,8 +148,9 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
       Cause: `The object key is under no source prefix of pipeline ${ir.name} (${prefixes}).`,
     },
     ...Object.fromEntries(ir.sources.map((s) => [sourceStateName(s), sourceState(ir, s)])),
-    [STATE.clean]: glueTask(SUBSTITUTIONS.cleanJobName, "$.clean", STATE.cleanFailed, STATE.flatten),
-    [STATE.flatten]: glueTask(SUBSTITUTIONS.flattenJobName, "$.flatten", STATE.flattenFailed, STATE.published),
+    ...dedupeStates(placeholder(SUBSTITUTIONS.deliveriesTableName), STATE.clean, STATE.claimFailed),
+    [STATE.clean]: glueStep({ step: STATE.clean, task: STATE.cleanTask }, placeholder(SUBSTITUTIONS.cleanJobName), GLUE_ARGUMENTS, "$.clean", STATE.cleanFailed, STATE.flatten),
+    [STATE.flatten]: glueStep({ step: STATE.flatten, task: STATE.flattenTask }, placeholder(SUBSTITUTIONS.flattenJobName), GLUE_ARGUMENTS, "$.flatten", STATE.flattenFailed, STATE.published),
     [STATE.published]: {
       Type: "Pass",
       Comment: "Snowflake auto-refresh picks the new files up from the processed bucket's S3 notifications.",
@@ -191,6 +165,7 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
       Next: STATE.done,
     },
     [STATE.done]: { Type: "Succeed" },
+    [STATE.claimFailed]: failureState(ir, "deduplicate"),
     [STATE.cleanFailed]: failureState(ir, "clean"),
     [STATE.flattenFailed]: failureState(ir, "flatten"),
     [STATE.notifyFailure]: notifyState(ir),

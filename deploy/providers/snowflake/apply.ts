@@ -4,7 +4,7 @@
 import { quoteIdent, quoteString } from "../../../compiler/expr/print.js";
 import type { SnowflakeObjects } from "../../../targets/snowflake/index.js";
 import { substituteAccountId } from "../../../targets/snowflake/index.js";
-import { ddlFiles } from "../../../targets/snowflake/ddl.js";
+import { ddlFiles, fileFormatGrant, refreshStatement } from "../../../targets/snowflake/ddl.js";
 import type { Step } from "../../plan.js";
 import type { SnowflakeClient } from "./client.js";
 
@@ -85,7 +85,19 @@ export function stepStatements(step: Step, ctx: SnowflakeApplyContext): string[]
 function usageGrants(o: SnowflakeObjects): string[] {
   if (o.readRole === undefined) return [];
   const r = id(o.readRole);
-  return [`GRANT USAGE ON DATABASE ${id(o.database)} TO ROLE ${r};`, `GRANT USAGE ON SCHEMA ${id(o.database)}.${id(o.schema)} TO ROLE ${r};`];
+  return [`GRANT USAGE ON DATABASE ${id(o.database)} TO ROLE ${r};`, `GRANT USAGE ON SCHEMA ${id(o.database)}.${id(o.schema)} TO ROLE ${r};`, fileFormatGrant(o, o.readRole)];
+}
+
+/**
+ * The auto-refresh guide's last step, once the bucket notifies the tables' channel: files that
+ * landed before (between CREATE and the wiring) are registered, deleted ones dropped.
+ * https://docs.snowflake.com/en/user-guide/tables-external-s3
+ */
+export async function refreshExternalTables(client: SnowflakeClient, o: SnowflakeObjects, log: (line: string) => void): Promise<void> {
+  for (const t of o.externalTables) {
+    log(`snowflake: refresh external table ${t.name}`);
+    await client.query(refreshStatement(o, t.name));
+  }
 }
 
 export async function applySnowflake(steps: readonly Step[], ctx: SnowflakeApplyContext): Promise<void> {

@@ -76,6 +76,11 @@ SOURCES = {
 JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
 
 
+class LakecDataError(RuntimeError):
+    """A deterministic data failure (on_invalid is 'fail', counts that do not reconcile). Its
+    class name reaches the job run's error message, and the state machine does not retry it."""
+
+
 def configure(spark):
     conf = spark.conf
     # The generated SQL relies on failed casts and unparseable dates being NULL (non-ANSI

@@ -791,9 +791,21 @@ SOURCES = {
         },
     },
 }
+METRICS = {
+    "namespace": "lakec",
+    "dimension": "Pipeline",
+    "quarantineRatio": "QuarantineRatio",
+    "recordsIn": "RecordsIn",
+    "recordsRejected": "RecordsRejected",
+}
 
 
 JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+
+
+class LakecDataError(RuntimeError):
+    """A deterministic data failure (on_invalid is 'fail', counts that do not reconcile). Its
+    class name reaches the job run's error message, and the state machine does not retry it."""
 
 
 def configure(spark):
@@ -943,11 +955,28 @@ def reconcile(counts, reasons, on_invalid):
         label = "%s.%s" % (row["reason"], row["reason_column"]) if row["reason_column"] else row["reason"]
         manifest["by_reason_column"][label] = row["records"]
     if on_invalid == "fail" and invalid > 0:
-        raise RuntimeError("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
+        raise LakecDataError("on_invalid is 'fail' and %d records are invalid %s; nothing was published" % (invalid, manifest["by_reason"]))
     accounted = manifest["clean"] + manifest["quarantined"] + manifest["dropped_invalid"] + manifest["duplicates"]
     if manifest["records_in"] != accounted:
-        raise RuntimeError("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
+        raise LakecDataError("counts do not reconcile: records_in %d != clean + quarantined + dropped_invalid + duplicates = %d" % (manifest["records_in"], accounted))
     return manifest
+
+
+def publish_metrics(manifest):
+    """The input's share of invalid records (quarantined or dropped), which the stack alarms on.
+    A failure to publish is logged, not raised: the outputs and the manifest are already written."""
+    rejected = manifest["quarantined"] + manifest["dropped_invalid"]
+    ratio = float(rejected) / manifest["records_in"] if manifest["records_in"] else 0.0
+    dims = [{"Name": METRICS["dimension"], "Value": PIPELINE}]
+    data = [
+        {"MetricName": METRICS["quarantineRatio"], "Dimensions": dims, "Value": ratio, "Unit": "None"},
+        {"MetricName": METRICS["recordsIn"], "Dimensions": dims, "Value": manifest["records_in"], "Unit": "Count"},
+        {"MetricName": METRICS["recordsRejected"], "Dimensions": dims, "Value": rejected, "Unit": "Count"},
+    ]
+    try:
+        boto3.client("cloudwatch").put_metric_data(Namespace=METRICS["namespace"], MetricData=data)
+    except Exception as e:
+        sys.stderr.write("lakec: could not publish metrics: %s\n" % e)
 
 
 def main():
@@ -1004,6 +1033,7 @@ def main():
     )
     # Written last: a manifest means the clean stage of this input is complete.
     put_json(s3, bucket, "%s%s/%s.json" % (MANIFEST_PREFIX, source_name, h), manifest)
+    publish_metrics(manifest)
     ranked.unpersist()
     job.commit()
 
