@@ -1,5 +1,5 @@
 // lakec compile FILE… [--out generated] [--check] [--target NAME…]
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
 import type { PipelineIR } from "../compiler/ir.js";
@@ -7,7 +7,7 @@ import { didYouMean } from "../compiler/diagnostics.js";
 import { findTarget, layoutOutput, targets, type Target } from "../targets/registry.js";
 import { UsageError, type CliContext } from "./context.js";
 import { loadProject, reportDiagnostics } from "./pipeline-files.js";
-import { diffTree, formatChanges, writeTree, type FileChange, type OutputTree } from "./write-tree.js";
+import { diffTree, foreignFiles, formatChanges, writeTree, type FileChange, type OutputTree } from "./write-tree.js";
 
 const EXAMPLES = `
 Examples:
@@ -15,8 +15,11 @@ Examples:
   $ lakec compile pipelines/*.yaml --check            # CI: exit 1 with a diff when generated/ is stale
   $ lakec compile pipelines/reviews.yaml --target ir-json --out /tmp/out
 
-Files go to <out>/<pipeline>/<target>/…; the shared dbt project goes to dbt/ beside <out>.
-A compile writes every file or none, and removes files that are no longer generated.
+Files go to <out>/<pipeline>/<target>/…; the shared dbt project goes to dbt/ beside <out> when
+<out> is a folder below the current one (the default, generated/), else to <out>/dbt/: nothing
+is written outside the current folder or <out>. A compile writes every file or none, and
+removes files that are no longer generated, but only files with lakec's "do not edit" header:
+your own files in those folders are kept.
 Targets: ${targets.map((t) => t.name).join(", ")}.
 Exit codes: 0 ok, 1 a pipeline has errors or (with --check) the output is stale, 2 usage or internal error.`;
 
@@ -35,9 +38,17 @@ function selectTargets(names: readonly string[] | undefined): Target[] | undefin
   });
 }
 
+/**
+ * Where the shared dbt/ project goes: beside `out` when that is inside `cwd` (`generated/` → `./dbt`),
+ * else inside `out`, so that `--out .` or `--out /tmp/x` never writes into a parent folder.
+ */
+export function projectRoot(out: string, cwd: string): string {
+  const parent = relative(cwd, dirname(out));
+  return parent === "" || (!parent.startsWith("..") && !isAbsolute(parent)) ? dirname(out) : out;
+}
+
 /** Joins every pipeline's layout with real folders: `<out>/<pipeline>/` and the project root. */
-export function outputTree(irs: readonly PipelineIR[], out: string, selected: Target[] | undefined): OutputTree {
-  const root = dirname(out);
+export function outputTree(irs: readonly PipelineIR[], out: string, selected: Target[] | undefined, root = dirname(out)): OutputTree {
   const files = new Map<string, string>();
   const ownedDirs: string[] = [];
   for (const ir of irs) {
@@ -66,11 +77,12 @@ function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
   if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return ctx.exit(1);
   const irs = loaded.map((l) => l.ir!);
   const out = resolve(ctx.io.cwd, opts.out);
-  const tree = outputTree(irs, out, selected);
+  const root = projectRoot(out, resolve(ctx.io.cwd));
+  const tree = outputTree(irs, out, selected, root);
   if (opts.check) {
     const changes = diffTree(tree);
     if (changes.length === 0) return ctx.io.out(`up to date: ${irs.map((i) => i.name).join(", ")}\n`);
-    ctx.io.out(formatChanges(changes, dirname(out)));
+    ctx.io.out(formatChanges(changes, root));
     const again = ["lakec compile", ...files, ...(opts.out === "generated" ? [] : ["--out", opts.out]), ...(opts.target ? ["--target", ...opts.target] : [])];
     ctx.io.err(`generated output is stale (${summary(changes)}); run: ${again.join(" ")}\n`);
     return ctx.exit(1);
@@ -83,6 +95,8 @@ function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   ctx.io.out(changes.length === 0 ? `up to date: ${irs.map((i) => i.name).join(", ")}\n` : `compiled ${irs.map((i) => i.name).join(", ")}: ${summary(changes)}\n`);
+  const kept = changes.length === 0 ? [] : foreignFiles(tree);
+  if (kept.length > 0) ctx.io.out(`kept ${kept.length} file(s) without lakec's header: ${kept.map((p) => relative(root, p).split(sep).join("/")).join(", ")}\n`);
 }
 
 export function register(program: Command, ctx: CliContext): void {
