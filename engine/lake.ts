@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 
 export interface LakePaths {
@@ -55,7 +55,23 @@ export function rawKeyOf(paths: LakePaths, file: string): string {
 }
 
 export function rawFile(paths: LakePaths, rawKey: string): string {
-  return join(paths.raw, ...rawKey.split("/"));
+  return inside(paths.raw, join(paths.raw, ...rawKey.split("/")));
+}
+
+/** A path built from a key or name left its lake folder: validation (LK225) should have stopped it. */
+export class LakePathError extends Error {
+  override readonly name = "LakePathError";
+}
+
+/**
+ * `path`, checked to lie strictly inside `dir`. Every path built from user text (a prefix, a
+ * raw key, a source or table name) passes through here, so a `..` that slipped past validation
+ * fails before anything is read, written or deleted.
+ */
+export function inside(dir: string, path: string): string {
+  const rel = relative(dir, path);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new LakePathError(`${path} is not inside ${dir}: a prefix, key or name climbs out of the lake`);
+  return path;
 }
 
 /** The source owning a raw key: the longest matching prefix, as S3 event rules would pick it. */
@@ -88,15 +104,15 @@ export async function listRawKeys(paths: LakePaths): Promise<string[]> {
 }
 
 export function manifestFile(paths: LakePaths, source: string, rawKey: string): string {
-  return join(paths.manifests, source, `${inputHash(rawKey)}.json`);
+  return inside(paths.manifests, join(paths.manifests, source, `${inputHash(rawKey)}.json`));
 }
 
 export function quarantineFile(paths: LakePaths, source: string, rawKey: string): string {
-  return join(paths.quarantine, source, `_input=${inputHash(rawKey)}.jsonl`);
+  return inside(paths.quarantine, join(paths.quarantine, source, `_input=${inputHash(rawKey)}.jsonl`));
 }
 
 export function tableDir(paths: LakePaths, table: string): string {
-  return join(paths.processed, table);
+  return inside(paths.processed, join(paths.processed, table));
 }
 
 /** Existing `_input=<h>` folders of one table, in every partition (or directly under the table). */
