@@ -2,9 +2,10 @@
 // S3 key there name the same thing. Only this file knows the layout.
 //
 //   raw/<source prefix>…                         the raw bucket; never modified
-//   processed/<table>/[<key>=<value>/]_input=<h>/part-<n>.parquet
+//   processed/<table>/[<key>=<value>/]_input=<h>[-b]/part-<n>.parquet   two slots (publish.ts)
 //   quarantine/<source>/_input=<h>.jsonl
 //   state/manifests/<source>/<h>.json            one per raw file; written last (commit marker)
+//   state/superseded.jsonl                       slots replaced, removed at the next open
 //   tmp/<pid>-…                                  staging for atomic writes (same file system)
 //   warehouse.duckdb
 //
@@ -115,9 +116,9 @@ export function tableDir(paths: LakePaths, table: string): string {
   return inside(paths.processed, join(paths.processed, table));
 }
 
-/** Existing `_input=<h>` folders of one table, in every partition (or directly under the table). */
-export async function inputDirs(paths: LakePaths, table: string, rawKey: string): Promise<string[]> {
-  const tag = `_input=${inputHash(rawKey)}`;
+/** Existing `_input=<slot>` folders of one table, in every partition (or directly under the table). */
+export async function inputDirs(paths: LakePaths, table: string, slot: string): Promise<string[]> {
+  const tag = `_input=${slot}`;
   const root = tableDir(paths, table);
   const found: string[] = [];
   let entries;

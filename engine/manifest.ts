@@ -19,7 +19,7 @@ export interface FileManifest {
   readonly version: 1;
   readonly raw_key: string;
   readonly source: string;
-  /** `_input=<input>` tag of the file's outputs. */
+  /** `_input=<input>` tag of the file's outputs: its current slot, `<h>` or `<h>-b` (engine/publish.ts). */
   readonly input: string;
   readonly content_sha256: string;
   readonly bytes: number;
@@ -37,6 +37,8 @@ export interface FileManifest {
   };
   readonly rows_written: Record<string, number>;
   readonly timings_ms: Record<string, number>;
+  /** Published files (path relative to the lake → bytes), checked on every run; absent before this was recorded. */
+  readonly files?: Record<string, number>;
 }
 
 /**
