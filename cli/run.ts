@@ -7,12 +7,12 @@ import { Listr } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { formatRunSummary, ingestInputs, IngestError, LakeBusyError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, ingestInputs, IngestError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
 import { formatRows, queryWarehouse } from "../engine/query.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
 import { generateAmazonReviews } from "../engine/synthetic.js";
-import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { DEFAULT_LAKE, UsageError, UserError, type CliContext } from "./context.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
 const HELP = `
@@ -55,8 +55,14 @@ async function demoInput(ir: PipelineIR, opts: RunCliOptions): Promise<{ file: s
   return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-function lakeOptions(opts: RunCliOptions): { memoryLimit: string; threads?: number } {
-  if (parseByteSize(opts.memoryLimit) === undefined) throw new UsageError(`--memory-limit ${opts.memoryLimit}: expected a size like 2GB or 512MB`);
+/** DuckDB cannot run the stages in less (it failed to start at a few MB). */
+const MIN_MEMORY_BYTES = 16 * 1024 ** 2;
+
+/** --memory-limit and --threads of `run` and `dev`, checked before a lake is opened. */
+export function lakeOptions(opts: { memoryLimit: string; threads?: string }): { memoryLimit: string; threads?: number } {
+  const bytes = parseByteSize(opts.memoryLimit);
+  if (bytes === undefined) throw new UserError(`--memory-limit ${opts.memoryLimit}: expected a size with a unit, like 2GB or 512MB`);
+  if (bytes < MIN_MEMORY_BYTES) throw new UserError(`--memory-limit ${opts.memoryLimit}: at least 16MB`);
   if (opts.threads === undefined) return { memoryLimit: opts.memoryLimit };
   const threads = Number(opts.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads ${opts.threads}: expected a positive integer`);
@@ -120,9 +126,7 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
   if (hasErrors(loaded.diagnostics) || !loaded.ir) return ctx.exit(1);
   const ir = loaded.ir;
   const lakeDir = resolve(ctx.io.cwd, opts.lake);
-  const lake = await openLake(lakeDir, lakeOptions(opts)).catch((e: unknown) => {
-    throw e instanceof LakeBusyError ? new UsageError(e.message) : e;
-  });
+  const lake = await openLake(lakeDir, lakeOptions(opts));
   let demo: Awaited<ReturnType<typeof demoInput>> | undefined;
   try {
     if (opts.demo) demo = await demoInput(ir, opts);

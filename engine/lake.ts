@@ -82,7 +82,11 @@ export function sourceForKey(ir: PipelineIR, rawKey: string): SourceIR | undefin
   return best;
 }
 
-/** Every raw file, as sorted raw keys. Dot-files are partial uploads or editor droppings. */
+/**
+ * Every raw file, as sorted raw keys. Dot-files are partial uploads or editor droppings.
+ * Symbolic links, FIFOs and other non-files are listed too, so that the run reports them
+ * (state-machine.ts) instead of passing over them in silence.
+ */
 export async function listRawKeys(paths: LakePaths): Promise<string[]> {
   const out: string[] = [];
   async function walk(dir: string): Promise<void> {
@@ -97,7 +101,7 @@ export async function listRawKeys(paths: LakePaths): Promise<string[]> {
       if (e.name.startsWith(".")) continue;
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push(rawKeyOf(paths, p));
+      else out.push(rawKeyOf(paths, p));
     }
   }
   await walk(paths.raw);

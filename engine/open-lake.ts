@@ -41,11 +41,11 @@ export interface Lake {
 
 const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
 
-/** "2GB" → bytes; undefined for text DuckDB would reject, so the CLI can say so. */
+/** "2GB" → bytes; undefined for text DuckDB would reject, and for a bare number (`2` is 2 bytes to DuckDB, surely not meant). */
 export function parseByteSize(text: string): number | undefined {
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]+)\s*$/.exec(text);
   if (!m) return undefined;
-  const unit = UNITS[(m[2] || "B").toUpperCase()];
+  const unit = UNITS[m[2]!.toUpperCase()];
   return unit === undefined ? undefined : Math.floor(Number(m[1]) * unit);
 }
 

@@ -128,7 +128,7 @@ describe("lakec run", () => {
     const lock = join(lake, "state", "lake.lock");
     await writeFile(lock, String(process.ppid));
     const busy = await lakec("run", "pipelines/reviews.yaml", "--lake", lake);
-    expect(busy.code).toBe(2);
+    expect(busy.code).toBe(1);
     expect(busy.err).toContain(`is in use by process ${process.ppid}`);
     expect(await readFile(lock, "utf8")).toBe(String(process.ppid));
     await writeFile(lock, "999999999");
