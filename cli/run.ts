@@ -138,7 +138,8 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     ctx.io.out(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
-    if (summary.ok && (await readDeployedRecord(lakeDir)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
+    const damaged = (message: string): void => ctx.io.err(`lakec: note: ${message}; recorded again from this run\n`);
+    if (summary.ok && (await readDeployedRecord(lakeDir, damaged)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
     if (demo && !opts.json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, opts.lake, ir);
     if (!summary.ok) ctx.exit(1);
   } finally {

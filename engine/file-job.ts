@@ -1,11 +1,11 @@
 // One raw file's trip through stages 1–2: the work behind the state machine's Clean and
 // Flatten tasks, the reconciliation check, publishing, and the manifest that commits it.
 import { mkdir, open, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { dropStaged, runCleanStage, type CleanCounts } from "./clean-stage.js";
 import { runFlattenStage, type FlattenInput, type FlattenResult } from "./flatten-stage.js";
-import { inputHash, manifestFile, rawFile, sha256File, sourceForKey } from "./lake.js";
+import { exists, inputHash, manifestFile, rawFile, sha256File, sourceForKey } from "./lake.js";
 import { isCurrent, readManifest, semanticsFingerprint, writeManifest, type FileManifest } from "./manifest.js";
 import type { Lake } from "./open-lake.js";
 import { damagedOutputs, nextSlot, publishToSlot, recordSuperseded, removeSlot } from "./publish.js";
@@ -85,10 +85,14 @@ export class FileJob {
     const t0 = performance.now();
     this.bytes = (await stat(this.rawPath)).size;
     this.semantics = semanticsFingerprint(this.ir, src);
-    const manifest = await readManifest(manifestFile(this.lake.paths, src.name, this.rawKey));
+    const manifestPath = manifestFile(this.lake.paths, src.name, this.rawKey);
+    const manifest = await readManifest(manifestPath);
     this.previous = manifest;
     this.slot = nextSlot(this.rawKey, manifest);
-    if (manifest === undefined) return false;
+    if (manifest === undefined) {
+      if (await exists(manifestPath)) this.notes.push(`rebuilt: its manifest ${relative(this.lake.paths.root, manifestPath)} was damaged; reprocessed from the raw file`);
+      return false;
+    }
     this.contentSha = await sha256File(this.rawPath);
     this.timings.hash = ms(t0);
     if (!isCurrent(manifest, this.contentSha, this.semantics)) return false;

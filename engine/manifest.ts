@@ -59,12 +59,17 @@ export async function readManifest(file: string): Promise<FileManifest | undefin
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as FileManifest;
+    value = JSON.parse(text);
   } catch {
     // A torn manifest cannot come from our atomic write; treat it as absent so the file reruns.
     return undefined;
   }
+  // Damaged by hand or by a tool (`null`, a list, missing fields): absent too, and rebuilt.
+  const m = value as Partial<FileManifest> | null;
+  const ok = m !== null && typeof m === "object" && typeof m.raw_key === "string" && typeof m.input === "string" && typeof m.status === "string" && typeof m.content_sha256 === "string" && typeof m.rows_written === "object" && m.rows_written !== null;
+  return ok ? (m as FileManifest) : undefined;
 }
 
 /** Temp file + rename, so a reader never sees half a manifest. */

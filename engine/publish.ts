@@ -17,6 +17,7 @@
 //   its manifest lists (stat only); a missing or changed file makes the raw file reprocess.
 import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
 import { readManifest, type FileManifest } from "./manifest.js";
@@ -161,6 +162,15 @@ export async function collectSuperseded(paths: LakePaths): Promise<number> {
   return removed;
 }
 
+async function cannotOpen(file: string): Promise<string | undefined> {
+  try {
+    (await DuckDBInstance.create(file)).closeSync();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message.split("\n")[0] : String(e);
+  }
+}
+
 /** The current slots of a source's raw files: what its tables' views read. */
 export async function currentSlots(paths: LakePaths, source: string): Promise<string[]> {
   const dir = join(paths.manifests, source);
@@ -178,13 +188,21 @@ export async function currentSlots(paths: LakePaths, source: string): Promise<st
  * returns: a reader opens the old file or the new one, never waits on the run's lock and never
  * sees a model dropped and not yet rebuilt. When `build` throws, the previous warehouse stays.
  */
-export async function buildBeside<T>(paths: LakePaths, build: (next: LakePaths) => Promise<T>): Promise<T> {
+export async function buildBeside<T>(paths: LakePaths, build: (next: LakePaths) => Promise<T>, onRebuilt: (why: string) => void = () => undefined): Promise<T> {
   const next = join(paths.tmp, `${process.pid}-warehouse.duckdb`);
   await rm(next, { force: true });
   await rm(`${next}.wal`, { force: true });
   if (await exists(paths.warehouse)) {
     await copyFile(paths.warehouse, next);
     if (await exists(`${paths.warehouse}.wal`)) await copyFile(`${paths.warehouse}.wal`, `${next}.wal`);
+    // Everything in it is derived from processed/ and the pipeline: a file DuckDB cannot open
+    // (random bytes, a torn copy) is replaced by one built from scratch.
+    const why = await cannotOpen(next);
+    if (why !== undefined) {
+      await rm(next, { force: true });
+      await rm(`${next}.wal`, { force: true });
+      onRebuilt(why);
+    }
   }
   try {
     const result = await build({ ...paths, warehouse: next });

@@ -40,6 +40,8 @@ export interface WarehouseResult {
   readonly timingsMs: { refresh: number; models: number; tests: number };
   /** Why stages 3–5 stopped, when they did (see WarehouseBuildError); views, models and tests are then empty. */
   readonly error?: string;
+  /** Why warehouse.duckdb was rebuilt from the lake instead of updated (it could not be opened). */
+  readonly rebuilt?: string;
 }
 
 function columnType(c: OutputColumn): string {

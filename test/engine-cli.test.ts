@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import type { RunSummary } from "../engine/index.js";
+import { processStart } from "../engine/open-lake.js";
 import { MIXED_LINES, review, tempDir, writeLines, removeTempDirs } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
@@ -126,11 +127,12 @@ describe("lakec run", () => {
   it("refuses a lake another live process has open, and takes over a dead one's lock", async () => {
     const { writeFile, readFile } = await import("node:fs/promises");
     const lock = join(lake, "state", "lake.lock");
-    await writeFile(lock, String(process.ppid));
+    const held = JSON.stringify({ pid: process.ppid, start: processStart(process.ppid) });
+    await writeFile(lock, held);
     const busy = await lakec("run", "pipelines/reviews.yaml", "--lake", lake);
     expect(busy.code).toBe(1);
     expect(busy.err).toContain(`is in use by process ${process.ppid}`);
-    expect(await readFile(lock, "utf8")).toBe(String(process.ppid));
+    expect(await readFile(lock, "utf8")).toBe(held);
     await writeFile(lock, "999999999");
     expect((await lakec("run", "pipelines/reviews.yaml", "--lake", lake)).code).toBe(0);
     await expect(readFile(lock, "utf8")).rejects.toThrow(/ENOENT/);

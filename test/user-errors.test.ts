@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import type { RunSummary } from "../engine/index.js";
+import { processStart } from "../engine/open-lake.js";
 import { removeTempDirs, review, tempDir, writeLines } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
@@ -48,7 +49,7 @@ describe("errors users cause", () => {
     const dir = await tempDir("user-errors");
     const lake = join(dir, "lake");
     await mkdir(join(lake, "state"), { recursive: true });
-    await writeFile(join(lake, "state", "lake.lock"), String(process.ppid));
+    await writeFile(join(lake, "state", "lake.lock"), JSON.stringify({ pid: process.ppid, start: processStart(process.ppid) }));
     const r = await lakec(cwd, "dev", "pipelines/reviews.yaml", "--lake", lake);
     oneLineError(r, `is in use by process ${process.ppid}`);
     const run = await lakec(cwd, "run", "pipelines/reviews.yaml", "--lake", lake);
