@@ -2,7 +2,7 @@
 // changes a run, and results printed as an aligned table, CSV or JSON.
 import { sep } from "node:path";
 import { DuckDBInstance, StatementType, type DuckDBConnection } from "@duckdb/node-api";
-import { quoteString } from "../compiler/expr/print.js";
+import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import { exists, lakePaths } from "./lake.js";
 
 export interface QueryResult {
@@ -49,6 +49,28 @@ async function onlySelect(conn: DuckDBConnection, sql: string): Promise<void> {
   }
 }
 
+/**
+ * A lake copied or moved elsewhere keeps views naming the old folder's Parquet files (a view
+ * stores its path when it is created, at the last run). Read-only, they cannot be replaced in
+ * the warehouse, so each table's view is shadowed for this session by a temporary view over
+ * the same files in this lake. The next `lakec run` recreates the views in place.
+ */
+async function relocate(conn: DuckDBConnection, lakeDir: string): Promise<void> {
+  const views = (await conn.runAndReadAll("SELECT schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal AND database_name = current_database()")).getRowObjectsJson() as { schema_name: string; view_name: string; sql: string }[];
+  const here = `${lakeDir.split("\\").join("/")}/processed/`;
+  const bySource = new Map(views.map((v) => [`${v.schema_name}.${v.view_name}`, v.sql]));
+  for (const v of views.filter((x) => x.schema_name === "main")) {
+    // main.<table> is `SELECT * FROM "<SCHEMA>"."<TABLE>"`; the source view holds the path.
+    const src = /^CREATE VIEW [^\n]*? AS SELECT \* FROM "?([^".;]+)"?\."?([^".;]+)"?;?$/.exec(v.sql.trim());
+    const def = src ? bySource.get(`${src[1]}.${src[2]}`) : undefined;
+    const old = def ? /read_parquet\('((?:[^']|'')*?)\/processed\//.exec(def)?.[1] : undefined;
+    if (def === undefined || old === undefined || `${old.replace(/''/g, "'")}/processed/` === here) continue;
+    const body = def.trim().replace(/^CREATE VIEW [^\n]*? AS /, "").replace(/;$/, "");
+    const moved = body.split(`'${old}/processed/`).join(quoteString("duckdb", here).slice(0, -1));
+    await conn.run(`CREATE TEMP VIEW ${quoteIdent("duckdb", v.view_name)} AS ${moved}`);
+  }
+}
+
 export async function queryWarehouse(lakeDir: string, sql: string): Promise<QueryResult> {
   const file = lakePaths(lakeDir).warehouse;
   if (!(await exists(file))) throw new NoWarehouseError(`no warehouse at ${file}: run \`lakec run\` first`);
@@ -56,6 +78,7 @@ export async function queryWarehouse(lakeDir: string, sql: string): Promise<Quer
   const conn = await instance.connect();
   try {
     await confine(conn, lakeDir);
+    await relocate(conn, lakeDir);
     await onlySelect(conn, sql);
     const r = await conn.runAndReadAll(sql);
     return { columns: r.columnNames(), rows: r.getRowsJson() as unknown[][] };
