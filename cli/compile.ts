@@ -1,5 +1,5 @@
 // lakec compile FILE… [--out generated] [--check] [--target NAME…]
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
 import type { PipelineIR } from "../compiler/ir.js";
@@ -9,7 +9,7 @@ import { UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadProject, reportDiagnostics } from "./pipeline-files.js";
 import { paintDiff, paintFor } from "./style.js";
-import { diffTree, formatChanges, writeTree, type FileChange, type OutputTree } from "./write-tree.js";
+import { diffTree, foreignFiles, formatChanges, writeTree, type FileChange, type OutputTree } from "./write-tree.js";
 
 const EXAMPLES = `
 Examples:
@@ -17,8 +17,11 @@ Examples:
   $ lakec compile pipelines/*.yaml --check            # CI: exit 1 with a diff when generated/ is stale
   $ lakec compile pipelines/reviews.yaml --target ir-json --out /tmp/out
 
-Files go to <out>/<pipeline>/<target>/…; the shared dbt project goes to dbt/ beside <out>.
-A compile writes every file or none, and removes files that are no longer generated.
+Files go to <out>/<pipeline>/<target>/…; the shared dbt project goes to dbt/ beside <out> when
+<out> is a folder below the current one (the default, generated/), else to <out>/dbt/: nothing
+is written outside the current folder or <out>. A compile writes every file or none, and
+removes files that are no longer generated, but only files with lakec's "do not edit" header:
+your own files in those folders are kept.
 Targets: ${targets.map((t) => t.name).join(", ")}.
 Exit codes: 0 ok, 1 a pipeline has errors or (with --check) the output is stale, 2 usage or internal error.`;
 
@@ -37,9 +40,17 @@ function selectTargets(names: readonly string[] | undefined): Target[] | undefin
   });
 }
 
+/**
+ * Where the shared dbt/ project goes: beside `out` when that is inside `cwd` (`generated/` → `./dbt`),
+ * else inside `out`, so that `--out .` or `--out /tmp/x` never writes into a parent folder.
+ */
+export function projectRoot(out: string, cwd: string): string {
+  const parent = relative(cwd, dirname(out));
+  return parent === "" || (!parent.startsWith("..") && !isAbsolute(parent)) ? dirname(out) : out;
+}
+
 /** Joins every pipeline's layout with real folders: `<out>/<pipeline>/` and the project root. */
-export function outputTree(irs: readonly PipelineIR[], out: string, selected: Target[] | undefined): OutputTree {
-  const root = dirname(out);
+export function outputTree(irs: readonly PipelineIR[], out: string, selected: Target[] | undefined, root = dirname(out)): OutputTree {
   const files = new Map<string, string>();
   const ownedDirs: string[] = [];
   for (const ir of irs) {
@@ -66,24 +77,25 @@ function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
   const selected = selectTargets(opts.target);
   const loaded = loadProject(ctx.io.cwd, files);
   const diagnostics = reportDiagnostics(ctx.io, loaded, format);
-  const done = (ok: boolean, changes: readonly FileChange[], text: string): void => {
-    const root = dirname(resolve(ctx.io.cwd, opts.out));
-    const listed = changes.map((c) => ({ path: relative(root, c.path).split(sep).join("/"), kind: c.kind }));
-    if (format === "json") printJson(ctx, { command: "compile", ok, diagnostics, result: { check: opts.check === true, pipelines: loaded.flatMap((l) => (l.ir ? [l.ir.name] : [])), changes: listed } });
+  const out = resolve(ctx.io.cwd, opts.out);
+  const root = projectRoot(out, resolve(ctx.io.cwd));
+  const shown = (p: string): string => relative(root, p).split(sep).join("/");
+  const done = (ok: boolean, changes: readonly FileChange[], text: string, kept: readonly string[] = []): void => {
+    const listed = changes.map((c) => ({ path: shown(c.path), kind: c.kind }));
+    if (format === "json") printJson(ctx, { command: "compile", ok, diagnostics, result: { check: opts.check === true, pipelines: loaded.flatMap((l) => (l.ir ? [l.ir.name] : [])), changes: listed, kept: kept.map(shown) } });
     else ctx.io.out(text);
     ctx.exit(ok ? 0 : 1);
   };
   if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return done(false, [], "");
   const irs = loaded.map((l) => l.ir!);
-  const out = resolve(ctx.io.cwd, opts.out);
-  const tree = outputTree(irs, out, selected);
+  const tree = outputTree(irs, out, selected, root);
   const names = irs.map((i) => i.name).join(", ");
   if (opts.check) {
     const changes = diffTree(tree);
     if (changes.length === 0) return done(true, [], `up to date: ${names}\n`);
     const again = ["lakec compile", ...files, ...(opts.out === "generated" ? [] : ["--out", opts.out]), ...(opts.target ? ["--target", ...opts.target] : [])];
     ctx.io.err(`generated output is stale (${summary(changes)}); run: ${again.join(" ")}\n`);
-    return done(false, changes, paintDiff(formatChanges(changes, dirname(out)), paintFor(ctx.io.colour?.out === true)));
+    return done(false, changes, paintDiff(formatChanges(changes, root), paintFor(ctx.io.colour?.out === true)));
   }
   let changes: FileChange[];
   try {
@@ -92,7 +104,9 @@ function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
     // The file system said no (permissions, a file where a folder must go): not a lakec bug.
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  done(true, changes, changes.length === 0 ? `up to date: ${names}\n` : `compiled ${names}: ${summary(changes)}\n`);
+  const kept = changes.length === 0 ? [] : foreignFiles(tree);
+  const keptLine = kept.length > 0 ? `kept ${kept.length} file(s) without lakec's header: ${kept.map(shown).join(", ")}\n` : "";
+  done(true, changes, (changes.length === 0 ? `up to date: ${names}\n` : `compiled ${names}: ${summary(changes)}\n`) + keptLine, kept);
 }
 
 export function register(program: Command, ctx: CliContext): void {

@@ -28,5 +28,13 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
+/**
+ * A condition the user can fix that stopped the command (a bad option value, a lake in use, a
+ * file name lakec cannot carry): one line, exit 1, never "internal error".
+ */
+export class UserError extends Error {
+  override readonly name = "UserError";
+}
+
 /** The lake folder every command uses unless given `--lake`. */
 export const DEFAULT_LAKE = ".lake";

@@ -4,10 +4,11 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { paintFor } from "./style.js";
-import { parseByteSize, type RunSummary } from "../engine/index.js";
+import type { RunSummary } from "../engine/index.js";
 import { startDev, type DevEvent } from "../engine/watch.js";
 import { DEFAULT_LAKE, UsageError, type CliContext, type CliIO } from "./context.js";
 import { displayPath } from "./pipeline-files.js";
+import { lakeOptions } from "./run.js";
 
 const HELP = `
 Watches <lake>/raw/ and the pipeline file, like S3 → EventBridge → Step Functions in the cloud:
@@ -76,14 +77,12 @@ export function printEvent(io: CliIO, e: DevEvent): void {
 /** Runs dev mode until `until` resolves (the CLI passes Ctrl-C; tests pass their own). */
 export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions, until: Promise<unknown>): Promise<void> {
   if (!existsSync(resolve(ctx.io.cwd, file))) throw new UsageError(`cannot read ${displayPath(ctx.io.cwd, file)}: no such file`);
-  if (parseByteSize(opts.memoryLimit) === undefined) throw new UsageError(`--memory-limit ${opts.memoryLimit}: expected a size like 2GB or 512MB`);
-  const threads = opts.threads === undefined ? undefined : Number(opts.threads);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads ${opts.threads}: expected a positive integer`);
+  const lakeOptionValues = lakeOptions(opts);
   const watcher = await startDev({
     pipelineFile: resolve(ctx.io.cwd, file),
     displayName: displayPath(ctx.io.cwd, file),
     lakeDir: resolve(ctx.io.cwd, opts.lake),
-    lakeOptions: { memoryLimit: opts.memoryLimit, ...(threads !== undefined && { threads }) },
+    lakeOptions: lakeOptionValues,
     usePolling: opts.poll === true,
     onEvent: (e) => printEvent(ctx.io, e),
   });

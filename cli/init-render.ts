@@ -1,5 +1,7 @@
 // Turns sample records into the text of a first pipeline.yaml, in the style of the reference
 // pipeline: one flow-style line per column, placeholders clearly marked.
+import { SNOWFLAKE_RESERVED } from "../compiler/reserved-words.js";
+import { yamlComment } from "../targets/yaml-text.js";
 import { inferValues, likelyKey, NamePool, nullTexts, snakeName, type Inferred, type SampleValue } from "./init-infer.js";
 
 /** Objects with more distinct keys than this are data, not fields: a key/value child table. */
@@ -110,10 +112,16 @@ function columnLine(records: readonly Record<string, SampleValue>[], c: ColumnPl
   return `      ${c.name}: { ${opts.join(", ")} }`;
 }
 
+/** The pipeline's name in capitals, unless Snowflake reserves that word (ORDER, SAMPLE, TABLE). */
+function schemaName(pipelineName: string): string {
+  const upper = pipelineName.toUpperCase();
+  return SNOWFLAKE_RESERVED.has(upper) ? `${upper}_DATA` : upper;
+}
+
 function header(o: InitOptions, count: number): string[] {
   return [
     `# yaml-language-server: $schema=${o.schemaPath}`,
-    `# A first draft inferred by \`lakec init\` from ${count} records of ${o.sampleName}.`,
+    yamlComment(`A first draft inferred by \`lakec init\` from ${count} records of ${o.sampleName}.`),
     "# Review the types, the key and the placeholders below; see docs/language.md.",
     "version: 1",
     `name: ${o.pipelineName}`,
@@ -128,7 +136,7 @@ function header(o: InitOptions, count: number): string[] {
     "# PLACEHOLDER: your Snowflake database, schema, warehouse and storage integration.",
     "snowflake:",
     "  database: ANALYTICS",
-    `  schema: ${o.pipelineName.toUpperCase()}`,
+    `  schema: ${schemaName(o.pipelineName)}`,
     "  warehouse: TRANSFORMING",
     "  storage_integration: LAKE_S3",
     "",
@@ -142,7 +150,10 @@ function partitionColumn(records: readonly Record<string, SampleValue>[], column
 
 /** The text of a pipeline.yaml for the sample records. */
 export function renderPipeline(records: readonly Record<string, SampleValue>[], o: InitOptions): string {
-  const fields = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  // A field named "" cannot be addressed by `from`; the draft says it was left out.
+  const all = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const fields = all.filter((f) => f !== "");
+  const skipped = all.length > fields.length ? ['# Left out: a field with an empty name (""), which `from` cannot address.'] : [];
   const columns = planColumns(records, fields, o.sourceName);
   const times = columns.filter((c) => c.type.kind === "timestamp" || c.type.kind === "date").map((c) => c.field);
   const scalarFields = columns.filter((c) => c.type.kind !== "object" && c.type.kind !== "array").map((c) => c.field);
@@ -163,6 +174,7 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
       : `# ${key.duplicates} of ${records.length} sample records repeat a key (they would be dropped as duplicates): check it`;
   return [
     ...header(o, records.length),
+    ...skipped,
     "sources:",
     `  ${o.sourceName}:`,
     `    format: ${o.format}`,

@@ -1,7 +1,8 @@
 // The lakec command line. Adding a command: write cli/<command>.ts exporting
 // `register(program, ctx)`, import it here and add it to COMMANDS.
 import { Command, CommanderError } from "commander";
-import { UsageError, type CliContext, type CliIO, type RegisterCommand } from "./context.js";
+import { LakeBusyError } from "../engine/index.js";
+import { UsageError, UserError, type CliContext, type CliIO, type RegisterCommand } from "./context.js";
 import { register as compile } from "./compile.js";
 import { register as init } from "./init.js";
 import { register as validate } from "./validate.js";
@@ -40,6 +41,29 @@ function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
+/** Errno codes of a file system or machine that said no: the user's to fix, not a lakec bug. */
+const ENVIRONMENT_CODES: Record<string, string> = {
+  ENOSPC: "the disk is full: free some space and run again",
+  EDQUOT: "the disk quota is used up: free some space and run again",
+  EROFS: "the file system is read-only: use a writable folder",
+  EACCES: "permission denied: check the folder's permissions",
+  EPERM: "operation not permitted: check the folder's permissions",
+  EMFILE: "too many open files: raise the limit (ulimit -n) and run again",
+  ENFILE: "too many open files on this machine: run again later",
+};
+
+/** The one-line message of an error the user caused or can fix, or undefined for a lakec bug. */
+function userCaused(err: unknown): string | undefined {
+  if (err instanceof UserError || err instanceof LakeBusyError) return err.message;
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== undefined && code in ENVIRONMENT_CODES) return `${err.message} (${ENVIRONMENT_CODES[code]})`;
+  // DuckDB reports the same conditions as IO errors with the system's text.
+  if (/No space left on device|Disk quota exceeded/.test(err.message)) return `${err.message} (${ENVIRONMENT_CODES.ENOSPC})`;
+  if (/Read-only file system/.test(err.message)) return `${err.message} (${ENVIRONMENT_CODES.EROFS})`;
+  return undefined;
+}
+
 /** Runs lakec with `argv` (without node and script) and returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   let code = 0;
@@ -68,6 +92,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     if (err instanceof UsageError) {
       io.err(`lakec: ${err.message}\n`);
       return failed({ kind: "usage", message: err.message });
+    }
+    const mine = userCaused(err);
+    if (mine !== undefined) {
+      io.err(`lakec: ${mine}\n`);
+      if (json) io.out(jsonDocument({ command, ok: false, diagnostics: [], error: { kind: "failure", message: mine } }));
+      return 1;
     }
     const message = err instanceof Error ? err.message : String(err);
     const detail = process.env.LAKEC_DEBUG && err instanceof Error ? `\n${err.stack ?? ""}` : "";

@@ -9,8 +9,10 @@ import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 import { rowsJson } from "./rows-json.js";
 
 const HELP = `
-Runs one SQL statement (DuckDB dialect) against <lake>/warehouse.duckdb, read-only. The
-pipeline's tables are views named like the tables; the dbt models are tables of their own names.
+Runs one SELECT (DuckDB dialect) against <lake>/warehouse.duckdb, read-only. The pipeline's
+tables are views named like the tables; the dbt models are tables of their own names. It may read
+any file inside the lake folder and nothing outside it; COPY, INSTALL, ATTACH, SET, CREATE and
+other statements that are not a SELECT are refused.
 
 Examples:
   $ lakec query pipelines/reviews.yaml "SELECT asin, sum(reviews) AS n FROM product_daily_ratings GROUP BY 1 ORDER BY 2 DESC LIMIT 5"

@@ -7,12 +7,12 @@ import { Listr, ProcessOutput } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { formatRunSummary, ingestInputs, IngestError, LakeBusyError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, ingestInputs, IngestError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
 import { formatRows, queryWarehouse } from "../engine/query.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
 import { generateAmazonReviews } from "../engine/synthetic.js";
-import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { DEFAULT_LAKE, UsageError, UserError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
@@ -55,8 +55,14 @@ async function demoInput(ir: PipelineIR, opts: RunCliOptions): Promise<{ file: s
   return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-function lakeOptions(opts: RunCliOptions): { memoryLimit: string; threads?: number } {
-  if (parseByteSize(opts.memoryLimit) === undefined) throw new UsageError(`--memory-limit ${opts.memoryLimit}: expected a size like 2GB or 512MB`);
+/** DuckDB cannot run the stages in less (it failed to start at a few MB). */
+const MIN_MEMORY_BYTES = 16 * 1024 ** 2;
+
+/** --memory-limit and --threads of `run` and `dev`, checked before a lake is opened. */
+export function lakeOptions(opts: { memoryLimit: string; threads?: string }): { memoryLimit: string; threads?: number } {
+  const bytes = parseByteSize(opts.memoryLimit);
+  if (bytes === undefined) throw new UserError(`--memory-limit ${opts.memoryLimit}: expected a size with a unit, like 2GB or 512MB`);
+  if (bytes < MIN_MEMORY_BYTES) throw new UserError(`--memory-limit ${opts.memoryLimit}: at least 16MB`);
   if (opts.threads === undefined) return { memoryLimit: opts.memoryLimit };
   const threads = Number(opts.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads ${opts.threads}: expected a positive integer`);
@@ -133,9 +139,7 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
   }
   const ir = loaded.ir;
   const lakeDir = resolve(ctx.io.cwd, opts.lake);
-  const lake = await openLake(lakeDir, lakeOptions(opts)).catch((e: unknown) => {
-    throw e instanceof LakeBusyError ? new UsageError(e.message) : e;
-  });
+  const lake = await openLake(lakeDir, lakeOptions(opts));
   let demo: Awaited<ReturnType<typeof demoInput>> | undefined;
   try {
     if (opts.demo) demo = await demoInput(ir, opts);
@@ -148,7 +152,8 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     else ctx.io.out(formatRunSummary(summary));
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
-    if (summary.ok && (await readDeployedRecord(lakeDir)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
+    const damaged = (message: string): void => ctx.io.err(`lakec: note: ${message}; recorded again from this run\n`);
+    if (summary.ok && (await readDeployedRecord(lakeDir, damaged)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
     if (demo && !json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, opts.lake, ir);
     if (!summary.ok) ctx.exit(1);
   } finally {

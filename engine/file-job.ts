@@ -1,14 +1,15 @@
 // One raw file's trip through stages 1–2: the work behind the state machine's Clean and
 // Flatten tasks, the reconciliation check, publishing, and the manifest that commits it.
 import { mkdir, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { dropStaged, runCleanStage, type CleanCounts } from "./clean-stage.js";
-import { publishFile, runFlattenStage, unpublishFile, type FlattenInput, type FlattenResult } from "./flatten-stage.js";
-import { inputHash, manifestFile, rawFile, sha256File, sourceForKey } from "./lake.js";
+import { runFlattenStage, type FlattenInput, type FlattenResult } from "./flatten-stage.js";
+import { exists, inputHash, manifestFile, rawFile, sha256File, sourceForKey } from "./lake.js";
 import { isCurrent, readManifest, semanticsFingerprint, writeManifest, type FileManifest } from "./manifest.js";
 import { isGzipKey } from "./read-lines.js";
 import type { Lake } from "./open-lake.js";
+import { damagedOutputs, nextSlot, publishToSlot, recordSuperseded, removeSlot } from "./publish.js";
 
 export type FileStatus = "processed" | "skipped" | "failed" | "unmatched";
 
@@ -54,6 +55,11 @@ export class FileJob {
   private readonly notes: string[] = [];
   private lastLineCut = false;
   private reconcileFailed = false;
+  /** The manifest before this execution: an `ok` one names the published version, kept until the new one commits. */
+  private previous: FileManifest | undefined;
+  private published: Record<string, number> = {};
+  /** The slot this execution writes (engine/publish.ts). */
+  slot: string;
   /** The last task failure, as the state machine saw it (set by the task handlers). */
   lastError: string | undefined;
 
@@ -64,6 +70,7 @@ export class FileJob {
   ) {
     this.source = sourceForKey(ir, rawKey);
     this.input = inputHash(rawKey);
+    this.slot = this.input;
   }
 
   get rawPath(): string {
@@ -79,11 +86,23 @@ export class FileJob {
     const t0 = performance.now();
     this.bytes = (await stat(this.rawPath)).size;
     this.semantics = semanticsFingerprint(this.ir, src);
-    const manifest = await readManifest(manifestFile(this.lake.paths, src.name, this.rawKey));
-    if (manifest === undefined) return false;
+    const manifestPath = manifestFile(this.lake.paths, src.name, this.rawKey);
+    const manifest = await readManifest(manifestPath);
+    this.previous = manifest;
+    this.slot = nextSlot(this.rawKey, manifest);
+    if (manifest === undefined) {
+      if (await exists(manifestPath)) this.notes.push(`rebuilt: its manifest ${relative(this.lake.paths.root, manifestPath)} was damaged; reprocessed from the raw file`);
+      return false;
+    }
     this.contentSha = await sha256File(this.rawPath);
     this.timings.hash = ms(t0);
-    return isCurrent(manifest, this.contentSha, this.semantics);
+    if (!isCurrent(manifest, this.contentSha, this.semantics)) return false;
+    // Published files deleted or changed behind lakec's back: rebuilt from the immutable raw file.
+    const damage = await damagedOutputs(this.lake.paths, manifest);
+    if (damage.length === 0) return true;
+    const more = damage.length > 3 ? ` and ${damage.length - 3} more` : "";
+    this.notes.push(`repaired: ${damage.slice(0, 3).join("; ")}${more}; reprocessed from the raw file`);
+    return false;
   }
 
   /** The content hash for the manifest: from the clean stage's read, or read now. */
@@ -110,7 +129,7 @@ export class FileJob {
     const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
     const onDisk = estimatedTextBytes(this.rawKey, (await stat(this.rawPath)).size) > this.lake.inMemoryFileBytes;
     this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
-    this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
+    this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, slot: this.slot, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = this.counts.endsCut === true;
     this.checkCleanCounts(this.counts);
@@ -131,21 +150,31 @@ export class FileJob {
     this.timings.flatten = ms(t0);
     this.checkWritten(this.counts, this.flattened);
     t0 = performance.now();
-    await publishFile(this.lake.paths, this.staging, this.flattened);
+    const staged = { ir: this.ir, source: src, rawKey: this.rawKey, slot: this.slot, stagingDir: this.staging.stagingDir, quarantineRows: this.flattened.quarantineRows };
+    this.published = await publishToSlot(this.lake.paths, staged);
     await this.ensureHash();
-    await writeManifest(manifestFile(this.lake.paths, src.name, this.rawKey), this.manifest("ok"), join(this.staging.stagingDir, "manifest.json"));
+    const manifest = manifestFile(this.lake.paths, src.name, this.rawKey);
+    await writeManifest(manifest, this.manifest("ok"), join(this.staging.stagingDir, "manifest.json"));
+    const before = this.previous?.status === "ok" ? this.previous.input : undefined;
+    if (before !== undefined && before !== this.slot) await recordSuperseded(this.lake.paths, this.ir, src, manifest, before);
     this.timings.publish = ms(t0);
     await this.dropStaging();
   }
 
-  /** After a failed execution: nothing of the file stays published; the manifest records why. */
+  /**
+   * After a failed execution: the slot being written is cleared. A version published before
+   * stays published, with its manifest (the next run retries, since the raw file or the
+   * pipeline changed); a file never published gets a `failed` manifest saying why.
+   */
   async fail(error: string): Promise<void> {
     const src = this.mustSource();
-    await unpublishFile(this.lake.paths, this.ir, src, this.rawKey);
-    const dir = join(this.lake.paths.tmp, `${process.pid}-${this.input}`);
-    await mkdir(dir, { recursive: true });
-    await this.ensureHash();
-    await writeManifest(manifestFile(this.lake.paths, src.name, this.rawKey), { ...this.manifest("failed"), error }, join(dir, "manifest.json"));
+    await removeSlot(this.lake.paths, this.ir, src, this.slot);
+    if (this.previous?.status !== "ok") {
+      const dir = join(this.lake.paths.tmp, `${process.pid}-${this.input}`);
+      await mkdir(dir, { recursive: true });
+      await this.ensureHash();
+      await writeManifest(manifestFile(this.lake.paths, src.name, this.rawKey), { ...this.manifest("failed"), error }, join(dir, "manifest.json"));
+    }
     await this.dropStaging();
   }
 
@@ -174,7 +203,7 @@ export class FileJob {
       version: 1,
       raw_key: this.rawKey,
       source: this.mustSource().name,
-      input: this.input,
+      input: this.slot,
       content_sha256: this.contentSha,
       bytes: this.bytes,
       semantics: this.semantics,
@@ -190,6 +219,7 @@ export class FileJob {
       },
       rows_written: status === "ok" ? (this.flattened?.rowsByTable ?? {}) : {},
       timings_ms: { ...this.timings },
+      ...(status === "ok" && { files: this.published }),
     };
   }
 

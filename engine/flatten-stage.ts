@@ -1,16 +1,16 @@
 // Stage 2, flatten: staged clean records → one hive-partitioned Snappy Parquet output per
 // table, through compiler/sql/clean.ts's tableSelect (the SELECTs the Glue flatten job runs).
 //
-// Outputs are written into a staging folder and renamed into place by `publishFile`, after the
-// input's previous outputs are removed: reprocessing a file replaces its rows, never adds them.
-// A partition folder holds one `_input=<h>` folder per raw file, as in the processed bucket.
-import { mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
+// Outputs are written into a staging folder; engine/publish.ts renames them into the file's
+// next slot (`_input=<h>` or `_input=<h>-b`), so reprocessing a file replaces its rows, never
+// adds them, and readers see the old version until the new one is committed.
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import type { PipelineIR, SourceIR, TableIR } from "../compiler/ir.js";
 import { tableSelect } from "../compiler/sql/clean.js";
-import { exists, forEachLimit, inputDirs, runPool, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
+import { inputHash, runPool } from "./lake.js";
 
 export function sourceTables(ir: PipelineIR, source: SourceIR): TableIR[] {
   return ir.tables.filter((t) => t.source === source.name);
@@ -29,6 +29,8 @@ export interface FlattenInput {
   readonly ir: PipelineIR;
   readonly source: SourceIR;
   readonly rawKey: string;
+  /** The output slot written: the value of the `_input` partition (see engine/publish.ts). */
+  readonly slot: string;
   readonly stagedClean: string;
   readonly stagedQuarantine: string;
   /** Empty folder under the lake's tmp/ that receives `<table>/…` and `quarantine.jsonl`. */
@@ -73,7 +75,7 @@ const parquet = (rowGroupBytes: number): string =>
 async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<number> {
   const conn = inp.conn;
   const view = `flat_${inputHash(inp.rawKey)}`;
-  await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT *, ${quoteString("duckdb", inputHash(inp.rawKey))} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`);
+  await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT *, ${quoteString("duckdb", inp.slot)} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`);
   // Rows in a fixed order, so a file holds the same bytes in every run: by the record's line,
   // then the rest of the row key (a child row's index or key; the id is the line's). Unordered,
   // most files differed between two runs of one input (6,608 of 7,373 for 300k records)
@@ -175,55 +177,4 @@ export async function runFlattenStage(inp: FlattenInput): Promise<FlattenResult>
     quarantineRows = res.rowsChanged;
   }
   return { rowsByTable, quarantineRows };
-}
-
-/** Removes everything a raw file published before: its folders in every table, its quarantine file. */
-export async function unpublishFile(paths: LakePaths, ir: PipelineIR, source: SourceIR, rawKey: string): Promise<void> {
-  for (const t of sourceTables(ir, source)) await forEachLimit(await inputDirs(paths, t.name, rawKey), removeInputDir);
-  await rm(quarantineFile(paths, source.name, rawKey), { force: true });
-}
-
-/** Moves a whole staged table folder into place when the table has no folder yet (or an empty one). */
-async function renameWholeTable(staged: string, target: string): Promise<boolean> {
-  try {
-    await rename(staged, target);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "EPERM") return false;
-    throw e;
-  }
-}
-
-/**
- * Replaces the file's published outputs with the staged ones. Each `_input=<h>` folder moves
- * with one rename (a table with no outputs yet takes the whole staged folder in one); a crash
- * in between leaves no manifest, so the next run redoes the file.
- */
-export async function publishFile(paths: LakePaths, inp: FlattenInput, result: FlattenResult): Promise<void> {
-  await unpublishFile(paths, inp.ir, inp.source, inp.rawKey);
-  const tag = `_input=${inputHash(inp.rawKey)}`;
-  for (const t of sourceTables(inp.ir, inp.source)) {
-    const staged = join(inp.stagingDir, t.name);
-    const target = tableDir(paths, t.name);
-    if (!t.partition) {
-      if (await exists(join(staged, tag))) {
-        await mkdir(target, { recursive: true });
-        await rename(join(staged, tag), join(target, tag));
-      }
-      continue;
-    }
-    const parts = await readdir(staged);
-    if (parts.length === 0 || (await renameWholeTable(staged, target))) continue;
-    await forEachLimit(parts, async (part) => {
-      await mkdir(join(target, part), { recursive: true });
-      await rename(join(staged, part, tag), join(target, part, tag));
-      await rmdir(join(staged, part));
-    });
-  }
-  if (result.quarantineRows > 0) {
-    const q = quarantineFile(paths, inp.source.name, inp.rawKey);
-    await mkdir(join(q, ".."), { recursive: true });
-    await rename(join(inp.stagingDir, "quarantine.jsonl"), q);
-  }
 }

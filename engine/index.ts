@@ -24,8 +24,9 @@
 // - summarizeRun(...)                  → RunSummary from FileSummaries you ran yourself.
 // - formatRunSummary(summary)          → the human-readable report `lakec run` prints.
 //
-// A file's outputs: processed/<table>/[<key>=<v>/]_input=<h>/part-<n>.parquet, quarantine/
-// <source>/_input=<h>.jsonl and state/manifests/<source>/<h>.json, h = inputHash(rawKey).
+// A file's outputs: processed/<table>/[<key>=<v>/]_input=<h>[-b]/part-<n>.parquet (the slot
+// its manifest names; engine/publish.ts), quarantine/<source>/_input=<h>.jsonl and
+// state/manifests/<source>/<h>.json, h = inputHash(rawKey).
 export { LakeBusyError, openLake, parseByteSize, type Lake, type LakeOptions } from "./open-lake.js";
 export { ingestInputs, IngestError, sourceForInput, type IngestOptions, type Ingested } from "./ingest.js";
 export { inputHash, lakePaths, listRawKeys, manifestFile, quarantineFile, sourceForKey, type LakePaths } from "./lake.js";

@@ -2,9 +2,10 @@
 // S3 key there name the same thing. Only this file knows the layout.
 //
 //   raw/<source prefix>…                         the raw bucket; never modified
-//   processed/<table>/[<key>=<value>/]_input=<h>/part-<n>.parquet
+//   processed/<table>/[<key>=<value>/]_input=<h>[-b]/part-<n>.parquet   two slots (publish.ts)
 //   quarantine/<source>/_input=<h>.jsonl
 //   state/manifests/<source>/<h>.json            one per raw file; written last (commit marker)
+//   state/superseded.jsonl                       slots replaced, removed at the next open
 //   tmp/<pid>-…                                  staging for atomic writes (same file system)
 //   warehouse.duckdb
 //
@@ -13,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 
 export interface LakePaths {
@@ -55,7 +56,23 @@ export function rawKeyOf(paths: LakePaths, file: string): string {
 }
 
 export function rawFile(paths: LakePaths, rawKey: string): string {
-  return join(paths.raw, ...rawKey.split("/"));
+  return inside(paths.raw, join(paths.raw, ...rawKey.split("/")));
+}
+
+/** A path built from a key or name left its lake folder: validation (LK225) should have stopped it. */
+export class LakePathError extends Error {
+  override readonly name = "LakePathError";
+}
+
+/**
+ * `path`, checked to lie strictly inside `dir`. Every path built from user text (a prefix, a
+ * raw key, a source or table name) passes through here, so a `..` that slipped past validation
+ * fails before anything is read, written or deleted.
+ */
+export function inside(dir: string, path: string): string {
+  const rel = relative(dir, path);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new LakePathError(`${path} is not inside ${dir}: a prefix, key or name climbs out of the lake`);
+  return path;
 }
 
 /** The source owning a raw key: the longest matching prefix, as S3 event rules would pick it. */
@@ -65,7 +82,11 @@ export function sourceForKey(ir: PipelineIR, rawKey: string): SourceIR | undefin
   return best;
 }
 
-/** Every raw file, as sorted raw keys. Dot-files are partial uploads or editor droppings. */
+/**
+ * Every raw file, as sorted raw keys. Dot-files are partial uploads or editor droppings.
+ * Symbolic links, FIFOs and other non-files are listed too, so that the run reports them
+ * (state-machine.ts) instead of passing over them in silence.
+ */
 export async function listRawKeys(paths: LakePaths): Promise<string[]> {
   const out: string[] = [];
   async function walk(dir: string): Promise<void> {
@@ -80,7 +101,7 @@ export async function listRawKeys(paths: LakePaths): Promise<string[]> {
       if (e.name.startsWith(".")) continue;
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push(rawKeyOf(paths, p));
+      else out.push(rawKeyOf(paths, p));
     }
   }
   await walk(paths.raw);
@@ -88,20 +109,20 @@ export async function listRawKeys(paths: LakePaths): Promise<string[]> {
 }
 
 export function manifestFile(paths: LakePaths, source: string, rawKey: string): string {
-  return join(paths.manifests, source, `${inputHash(rawKey)}.json`);
+  return inside(paths.manifests, join(paths.manifests, source, `${inputHash(rawKey)}.json`));
 }
 
 export function quarantineFile(paths: LakePaths, source: string, rawKey: string): string {
-  return join(paths.quarantine, source, `_input=${inputHash(rawKey)}.jsonl`);
+  return inside(paths.quarantine, join(paths.quarantine, source, `_input=${inputHash(rawKey)}.jsonl`));
 }
 
 export function tableDir(paths: LakePaths, table: string): string {
-  return join(paths.processed, table);
+  return inside(paths.processed, join(paths.processed, table));
 }
 
-/** Existing `_input=<h>` folders of one table, in every partition (or directly under the table). */
-export async function inputDirs(paths: LakePaths, table: string, rawKey: string): Promise<string[]> {
-  const tag = `_input=${inputHash(rawKey)}`;
+/** Existing `_input=<slot>` folders of one table, in every partition (or directly under the table). */
+export async function inputDirs(paths: LakePaths, table: string, slot: string): Promise<string[]> {
+  const tag = `_input=${slot}`;
   const root = tableDir(paths, table);
   const found: string[] = [];
   let entries;

@@ -19,7 +19,7 @@ export interface FileManifest {
   readonly version: 1;
   readonly raw_key: string;
   readonly source: string;
-  /** `_input=<input>` tag of the file's outputs. */
+  /** `_input=<input>` tag of the file's outputs: its current slot, `<h>` or `<h>-b` (engine/publish.ts). */
   readonly input: string;
   readonly content_sha256: string;
   readonly bytes: number;
@@ -37,6 +37,8 @@ export interface FileManifest {
   };
   readonly rows_written: Record<string, number>;
   readonly timings_ms: Record<string, number>;
+  /** Published files (path relative to the lake → bytes), checked on every run; absent before this was recorded. */
+  readonly files?: Record<string, number>;
 }
 
 /**
@@ -57,12 +59,17 @@ export async function readManifest(file: string): Promise<FileManifest | undefin
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as FileManifest;
+    value = JSON.parse(text);
   } catch {
     // A torn manifest cannot come from our atomic write; treat it as absent so the file reruns.
     return undefined;
   }
+  // Damaged by hand or by a tool (`null`, a list, missing fields): absent too, and rebuilt.
+  const m = value as Partial<FileManifest> | null;
+  const ok = m !== null && typeof m === "object" && typeof m.raw_key === "string" && typeof m.input === "string" && typeof m.status === "string" && typeof m.content_sha256 === "string" && typeof m.rows_written === "object" && m.rows_written !== null;
+  return ok ? (m as FileManifest) : undefined;
 }
 
 /** Temp file + rename, so a reader never sees half a manifest. */

@@ -1,9 +1,11 @@
 // Opening a lake: its folders, and the in-memory DuckDB that runs stages 1–2 under a memory
 // limit (spilling to the lake's tmp/). The warehouse file is opened only by stages 3–5.
+import { readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { ensureLake, isAlive, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
+import { collectSuperseded } from "./publish.js";
 
 export interface LakeOptions {
   /** DuckDB memory limit, e.g. "2GB" (default). */
@@ -40,11 +42,11 @@ export interface Lake {
 
 const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
 
-/** "2GB" → bytes; undefined for text DuckDB would reject, so the CLI can say so. */
+/** "2GB" → bytes; undefined for text DuckDB would reject, and for a bare number (`2` is 2 bytes to DuckDB, surely not meant). */
 export function parseByteSize(text: string): number | undefined {
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]+)\s*$/.exec(text);
   if (!m) return undefined;
-  const unit = UNITS[(m[2] || "B").toUpperCase()];
+  const unit = UNITS[m[2]!.toUpperCase()];
   return unit === undefined ? undefined : Math.floor(Number(m[1]) * unit);
 }
 
@@ -53,30 +55,76 @@ export class LakeBusyError extends Error {
   override readonly name = "LakeBusyError";
 }
 
+/** Who holds a lake's lock: a pid, and that process's start time where the system tells it. */
+export interface LockOwner {
+  readonly pid: number;
+  /** Field 22 of /proc/<pid>/stat: with the pid, it names one process, not a later one reusing the pid. */
+  readonly start?: string;
+}
+
+/** The start time of a live process, on systems with /proc; undefined elsewhere. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<LockOwner> | number;
+    if (typeof v === "number") return Number.isInteger(v) && v > 0 ? { pid: v } : undefined;
+    return typeof v?.pid === "number" && Number.isInteger(v.pid) && v.pid > 0 ? { pid: v.pid, ...(typeof v.start === "string" && { start: v.start }) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A lock is held only while the process that took it runs. After a crash or a reboot its pid
+ * may belong to another program (a shell, a database): then the start time differs, and the
+ * lock is stale. A lock without a start time (an older lakec) counts as held only if the live
+ * process's command line mentions lakec.
+ */
+function heldBy(owner: LockOwner): boolean {
+  if (!isAlive(owner.pid)) return false;
+  const start = processStart(owner.pid);
+  if (start === undefined) return true;
+  if (owner.start !== undefined) return owner.start === start;
+  try {
+    return readFileSync(`/proc/${owner.pid}/cmdline`, "utf8").includes("lakec");
+  } catch {
+    return true;
+  }
+}
+
 /**
  * One writer per lake: two runs publishing the same raw file at once would interleave their
- * deletes and renames. The lock is a file holding the owner's pid; a dead owner's lock (a
- * killed run) is taken over.
+ * deletes and renames. The lock is a file naming the owner (LockOwner); a lock whose process is
+ * gone, or is no longer the lakec that took it, is taken over.
  */
 async function lockLake(paths: LakePaths): Promise<() => Promise<void>> {
   const file = join(paths.root, "state", "lake.lock");
+  const me = JSON.stringify({ pid: process.pid, start: processStart(process.pid) });
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeFile(file, String(process.pid), { flag: "wx" });
+      await writeFile(file, me, { flag: "wx" });
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw e;
-      const owner = Number((await readFile(file, "utf8").catch(() => "")).trim());
-      if (owner === process.pid) break;
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
-        throw new LakeBusyError(`the lake ${paths.root} is in use by process ${owner} (a lakec run or dev); wait for it to finish or stop it`);
+      const owner = parseOwner((await readFile(file, "utf8").catch(() => "")).trim());
+      if (owner?.pid === process.pid) break;
+      if (owner && heldBy(owner)) {
+        throw new LakeBusyError(`the lake ${paths.root} is in use by process ${owner.pid} (a lakec run or dev); wait for it to finish or stop it`);
       }
       await rm(file, { force: true });
     }
   }
   return async () => {
-    const owner = (await readFile(file, "utf8").catch(() => "")).trim();
-    if (owner === String(process.pid)) await rm(file, { force: true });
+    const owner = parseOwner((await readFile(file, "utf8").catch(() => "")).trim());
+    if (owner?.pid === process.pid) await rm(file, { force: true });
   };
 }
 
@@ -85,6 +133,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   await ensureLake(paths);
   const unlock = await lockLake(paths);
   await sweepStaleTmp(paths);
+  await collectSuperseded(paths);
   const memoryLimit = opts.memoryLimit ?? "2GB";
   const limitBytes = parseByteSize(memoryLimit);
   if (limitBytes === undefined) throw new Error(`memory limit '${memoryLimit}' is not a size like 2GB or 512MB`);

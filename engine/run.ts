@@ -7,6 +7,7 @@ import { listRawKeys } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
 import { publishedState } from "./manifest.js";
+import { buildBeside } from "./publish.js";
 
 export interface TableSummary {
   readonly name: string;
@@ -41,7 +42,11 @@ export function processRawFile(lake: Lake, ir: PipelineIR, rawKey: string): Prom
 
 /** Stages 3–5 (refresh, models, tests) on warehouse.duckdb. */
 export function refreshWarehouse(lake: Lake, ir: PipelineIR): Promise<WarehouseResult> {
-  return lake.exclusive(() => buildWarehouse(lake.paths, ir, lake.settings));
+  return lake.exclusive(async () => {
+    let rebuilt: string | undefined;
+    const result = await buildBeside(lake.paths, (paths) => buildWarehouse(paths, ir, lake.settings), (why) => (rebuilt = why));
+    return rebuilt === undefined ? result : { ...result, rebuilt };
+  });
 }
 
 /**

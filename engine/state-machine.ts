@@ -2,7 +2,7 @@
 // aws-local-stepfunctions with local task handlers: Clean and Flatten are the engine's stages,
 // the SNS alert goes to state/alerts.jsonl. Routing, retries and the failure path are the
 // definition's own, so they behave locally as they will in the cloud.
-import { appendFile, mkdir, stat } from "node:fs/promises";
+import { appendFile, lstat, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import type { PipelineIR } from "../compiler/ir.js";
@@ -97,6 +97,8 @@ function machineFor(ir: PipelineIR): StateMachine {
  */
 export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): Promise<FileSummary> {
   const job = new FileJob(lake, ir, rawKey);
+  const unfit = await unfitRawFile(job.rawPath, rawKey);
+  if (unfit !== undefined) return job.summary("failed", unfit);
   try {
     if (job.source && (await job.isCurrent())) return job.summary("skipped", "already processed: content and pipeline semantics unchanged");
   } catch (e) {
@@ -128,6 +130,21 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
     await logAlerts(lake, alerts);
     return job.summary("failed", reason);
   }
+}
+
+/**
+ * Why a raw entry cannot be processed as the cloud would: a name with a line break or another
+ * control character (the event routing and the Glue job's arguments do not carry it intact), or
+ * not a regular file. Raw files are immutable objects: a symbolic link's target can change
+ * under the lake, and a FIFO would block the reader.
+ */
+async function unfitRawFile(path: string, rawKey: string): Promise<string | undefined> {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(rawKey)) return `the file name has a line break or control character (${JSON.stringify(rawKey)}): rename the file`;
+  const st = await lstat(path).catch(() => undefined);
+  if (!st || st.isFile()) return undefined;
+  const what = st.isSymbolicLink() ? "a symbolic link" : st.isFIFO() ? "a FIFO (named pipe)" : st.isSocket() ? "a socket" : "not a regular file";
+  return `${what}, not a file: raw files must be regular files (copy it in, or use lakec run --input --link for a hard link)`;
 }
 
 async function logAlerts(lake: Lake, alerts: readonly Json[]): Promise<void> {

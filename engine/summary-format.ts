@@ -51,6 +51,7 @@ export function formatRunSummary(s: RunSummary): string {
     out.push("", `note: ${s.warehouse.orphans.length} raw file(s) are gone from raw/ but their rows are still published: ${s.warehouse.orphans.join(", ")}`);
     out.push("  (delete their _input=<h> folders under processed/ and their manifests to drop them)");
   }
+  if (s.warehouse.rebuilt !== undefined) out.push("", `note: rebuilt warehouse.duckdb from the lake: the old file could not be opened (${s.warehouse.rebuilt})`);
   out.push("", ...table(["table", "rows written", "rows total"], s.tables.map((t) => [t.name, String(t.rowsWritten), String(t.totalRows)]), new Set([1, 2])));
   const w = s.warehouse;
   if (w.models.length > 0) out.push("", ...table(["model", "dbt materialization", "rows"], w.models.map((m) => [m.name, m.materialized, String(m.rows)]), new Set([2])));

@@ -10,6 +10,7 @@ import { META_COLUMNS, type OutputColumn, type PipelineIR, type TableIR } from "
 import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB } from "../targets/dbt/index.js";
 import { tableDir, type LakePaths } from "./lake.js";
 import { publishedState } from "./manifest.js";
+import { currentSlots } from "./publish.js";
 
 const q = (n: string): string => quoteIdent("duckdb", n);
 
@@ -39,6 +40,8 @@ export interface WarehouseResult {
   readonly timingsMs: { refresh: number; models: number; tests: number };
   /** Why stages 3–5 stopped, when they did (see WarehouseBuildError); views, models and tests are then empty. */
   readonly error?: string;
+  /** Why warehouse.duckdb was rebuilt from the lake instead of updated (it could not be opened). */
+  readonly rebuilt?: string;
 }
 
 function columnType(c: OutputColumn): string {
@@ -59,10 +62,10 @@ async function hasParquet(dir: string): Promise<boolean> {
  * The view of one table: the exact IR types over whatever Parquet exists, and a typed empty
  * relation when nothing does (read_parquet fails on an empty glob, a view must not).
  */
-export async function externalTableSql(paths: LakePaths, t: TableIR): Promise<string> {
+export async function externalTableSql(paths: LakePaths, t: TableIR, slots: readonly string[]): Promise<string> {
   const cols = [...t.columns.map((c) => ({ name: c.name, type: columnType(c) })), ...META_COLUMNS.map((m) => ({ name: m, type: META_TYPES[m] }))];
   const dir = tableDir(paths, t.name);
-  if (!(await hasParquet(dir))) {
+  if (slots.length === 0 || !(await hasParquet(dir))) {
     return `SELECT ${cols.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(", ")} WHERE false`;
   }
   const hiveTypes: string[] = [`${quoteString("duckdb", "_input")}: VARCHAR`];
@@ -73,7 +76,9 @@ export async function externalTableSql(paths: LakePaths, t: TableIR): Promise<st
   }
   const glob = quoteString("duckdb", `${dir.split("\\").join("/")}/**/*.parquet`);
   const select = cols.map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`).join(", ");
-  return `SELECT ${select} FROM read_parquet(${glob}, hive_partitioning = true, hive_types = {${hiveTypes.join(", ")}})`;
+  // Only the committed slot of each raw file (engine/publish.ts); DuckDB prunes the others by path.
+  const current = slots.map((s) => quoteString("duckdb", s)).join(", ");
+  return `SELECT ${select} FROM read_parquet(${glob}, hive_partitioning = true, hive_types = {${hiveTypes.join(", ")}}) WHERE _input IN (${current})`;
 }
 
 export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR): Promise<string[]> {
@@ -81,7 +86,7 @@ export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir:
   const views: string[] = [];
   for (const t of ir.tables) {
     const rel = duckdbSourceRelation(ir, t.name);
-    await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${await externalTableSql(paths, t)}`);
+    await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${await externalTableSql(paths, t, await currentSlots(paths, t.source))}`);
     // The same table under its pipeline name, for `lakec query` and `lakec show`.
     await conn.run(`CREATE OR REPLACE VIEW main.${q(t.name)} AS SELECT * FROM ${rel}`);
     views.push(t.name);

@@ -3,6 +3,16 @@
 // string must stay a string under both: `no`, `on`, `y` are booleans in 1.1, `0o17` is an
 // integer in 1.2 only, `1:20` is a base-60 integer and `2024-01-01` a date in 1.1 only.
 import { Document, parse, visit, type Scalar } from "yaml";
+import { oneLine } from "./text-escape.js";
+
+/**
+ * A YAML comment line. Scalars are written by yamlText (the `yaml` package quotes what needs
+ * quoting); comments are the one place text is printed by hand, so a line break in it cannot
+ * start a new key or document.
+ */
+export function yamlComment(text: string): string {
+  return `# ${oneLine(text)}`;
+}
 
 /**
  * PyYAML resolves two plain scalars the `yaml` package's 1.1 schema keeps as strings: `=` (the
@@ -26,7 +36,7 @@ export function isPlainSafe(s: string): boolean {
 }
 
 export interface YamlTextOptions {
-  /** Comment lines written above the document (each already starts with `#`). */
+  /** Comment lines written above the document, each made by yamlComment. */
   readonly header?: readonly string[];
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import type { RunSummary } from "../engine/index.js";
+import { processStart } from "../engine/open-lake.js";
 import { MIXED_LINES, review, tempDir, writeLines, removeTempDirs } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
@@ -67,13 +68,15 @@ describe("lakec run", () => {
 
   it("a warehouse that cannot be built is the run's problem (exit 1, files reported), not an internal error", async () => {
     const whLake = join(dir, "wh-lake");
-    const { mkdir, writeFile } = await import("node:fs/promises");
+    const { mkdir, readdir, writeFile } = await import("node:fs/promises");
     const first = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh1.jsonl"), [review(1), review(2)]), "--memory-limit", "512MB");
     expect(first.code).toBe(0);
-    // A Parquet file that is not one: the views and models that read it fail.
-    const broken = join(whLake, "processed", "product_reviews", "review_date=2016-09-02", "_input=0000000000000000");
-    await mkdir(broken, { recursive: true });
-    await writeFile(join(broken, "part-0.parquet"), "not parquet");
+    // A Parquet file that is not one, beside a published one (a file the manifest does not list,
+    // so the run's check of published files does not repair it): the views that read it fail.
+    const partition = join(whLake, "processed", "product_reviews", "review_date=2016-09-02");
+    const [slot] = await readdir(partition);
+    await mkdir(join(partition, slot!), { recursive: true });
+    await writeFile(join(partition, slot!, "part-1.parquet"), "not parquet");
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh2.jsonl"), [review(3)]), "--memory-limit", "512MB", "--json");
     expect(r.err).not.toContain("internal error");
     expect(r.code).toBe(1);
@@ -82,7 +85,7 @@ describe("lakec run", () => {
       ["reviews/wh1.jsonl", "skipped"],
       ["reviews/wh2.jsonl", "processed"],
     ]);
-    expect(s.warehouse.error).toMatch(/part-0\.parquet/);
+    expect(s.warehouse.error).toMatch(/part-1\.parquet/);
     expect(s.problems).toEqual([expect.stringMatching(/^warehouse not built: /)]);
     const text = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake);
     expect(text.code).toBe(1);
@@ -105,16 +108,16 @@ describe("lakec run", () => {
   });
 
   it("exits 1 with counts and sample rows when a dbt test fails", async () => {
-    // A Parquet file with NULL ids, as a damaged or foreign writer would leave it.
+    // A Parquet file with NULL ids beside a published one, as a foreign writer would leave it.
     const { DuckDBInstance } = await import("@duckdb/node-api");
     const { mkdir, readdir } = await import("node:fs/promises");
     const damaged = join(dir, "damaged-lake");
     expect((await lakec("run", "pipelines/reviews.yaml", "--lake", damaged, "--input", join(dir, "day1.jsonl"))).code).toBe(0);
     const part = join(damaged, "processed", "product_reviews", "review_date=2016-09-01");
     const [input] = await readdir(part);
-    await mkdir(join(part, "_input=0000000000000000"), { recursive: true });
+    await mkdir(join(part, input!), { recursive: true });
     const db = await (await DuckDBInstance.create(":memory:")).connect();
-    await db.run(`COPY (SELECT * REPLACE (NULL::VARCHAR AS review_id) FROM read_parquet('${join(part, input!, "part-0.parquet")}') LIMIT 1) TO '${join(part, "_input=0000000000000000", "part-0.parquet")}' (FORMAT parquet)`);
+    await db.run(`COPY (SELECT * REPLACE (NULL::VARCHAR AS review_id) FROM read_parquet('${join(part, input!, "part-0.parquet")}') LIMIT 1) TO '${join(part, input!, "part-1.parquet")}' (FORMAT parquet)`);
     db.closeSync();
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", damaged);
     expect(r.code).toBe(1);
@@ -126,11 +129,12 @@ describe("lakec run", () => {
   it("refuses a lake another live process has open, and takes over a dead one's lock", async () => {
     const { writeFile, readFile } = await import("node:fs/promises");
     const lock = join(lake, "state", "lake.lock");
-    await writeFile(lock, String(process.ppid));
+    const held = JSON.stringify({ pid: process.ppid, start: processStart(process.ppid) });
+    await writeFile(lock, held);
     const busy = await lakec("run", "pipelines/reviews.yaml", "--lake", lake);
-    expect(busy.code).toBe(2);
+    expect(busy.code).toBe(1);
     expect(busy.err).toContain(`is in use by process ${process.ppid}`);
-    expect(await readFile(lock, "utf8")).toBe(String(process.ppid));
+    expect(await readFile(lock, "utf8")).toBe(held);
     await writeFile(lock, "999999999");
     expect((await lakec("run", "pipelines/reviews.yaml", "--lake", lake)).code).toBe(0);
     await expect(readFile(lock, "utf8")).rejects.toThrow(/ENOENT/);

@@ -142,7 +142,7 @@ describe("lakec run on a mixed file", () => {
 });
 
 describe("a second raw file into tables that already have rows", () => {
-  it("adds its own _input folder next to the first file's in each shared partition, and reprocessing it replaces only those", async () => {
+  it("adds its own _input folder next to the first file's in each shared partition, and reprocessing it replaces only those (in the other slot)", async () => {
     const ir = reviewsIr();
     const dir = await tempDir("second");
     const lakeDir = join(dir, ".lake");
@@ -168,7 +168,11 @@ describe("a second raw file into tables that already have rows", () => {
     const again = await runOnce(lakeDir, changed);
     expect(again.files.map((f) => f.status)).toEqual(["processed", "processed"]);
     expect(again.tables.map((t) => t.totalRows)).toEqual([6, 4]);
-    expect(await listing(join(lakeDir, "processed"))).toEqual(files);
+    // The new version is in the `-b` slot; the old one stays until the lake is next opened.
+    const inB = files.map((f) => f.replace(/_input=([0-9a-f]+)\//, "_input=$1-b/"));
+    expect(await listing(join(lakeDir, "processed"))).toEqual([...files, ...inB].sort());
+    await runOnce(lakeDir, changed);
+    expect(await listing(join(lakeDir, "processed"))).toEqual(inB.sort());
   });
 });
 

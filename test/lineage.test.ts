@@ -73,7 +73,8 @@ describe("lineage", () => {
     const base = load("pipelines/reviews.yaml");
     const ir = { ...base, sources: base.sources.map((s) => ({ ...s, prefix: 'evil"]\n  x-->y #' })) };
     expect(() => readMermaid(lineageMermaid(ir))).not.toThrow();
-    expect(lineageMermaid(ir)).toContain('["raw product_reviews: evil#quot;]   x-->y #35;"]');
+    // The line break stays visible as \n instead of being folded into a space; `>` is an entity (labels are HTML).
+    expect(lineageMermaid(ir)).toContain('["raw product_reviews: evil#quot;]\\n  x--#62;y #35;"]');
   });
 
   it("emits a Markdown page with the graph in a mermaid fence", () => {

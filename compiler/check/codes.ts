@@ -28,6 +28,7 @@ export const SEMANTIC_CODES = {
   LK222: "a key column is an object or array",
   LK223: "a mart joins its from table, or is qualified by a table it does not join",
   LK224: "two sources' raw prefixes overlap, so a file would belong to both",
+  LK225: "a source prefix has a `..`, `.` or empty folder, so its files would land outside the raw bucket's folder",
   // LK3xx: types and options
   LK301: "a type string does not parse",
   LK302: "range is set on a column that is not a number, date or timestamp",

@@ -31,6 +31,14 @@ function checkPrefixes(ctx: CheckContext): void {
   const seen: { name: string; prefix: string }[] = [];
   for (const [name, src] of Object.entries(ctx.doc.sources ?? {})) {
     if (typeof src.prefix !== "string") continue;
+    // The local engine joins the prefix to <lake>/raw/, and S3 keys with `..` are folders named
+    // `..` there but parent folders here: `run --input` copied files out of the lake.
+    const bad = src.prefix.replace(/\/$/, "").split("/").find((seg) => seg === ".." || seg === "." || seg === "");
+    if (bad !== undefined) {
+      const what = bad === "" ? "an empty folder name (//)" : `a ${q(bad)} folder`;
+      ctx.error("LK225", ["sources", name, "prefix"], `prefix ${q(src.prefix)} of source ${q(name)} has ${what}: its files would land outside the raw folder`, `name the raw-bucket folder itself, e.g. prefix: ${name}/`);
+      continue;
+    }
     const prefix = src.prefix.endsWith("/") ? src.prefix : `${src.prefix}/`;
     const other = seen.find((o) => o.prefix.startsWith(prefix) || prefix.startsWith(o.prefix));
     if (other) {

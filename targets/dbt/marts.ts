@@ -6,14 +6,16 @@ import { printExpr } from "../../compiler/expr/print.js";
 import type { MartIR, Measure, PipelineIR } from "../../compiler/ir.js";
 import { bare, headerLine, portableType, stagingModel } from "./naming.js";
 import { ModelSql } from "./sql-layout.js";
+import { jinjaText } from "../text-escape.js";
 
 const WINDOW_MARKER = "lakec_incremental_window";
 
 /** One SQL text for both engines when possible; otherwise a Jinja switch on the adapter. */
 function portable(m: ModelSql, e: Expr): string {
   const opts = { tableAlias: bare, columnName: bare };
-  const sf = printExpr(e, "snowflake", opts);
-  const duck = printExpr(e, "duckdb", opts);
+  // Literals in the expression are user text: Jinja must print them, not evaluate them.
+  const sf = jinjaText(printExpr(e, "snowflake", opts));
+  const duck = jinjaText(printExpr(e, "duckdb", opts));
   if (sf.toLowerCase() === duck.toLowerCase()) return duck;
   return m.hold(`{% if target.type == 'snowflake' %}${sf}{% else %}${duck}{% endif %}`);
 }

@@ -51,7 +51,7 @@ export function sourcesYaml(ir: PipelineIR): string {
 function acceptedValues(c: OutputColumn): Test | undefined {
   if (!c.accepted || c.accepted.length === 0) return undefined;
   const quote = c.type.kind === "string" || c.type.kind === "json";
-  return { accepted_values: { values: c.accepted.map((v) => String(v)), quote } };
+  return { accepted_values: { values: c.accepted.map((v) => jinjaSafe(String(v))), quote } };
 }
 
 function stagingColumnTests(ir: PipelineIR, table: TableIR, c: OutputColumn): Test[] {

@@ -8,6 +8,7 @@ import { parseAsDbt } from "../yaml-text.js";
 import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
 import { quoteIdent, quoteString } from "../../compiler/expr/print.js";
 import { duckdbSourceRelation } from "./naming.js";
+import { JINJA_CHAR, jinjaSafeValue, jinjaTextValue } from "../text-escape.js";
 
 export interface LocalModel {
   readonly name: string;
@@ -60,7 +61,9 @@ function renderModel(ir: PipelineIR, name: string, text: string, sources: Readon
     if (source !== ir.name || !sources.has(table)) throw new Error(`model ${name}: source('${source}', '${table}') is not declared in _sources.yml`);
     return duckdbSourceRelation(ir, table);
   });
-  if (/\{\{|\{%|\{#/.test(sql)) throw new Error(`model ${name}: Jinja the local renderer does not know is left:\n${sql}`);
+  // User text went through jinjaText: its tag-forming characters are JINJA_CHAR expressions.
+  if (/\{\{|\{%|\{#/.test(sql.replace(JINJA_CHAR, ""))) throw new Error(`model ${name}: Jinja the local renderer does not know is left:\n${sql}`);
+  sql = jinjaTextValue(sql);
   // Unless asked for the incremental form, incremental models render as their full refresh: a table.
   const materialized = incremental ? "incremental" : kind === "view" ? "view" : "table";
   const model: LocalModel = { name, sql: sql.trim(), materialized, dependsOn };
@@ -99,7 +102,7 @@ function testSql(model: string, column: string, kind: string, args: Record<strin
       return `select ${column} as unique_field, count(*) as n_records from ${m} where ${column} is not null group by ${column} having count(*) > 1`;
     case "accepted_values": {
       const values = (args["values"] as unknown[]).map((v) => {
-        const s = String(v);
+        const s = jinjaSafeValue(String(v));
         if (args["quote"] !== false) return quoteString("duckdb", s);
         if (!LITERAL.test(s)) throw new Error(`accepted_values on ${model}.${column}: unquoted value '${s}' is not a literal`);
         return s;

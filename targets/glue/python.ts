@@ -1,12 +1,9 @@
-// Python literals for generated scripts. JSON string syntax is a subset of Python's string
-// literal syntax (same escapes: \" \\ \n \t \uXXXX), so JSON.stringify is a safe encoder for
-// any text, including SQL with quotes, backslashes and non-ASCII characters.
+// Python literals for generated scripts; every string goes through pyStr (targets/text-escape.ts).
+import { pyStr } from "../text-escape.js";
+
+export { pyStr };
 
 export type PyValue = string | number | boolean | null | readonly PyValue[] | { readonly [key: string]: PyValue };
-
-export function pyStr(text: string): string {
-  return JSON.stringify(text);
-}
 
 /** Multi-line text as adjacent string literals in parentheses, one source line per text line. */
 export function pyLines(text: string, indent = 0): string {

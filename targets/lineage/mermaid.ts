@@ -2,11 +2,9 @@
 // Built from the IR's lineage only, so the picture is exactly what the compiler derived.
 import type { MartIR, PipelineIR, TableIR } from "../../compiler/ir.js";
 import { findTable } from "../../compiler/ir.js";
+import { mermaidLabel } from "../text-escape.js";
 
-/** Mermaid labels sit in "…": `#` starts an entity and `"` ends the label, so both become entities. */
-function label(text: string): string {
-  return `"${text.replace(/#/g, "#35;").replace(/"/g, "#quot;").replace(/[\r\n]+/g, " ")}"`;
-}
+const label = mermaidLabel;
 
 /** `$.a.b` for plain keys, `$.a["Size:"]` for keys that are not identifiers. */
 export function jsonPathText(path: readonly string[]): string {

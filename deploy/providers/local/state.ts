@@ -10,16 +10,32 @@ export function deployedFile(lakeDir: string): string {
   return join(lakeDir, "state", "deployed.json");
 }
 
-export async function readDeployedRecord(lakeDir: string): Promise<DeployedRecord | undefined> {
+/**
+ * The last apply's record. A damaged one (truncated, not JSON, `null`) is moved aside to
+ * `deployed.json.damaged` and treated as absent: plan then shows the local warehouse as not yet
+ * applied, and the next apply (or clean run) writes it again. `onDamaged` hears about it.
+ */
+export async function readDeployedRecord(lakeDir: string, onDamaged: (message: string) => void = () => undefined): Promise<DeployedRecord | undefined> {
+  const file = deployedFile(lakeDir);
   let text: string;
   try {
-    text = await readFile(deployedFile(lakeDir), "utf8");
+    text = await readFile(file, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
-  const r = JSON.parse(text) as DeployedRecord;
-  if (r.version !== 1) throw new Error(`${deployedFile(lakeDir)}: unknown version ${String(r.version)}`);
+  let r: DeployedRecord | null;
+  try {
+    r = JSON.parse(text) as DeployedRecord | null;
+  } catch {
+    r = null;
+  }
+  if (r === null || typeof r !== "object" || typeof r.models !== "object" || typeof r.views !== "object") {
+    await rename(file, `${file}.damaged`);
+    onDamaged(`${file} was damaged; kept as deployed.json.damaged and treated as absent`);
+    return undefined;
+  }
+  if (r.version !== 1) throw new Error(`${file}: unknown version ${String(r.version)}`);
   return r;
 }
 

@@ -1,0 +1,218 @@
+// Publishing a raw file's outputs so that readers of the local lake see the old version or the
+// new one, never a mix, never an error, and a failure keeps the old version.
+//
+// - Each raw file has two output slots: `_input=<h>` and `_input=<h>-b` in every partition of
+//   its tables. Its manifest's `input` names the slot that is current.
+// - A (re)process writes into the other slot: what is left there (a crash, or the version
+//   before last) is removed, then the staged folders are renamed in. The views read only the
+//   current slots (`WHERE _input IN (…)`, pruned by DuckDB before any file is opened), so
+//   nothing a reader sees changes yet.
+// - The manifest, written last, commits the new slot; the previous one is recorded in
+//   state/superseded.jsonl. The views switch when the warehouse is rebuilt beside the old one
+//   and renamed over it at the end of the run (buildBeside): a reader sees every table and
+//   model as of one build.
+// - Superseded slots are removed when the lake is next opened, so a query that started on the
+//   old views can finish reading them.
+// - On every run, each current file's published files are checked against the names and sizes
+//   its manifest lists (stat only); a missing or changed file makes the raw file reprocess.
+import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { PipelineIR, SourceIR } from "../compiler/ir.js";
+import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
+import { readManifest, type FileManifest } from "./manifest.js";
+
+/** The slot a (re)process writes into: the one the current manifest does not name. */
+export function nextSlot(rawKey: string, current: FileManifest | undefined): string {
+  const h = inputHash(rawKey);
+  return current?.status === "ok" && current.input === h ? `${h}-b` : h;
+}
+
+function sourceTableNames(ir: PipelineIR, source: SourceIR): string[] {
+  return ir.tables.filter((t) => t.source === source.name).map((t) => t.name);
+}
+
+/** Removes one slot's folders in every table of the source. */
+export async function removeSlot(paths: LakePaths, ir: PipelineIR, source: SourceIR, slot: string): Promise<void> {
+  for (const t of sourceTableNames(ir, source)) await forEachLimit(await inputDirs(paths, t, slot), removeInputDir);
+}
+
+/** Every file under `dir` with its size, keyed by its path relative to `base` with `/`. */
+async function filesWithSizes(dir: string, base: string, into: Record<string, number>): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    into[relative(base, p).split(sep).join("/")] = (await stat(p)).size;
+  }
+}
+
+export interface Staged {
+  readonly ir: PipelineIR;
+  readonly source: SourceIR;
+  readonly rawKey: string;
+  readonly slot: string;
+  /** Holds `<table>/…/_input=<slot>/part-<n>.parquet` and `quarantine.jsonl`. */
+  readonly stagingDir: string;
+  readonly quarantineRows: number;
+}
+
+/** Moves a whole staged table folder into place when the table has no folder yet (or an empty one). */
+async function renameWholeTable(staged: string, target: string): Promise<boolean> {
+  try {
+    await rename(staged, target);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "EPERM") return false;
+    throw e;
+  }
+}
+
+/**
+ * Renames the staged outputs into the file's next slot and the quarantine file over the old
+ * one (one rename: a reader of quarantine/ sees the old file or the new). Returns the published
+ * files and sizes, relative to the lake, for the manifest. The views do not see the slot until
+ * the manifest commits it and the warehouse is rebuilt.
+ */
+export async function publishToSlot(paths: LakePaths, s: Staged): Promise<Record<string, number>> {
+  const files: Record<string, number> = {};
+  const tag = `_input=${s.slot}`;
+  await removeSlot(paths, s.ir, s.source, s.slot);
+  for (const t of sourceTableNames(s.ir, s.source)) {
+    const staged = join(s.stagingDir, t);
+    const target = tableDir(paths, t);
+    await filesWithSizes(staged, s.stagingDir, files);
+    const parts = await readdir(staged).catch(() => [] as string[]);
+    if (parts.length === 0) continue;
+    if (parts.includes(tag)) {
+      await mkdir(target, { recursive: true });
+      await rename(join(staged, tag), join(target, tag));
+      continue;
+    }
+    if (await renameWholeTable(staged, target)) continue;
+    await forEachLimit(parts, async (part) => {
+      await mkdir(join(target, part), { recursive: true });
+      await rename(join(staged, part, tag), join(target, part, tag));
+      await rmdir(join(staged, part));
+    });
+  }
+  const published = Object.fromEntries(Object.entries(files).map(([p, size]) => [`processed/${p}`, size]));
+  const q = quarantineFile(paths, s.source.name, s.rawKey);
+  if (s.quarantineRows > 0) {
+    await mkdir(dirname(q), { recursive: true });
+    const from = join(s.stagingDir, "quarantine.jsonl");
+    published[relative(paths.root, q).split(sep).join("/")] = (await stat(from)).size;
+    await rename(from, q);
+  } else {
+    await rm(q, { force: true });
+  }
+  return published;
+}
+
+/** Problems with a current file's published outputs: listed files that are missing or changed size. */
+export async function damagedOutputs(paths: LakePaths, m: FileManifest): Promise<string[]> {
+  const problems: string[] = [];
+  await forEachLimit(Object.entries(m.files ?? {}), async ([rel, size]) => {
+    const st = await stat(join(paths.root, ...rel.split("/"))).catch(() => undefined);
+    if (!st) problems.push(`${rel} is missing`);
+    else if (st.size !== size) problems.push(`${rel} has ${st.size} bytes, not ${size}`);
+  });
+  return problems.sort();
+}
+
+const supersededLog = (paths: LakePaths): string => join(paths.root, "state", "superseded.jsonl");
+
+interface SupersededEntry {
+  readonly manifest: string;
+  readonly slot: string;
+  readonly dirs: readonly string[];
+}
+
+/** Remembers the slot a reprocess replaced, for removal when the lake is next opened. */
+export async function recordSuperseded(paths: LakePaths, ir: PipelineIR, source: SourceIR, manifest: string, slot: string): Promise<void> {
+  const dirs: string[] = [];
+  for (const t of sourceTableNames(ir, source)) for (const d of await inputDirs(paths, t, slot)) dirs.push(relative(paths.root, d).split(sep).join("/"));
+  const entry: SupersededEntry = { manifest: relative(paths.root, manifest).split(sep).join("/"), slot, dirs };
+  await appendFile(supersededLog(paths), `${JSON.stringify(entry)}\n`);
+}
+
+/** Removes the slots recorded as superseded, unless a later reprocess made one current again. */
+export async function collectSuperseded(paths: LakePaths): Promise<number> {
+  const text = await readFile(supersededLog(paths), "utf8").catch(() => "");
+  let removed = 0;
+  for (const line of text.split("\n").filter((l) => l.trim() !== "")) {
+    let e: SupersededEntry;
+    try {
+      e = JSON.parse(line) as SupersededEntry;
+    } catch {
+      continue;
+    }
+    const m = await readManifest(join(paths.root, ...e.manifest.split("/")));
+    if (m?.status === "ok" && m.input === e.slot) continue;
+    for (const d of e.dirs) {
+      const dir = join(paths.root, ...d.split("/"));
+      if (!relative(paths.processed, dir).startsWith("..") && (await exists(dir))) {
+        await removeInputDir(dir);
+        removed++;
+      }
+    }
+  }
+  await rm(supersededLog(paths), { force: true });
+  return removed;
+}
+
+async function cannotOpen(file: string): Promise<string | undefined> {
+  try {
+    (await DuckDBInstance.create(file)).closeSync();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message.split("\n")[0] : String(e);
+  }
+}
+
+/** The current slots of a source's raw files: what its tables' views read. */
+export async function currentSlots(paths: LakePaths, source: string): Promise<string[]> {
+  const dir = join(paths.manifests, source);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const slots: string[] = [];
+  for (const n of names.filter((x) => x.endsWith(".json"))) {
+    const m = await readManifest(join(dir, n));
+    if (m?.status === "ok") slots.push(m.input);
+  }
+  return slots.sort();
+}
+
+/**
+ * Runs `build` on a copy of warehouse.duckdb and renames the copy over it when `build`
+ * returns: a reader opens the old file or the new one, never waits on the run's lock and never
+ * sees a model dropped and not yet rebuilt. When `build` throws, the previous warehouse stays.
+ */
+export async function buildBeside<T>(paths: LakePaths, build: (next: LakePaths) => Promise<T>, onRebuilt: (why: string) => void = () => undefined): Promise<T> {
+  const next = join(paths.tmp, `${process.pid}-warehouse.duckdb`);
+  await rm(next, { force: true });
+  await rm(`${next}.wal`, { force: true });
+  if (await exists(paths.warehouse)) {
+    await copyFile(paths.warehouse, next);
+    if (await exists(`${paths.warehouse}.wal`)) await copyFile(`${paths.warehouse}.wal`, `${next}.wal`);
+    // Everything in it is derived from processed/ and the pipeline: a file DuckDB cannot open
+    // (random bytes, a torn copy) is replaced by one built from scratch.
+    const why = await cannotOpen(next);
+    if (why !== undefined) {
+      await rm(next, { force: true });
+      await rm(`${next}.wal`, { force: true });
+      onRebuilt(why);
+    }
+  }
+  try {
+    const result = await build({ ...paths, warehouse: next });
+    // The copy replayed any log of the old file and closed cleanly; a stale log left beside
+    // the new file would be replayed onto it.
+    await rm(`${paths.warehouse}.wal`, { force: true });
+    await rename(next, paths.warehouse);
+    return result;
+  } finally {
+    await rm(next, { force: true });
+    await rm(`${next}.wal`, { force: true });
+  }
+}
