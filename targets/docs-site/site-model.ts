@@ -1,0 +1,162 @@
+// What the pages of one pipeline share: site paths, lineage node ids, the dbt tests read from the
+// generated dbt YAML, and an index of which generated file first mentions which name.
+import { parse } from "yaml";
+import type { PipelineIR } from "../../compiler/ir.js";
+import { lineageGraph, type LineageGraph } from "../lineage/graph.js";
+import type { ClientGraph } from "./client.js";
+import type { Artifact, LakePipelineStats } from "./input.js";
+
+/** The layers in the order a reader meets them, by the folder their files live in. */
+export const LAYERS = ["cloudformation", "stepfunctions", "glue", "snowflake", "dbt", "airflow", "lineage", "ir"] as const;
+
+export function layerOf(path: string): string {
+  const parts = path.split("/");
+  return parts[0] === "dbt" ? "dbt" : (parts[2] ?? parts[0]!);
+}
+
+export interface Mention {
+  readonly artifact: Artifact;
+  readonly line: number;
+}
+
+export type ObjectKind = "source" | "table" | "mart";
+
+export interface PipelineSite {
+  readonly ir: PipelineIR;
+  readonly artifacts: readonly Artifact[];
+  readonly lake?: LakePipelineStats;
+  readonly graph: LineageGraph;
+  /** Lineage node and group keys → short ids (`n3`, `g1`), in the graph's fixed order. */
+  readonly ids: ReadonlyMap<string, string>;
+  /** dbt model → its tests: `""` holds the model-level ones, otherwise per column. */
+  readonly dbtTests: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+  readonly mentions: ReadonlyMap<string, readonly Mention[]>;
+  /** Lineage edges by node key, downstream and upstream. */
+  readonly next: readonly [ReadonlyMap<string, readonly string[]>, ReadonlyMap<string, readonly string[]>];
+}
+
+export const pipelineDir = (ir: PipelineIR): string => `p/${ir.name}`;
+export const objectPage = (ir: PipelineIR, kind: ObjectKind, name: string): string => `${pipelineDir(ir)}/${kind}-${name}.html`;
+/** An object page's link from another page of the same pipeline folder. */
+export const sibling = (kind: ObjectKind, name: string): string => `${kind}-${name}.html`;
+export const artifactPage = (ir: PipelineIR, a: Artifact): string => `${pipelineDir(ir)}/a/${a.path}.html`;
+
+/** Artifacts sorted by layer, then path. */
+export function byLayer(artifacts: readonly Artifact[]): Artifact[] {
+  const rank = (a: Artifact) => {
+    const i = (LAYERS as readonly string[]).indexOf(layerOf(a.path));
+    return i < 0 ? LAYERS.length : i;
+  };
+  return [...artifacts].sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function testText(t: unknown): string {
+  if (typeof t === "string") return t;
+  if (t === null || typeof t !== "object") return String(t);
+  const [name, args] = Object.entries(t as Record<string, unknown>)[0] ?? ["?", undefined];
+  const a = (args ?? {}) as Record<string, unknown>;
+  if (name === "accepted_values" && Array.isArray(a.values)) return `accepted_values [${a.values.map(String).join(", ")}]`;
+  if (name === "relationships") {
+    const sev = (a.config as { severity?: string } | undefined)?.severity;
+    return `relationships → ${String(a.to)}.${String(a.field)}${sev ? ` (${sev})` : ""}`;
+  }
+  if (name === "unique" && typeof a.column_name === "string") return `unique (${a.column_name})`;
+  return `${name} ${JSON.stringify(args)}`;
+}
+
+/** The tests the generated dbt properties files declare, so the site shows exactly what ships. */
+function readDbtTests(artifacts: readonly Artifact[]): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  for (const a of artifacts) {
+    if (!/^dbt\/models\/.*\.yml$/.test(a.path)) continue;
+    const doc = parse(a.contents) as { models?: { name: string; data_tests?: unknown[]; columns?: { name: string; data_tests?: unknown[] }[] }[] } | null;
+    for (const m of doc?.models ?? []) {
+      const tests = new Map<string, string[]>([["", (m.data_tests ?? []).map(testText)]]);
+      for (const c of m.columns ?? []) tests.set(c.name, (c.data_tests ?? []).map(testText));
+      out.set(m.name, tests);
+    }
+  }
+  return out;
+}
+
+/** Lower-cased word → the first line mentioning it in each artifact (not the IR dump or lineage page). */
+function indexMentions(artifacts: readonly Artifact[]): Map<string, Mention[]> {
+  const index = new Map<string, Mention[]>();
+  for (const artifact of byLayer(artifacts)) {
+    if (layerOf(artifact.path) === "ir" || layerOf(artifact.path) === "lineage") continue;
+    const seen = new Set<string>();
+    artifact.contents.split("\n").forEach((text, i) => {
+      for (const w of text.toLowerCase().match(/[a-z0-9_]+/g) ?? []) {
+        if (seen.has(w)) continue;
+        seen.add(w);
+        const list = index.get(w) ?? [];
+        list.push({ artifact, line: i + 1 });
+        index.set(w, list);
+      }
+    });
+  }
+  return index;
+}
+
+export function pipelineSite(ir: PipelineIR, artifacts: readonly Artifact[], lake?: LakePipelineStats): PipelineSite {
+  const graph = lineageGraph(ir);
+  const ids = new Map<string, string>();
+  graph.groups.forEach((g, gi) => {
+    ids.set(g.key, `g${gi}`);
+    for (const n of g.nodes) ids.set(n.key, `n${ids.size - gi - 1}`);
+  });
+  const down = new Map<string, string[]>();
+  const up = new Map<string, string[]>();
+  for (const e of graph.edges) {
+    down.set(e.from, [...(down.get(e.from) ?? []), e.to]);
+    up.set(e.to, [...(up.get(e.to) ?? []), e.from]);
+  }
+  return { ir, artifacts, ...(lake && { lake }), graph, ids, dbtTests: readDbtTests(artifacts), mentions: indexMentions(artifacts), next: [down, up] };
+}
+
+/** Generated files that mention any of `names` (whole words, any case), in layer order. */
+export function mentionsOf(site: PipelineSite, names: readonly string[]): Mention[] {
+  const first = new Map<Artifact, number>();
+  for (const n of names) for (const m of site.mentions.get(n.toLowerCase()) ?? []) first.set(m.artifact, Math.min(first.get(m.artifact) ?? m.line, m.line));
+  return byLayer([...first.keys()]).map((artifact) => ({ artifact, line: first.get(artifact)! }));
+}
+
+function groupHref(g: LineageGraph["groups"][number]): string {
+  return sibling(g.kind === "raw" ? "source" : g.kind, g.name);
+}
+
+function groupTitle(g: LineageGraph["groups"][number]): string {
+  if (g.kind === "raw") return `raw ${g.name}: ${g.prefix}`;
+  if (g.kind === "mart" && g.where !== undefined) return `mart ${g.name} where ${g.where}`;
+  return `${g.kind} ${g.name}`;
+}
+
+/**
+ * The lineage of the columns in `focus` (node keys): everything upstream and downstream of them.
+ * Without focus, the whole pipeline. Hrefs are relative to the pipeline's folder.
+ */
+export function clientGraph(site: PipelineSite, focus?: readonly string[], bigAt = 600): ClientGraph {
+  const id = (key: string) => site.ids.get(key)!;
+  let keep: Set<string> | undefined;
+  if (focus) {
+    keep = new Set(focus);
+    for (const next of site.next) {
+      const stack: string[] = [...focus];
+      while (stack.length > 0) {
+        for (const to of next.get(stack.pop()!) ?? []) {
+          if (keep.has(to)) continue;
+          keep.add(to);
+          stack.push(to);
+        }
+      }
+    }
+  }
+  const nodes = site.graph.groups.flatMap((g) => g.nodes.filter((n) => !keep || keep.has(n.key)).map((n) => [id(n.key), n.label, id(g.key)] as const));
+  const used = new Set(nodes.map((n) => n[2]));
+  return {
+    groups: site.graph.groups.filter((g) => used.has(id(g.key))).map((g) => ({ id: id(g.key), kind: g.kind, title: groupTitle(g), href: groupHref(g) })),
+    nodes,
+    edges: site.graph.edges.filter((e) => !keep || (keep.has(e.from) && keep.has(e.to))).map((e) => [id(e.from), id(e.to), e.rowsOnly ? 1 : 0] as const),
+    bigAt,
+  };
+}
