@@ -110,5 +110,6 @@ export function highlightLines(text: string, lang: Language): string[] {
 /** A `<pre>` with numbered, linkable lines (`#L12`). */
 export function highlightedPre(text: string, lang: Language): string {
   const rows = highlightLines(text, lang).map((html, i) => `<span class="line" id="L${i + 1}"><a class="ln" href="#L${i + 1}">${i + 1}</a>${html}</span>`);
-  return `<pre class="code lang-${lang}"><code>${rows.join("\n")}</code></pre>`;
+  // Lines are blocks, so no newline between them (it would render as an empty line).
+  return `<pre class="code lang-${lang}"><code>${rows.join("")}</code></pre>`;
 }

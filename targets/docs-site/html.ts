@@ -63,9 +63,13 @@ export function rootOf(path: string): string {
   return "../".repeat(path.split("/").length - 1);
 }
 
-/** Turns a site path into one relative to `from`. */
+/** Turns a site path into one relative to the page at `from` (both relative to the site root). */
 export function rel(from: string, to: string): string {
-  return rootOf(from) + to;
+  const a = from.split("/").slice(0, -1);
+  const b = to.split("/");
+  let common = 0;
+  while (common < a.length && common < b.length - 1 && a[common] === b[common]) common++;
+  return "../".repeat(a.length - common) + b.slice(common).join("/");
 }
 
 export function pageHtml(p: PageShell): string {

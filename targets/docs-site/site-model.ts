@@ -114,9 +114,14 @@ export function pipelineSite(ir: PipelineIR, artifacts: readonly Artifact[], lak
   return { ir, artifacts, ...(lake && { lake }), graph, ids, dbtTests: readDbtTests(artifacts), mentions: indexMentions(artifacts), next: [down, up] };
 }
 
-/** Generated files that mention any of `names` (whole words, any case), in layer order. */
+/**
+ * Generated files named for one of `names` (a dbt model's SQL: from line 1) or mentioning one
+ * (whole words, any case: Snowflake upper-cases), at the first line that does, in layer order.
+ */
 export function mentionsOf(site: PipelineSite, names: readonly string[]): Mention[] {
   const first = new Map<Artifact, number>();
+  const stems = new Set(names.map((n) => n.toLowerCase()));
+  for (const a of site.artifacts) if (stems.has(a.path.split("/").pop()!.replace(/\..*$/, "").toLowerCase())) first.set(a, 1);
   for (const n of names) for (const m of site.mentions.get(n.toLowerCase()) ?? []) first.set(m.artifact, Math.min(first.get(m.artifact) ?? m.line, m.line));
   return byLayer([...first.keys()]).map((artifact) => ({ artifact, line: first.get(artifact)! }));
 }

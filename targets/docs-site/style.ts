@@ -36,7 +36,7 @@ svg.lineage-svg { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, mono
 svg.has-selection .node:not(.hl) { opacity: .25; } svg.has-selection .edge:not(.hl) { opacity: .12; }
 .node.hl rect { stroke: var(--hl); stroke-width: 2; } .node.selected rect { fill: #ffebe9; } .edge.hl { stroke: var(--hl); stroke-width: 2; }
 pre.code { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 8px 0; overflow: auto; font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-pre.code .line { display: block; padding-right: 12px; white-space: pre; } pre.code .line:target { background: #fff8c5; }
+pre.code .line { display: block; padding-right: 12px; white-space: pre; scroll-margin-top: 64px; } pre.code .line:target { background: #fff8c5; }
 pre.code .ln { display: inline-block; width: 4.5em; padding-right: 1em; text-align: right; color: #8c959f; text-decoration: none; user-select: none; }
 .kw { color: #cf222e; font-weight: 600; } .str { color: #0a3069; } .num { color: #0550ae; } .com { color: #6e7781; font-style: italic; }
 .tpl { color: #8250df; } .key { color: #116329; } .id { color: #953800; }
