@@ -10,6 +10,8 @@ import { layoutOutput } from "../targets/registry.js";
 import { emitDocsSite, SITE_MARKER, type Artifact, type DocsAssets, type LakeStats } from "../targets/docs-site/index.js";
 import { UsageError, type CliContext } from "./context.js";
 import { readLakeStats } from "./docs-lake.js";
+import { startDocsServer, type DocsServer } from "./docs-serve.js";
+import { interrupted } from "./dev.js";
 import { loadProject, reportDiagnostics } from "./pipeline-files.js";
 import { writeTree, type FileChange, type OutputTree } from "./write-tree.js";
 
@@ -24,15 +26,22 @@ With --lake, the pages also show what the local lake holds: rows, quarantined re
 
 DIR is replaced as a whole: it must be empty, missing, or a site written by lakec docs.
 
+With --serve, the site is also served on http://127.0.0.1:PORT/, rebuilt when a pipeline file
+changes (or, with --lake, when a raw file is run), and open pages reload themselves.
+
 Examples:
   $ lakec docs pipelines/*.yaml --out site
   $ lakec docs pipelines/reviews.yaml --out site --lake .lake
+  $ lakec docs pipelines/*.yaml --out site --serve --port 8040
 
 Exit codes: 0 written, 1 a pipeline has errors, 2 usage or internal error.`;
 
-interface DocsOptions {
+export interface DocsOptions {
   out: string;
   lake?: string;
+  serve?: boolean;
+  port: string;
+  poll?: boolean;
 }
 
 /** dagre's browser bundle and licence, from the installed package (read here: targets do no I/O). */
@@ -94,6 +103,14 @@ export async function docsOnce(ctx: CliContext, files: readonly string[], opts: 
   return changes;
 }
 
+/** Starts `lakec docs --serve`: one build, then the server and the watcher (see docs-serve.ts). */
+export function startServe(ctx: CliContext, files: readonly string[], opts: DocsOptions): Promise<DocsServer> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${opts.port}: expected a port number (0 for any free port)`);
+  const serveOpts = { out: opts.out, port, ...(opts.lake !== undefined && { lake: opts.lake }), ...(opts.poll && { poll: true }) };
+  return startDocsServer(ctx, files, serveOpts, async () => (await docsOnce(ctx, files, opts)) !== undefined);
+}
+
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("docs")
@@ -101,8 +118,16 @@ export function register(program: Command, ctx: CliContext): void {
     .argument("<files...>", "pipeline.yaml files")
     .requiredOption("--out <dir>", "folder to write the site into (replaced as a whole)")
     .option("--lake <dir>", "also show row counts, quarantine and reconciliation of this local lake")
+    .option("--serve", "serve the site on 127.0.0.1, rebuild it on changes and reload open pages")
+    .option("--port <n>", "port for --serve (0: any free port)", "8040")
+    .option("--poll", "with --serve: poll the file system instead of native events")
     .addHelpText("after", HELP)
     .action(async (files: string[], opts: DocsOptions) => {
+      if (opts.serve) {
+        const server = await startServe(ctx, files, opts);
+        await interrupted();
+        return server.close();
+      }
       const changes = await docsOnce(ctx, files, opts);
       if (!changes) ctx.exit(1);
     });

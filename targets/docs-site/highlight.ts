@@ -1,7 +1,7 @@
 // A small syntax highlighter for the generated artifacts (SQL with Jinja, Python, YAML, JSON,
 // Markdown), run when the site is emitted so pages need no script and nothing from a CDN. Each
-// language is an ordered list of sticky regular expressions; the first that matches at the
-// current position makes a token, and any other character is plain text. Every token's text goes
+// language is an ordered list of regular expressions; the first that matches at a position makes
+// a token, and text no rule matches is plain. Every token's text goes
 // through `esc`.
 import { esc } from "./html.js";
 
@@ -20,29 +20,29 @@ const SQL_KEYWORDS = words(`select from where and or not null is in as on join l
 const PY_KEYWORDS = words(`def class return if else elif for in import from as with try except finally raise None True False
   and or not is lambda pass while break continue yield async await global nonlocal assert del`);
 
-const NUMBER: Rule = ["num", /-?\b\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b/y];
-const JINJA: Rule = ["tpl", /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/y];
-const WORD: Rule = ["word", /[A-Za-z_][A-Za-z0-9_$]*/y];
+const NUMBER: Rule = ["num", /-?\b\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b/];
+const JINJA: Rule = ["tpl", /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/];
+const WORD: Rule = ["word", /[A-Za-z_][A-Za-z0-9_$]*/];
 
 const RULES: Record<Exclude<Language, "text">, readonly Rule[]> = {
-  sql: [JINJA, ["com", /--[^\n]*/y], ["com", /\/\*[\s\S]*?\*\//y], ["str", /'(?:[^']|'')*'/y], ["str", /\$\$[\s\S]*?\$\$/y], ["id", /"(?:[^"]|"")*"/y], NUMBER, WORD],
+  sql: [JINJA, ["com", /--[^\n]*/], ["com", /\/\*[\s\S]*?\*\//], ["str", /'(?:[^']|'')*'/], ["str", /\$\$[\s\S]*?\$\$/], ["id", /"(?:[^"]|"")*"/], NUMBER, WORD],
   python: [
-    ["com", /#[^\n]*/y],
-    ["str", /[rRbBfFuU]{0,2}(?:"""[\s\S]*?"""|'''[\s\S]*?''')/y],
-    ["str", /[rRbBfFuU]{0,2}(?:"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')/y],
+    ["com", /#[^\n]*/],
+    ["str", /[rRbBfFuU]{0,2}(?:"""[\s\S]*?"""|'''[\s\S]*?''')/],
+    ["str", /[rRbBfFuU]{0,2}(?:"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')/],
     NUMBER,
     WORD,
   ],
   yaml: [
-    ["com", /(?<=^|\s)#[^\n]*/my],
-    ["key", /^[ \t]*(?:- )*(?:"(?:\\.|[^"\\\n])*"|'(?:[^'\n]|'')*'|[^\s#'"{}[\],:][^\n#:]*?)(?=:(?:\s|$))/my],
+    ["com", /(?<=^|\s)#[^\n]*/m],
+    ["key", /^[ \t]*(?:- )*(?:"(?:\\.|[^"\\\n])*"|'(?:[^'\n]|'')*'|[^\s#'"{}[\],:][^\n#:]*?)(?=:(?:\s|$))/m],
     JINJA,
-    ["str", /"(?:\\.|[^"\\\n])*"|'(?:[^'\n]|'')*'/y],
-    ["kw", /\b(?:true|false|null|yes|no|on|off)\b/y],
+    ["str", /"(?:\\.|[^"\\\n])*"|'(?:[^'\n]|'')*'/],
+    ["kw", /\b(?:true|false|null|yes|no|on|off)\b/],
     NUMBER,
   ],
-  json: [["key", /"(?:\\.|[^"\\])*"(?=\s*:)/y], ["str", /"(?:\\.|[^"\\])*"/y], ["kw", /\b(?:true|false|null)\b/y], NUMBER],
-  markdown: [["kw", /^#{1,6} [^\n]*/my], ["str", /```[\s\S]*?```/y], ["com", /<!--[\s\S]*?-->/y], ["id", /`[^`\n]*`/y]],
+  json: [["key", /"(?:\\.|[^"\\])*"(?=\s*:)/], ["str", /"(?:\\.|[^"\\])*"/], ["kw", /\b(?:true|false|null)\b/], NUMBER],
+  markdown: [["kw", /^#{1,6} [^\n]*/m], ["str", /```[\s\S]*?```/], ["com", /<!--[\s\S]*?-->/], ["id", /`[^`\n]*`/]],
 };
 
 export function languageOf(path: string): Language {
@@ -65,32 +65,40 @@ function classify(lang: Language, cls: string, text: string): string | undefined
   return keywords.has(lang === "sql" ? text.toLowerCase() : text) ? "kw" : undefined;
 }
 
+/**
+ * One global regular expression per language, each rule a capturing group, so the engine skips
+ * plain text natively instead of trying every rule at every character (a 1.4 MB file went from
+ * 1.5 s to a fraction). The rules use only non-capturing groups inside, so group i is rule i.
+ */
+const COMBINED = new Map<Language, RegExp>();
+
+function combined(lang: Exclude<Language, "text">): RegExp {
+  let re = COMBINED.get(lang);
+  if (!re) {
+    re = new RegExp(RULES[lang].map(([, r]) => `(${r.source})`).join("|"), "gm");
+    COMBINED.set(lang, re);
+  }
+  return re;
+}
+
 export function tokenize(text: string, lang: Language): Token[] {
-  const rules = lang === "text" ? [] : RULES[lang];
+  if (lang === "text") return text ? [{ cls: undefined, text }] : [];
+  const rules = RULES[lang];
+  const re = combined(lang);
   const out: Token[] = [];
-  let plain = "";
-  let i = 0;
-  while (i < text.length) {
-    let matched: Token | undefined;
-    for (const [cls, re] of rules) {
-      re.lastIndex = i;
-      const m = re.exec(text);
-      if (m && m[0].length > 0) {
-        matched = { cls: cls && classify(lang, cls, m[0]), text: m[0] };
-        break;
-      }
-    }
-    if (!matched) {
-      plain += text[i];
-      i += 1;
+  let at = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[0].length === 0) {
+      re.lastIndex++;
       continue;
     }
-    if (plain) out.push({ cls: undefined, text: plain });
-    plain = "";
-    out.push(matched);
-    i += matched.text.length;
+    const rule = m.findIndex((g, i) => i > 0 && g !== undefined) - 1;
+    if (m.index > at) out.push({ cls: undefined, text: text.slice(at, m.index) });
+    out.push({ cls: classify(lang, rules[rule]![0]!, m[0]), text: m[0] });
+    at = m.index + m[0].length;
   }
-  if (plain) out.push({ cls: undefined, text: plain });
+  if (at < text.length) out.push({ cls: undefined, text: text.slice(at) });
   return out;
 }
 

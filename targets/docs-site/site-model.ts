@@ -79,11 +79,11 @@ function readDbtTests(artifacts: readonly Artifact[]): Map<string, Map<string, s
   return out;
 }
 
-/** Lower-cased word → the first line mentioning it in each artifact (not the IR dump or lineage page). */
+/** Lower-cased word → the first line mentioning it in each artifact (not the lineage page, which names everything). */
 function indexMentions(artifacts: readonly Artifact[]): Map<string, Mention[]> {
   const index = new Map<string, Mention[]>();
   for (const artifact of byLayer(artifacts)) {
-    if (layerOf(artifact.path) === "ir" || layerOf(artifact.path) === "lineage") continue;
+    if (layerOf(artifact.path) === "lineage") continue;
     const seen = new Set<string>();
     artifact.contents.split("\n").forEach((text, i) => {
       for (const w of text.toLowerCase().match(/[a-z0-9_]+/g) ?? []) {
@@ -98,7 +98,11 @@ function indexMentions(artifacts: readonly Artifact[]): Map<string, Mention[]> {
   return index;
 }
 
-export function pipelineSite(ir: PipelineIR, artifacts: readonly Artifact[], lake?: LakePipelineStats): PipelineSite {
+/** The IR dump is what this site renders; as a page it would be the largest by far (8 MB at 50 sources). */
+export const shownArtifact = (a: Artifact): boolean => layerOf(a.path) !== "ir";
+
+export function pipelineSite(ir: PipelineIR, all: readonly Artifact[], lake?: LakePipelineStats): PipelineSite {
+  const artifacts = all.filter(shownArtifact);
   const graph = lineageGraph(ir);
   const ids = new Map<string, string>();
   graph.groups.forEach((g, gi) => {

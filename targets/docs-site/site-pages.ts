@@ -87,7 +87,7 @@ export function artifactPages(site: PipelineSite): Page[] {
   const sorted = byLayer(site.artifacts);
   const rows = sorted.map((a) => [esc(layerOf(a.path)), link(rel(listPath, artifactPage(ir, a)), a.path), number(a.contents.split("\n").length - (a.contents.endsWith("\n") ? 1 : 0))]);
   const listBody = `<h1><span class="kind">generated files</span> ${esc(ir.name)}</h1>
-<p class="hint">What <code>lakec compile ${esc(ir.sourceFile)}</code> writes, layer by layer. Object pages link here at the line that names them.</p>
+<p class="hint">What <code>lakec compile ${esc(ir.sourceFile)}</code> writes, layer by layer, except the IR dump <code>generated/${esc(ir.name)}/ir/ir.json</code> that this site is drawn from. Object pages link here at the line that names them.</p>
 ${table(["layer", "file", "lines"], rows)}`;
   const crumbs = (last: string): [string, string][] => [["index.html", "pipelines"], [`${pipelineDir(ir)}/index.html`, ir.name], ...(last ? ([[listPath, "generated files"], ["", last]] as [string, string][]) : ([["", "generated files"]] as [string, string][]))];
   const list: Page = { path: listPath, html: pageHtml({ path: listPath, title: `generated files of ${ir.name}`, crumbs: crumbs(""), body: listBody }) };
