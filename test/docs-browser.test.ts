@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { main } from "../cli/main.js";
-import { referenceIr, ROOT } from "./docs-fixtures.js";
+import { lakecIn, referenceIr, ROOT } from "./docs-fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(ROOT, "test", "output", "docs-site");
@@ -21,13 +20,6 @@ const FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-b
 let browser: Browser;
 let work = "";
 let site = "";
-
-async function lakec(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd });
-  return { code, out, err };
-}
 
 /** Opens a page of the site; fails the test on a script error or any request outside the site. */
 async function open(path: string, root = site): Promise<Page> {
@@ -56,9 +48,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`docs site in headless Chromium (skipped: no ${C
     work = mkdtempSync(join(tmpdir(), "lakec-docs-browser-"));
     site = join(work, "site");
     const lake = join(work, "lake");
-    const run = await lakec(ROOT, "run", "pipelines/reviews.yaml", "--demo", "--lake", lake);
+    const run = await lakecIn(ROOT, "run", "pipelines/reviews.yaml", "--demo", "--lake", lake);
     expect(run.code, run.err).toBe(0);
-    const r = await lakec(ROOT, "docs", "pipelines/reviews.yaml", "pipelines/yelp.yaml", "--out", site, "--lake", lake);
+    const r = await lakecIn(ROOT, "docs", "pipelines/reviews.yaml", "pipelines/yelp.yaml", "--out", site, "--lake", lake);
     expect(r.code, r.err).toBe(0);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: FLAGS });
   });
@@ -167,7 +159,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`docs site in headless Chromium (skipped: no ${C
       .replace("{ from: overall,", '{ from: "</script><b id=pwn>x</b>",');
     mkdirSync(join(work, "pipelines"), { recursive: true });
     writeFileSync(join(work, "pipelines", "reviews.yaml"), yaml);
-    const r = await lakec(work, "docs", "pipelines/reviews.yaml", "--out", "hostile");
+    const r = await lakecIn(work, "docs", "pipelines/reviews.yaml", "--out", "hostile");
     expect(r.code, r.err).toBe(0);
     const root = join(work, "hostile");
     for (const path of ["index.html", "p/reviews/mart-product_daily_ratings.html", "p/reviews/source-product_reviews.html"]) {

@@ -5,8 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { main } from "../cli/main.js";
-import { ROOT } from "./docs-fixtures.js";
+import { lakecIn, ROOT } from "./docs-fixtures.js";
 
 let cwd = "";
 
@@ -16,12 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
-async function lakec(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd });
-  return { code, out, err };
-}
+const lakec = (...argv: string[]) => lakecIn(cwd, ...argv);
 
 describe("lakec docs", () => {
   test("writes the site, then changes nothing when run again; a removed mart's page goes", async () => {
