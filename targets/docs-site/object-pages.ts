@@ -3,7 +3,6 @@
 import type { MartIR, SourceIR, TableIR } from "../../compiler/ir.js";
 import { findSource, typeToString } from "../../compiler/ir.js";
 import { snowflakeName, stagingModel } from "../dbt/naming.js";
-import { snowflakeObjects } from "../snowflake/index.js";
 import { colKey, jsonPathText, martKey, rawKey } from "../lineage/graph.js";
 import { code, esc, facts, link, pageHtml, table } from "./html.js";
 import { sourceLakeSection, tableLakeFacts } from "./lake-sections.js";
@@ -86,7 +85,7 @@ export function tablePage(site: PipelineSite, t: TableIR): Page {
   const path = objectPage(ir, "table", t.name);
   const model = stagingModel(ir, t.name);
   const tests = site.dbtTests.get(model);
-  const ext = snowflakeObjects(ir).externalTables.find((x) => x.name === t.name.toUpperCase());
+  const ext = site.externalTables.get(t.name.toUpperCase());
   const rows = t.columns.map((c) => {
     const cells = [code(c.name), esc(typeToString(c.type)), c.nullable ? "yes" : "no", c.description ? esc(c.description) : "", c.lineage.paths.map((p) => code(jsonPathText(p))).join(" "), testChips(tests?.get(c.name))];
     return `<tr${nodeAttr(site, colKey(t.name, c.name))}>${cells.map((x) => `<td>${x}</td>`).join("")}</tr>`;

@@ -2,7 +2,8 @@
 // generated dbt YAML, and an index of which generated file first mentions which name.
 import { parse } from "yaml";
 import type { PipelineIR } from "../../compiler/ir.js";
-import { lineageGraph, type LineageGraph } from "../lineage/graph.js";
+import { lineageGraph, type LineageEdge, type LineageGraph, type LineageGroup } from "../lineage/graph.js";
+import { snowflakeObjects, type ExternalTableSpec } from "../snowflake/index.js";
 import type { ClientGraph } from "./client.js";
 import type { Artifact, LakePipelineStats } from "./input.js";
 
@@ -33,6 +34,13 @@ export interface PipelineSite {
   readonly mentions: ReadonlyMap<string, readonly Mention[]>;
   /** Lineage edges by node key, downstream and upstream. */
   readonly next: readonly [ReadonlyMap<string, readonly string[]>, ReadonlyMap<string, readonly string[]>];
+  /** Each lineage node's place in the graph's order, and its group. */
+  readonly nodeIndex: ReadonlyMap<string, { readonly order: number; readonly label: string; readonly group: LineageGroup }>;
+  readonly edgesFrom: ReadonlyMap<string, readonly LineageEdge[]>;
+  /** Artifacts by lower-cased file name without extensions (a dbt model's SQL is named for it). */
+  readonly byStem: ReadonlyMap<string, readonly Artifact[]>;
+  /** The Snowflake external tables, by upper-case name (computed once: it walks every table). */
+  readonly externalTables: ReadonlyMap<string, ExternalTableSpec>;
 }
 
 export const pipelineDir = (ir: PipelineIR): string => `p/${ir.name}`;
@@ -101,21 +109,49 @@ function indexMentions(artifacts: readonly Artifact[]): Map<string, Mention[]> {
 /** The IR dump is what this site renders; as a page it would be the largest by far (8 MB at 50 sources). */
 export const shownArtifact = (a: Artifact): boolean => layerOf(a.path) !== "ir";
 
+const push = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+};
+
 export function pipelineSite(ir: PipelineIR, all: readonly Artifact[], lake?: LakePipelineStats): PipelineSite {
   const artifacts = all.filter(shownArtifact);
   const graph = lineageGraph(ir);
   const ids = new Map<string, string>();
+  const nodeIndex = new Map<string, { order: number; label: string; group: LineageGroup }>();
   graph.groups.forEach((g, gi) => {
     ids.set(g.key, `g${gi}`);
-    for (const n of g.nodes) ids.set(n.key, `n${ids.size - gi - 1}`);
+    for (const n of g.nodes) {
+      ids.set(n.key, `n${nodeIndex.size}`);
+      nodeIndex.set(n.key, { order: nodeIndex.size, label: n.label, group: g });
+    }
   });
   const down = new Map<string, string[]>();
   const up = new Map<string, string[]>();
+  const edgesFrom = new Map<string, LineageEdge[]>();
   for (const e of graph.edges) {
-    down.set(e.from, [...(down.get(e.from) ?? []), e.to]);
-    up.set(e.to, [...(up.get(e.to) ?? []), e.from]);
+    push(down, e.from, e.to);
+    push(up, e.to, e.from);
+    push(edgesFrom, e.from, e);
   }
-  return { ir, artifacts, ...(lake && { lake }), graph, ids, dbtTests: readDbtTests(artifacts), mentions: indexMentions(artifacts), next: [down, up] };
+  const byStem = new Map<string, Artifact[]>();
+  for (const a of artifacts) push(byStem, a.path.split("/").pop()!.replace(/\..*$/, "").toLowerCase(), a);
+  const externalTables = new Map(snowflakeObjects(ir).externalTables.map((t) => [t.name, t]));
+  return {
+    ir,
+    artifacts,
+    ...(lake && { lake }),
+    graph,
+    ids,
+    dbtTests: readDbtTests(artifacts),
+    mentions: indexMentions(artifacts),
+    next: [down, up],
+    nodeIndex,
+    edgesFrom,
+    byStem,
+    externalTables,
+  };
 }
 
 /**
@@ -124,8 +160,7 @@ export function pipelineSite(ir: PipelineIR, all: readonly Artifact[], lake?: La
  */
 export function mentionsOf(site: PipelineSite, names: readonly string[]): Mention[] {
   const first = new Map<Artifact, number>();
-  const stems = new Set(names.map((n) => n.toLowerCase()));
-  for (const a of site.artifacts) if (stems.has(a.path.split("/").pop()!.replace(/\..*$/, "").toLowerCase())) first.set(a, 1);
+  for (const n of names) for (const a of site.byStem.get(n.toLowerCase()) ?? []) first.set(a, 1);
   for (const n of names) for (const m of site.mentions.get(n.toLowerCase()) ?? []) first.set(m.artifact, Math.min(first.get(m.artifact) ?? m.line, m.line));
   return byLayer([...first.keys()]).map((artifact) => ({ artifact, line: first.get(artifact)! }));
 }
@@ -146,9 +181,9 @@ function groupTitle(g: LineageGraph["groups"][number]): string {
  */
 export function clientGraph(site: PipelineSite, focus?: readonly string[], bigAt = 600): ClientGraph {
   const id = (key: string) => site.ids.get(key)!;
-  let keep: Set<string> | undefined;
+  let keys: string[];
   if (focus) {
-    keep = new Set(focus);
+    const keep = new Set(focus);
     for (const next of site.next) {
       const stack: string[] = [...focus];
       while (stack.length > 0) {
@@ -159,13 +194,23 @@ export function clientGraph(site: PipelineSite, focus?: readonly string[], bigAt
         }
       }
     }
+    // Only the kept part is walked: a page of a 200-source pipeline must not cost the whole graph.
+    keys = [...keep].sort((a, b) => site.nodeIndex.get(a)!.order - site.nodeIndex.get(b)!.order);
+  } else {
+    keys = [...site.nodeIndex.keys()];
   }
-  const nodes = site.graph.groups.flatMap((g) => g.nodes.filter((n) => !keep || keep.has(n.key)).map((n) => [id(n.key), n.label, id(g.key)] as const));
-  const used = new Set(nodes.map((n) => n[2]));
+  const kept = new Set(keys);
+  const groups = new Map<string, LineageGroup>();
+  const nodes = keys.map((k) => {
+    const n = site.nodeIndex.get(k)!;
+    groups.set(n.group.key, n.group);
+    return [id(k), n.label, id(n.group.key)] as const;
+  });
+  const edges = keys.flatMap((k) => (site.edgesFrom.get(k) ?? []).filter((e) => kept.has(e.to)).map((e) => [id(e.from), id(e.to), e.rowsOnly ? 1 : 0] as const));
   return {
-    groups: site.graph.groups.filter((g) => used.has(id(g.key))).map((g) => ({ id: id(g.key), kind: g.kind, title: groupTitle(g), href: groupHref(g) })),
+    groups: [...groups.values()].map((g) => ({ id: id(g.key), kind: g.kind, title: groupTitle(g), href: groupHref(g) })),
     nodes,
-    edges: site.graph.edges.filter((e) => !keep || (keep.has(e.from) && keep.has(e.to))).map((e) => [id(e.from), id(e.to), e.rowsOnly ? 1 : 0] as const),
+    edges,
     bigAt,
   };
 }
