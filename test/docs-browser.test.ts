@@ -98,6 +98,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`docs site in headless Chromium (skipped: no ${C
     expect((await nodeLabels(page, "#lineage g.node.hl text")).sort()).toEqual(["$.reviewerID", "reviewer_id", "reviewer_id", "reviewer_id", "review_id", "review_id", "reviews", "reviews", "reviews_with_images", "images"].sort());
     await page.locator("#lineage svg").click({ position: { x: 2, y: 2 } });
     expect(await page.locator("#lineage g.node.hl").count()).toBe(0);
+    await page.locator("#lineage g.node", { hasText: "$.summary" }).focus();
+    await page.keyboard.press("Enter");
+    expect((await nodeLabels(page, "#lineage g.node.hl text")).sort()).toEqual(["$.summary", "title"]);
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });

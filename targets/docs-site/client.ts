@@ -143,6 +143,13 @@ export function clientMain(win: Window): void {
       const hit = (ev.target as Element).closest("[data-node]");
       select(hit ? (hit.getAttribute("data-node") ?? undefined) : undefined);
     });
+    // Nodes are focusable (tabindex), so Enter or Space selects the focused one.
+    svg.addEventListener("keydown", (ev) => {
+      const hit = (ev.target as Element).closest("[data-node]");
+      if (!hit || (ev.key !== "Enter" && ev.key !== " ")) return;
+      ev.preventDefault();
+      select(hit.getAttribute("data-node") ?? undefined);
+    });
     for (const row of rows) {
       row.addEventListener("click", (ev) => {
         const id = row.dataset.node;
