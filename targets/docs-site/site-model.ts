@@ -179,7 +179,14 @@ function groupTitle(g: LineageGraph["groups"][number]): string {
  * The lineage of the columns in `focus` (node keys): everything upstream and downstream of them.
  * Without focus, the whole pipeline. Hrefs are relative to the pipeline's folder.
  */
-export function clientGraph(site: PipelineSite, focus?: readonly string[], bigAt = 600): ClientGraph {
+/**
+ * Above this many columns a whole pipeline's graph is drawn only on request: dagre's layout of a
+ * compound graph grows much faster than linearly (bench/RESULTS.md: 360 columns 3 s, 720 about
+ * 10 s, 1,800 over a minute, on the shared 2-core machine).
+ */
+export const DRAW_ALL_UP_TO = 400;
+
+export function clientGraph(site: PipelineSite, focus?: readonly string[], bigAt = DRAW_ALL_UP_TO): ClientGraph {
   const id = (key: string) => site.ids.get(key)!;
   let keys: string[];
   if (focus) {
