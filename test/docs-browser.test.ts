@@ -10,6 +10,8 @@ import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lakecIn, referenceIr, ROOT } from "./docs-fixtures.js";
+import { syntheticPipeline } from "../bench/compile.js";
+import { DRAW_ALL_UP_TO } from "../targets/docs-site/site-model.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(ROOT, "test", "output", "docs-site");
@@ -117,6 +119,24 @@ describe.skipIf(!HAVE_CHROMIUM)(`docs site in headless Chromium (skipped: no ${C
     expect(scoped).toContain("$.attributes.BusinessAcceptsCreditCards");
     expect(scoped).not.toContain("$.text");
     expect(scoped.length).toBeLessThan(total);
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  test("a graph above DRAW_ALL_UP_TO columns waits to be asked, and one picked source draws at once", async () => {
+    writeFileSync(join(work, "big.yaml"), syntheticPipeline(12));
+    const r = await lakecIn(work, "docs", "big.yaml", "--out", "big-site");
+    expect(r.code, r.err).toBe(0);
+    const root = join(work, "big-site");
+    const page = await open("p/bench/lineage.html", root);
+    const total = Number(await page.getAttribute("#lineage", "data-nodes"));
+    expect(total).toBeGreaterThan(DRAW_ALL_UP_TO);
+    await page.waitForSelector("#lineage button");
+    expect(await page.locator("#lineage g.node").count()).toBe(0);
+    await page.selectOption("#lineage-scope", { label: "source s003_reviews" });
+    const drawn = await nodeLabels(page, "#lineage g.node text");
+    expect(drawn).toContain("$.reviewerID");
+    expect(drawn.length).toBeLessThan(total / 6);
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });

@@ -180,7 +180,7 @@ export function clientMain(win: Window): void {
     if (wanted !== undefined && data.nodes.some((n) => n[0] === wanted)) return draw(host, data, closure([wanted], adj));
     host.textContent = `This graph has ${data.nodes.length} columns, too many to lay out at once quickly. Pick a source, table or mart above to draw its lineage, or `;
     const all = doc.createElement("button");
-    all.textContent = "draw everything";
+    all.textContent = "draw everything (may take minutes)";
     all.addEventListener("click", () => draw(host, data));
     host.appendChild(all);
   }
