@@ -98,7 +98,7 @@ async function samples(paths: LakePaths, source: SourceIR, files: readonly FileM
 async function warehouseStats(dir: string, ir: PipelineIR): Promise<{ rows: Record<string, number>; freshness: Record<string, string> }> {
   const present = new Set(await warehouseRelations(dir));
   const parts = [
-    ...ir.tables.filter((t) => present.has(t.name)).map((t) => `SELECT ${quoteString("duckdb", t.name)} AS name, count(*) AS n, CAST(max(_ingested_at) AS VARCHAR) AS fresh FROM main.${quoteIdent("duckdb", t.name)}`),
+    ...ir.tables.filter((t) => present.has(t.name)).map((t) => `SELECT ${quoteString("duckdb", t.name)} AS name, count(*) AS n, strftime(max(_ingested_at), '%Y-%m-%dT%H:%M:%SZ') AS fresh FROM main.${quoteIdent("duckdb", t.name)}`),
     ...ir.marts.filter((m) => present.has(m.name)).map((m) => `SELECT ${quoteString("duckdb", m.name)} AS name, count(*) AS n, NULL AS fresh FROM main.${quoteIdent("duckdb", m.name)}`),
   ];
   const rows: Record<string, number> = {};
@@ -136,6 +136,7 @@ async function pipelineStats(dir: string, ir: PipelineIR): Promise<LakePipelineS
 
 export async function readLakeStats(dir: string, shownDir: string, irs: readonly PipelineIR[]): Promise<LakeStats> {
   const pipelines: Record<string, LakePipelineStats> = {};
+  const readAt = new Date().toISOString();
   for (const ir of irs) pipelines[ir.name] = await pipelineStats(dir, ir);
-  return { dir: shownDir, pipelines };
+  return { dir: shownDir, readAt, pipelines };
 }

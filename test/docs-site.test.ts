@@ -117,6 +117,42 @@ describe("docs site content", () => {
   });
 });
 
+describe("local lake stats", () => {
+  const lake = (freshness: Record<string, string>): DocsInput["lake"] => ({
+    dir: ".lake",
+    readAt: "2026-12-04T12:00:00.000Z",
+    pipelines: {
+      reviews: {
+        files: [
+          { rawKey: "reviews/a.jsonl", source: "product_reviews", status: "ok", bytes: 10, recordsIn: 10, clean: 7, quarantined: 2, droppedInvalid: 0, duplicates: 1, byReason: { out_of_range: 2 }, rowsWritten: {} },
+          { rawKey: "reviews/b.jsonl", source: "product_reviews", status: "ok", bytes: 10, recordsIn: 10, clean: 7, quarantined: 2, droppedInvalid: 0, duplicates: 0, byReason: { out_of_range: 2 }, rowsWritten: {} },
+        ],
+        rows: { product_reviews: 14, product_daily_ratings: 3 },
+        freshness,
+        samples: { product_reviews: [{ rawKey: "reviews/a.jsonl", line: 4, reason: "out_of_range", detail: "rating", record: '{"overall": 9, "x": "</script>"}' }] },
+        notes: [],
+      },
+    },
+  });
+
+  test("reconciliation per raw file, reasons, samples, rows, and freshness judged by the dbt source's thresholds", () => {
+    const reviews = irs[0]!;
+    const site = new Map(emitDocsSite({ ...input, pipelines: [input.pipelines[0]!], lake: lake({ product_reviews: "2026-12-03T10:00:00Z", product_review_images: "2026-12-04T11:00:00Z" }) }).map((f) => [f.path, f.contents]));
+    const html = site.get("p/reviews/lake.html")!;
+    expect(reviews.name).toBe("reviews");
+    expect(html).toMatch(/<td><code>reviews\/a\.jsonl<\/code><\/td>.*<span class="good">✓<\/span>/);
+    expect(html).toMatch(/<td><code>reviews\/b\.jsonl<\/code><\/td>.*<span class="bad">✗<\/span>/);
+    expect(html).toContain("<span class=\"bad\">1 do not reconcile or failed</span>");
+    expect(html).toContain("<td><code>out_of_range</code></td><td>4</td>");
+    expect(html).toContain(esc('{"overall": 9, "x": "</script>"}'));
+    expect(site.get("p/reviews/table-product_reviews.html")).toContain('2026-12-03T10:00:00Z, 26 h old when read: dbt source freshness <span class="bad">warn</span> (warn after 24 hour, error after 48 hour)');
+    expect(site.get("p/reviews/table-product_review_images.html")).toContain('60 min old when read: dbt source freshness <span class="good">pass</span>');
+    expect(site.get("p/reviews/mart-product_daily_ratings.html")).toMatch(/rows in the local lake<\/dt><dd>3<\/dd>/);
+    const stale = new Map(emitDocsSite({ ...input, pipelines: [input.pipelines[0]!], lake: lake({ product_reviews: "2026-11-30T12:00:00Z" }) }).map((f) => [f.path, f.contents]));
+    expect(stale.get("p/reviews/table-product_reviews.html")).toContain('4 days old when read: dbt source freshness <span class="bad">error</span>');
+  });
+});
+
 describe("escaping", () => {
   test("scriptJson cannot close its script element and parses back to the same value", () => {
     const value = { a: "</script><script>alert(1)</script>", b: "<!-- x -->", c: "\u2028&\u2029" };

@@ -28,7 +28,7 @@ function layoutLibrary(input: DocsInput): string {
 
 export function emitDocsSite(input: DocsInput): EmittedFile[] {
   const pages: Page[] = [];
-  const sites = input.pipelines.map((p) => pipelineSite(p.ir, p.artifacts, input.lake?.pipelines[p.ir.name]));
+  const sites = input.pipelines.map((p) => pipelineSite(p.ir, p.artifacts, input.lake?.pipelines[p.ir.name], input.lake?.readAt));
   pages.push(indexPage(sites));
   for (const site of sites) {
     pages.push(pipelinePage(site), lineagePage(site));

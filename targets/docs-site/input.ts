@@ -60,6 +60,8 @@ export interface LakePipelineStats {
 export interface LakeStats {
   /** The lake folder as given on the command line. */
   readonly dir: string;
+  /** When it was read (ISO 8601, UTC): the ages of the freshest rows are taken against it. */
+  readonly readAt: string;
   readonly pipelines: Readonly<Record<string, LakePipelineStats>>;
 }
 

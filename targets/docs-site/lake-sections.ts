@@ -56,12 +56,32 @@ export function sourceLakeSection(site: PipelineSite, s: SourceIR): string {
 ${quarantineSection(lake, s)}</section>`;
 }
 
+function age(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  if (m < 120) return `${m} min`;
+  const h = Math.round(ms / 3_600_000);
+  return h < 48 ? `${h} h` : `${Math.round(ms / 86_400_000)} days`;
+}
+
+/** The freshest row of a table, its age when the lake was read, and dbt's verdict on it. */
+export function freshnessCell(site: PipelineSite, table: string): string | undefined {
+  const ts = site.lake?.freshness[table];
+  if (ts === undefined || site.lakeReadAt === undefined) return undefined;
+  const ms = Date.parse(site.lakeReadAt) - Date.parse(ts);
+  if (Number.isNaN(ms)) return esc(ts);
+  const rule = site.freshnessRule;
+  const verdict = !rule ? "" : rule.errorMs !== undefined && ms > rule.errorMs ? "error" : rule.warnMs !== undefined && ms > rule.warnMs ? "warn" : "pass";
+  const cls = verdict === "pass" ? "good" : verdict ? "bad" : "";
+  const judged = rule ? `: dbt source freshness <span class="${cls}">${verdict}</span> (${esc(rule.text)})` : "";
+  return `${esc(ts)}, ${esc(age(Math.max(0, ms)))} old when read${judged}`;
+}
+
 /** Facts rows (label, escaped value) for a table or mart page. */
 export function tableLakeFacts(site: PipelineSite, name: string): [string, string | undefined][] {
   const lake = site.lake;
   if (!lake) return [];
   return [
     ["rows in the local lake", number(lake.rows[name])],
-    ["freshest row (_ingested_at)", lake.freshness[name] !== undefined ? esc(lake.freshness[name]!) : undefined],
+    ["freshest row (_ingested_at)", freshnessCell(site, name)],
   ];
 }

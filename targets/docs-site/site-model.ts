@@ -26,6 +26,8 @@ export interface PipelineSite {
   readonly ir: PipelineIR;
   readonly artifacts: readonly Artifact[];
   readonly lake?: LakePipelineStats;
+  /** When the lake was read (ISO, UTC). */
+  readonly lakeReadAt?: string;
   readonly graph: LineageGraph;
   /** Lineage node and group keys → short ids (`n3`, `g1`), in the graph's fixed order. */
   readonly ids: ReadonlyMap<string, string>;
@@ -39,6 +41,8 @@ export interface PipelineSite {
   readonly edgesFrom: ReadonlyMap<string, readonly LineageEdge[]>;
   /** Artifacts by lower-cased file name without extensions (a dbt model's SQL is named for it). */
   readonly byStem: ReadonlyMap<string, readonly Artifact[]>;
+  /** The dbt source freshness thresholds the generated sources YAML sets, if any. */
+  readonly freshnessRule?: FreshnessRule;
   /** The Snowflake external tables, by upper-case name (computed once: it walks every table). */
   readonly externalTables: ReadonlyMap<string, ExternalTableSpec>;
 }
@@ -70,6 +74,31 @@ function testText(t: unknown): string {
   }
   if (name === "unique" && typeof a.column_name === "string") return `unique (${a.column_name})`;
   return `${name} ${JSON.stringify(args)}`;
+}
+
+export interface FreshnessRule {
+  readonly warnMs?: number;
+  readonly errorMs?: number;
+  readonly text: string;
+}
+
+const PERIOD_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** `loaded_at_field` freshness of the pipeline's dbt source, read from the generated YAML. */
+function readFreshness(artifacts: readonly Artifact[]): FreshnessRule | undefined {
+  type After = { count?: number; period?: string } | undefined;
+  for (const a of artifacts) {
+    if (!/^dbt\/models\/.*_sources\.yml$/.test(a.path)) continue;
+    const doc = parse(a.contents) as { sources?: { freshness?: { warn_after?: After; error_after?: After } }[] } | null;
+    const f = doc?.sources?.[0]?.freshness;
+    if (!f) continue;
+    const ms = (x: After) => (x?.count !== undefined && x.period && PERIOD_MS[x.period] ? x.count * PERIOD_MS[x.period]! : undefined);
+    const says = (label: string, x: After) => (x?.count !== undefined ? [`${label} after ${x.count} ${x.period ?? ""}`.trim()] : []);
+    const warnMs = ms(f.warn_after);
+    const errorMs = ms(f.error_after);
+    return { ...(warnMs !== undefined && { warnMs }), ...(errorMs !== undefined && { errorMs }), text: [...says("warn", f.warn_after), ...says("error", f.error_after)].join(", ") };
+  }
+  return undefined;
 }
 
 /** The tests the generated dbt properties files declare, so the site shows exactly what ships. */
@@ -115,7 +144,7 @@ const push = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
   else map.set(key, [value]);
 };
 
-export function pipelineSite(ir: PipelineIR, all: readonly Artifact[], lake?: LakePipelineStats): PipelineSite {
+export function pipelineSite(ir: PipelineIR, all: readonly Artifact[], lake?: LakePipelineStats, lakeReadAt?: string): PipelineSite {
   const artifacts = all.filter(shownArtifact);
   const graph = lineageGraph(ir);
   const ids = new Map<string, string>();
@@ -138,10 +167,12 @@ export function pipelineSite(ir: PipelineIR, all: readonly Artifact[], lake?: La
   const byStem = new Map<string, Artifact[]>();
   for (const a of artifacts) push(byStem, a.path.split("/").pop()!.replace(/\..*$/, "").toLowerCase(), a);
   const externalTables = new Map(snowflakeObjects(ir).externalTables.map((t) => [t.name, t]));
+  const freshnessRule = readFreshness(artifacts);
   return {
     ir,
     artifacts,
     ...(lake && { lake }),
+    ...(lake && lakeReadAt !== undefined && { lakeReadAt }),
     graph,
     ids,
     dbtTests: readDbtTests(artifacts),
@@ -150,6 +181,7 @@ export function pipelineSite(ir: PipelineIR, all: readonly Artifact[], lake?: La
     nodeIndex,
     edgesFrom,
     byStem,
+    ...(freshnessRule && { freshnessRule }),
     externalTables,
   };
 }

@@ -4,7 +4,7 @@ import type { PipelineIR } from "../../compiler/ir.js";
 import { highlightedPre, languageOf } from "./highlight.js";
 import { code, esc, facts, link, pageHtml, rel, table } from "./html.js";
 import type { LakeStats } from "./input.js";
-import { filesTable, notes, quarantineSection, reconciles } from "./lake-sections.js";
+import { filesTable, freshnessCell, notes, quarantineSection, reconciles } from "./lake-sections.js";
 import type { Page } from "./object-pages.js";
 import { lineageSection, number } from "./sections.js";
 import { artifactPage, byLayer, layerOf, objectPage, pipelineDir, sibling, type ObjectKind, type PipelineSite } from "./site-model.js";
@@ -107,14 +107,14 @@ export function lakePage(site: PipelineSite, lake: LakeStats): Page | undefined 
   const rowTable = table(
     ["kind", "name", "rows", "freshest row (_ingested_at)"],
     [
-      ...ir.tables.map((t) => ["table", link(sibling("table", t.name), t.name), number(stats.rows[t.name]), stats.freshness[t.name] ? esc(stats.freshness[t.name]!) : ""]),
+      ...ir.tables.map((t) => ["table", link(sibling("table", t.name), t.name), number(stats.rows[t.name]), freshnessCell(site, t.name) ?? ""]),
       ...ir.marts.map((m) => ["mart", link(sibling("mart", m.name), m.name), number(stats.rows[m.name]), ""]),
     ],
   );
   const bad = stats.files.filter((f) => !reconciles(f)).length;
   const summary = `${number(stats.files.length)} raw file(s); ${bad === 0 ? "every file reconciles" : `<span class="bad">${number(bad)} do not reconcile or failed</span>`}.`;
   const body = `<h1><span class="kind">local lake</span> ${esc(ir.name)}</h1>
-<p>Lake folder ${code(lake.dir)}. ${summary} Records in = clean + quarantined + dropped invalid + duplicates.</p>
+<p>Lake folder ${code(lake.dir)}, read at ${esc(lake.readAt)}. ${summary} Records in = clean + quarantined + dropped invalid + duplicates.</p>
 ${notes(stats)}
 <section><h2>Tables and marts</h2>${rowTable}</section>
 <section><h2>Raw files</h2>${filesTable(stats.files)}</section>
