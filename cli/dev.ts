@@ -91,7 +91,8 @@ export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions,
   await watcher.close();
 }
 
-function interrupted(): Promise<void> {
+/** Resolves on Ctrl-C or SIGTERM (also used by `lakec docs --serve`). */
+export function interrupted(): Promise<void> {
   return new Promise((res) => {
     const stop = (): void => {
       process.off("SIGINT", stop).off("SIGTERM", stop);
