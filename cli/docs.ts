@@ -74,7 +74,7 @@ function checkOut(out: string, shown: string): void {
 
 export async function buildSite(irs: readonly PipelineIR[], out: string, lake?: LakeStats): Promise<FileChange[]> {
   const files = emitDocsSite({ pipelines: irs.map((ir) => ({ ir, artifacts: artifactsOf(ir) })), assets: layoutAssets(), ...(lake && { lake }) });
-  const tree: OutputTree = { files: new Map(files.map((f) => [join(out, ...f.path.split("/")), f.contents])), ownedDirs: [out] };
+  const tree: OutputTree = { files: new Map(files.map((f) => [join(out, ...f.path.split("/")), f.contents])), ownedDirs: [out], exclusive: true };
   try {
     return writeTree(tree);
   } catch (err) {

@@ -15,8 +15,16 @@ import { unifiedDiff } from "../deploy/text-diff.js";
 export interface OutputTree {
   /** Absolute path → contents. */
   readonly files: ReadonlyMap<string, string>;
-  /** Absolute folders owned entirely: afterwards they hold exactly the files listed under them. */
+  /**
+   * Absolute folders lakec writes: afterwards they hold the files listed under them, plus any
+   * file without lakec's header (a user's), which is kept.
+   */
   readonly ownedDirs: readonly string[];
+  /**
+   * The folders hold nothing but lakec's output, headers or not (the docs site, whose folder
+   * carries its own marker): every file not listed is removed.
+   */
+  readonly exclusive?: boolean;
 }
 
 export interface FileChange {
@@ -71,6 +79,7 @@ export function isLakecGenerated(path: string): boolean {
 
 /** Files in owned folders that lakec does not generate and did not write: they are kept. */
 export function foreignFiles(tree: OutputTree): string[] {
+  if (tree.exclusive === true) return [];
   return outermost(tree.ownedDirs)
     .flatMap((dir) => listFiles(dir).filter((path) => !tree.files.has(path) && !isLakecGenerated(path)))
     .sort();
@@ -86,7 +95,7 @@ export function diffTree(tree: OutputTree): FileChange[] {
   }
   for (const dir of outermost(tree.ownedDirs)) {
     for (const path of listFiles(dir)) {
-      if (!tree.files.has(path) && isLakecGenerated(path)) changes.push({ path, kind: "removed", before: readFileSync(path, "utf8") });
+      if (!tree.files.has(path) && (tree.exclusive === true || isLakecGenerated(path))) changes.push({ path, kind: "removed", before: readFileSync(path, "utf8") });
     }
   }
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -69,11 +69,14 @@ function failureReason(e: unknown): string {
   const text = cause?.message ?? ((e as { message?: unknown }).message !== undefined ? String((e as { message: unknown }).message) : String(e));
   const inner = /"ErrorMessage":"((?:[^"\\]|\\.)*)"/.exec(text);
   if (!inner) return text;
+  let message: string;
   try {
-    return JSON.parse(`"${inner[1]}"`) as string;
+    message = JSON.parse(`"${inner[1]}"`) as string;
   } catch {
-    return inner[1]!;
+    message = inner[1]!;
   }
+  // The exception class tells the state machine not to retry; the reason shown is what follows it.
+  return message.startsWith(`${DATA_ERROR_CLASS} `) ? message.slice(DATA_ERROR_CLASS.length + 1) : message;
 }
 
 const machines = new WeakMap<PipelineIR, StateMachine>();

@@ -180,14 +180,14 @@ describe("hostile text in generated code", () => {
     writeFileSync(input, [rec("1", HOSTILE), rec("2", "ok"), rec("3", "not accepted")].join("\n") + "\n");
     let out = "";
     const run = await main(["run", `pipelines/${HOSTILE_FILE}`, "--lake", lake, "--input", input, "--json"], { out: (t) => void (out += t), err: (t) => void (out += t), cwd: hostile.dir });
-    expect((JSON.parse(out) as { problems: string[] }).problems).toEqual([]);
+    const summary = (JSON.parse(out) as { result: { files: { counts: { clean: number; invalid: number } }[]; warehouse: { tests: { name: string; failures: number }[] }; problems: string[] } }).result;
+    expect(summary.problems).toEqual([]);
     expect(run, out).toBe(0);
-    const summary = JSON.parse(out) as { files: { counts: { clean: number; invalid: number } }[]; warehouse: { tests: { name: string; failures: number }[] } };
     expect(summary.files[0]!.counts, JSON.stringify(summary.files[0])).toMatchObject({ clean: 2, invalid: 1 });
     expect(summary.warehouse.tests.find((t) => t.name.startsWith("accepted_values"))).toMatchObject({ failures: 0 });
     out = "";
     expect(await main(["query", `pipelines/${HOSTILE_FILE}`, "SELECT title, c, (SELECT max(style_size) FROM events) AS size FROM m", "--lake", lake, "--format", "json"], { out: (t) => void (out += t), err: (t) => void (out += t), cwd: hostile.dir })).toBe(0);
-    expect(JSON.parse(out)).toEqual([{ title: HOSTILE, c: "1", size: "L" }]);
+    expect((JSON.parse(out) as { result: { rows: unknown[] } }).result.rows).toEqual([{ title: HOSTILE, c: 1, size: "L" }]);
   }, 60_000);
 
   it("JSON: the state machine and the IR parse and keep the text", () => {

@@ -20,10 +20,15 @@ async function lakec(...argv: string[]): Promise<{ code: number; out: string; er
 
 let dir: string;
 let lake: string;
-const query = (sql: string) => lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "json");
+/** Errors go to stderr as text; results are read from the JSON document (cli/json-output.ts). */
+const query = (sql: string) => lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake);
+const queryJson = async (sql: string): Promise<Record<string, unknown>[]> => {
+  const r = await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "json");
+  return (JSON.parse(r.out) as { result: { rows: Record<string, unknown>[] } }).result.rows;
+};
 /** A path outside the lake may be refused while the statement is prepared, before its type is checked. */
 const outside = (type: string): RegExp => new RegExp(`not ${type}|disabled by configuration`);
-const count = async (): Promise<number> => Number((JSON.parse((await query("SELECT count(*) AS n FROM product_reviews")).out) as { n: string }[])[0]!.n);
+const count = async (): Promise<number> => Number((await queryJson("SELECT count(*) AS n FROM product_reviews"))[0]!.n);
 
 beforeAll(async () => {
   dir = await tempDir("query-ro");
@@ -75,9 +80,7 @@ describe("lakec query is read-only", () => {
   });
 
   it("reads the lake's own files, and SELECT-shaped statements work", async () => {
-    const raw = await query(`SELECT count(*) AS n FROM read_text('${join(lake, "raw", "reviews", "*.jsonl")}')`);
-    expect(raw.err).toBe("");
-    expect(JSON.parse(raw.out)).toEqual([{ n: "1" }]);
+    expect(await queryJson(`SELECT count(*) AS n FROM read_text('${join(lake, "raw", "reviews", "*.jsonl")}')`)).toEqual([{ n: 1 }]);
     for (const sql of ["FROM product_reviews LIMIT 1", "WITH x AS (SELECT 1 AS a) SELECT a FROM x", "DESCRIBE product_reviews", "SHOW TABLES", "SUMMARIZE product_reviews"]) {
       const r = await query(sql);
       expect({ sql, err: r.err, code: r.code }).toEqual({ sql, err: "", code: 0 });

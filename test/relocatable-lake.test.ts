@@ -34,7 +34,7 @@ describe("a relocatable lake", () => {
     expect(await query(copy)).toEqual({ code: 0, out: "reviews,images\n2,4\n", err: "" });
     const show = await lakec("show", "pipelines/reviews.yaml", "product_review_images", "--lake", copy, "--format", "json");
     expect(show.code).toBe(0);
-    expect((JSON.parse(show.out) as unknown[]).length).toBe(4);
+    expect((JSON.parse(show.out) as { result: { rows: unknown[] } }).result.rows.length).toBe(4);
     // A run in the copy recreates its views in place.
     expect((await lakec("run", "pipelines/reviews.yaml", "--lake", copy, "--memory-limit", "512MB")).code).toBe(0);
     expect(await query(copy)).toEqual({ code: 0, out: "reviews,images\n2,4\n", err: "" });

@@ -64,7 +64,7 @@ describe("errors users cause", () => {
     const r = await lakec(cwd, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", odd, good, "--json");
     expect(r.err).toBe("");
     expect(r.code).toBe(1);
-    const s = JSON.parse(r.out) as RunSummary;
+    const s = (JSON.parse(r.out) as { result: RunSummary }).result;
     expect(s.files.map((f) => [f.rawKey, f.status])).toEqual([
       ["reviews/a\nb.jsonl", "failed"],
       ["reviews/good.jsonl", "processed"],
@@ -82,7 +82,7 @@ describe("errors users cause", () => {
     await writeLines(join(lake, "raw", "reviews", "real.jsonl"), [review(2)]);
     const r = await lakec(cwd, "run", "pipelines/reviews.yaml", "--lake", lake, "--json");
     expect(r.code).toBe(1);
-    const s = JSON.parse(r.out) as RunSummary;
+    const s = (JSON.parse(r.out) as { result: RunSummary }).result;
     expect(s.files.map((f) => [f.rawKey, f.status, f.reason?.split(",")[0]])).toEqual([
       ["reviews/linked.jsonl", "failed", "a symbolic link"],
       ["reviews/pipe.jsonl", "failed", "a FIFO (named pipe)"],
