@@ -15,8 +15,9 @@
 //                                        compiled state machine; skipped when its manifest is
 //                                        current; never throws for a bad file. Calls are
 //                                        serialised per lake, so a watcher may fire freely.
-// - refreshWarehouse(lake, ir)         → WarehouseResult: views, dbt models, dbt tests on
-//                                        <dir>/warehouse.duckdb (opened only for this call).
+// - refreshWarehouse(lake, ir)         → WarehouseResult: views, dbt models, dbt tests, built
+//                                        on a copy of <dir>/warehouse.duckdb that then replaces
+//                                        it in one rename (engine/publish.ts buildBeside).
 //                                        Throws WarehouseBuildError when a query fails;
 //                                        refreshWarehouseForRun returns it as `error` instead.
 // - runFiles(lake, ir, rawKeys?, { onFile? }) → RunSummary: the above for every key (default:

@@ -7,18 +7,11 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../cli/main.js";
 import { processStart } from "../engine/open-lake.js";
-import { removeTempDirs, review, tempDir, writeLines } from "./engine-fixtures.js";
+import { removeTempDirs, review, tempDir, writeLines, lakec } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
 
-async function lakec(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd: process.cwd() });
-  return { code, out, err };
-}
 
 let dir: string;
 let input: string;

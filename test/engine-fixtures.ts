@@ -5,8 +5,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { main } from "../cli/main.js";
 import { compilePipeline } from "../compiler/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
+import { ingestInputs, openLake, runFiles, type RunSummary } from "../engine/index.js";
 
 export function reviewsIr(edit: (yaml: string) => string = (y) => y): PipelineIR {
   const text = edit(readFileSync("pipelines/reviews.yaml", "utf8"));
@@ -108,5 +110,27 @@ export async function warehouseRows(lakeDir: string, sql: string): Promise<Recor
   } finally {
     conn.closeSync();
     inst.closeSync();
+  }
+}
+
+/** `lakec …` in-process, run in `cwd`: its exit code and what it printed. */
+export async function lakecIn(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd });
+  return { code, out, err };
+}
+
+/** `lakec …` in-process, in the repository folder. */
+export const lakec = (...argv: string[]): Promise<{ code: number; out: string; err: string }> => lakecIn(process.cwd(), ...argv);
+
+/** Opens the lake, copies `inputs` into raw/, runs every raw file and the warehouse, closes. */
+export async function runLake(lakeDir: string, ir: PipelineIR, inputs: readonly string[] = [], memoryLimit = "512MB"): Promise<RunSummary> {
+  const lake = await openLake(lakeDir, { memoryLimit, threads: 2 });
+  try {
+    await ingestInputs(lake.paths, ir, inputs);
+    return await runFiles(lake, ir);
+  } finally {
+    await lake.close();
   }
 }

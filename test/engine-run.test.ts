@@ -8,19 +8,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { formatRunSummary, type FileSummary, ingestInputs, inputHash, lakePaths, openLake, processRawFile, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
-import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs } from "./engine-fixtures.js";
+import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs, runLake } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
 
-async function runOnce(lakeDir: string, ir: PipelineIR, inputs: string[] = [], memoryLimit = "512MB"): Promise<RunSummary> {
-  const lake = await openLake(lakeDir, { memoryLimit, threads: 2 });
-  try {
-    await ingestInputs(lake.paths, ir, inputs);
-    return await runFiles(lake, ir);
-  } finally {
-    await lake.close();
-  }
-}
+const runOnce = runLake;
 
 describe("lakec run on a mixed file", () => {
   const ir = reviewsIr();

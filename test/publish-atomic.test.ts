@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineIR } from "../compiler/ir.js";
-import { ingestInputs, openLake, runFiles, type RunSummary } from "../engine/index.js";
+import { ingestInputs, openLake, type RunSummary } from "../engine/index.js";
 import { queryWarehouse } from "../engine/query.js";
-import { listing, removeTempDirs, review, reviewsIr, tempDir, writeLines } from "./engine-fixtures.js";
+import { listing, removeTempDirs, review, reviewsIr, tempDir, writeLines, runLake } from "./engine-fixtures.js";
 
 const CHILD = join("node_modules", ".cache", "lakec-engine-test", `publish-child-${process.pid}.mjs`);
 const before = reviewsIr();
@@ -32,15 +32,7 @@ function lines(offset: number, n: number): string[] {
 let dir: string;
 let inputs: string[];
 
-async function run(lakeDir: string, ir: PipelineIR, memoryLimit = "512MB"): Promise<RunSummary> {
-  const lake = await openLake(lakeDir, { memoryLimit, threads: 2 });
-  try {
-    await ingestInputs(lake.paths, ir, inputs);
-    return await runFiles(lake, ir);
-  } finally {
-    await lake.close();
-  }
-}
+const run = (lakeDir: string, ir: PipelineIR, memoryLimit = "512MB"): Promise<RunSummary> => runLake(lakeDir, ir, inputs, memoryLimit);
 
 const COUNTS = "SELECT (SELECT count(*) FROM product_reviews) AS reviews, (SELECT count(*) FROM product_review_images) AS images, (SELECT sum(reviews) FROM product_daily_ratings) AS mart";
 const counts = async (lakeDir: string): Promise<string> => JSON.stringify((await queryWarehouse(lakeDir, COUNTS)).rows[0]);

@@ -5,18 +5,11 @@
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../cli/main.js";
 import { exists } from "../engine/lake.js";
-import { MIXED_LINES, listing, removeTempDirs, tempDir, writeLines } from "./engine-fixtures.js";
+import { MIXED_LINES, listing, removeTempDirs, tempDir, writeLines, lakec } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
 
-async function lakec(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd: process.cwd() });
-  return { code, out, err };
-}
 
 let dir: string;
 let lake: string;

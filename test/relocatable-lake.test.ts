@@ -3,17 +3,10 @@
 import { cp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../cli/main.js";
-import { removeTempDirs, review, tempDir, writeLines } from "./engine-fixtures.js";
+import { removeTempDirs, review, tempDir, writeLines, lakec } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
 
-async function lakec(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd: process.cwd() });
-  return { code, out, err };
-}
 
 const COUNTS = "SELECT (SELECT count(*) FROM product_reviews) AS reviews, (SELECT count(*) FROM product_review_images) AS images";
 

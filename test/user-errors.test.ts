@@ -5,19 +5,13 @@ import { execFileSync } from "node:child_process";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../cli/main.js";
 import type { RunSummary } from "../engine/index.js";
 import { processStart } from "../engine/open-lake.js";
-import { removeTempDirs, review, tempDir, writeLines } from "./engine-fixtures.js";
+import { removeTempDirs, review, tempDir, writeLines, lakecIn } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
 
-async function lakec(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd });
-  return { code, out, err };
-}
+const lakec = lakecIn;
 
 /** One line on stderr, `lakec: …`, exit 1. */
 function oneLineError(r: { code: number; err: string }, text: string | RegExp): void {
