@@ -262,12 +262,6 @@ export function findTable(ir: PipelineIR, name: string): TableIR {
   return t;
 }
 
-export function findSource(ir: PipelineIR, name: string): SourceIR {
-  const s = ir.sources.find((x) => x.name === name);
-  if (!s) throw new Error(`IR invariant: no source named '${name}' in pipeline '${ir.name}'`);
-  return s;
-}
-
 export function typeToString(t: Type | OutputColumn["type"]): string {
   switch (t.kind) {
     case "decimal":
