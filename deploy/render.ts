@@ -82,6 +82,17 @@ export function summaryLine(s: Summary): string {
   return impact.length ? `${head}; ${impact.join("; ")}` : head;
 }
 
+/** The line `apply` ends with, like Terraform's "Apply complete! Resources: …": what was done. */
+export function appliedLine(layers: readonly string[], s: Summary): string {
+  if (layers.length === 0) return "Apply complete: nothing to do";
+  const done = [
+    s.rawFiles ? `${plural(s.rawFiles, "raw file", "raw files")} reprocessed` : "",
+    s.marts ? `${plural(s.marts, "mart", "marts")} rebuilt` : "",
+    s.externalTables ? `${plural(s.externalTables, "external table", "external tables")} recreated` : "",
+  ].filter(Boolean);
+  return `Apply complete: ${layers.join(", ")}: ${s.add} added, ${s.change} changed, ${s.replace} replaced, ${s.destroy} destroyed${done.length ? `; ${done.join("; ")}` : ""}`;
+}
+
 function impactBlock(steps: readonly Step[]): string[] {
   const rows: string[] = [];
   for (const layer of LAYERS) {
