@@ -12,4 +12,16 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  // The layering of README's Layout: cli → (engine, deploy) → targets → compiler. A layer imports
+  // only the layers below it (deploy's local provider drives the engine); compiler never imports targets.
+  ...[
+    { files: ["compiler/**/*.ts"], below: ["targets", "engine", "deploy", "cli"] },
+    { files: ["targets/**/*.ts"], below: ["engine", "deploy", "cli"] },
+    { files: ["engine/**/*.ts", "deploy/**/*.ts"], below: ["cli"] },
+  ].map(({ files, below }) => ({
+    files,
+    rules: {
+      "no-restricted-imports": ["error", { patterns: below.map((layer) => ({ group: [`**/${layer}/*`, `**/${layer}/**`], message: `${files.map((f) => `${f.split("/")[0]}/`).join(" and ")} must not import ${layer}/ (layering: cli → engine, deploy → targets → compiler)` })) }],
+    },
+  })),
 );

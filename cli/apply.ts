@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { hasChanges, type Plan, type Step } from "../deploy/plan.js";
+import { hasChanges, summarize, type Plan, type Step } from "../deploy/plan.js";
 import type { DeployedSnapshot } from "../deploy/planner.js";
-import { renderPlan, renderStep } from "../deploy/render.js";
+import { appliedLine, renderPlan, renderStep } from "../deploy/render.js";
 import { readPlanFile, staleReason } from "../deploy/saved-plan.js";
 import type { Desired } from "../deploy/desired.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
@@ -121,7 +121,8 @@ async function apply(ctx: CliContext, term: Terminal, file: string, opts: ApplyC
     const account = process.env.LAKEC_AWS_ACCOUNT_ID;
     const result = await applyPlan(plan, desired, snapshot, prepared.dctx, { allowDestructive: opts.allowDestructive === true, showChanges: show, ...(account ? { awsAccountId: account } : {}) });
     for (const p of result.problems) ctx.io.err(`lakec: ${p}\n`);
-    ctx.io.out(`\nApply complete: ${result.applied.join(", ") || "nothing to do"}${result.problems.length ? ` (${result.problems.length} problem(s))` : ""}\n`);
+    const done = summarize(plan.steps.filter((st) => result.applied.includes(st.layer) && st.action !== "noop"));
+    ctx.io.out(`\n${appliedLine(result.applied, done)}${result.problems.length ? ` (${result.problems.length} problem(s))` : ""}\n`);
     if (result.problems.length) ctx.exit(1);
   } catch (e) {
     reportFailure(ctx, e);

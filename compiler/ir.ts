@@ -259,16 +259,16 @@ export interface EmittedFile {
   readonly scope?: "pipeline" | "project";
 }
 
-export function findTable(ir: PipelineIR, name: string): TableIR {
-  const t = ir.tables.find((x) => x.name === name);
-  if (!t) throw new Error(`IR invariant: no table named '${name}' in pipeline '${ir.name}'`);
-  return t;
-}
-
 export function findSource(ir: PipelineIR, name: string): SourceIR {
   const s = ir.sources.find((x) => x.name === name);
   if (!s) throw new Error(`IR invariant: no source named '${name}' in pipeline '${ir.name}'`);
   return s;
+}
+
+export function findTable(ir: PipelineIR, name: string): TableIR {
+  const t = ir.tables.find((x) => x.name === name);
+  if (!t) throw new Error(`IR invariant: no table named '${name}' in pipeline '${ir.name}'`);
+  return t;
 }
 
 export function typeToString(t: Type | OutputColumn["type"]): string {

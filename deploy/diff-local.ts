@@ -1,13 +1,23 @@
 // The local lake: which raw files must be reprocessed (their manifest was written under other
 // cleaning/flatten semantics), which views and models changed, which marts must be rebuilt.
 // Raw files are immutable, so reprocessing is always possible: this is the backfill.
+import { diffDefinition, type ChangeKind, type Definition } from "./definitions.js";
 import type { Step } from "./plan.js";
+import { lineDiff } from "./text-diff.js";
 
 export interface LocalModelSpec {
   readonly name: string;
   readonly hash: string;
   readonly mart: boolean;
   readonly dependsOn: readonly string[];
+  /** The model's SQL as the local engine runs it: the plan shows its diff. */
+  readonly sql: string;
+}
+
+/** Sources and marts as attributes (deploy/definitions.ts), for attribute-level plans. */
+export interface Definitions {
+  readonly sources: Readonly<Record<string, Definition>>;
+  readonly marts: Readonly<Record<string, Definition>>;
 }
 
 /** What `apply` would build now: computed from the IR and the dbt target's models. */
@@ -22,6 +32,7 @@ export interface LocalDesired {
   readonly models: readonly LocalModelSpec[];
   /** Per output table: the source it comes from. */
   readonly tableSource: Readonly<Record<string, string>>;
+  readonly definitions: Definitions;
 }
 
 /** `.lake/state/deployed.json`: what the last apply built. */
@@ -31,7 +42,9 @@ export interface DeployedRecord {
   readonly semantics: Readonly<Record<string, string>>;
   readonly columnTypes: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly views: Readonly<Record<string, string>>;
-  readonly models: Readonly<Record<string, { readonly hash: string; readonly mart: boolean }>>;
+  readonly models: Readonly<Record<string, { readonly hash: string; readonly mart: boolean; readonly sql?: string }>>;
+  /** Absent in records written before attribute-level plans: those plans say only what changed. */
+  readonly definitions?: Definitions;
 }
 
 export interface RawFileState {
@@ -85,14 +98,19 @@ function reprocessSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
     const stale = files.filter((f) => f.semantics !== undefined && f.ok && f.semantics !== semantics).map((f) => f.rawKey);
     const fresh = files.filter((f) => f.semantics === undefined || !f.ok).map((f) => f.rawKey);
     if (!stale.length && !fresh.length) continue;
-    const { lines, narrowing } = typeChanges(dep.record?.columnTypes[source], d.columnTypes[source] ?? {});
+    const types = typeChanges(dep.record?.columnTypes[source], d.columnTypes[source] ?? {});
+    const { narrowing } = types;
+    const before = dep.record?.definitions?.sources[source];
+    const attrs = before && stale.length ? diffDefinition(before, d.definitions.sources[source] ?? {}) : undefined;
+    const lines = attrs ? attrs.lines : types.lines;
     const reason = narrowing.length
       ? `narrowing ${narrowing.join(", ")}: values that fitted the old type become cast_failed and are quarantined`
       : stale.length
         ? "cleaning or flatten semantics changed: outputs are recomputed from the immutable raw files"
         : "raw files not processed yet (or their last run failed)";
     const details = [...lines, ...stale.map((k) => `reprocess ${k}`), ...fresh.map((k) => `process ${k}`)];
-    steps.push({ id: `local:source:${source}`, layer: "local", action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`, details, destructive: narrowing.length > 0, reason, impact: { rawFiles: [...stale, ...fresh] } });
+    const change = attrs?.kind ? { change: attrs.kind } : {};
+    steps.push({ id: `local:source:${source}`, layer: "local", action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`, details, destructive: narrowing.length > 0, reason, impact: { rawFiles: [...stale, ...fresh] }, ...change });
   }
   return steps;
 }
@@ -112,6 +130,18 @@ function viewSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
     steps.push({ id: `local:view:${table}`, layer: "local", action: "destroy", resource: `view ${table}`, details: [], destructive: true, reason: "no longer in the pipeline: queries reading it will fail (processed files stay on disk)" });
   }
   return steps;
+}
+
+/**
+ * What changed in a model: the mart's attributes when both definitions are known, then the SQL
+ * diff. Without attributes, removed SQL lines make the change breaking, added ones only do not.
+ */
+function modelChange(m: LocalModelSpec, oldSql: string | undefined, before: Definition | undefined, after: Definition | undefined): { details: string[]; reason: string; change?: ChangeKind } {
+  const attrs = before && after ? diffDefinition(before, after) : undefined;
+  const sql = oldSql === undefined ? [] : lineDiff(oldSql, m.sql);
+  const kind = attrs?.kind ?? (oldSql === undefined ? undefined : sql.some((l) => l.startsWith("- ")) ? "breaking" : "non-breaking");
+  const details = [...(attrs?.lines ?? []), ...(sql.length ? [`SQL of ${m.name}:`, ...sql.map((l) => `  ${l}`)] : [])];
+  return { details, reason: m.mart ? "mart definition changed (grain, measures or filter)" : "model SQL changed", ...(kind && { change: kind }) };
 }
 
 /** Models downstream of any of `roots` (model names or `source:<table>`), in dependency order. */
@@ -134,7 +164,7 @@ function modelSteps(d: LocalDesired, dep: LocalDeployed, reprocessed: ReadonlySe
     const base = { id, layer: "local" as const, resource, details: [] as string[], destructive: false, ...(impact ? { impact } : {}) };
     if (!dep.record) steps.push({ ...base, action: m.mart ? "rebuild" : "update", reason: "no record of a previous apply: rebuilt to be sure" });
     else if (!old) steps.push({ ...base, action: "create", reason: m.mart ? "new mart" : "new model" });
-    else if (old.hash !== m.hash) steps.push({ ...base, action: m.mart ? "rebuild" : "update", reason: m.mart ? "mart definition changed (grain, measures or filter)" : "model SQL changed" });
+    else if (old.hash !== m.hash) steps.push({ ...base, action: m.mart ? "rebuild" : "update", ...modelChange(m, old.sql, dep.record?.definitions?.marts[m.name], d.definitions.marts[m.name]) });
     else if (m.mart && fed.has(m.name)) steps.push({ ...base, action: "rebuild", reason: "its inputs are reprocessed" });
   }
   for (const [name, old] of Object.entries(had)) {

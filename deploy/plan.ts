@@ -35,6 +35,8 @@ export interface Step {
   /** Why the step exists, in one line. */
   readonly reason: string;
   readonly impact?: DataImpact;
+  /** For a changed definition: breaking (existing columns or rows change) or non-breaking (only additions). */
+  readonly change?: "breaking" | "non-breaking";
 }
 
 export interface Plan {

@@ -54,8 +54,10 @@ function verb(a: Action): string {
 export function renderStep(s: Step, o: RenderOptions): string[] {
   const sym = SYMBOL[s.action].padStart(3);
   const flag = s.destructive ? paint(o.color, ["bold", "red"], "  (destructive)") : "";
-  const head = `  ${paint(o.color, COLOR[s.action], sym)} ${verb(s.action)}${s.resource}${flag}`;
-  const max = o.maxDetails ?? 12;
+  const kind = s.change ? paint(o.color, s.change === "breaking" ? "yellow" : "green", `  [${s.change}]`) : "";
+  const head = `  ${paint(o.color, COLOR[s.action], sym)} ${verb(s.action)}${s.resource}${kind}${flag}`;
+  // Attribute lines and a model's SQL diff are the point of the step: show more of them.
+  const max = o.maxDetails ?? (s.change ? 40 : 12);
   const shown = s.details.slice(0, max).map((d) => `        ${highlightReplacement(d, o.color)}`);
   if (s.details.length > max) shown.push(`        … and ${s.details.length - max} more`);
   return [head, ...shown, `        ${paint(o.color, "dim", `# ${s.reason}`)}`];
@@ -78,6 +80,17 @@ export function summaryLine(s: Summary): string {
     s.externalTables ? `${plural(s.externalTables, "external table", "external tables")} to recreate` : "",
   ].filter(Boolean);
   return impact.length ? `${head}; ${impact.join("; ")}` : head;
+}
+
+/** The line `apply` ends with, like Terraform's "Apply complete! Resources: …": what was done. */
+export function appliedLine(layers: readonly string[], s: Summary): string {
+  if (layers.length === 0) return "Apply complete: nothing to do";
+  const done = [
+    s.rawFiles ? `${plural(s.rawFiles, "raw file", "raw files")} reprocessed` : "",
+    s.marts ? `${plural(s.marts, "mart", "marts")} rebuilt` : "",
+    s.externalTables ? `${plural(s.externalTables, "external table", "external tables")} recreated` : "",
+  ].filter(Boolean);
+  return `Apply complete: ${layers.join(", ")}: ${s.add} added, ${s.change} changed, ${s.replace} replaced, ${s.destroy} destroyed${done.length ? `; ${done.join("; ")}` : ""}`;
 }
 
 function impactBlock(steps: readonly Step[]): string[] {

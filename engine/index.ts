@@ -1,4 +1,6 @@
-// The local engine's public API. `lakec run`, `lakec dev` and the benchmarks use only this.
+// The local engine's run API: opening a lake, ingesting and running files. Not the whole engine:
+// the warehouse queries (query.ts), dev's watcher (watch.ts) and the synthetic data generators
+// (synthetic*.ts) are modules of their own, imported directly by cli/ and bench/.
 //
 //   const lake = await openLake(".lake", { memoryLimit: "2GB", threads: 2 });
 //   await ingestInputs(lake.paths, ir, ["export.jsonl"], { source: "product_reviews" });

@@ -153,3 +153,21 @@ describe("one JSON contract", () => {
     expect(rowsJson([], [], [])).toBe("[]");
   });
 });
+
+describe("package layout", () => {
+  it("`npm pack` ships the launcher, the built CLI and the schema, and no tests or benchmarks", () => {
+    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(["bin/lakec.js", "dist/cli/main.js", "dist/schemas/pipeline.schema.json", "schemas/pipeline.schema.json", "package.json"]));
+    expect(files.filter((f) => /^(test|bench|generated|dbt|pipelines)\//.test(f) || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; dependencies: Record<string, string> };
+    expect(pkg.bin).toEqual({ lakec: "bin/lakec.js" });
+    // Only tests use these; nothing at run time imports them.
+    expect(Object.keys(pkg.dependencies)).not.toContain("asl-validator");
+    expect(Object.keys(pkg.dependencies)).not.toContain("handlebars");
+  });
+
+  it("the pipeline schema has an $id, for editors and other validators to refer to", () => {
+    expect((JSON.parse(readFileSync(join(ROOT, "schemas", "pipeline.schema.json"), "utf8")) as { $id?: string }).$id).toBe("urn:lakec:schema:pipeline:1");
+  });
+});

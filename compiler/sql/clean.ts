@@ -145,11 +145,6 @@ export function rankedInTwoSteps(src: SourceIR, d: SqlDialect, ranked = "ranked"
   };
 }
 
-/** Columns of the clean relation, in order: id, cleaned values, meta. */
-export function cleanColumnNames(src: SourceIR): string[] {
-  return [src.idColumn, ...src.columns.map((c) => c.name), "_source_file", "_source_line", "_ingested_at"];
-}
-
 /** `ranked` names the relation the last four stages read (the local engine keeps one per slice). */
 export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): CleanStages {
   const id = q(d, src.idColumn);

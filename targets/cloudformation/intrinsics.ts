@@ -14,9 +14,6 @@ export const notEmpty = (parameter: string): CfnValue => ({ "Fn::Not": [{ "Fn::E
 export const and = (...conditions: string[]): CfnValue => ({ "Fn::And": conditions.map((c) => ({ Condition: c })) });
 export const NO_VALUE: CfnValue = ref("AWS::NoValue");
 
-/** ARN of an object path in a bucket declared in this template, e.g. `${RawBucket.Arn}/reviews/*`. */
-export const bucketPathArn = (bucketLogicalId: string, path: string): CfnValue => sub(`\${${bucketLogicalId}.Arn}/${escapeSub(path)}`);
-
 /** `Fn::Sub` treats `${` as a variable; a literal one is written `${!`. */
 export function escapeSub(text: string): string {
   return text.replace(/\$\{/g, "${!");

@@ -4,6 +4,7 @@
 import { typeToString, type PipelineIR } from "../../../compiler/ir.js";
 import { semanticsFingerprint } from "../../../engine/index.js";
 import { duckdbSourceRelation, emitDbt, renderForDuckDB } from "../../../targets/dbt/index.js";
+import { pipelineDefinitions } from "../../definitions.js";
 import type { LocalDesired, LocalModelSpec } from "../../diff-local.js";
 import { fingerprint } from "../../plan.js";
 
@@ -14,6 +15,7 @@ export function localDesired(ir: PipelineIR): LocalDesired {
     name: m.name,
     hash: fingerprint({ sql: m.sql, materialized: m.materialized }),
     mart: marts.has(m.name),
+    sql: m.sql,
     // source() references are rendered to the view's relation; ref() ones are listed by the renderer.
     dependsOn: [...m.dependsOn, ...ir.tables.filter((t) => m.sql.includes(duckdbSourceRelation(ir, t.name))).map((t) => `source:${t.name}`)],
   }));
@@ -23,5 +25,6 @@ export function localDesired(ir: PipelineIR): LocalDesired {
     views: Object.fromEntries(ir.tables.map((t) => [t.name, fingerprint({ columns: t.columns.map((c) => [c.name, typeToString(c.type)]), partition: t.partition?.key ?? null })])),
     models,
     tableSource: Object.fromEntries(ir.tables.map((t) => [t.name, t.source])),
+    definitions: pipelineDefinitions(ir),
   };
 }

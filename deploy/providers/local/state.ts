@@ -46,7 +46,8 @@ export async function writeDeployedRecord(lakeDir: string, ir: PipelineIR, d: Lo
     semantics: d.semantics,
     columnTypes: d.columnTypes,
     views: d.views,
-    models: Object.fromEntries(d.models.map((m) => [m.name, { hash: m.hash, mart: m.mart }])),
+    models: Object.fromEntries(d.models.map((m) => [m.name, { hash: m.hash, mart: m.mart, sql: m.sql }])),
+    definitions: d.definitions,
   };
   const file = deployedFile(lakeDir);
   await mkdir(dirname(file), { recursive: true });
