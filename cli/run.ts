@@ -7,7 +7,7 @@ import { Listr } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { formatRunSummary, ingestInputs, IngestError, LakeBusyError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, inArrivalOrder, ingestInputs, IngestError, LakeBusyError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
 import { formatRows, queryWarehouse } from "../engine/query.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
@@ -41,6 +41,7 @@ interface RunCliOptions {
   lake: string;
   json?: boolean;
   demo?: boolean;
+  fullRefresh?: boolean;
   memoryLimit: string;
   threads?: string;
 }
@@ -64,7 +65,7 @@ function lakeOptions(opts: RunCliOptions): { memoryLimit: string; threads?: numb
 }
 
 /** Files one by one (a task list on a terminal), then the warehouse stages. */
-async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], quiet: boolean): Promise<RunSummary> {
+async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], quiet: boolean, fullRefresh: boolean): Promise<RunSummary> {
   const t0 = performance.now();
   const files: FileSummary[] = [];
   const renderer = quiet || !process.stdout.isTTY ? "silent" : process.stdout.rows ? "default" : "simple";
@@ -85,7 +86,7 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
         title: "refresh external tables, build dbt models, run dbt tests",
         task: async () => {
           t1 = performance.now();
-          warehouse = await refreshWarehouseForRun(lake, ir);
+          warehouse = await refreshWarehouseForRun(lake, ir, { files, fullRefresh });
         },
       },
     ],
@@ -130,7 +131,8 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     await ingestInputs(lake.paths, ir, inputs, { ...(opts.source !== undefined && { source: opts.source }), link: opts.link === true }).catch((e: unknown) => {
       throw e instanceof IngestError ? new UsageError(e.message) : e;
     });
-    const summary = await runWithProgress(lake, ir, await listRawKeys(lake.paths), opts.json === true);
+    const keys = await inArrivalOrder(lake.paths, await listRawKeys(lake.paths));
+    const summary = await runWithProgress(lake, ir, keys, opts.json === true, opts.fullRefresh === true);
     ctx.io.out(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
@@ -154,6 +156,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
     .option("--demo", "first add a bundled synthetic sample to raw/: 2,000 Amazon-style reviews, the shape pipelines/reviews.yaml reads")
     .option("--json", "print the run summary as JSON")
+    .option("--full-refresh", "rebuild every dbt model in full instead of incrementally (like dbt run --full-refresh)")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
     .addHelpText("after", HELP)

@@ -25,6 +25,12 @@ export interface FileSummary {
   readonly quarantineRows: number;
   readonly reconciled: boolean;
   readonly timingsMs: Record<string, number>;
+  /**
+   * The file had published outputs before this run and they were replaced (a reprocess, or new
+   * content under the same key): rows may have changed or gone without a newer arrival, so the
+   * models must be rebuilt in full rather than incrementally.
+   */
+  readonly replacedOutputs?: boolean;
 }
 
 /** A record-level failure under `on_invalid: fail`: deterministic, so retries reuse it. */
@@ -45,6 +51,8 @@ export class FileJob {
   private contentSha = "";
   private bytes = 0;
   private semantics = "";
+  private arrivalSeq: number | undefined;
+  private hadOutputs = false;
   private counts: CleanCounts | undefined;
   private flattened: FlattenResult | undefined;
   private staging: FlattenInput | undefined;
@@ -79,6 +87,7 @@ export class FileJob {
     this.bytes = (await stat(this.rawPath)).size;
     this.semantics = semanticsFingerprint(this.ir, src);
     const manifest = await readManifest(manifestFile(this.lake.paths, src.name, this.rawKey));
+    this.hadOutputs = manifest?.status === "ok";
     if (manifest === undefined) return false;
     this.contentSha = await sha256File(this.rawPath);
     this.timings.hash = ms(t0);
@@ -96,10 +105,14 @@ export class FileJob {
   /**
    * Stage 1. `eventTime` is the triggering event's time, which becomes `_ingested_at` as in the
    * Glue job (default: the raw file's mtime, whole seconds, which is what the local event says).
+   * `arrivalSeq` is the file's place in the arrival order (the RecordArrival state's result).
    * Throws InvalidRecordsError under `on_invalid: fail` (the same one on a retry).
    */
-  async clean(eventTime?: string): Promise<void> {
+  async clean(eventTime: string | undefined, arrivalSeq: string | undefined): Promise<void> {
     if (this.invalidError) throw this.invalidError;
+    const arrival = Number(arrivalSeq);
+    if (!Number.isSafeInteger(arrival) || arrival < 1) throw new Error(`the state machine passed no arrival sequence for ${this.rawKey} (--arrival_seq ${String(arrivalSeq)})`);
+    this.arrivalSeq = arrival;
     const src = this.mustSource();
     const t0 = performance.now();
     const dir = join(this.lake.paths.tmp, `${process.pid}-${this.input}`);
@@ -108,7 +121,7 @@ export class FileJob {
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
     const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
     const onDisk = (await stat(this.rawPath)).size > this.lake.inMemoryFileBytes;
-    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
+    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, arrivalSeq: arrival, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
     this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = await this.endsWithoutNewline();
@@ -164,6 +177,7 @@ export class FileJob {
       quarantineRows: this.flattened?.quarantineRows ?? 0,
       reconciled: !this.reconcileFailed && (c ? c.recordsIn === c.clean + c.invalid + c.duplicates : true),
       timingsMs: { ...this.timings },
+      ...(this.hadOutputs && status !== "skipped" && { replacedOutputs: true }),
     };
   }
 
@@ -177,6 +191,7 @@ export class FileJob {
       content_sha256: this.contentSha,
       bytes: this.bytes,
       semantics: this.semantics,
+      ...(this.arrivalSeq !== undefined && { arrival_seq: this.arrivalSeq }),
       status,
       counts: {
         records_in: c?.recordsIn ?? 0,

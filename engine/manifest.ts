@@ -24,6 +24,8 @@ export interface FileManifest {
   readonly content_sha256: string;
   readonly bytes: number;
   readonly semantics: string;
+  /** The file's place in the pipeline's arrival order; every row it wrote carries it as `_arrival_seq`. */
+  readonly arrival_seq?: number;
   readonly status: FileStatus;
   readonly error?: string;
   readonly counts: {

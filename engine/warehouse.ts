@@ -1,5 +1,6 @@
 // Stages 3–5 on warehouse.duckdb: refresh the external tables (views over the Parquet globs:
-// metadata only, like Snowflake's external tables), build the dbt models, run the dbt tests.
+// metadata only, like Snowflake's external tables), build the dbt models (model-stage.ts: full
+// or incremental, as dbt would), run the dbt tests.
 // The models and tests are the dbt target's own files, rendered for DuckDB by
 // targets/dbt/render-local.ts, so what runs here is what ships.
 import { readdir } from "node:fs/promises";
@@ -10,6 +11,7 @@ import { META_COLUMNS, type OutputColumn, type PipelineIR, type TableIR } from "
 import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB } from "../targets/dbt/index.js";
 import { tableDir, type LakePaths } from "./lake.js";
 import { publishedState } from "./manifest.js";
+import { buildModels, type ModelOutcome, type ModelStageOptions } from "./model-stage.js";
 
 const q = (n: string): string => quoteIdent("duckdb", n);
 
@@ -34,7 +36,7 @@ export interface WarehouseResult {
   readonly orphans: readonly string[];
   /** Rows each external table holds now, over every file processed so far (from the manifests). */
   readonly tableRows: Record<string, number>;
-  readonly models: readonly { name: string; rows: number; materialized: string }[];
+  readonly models: readonly ModelOutcome[];
   readonly tests: readonly TestOutcome[];
   readonly timingsMs: { refresh: number; models: number; tests: number };
   /** Why stages 3–5 stopped, when they did (see WarehouseBuildError); views, models and tests are then empty. */
@@ -45,7 +47,7 @@ function columnType(c: OutputColumn): string {
   return c.type.kind === "json" ? "VARCHAR" : sqlType("duckdb", c.type);
 }
 
-const META_TYPES: Record<(typeof META_COLUMNS)[number], string> = { _source_file: "VARCHAR", _source_line: "BIGINT", _ingested_at: "TIMESTAMP" };
+const META_TYPES: Record<(typeof META_COLUMNS)[number], string> = { _source_file: "VARCHAR", _source_line: "BIGINT", _ingested_at: "TIMESTAMP", _arrival_seq: "BIGINT" };
 
 /** True at the first Parquet file found; a full recursive listing of a big table took 0.7 s. */
 async function hasParquet(dir: string): Promise<boolean> {
@@ -93,13 +95,6 @@ async function rowsOf(conn: DuckDBConnection, sql: string): Promise<Record<strin
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
-/** A model may change from view to table between runs; DROP VIEW on a table is an error. */
-async function dropRelation(conn: DuckDBConnection, name: string): Promise<void> {
-  const [r] = await rowsOf(conn, `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", name)}`);
-  if (!r) return;
-  await conn.run(`DROP ${r.table_type === "VIEW" ? "VIEW" : "TABLE"} ${q(name)}`);
-}
-
 /**
  * A `lakec query` holds a read lock on the file while it runs; wait for it briefly instead of
  * failing the run (DuckDB says "Could not set lock on file").
@@ -116,7 +111,7 @@ async function openWarehouse(file: string, settings: Record<string, string>): Pr
 }
 
 /** Refresh, models, tests. Opens warehouse.duckdb only for this, so `lakec query` can use it in between. */
-export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>): Promise<WarehouseResult> {
+export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>, opts: ModelStageOptions = {}): Promise<WarehouseResult> {
   const instance = await openWarehouse(paths.warehouse, settings);
   const conn = await instance.connect();
   try {
@@ -129,18 +124,7 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
     const refresh = performance.now() - t0;
     t0 = performance.now();
     const project = renderForDuckDB(ir, emitDbt(ir));
-    const models: { name: string; rows: number; materialized: string }[] = [];
-    for (const m of project.models) {
-      // Tables even where dbt makes views: a view over thousands of day-partition files would be
-      // re-read by every test. The rows are the same either way.
-      const kind = "TABLE";
-      await dropRelation(conn, m.name);
-      await conn.run(`CREATE ${kind} ${q(m.name)} AS ${m.sql}`).catch((e: unknown) => {
-        throw new WarehouseBuildError(`building dbt model ${m.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
-      });
-      const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
-      models.push({ name: m.name, rows: Number(r!.n), materialized: m.materialized });
-    }
+    const models = await buildModels(conn, project, opts, (model, e) => new WarehouseBuildError(`building dbt model ${model} on DuckDB: ${e instanceof Error ? e.message : String(e)}`));
     const modelsMs = performance.now() - t0;
     t0 = performance.now();
     const tests: TestOutcome[] = [];

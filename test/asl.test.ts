@@ -86,7 +86,13 @@ async function failureOf(result: Promise<unknown>): Promise<{ name: string; mess
   return { name: cause.name, message: cause.message };
 }
 
-const NO_WAIT = { [STATE.clean]: 0, [STATE.flatten]: 0, [STATE.notifyFailure]: 0 };
+const NO_WAIT = { [STATE.nextArrival]: 0, [STATE.recordArrival]: 0, [STATE.clean]: 0, [STATE.flatten]: 0, [STATE.notifyFailure]: 0 };
+
+/** The two DynamoDB UpdateItem tasks, answering as DynamoDB does: counter 7, and the object's kept arrival 5. */
+const ARRIVAL = {
+  [STATE.nextArrival]: (async () => ({ Attributes: { next_seq: { N: "7" } } })) as never,
+  [STATE.recordArrival]: (async () => ({ Attributes: { pk: { S: "object#k#e" }, arrival_seq: { N: "5" } } })) as never,
+};
 const glueError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
 describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine of %s", (file) => {
@@ -117,13 +123,47 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     expect(catchAllProblems(def)).toEqual([]);
   });
 
+  it("takes the next arrival from an atomic counter and keeps an object version's first arrival", async () => {
+    // Step Functions' optimized DynamoDB integration: https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+    const seen: Record<string, Record<string, unknown>> = {};
+    const capture = (state: string, answer: unknown) => (async (input: Record<string, unknown>) => ((seen[state] = input), answer)) as never;
+    const glue = (async () => ({ Id: "jr", JobRunState: "SUCCEEDED" })) as never;
+    const key = `${ir.sources[0]!.prefix}a.jsonl`;
+    const run = new StateMachine(def as never).run(event(key) as never, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          [STATE.nextArrival]: capture(STATE.nextArrival, { Attributes: { next_seq: { N: "7" } } }),
+          [STATE.recordArrival]: capture(STATE.recordArrival, { Attributes: { arrival_seq: { N: "7" } } }),
+          [STATE.clean]: glue,
+          [STATE.flatten]: glue,
+        },
+      },
+    });
+    await run.result;
+    expect(seen[STATE.nextArrival]).toEqual({
+      TableName: "${ArrivalsTableName}",
+      Key: { pk: { S: "counter" } },
+      UpdateExpression: "ADD next_seq :one",
+      ExpressionAttributeValues: { ":one": { N: "1" } },
+      ReturnValues: "UPDATED_NEW",
+    });
+    // One item per object version (key and ETag); if_not_exists keeps the first arrival on a reprocess or a duplicate event.
+    expect(seen[STATE.recordArrival]).toEqual({
+      TableName: "${ArrivalsTableName}",
+      Key: { pk: { S: `object#${key}#b1946ac92492d2347c6235b4d2611184` } },
+      UpdateExpression: "SET arrival_seq = if_not_exists(arrival_seq, :seq)",
+      ExpressionAttributeValues: { ":seq": { N: "7" } },
+      ReturnValues: "ALL_NEW",
+    });
+  });
+
   it("routes every source prefix to its source, with its arguments", async () => {
     for (const source of ir.sources) {
       const seen: Record<string, unknown>[] = [];
       const glue = async (input: Record<string, unknown>) => (seen.push(input), { Id: `jr_${seen.length}`, JobRunState: "SUCCEEDED" });
       const sm = new StateMachine(def as never);
       const key = `${source.prefix}2026/11/27/export 1.jsonl`;
-      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
+      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
       const out = (await run.result) as Record<string, unknown>;
       expect(out.source).toBe(source.name);
       expect(out.key).toBe(key);
@@ -137,6 +177,8 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
         "--raw_key": key,
         "--event_time": "2026-11-27T10:00:00Z",
         "--event_id": "17793124-05d4-b198-2fde-7ededc63b103",
+        // The arrival the object version kept (RecordArrival), not the counter's new value.
+        "--arrival_seq": "5",
       });
     }
   });
@@ -150,7 +192,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     };
     const flatten = async () => ({ Id: "jr_f", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}a.jsonl`) as never, {
-      overrides: { taskResourceLocalHandlers: { [STATE.clean]: clean as never, [STATE.flatten]: flatten as never }, retryIntervalOverrides: NO_WAIT },
+      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [STATE.clean]: clean as never, [STATE.flatten]: flatten as never }, retryIntervalOverrides: NO_WAIT },
     });
     const out = (await run.result) as Record<string, unknown>;
     expect(calls).toBe(2);
@@ -165,7 +207,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     };
     const run = new StateMachine(def as never).run(event(key) as never, {
       overrides: {
-        taskResourceLocalHandlers: {
+        taskResourceLocalHandlers: { ...ARRIVAL,
           [STATE.clean]: (async () => ({ Id: "jr_c", JobRunState: "SUCCEEDED" })) as never,
           [STATE.flatten]: flatten as never,
           [STATE.notifyFailure]: (async (input: Record<string, unknown>) => (published.push(input), { MessageId: "m-1" })) as never,
@@ -187,7 +229,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
   it("still fails with the original error when the alert cannot be published", async () => {
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}x.jsonl`) as never, {
       overrides: {
-        taskResourceLocalHandlers: {
+        taskResourceLocalHandlers: { ...ARRIVAL,
           [STATE.clean]: (async () => {
             throw glueError("Glue.EntityNotFoundException", "job not found");
           }) as never,
@@ -212,7 +254,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     let glueRuns = 0;
     const glue = async () => (glueRuns++, { Id: "x", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event("elsewhere/a.jsonl") as never, {
-      overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } },
+      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [STATE.clean]: glue as never, [STATE.flatten]: glue as never } },
     });
     const failure = await failureOf(run.result);
     expect(failure.name).toBe("lakec.UnknownPrefix");
@@ -230,7 +272,7 @@ describe("a source prefix with characters URL encoding changes", () => {
     expect(aslValidator(def).isValid).toBe(true);
     const route = async (key: string) => {
       const glue = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
-      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
+      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [STATE.clean]: glue as never, [STATE.flatten]: glue as never } } });
       return run.result.then((out) => (out as { source: string }).source, (e: Error & { cause?: Error }) => e.cause?.name ?? e.name);
     };
     expect(await route("exports/dt=2016/a.jsonl")).toBe("product_reviews");

@@ -105,6 +105,8 @@ function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
       Resource: [glueJobArn(names.cleanJob), glueJobArn(names.flattenJob)],
     },
     { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: ref(LOGICAL.alertTopic) },
+    // NextArrival and RecordArrival: UpdateItem only, on the arrivals table only.
+    { Sid: "AssignArrivals", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: getAtt(LOGICAL.arrivalsTable, "Arn") },
     {
       Sid: "DeliverExecutionLogs",
       Effect: "Allow",

@@ -23,7 +23,7 @@ function sourceEntry(source: SourceIR): PyValue {
 // would do the same through Python workers, which is what "no Python on the hot path" forbids.
 const CLEAN_MAIN = String.raw`
 
-def read_lines(spark, bucket, raw_key, event_time):
+def read_lines(spark, bucket, raw_key, event_time, arrival_seq):
     raw = (
         spark.read.text(hadoop_path(bucket, raw_key))
         .select(
@@ -49,6 +49,9 @@ def read_lines(spark, bucket, raw_key, event_time):
         F.col("line"),
         F.lit(raw_key).alias("_source_file"),
         F.lit(event_time).cast("timestamp").alias("_ingested_at"),
+        # The object version's place in the pipeline's arrival order (the state machine's
+        # RecordArrival state): "latest wins" compares it, never file names or times.
+        F.lit(int(arrival_seq)).cast("bigint").alias("_arrival_seq"),
     )
 
 
@@ -100,7 +103,7 @@ def main():
     h = input_hash(raw_key)
     sql = source["sql"]
 
-    lines, not_utf8, not_utf8_count = split_not_utf8(read_lines(spark, args["raw_bucket"], raw_key, args["event_time"]))
+    lines, not_utf8, not_utf8_count = split_not_utf8(read_lines(spark, args["raw_bucket"], raw_key, args["event_time"], args["arrival_seq"]))
     lines.createOrReplaceTempView("lines")
     spark.sql(sql["checked"]).createOrReplaceTempView("checked")
     ranked = spark.sql(sql["ranked"]).persist(StorageLevel.MEMORY_AND_DISK)
@@ -139,6 +142,7 @@ def main():
             "input_hash": h,
             "event_id": args["event_id"],
             "event_time": args["event_time"],
+            "arrival_seq": int(args["arrival_seq"]),
             "on_invalid": source["on_invalid"],
         }
     )

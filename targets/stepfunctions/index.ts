@@ -3,7 +3,7 @@
 import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
 import { buildDefinition } from "./definition.js";
 
-export { buildDefinition, matchPattern, prefixVariants, sourceStateName, STATE, SUBSTITUTIONS } from "./definition.js";
+export { ARRIVALS, buildDefinition, matchPattern, prefixVariants, sourceStateName, STATE, SUBSTITUTIONS } from "./definition.js";
 
 export const ASL_PATH = "stepfunctions/state-machine.asl.json";
 
