@@ -15,7 +15,6 @@ import { findTable, type MartIR, type Measure, type PipelineIR } from "../../com
 import { HISTORY_MACRO, REPLACED_AT, STRATEGY } from "./macros.js";
 import { bare, headerLine, portableType, stagingModel } from "./naming.js";
 import { ModelSql } from "./sql-layout.js";
-import { stagingColumns } from "./staging.js";
 
 /** One SQL text for both engines when possible; otherwise a Jinja switch on the adapter. */
 function portable(m: ModelSql, e: Expr): string {
@@ -89,6 +88,24 @@ function touchedCondition(mart: MartIR, idOf: (table: string) => string): string
   return [from, ...joins].length === 1 ? from : `(${[from, ...joins].join("\nor ")})`;
 }
 
+/**
+ * The columns of `table` that decide which group a joined row is in: its id, its join columns and
+ * its grain columns. Only these are read from the states before and after, so adding a column
+ * to a source does not change the mart's SQL.
+ */
+function keyColumns(ir: PipelineIR, mart: MartIR, table: string): string[] {
+  const cols = [findTable(ir, table).idColumn];
+  const add = (t: string, c: string): void => {
+    if (t === table && !cols.includes(c)) cols.push(c);
+  };
+  for (const p of mart.joins.flatMap((j) => j.on)) {
+    add(p.left.table, p.left.column);
+    add(p.right.table, p.right.column);
+  }
+  for (const g of mart.grain) add(g.table, g.column);
+  return cols;
+}
+
 function incrementalSql(ir: PipelineIR, mart: MartIR): string {
   const m = new ModelSql();
   const tables = tablesOf(mart);
@@ -97,9 +114,7 @@ function incrementalSql(ir: PipelineIR, mart: MartIR): string {
   const idOf = (t: string): string => findTable(ir, t).idColumn;
   const ctes: string[] = [`lakec_watermark as (select coalesce(max(_arrival_seq), 0) as w from ${m.hold("{{ this }}")})`];
   for (const t of tables) {
-    const cols = stagingColumns(findTable(ir, t))
-      .map(([n]) => bare(n))
-      .join(", ");
+    const cols = keyColumns(ir, mart, t).map(bare).join(", ");
     // The table as it was when the mart last ran: what had arrived by then and was not yet replaced.
     ctes.push(
       `${cte(`then_${t}`)} as (select ${cols} from ${current.get(t)} where _arrival_seq <= ${W}\nunion all\nselect ${cols} from ${replaced.get(t)} where _arrival_seq <= ${W} and ${REPLACED_AT} > ${W})`,

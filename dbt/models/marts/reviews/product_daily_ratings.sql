@@ -19,24 +19,8 @@ with
   lakec_then_product_reviews as (
     select
       review_id,
-      reviewer_id,
       asin,
-      rating,
-      verified,
-      reviewed_at,
-      review_date,
-      helpful_votes,
-      reviewer_name,
-      title,
-      body,
-      style_size,
-      style_color,
-      style_flavor,
-      style_scent,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      review_date
     from
       {{ ref('stg_reviews__product_reviews') }}
     where
@@ -49,24 +33,8 @@ with
     union all
     select
       review_id,
-      reviewer_id,
       asin,
-      rating,
-      verified,
-      reviewed_at,
-      review_date,
-      helpful_votes,
-      reviewer_name,
-      title,
-      body,
-      style_size,
-      style_color,
-      style_flavor,
-      style_scent,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      review_date
     from
       {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
     where
@@ -86,24 +54,8 @@ with
   lakec_touched_product_reviews as (
     select
       review_id,
-      reviewer_id,
       asin,
-      rating,
-      verified,
-      reviewed_at,
-      review_date,
-      helpful_votes,
-      reviewer_name,
-      title,
-      body,
-      style_size,
-      style_color,
-      style_flavor,
-      style_scent,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      review_date
     from
       {{ ref('stg_reviews__product_reviews') }}
     where
@@ -116,24 +68,8 @@ with
     union all
     select
       review_id,
-      reviewer_id,
       asin,
-      rating,
-      verified,
-      reviewed_at,
-      review_date,
-      helpful_votes,
-      reviewer_name,
-      title,
-      body,
-      style_size,
-      style_color,
-      style_flavor,
-      style_scent,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      review_date
     from
       {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
     where

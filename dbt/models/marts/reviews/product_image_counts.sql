@@ -19,16 +19,7 @@ with
   lakec_then_product_review_images as (
     select
       review_id,
-      reviewer_id,
-      asin,
-      reviewed_at,
-      review_date,
-      position,
-      image_url,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      asin
     from
       {{ ref('stg_reviews__product_review_images') }}
     where
@@ -41,16 +32,7 @@ with
     union all
     select
       review_id,
-      reviewer_id,
-      asin,
-      reviewed_at,
-      review_date,
-      position,
-      image_url,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      asin
     from
       {{ lakec_history_relation(ref('stg_reviews__product_review_images')) }}
     where
@@ -70,16 +52,7 @@ with
   lakec_touched_product_review_images as (
     select
       review_id,
-      reviewer_id,
-      asin,
-      reviewed_at,
-      review_date,
-      position,
-      image_url,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      asin
     from
       {{ ref('stg_reviews__product_review_images') }}
     where
@@ -92,16 +65,7 @@ with
     union all
     select
       review_id,
-      reviewer_id,
-      asin,
-      reviewed_at,
-      review_date,
-      position,
-      image_url,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      asin
     from
       {{ lakec_history_relation(ref('stg_reviews__product_review_images')) }}
     where

@@ -19,30 +19,7 @@ with
   lakec_then_business as (
     select
       business_record_id,
-      business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      state
     from
       {{ ref('stg_yelp__business') }}
     where
@@ -55,30 +32,7 @@ with
     union all
     select
       business_record_id,
-      business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      state
     from
       {{ lakec_history_relation(ref('stg_yelp__business')) }}
     where
@@ -98,30 +52,7 @@ with
   lakec_touched_business as (
     select
       business_record_id,
-      business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      state
     from
       {{ ref('stg_yelp__business') }}
     where
@@ -134,30 +65,7 @@ with
     union all
     select
       business_record_id,
-      business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      state
     from
       {{ lakec_history_relation(ref('stg_yelp__business')) }}
     where

@@ -19,19 +19,7 @@ with
   lakec_then_review as (
     select
       review_record_id,
-      review_id,
-      user_id,
-      business_id,
-      stars,
-      useful,
-      funny,
-      cool,
-      body,
-      reviewed_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      business_id
     from
       {{ ref('stg_yelp__review') }}
     where
@@ -44,19 +32,7 @@ with
     union all
     select
       review_record_id,
-      review_id,
-      user_id,
-      business_id,
-      stars,
-      useful,
-      funny,
-      cool,
-      body,
-      reviewed_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      business_id
     from
       {{ lakec_history_relation(ref('stg_yelp__review')) }}
     where
@@ -76,19 +52,7 @@ with
   lakec_touched_review as (
     select
       review_record_id,
-      review_id,
-      user_id,
-      business_id,
-      stars,
-      useful,
-      funny,
-      cool,
-      body,
-      reviewed_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      business_id
     from
       {{ ref('stg_yelp__review') }}
     where
@@ -101,19 +65,7 @@ with
     union all
     select
       review_record_id,
-      review_id,
-      user_id,
-      business_id,
-      stars,
-      useful,
-      funny,
-      cool,
-      body,
-      reviewed_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      business_id
     from
       {{ lakec_history_relation(ref('stg_yelp__review')) }}
     where
@@ -128,29 +80,7 @@ with
     select
       business_record_id,
       business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      city
     from
       {{ ref('stg_yelp__business') }}
     where
@@ -164,29 +94,7 @@ with
     select
       business_record_id,
       business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      city
     from
       {{ lakec_history_relation(ref('stg_yelp__business')) }}
     where
@@ -207,29 +115,7 @@ with
     select
       business_record_id,
       business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      city
     from
       {{ ref('stg_yelp__business') }}
     where
@@ -243,29 +129,7 @@ with
     select
       business_record_id,
       business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      city
     from
       {{ lakec_history_relation(ref('stg_yelp__business')) }}
     where
@@ -279,13 +143,7 @@ with
   lakec_then_business_categories as (
     select
       business_record_id,
-      business_id,
-      position,
-      category,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      category
     from
       {{ ref('stg_yelp__business_categories') }}
     where
@@ -298,13 +156,7 @@ with
     union all
     select
       business_record_id,
-      business_id,
-      position,
-      category,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      category
     from
       {{ lakec_history_relation(ref('stg_yelp__business_categories')) }}
     where
@@ -324,13 +176,7 @@ with
   lakec_touched_business_categories as (
     select
       business_record_id,
-      business_id,
-      position,
-      category,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      category
     from
       {{ ref('stg_yelp__business_categories') }}
     where
@@ -343,13 +189,7 @@ with
     union all
     select
       business_record_id,
-      business_id,
-      position,
-      category,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      category
     from
       {{ lakec_history_relation(ref('stg_yelp__business_categories')) }}
     where

@@ -19,15 +19,7 @@ with
   lakec_then_orders as (
     select
       order_record_id,
-      order_id,
-      customer_id,
-      amount,
-      paid,
-      ordered_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      customer_id
     from
       {{ ref('stg_shop__orders') }}
     where
@@ -40,15 +32,7 @@ with
     union all
     select
       order_record_id,
-      order_id,
-      customer_id,
-      amount,
-      paid,
-      ordered_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      customer_id
     from
       {{ lakec_history_relation(ref('stg_shop__orders')) }}
     where
@@ -68,15 +52,7 @@ with
   lakec_touched_orders as (
     select
       order_record_id,
-      order_id,
-      customer_id,
-      amount,
-      paid,
-      ordered_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      customer_id
     from
       {{ ref('stg_shop__orders') }}
     where
@@ -89,15 +65,7 @@ with
     union all
     select
       order_record_id,
-      order_id,
-      customer_id,
-      amount,
-      paid,
-      ordered_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
+      customer_id
     from
       {{ lakec_history_relation(ref('stg_shop__orders')) }}
     where
