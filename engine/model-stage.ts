@@ -19,6 +19,7 @@ export interface ModelOutcome {
   readonly rows: number;
   /** What ran: `table`, `incremental (full build)`, `incremental (12 groups)`, `incremental (3 ids)`. */
   readonly materialized: string;
+  readonly ms: number;
 }
 
 export interface ModelStageOptions {
@@ -82,6 +83,7 @@ export async function buildModels(conn: DuckDBConnection, project: LocalProject,
   const rebuilt = new Set<string>();
   const out: ModelOutcome[] = [];
   for (const m of project.models) {
+    const t0 = performance.now();
     const print = fingerprint(m);
     const full =
       opts.fullRefresh === true ||
@@ -98,7 +100,7 @@ export async function buildModels(conn: DuckDBConnection, project: LocalProject,
     if (full) rebuilt.add(m.name);
     await conn.run(`INSERT OR REPLACE INTO ${STATE_TABLE} VALUES (${quoteString("duckdb", m.name)}, ${quoteString("duckdb", print)})`);
     const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
-    out.push({ name: m.name, rows: Number(r!.n), materialized });
+    out.push({ name: m.name, rows: Number(r!.n), materialized, ms: Math.round(performance.now() - t0) });
   }
   return out;
 }

@@ -72,7 +72,8 @@ describe("lakec run", () => {
     const broken = join(whLake, "processed", "product_reviews", "review_date=2016-09-02", "_input=0000000000000000");
     await mkdir(broken, { recursive: true });
     await writeFile(join(broken, "part-0.parquet"), "not parquet");
-    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh2.jsonl"), [review(3)]), "--memory-limit", "512MB", "--json");
+    // An incremental run reads only newly arrived files; the full refresh reads every one.
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh2.jsonl"), [review(3)]), "--memory-limit", "512MB", "--json", "--full-refresh");
     expect(r.err).not.toContain("internal error");
     expect(r.code).toBe(1);
     const s = JSON.parse(r.out) as RunSummary;

@@ -82,7 +82,15 @@ function incrementalForms(name: string, sql: string): { full: string; incrementa
   return { full: full + sql.slice(at), incremental: incremental + sql.slice(at) };
 }
 
-function renderModel(ir: PipelineIR, name: string, text: string, sources: ReadonlySet<string>): LocalModel {
+export interface RenderOptions {
+  /**
+   * The schema whose views the incremental form reads the external tables from (same names):
+   * the local engine narrows them to newly arrived files (engine/incremental-sources.ts).
+   */
+  readonly incrementalSourceSchema?: string;
+}
+
+function renderModel(ir: PipelineIR, name: string, text: string, sources: ReadonlySet<string>, opts: RenderOptions): LocalModel {
   // A multi-line config ends on its own `) }}` line (its pre_hook holds `) }}` too).
   const cfgMatch = /\{\{ config\(\n([\s\S]*?)\n\) \}\}\n?/.exec(text) ?? /\{\{\s*config\(([^\n]*?)\)\s*\}\}\n?/.exec(text);
   const cfg = cfgMatch?.[1] ?? "";
@@ -96,13 +104,15 @@ function renderModel(ir: PipelineIR, name: string, text: string, sources: Readon
   };
   sql = sql.replace(new RegExp(`\\{\\{ ${HISTORY_MACRO}\\(ref\\('([a-z0-9_]+)'\\)\\) \\}\\}`, "g"), (_m, model: string) => (depend(model), q(`${model}${HISTORY_SUFFIX}`)));
   sql = sql.replace(/\{\{ ref\('([a-z0-9_]+)'\) \}\}/g, (_m, model: string) => (depend(model), q(model)));
-  sql = sql.replace(/\{\{ source\('([a-z0-9_]+)', '([a-z0-9_]+)'\) \}\}/g, (_m, source: string, table: string) => {
-    if (source !== ir.name || !sources.has(table)) throw new Error(`model ${name}: source('${source}', '${table}') is not declared in _sources.yml`);
-    return duckdbSourceRelation(ir, table);
-  });
+  const source = (text: string, relation: (table: string) => string): string =>
+    text.replace(/\{\{ source\('([a-z0-9_]+)', '([a-z0-9_]+)'\) \}\}/g, (_m, src: string, table: string) => {
+      if (src !== ir.name || !sources.has(table)) throw new Error(`model ${name}: source('${src}', '${table}') is not declared in _sources.yml`);
+      return relation(table);
+    });
   const forms = incrementalForms(name, sql);
-  const full = forms.full;
-  const incremental = forms.incremental.replace(/\{\{ this \}\}/g, q(name));
+  const full = source(forms.full, (t) => duckdbSourceRelation(ir, t));
+  const arrived = opts.incrementalSourceSchema;
+  const incremental = source(forms.incremental, (t) => (arrived === undefined ? duckdbSourceRelation(ir, t) : `${q(arrived)}.${q(t.toUpperCase())}`)).replace(/\{\{ this \}\}/g, q(name));
   for (const [form, text2] of [["full", full], ["incremental", incremental]] as const) {
     if (/\{\{|\{%|\{#/.test(text2)) throw new Error(`model ${name}: Jinja the local renderer does not know is left in its ${form} form:\n${text2}`);
   }
@@ -248,10 +258,10 @@ function declaredSources(files: readonly EmittedFile[]): Set<string> {
 }
 
 /** The pipeline's models (jinja resolved, dependency order), tests and incremental strategy, for DuckDB. */
-export function renderForDuckDB(ir: PipelineIR, emittedDbtFiles: readonly EmittedFile[]): LocalProject {
+export function renderForDuckDB(ir: PipelineIR, emittedDbtFiles: readonly EmittedFile[], opts: RenderOptions = {}): LocalProject {
   const sources = declaredSources(emittedDbtFiles);
   const modelFiles = emittedDbtFiles.filter((f) => f.path.startsWith("dbt/models/") && f.path.endsWith(".sql"));
-  const models = modelFiles.map((f) => renderModel(ir, f.path.slice(f.path.lastIndexOf("/") + 1, -".sql".length), f.contents, sources));
+  const models = modelFiles.map((f) => renderModel(ir, f.path.slice(f.path.lastIndexOf("/") + 1, -".sql".length), f.contents, sources, opts));
   const propsFiles = emittedDbtFiles.filter((f) => f.path.startsWith("dbt/models/") && f.path.endsWith("/_models.yml"));
   const macro = emittedDbtFiles.find((f) => f.path === `dbt/macros/${STRATEGY}.sql`);
   if (!macro) throw new Error(`the dbt target emitted no dbt/macros/${STRATEGY}.sql`);
