@@ -1,8 +1,7 @@
 // Stage 4 on DuckDB: the dbt models, materialized as dbt would. A model's first build, or any
 // build when a full refresh is asked for, runs its full form; later builds run the incremental
 // form (the SELECT with `is_incremental()` true and `{{ this }}` bound) into a batch table and
-// apply it with the project's lakec_replace strategy, rendered from the macro that ships, in one
-// transaction. A model whose SQL changed since its last build is rebuilt in full with everything
+// apply it with the project's lakec_replace strategy, rendered from the macro that ships. A model whose SQL changed since its last build is rebuilt in full with everything
 // downstream of it, as `dbt run --full-refresh` would have to be run after such a change.
 import { createHash } from "node:crypto";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -63,21 +62,32 @@ async function buildIncremental(conn: DuckDBConnection, project: LocalProject, m
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${batch} AS ${m.incrementalSql!}`);
   const [k] = await rowsOf(conn, `SELECT count(DISTINCT ${q(m.uniqueKey!)}) AS n FROM ${batch}`);
   const columns = (await rowsOf(conn, `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", m.name)} ORDER BY ordinal_position`)).map((r) => String(r.column_name));
-  await conn.run("BEGIN TRANSACTION");
   try {
     for (const statement of project.strategySql({ model: m, batch, columns })) await conn.run(statement);
-    await conn.run("COMMIT");
-  } catch (e) {
-    await conn.run("ROLLBACK");
-    throw e;
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${batch}`);
   }
   return `incremental (${Number(k!.n)} ${unitOf(m)})`;
 }
 
-/** Builds the project's models in dependency order; throws on the first model that fails. */
+/**
+ * Builds the project's models in dependency order, all in one transaction: a reader sees every
+ * model of the previous build or every model of this one, and a model that fails leaves all of
+ * them as they were. (One commit, too: a commit per statement cost a WAL sync each.)
+ */
 export async function buildModels(conn: DuckDBConnection, project: LocalProject, opts: ModelStageOptions = {}, onError: (model: string, e: unknown) => Error = (_m, e) => e as Error): Promise<ModelOutcome[]> {
+  await conn.run("BEGIN TRANSACTION");
+  try {
+    const out = await buildAll(conn, project, opts, onError);
+    await conn.run("COMMIT");
+    return out;
+  } catch (e) {
+    await conn.run("ROLLBACK");
+    throw e;
+  }
+}
+
+async function buildAll(conn: DuckDBConnection, project: LocalProject, opts: ModelStageOptions, onError: (model: string, e: unknown) => Error): Promise<ModelOutcome[]> {
   await conn.run(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (model VARCHAR PRIMARY KEY, fingerprint VARCHAR)`);
   const known = new Map((await rowsOf(conn, `SELECT model, fingerprint FROM ${STATE_TABLE}`)).map((r) => [String(r.model), String(r.fingerprint)]));
   const rebuilt = new Set<string>();

@@ -83,7 +83,9 @@ describe("lakec run", () => {
     ]);
     expect(s.warehouse.error).toMatch(/part-0\.parquet/);
     expect(s.problems).toEqual([expect.stringMatching(/^warehouse not built: /)]);
-    const text = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake);
+    // The failed build rolled back (the models stay as the last good build left them); a full
+    // refresh fails again on the broken file.
+    const text = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--full-refresh");
     expect(text.code).toBe(1);
     expect(text.out).toContain("1 problem(s):\n  warehouse not built: ");
     expect(text.out).toContain("tests: not run, the warehouse was not built (see problems)");
