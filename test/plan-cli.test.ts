@@ -52,7 +52,7 @@ describe("lakec plan / apply on a local lake", { timeout: 60_000 }, () => {
 
   it("apply --yes builds the lake; then plan has nothing to do (exit 0) and --json says so", async () => {
     const applied = await lakec("apply", "reviews.yaml", "--yes");
-    expect(applied.err).toBe("local: views 2, models 5, tests 28\n");
+    expect(applied.err).toBe("local: views 2, models 5, tests 33\n");
     expect(applied.code).toBe(0);
     expect(applied.out).toContain("Apply complete: local");
     const plan = await lakec("plan", "reviews.yaml", "--detailed-exitcode");
