@@ -7,7 +7,7 @@ import { Listr, ProcessOutput } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { formatRunSummary, ingestInputs, IngestError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
+import { formatRunSummary, inArrivalOrder, ingestInputs, IngestError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
 import { formatRows, queryWarehouse } from "../engine/query.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
@@ -41,6 +41,7 @@ interface RunCliOptions extends FormatFlags {
   link?: boolean;
   lake: string;
   demo?: boolean;
+  fullRefresh?: boolean;
   memoryLimit: string;
   threads?: string;
 }
@@ -79,7 +80,7 @@ function progressStream(ctx: CliContext, json: boolean): NodeJS.WriteStream | un
 }
 
 /** Files one by one (a task list on a terminal), then the warehouse stages. */
-async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], stream: NodeJS.WriteStream | undefined): Promise<RunSummary> {
+async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], stream: NodeJS.WriteStream | undefined, fullRefresh: boolean): Promise<RunSummary> {
   const t0 = performance.now();
   const files: FileSummary[] = [];
   const renderer = !stream ? "silent" : stream.rows ? "default" : "simple";
@@ -100,7 +101,7 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
         title: "refresh external tables, build dbt models, run dbt tests",
         task: async () => {
           t1 = performance.now();
-          warehouse = await refreshWarehouseForRun(lake, ir);
+          warehouse = await refreshWarehouseForRun(lake, ir, { files, fullRefresh });
         },
       },
     ],
@@ -147,7 +148,8 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     await ingestInputs(lake.paths, ir, inputs, { ...(opts.source !== undefined && { source: opts.source }), link: opts.link === true }).catch((e: unknown) => {
       throw e instanceof IngestError ? new UsageError(e.message) : e;
     });
-    const summary = await runWithProgress(lake, ir, await listRawKeys(lake.paths), progressStream(ctx, json));
+    const keys = await inArrivalOrder(lake.paths, await listRawKeys(lake.paths));
+    const summary = await runWithProgress(lake, ir, keys, progressStream(ctx, json), opts.fullRefresh === true);
     if (json) printJson(ctx, { command: "run", ok: summary.ok, diagnostics, result: summary });
     else ctx.io.out(formatRunSummary(summary));
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
@@ -172,6 +174,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--link", "hard-link inputs into raw/ instead of copying them (then never edit an input in place: it is the raw file)")
     .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
     .option("--demo", "first add a bundled synthetic sample to raw/: 2,000 Amazon-style reviews, the shape pipelines/reviews.yaml reads")
+    .option("--full-refresh", "rebuild every dbt model in full instead of incrementally (like dbt run --full-refresh)")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)");
   addFormatOptions(cmd, ["text", "json"])

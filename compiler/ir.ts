@@ -114,8 +114,13 @@ export type ChildExpansion =
   | { readonly mode: "split"; readonly separator: string; readonly trim: boolean; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string }
   | { readonly mode: "entries"; readonly element: ScalarType; readonly keyColumn: string; readonly valueColumn: string };
 
-/** Columns every output table carries so reprocessing and "latest record wins" are possible. */
-export const META_COLUMNS = ["_source_file", "_source_line", "_ingested_at"] as const;
+/**
+ * Columns every output table carries so reprocessing and "latest record wins" are possible.
+ * `_arrival_seq` is the raw file's place in the pipeline's arrival order (see docs/language.md,
+ * "Arrival order"): the order in which "latest wins" and every incremental model work.
+ * `_ingested_at` is when the raw file landed in the raw bucket (the S3 event's time).
+ */
+export const META_COLUMNS = ["_source_file", "_source_line", "_ingested_at", "_arrival_seq"] as const;
 
 export interface TableIR {
   readonly name: string;
@@ -174,10 +179,6 @@ export interface MartIR {
   /** Row filter over the joined tables; refs carry `table`. */
   readonly where?: Expr;
   readonly whereText?: string;
-  /** Late-arriving data window for the incremental merge, in days. */
-  readonly lookbackDays: number;
-  /** Column in the grain used to bound the incremental window (a date/timestamp), if any. */
-  readonly incrementalColumn?: string;
   readonly columns: readonly OutputColumn[];
 }
 

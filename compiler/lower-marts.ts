@@ -127,7 +127,6 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
       lineage: ms.col ? ms.col.lineage : { source, paths: [] },
     })),
   ];
-  const incremental = grain.find((g) => g.type.kind === "date" || g.type.kind === "timestamp");
   return {
     name,
     ...(m.description !== undefined && { description: m.description }),
@@ -136,8 +135,6 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
     grain: grain.map(({ table, column, name: n, type }) => ({ table, column, name: n, type })),
     measures: measures.map(({ col: _col, ...ms }) => ms),
     ...(where && { where, whereText: m.where }),
-    lookbackDays: m.lookback_days ?? 3,
-    ...(incremental && { incrementalColumn: incremental.name }),
     columns,
   };
 }

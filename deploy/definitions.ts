@@ -36,7 +36,6 @@ export function martDefinition(m: MartIR): Definition {
   const out: Record<string, Record<string, string>> = {
     from: { value: [m.from, ...m.joins.map((j) => `join ${j.table} on ${j.on.map((o) => `${o.left.table}.${o.left.column} = ${o.right.table}.${o.right.column}`).join(" and ")}`)].join(" ") },
     grain: { value: m.grain.map((g) => g.name).join(", ") },
-    lookback_days: { value: String(m.lookbackDays) },
   };
   if (m.whereText !== undefined) out["where"] = { value: m.whereText };
   for (const measure of m.measures) out[`measure ${measure.name}`] = { value: measure.text };

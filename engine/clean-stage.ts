@@ -45,8 +45,10 @@ export interface CleanInput {
   readonly source: SourceIR;
   readonly rawKey: string;
   readonly rawPath: string;
-  /** The raw file's mtime, milliseconds since the epoch (becomes `_ingested_at`). */
+  /** The event time (the raw file's landing time), milliseconds since the epoch: `_ingested_at`. */
   readonly ingestedAtMs: number;
+  /** The file's place in the pipeline's arrival order: `_arrival_seq`. */
+  readonly arrivalSeq: number;
   readonly sliceBytes: number;
   /** Views the flatten stage reads: over the kept slice tables, or over Parquet in `stagingDir` when `onDisk`. */
   readonly stagedClean: string;
@@ -111,7 +113,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
       next = slice.done ? undefined : load(LINE_TABLES[(counts.slices + 1) % 2]!);
       await conn.run(
         `CREATE OR REPLACE TEMP VIEW lines AS SELECT line_no, line, ${quoteString("duckdb", inp.rawKey)} AS _source_file, ` +
-          `make_timestamp(${Math.trunc(inp.ingestedAtMs) * 1000}) AS _ingested_at FROM ${table}`,
+          `make_timestamp(${Math.trunc(inp.ingestedAtMs) * 1000}) AS _ingested_at, CAST(${Math.trunc(inp.arrivalSeq)} AS BIGINT) AS _arrival_seq FROM ${table}`,
       );
       counts.slices++;
       counts.nonEmptyLines += slice.nonEmpty;

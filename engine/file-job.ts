@@ -27,6 +27,12 @@ export interface FileSummary {
   readonly quarantineRows: number;
   readonly reconciled: boolean;
   readonly timingsMs: Record<string, number>;
+  /**
+   * The file had published outputs before this run and they were replaced (a reprocess, or new
+   * content under the same key): rows may have changed or gone without a newer arrival, so the
+   * models must be rebuilt in full rather than incrementally.
+   */
+  readonly replacedOutputs?: boolean;
 }
 
 /** A record-level failure under `on_invalid: fail`: deterministic, so retries reuse it. */
@@ -47,6 +53,8 @@ export class FileJob {
   private contentSha = "";
   private bytes = 0;
   private semantics = "";
+  private arrivalSeq: number | undefined;
+  private hadOutputs = false;
   private counts: CleanCounts | undefined;
   private flattened: FlattenResult | undefined;
   private staging: FlattenInput | undefined;
@@ -90,6 +98,7 @@ export class FileJob {
     const manifest = await readManifest(manifestPath);
     this.previous = manifest;
     this.slot = nextSlot(this.rawKey, manifest);
+    this.hadOutputs = manifest?.status === "ok";
     if (manifest === undefined) {
       if (await exists(manifestPath)) this.notes.push(`rebuilt: its manifest ${relative(this.lake.paths.root, manifestPath)} was damaged; reprocessed from the raw file`);
       return false;
@@ -116,10 +125,14 @@ export class FileJob {
   /**
    * Stage 1. `eventTime` is the triggering event's time, which becomes `_ingested_at` as in the
    * Glue job (default: the raw file's mtime, whole seconds, which is what the local event says).
+   * `arrivalSeq` is the file's place in the arrival order (the RecordArrival state's result).
    * Throws InvalidRecordsError under `on_invalid: fail` (the same one on a retry).
    */
-  async clean(eventTime?: string): Promise<void> {
+  async clean(eventTime: string | undefined, arrivalSeq: string | undefined): Promise<void> {
     if (this.invalidError) throw this.invalidError;
+    const arrival = Number(arrivalSeq);
+    if (!Number.isSafeInteger(arrival) || arrival < 1) throw new Error(`the state machine passed no arrival sequence for ${this.rawKey} (--arrival_seq ${String(arrivalSeq)})`);
+    this.arrivalSeq = arrival;
     const src = this.mustSource();
     const t0 = performance.now();
     const dir = join(this.lake.paths.tmp, `${process.pid}-${this.input}`);
@@ -128,7 +141,7 @@ export class FileJob {
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
     const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
     const onDisk = estimatedTextBytes(this.rawKey, (await stat(this.rawPath)).size) > this.lake.inMemoryFileBytes;
-    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
+    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, arrivalSeq: arrival, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
     this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, slot: this.slot, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = this.counts.endsCut === true;
@@ -194,6 +207,7 @@ export class FileJob {
       quarantineRows: this.flattened?.quarantineRows ?? 0,
       reconciled: !this.reconcileFailed && (c ? c.recordsIn === c.clean + c.invalid + c.duplicates : true),
       timingsMs: { ...this.timings },
+      ...(this.hadOutputs && status !== "skipped" && { replacedOutputs: true }),
     };
   }
 
@@ -207,6 +221,7 @@ export class FileJob {
       content_sha256: this.contentSha,
       bytes: this.bytes,
       semantics: this.semantics,
+      ...(this.arrivalSeq !== undefined && { arrival_seq: this.arrivalSeq }),
       status,
       counts: {
         records_in: c?.recordsIn ?? 0,

@@ -24,6 +24,8 @@ export interface FileManifest {
   readonly content_sha256: string;
   readonly bytes: number;
   readonly semantics: string;
+  /** The file's place in the pipeline's arrival order; every row it wrote carries it as `_arrival_seq`. */
+  readonly arrival_seq?: number;
   readonly status: FileStatus;
   readonly error?: string;
   readonly counts: {
@@ -92,12 +94,15 @@ export interface PublishedState {
    * them so nobody is surprised.
    */
   readonly orphans: readonly string[];
+  /** Every published raw file with its arrival (manifests written before arrivals existed have none). */
+  readonly arrivals: readonly { readonly rawKey: string; readonly source: string; readonly arrival: number; readonly input: string }[];
 }
 
 /** What the manifests say is published: metadata only, no Parquet is opened. */
 export async function publishedState(paths: LakePaths, ir: PipelineIR): Promise<PublishedState> {
   const rowsByTable: Record<string, number> = Object.fromEntries(ir.tables.map((t) => [t.name, 0]));
   const orphans: string[] = [];
+  const arrivals: { rawKey: string; source: string; arrival: number; input: string }[] = [];
   for (const s of ir.sources) {
     const dir = join(paths.manifests, s.name);
     const names = await readdir(dir).catch(() => [] as string[]);
@@ -105,8 +110,9 @@ export async function publishedState(paths: LakePaths, ir: PipelineIR): Promise<
       const m = await readManifest(join(dir, n));
       if (m?.status !== "ok") continue;
       for (const [t, rows] of Object.entries(m.rows_written)) if (t in rowsByTable) rowsByTable[t]! += rows;
+      arrivals.push({ rawKey: m.raw_key, source: s.name, arrival: m.arrival_seq ?? 0, input: m.input });
       if (!(await exists(rawFile(paths, m.raw_key)))) orphans.push(m.raw_key);
     }
   }
-  return { rowsByTable, orphans: orphans.sort() };
+  return { rowsByTable, orphans: orphans.sort(), arrivals };
 }

@@ -3,6 +3,7 @@
 import type { PipelineIR } from "../compiler/ir.js";
 import { executeFile } from "./state-machine.js";
 import type { FileSummary } from "./file-job.js";
+import { inArrivalOrder } from "./arrivals.js";
 import { listRawKeys } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
@@ -31,6 +32,8 @@ export interface RunSummary {
 }
 
 export interface RunOptions {
+  /** Rebuild every dbt model in full instead of incrementally (`--full-refresh`). */
+  readonly fullRefresh?: boolean;
   /** Called before and after each file, e.g. for a progress display. */
   readonly onFile?: (event: { phase: "start" | "done"; rawKey: string; index: number; total: number; summary?: FileSummary }) => void;
 }
@@ -40,11 +43,17 @@ export function processRawFile(lake: Lake, ir: PipelineIR, rawKey: string): Prom
   return lake.exclusive(() => executeFile(lake, ir, rawKey));
 }
 
-/** Stages 3–5 (refresh, models, tests) on warehouse.duckdb. */
-export function refreshWarehouse(lake: Lake, ir: PipelineIR): Promise<WarehouseResult> {
+/**
+ * Stages 3–5 (refresh, models, tests), built on a copy of warehouse.duckdb that replaces it when
+ * complete (engine/publish.ts). The models run incrementally unless `fullRefresh`, or unless one
+ * of `files` replaced outputs it had published before; a warehouse rebuilt from scratch has no
+ * tables yet, so its models are built in full.
+ */
+export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: { fullRefresh?: boolean; files?: readonly FileSummary[] } = {}): Promise<WarehouseResult> {
+  const fullRefresh = opts.fullRefresh === true || (opts.files ?? []).some((f) => f.replacedOutputs === true);
   return lake.exclusive(async () => {
     let rebuilt: string | undefined;
-    const result = await buildBeside(lake.paths, (paths) => buildWarehouse(paths, ir, lake.settings), (why) => (rebuilt = why));
+    const result = await buildBeside(lake.paths, (paths) => buildWarehouse(paths, ir, lake.settings, { fullRefresh }), (why) => (rebuilt = why));
     return rebuilt === undefined ? result : { ...result, rebuilt };
   });
 }
@@ -54,13 +63,13 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR): Promise<WarehouseR
  * DuckDB out of memory) becomes the run's problem, with the files' results kept, instead of
  * an exception that loses them.
  */
-export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR): Promise<WarehouseResult> {
+export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR, opts: { fullRefresh?: boolean; files?: readonly FileSummary[] } = {}): Promise<WarehouseResult> {
   try {
-    return await refreshWarehouse(lake, ir);
+    return await refreshWarehouse(lake, ir, opts);
   } catch (e) {
     if (!(e instanceof WarehouseBuildError)) throw e;
     const published = await publishedState(lake.paths, ir);
-    const hint = /out of memory/i.test(e.message) ? " (raise --memory-limit: the dbt staging models read whole tables, not one file)" : "";
+    const hint = /out of memory/i.test(e.message) ? " (raise --memory-limit: a full build of the dbt models reads whole tables, not one file)" : "";
     return { views: [], orphans: published.orphans, tableRows: published.rowsByTable, models: [], tests: [], timingsMs: { refresh: 0, models: 0, tests: 0 }, error: `${e.message}${hint}` };
   }
 }
@@ -68,7 +77,7 @@ export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR): Promis
 /** Runs the given raw keys (default: every file in raw/), then the warehouse stages. */
 export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly string[], opts: RunOptions = {}): Promise<RunSummary> {
   const t0 = performance.now();
-  const keys = rawKeys ?? (await listRawKeys(lake.paths));
+  const keys = rawKeys ?? (await inArrivalOrder(lake.paths, await listRawKeys(lake.paths)));
   const files: FileSummary[] = [];
   for (const [index, rawKey] of keys.entries()) {
     opts.onFile?.({ phase: "start", rawKey, index, total: keys.length });
@@ -77,7 +86,7 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
     opts.onFile?.({ phase: "done", rawKey, index, total: keys.length, summary });
   }
   const t1 = performance.now();
-  const warehouse = await refreshWarehouseForRun(lake, ir);
+  const warehouse = await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }) });
   const t2 = performance.now();
   return summarizeRun(lake, ir, files, warehouse, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import type { PipelineIR } from "../compiler/ir.js";
 import { buildDefinition, DATA_ERROR_CLASS, DEDUPE_STATE, STATE } from "../targets/stepfunctions/index.js";
+import { arrivalHandlers, localEtag } from "./arrivals.js";
 import { FileJob, InvalidRecordsError, ReconciliationError, type FileSummary } from "./file-job.js";
 import type { Lake } from "./open-lake.js";
 
@@ -34,7 +35,7 @@ export async function objectCreatedEvent(ir: PipelineIR, rawPath: string, rawKey
     time: new Date(Math.floor(st.mtimeMs / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
     region: ir.aws.region,
     resources: [`arn:aws:s3:::${ir.aws.rawBucket}`],
-    detail: { version: "0", bucket: { name: ir.aws.rawBucket }, object: { key: rawKey, size: st.size }, reason: "PutObject" },
+    detail: { version: "0", bucket: { name: ir.aws.rawBucket }, object: { key: rawKey, size: st.size, etag: await localEtag(rawPath) }, reason: "PutObject" },
   };
 }
 
@@ -53,7 +54,7 @@ function glueHandler(job: FileJob, step: "clean" | "flatten") {
     if (args["--raw_key"] !== job.rawKey) throw new Error(`state machine passed --raw_key ${String(args["--raw_key"])} for ${job.rawKey}`);
     attempt++;
     try {
-      await (step === "clean" ? job.clean(args["--event_time"]) : job.flatten());
+      await (step === "clean" ? job.clean(args["--event_time"], args["--arrival_seq"]) : job.flatten());
     } catch (e) {
       const failure = asTaskFailure(e);
       job.lastError = failure.message;
@@ -110,16 +111,19 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
   }
   const alerts: Json[] = [];
   const machine = machineFor(ir);
+  const arrivals = arrivalHandlers(lake.paths);
   const execution = machine.run((await objectCreatedEvent(ir, job.rawPath, rawKey, job.input)) as never, {
     overrides: {
       taskResourceLocalHandlers: {
+        [STATE.nextArrival]: arrivals.next as never,
+        [STATE.recordArrival]: arrivals.record as never,
         [STATE.cleanTask]: glueHandler(job, "clean") as never,
         [STATE.flattenTask]: glueHandler(job, "flatten") as never,
         [STATE.notifyFailure]: (async (input: Json) => (alerts.push(input), { MessageId: `local-${alerts.length}` })) as never,
         // One execution per file and run here: the lake's manifests already skip processed files.
         [DEDUPE_STATE.claim]: (async () => ({})) as never,
       },
-      retryIntervalOverrides: { [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 },
+      retryIntervalOverrides: { [STATE.nextArrival]: 0, [STATE.recordArrival]: 0, [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 },
     },
   });
   try {

@@ -1,5 +1,6 @@
 // Stages 3–5 on warehouse.duckdb: refresh the external tables (views over the Parquet globs:
-// metadata only, like Snowflake's external tables), build the dbt models, run the dbt tests.
+// metadata only, like Snowflake's external tables), build the dbt models (model-stage.ts: full
+// or incremental, as dbt would), run the dbt tests.
 // The models and tests are the dbt target's own files, rendered for DuckDB by
 // targets/dbt/render-local.ts, so what runs here is what ships.
 import { readdir } from "node:fs/promises";
@@ -7,10 +8,12 @@ import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, quoteString, sqlType } from "../compiler/expr/print.js";
 import { META_COLUMNS, type OutputColumn, type PipelineIR, type TableIR } from "../compiler/ir.js";
-import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB } from "../targets/dbt/index.js";
+import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB, type LocalProject } from "../targets/dbt/index.js";
 import { tableDir, type LakePaths } from "./lake.js";
 import { publishedState } from "./manifest.js";
 import { currentSlots } from "./publish.js";
+import { ARRIVED_SCHEMA, createArrivedViews } from "./incremental-sources.js";
+import { buildModels, type ModelOutcome, type ModelStageOptions } from "./model-stage.js";
 
 const q = (n: string): string => quoteIdent("duckdb", n);
 
@@ -35,7 +38,7 @@ export interface WarehouseResult {
   readonly orphans: readonly string[];
   /** Rows each external table holds now, over every file processed so far (from the manifests). */
   readonly tableRows: Record<string, number>;
-  readonly models: readonly { name: string; rows: number; materialized: string }[];
+  readonly models: readonly ModelOutcome[];
   readonly tests: readonly TestOutcome[];
   readonly timingsMs: { refresh: number; models: number; tests: number };
   /** Why stages 3–5 stopped, when they did (see WarehouseBuildError); views, models and tests are then empty. */
@@ -48,7 +51,7 @@ function columnType(c: OutputColumn): string {
   return c.type.kind === "json" ? "VARCHAR" : sqlType("duckdb", c.type);
 }
 
-const META_TYPES: Record<(typeof META_COLUMNS)[number], string> = { _source_file: "VARCHAR", _source_line: "BIGINT", _ingested_at: "TIMESTAMP" };
+const META_TYPES: Record<(typeof META_COLUMNS)[number], string> = { _source_file: "VARCHAR", _source_line: "BIGINT", _ingested_at: "TIMESTAMP", _arrival_seq: "BIGINT" };
 
 /** True at the first Parquet file found; a full recursive listing of a big table took 0.7 s. */
 async function hasParquet(dir: string): Promise<boolean> {
@@ -60,12 +63,13 @@ async function hasParquet(dir: string): Promise<boolean> {
 
 /**
  * The view of one table: the exact IR types over whatever Parquet exists, and a typed empty
- * relation when nothing does (read_parquet fails on an empty glob, a view must not).
+ * relation when nothing does (read_parquet fails on an empty glob, a view must not). With
+ * `inputDirs`, only those `_input=<h>` folders (see incremental-sources.ts).
  */
-export async function externalTableSql(paths: LakePaths, t: TableIR, slots: readonly string[]): Promise<string> {
+export async function externalTableSql(paths: LakePaths, t: TableIR, inputDirs?: readonly string[]): Promise<string> {
   const cols = [...t.columns.map((c) => ({ name: c.name, type: columnType(c) })), ...META_COLUMNS.map((m) => ({ name: m, type: META_TYPES[m] }))];
   const dir = tableDir(paths, t.name);
-  if (slots.length === 0 || !(await hasParquet(dir))) {
+  if (inputDirs ? inputDirs.length === 0 : !(await hasParquet(dir))) {
     return `SELECT ${cols.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(", ")} WHERE false`;
   }
   const hiveTypes: string[] = [`${quoteString("duckdb", "_input")}: VARCHAR`];
@@ -74,21 +78,58 @@ export async function externalTableSql(paths: LakePaths, t: TableIR, slots: read
     const keyType = keyIsColumn ? cols.find((c) => c.name === t.partition!.column)!.type : "VARCHAR";
     hiveTypes.unshift(`${quoteString("duckdb", t.partition.key)}: ${keyType}`);
   }
-  const glob = quoteString("duckdb", `${dir.split("\\").join("/")}/**/*.parquet`);
+  const globs = (inputDirs ?? [dir]).map((d) => quoteString("duckdb", `${d.split("\\").join("/")}/${inputDirs ? "" : "**/"}*.parquet`));
+  const glob = globs.length === 1 ? globs[0]! : `[${globs.join(", ")}]`;
   const select = cols.map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`).join(", ");
-  // Only the committed slot of each raw file (engine/publish.ts); DuckDB prunes the others by path.
-  const current = slots.map((s) => quoteString("duckdb", s)).join(", ");
-  return `SELECT ${select} FROM read_parquet(${glob}, hive_partitioning = true, hive_types = {${hiveTypes.join(", ")}}) WHERE _input IN (${current})`;
+  const from = `read_parquet(${glob}, hive_partitioning = true, hive_types = {${hiveTypes.join(", ")}})`;
+  // Named folders are committed slots already. The whole table holds, for a while, the slot a
+  // reprocess superseded too (engine/publish.ts): only the committed slot of each raw file is
+  // read, listed in a table so that the view's text stays the same from run to run (creating a
+  // view binds its glob: about a second per table on a 100k-record lake).
+  if (inputDirs) return `SELECT ${select} FROM ${from}`;
+  return `SELECT ${select} FROM ${from} WHERE _input IN (SELECT input FROM ${CURRENT_INPUTS} WHERE source = ${quoteString("duckdb", t.source)})`;
+}
+
+/**
+ * True when both views of `table` exist and were created from `sql` (DuckDB keeps a view's SQL
+ * normalised, so the text we created it from is kept next to it, in VIEW_STATE).
+ */
+async function sameView(conn: DuckDBConnection, ir: PipelineIR, table: string, sql: string): Promise<boolean> {
+  await conn.run(`CREATE TABLE IF NOT EXISTS ${VIEW_STATE} (view_name VARCHAR PRIMARY KEY, sql VARCHAR)`);
+  const views = await rowsOf(conn, `SELECT count(*) AS n FROM duckdb_views() WHERE NOT internal AND ((schema_name = ${quoteString("duckdb", duckdbSourceSchema(ir))} AND view_name = ${quoteString("duckdb", table.toUpperCase())}) OR (schema_name = 'main' AND view_name = ${quoteString("duckdb", table)}))`);
+  const [kept] = await rowsOf(conn, `SELECT sql FROM ${VIEW_STATE} WHERE view_name = ${quoteString("duckdb", table)}`);
+  return Number(views[0]!.n) === 2 && kept?.sql === sql;
+}
+
+const VIEW_STATE = "lakec_view_state";
+
+/** The committed `_input` slot of every published raw file, per source: what the views read. */
+const CURRENT_INPUTS = "lakec_current_inputs";
+
+async function recordCurrentInputs(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR): Promise<void> {
+  await conn.run(`CREATE TABLE IF NOT EXISTS ${CURRENT_INPUTS} (source VARCHAR, input VARCHAR)`);
+  await conn.run(`DELETE FROM ${CURRENT_INPUTS} WHERE source IN (${ir.sources.map((s) => quoteString("duckdb", s.name)).join(", ")})`);
+  for (const s of ir.sources) {
+    const slots = await currentSlots(paths, s.name);
+    if (slots.length > 0) await conn.run(`INSERT INTO ${CURRENT_INPUTS} VALUES ${slots.map((x) => `(${quoteString("duckdb", s.name)}, ${quoteString("duckdb", x)})`).join(", ")}`);
+  }
 }
 
 export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR): Promise<string[]> {
   await conn.run(`CREATE SCHEMA IF NOT EXISTS ${q(duckdbSourceSchema(ir))}`);
+  await recordCurrentInputs(conn, paths, ir);
   const views: string[] = [];
   for (const t of ir.tables) {
     const rel = duckdbSourceRelation(ir, t.name);
-    await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${await externalTableSql(paths, t, await currentSlots(paths, t.source))}`);
-    // The same table under its pipeline name, for `lakec query` and `lakec show`.
-    await conn.run(`CREATE OR REPLACE VIEW main.${q(t.name)} AS SELECT * FROM ${rel}`);
+    const sql = await externalTableSql(paths, t);
+    // A view is bound again at every query, so it sees new files by itself; re-creating one
+    // binds its glob now, which took about a second per table on a 100k-record lake.
+    if (!(await sameView(conn, ir, t.name, sql))) {
+      await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${sql}`);
+      // The same table under its pipeline name, for `lakec query` and `lakec show`.
+      await conn.run(`CREATE OR REPLACE VIEW main.${q(t.name)} AS SELECT * FROM ${rel}`);
+      await conn.run(`INSERT OR REPLACE INTO ${VIEW_STATE} VALUES (${quoteString("duckdb", t.name)}, ${quoteString("duckdb", sql)})`);
+    }
     views.push(t.name);
   }
   return views;
@@ -96,13 +137,6 @@ export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir:
 
 async function rowsOf(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-}
-
-/** A model may change from view to table between runs; DROP VIEW on a table is an error. */
-async function dropRelation(conn: DuckDBConnection, name: string): Promise<void> {
-  const [r] = await rowsOf(conn, `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", name)}`);
-  if (!r) return;
-  await conn.run(`DROP ${r.table_type === "VIEW" ? "VIEW" : "TABLE"} ${q(name)}`);
 }
 
 /**
@@ -120,8 +154,20 @@ async function openWarehouse(file: string, settings: Record<string, string>): Pr
   }
 }
 
+const projects = new WeakMap<PipelineIR, LocalProject>();
+
+/** The rendered dbt project, once per IR: printing the models took 0.2–0.8 s, which `lakec dev` paid per file. */
+function localProject(ir: PipelineIR): LocalProject {
+  let p = projects.get(ir);
+  if (!p) {
+    p = renderForDuckDB(ir, emitDbt(ir), { incrementalSourceSchema: ARRIVED_SCHEMA });
+    projects.set(ir, p);
+  }
+  return p;
+}
+
 /** Refresh, models, tests. Opens warehouse.duckdb only for this, so `lakec query` can use it in between. */
-export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>): Promise<WarehouseResult> {
+export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>, opts: ModelStageOptions = {}): Promise<WarehouseResult> {
   const instance = await openWarehouse(paths.warehouse, settings);
   const conn = await instance.connect();
   try {
@@ -133,19 +179,10 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
     const published = await publishedState(paths, ir);
     const refresh = performance.now() - t0;
     t0 = performance.now();
-    const project = renderForDuckDB(ir, emitDbt(ir));
-    const models: { name: string; rows: number; materialized: string }[] = [];
-    for (const m of project.models) {
-      // Tables even where dbt makes views: a view over thousands of day-partition files would be
-      // re-read by every test. The rows are the same either way.
-      const kind = "TABLE";
-      await dropRelation(conn, m.name);
-      await conn.run(`CREATE ${kind} ${q(m.name)} AS ${m.sql}`).catch((e: unknown) => {
-        throw new WarehouseBuildError(`building dbt model ${m.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
-      });
-      const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
-      models.push({ name: m.name, rows: Number(r!.n), materialized: m.materialized });
-    }
+    const project = localProject(ir);
+    // Only new files can hold rows an incremental run reads: its views skip the rest.
+    await createArrivedViews(conn, paths, ir, published);
+    const models = await buildModels(conn, project, opts, (model, e) => new WarehouseBuildError(`building dbt model ${model} on DuckDB: ${e instanceof Error ? e.message : String(e)}`));
     const modelsMs = performance.now() - t0;
     t0 = performance.now();
     const tests: TestOutcome[] = [];

@@ -12,7 +12,7 @@ import { compilePipeline } from "../compiler/index.js";
 import { decodeSource } from "../compiler/load.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { openLake, runFiles, type LakeOptions, type RunSummary } from "./index.js";
+import { inArrivalOrder, openLake, runFiles, type LakeOptions, type RunSummary } from "./index.js";
 
 /** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
 export interface BatchReport {
@@ -204,7 +204,9 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
   const lake = await openLake(lakeDir, lakeOptions);
   return {
     async runBatch(ir, keys) {
-      const summary: RunSummary = await runFiles(lake, ir, keys);
+      // Files of one batch get their arrivals in the order they landed (see inArrivalOrder); the
+      // models then run incrementally, so a new file costs its own size, not the lake's.
+      const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys));
       return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary };
     },
     close: () => lake.close(),

@@ -50,7 +50,9 @@ function deployedAs(base: ReturnType<typeof desiredState>): Map<string, string> 
     return {};
   });
   cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-  s3.on(HeadObjectCommand).callsFake((i: { Key: string }) => {
+  s3.on(HeadObjectCommand).callsFake((i: { Bucket: string; Key: string }) => {
+    // S3 returns the ETag quoted; the event carries it bare, as EventBridge does.
+    if (i.Bucket === "acme-reviews-raw" && RAW.includes(i.Key)) return { ETag: `"etag-${i.Key.length}"` };
     if (!objects.has(i.Key)) throw notFound();
     return {};
   });
@@ -96,7 +98,9 @@ describe("the cloud backfill", () => {
     for (const c of calls) {
       expect(c.stateMachineArn).toBe(ARN);
       expect(c.name).toMatch(/^lakec-backfill-[0-9a-f]{48}$/);
-      const event = JSON.parse(c.input!) as { id: string; time: string; "detail-type": string; detail: { bucket: { name: string }; object: { key: string } } };
+      const event = JSON.parse(c.input!) as { id: string; time: string; "detail-type": string; detail: { bucket: { name: string }; object: { key: string; etag: string } } };
+      // The object version's ETag keys its arrival: a reprocess keeps the arrival it first got.
+      expect(event.detail.object.etag).toBe(`etag-${event.detail.object.key.length}`);
       expect(event).toMatchObject({ "detail-type": "Object Created", id: c.name, detail: { bucket: { name: "acme-reviews-raw" } } });
       expect(RAW).toContain(event.detail.object.key);
     }

@@ -1,5 +1,6 @@
 // Running the generated state machine in aws-local-stepfunctions: the Node 20 polyfill it needs,
 // an EventBridge "Object Created" event, and the Fail state's error of a failed execution.
+import { STATE } from "../targets/stepfunctions/index.js";
 
 /** aws-local-stepfunctions 3 targets Node 22; on Node 20 its Retry needs Promise.withResolvers. */
 export function polyfillWithResolvers(): void {
@@ -63,3 +64,9 @@ export function deliveriesTable(): { items: Map<string, Record<string, unknown>>
     },
   };
 }
+
+/** The arrival states' two DynamoDB UpdateItem tasks, answering as DynamoDB does: counter 7, and the object's kept arrival 5. */
+export const ARRIVAL = {
+  [STATE.nextArrival]: (async () => ({ Attributes: { next_seq: { N: "7" } } })) as never,
+  [STATE.recordArrival]: (async () => ({ Attributes: { pk: { S: "object#k#e" }, arrival_seq: { N: "5" } } })) as never,
+};

@@ -6,7 +6,7 @@ import { StateMachine } from "aws-local-stepfunctions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
+import { ARRIVAL, deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
 import { ASL_PATH, DEDUPE_STATE, emitStateMachine, GLUE_STEP_ERROR, matchPattern, prefixVariants, STATE } from "../targets/stepfunctions/index.js";
 
 beforeAll(polyfillWithResolvers);
@@ -54,7 +54,7 @@ function catchAllProblems(def: Record<string, unknown>): string[] {
   );
 }
 
-const NO_WAIT = { [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 };
+const NO_WAIT = { [STATE.nextArrival]: 0, [STATE.recordArrival]: 0, [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 };
 
 describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine of %s", (file) => {
   const ir = load(file);
@@ -88,13 +88,47 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     expect(catchAllProblems(def)).toEqual([]);
   });
 
+  it("takes the next arrival from an atomic counter and keeps an object version's first arrival", async () => {
+    // Step Functions' optimized DynamoDB integration: https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+    const seen: Record<string, Record<string, unknown>> = {};
+    const capture = (state: string, answer: unknown) => (async (input: Record<string, unknown>) => ((seen[state] = input), answer)) as never;
+    const glue = (async () => ({ Id: "jr", JobRunState: "SUCCEEDED" })) as never;
+    const key = `${ir.sources[0]!.prefix}a.jsonl`;
+    const run = new StateMachine(def as never).run(event(key) as never, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          [STATE.nextArrival]: capture(STATE.nextArrival, { Attributes: { next_seq: { N: "7" } } }),
+          [STATE.recordArrival]: capture(STATE.recordArrival, { Attributes: { arrival_seq: { N: "7" } } }),
+          [STATE.clean]: glue,
+          [STATE.flatten]: glue,
+        },
+      },
+    });
+    await run.result;
+    expect(seen[STATE.nextArrival]).toEqual({
+      TableName: "${ArrivalsTableName}",
+      Key: { pk: { S: "counter" } },
+      UpdateExpression: "ADD next_seq :one",
+      ExpressionAttributeValues: { ":one": { N: "1" } },
+      ReturnValues: "UPDATED_NEW",
+    });
+    // One item per object version (key and ETag); if_not_exists keeps the first arrival on a reprocess or a duplicate event.
+    expect(seen[STATE.recordArrival]).toEqual({
+      TableName: "${ArrivalsTableName}",
+      Key: { pk: { S: `object#${key}#b1946ac92492d2347c6235b4d2611184` } },
+      UpdateExpression: "SET arrival_seq = if_not_exists(arrival_seq, :seq)",
+      ExpressionAttributeValues: { ":seq": { N: "7" } },
+      ReturnValues: "ALL_NEW",
+    });
+  });
+
   it("routes every source prefix to its source, with its arguments", async () => {
     for (const source of ir.sources) {
       const seen: Record<string, unknown>[] = [];
       const glue = async (input: Record<string, unknown>) => (seen.push(input), { Id: `jr_${seen.length}`, JobRunState: "SUCCEEDED" });
       const sm = new StateMachine(def as never);
       const key = `${source.prefix}2026/11/27/export 1.jsonl`;
-      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
+      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
       const out = (await run.result) as Record<string, unknown>;
       expect(out.source).toBe(source.name);
       expect(out.key).toBe(key);
@@ -108,6 +142,8 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
         "--raw_key": key,
         "--event_time": "2026-11-27T10:00:00Z",
         "--event_id": "17793124-05d4-b198-2fde-7ededc63b103",
+        // The arrival the object version kept (RecordArrival), not the counter's new value.
+        "--arrival_seq": "5",
       });
     }
   });
@@ -121,7 +157,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     };
     const flatten = async () => ({ Id: "jr_f", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}a.jsonl`) as never, {
-      overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: clean as never, [STATE.flattenTask]: flatten as never }, retryIntervalOverrides: NO_WAIT },
+      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: clean as never, [STATE.flattenTask]: flatten as never }, retryIntervalOverrides: NO_WAIT },
     });
     const out = (await run.result) as Record<string, unknown>;
     expect(calls).toBe(2);
@@ -136,7 +172,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     };
     const run = new StateMachine(def as never).run(event(key) as never, {
       overrides: {
-        taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+        taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
           [STATE.cleanTask]: (async () => ({ Id: "jr_c", JobRunState: "SUCCEEDED" })) as never,
           [STATE.flattenTask]: flatten as never,
           [STATE.notifyFailure]: (async (input: Record<string, unknown>) => (published.push(input), { MessageId: "m-1" })) as never,
@@ -158,7 +194,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
   it("still fails with the original error when the alert cannot be published", async () => {
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}x.jsonl`) as never, {
       overrides: {
-        taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+        taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
           [STATE.cleanTask]: (async () => {
             throw glueError("Glue.EntityNotFoundException", "job not found");
           }) as never,
@@ -183,7 +219,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     let glueRuns = 0;
     const glue = async () => (glueRuns++, { Id: "x", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event("elsewhere/a.jsonl") as never, {
-      overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } },
+      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } },
     });
     const failure = await failureOf(run.result);
     expect(failure.name).toBe("lakec.UnknownPrefix");
@@ -201,7 +237,7 @@ describe("a source prefix with characters URL encoding changes", () => {
     expect(aslValidator(def).isValid).toBe(true);
     const route = async (key: string) => {
       const glue = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
-      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
+      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
       return run.result.then((out) => (out as { source: string }).source, (e: Error & { cause?: Error }) => e.cause?.name ?? e.name);
     };
     expect(await route("exports/dt=2016/a.jsonl")).toBe("product_reviews");

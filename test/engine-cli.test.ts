@@ -77,7 +77,8 @@ describe("lakec run", () => {
     const [slot] = await readdir(partition);
     await mkdir(join(partition, slot!), { recursive: true });
     await writeFile(join(partition, slot!, "part-1.parquet"), "not parquet");
-    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh2.jsonl"), [review(3)]), "--memory-limit", "512MB", "--json");
+    // An incremental run reads only newly arrived files; the full refresh reads every one.
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh2.jsonl"), [review(3)]), "--memory-limit", "512MB", "--json", "--full-refresh");
     expect(r.err).not.toContain("internal error");
     expect(r.code).toBe(1);
     const s = (JSON.parse(r.out) as { result: RunSummary }).result;
@@ -87,7 +88,9 @@ describe("lakec run", () => {
     ]);
     expect(s.warehouse.error).toMatch(/part-1\.parquet/);
     expect(s.problems).toEqual([expect.stringMatching(/^warehouse not built: /)]);
-    const text = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake);
+    // The failed build rolled back (the models stay as the last good build left them); a full
+    // refresh fails again on the broken file.
+    const text = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--full-refresh");
     expect(text.code).toBe(1);
     expect(text.out).toContain("1 problem(s):\n  warehouse not built: ");
     expect(text.out).toContain("tests: not run, the warehouse was not built (see problems)");
@@ -119,7 +122,8 @@ describe("lakec run", () => {
     const db = await (await DuckDBInstance.create(":memory:")).connect();
     await db.run(`COPY (SELECT * REPLACE (NULL::VARCHAR AS review_id) FROM read_parquet('${join(part, input!, "part-0.parquet")}') LIMIT 1) TO '${join(part, input!, "part-1.parquet")}' (FORMAT parquet)`);
     db.closeSync();
-    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", damaged);
+    // The foreign file carries an arrival the models already saw, so only a full refresh reads it.
+    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", damaged, "--full-refresh");
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAIL not_null_stg_reviews__product_reviews_review_id: 1 row\(s\)/);
     expect(r.out).toMatch(/\{"review_id":null,"reviewer_id":"R\d+"/);

@@ -79,7 +79,7 @@ describe("lakec run on a mixed file", () => {
       { column_name: "review_date", data_type: "DATE" },
       { column_name: "helpful_votes", data_type: "BIGINT" },
     ]);
-    expect(cols.slice(-3).map((c) => c.column_name)).toEqual(["_source_file", "_source_line", "_ingested_at"]);
+    expect(cols.slice(-4).map((c) => c.column_name)).toEqual(["_source_file", "_source_line", "_ingested_at", "_arrival_seq"]);
     const [r] = await warehouseRows(lakeDir, "SELECT reviewer_name, title, helpful_votes, style_size, _source_line FROM product_reviews WHERE reviewer_id = 'R2'");
     expect(r).toEqual({ reviewer_name: "Name 2", title: "Summary 2", helpful_votes: "1234", style_size: "2 oz", _source_line: "3" });
     // `_ingested_at` is the event time, as in the Glue job: the raw file's mtime in whole seconds.
@@ -189,6 +189,7 @@ describe("a table with no rows yet", () => {
       "_source_file VARCHAR",
       "_source_line BIGINT",
       "_ingested_at TIMESTAMP",
+      "_arrival_seq BIGINT",
     ]);
     expect(s.warehouse.models.find((m) => m.name === "product_image_counts")).toMatchObject({ rows: 0 });
     expect(s.ok).toBe(true);

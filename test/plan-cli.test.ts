@@ -52,7 +52,7 @@ describe("lakec plan / apply on a local lake", { timeout: 60_000 }, () => {
 
   it("apply --yes builds the lake; then plan has nothing to do (exit 0) and --json says so", async () => {
     const applied = await lakec("apply", "reviews.yaml", "--yes");
-    expect(applied.err).toBe("local: views 2, models 5, tests 28\n");
+    expect(applied.err).toBe("local: views 2, models 5, tests 33\n");
     expect(applied.code).toBe(0);
     // Ends with what was done, in the plan's terms (the plan said: 4 to change, 3 marts to rebuild).
     expect(applied.out.trimEnd().split("\n").at(-1)).toBe("Apply complete: local: 0 added, 4 changed, 0 replaced, 0 destroyed; 3 marts rebuilt");

@@ -134,7 +134,7 @@ describe("reporting", () => {
       "17:9 LK201 id column 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is 64 characters long (at most 63)",
       "22:7 LK201 column 'Paid-Flag' is not a valid name",
       "26:3 LK201 mart 'customer sales' is not a valid name",
-      "31:7 LK210 measure '_revenue' starts with '_': names starting with '_' are kept for lakec's meta columns (_source_file, _source_line, _ingested_at)",
+      "31:7 LK210 measure '_revenue' starts with '_': names starting with '_' are kept for lakec's meta columns (_source_file, _source_line, _ingested_at, _arrival_seq)",
     ]);
   });
 

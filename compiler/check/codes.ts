@@ -13,7 +13,7 @@ export const SEMANTIC_CODES = {
   LK207: "flatten names a column that the source does not declare",
   LK208: "two columns of one output table have the same name",
   LK209: "the id column has the name of a declared column",
-  LK210: "a name starts with '_', which lakec keeps for its meta columns (_source_file, _source_line, _ingested_at)",
+  LK210: "a name starts with '_', which lakec keeps for its meta columns (_source_file, _source_line, _ingested_at, _arrival_seq)",
   LK211: "a mart's from is not an output table",
   LK212: "a mart joins a table that does not exist",
   LK213: "a joined table has no references or parent/child link to the tables before it",
@@ -70,7 +70,7 @@ export const SEMANTIC_CODES = {
   LK408: "a where condition is not a boolean",
   LK409: "a where comparison with null, which is never true",
   LK410: "a grain column is an object or array",
-  LK490: "warning: lookback_days on a mart whose grain has no date or timestamp column",
+  LK490: "warning: lookback_days is obsolete (marts are incremental by arrival) and ignored",
 } as const;
 
 export type SemanticCode = keyof typeof SEMANTIC_CODES;

@@ -5,7 +5,7 @@ import type { DocPath } from "../diagnostics.js";
 import type { MartDoc } from "../doc.js";
 import { typeToString } from "../ir.js";
 import { isParseError, parseMeasure } from "../expr/parse.js";
-import { isNumeric, isScalar, isTemporal } from "../types-parse.js";
+import { isNumeric, isScalar } from "../types-parse.js";
 import { aType, q, type CheckContext } from "./context.js";
 import { connected, isResolveError, resolveColumn, type MartScope, type Resolved } from "./mart-scope.js";
 import { checkDuplicates } from "./sources.js";
@@ -68,7 +68,6 @@ function checkGrain(ctx: CheckContext, name: string, mart: MartDoc, scope: MartS
   const grain = mart.grain ?? [];
   checkDuplicates(ctx, at, grain, `the grain of mart ${q(name)}`);
   const out = new Map<string, Resolved>();
-  let temporal = false;
   grain.forEach((g, i) => {
     const dot = g.indexOf(".");
     const [table, column] = dot >= 0 ? [g.slice(0, dot), g.slice(dot + 1)] : [undefined, g];
@@ -78,15 +77,16 @@ function checkGrain(ctx: CheckContext, name: string, mart: MartDoc, scope: MartS
     if (!r) return;
     const t = r.column.type;
     if (t && !isScalar(t)) ctx.error("LK410", [...at, i], `grain column ${q(g)} is ${aType(t)}; a mart cannot group by JSON`, "flatten the column and group by its parts");
-    if (t && isTemporal(t)) temporal = true;
     const prev = out.get(column);
     if (prev && prev.table !== r.table) {
       ctx.error("LK208", [...at, i], `grain columns ${prev.table.name}.${column} and ${g} both become column ${q(column)} of mart ${q(name)}`, "a mart's columns are unique; keep one of them");
     }
     out.set(column, r);
   });
-  if (mart.lookback_days !== undefined && scope && !temporal && grain.length > 0) {
-    ctx.warn("LK490", ["marts", name, "lookback_days"], `lookback_days has no effect: the grain of mart ${q(name)} has no date or timestamp column`, "add a date column to the grain for incremental builds, or remove lookback_days", { key: true });
+  // Marts are incremental by arrival, not by a date window (docs/warehouse.md), so a lookback
+  // window has nothing left to do; old pipelines that set it still compile.
+  if (mart.lookback_days !== undefined) {
+    ctx.warn("LK490", ["marts", name, "lookback_days"], `lookback_days is obsolete and ignored: mart ${q(name)} re-aggregates exactly the groups that newly arrived records touch, whatever their dates`, "remove lookback_days", { key: true });
   }
   return new Set(out.keys());
 }

@@ -3,7 +3,7 @@
 // deduplicated and flattened identically in the cloud and on a laptop.
 //
 // Input contract: a relation `lines(line_no BIGINT, line VARCHAR, _source_file VARCHAR,
-// _ingested_at TIMESTAMP)`, one row per physical line of one raw file (1-based line_no).
+// _ingested_at TIMESTAMP, _arrival_seq BIGINT)`, one row per physical line of one raw file (1-based line_no).
 // Empty lines are not records. A line is `not_an_object` unless it starts with `{` after
 // leading spaces; one that does but does not parse is `malformed_json`.
 import { printExpr, quoteIdent, quoteString, type PrintOptions } from "../expr/print.js";
@@ -89,7 +89,7 @@ function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): st
 
 /** The innermost SELECTs: each line, whether it looks like an object, and its parsed fields `_j`. */
 function parsedSql(src: SourceIR, d: SqlDialect): string {
-  const parsed = `SELECT line_no, line, _source_file, _ingested_at, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object FROM lines WHERE line <> ''`;
+  const parsed = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object FROM lines WHERE line <> ''`;
   const withJ = `SELECT *, ${parseRecord(src, d)} AS _j FROM (${parsed}) AS p0`;
   const items = splitItemColumns(src, d);
   return items.length === 0 ? withJ : `SELECT *, ${items.join(", ")} FROM (${withJ}) AS pj`;
@@ -104,7 +104,7 @@ function splitItemColumns(src: SourceIR, d: SqlDialect): string[] {
 function checkedFrom(src: SourceIR, d: SqlDialect, from: string): string {
   const texts = src.columns.map((c) => `${printExpr(c.text, d, { rawRoot: "_j" })} AS ${q(d, textName(c))}`);
   const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
-  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _is_object, _j, ${[...items, ...texts].join(", ")} FROM ${from}`;
+  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, _is_object, _j, ${[...items, ...texts].join(", ")} FROM ${from}`;
   // Values are computed in dependency-free order: each reads only its own text column.
   const values = src.columns.map((c) => `${printExpr(c.value, d)} AS ${q(d, c.name)}`);
   const typed = `SELECT *, ${values.join(", ")} FROM (${withTexts}) AS p2`;
@@ -149,7 +149,7 @@ export function rankedInTwoSteps(src: SourceIR, d: SqlDialect, ranked = "ranked"
 export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): CleanStages {
   const id = q(d, src.idColumn);
   const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
-  const cols = [id, ...src.columns.map((c) => q(d, c.name)), ...items, "_source_file", "line_no AS _source_line", "_ingested_at"];
+  const cols = [id, ...src.columns.map((c) => q(d, c.name)), ...items, "_source_file", "line_no AS _source_line", "_ingested_at", "_arrival_seq"];
   return {
     checked: checkedSql(src, d),
     ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
@@ -174,7 +174,7 @@ function partitionExtra(t: TableIR, d: SqlDialect, alias: string): string[] {
   return [`${printExpr(p.value, d, { refPrefix: alias })} AS ${q(d, p.key)}`];
 }
 
-const META = ["_source_file", "_source_line", "_ingested_at"];
+const META = ["_source_file", "_source_line", "_ingested_at", "_arrival_seq"];
 
 /**
  * One output table as a SELECT over the clean relation (named `clean`): a main table picks its

@@ -2,7 +2,7 @@
 import type { PipelineIR } from "../../compiler/ir.js";
 import type { GlueScript } from "../glue/index.js";
 import { PROCESSED_PREFIX } from "../glue/layout.js";
-import { buildDefinition, SUBSTITUTIONS } from "../stepfunctions/index.js";
+import { ARRIVALS, buildDefinition, SUBSTITUTIONS } from "../stepfunctions/index.js";
 import { LOGICAL, physicalNames } from "./names.js";
 import { getAtt, ref, type CfnValue, type Resource, type Resources } from "./intrinsics.js";
 import { deliveriesTable } from "./deliveries.js";
@@ -67,6 +67,7 @@ function stateMachine(ir: PipelineIR): Resource {
         [SUBSTITUTIONS.flattenJobName]: ref(LOGICAL.flattenJob),
         [SUBSTITUTIONS.alertTopicArn]: ref(LOGICAL.alertTopic),
         [SUBSTITUTIONS.deliveriesTableName]: ref(LOGICAL.deliveriesTable),
+        [SUBSTITUTIONS.arrivalsTableName]: ref(LOGICAL.arrivalsTable),
       },
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: {
@@ -74,6 +75,27 @@ function stateMachine(ir: PipelineIR): Resource {
         IncludeExecutionData: true,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt(LOGICAL.stateMachineLogGroup, "Arn") } }],
       },
+    },
+  };
+}
+
+/**
+ * The pipeline's arrival order (docs/language.md): a counter item and one item per raw object
+ * version, written only by the state machine. Retained on stack deletion and point-in-time
+ * recoverable: losing it would let a reprocessed file outrank newer ones.
+ */
+function arrivalsTable(): Resource {
+  return {
+    Type: "AWS::DynamoDB::Table",
+    DeletionPolicy: "Retain",
+    UpdateReplacePolicy: "Retain",
+    Properties: {
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: ARRIVALS.partitionKey, AttributeType: "S" }],
+      KeySchema: [{ AttributeName: ARRIVALS.partitionKey, KeyType: "HASH" }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: true,
     },
   };
 }
@@ -94,5 +116,6 @@ export function computeResources(ir: PipelineIR, scripts: readonly GlueScript[])
     [LOGICAL.stateMachineLogGroup]: logGroup(names.stateMachineLogGroup, ir.aws.logRetentionDays),
     [LOGICAL.stateMachine]: stateMachine(ir),
     [LOGICAL.deliveriesTable]: deliveriesTable(ir),
+    [LOGICAL.arrivalsTable]: arrivalsTable(),
   };
 }

@@ -109,6 +109,8 @@ function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
     },
     { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: ref(LOGICAL.alertTopic) },
     claimDeliveryStatement(),
+    // NextArrival and RecordArrival: UpdateItem only, on the arrivals table only.
+    { Sid: "AssignArrivals", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: getAtt(LOGICAL.arrivalsTable, "Arn") },
     {
       Sid: "DeliverExecutionLogs",
       Effect: "Allow",

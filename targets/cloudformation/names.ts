@@ -18,6 +18,7 @@ export const LOGICAL = {
   stateMachine: "StateMachine",
   stateMachineRole: "StateMachineRole",
   stateMachineLogGroup: "StateMachineLogGroup",
+  arrivalsTable: "ArrivalsTable",
   eventsRole: "EventsRole",
   eventsDeadLetterQueue: "EventsDeadLetterQueue",
   eventsDeadLetterQueuePolicy: "EventsDeadLetterQueuePolicy",

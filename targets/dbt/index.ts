@@ -1,13 +1,14 @@
 // The dbt target: one project for all pipelines at the repository root (`dbt/`), with each
 // pipeline's staging and mart models in folders it owns.
 import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
+import { STRATEGY, strategyMacroSql } from "./macros.js";
 import { martModelSql } from "./marts.js";
 import { martsDir, stagingDir, stagingModel } from "./naming.js";
 import { dbtProjectYaml, profilesExample } from "./project.js";
 import { martModelsYaml, sourcesYaml, stagingModelsYaml } from "./properties.js";
 import { stagingModelSql } from "./staging.js";
 
-export { renderForDuckDB } from "./render-local.js";
+export { renderForDuckDB, type LocalModel, type LocalProject, type StrategyCall } from "./render-local.js";
 export { duckdbSourceRelation, duckdbSourceSchema, stagingModel } from "./naming.js";
 
 const project = (path: string, contents: string): EmittedFile => ({ path, contents, scope: "project" });
@@ -18,6 +19,7 @@ export function emitDbt(ir: PipelineIR): EmittedFile[] {
   const files = [
     project("dbt/dbt_project.yml", dbtProjectYaml()),
     project("dbt/profiles.yml.example", profilesExample()),
+    project(`dbt/macros/${STRATEGY}.sql`, strategyMacroSql()),
     project(`${staging}/_sources.yml`, sourcesYaml(ir)),
     project(`${staging}/_models.yml`, stagingModelsYaml(ir)),
     ...ir.tables.map((t) => project(`${staging}/${stagingModel(ir, t.name)}.sql`, stagingModelSql(ir, t))),
@@ -31,7 +33,7 @@ export function emitDbt(ir: PipelineIR): EmittedFile[] {
 
 export const dbtTarget = {
   name: "dbt",
-  description: "dbt project (dbt/): staging models over the external tables, incremental marts, generated tests",
+  description: "dbt project (dbt/): incremental staging models over the external tables, incremental marts by arrival, generated tests",
   emit: emitDbt,
   projectDirs: (ir: PipelineIR): readonly string[] => [stagingDir(ir), martsDir(ir)],
 };

@@ -1,14 +1,21 @@
-// Mart models: the YAML's grain and measures over the staging models, merged incrementally on a
-// surrogate grain key. Expressions are printed from the IR's one expression tree for Snowflake
-// and for DuckDB; where the two prints differ, the model dispatches on target.type.
+// Mart models: the YAML's grain and measures over the staging models, incremental by arrival.
+// A full build aggregates everything. An incremental run re-aggregates exactly the groups that
+// rows arrived since the mart's watermark (the newest `_arrival_seq` it holds) can have changed:
+// the groups those rows are in now, and the groups their previous versions were in, found in the
+// staging state as of the watermark (current rows that had arrived by then, plus the replaced
+// rows that were still current then). Those groups are deleted and re-inserted by the
+// lakec_replace strategy (macros.ts); a group that became empty comes as a placeholder row with a
+// NULL `_arrival_seq`, so it is deleted and not re-inserted. This holds for every measure and any
+// grain, dated or not, joins included: no date window decides what is re-read.
+// Expressions are printed from the IR's one expression tree for Snowflake and for DuckDB; where
+// the two prints differ, the model dispatches on target.type.
 import type { Expr } from "../../compiler/expr/ast.js";
 import { printExpr } from "../../compiler/expr/print.js";
-import type { MartIR, Measure, PipelineIR } from "../../compiler/ir.js";
+import { findTable, type MartIR, type Measure, type PipelineIR } from "../../compiler/ir.js";
+import { HISTORY_MACRO, REPLACED_AT, STRATEGY } from "./macros.js";
 import { bare, headerLine, portableType, stagingModel } from "./naming.js";
 import { ModelSql } from "./sql-layout.js";
 import { jinjaText } from "../text-escape.js";
-
-const WINDOW_MARKER = "lakec_incremental_window";
 
 /** One SQL text for both engines when possible; otherwise a Jinja switch on the adapter. */
 function portable(m: ModelSql, e: Expr): string {
@@ -28,58 +35,120 @@ function measureSql(m: ModelSql, x: Measure): string {
 }
 
 /** NULL-safe and unambiguous: each part is 'v'||text or 'n', joined by U+001F, so (a, NULL) ≠ (NULL, a). */
-function grainKey(mart: MartIR): string {
+function grainKeyExpr(mart: MartIR): string {
   const parts = mart.grain.map((g) => `coalesce('v' || cast(${bare(g.table)}.${bare(g.column)} as varchar), 'n')`);
-  return `md5(${parts.join(" || chr(31) || ")}) as grain_key`;
+  return `md5(${parts.join(" || chr(31) || ")})`;
 }
 
-function fromClause(ir: PipelineIR, m: ModelSql, mart: MartIR): string {
-  const lines = [`from ${m.ref(stagingModel(ir, mart.from))} as ${bare(mart.from)}`];
+const tablesOf = (mart: MartIR): string[] => [mart.from, ...mart.joins.map((j) => j.table)];
+
+/** The newest arrival among a joined row's tables (a left-joined table may be missing: 0). */
+function rowArrival(mart: MartIR): string {
+  const parts = tablesOf(mart).map((t, i) => (i === 0 ? `${bare(t)}._arrival_seq` : `coalesce(${bare(t)}._arrival_seq, 0)`));
+  return parts.length === 1 ? parts[0]! : `greatest(${parts.join(", ")})`;
+}
+
+/** `from a left join b on …`, each table read from `relation(table)`. */
+function fromClause(mart: MartIR, relation: (table: string) => string): string {
+  const lines = [`from ${relation(mart.from)} as ${bare(mart.from)}`];
   for (const j of mart.joins) {
     const on = j.on.map((p) => `${bare(p.left.table)}.${bare(p.left.column)} = ${bare(p.right.table)}.${bare(p.right.column)}`).join(" and ");
-    lines.push(`left join ${m.ref(stagingModel(ir, j.table))} as ${bare(j.table)} on ${on}`);
+    lines.push(`left join ${relation(j.table)} as ${bare(j.table)} on ${on}`);
   }
   return lines.join("\n");
 }
 
-/** Re-aggregates only grain rows in the lookback window (and the NULL-date group, which has no window). */
-function windowBlock(mart: MartIR, column: string): (indent: string, lead: string) => string {
-  const g = mart.grain.find((x) => x.name === column);
-  if (!g) throw new Error(`IR invariant: incremental column '${column}' of mart '${mart.name}' is not in its grain`);
-  const col = `${bare(g.table)}.${bare(g.column)}`;
-  const cond = `(${col} >= (select max(${bare(g.name)}) from {{ this }}) - interval '${mart.lookbackDays} days' or ${col} is null)`;
-  return (indent, lead) => {
-    const word = lead.trim() === "" ? "where" : lead.trim();
-    return `${indent}{% if is_incremental() %}\n${indent}${word} ${cond}\n${indent}{% endif %}`;
-  };
+const groupBy = (mart: MartIR): string => mart.grain.map((g) => `${bare(g.table)}.${bare(g.column)}`).join(", ");
+
+/** The aggregation itself, over `relation(table)` for every table, with extra row conditions. */
+function aggregate(m: ModelSql, mart: MartIR, relation: (table: string) => string, extra: readonly string[]): string {
+  const select = [
+    `${grainKeyExpr(mart)} as grain_key`,
+    ...mart.grain.map((g) => `cast(${bare(g.table)}.${bare(g.column)} as ${portableType(g.type)}) as ${bare(g.name)}`),
+    ...mart.measures.map((x) => measureSql(m, x)),
+    `max(${rowArrival(mart)}) as _arrival_seq`,
+  ];
+  const filters = [...(mart.where ? [portable(m, mart.where)] : []), ...extra];
+  const where = filters.length ? `\nwhere ${filters.join("\nand ")}` : "";
+  return `select ${select.join(",\n")}\n${fromClause(mart, relation)}${where}\ngroup by ${groupBy(mart)}`;
 }
 
-function config(ir: PipelineIR, mart: MartIR): string {
-  const tag = `tags=['${bare(ir.name)}']`;
-  if (!mart.incrementalColumn) return `{{ config(materialized='table', ${tag}) }}`;
+const W = "(select w from lakec_watermark)";
+const cte = (name: string): string => `lakec_${name}`;
+
+/**
+ * A joined row is touched when a row of one of its tables arrived or was replaced after the
+ * watermark. For a joined table the test is on the join columns, so a row that joined nothing
+ * before and matches a new row now (or the reverse) counts too.
+ */
+function touchedCondition(mart: MartIR, idOf: (table: string) => string): string {
+  const from = `${bare(mart.from)}.${bare(idOf(mart.from))} in (select ${bare(idOf(mart.from))} from ${cte(`touched_${mart.from}`)})`;
+  const joins = mart.joins.map((j) => {
+    const on = j.on.map((p) => `t.${bare(p.right.column)} = ${bare(p.left.table)}.${bare(p.left.column)}`).join(" and ");
+    return `exists (select 1 from ${cte(`touched_${j.table}`)} as t where ${on})`;
+  });
+  return [from, ...joins].length === 1 ? from : `(${[from, ...joins].join("\nor ")})`;
+}
+
+/**
+ * The columns of `table` that decide which group a joined row is in: its id, its join columns and
+ * its grain columns. Only these are read from the states before and after, so adding a column
+ * to a source does not change the mart's SQL.
+ */
+function keyColumns(ir: PipelineIR, mart: MartIR, table: string): string[] {
+  const cols = [findTable(ir, table).idColumn];
+  const add = (t: string, c: string): void => {
+    if (t === table && !cols.includes(c)) cols.push(c);
+  };
+  for (const p of mart.joins.flatMap((j) => j.on)) {
+    add(p.left.table, p.left.column);
+    add(p.right.table, p.right.column);
+  }
+  for (const g of mart.grain) add(g.table, g.column);
+  return cols;
+}
+
+function incrementalSql(ir: PipelineIR, mart: MartIR): string {
+  const m = new ModelSql();
+  const tables = tablesOf(mart);
+  const current = new Map(tables.map((t) => [t, m.ref(stagingModel(ir, t))]));
+  const replaced = new Map(tables.map((t) => [t, m.hold(`{{ ${HISTORY_MACRO}(ref('${stagingModel(ir, t)}')) }}`)]));
+  const idOf = (t: string): string => findTable(ir, t).idColumn;
+  const ctes: string[] = [`lakec_watermark as (select coalesce(max(_arrival_seq), 0) as w from ${m.hold("{{ this }}")})`];
+  for (const t of tables) {
+    const cols = keyColumns(ir, mart, t).map(bare).join(", ");
+    // The table as it was when the mart last ran: what had arrived by then and was not yet replaced.
+    ctes.push(
+      `${cte(`then_${t}`)} as (select ${cols} from ${current.get(t)} where _arrival_seq <= ${W}\nunion all\nselect ${cols} from ${replaced.get(t)} where _arrival_seq <= ${W} and ${REPLACED_AT} > ${W})`,
+    );
+    ctes.push(`${cte(`touched_${t}`)} as (select ${cols} from ${current.get(t)} where _arrival_seq > ${W}\nunion all\nselect ${cols} from ${replaced.get(t)} where ${REPLACED_AT} > ${W})`);
+  }
+  const touched = touchedCondition(mart, idOf);
+  const keys = (relation: (t: string) => string): string => `select ${grainKeyExpr(mart)} as grain_key\n${fromClause(mart, relation)}\nwhere ${touched}`;
+  ctes.push(`lakec_affected as (${keys((t) => current.get(t)!)}\nunion\n${keys((t) => cte(`then_${t}`))})`);
+  ctes.push(`lakec_groups as (${aggregate(m, mart, (t) => current.get(t)!, [`${grainKeyExpr(mart)} in (select grain_key from lakec_affected)`])})`);
+  const nulls = [...mart.grain.map((g) => `cast(null as ${portableType(g.type)}) as ${bare(g.name)}`), ...mart.measures.map((x) => `cast(null as ${portableType(x.type)}) as ${bare(x.name)}`)];
+  const placeholders = `select lakec_affected.grain_key, ${nulls.join(", ")}, cast(null as bigint) as _arrival_seq\nfrom lakec_affected\nwhere lakec_affected.grain_key not in (select grain_key from lakec_groups)`;
+  const sql = `with ${ctes.join(",\n")}\nselect * from lakec_groups\nunion all\n${placeholders}`;
+  return m.render(sql);
+}
+
+function config(ir: PipelineIR): string {
   return [
     "{{ config(",
     "    materialized='incremental',",
     "    unique_key='grain_key',",
-    "    incremental_strategy=('merge' if target.type == 'snowflake' else 'delete+insert'),",
+    `    incremental_strategy='${STRATEGY}',`,
+    "    lakec_row_marker='_arrival_seq',",
     "    on_schema_change='fail',",
-    `    ${tag}`,
+    `    tags=['${bare(ir.name)}']`,
     ") }}",
   ].join("\n");
 }
 
 export function martModelSql(ir: PipelineIR, mart: MartIR): string {
-  const m = new ModelSql();
-  const select = [grainKey(mart), ...mart.grain.map((g) => `cast(${bare(g.table)}.${bare(g.column)} as ${portableType(g.type)}) as ${bare(g.name)}`), ...mart.measures.map((x) => measureSql(m, x))];
-  const filters = mart.where ? [portable(m, mart.where)] : [];
-  if (mart.incrementalColumn) filters.push(WINDOW_MARKER);
-  const where = filters.length ? `\nwhere ${filters.join("\nand ")}` : "";
-  const groupBy = mart.grain.map((g) => `${bare(g.table)}.${bare(g.column)}`).join(", ");
-  const sql = `select ${select.join(",\n")}\n${fromClause(ir, m, mart)}${where}\ngroup by ${groupBy}`;
-  const lines = new Map<string, (indent: string, lead: string) => string>();
-  if (mart.incrementalColumn) lines.set(WINDOW_MARKER, windowBlock(mart, mart.incrementalColumn));
-  const why = mart.incrementalColumn
-    ? `-- Incremental: merged on grain_key; re-aggregates the last ${mart.lookbackDays} days of ${mart.incrementalColumn} to catch late files.`
-    : "-- No date column in the grain bounds a window, so the mart is rebuilt in full on every run.";
-  return `${headerLine(ir, "--")}\n${config(ir, mart)}\n${why}\n${m.render(sql, lines)}\n`;
+  const full = new ModelSql();
+  const fullSql = full.render(aggregate(full, mart, (t) => full.ref(stagingModel(ir, t)), []));
+  const why = "-- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).";
+  return `${headerLine(ir, "--")}\n${config(ir)}\n${why}\n{% if is_incremental() %}\n${incrementalSql(ir, mart)}\n{% else %}\n${fullSql}\n{% endif %}\n`;
 }

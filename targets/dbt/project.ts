@@ -12,14 +12,15 @@ export function dbtProjectYaml(): string {
     version: "1.0.0",
     "config-version": 2,
     profile: DBT_PROJECT_NAME,
-    // data_tests and contracts on incremental models need dbt 1.8.
+    // data_tests and contracts on incremental models need dbt 1.8 (custom incremental strategies 1.6).
     "require-dbt-version": [">=1.8.0", "<2.0.0"],
     "model-paths": ["models"],
+    "macro-paths": ["macros"],
     "test-paths": ["tests"],
     "clean-targets": ["target", "dbt_packages"],
     models: {
       [DBT_PROJECT_NAME]: {
-        staging: { "+materialized": "view" },
+        staging: { "+materialized": "incremental" },
         marts: { "+materialized": "incremental" },
       },
     },

@@ -88,7 +88,8 @@ function stagingModelProps(ir: PipelineIR, table: TableIR): object {
   const meta: ColumnProps[] = [
     { name: "_source_file", data_type: "varchar", description: "Raw object key the row was read from.", data_tests: ["not_null"] },
     { name: "_source_line", data_type: "bigint", description: "Line number of the record in the raw object.", data_tests: ["not_null"] },
-    { name: "_ingested_at", data_type: "timestamp", description: "When the flatten job wrote the row (UTC).", data_tests: ["not_null"] },
+    { name: "_ingested_at", data_type: "timestamp", description: "When the raw object landed in the raw bucket: the S3 event's time (UTC); the raw file's modification time locally.", data_tests: ["not_null"] },
+    { name: "_arrival_seq", data_type: "bigint", description: "The raw object's place in the pipeline's arrival order; the latest arrival's version of a record wins.", data_tests: ["not_null"] },
   ];
   const props = {
     name: stagingModel(ir, table.name),
@@ -117,6 +118,7 @@ function martModelProps(m: MartIR): object {
       const tests = martColumnTests(m, c);
       return describe({ name: c.name, data_type: portableType(c.type), ...(tests.length ? { data_tests: tests } : {}) }, c.description);
     }),
+    { name: "_arrival_seq", data_type: "bigint", description: "The newest arrival among the group's rows; the mart's incremental watermark is its maximum.", data_tests: ["not_null"] },
   ];
   return {
     name: m.name,

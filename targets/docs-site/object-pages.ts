@@ -127,7 +127,7 @@ export function martPage(site: PipelineSite, m: MartIR): Page {
     ["joins", m.joins.length ? m.joins.map((j) => `${tableLink(j.table)} on ${j.on.map((o) => code(`${o.left.table}.${o.left.column} = ${o.right.table}.${o.right.column}`)).join(" and ")}`).join("<br>") : undefined],
     ["grain", m.grain.map((g) => code(`${g.table}.${g.column}${g.name !== g.column ? ` as ${g.name}` : ""}`)).join(", ")],
     ["filter", m.whereText !== undefined ? code(m.whereText) : undefined],
-    ["incremental", `merge on ${code("grain_key")}${m.incrementalColumn ? `, rows of the last ${esc(String(m.lookbackDays))} days of ${code(m.incrementalColumn)} recomputed` : ", full recompute (no date in the grain)"}`],
+    ["incremental", `by arrival: the groups that rows arrived since the last run touch (now and before) are re-aggregated from staging, keyed on ${code("grain_key")}; emptied groups are deleted`],
     ["dbt model", `${code(m.name)} (${code(`ref('${m.name}')`)}), materialized incremental, contract enforced`],
     ["Snowflake table", `${code(`"${snowflakeName(m.name)}"`)} in the schema of the dbt target (profiles.yml)`],
     ["grain_key tests", testChips(tests?.get("grain_key"))],

@@ -27,7 +27,7 @@ function sourceEntry(source: SourceIR, withFormat: boolean): PyValue {
 // would do the same through Python workers, which is what "no Python on the hot path" forbids.
 const CLEAN_MAIN = String.raw`
 
-def read_lines(spark, bucket, raw_key, event_time):
+def read_lines(spark, bucket, raw_key, event_time, arrival_seq):
     # A key ending in .gz is decompressed by Hadoop's codec (chosen by that suffix), as the
     # local engine does by the same rule. Lines end at LF only, as in the local engine: Spark's
     # default separator also splits at a lone CR, which would number lines differently (a CRLF
@@ -57,6 +57,9 @@ def read_lines(spark, bucket, raw_key, event_time):
         F.col("line"),
         F.lit(raw_key).alias("_source_file"),
         F.lit(event_time).cast("timestamp").alias("_ingested_at"),
+        # The object version's place in the pipeline's arrival order (the state machine's
+        # RecordArrival state): "latest wins" compares it, never file names or times.
+        F.lit(int(arrival_seq)).cast("bigint").alias("_arrival_seq"),
     )
 
 
@@ -130,7 +133,7 @@ def main():
     h = input_hash(raw_key)
     sql = source["sql"]
 
-    lines, not_utf8, not_utf8_count = split_not_utf8(READ_RAW(spark, args["raw_bucket"], raw_key, args["event_time"]))
+    lines, not_utf8, not_utf8_count = split_not_utf8(READ_RAW(spark, args["raw_bucket"], raw_key, args["event_time"], args["arrival_seq"]))
     lines.createOrReplaceTempView("lines")
     spark.sql(sql["checked"]).createOrReplaceTempView("checked")
     ranked = spark.sql(sql["ranked"]).persist(StorageLevel.MEMORY_AND_DISK)
@@ -169,6 +172,7 @@ def main():
             "input_hash": h,
             "event_id": args["event_id"],
             "event_time": args["event_time"],
+            "arrival_seq": int(args["arrival_seq"]),
             "on_invalid": source["on_invalid"],
         }
     )

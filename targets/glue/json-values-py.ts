@@ -54,7 +54,7 @@ def split_json_values(data):
         records.append(data[start:end])
 
 
-def read_json_records(spark, bucket, raw_key, event_time):
+def read_json_records(spark, bucket, raw_key, event_time, arrival_seq):
     """format: json. The object is read whole on the driver and split into records like the local
     engine does; a record's line_no is its position in the file. Bytes stay bytes until Spark
     casts them, so a record that is not UTF-8 is found by split_not_utf8 as a line would be."""
@@ -68,5 +68,6 @@ def read_json_records(spark, bucket, raw_key, event_time):
         F.col("raw").cast("string").alias("line"),
         F.lit(raw_key).alias("_source_file"),
         F.lit(event_time).cast("timestamp").alias("_ingested_at"),
+        F.lit(int(arrival_seq)).cast("bigint").alias("_arrival_seq"),
     )
 `;

@@ -16,7 +16,7 @@ from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 `;
 
-export const PY_RUNTIME = String.raw`JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+export const PY_RUNTIME = String.raw`JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class ${DATA_ERROR_CLASS}(RuntimeError):

@@ -64,6 +64,7 @@ const META_TYPES: Record<(typeof META_COLUMNS)[number], ScalarType> = {
   _source_file: { kind: "string" },
   _source_line: { kind: "integer" },
   _ingested_at: { kind: "timestamp" },
+  _arrival_seq: { kind: "integer" },
 };
 
 function columnType(t: OutputColumn["type"]): string {

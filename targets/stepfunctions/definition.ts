@@ -15,6 +15,8 @@ export const STATE = {
   invalidEvent: "InvalidEvent",
   route: "RouteBySource",
   unknownPrefix: "UnknownPrefix",
+  nextArrival: "NextArrival",
+  recordArrival: "RecordArrival",
   clean: "Clean",
   cleanTask: "Run clean job",
   flatten: "Flatten",
@@ -22,6 +24,7 @@ export const STATE = {
   published: "Published",
   done: "Done",
   claimFailed: "ClaimFailed",
+  arrivalFailed: "ArrivalFailed",
   cleanFailed: "CleanFailed",
   flattenFailed: "FlattenFailed",
   notifyFailure: "NotifyFailure",
@@ -36,11 +39,80 @@ export const SUBSTITUTIONS = {
   flattenJobName: "FlattenJobName",
   alertTopicArn: "AlertTopicArn",
   deliveriesTableName: "DeliveriesTableName",
+  arrivalsTableName: "ArrivalsTableName",
 } as const;
 
 const placeholder = (name: string): string => `\${${name}}`;
 
 const SNS_PUBLISH = "arn:aws:states:::sns:publish";
+const DYNAMODB_UPDATE = "arn:aws:states:::dynamodb:updateItem";
+
+/** The arrivals table's items: one counter per pipeline, one item per raw object version. */
+export const ARRIVALS = {
+  partitionKey: "pk",
+  counterKey: "counter",
+  counterAttribute: "next_seq",
+  arrivalAttribute: "arrival_seq",
+} as const;
+
+// Throttling and transient DynamoDB errors; a lost update is impossible (ADD and if_not_exists
+// are atomic), so retrying only costs a skipped counter value.
+const DYNAMODB_RETRY: Json = [
+  {
+    ErrorEquals: ["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException", "DynamoDB.RequestLimitExceeded", "DynamoDB.InternalServerErrorException", "DynamoDB.AmazonDynamoDBException", "States.Timeout"],
+    IntervalSeconds: 1,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 30,
+    JitterStrategy: "FULL",
+  },
+];
+
+/**
+ * The arrival order (docs/language.md, "Arrival order"): NextArrival takes the next value of the
+ * pipeline's counter (an atomic ADD), RecordArrival keeps it for this object version unless the
+ * version already has one (`if_not_exists`), so a reprocessed or twice-delivered object keeps its
+ * first arrival and a new upload to the same key gets a new one. The value reaches the Glue jobs
+ * as `--arrival_seq` and every row as `_arrival_seq`. Documented at
+ * https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html (optimized UpdateItem).
+ */
+function arrivalStates(): Record<string, State> {
+  const table = placeholder(SUBSTITUTIONS.arrivalsTableName);
+  return {
+    [STATE.nextArrival]: {
+      Type: "Task",
+      Resource: DYNAMODB_UPDATE,
+      Parameters: {
+        TableName: table,
+        Key: { [ARRIVALS.partitionKey]: { S: ARRIVALS.counterKey } },
+        UpdateExpression: `ADD ${ARRIVALS.counterAttribute} :one`,
+        ExpressionAttributeValues: { ":one": { N: "1" } },
+        ReturnValues: "UPDATED_NEW",
+      },
+      ResultSelector: { [`seq.$`]: `$.Attributes.${ARRIVALS.counterAttribute}.N` },
+      ResultPath: "$.counter",
+      Retry: DYNAMODB_RETRY,
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.arrivalFailed }],
+      Next: STATE.recordArrival,
+    },
+    [STATE.recordArrival]: {
+      Type: "Task",
+      Resource: DYNAMODB_UPDATE,
+      Parameters: {
+        TableName: table,
+        Key: { [ARRIVALS.partitionKey]: { "S.$": "States.Format('object#{}#{}', $.detail.object.key, $.detail.object.etag)" } },
+        UpdateExpression: `SET ${ARRIVALS.arrivalAttribute} = if_not_exists(${ARRIVALS.arrivalAttribute}, :seq)`,
+        ExpressionAttributeValues: { ":seq": { "N.$": "$.counter.seq" } },
+        ReturnValues: "ALL_NEW",
+      },
+      ResultSelector: { [`seq.$`]: `$.Attributes.${ARRIVALS.arrivalAttribute}.N` },
+      ResultPath: "$.arrival",
+      Retry: DYNAMODB_RETRY,
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.arrivalFailed }],
+      Next: STATE.clean,
+    },
+  };
+}
 
 /** `StringMatches` treats `*` as a wildcard and `\` as its escape. */
 export function matchPattern(prefix: string): string {
@@ -86,9 +158,10 @@ const GLUE_ARGUMENTS = {
   "--raw_key.$": "$.detail.object.key",
   "--event_time.$": "$.time",
   "--event_id.$": "$.id",
+  "--arrival_seq.$": "$.arrival.seq",
 } as const;
 
-function failureState(ir: PipelineIR, step: "deduplicate" | "clean" | "flatten"): State {
+function failureState(ir: PipelineIR, step: "deduplicate" | "arrival" | "clean" | "flatten"): State {
   return {
     Type: "Pass",
     Comment: `Describe a failed ${step} step for the alert and the execution's cause`,
@@ -134,13 +207,13 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
       Type: "Choice",
       // Written with `IsPresent: true` (not `Or` of `IsPresent: false`): same meaning, and the
       // local engine's aws-local-stepfunctions 3.0 never matches `IsPresent: false`.
-      Choices: [{ And: ["$.detail.bucket.name", "$.detail.object.key", "$.time", "$.id"].map((v) => ({ Variable: v, IsPresent: true })), Next: STATE.route }],
+      Choices: [{ And: ["$.detail.bucket.name", "$.detail.object.key", "$.detail.object.etag", "$.time", "$.id"].map((v) => ({ Variable: v, IsPresent: true })), Next: STATE.route }],
       Default: STATE.invalidEvent,
     },
     [STATE.invalidEvent]: {
       Type: "Fail",
       Error: "lakec.InvalidEvent",
-      Cause: "The input is not an EventBridge 'Object Created' event: detail.bucket.name, detail.object.key, time or id is missing.",
+      Cause: "The input is not an EventBridge 'Object Created' event: detail.bucket.name, detail.object.key, detail.object.etag, time or id is missing.",
     },
     [STATE.route]: routeState(ir),
     [STATE.unknownPrefix]: {
@@ -149,7 +222,8 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
       Cause: `The object key is under no source prefix of pipeline ${ir.name} (${prefixes}).`,
     },
     ...Object.fromEntries(ir.sources.map((s) => [sourceStateName(s), sourceState(ir, s)])),
-    ...dedupeStates(placeholder(SUBSTITUTIONS.deliveriesTableName), STATE.clean, STATE.claimFailed),
+    ...dedupeStates(placeholder(SUBSTITUTIONS.deliveriesTableName), STATE.nextArrival, STATE.claimFailed),
+    ...arrivalStates(),
     [STATE.clean]: glueStep({ step: STATE.clean, task: STATE.cleanTask }, placeholder(SUBSTITUTIONS.cleanJobName), GLUE_ARGUMENTS, "$.clean", STATE.cleanFailed, STATE.flatten),
     [STATE.flatten]: glueStep({ step: STATE.flatten, task: STATE.flattenTask }, placeholder(SUBSTITUTIONS.flattenJobName), GLUE_ARGUMENTS, "$.flatten", STATE.flattenFailed, STATE.published),
     [STATE.published]: {
@@ -167,6 +241,7 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
     },
     [STATE.done]: { Type: "Succeed" },
     [STATE.claimFailed]: failureState(ir, "deduplicate"),
+    [STATE.arrivalFailed]: failureState(ir, "arrival"),
     [STATE.cleanFailed]: failureState(ir, "clean"),
     [STATE.flattenFailed]: failureState(ir, "flatten"),
     [STATE.notifyFailure]: notifyState(ir),

@@ -5,7 +5,7 @@ import { buildDefinition } from "./definition.js";
 
 export { DEDUPE_STATE, DELIVERY_KEY_ATTRIBUTE } from "./dedupe.js";
 export { DATA_ERROR_CLASS, GLUE_STEP_ERROR } from "./glue-step.js";
-export { buildDefinition, matchPattern, prefixVariants, sourceStateName, STATE, SUBSTITUTIONS } from "./definition.js";
+export { ARRIVALS, buildDefinition, matchPattern, prefixVariants, sourceStateName, STATE, SUBSTITUTIONS } from "./definition.js";
 
 export const ASL_PATH = "stepfunctions/state-machine.asl.json";
 

@@ -2,7 +2,7 @@
 // the raw objects under a source's prefix, and one state-machine execution per object, started
 // with the same input EventBridge would send. Execution names are derived from the object and
 // the semantics, so re-running an interrupted backfill starts nothing twice.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { PipelineIR } from "../../../compiler/ir.js";
 import { staleSources, type BackfillDeployed, type BackfillDesired, type BackfillState } from "../../diff-backfill.js";
@@ -49,7 +49,7 @@ export async function readBackfill(c: AwsClients, ir: PipelineIR, desired: Backf
 }
 
 /** The state machine's input: an EventBridge "Object Created" event for the object. */
-export function objectCreatedEvent(ir: PipelineIR, key: string, id: string, time: string): string {
+export function objectCreatedEvent(ir: PipelineIR, key: string, etag: string, id: string, time: string): string {
   return JSON.stringify({
     version: "0",
     id,
@@ -58,7 +58,7 @@ export function objectCreatedEvent(ir: PipelineIR, key: string, id: string, time
     time,
     region: ir.aws.region,
     resources: [`arn:aws:s3:::${ir.aws.rawBucket}`],
-    detail: { version: "0", bucket: { name: ir.aws.rawBucket }, object: { key }, reason: "lakec backfill" },
+    detail: { version: "0", bucket: { name: ir.aws.rawBucket }, object: { key, etag }, reason: "lakec backfill" },
   });
 }
 
@@ -72,7 +72,11 @@ export async function startBackfill(c: AwsClients, ir: PipelineIR, steps: readon
       const key = url.slice(prefix.length);
       const name = `lakec-backfill-${sha256(`${key}\u0000${semantics[source] ?? ""}`).slice(0, 48)}`;
       try {
-        await c.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: objectCreatedEvent(ir, key, name, time) }));
+        // The ETag names the object version in the arrival order: a reprocess keeps the arrival
+        // its version got when it first landed (S3 returns the ETag quoted, events carry it bare).
+        const head = await c.s3.send(new HeadObjectCommand({ Bucket: ir.aws.rawBucket, Key: key }));
+        const etag = (head.ETag ?? "").replace(/^"|"$/g, "");
+        await c.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: objectCreatedEvent(ir, key, etag, name, time) }));
         started++;
       } catch (e) {
         // Started by an earlier, interrupted apply: same object, same semantics, same name.

@@ -59,7 +59,7 @@ export async function applyLocal(lakeDir: string, ir: PipelineIR, steps: readonl
       }
     }
     await dropRemoved(lake.paths.warehouse, ir, mine);
-    const warehouse = await refreshWarehouse(lake, ir);
+    const warehouse = await refreshWarehouse(lake, ir, { files });
     opts.log(`local: views ${warehouse.views.length}, models ${warehouse.models.length}, tests ${warehouse.tests.length}`);
     await writeDeployedRecord(lakeDir, ir, localDesired(ir));
     const problems = [

@@ -42,7 +42,8 @@ SOURCES = {
                     "  p.`style_scent`,\n"
                     "  p._source_file,\n"
                     "  p._source_line,\n"
-                    "  p._ingested_at\n"
+                    "  p._ingested_at,\n"
+                    "  p._arrival_seq\n"
                     "FROM\n"
                     "  clean AS p"
                 ),
@@ -61,7 +62,8 @@ SOURCES = {
                     "  `u`.`v` AS `image_url`,\n"
                     "  p._source_file,\n"
                     "  p._source_line,\n"
-                    "  p._ingested_at\n"
+                    "  p._ingested_at,\n"
+                    "  p._arrival_seq\n"
                     "FROM\n"
                     "  clean AS p\n"
                     "LATERAL VIEW posexplode(from_json(p.`images`, 'array<string>')) u AS i,\n"
@@ -73,7 +75,7 @@ SOURCES = {
 }
 
 
-JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class LakecDataError(RuntimeError):

@@ -48,7 +48,8 @@ SOURCES = {
                     "  p.`attributes_wifi`,\n"
                     "  p._source_file,\n"
                     "  p._source_line,\n"
-                    "  p._ingested_at\n"
+                    "  p._ingested_at,\n"
+                    "  p._arrival_seq\n"
                     "FROM\n"
                     "  clean AS p"
                 ),
@@ -64,7 +65,8 @@ SOURCES = {
                     "  `u`.`v` AS `category`,\n"
                     "  p._source_file,\n"
                     "  p._source_line,\n"
-                    "  p._ingested_at\n"
+                    "  p._ingested_at,\n"
+                    "  p._arrival_seq\n"
                     "FROM\n"
                     "  clean AS p\n"
                     "LATERAL VIEW posexplode(\n"
@@ -94,7 +96,8 @@ SOURCES = {
                     "  `u`.`v` AS `opening_hours`,\n"
                     "  p._source_file,\n"
                     "  p._source_line,\n"
-                    "  p._ingested_at\n"
+                    "  p._ingested_at,\n"
+                    "  p._arrival_seq\n"
                     "FROM\n"
                     "  clean AS p\n"
                     "LATERAL VIEW explode (from_json(p.`hours`, 'map<string,string>')) u AS k,\n"
@@ -124,6 +127,7 @@ SOURCES = {
                     "  p._source_file,\n"
                     "  p._source_line,\n"
                     "  p._ingested_at,\n"
+                    "  p._arrival_seq,\n"
                     "  date_format(p.`reviewed_at`, 'yyyy-MM') AS `reviewed_at_month`\n"
                     "FROM\n"
                     "  clean AS p"
@@ -134,7 +138,7 @@ SOURCES = {
 }
 
 
-JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class LakecDataError(RuntimeError):

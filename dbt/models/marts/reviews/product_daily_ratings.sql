@@ -2,11 +2,178 @@
 {{ config(
     materialized='incremental',
     unique_key='grain_key',
-    incremental_strategy=('merge' if target.type == 'snowflake' else 'delete+insert'),
+    incremental_strategy='lakec_replace',
+    lakec_row_marker='_arrival_seq',
     on_schema_change='fail',
     tags=['reviews']
 ) }}
--- Incremental: merged on grain_key; re-aggregates the last 3 days of review_date to catch late files.
+-- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+{% if is_incremental() %}
+with
+  lakec_watermark as (
+    select
+      coalesce(max(_arrival_seq), 0) as w
+    from
+      {{ this }}
+  ),
+  lakec_then_product_reviews as (
+    select
+      review_id,
+      asin,
+      review_date
+    from
+      {{ ref('stg_reviews__product_reviews') }}
+    where
+      _arrival_seq <= (
+        select
+          w
+        from
+          lakec_watermark
+      )
+    union all
+    select
+      review_id,
+      asin,
+      review_date
+    from
+      {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
+    where
+      _arrival_seq <= (
+        select
+          w
+        from
+          lakec_watermark
+      )
+      and _replaced_at > (
+        select
+          w
+        from
+          lakec_watermark
+      )
+  ),
+  lakec_touched_product_reviews as (
+    select
+      review_id,
+      asin,
+      review_date
+    from
+      {{ ref('stg_reviews__product_reviews') }}
+    where
+      _arrival_seq > (
+        select
+          w
+        from
+          lakec_watermark
+      )
+    union all
+    select
+      review_id,
+      asin,
+      review_date
+    from
+      {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
+    where
+      _replaced_at > (
+        select
+          w
+        from
+          lakec_watermark
+      )
+  ),
+  lakec_affected as (
+    select
+      md5(
+        coalesce('v' || cast(product_reviews.asin as varchar), 'n') || chr(31) || coalesce(
+          'v' || cast(product_reviews.review_date as varchar),
+          'n'
+        )
+      ) as grain_key
+    from
+      {{ ref('stg_reviews__product_reviews') }} as product_reviews
+    where
+      product_reviews.review_id in (
+        select
+          review_id
+        from
+          lakec_touched_product_reviews
+      )
+    union
+    select
+      md5(
+        coalesce('v' || cast(product_reviews.asin as varchar), 'n') || chr(31) || coalesce(
+          'v' || cast(product_reviews.review_date as varchar),
+          'n'
+        )
+      ) as grain_key
+    from
+      lakec_then_product_reviews as product_reviews
+    where
+      product_reviews.review_id in (
+        select
+          review_id
+        from
+          lakec_touched_product_reviews
+      )
+  ),
+  lakec_groups as (
+    select
+      md5(
+        coalesce('v' || cast(product_reviews.asin as varchar), 'n') || chr(31) || coalesce(
+          'v' || cast(product_reviews.review_date as varchar),
+          'n'
+        )
+      ) as grain_key,
+      cast(product_reviews.asin as varchar) as asin,
+      cast(product_reviews.review_date as date) as review_date,
+      cast(count(*) as bigint) as reviews,
+      cast(
+        avg(cast(product_reviews.rating as double)) as double
+      ) as avg_rating,
+      cast(count_if(product_reviews.verified) as bigint) as verified_reviews,
+      cast(sum(product_reviews.helpful_votes) as bigint) as helpful_votes,
+      max(product_reviews._arrival_seq) as _arrival_seq
+    from
+      {{ ref('stg_reviews__product_reviews') }} as product_reviews
+    where
+      md5(
+        coalesce('v' || cast(product_reviews.asin as varchar), 'n') || chr(31) || coalesce(
+          'v' || cast(product_reviews.review_date as varchar),
+          'n'
+        )
+      ) in (
+        select
+          grain_key
+        from
+          lakec_affected
+      )
+    group by
+      product_reviews.asin,
+      product_reviews.review_date
+  )
+select
+  *
+from
+  lakec_groups
+union all
+select
+  lakec_affected.grain_key,
+  cast(null as varchar) as asin,
+  cast(null as date) as review_date,
+  cast(null as bigint) as reviews,
+  cast(null as double) as avg_rating,
+  cast(null as bigint) as verified_reviews,
+  cast(null as bigint) as helpful_votes,
+  cast(null as bigint) as _arrival_seq
+from
+  lakec_affected
+where
+  lakec_affected.grain_key not in (
+    select
+      grain_key
+    from
+      lakec_groups
+  )
+{% else %}
 select
   md5(
     coalesce('v' || cast(product_reviews.asin as varchar), 'n') || chr(31) || coalesce(
@@ -21,12 +188,11 @@ select
     avg(cast(product_reviews.rating as double)) as double
   ) as avg_rating,
   cast(count_if(product_reviews.verified) as bigint) as verified_reviews,
-  cast(sum(product_reviews.helpful_votes) as bigint) as helpful_votes
+  cast(sum(product_reviews.helpful_votes) as bigint) as helpful_votes,
+  max(product_reviews._arrival_seq) as _arrival_seq
 from
   {{ ref('stg_reviews__product_reviews') }} as product_reviews
-{% if is_incremental() %}
-where (product_reviews.review_date >= (select max(review_date) from {{ this }}) - interval '3 days' or product_reviews.review_date is null)
-{% endif %}
 group by
   product_reviews.asin,
   product_reviews.review_date
+{% endif %}

@@ -74,6 +74,7 @@ SOURCES = {
                 "          line,\n"
                 "          _source_file,\n"
                 "          _ingested_at,\n"
+                "          _arrival_seq,\n"
                 "          _is_object,\n"
                 "          _j,\n"
                 "          _j.`click_id` AS `click_id__text`,\n"
@@ -101,6 +102,7 @@ SOURCES = {
                 "                  line,\n"
                 "                  _source_file,\n"
                 "                  _ingested_at,\n"
+                "                  _arrival_seq,\n"
                 "                  (ltrim(line) LIKE '{%') AS _is_object\n"
                 "                FROM\n"
                 "                  lines\n"
@@ -134,7 +136,8 @@ SOURCES = {
                 "  `clicked_at`,\n"
                 "  _source_file,\n"
                 "  line_no AS _source_line,\n"
-                "  _ingested_at\n"
+                "  _ingested_at,\n"
+                "  _arrival_seq\n"
                 "FROM\n"
                 "  ranked\n"
                 "WHERE\n"
@@ -213,7 +216,7 @@ METRICS = {
 }
 
 
-JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class LakecDataError(RuntimeError):
@@ -348,7 +351,7 @@ def split_json_values(data):
         records.append(data[start:end])
 
 
-def read_json_records(spark, bucket, raw_key, event_time):
+def read_json_records(spark, bucket, raw_key, event_time, arrival_seq):
     """format: json. The object is read whole on the driver and split into records like the local
     engine does; a record's line_no is its position in the file. Bytes stay bytes until Spark
     casts them, so a record that is not UTF-8 is found by split_not_utf8 as a line would be."""
@@ -362,10 +365,11 @@ def read_json_records(spark, bucket, raw_key, event_time):
         F.col("raw").cast("string").alias("line"),
         F.lit(raw_key).alias("_source_file"),
         F.lit(event_time).cast("timestamp").alias("_ingested_at"),
+        F.lit(int(arrival_seq)).cast("bigint").alias("_arrival_seq"),
     )
 
 
-def read_lines(spark, bucket, raw_key, event_time):
+def read_lines(spark, bucket, raw_key, event_time, arrival_seq):
     # A key ending in .gz is decompressed by Hadoop's codec (chosen by that suffix), as the
     # local engine does by the same rule. Lines end at LF only, as in the local engine: Spark's
     # default separator also splits at a lone CR, which would number lines differently (a CRLF
@@ -395,6 +399,9 @@ def read_lines(spark, bucket, raw_key, event_time):
         F.col("line"),
         F.lit(raw_key).alias("_source_file"),
         F.lit(event_time).cast("timestamp").alias("_ingested_at"),
+        # The object version's place in the pipeline's arrival order (the state machine's
+        # RecordArrival state): "latest wins" compares it, never file names or times.
+        F.lit(int(arrival_seq)).cast("bigint").alias("_arrival_seq"),
     )
 
 
@@ -468,7 +475,7 @@ def main():
     h = input_hash(raw_key)
     sql = source["sql"]
 
-    lines, not_utf8, not_utf8_count = split_not_utf8((read_json_records if source["format"] == "json" else read_lines)(spark, args["raw_bucket"], raw_key, args["event_time"]))
+    lines, not_utf8, not_utf8_count = split_not_utf8((read_json_records if source["format"] == "json" else read_lines)(spark, args["raw_bucket"], raw_key, args["event_time"], args["arrival_seq"]))
     lines.createOrReplaceTempView("lines")
     spark.sql(sql["checked"]).createOrReplaceTempView("checked")
     ranked = spark.sql(sql["ranked"]).persist(StorageLevel.MEMORY_AND_DISK)
@@ -507,6 +514,7 @@ def main():
             "input_hash": h,
             "event_id": args["event_id"],
             "event_time": args["event_time"],
+            "arrival_seq": int(args["arrival_seq"]),
             "on_invalid": source["on_invalid"],
         }
     )

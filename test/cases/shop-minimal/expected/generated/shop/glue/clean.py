@@ -99,6 +99,7 @@ SOURCES = {
                 "          line,\n"
                 "          _source_file,\n"
                 "          _ingested_at,\n"
+                "          _arrival_seq,\n"
                 "          _is_object,\n"
                 "          _j,\n"
                 "          _j.`order_id` AS `order_id__text`,\n"
@@ -124,6 +125,7 @@ SOURCES = {
                 "                  line,\n"
                 "                  _source_file,\n"
                 "                  _ingested_at,\n"
+                "                  _arrival_seq,\n"
                 "                  (ltrim(line) LIKE '{%') AS _is_object\n"
                 "                FROM\n"
                 "                  lines\n"
@@ -159,7 +161,8 @@ SOURCES = {
                 "  `ordered_at`,\n"
                 "  _source_file,\n"
                 "  line_no AS _source_line,\n"
-                "  _ingested_at\n"
+                "  _ingested_at,\n"
+                "  _arrival_seq\n"
                 "FROM\n"
                 "  ranked\n"
                 "WHERE\n"
@@ -238,7 +241,7 @@ METRICS = {
 }
 
 
-JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class LakecDataError(RuntimeError):
@@ -324,7 +327,7 @@ def start_job():
     return args, spark, job
 
 
-def read_lines(spark, bucket, raw_key, event_time):
+def read_lines(spark, bucket, raw_key, event_time, arrival_seq):
     # A key ending in .gz is decompressed by Hadoop's codec (chosen by that suffix), as the
     # local engine does by the same rule. Lines end at LF only, as in the local engine: Spark's
     # default separator also splits at a lone CR, which would number lines differently (a CRLF
@@ -354,6 +357,9 @@ def read_lines(spark, bucket, raw_key, event_time):
         F.col("line"),
         F.lit(raw_key).alias("_source_file"),
         F.lit(event_time).cast("timestamp").alias("_ingested_at"),
+        # The object version's place in the pipeline's arrival order (the state machine's
+        # RecordArrival state): "latest wins" compares it, never file names or times.
+        F.lit(int(arrival_seq)).cast("bigint").alias("_arrival_seq"),
     )
 
 
@@ -427,7 +433,7 @@ def main():
     h = input_hash(raw_key)
     sql = source["sql"]
 
-    lines, not_utf8, not_utf8_count = split_not_utf8(read_lines(spark, args["raw_bucket"], raw_key, args["event_time"]))
+    lines, not_utf8, not_utf8_count = split_not_utf8(read_lines(spark, args["raw_bucket"], raw_key, args["event_time"], args["arrival_seq"]))
     lines.createOrReplaceTempView("lines")
     spark.sql(sql["checked"]).createOrReplaceTempView("checked")
     ranked = spark.sql(sql["ranked"]).persist(StorageLevel.MEMORY_AND_DISK)
@@ -466,6 +472,7 @@ def main():
             "input_hash": h,
             "event_id": args["event_id"],
             "event_time": args["event_time"],
+            "arrival_seq": int(args["arrival_seq"]),
             "on_invalid": source["on_invalid"],
         }
     )

@@ -34,6 +34,7 @@ SOURCES = {
                     "  p._source_file,\n"
                     "  p._source_line,\n"
                     "  p._ingested_at,\n"
+                    "  p._arrival_seq,\n"
                     "  date_format(p.`ordered_at`, 'yyyy-MM-dd') AS `ordered_at_day`\n"
                     "FROM\n"
                     "  clean AS p"
@@ -44,7 +45,7 @@ SOURCES = {
 }
 
 
-JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "processed_bucket"]
+JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class LakecDataError(RuntimeError):
