@@ -3,7 +3,7 @@
 // models incremental), and the `lakec dev` latency (file renamed into raw/ → marts updated).
 // Goal: on the 1M lake at most 1.5× the time on the empty lake, and dev latency under 2 s.
 //
-//   npm run build && tsc -p tsconfig.bench.json && node dist/bench/incremental.js [--lakes 0,100000,1000000] [--repeat 3] [--keep]
+//   npm run bench:incremental -- [--lakes 0,100000,1000000] [--repeat 3] [--keep]
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

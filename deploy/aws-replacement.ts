@@ -25,9 +25,12 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Replacing or deleting a bucket takes the data out of the pipeline (a new empty bucket, or a
- * retained one nobody writes to): destructive. Other resources are configuration, recreated
- * from the template.
+ * retained one nobody writes to): destructive. So is a new arrivals table: its counter would start
+ * again, and reprocessed files would outrank newer ones (docs/language.md, "Arrival order").
+ * Other resources are configuration, recreated from the template.
  */
+const STATEFUL = new Set(["AWS::S3::Bucket", "AWS::DynamoDB::Table"]);
+
 export function isDestructiveResourceChange(type: string, action: "replace" | "destroy" | "conditional"): boolean {
-  return type === "AWS::S3::Bucket" && (action === "replace" || action === "destroy" || action === "conditional");
+  return STATEFUL.has(type) && (action === "replace" || action === "destroy" || action === "conditional");
 }

@@ -83,7 +83,10 @@ export async function parquetRows(lakeDir: string, table: string, orderBy: strin
   const conn = await inst.connect();
   try {
     const glob = `${join(lakeDir, "processed", table)}/**/*.parquet`;
-    const r = await conn.runAndReadAll(`SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {'_input': VARCHAR}) ORDER BY ${orderBy}`);
+    // Arrivals as their rank: an interrupted execution may skip a counter value (docs/language.md,
+    // "Arrival order"), which changes no order and so no result.
+    const rows = `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {'_input': VARCHAR})`;
+    const r = await conn.runAndReadAll(`SELECT * REPLACE (dense_rank() OVER (ORDER BY _arrival_seq) AS _arrival_seq) FROM (${rows}) ORDER BY ${orderBy}`);
     return JSON.stringify(r.getRowObjectsJson());
   } finally {
     conn.closeSync();

@@ -5,6 +5,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineIR, ScalarType, TableIR } from "../compiler/ir.js";
 import { findSource } from "../compiler/ir.js";
+import { mulberry32 } from "../engine/synthetic.js";
 import { duckdbSourceRelation, duckdbSourceSchema } from "../targets/dbt/index.js";
 import { stagingColumns } from "../targets/dbt/staging.js";
 
@@ -18,17 +19,8 @@ export interface Delivery {
   readonly rows: Record<string, Row[]>;
 }
 
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failing sequence can be replayed from its seed. */
+export const rng = mulberry32;
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 

@@ -8,6 +8,7 @@ import { dbtProjectYaml, profilesExample } from "./project.js";
 import { martModelsYaml, sourcesYaml, stagingModelsYaml } from "./properties.js";
 import { stagingModelSql } from "./staging.js";
 
+export { HISTORY_SUFFIX } from "./macros.js";
 export { renderForDuckDB, type LocalModel, type LocalProject, type StrategyCall } from "./render-local.js";
 export { duckdbSourceRelation, duckdbSourceSchema, stagingModel } from "./naming.js";
 

@@ -48,29 +48,30 @@ function rowArrival(mart: MartIR): string {
   return parts.length === 1 ? parts[0]! : `greatest(${parts.join(", ")})`;
 }
 
-/** `from a left join b on …`, each table read from `relation(table)`. */
-function fromClause(mart: MartIR, relation: (table: string) => string): string {
+/** `from a left join b on …`, each table read from `relation(table)`, then `extraJoins`. */
+function fromClause(mart: MartIR, relation: (table: string) => string, extraJoins: readonly string[] = []): string {
   const lines = [`from ${relation(mart.from)} as ${bare(mart.from)}`];
   for (const j of mart.joins) {
     const on = j.on.map((p) => `${bare(p.left.table)}.${bare(p.left.column)} = ${bare(p.right.table)}.${bare(p.right.column)}`).join(" and ");
     lines.push(`left join ${relation(j.table)} as ${bare(j.table)} on ${on}`);
   }
-  return lines.join("\n");
+  return [...lines, ...extraJoins].join("\n");
 }
+
+const grainValue = (g: MartIR["grain"][number]): string => `cast(${bare(g.table)}.${bare(g.column)} as ${portableType(g.type)})`;
 
 const groupBy = (mart: MartIR): string => mart.grain.map((g) => `${bare(g.table)}.${bare(g.column)}`).join(", ");
 
 /** The aggregation itself, over `relation(table)` for every table, with extra row conditions. */
-function aggregate(m: ModelSql, mart: MartIR, relation: (table: string) => string, extra: readonly string[]): string {
+function aggregate(m: ModelSql, mart: MartIR, relation: (table: string) => string, extraJoins: readonly string[] = []): string {
   const select = [
     `${grainKeyExpr(mart)} as grain_key`,
-    ...mart.grain.map((g) => `cast(${bare(g.table)}.${bare(g.column)} as ${portableType(g.type)}) as ${bare(g.name)}`),
+    ...mart.grain.map((g) => `${grainValue(g)} as ${bare(g.name)}`),
     ...mart.measures.map((x) => measureSql(m, x)),
     `max(${rowArrival(mart)}) as _arrival_seq`,
   ];
-  const filters = [...(mart.where ? [portable(m, mart.where)] : []), ...extra];
-  const where = filters.length ? `\nwhere ${filters.join("\nand ")}` : "";
-  return `select ${select.join(",\n")}\n${fromClause(mart, relation)}${where}\ngroup by ${groupBy(mart)}`;
+  const where = mart.where ? `\nwhere ${portable(m, mart.where)}` : "";
+  return `select ${select.join(",\n")}\n${fromClause(mart, relation, extraJoins)}${where}\ngroup by ${groupBy(mart)}`;
 }
 
 const W = "(select w from lakec_watermark)";
@@ -124,9 +125,12 @@ function incrementalSql(ir: PipelineIR, mart: MartIR): string {
     ctes.push(`${cte(`touched_${t}`)} as (select ${cols} from ${current.get(t)} where _arrival_seq > ${W}\nunion all\nselect ${cols} from ${replaced.get(t)} where ${REPLACED_AT} > ${W})`);
   }
   const touched = touchedCondition(mart, idOf);
-  const keys = (relation: (t: string) => string): string => `select ${grainKeyExpr(mart)} as grain_key\n${fromClause(mart, relation)}\nwhere ${touched}`;
+  const values = mart.grain.map((g) => `${grainValue(g)} as ${bare(g.name)}`).join(", ");
+  const keys = (relation: (t: string) => string): string => `select ${grainKeyExpr(mart)} as grain_key, ${values}\n${fromClause(mart, relation)}\nwhere ${touched}`;
   ctes.push(`lakec_affected as (${keys((t) => current.get(t)!)}\nunion\n${keys((t) => cte(`then_${t}`))})`);
-  ctes.push(`lakec_groups as (${aggregate(m, mart, (t) => current.get(t)!, [`${grainKeyExpr(mart)} in (select grain_key from lakec_affected)`])})`);
+  // Joined on the grain values (NULL-safe), not on grain_key: a hash join, with no md5 of every staging row.
+  const onAffected = mart.grain.map((g) => `lakec_affected.${bare(g.name)} is not distinct from ${grainValue(g)}`).join(" and ");
+  ctes.push(`lakec_groups as (${aggregate(m, mart, (t) => current.get(t)!, [`inner join lakec_affected on ${onAffected}`])})`);
   const nulls = [...mart.grain.map((g) => `cast(null as ${portableType(g.type)}) as ${bare(g.name)}`), ...mart.measures.map((x) => `cast(null as ${portableType(x.type)}) as ${bare(x.name)}`)];
   const placeholders = `select lakec_affected.grain_key, ${nulls.join(", ")}, cast(null as bigint) as _arrival_seq\nfrom lakec_affected\nwhere lakec_affected.grain_key not in (select grain_key from lakec_groups)`;
   const sql = `with ${ctes.join(",\n")}\nselect * from lakec_groups\nunion all\n${placeholders}`;
@@ -148,7 +152,7 @@ function config(ir: PipelineIR): string {
 
 export function martModelSql(ir: PipelineIR, mart: MartIR): string {
   const full = new ModelSql();
-  const fullSql = full.render(aggregate(full, mart, (t) => full.ref(stagingModel(ir, t)), []));
+  const fullSql = full.render(aggregate(full, mart, (t) => full.ref(stagingModel(ir, t))));
   const why = "-- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).";
   return `${headerLine(ir, "--")}\n${config(ir)}\n${why}\n{% if is_incremental() %}\n${incrementalSql(ir, mart)}\n{% else %}\n${fullSql}\n{% endif %}\n`;
 }

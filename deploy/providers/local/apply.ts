@@ -6,7 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdent } from "../../../compiler/expr/print.js";
 import type { PipelineIR } from "../../../compiler/ir.js";
 import { openLake, processRawFile, refreshWarehouse, type FileSummary, type LakeOptions, type WarehouseResult } from "../../../engine/index.js";
-import { duckdbSourceRelation } from "../../../targets/dbt/index.js";
+import { duckdbSourceRelation, HISTORY_SUFFIX } from "../../../targets/dbt/index.js";
 import type { Step } from "../../plan.js";
 import { localDesired } from "./desired.js";
 import { writeDeployedRecord } from "./state.js";
@@ -37,6 +37,8 @@ async function dropRemoved(warehouse: string, ir: PipelineIR, steps: readonly St
         const rows = (await conn.runAndReadAll(`SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = '${name.replace(/'/g, "''")}'`)).getRowObjectsJson();
         const type = rows[0]?.table_type;
         if (type) await conn.run(`DROP ${type === "VIEW" ? "VIEW" : "TABLE"} main.${q(name)}`);
+        // An incremental staging model's history of replaced rows goes with it (targets/dbt/macros.ts).
+        await conn.run(`DROP TABLE IF EXISTS main.${q(`${name}${HISTORY_SUFFIX}`)}`);
       }
     }
   } finally {

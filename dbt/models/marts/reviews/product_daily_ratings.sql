@@ -87,7 +87,9 @@ with
           'v' || cast(product_reviews.review_date as varchar),
           'n'
         )
-      ) as grain_key
+      ) as grain_key,
+      cast(product_reviews.asin as varchar) as asin,
+      cast(product_reviews.review_date as date) as review_date
     from
       {{ ref('stg_reviews__product_reviews') }} as product_reviews
     where
@@ -104,7 +106,9 @@ with
           'v' || cast(product_reviews.review_date as varchar),
           'n'
         )
-      ) as grain_key
+      ) as grain_key,
+      cast(product_reviews.asin as varchar) as asin,
+      cast(product_reviews.review_date as date) as review_date
     from
       lakec_then_product_reviews as product_reviews
     where
@@ -134,18 +138,12 @@ with
       max(product_reviews._arrival_seq) as _arrival_seq
     from
       {{ ref('stg_reviews__product_reviews') }} as product_reviews
-    where
-      md5(
-        coalesce('v' || cast(product_reviews.asin as varchar), 'n') || chr(31) || coalesce(
-          'v' || cast(product_reviews.review_date as varchar),
-          'n'
-        )
-      ) in (
-        select
-          grain_key
-        from
-          lakec_affected
-      )
+      inner join lakec_affected on lakec_affected.asin is not distinct
+    from
+      cast(product_reviews.asin as varchar)
+      and lakec_affected.review_date is not distinct
+    from
+      cast(product_reviews.review_date as date)
     group by
       product_reviews.asin,
       product_reviews.review_date

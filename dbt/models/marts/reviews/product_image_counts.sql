@@ -83,7 +83,8 @@ with
           'v' || cast(product_review_images.asin as varchar),
           'n'
         )
-      ) as grain_key
+      ) as grain_key,
+      cast(product_review_images.asin as varchar) as asin
     from
       {{ ref('stg_reviews__product_review_images') }} as product_review_images
     where
@@ -100,7 +101,8 @@ with
           'v' || cast(product_review_images.asin as varchar),
           'n'
         )
-      ) as grain_key
+      ) as grain_key,
+      cast(product_review_images.asin as varchar) as asin
     from
       lakec_then_product_review_images as product_review_images
     where
@@ -127,18 +129,9 @@ with
       max(product_review_images._arrival_seq) as _arrival_seq
     from
       {{ ref('stg_reviews__product_review_images') }} as product_review_images
-    where
-      md5(
-        coalesce(
-          'v' || cast(product_review_images.asin as varchar),
-          'n'
-        )
-      ) in (
-        select
-          grain_key
-        from
-          lakec_affected
-      )
+      inner join lakec_affected on lakec_affected.asin is not distinct
+    from
+      cast(product_review_images.asin as varchar)
     group by
       product_review_images.asin
   )

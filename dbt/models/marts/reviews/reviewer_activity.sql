@@ -83,7 +83,8 @@ with
           'v' || cast(product_reviews.reviewer_id as varchar),
           'n'
         )
-      ) as grain_key
+      ) as grain_key,
+      cast(product_reviews.reviewer_id as varchar) as reviewer_id
     from
       {{ ref('stg_reviews__product_reviews') }} as product_reviews
     where
@@ -100,7 +101,8 @@ with
           'v' || cast(product_reviews.reviewer_id as varchar),
           'n'
         )
-      ) as grain_key
+      ) as grain_key,
+      cast(product_reviews.reviewer_id as varchar) as reviewer_id
     from
       lakec_then_product_reviews as product_reviews
     where
@@ -129,18 +131,9 @@ with
       max(product_reviews._arrival_seq) as _arrival_seq
     from
       {{ ref('stg_reviews__product_reviews') }} as product_reviews
-    where
-      md5(
-        coalesce(
-          'v' || cast(product_reviews.reviewer_id as varchar),
-          'n'
-        )
-      ) in (
-        select
-          grain_key
-        from
-          lakec_affected
-      )
+      inner join lakec_affected on lakec_affected.reviewer_id is not distinct
+    from
+      cast(product_reviews.reviewer_id as varchar)
     group by
       product_reviews.reviewer_id
   )

@@ -144,7 +144,9 @@ with
     select
       md5(
         coalesce('v' || cast(business.business_id as varchar), 'n') || chr(31) || coalesce('v' || cast(business.name as varchar), 'n')
-      ) as grain_key
+      ) as grain_key,
+      cast(business.business_id as varchar) as business_id,
+      cast(business.name as varchar) as name
     from
       {{ ref('stg_yelp__review') }} as review
       left join {{ ref('stg_yelp__business') }} as business on review.business_id = business.business_id
@@ -169,7 +171,9 @@ with
     select
       md5(
         coalesce('v' || cast(business.business_id as varchar), 'n') || chr(31) || coalesce('v' || cast(business.name as varchar), 'n')
-      ) as grain_key
+      ) as grain_key,
+      cast(business.business_id as varchar) as business_id,
+      cast(business.name as varchar) as name
     from
       lakec_then_review as review
       left join lakec_then_business as business on review.business_id = business.business_id
@@ -212,16 +216,14 @@ with
     from
       {{ ref('stg_yelp__review') }} as review
       left join {{ ref('stg_yelp__business') }} as business on review.business_id = business.business_id
+      inner join lakec_affected on lakec_affected.business_id is not distinct
+    from
+      cast(business.business_id as varchar)
+      and lakec_affected.name is not distinct
+    from
+      cast(business.name as varchar)
     where
       (business.is_open = true)
-      and md5(
-        coalesce('v' || cast(business.business_id as varchar), 'n') || chr(31) || coalesce('v' || cast(business.name as varchar), 'n')
-      ) in (
-        select
-          grain_key
-        from
-          lakec_affected
-      )
     group by
       business.business_id,
       business.name

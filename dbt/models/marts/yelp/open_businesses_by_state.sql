@@ -80,7 +80,8 @@ with
     select
       md5(
         coalesce('v' || cast(business.state as varchar), 'n')
-      ) as grain_key
+      ) as grain_key,
+      cast(business.state as varchar) as state
     from
       {{ ref('stg_yelp__business') }} as business
     where
@@ -94,7 +95,8 @@ with
     select
       md5(
         coalesce('v' || cast(business.state as varchar), 'n')
-      ) as grain_key
+      ) as grain_key,
+      cast(business.state as varchar) as state
     from
       lakec_then_business as business
     where
@@ -119,15 +121,9 @@ with
       max(business._arrival_seq) as _arrival_seq
     from
       {{ ref('stg_yelp__business') }} as business
-    where
-      md5(
-        coalesce('v' || cast(business.state as varchar), 'n')
-      ) in (
-        select
-          grain_key
-        from
-          lakec_affected
-      )
+      inner join lakec_affected on lakec_affected.state is not distinct
+    from
+      cast(business.state as varchar)
     group by
       business.state
   )

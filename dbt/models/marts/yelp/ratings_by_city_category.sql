@@ -207,7 +207,9 @@ with
           'v' || cast(business_categories.category as varchar),
           'n'
         )
-      ) as grain_key
+      ) as grain_key,
+      cast(business.city as varchar) as city,
+      cast(business_categories.category as varchar) as category
     from
       {{ ref('stg_yelp__review') }} as review
       left join {{ ref('stg_yelp__business') }} as business on review.business_id = business.business_id
@@ -244,7 +246,9 @@ with
           'v' || cast(business_categories.category as varchar),
           'n'
         )
-      ) as grain_key
+      ) as grain_key,
+      cast(business.city as varchar) as city,
+      cast(business_categories.category as varchar) as category
     from
       lakec_then_review as review
       left join lakec_then_business as business on review.business_id = business.business_id
@@ -300,18 +304,12 @@ with
       {{ ref('stg_yelp__review') }} as review
       left join {{ ref('stg_yelp__business') }} as business on review.business_id = business.business_id
       left join {{ ref('stg_yelp__business_categories') }} as business_categories on business.business_record_id = business_categories.business_record_id
-    where
-      md5(
-        coalesce('v' || cast(business.city as varchar), 'n') || chr(31) || coalesce(
-          'v' || cast(business_categories.category as varchar),
-          'n'
-        )
-      ) in (
-        select
-          grain_key
-        from
-          lakec_affected
-      )
+      inner join lakec_affected on lakec_affected.city is not distinct
+    from
+      cast(business.city as varchar)
+      and lakec_affected.category is not distinct
+    from
+      cast(business_categories.category as varchar)
     group by
       business.city,
       business_categories.category

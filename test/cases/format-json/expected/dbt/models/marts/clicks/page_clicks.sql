@@ -80,7 +80,8 @@ with
     select
       md5(
         coalesce('v' || cast(clicks.page as varchar), 'n')
-      ) as grain_key
+      ) as grain_key,
+      cast(clicks.page as varchar) as page
     from
       {{ ref('stg_clicks__clicks') }} as clicks
     where
@@ -94,7 +95,8 @@ with
     select
       md5(
         coalesce('v' || cast(clicks.page as varchar), 'n')
-      ) as grain_key
+      ) as grain_key,
+      cast(clicks.page as varchar) as page
     from
       lakec_then_clicks as clicks
     where
@@ -115,15 +117,9 @@ with
       max(clicks._arrival_seq) as _arrival_seq
     from
       {{ ref('stg_clicks__clicks') }} as clicks
-    where
-      md5(
-        coalesce('v' || cast(clicks.page as varchar), 'n')
-      ) in (
-        select
-          grain_key
-        from
-          lakec_affected
-      )
+      inner join lakec_affected on lakec_affected.page is not distinct
+    from
+      cast(clicks.page as varchar)
     group by
       clicks.page
   )

@@ -80,7 +80,8 @@ with
     select
       md5(
         coalesce('v' || cast(orders.customer_id as varchar), 'n')
-      ) as grain_key
+      ) as grain_key,
+      cast(orders.customer_id as varchar) as customer_id
     from
       {{ ref('stg_shop__orders') }} as orders
     where
@@ -94,7 +95,8 @@ with
     select
       md5(
         coalesce('v' || cast(orders.customer_id as varchar), 'n')
-      ) as grain_key
+      ) as grain_key,
+      cast(orders.customer_id as varchar) as customer_id
     from
       lakec_then_orders as orders
     where
@@ -116,15 +118,9 @@ with
       max(orders._arrival_seq) as _arrival_seq
     from
       {{ ref('stg_shop__orders') }} as orders
-    where
-      md5(
-        coalesce('v' || cast(orders.customer_id as varchar), 'n')
-      ) in (
-        select
-          grain_key
-        from
-          lakec_affected
-      )
+      inner join lakec_affected on lakec_affected.customer_id is not distinct
+    from
+      cast(orders.customer_id as varchar)
     group by
       orders.customer_id
   )
