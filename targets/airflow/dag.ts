@@ -73,7 +73,7 @@ export function alertTopicEnv(ir: PipelineIR): string {
   return `LAKEC_${ir.name.toUpperCase()}_ALERT_TOPIC_ARN`;
 }
 
-function failureCallback(ir: PipelineIR): string[] {
+function failureCallback(): string[] {
   return [
     "def alert_topic_arn():",
     '    """The stack\'s alert topic (output AlertTopicArn): from ALERT_TOPIC_ENV, or this pipeline\'s',
@@ -164,7 +164,7 @@ export function dagPython(ir: PipelineIR): string {
     `ALERT_PARTITION = ${py(partition(ir.aws.region))}`,
     "",
     "",
-    ...failureCallback(ir),
+    ...failureCallback(),
     "",
     "",
     "default_args = {",
