@@ -6,7 +6,7 @@ import { appendFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import type { PipelineIR } from "../compiler/ir.js";
-import { buildDefinition, DATA_ERROR_CLASS, DEDUPE_STATE, STATE } from "../targets/stepfunctions/index.js";
+import { AIRFLOW_STATE, buildDefinition, DATA_ERROR_CLASS, DEDUPE_STATE, STATE } from "../targets/stepfunctions/index.js";
 import { FileJob, InvalidRecordsError, ReconciliationError, type FileSummary } from "./file-job.js";
 import type { Lake } from "./open-lake.js";
 
@@ -113,6 +113,9 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
         [STATE.notifyFailure]: (async (input: Json) => (alerts.push(input), { MessageId: `local-${alerts.length}` })) as never,
         // One execution per file and run here: the lake's manifests already skip processed files.
         [DEDUPE_STATE.claim]: (async () => ({})) as never,
+        // No Airflow here: `lakec dev` runs dbt itself after each file.
+        ...Object.fromEntries([AIRFLOW_STATE.postDataset, AIRFLOW_STATE.postAsset].map((name) => [name, (async () => ({ RestApiStatusCode: 200, RestApiResponse: {} })) as never])),
+        [AIRFLOW_STATE.findAsset]: (async (input: { QueryParameters: { uri_pattern: string } }) => ({ RestApiResponse: { assets: [{ id: 1, uri: input.QueryParameters.uri_pattern }] } })) as never,
       },
       retryIntervalOverrides: { [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 },
     },

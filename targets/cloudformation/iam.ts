@@ -98,6 +98,16 @@ function glueStatements(ir: PipelineIR): PolicyStatement[] {
   ];
 }
 
+/**
+ * MWAA's InvokeRestApi, as the Airflow role that may post dataset/asset events (Op), on the one
+ * environment: https://docs.aws.amazon.com/mwaa/latest/userguide/access-mwaa-apache-airflow-rest-api.html
+ */
+function airflowEventsStatements(ir: PipelineIR): PolicyStatement[] {
+  const env = ir.airflow.mwaaEnvironment;
+  if (!ir.airflow.datasetTriggered || env === undefined) return [];
+  return [{ Sid: "PostAirflowEvents", Effect: "Allow", Action: "airflow:InvokeRestApi", Resource: sub(`arn:\${AWS::Partition}:airflow:\${AWS::Region}:\${AWS::AccountId}:role/${escapeSub(env)}/Op`) }];
+}
+
 function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
   const names = physicalNames(ir);
   return [
@@ -109,6 +119,7 @@ function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
     },
     { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: ref(LOGICAL.alertTopic) },
     claimDeliveryStatement(),
+    ...airflowEventsStatements(ir),
     {
       Sid: "DeliverExecutionLogs",
       Effect: "Allow",

@@ -2,6 +2,7 @@
 // run the Glue clean job, then the flatten job, and on any failure publish an alert and fail.
 // `${...}` placeholders are filled by CloudFormation's DefinitionSubstitutions.
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
+import { airflowEventsState, AIRFLOW_STATE } from "./airflow-events.js";
 import { dedupeStates, DEDUPE_STATE } from "./dedupe.js";
 import { glueStep } from "./glue-step.js";
 
@@ -23,6 +24,7 @@ export const STATE = {
   claimFailed: "ClaimFailed",
   cleanFailed: "CleanFailed",
   flattenFailed: "FlattenFailed",
+  airflowFailed: "AirflowFailed",
   notifyFailure: "NotifyFailure",
   failed: "Failed",
 } as const;
@@ -87,20 +89,24 @@ const GLUE_ARGUMENTS = {
   "--event_id.$": "$.id",
 } as const;
 
-function failureState(ir: PipelineIR, step: "deduplicate" | "clean" | "flatten"): State {
+/** Where a failure state finds the event's fields: the execution input, or the Published output. */
+const EVENT_PATHS = { source: "$.lakec.source", bucket: "$.detail.bucket.name", key: "$.detail.object.key", eventId: "$.id" };
+const PUBLISHED_PATHS = { source: "$.source", bucket: "$.bucket", key: "$.key", eventId: "$.eventId" };
+
+function failureState(ir: PipelineIR, step: "deduplicate" | "clean" | "flatten" | "airflow", at = EVENT_PATHS): State {
   return {
     Type: "Pass",
     Comment: `Describe a failed ${step} step for the alert and the execution's cause`,
     Parameters: {
       pipeline: ir.name,
       step,
-      "source.$": "$.lakec.source",
-      "bucket.$": "$.detail.bucket.name",
-      "key.$": "$.detail.object.key",
-      "eventId.$": "$.id",
+      "source.$": at.source,
+      "bucket.$": at.bucket,
+      "key.$": at.key,
+      "eventId.$": at.eventId,
       "error.$": "$.error.Error",
       "cause.$": "$.error.Cause",
-      "summary.$": `States.Format('lakec pipeline ${ir.name}: ${step} failed for s3://{}/{} ({}): {}', $.detail.bucket.name, $.detail.object.key, $.error.Error, $.error.Cause)`,
+      "summary.$": `States.Format('lakec pipeline ${ir.name}: ${step} failed for s3://{}/{} ({}): {}', ${at.bucket}, ${at.key}, $.error.Error, $.error.Cause)`,
     },
     ResultPath: "$.alert",
     Next: STATE.notifyFailure,
@@ -127,6 +133,7 @@ function notifyState(ir: PipelineIR): State {
 }
 
 export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json } {
+  const airflow = airflowEventsState(ir, STATE.done, STATE.airflowFailed);
   const prefixes = ir.sources.map((s) => s.prefix).join(", ");
   const states: Record<string, State> = {
     [STATE.checkEvent]: {
@@ -158,12 +165,14 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
         "source.$": "$.lakec.source",
         "bucket.$": "$.detail.bucket.name",
         "key.$": "$.detail.object.key",
+        "eventId.$": "$.id",
         "outputs.$": "$.lakec.outputs",
         "cleanJobRunId.$": "$.clean.JobRunId",
         "flattenJobRunId.$": "$.flatten.JobRunId",
       },
-      Next: STATE.done,
+      Next: airflow ? AIRFLOW_STATE.notify : STATE.done,
     },
+    ...(airflow ? { [AIRFLOW_STATE.notify]: airflow, [STATE.airflowFailed]: failureState(ir, "airflow", PUBLISHED_PATHS) } : {}),
     [STATE.done]: { Type: "Succeed" },
     [STATE.claimFailed]: failureState(ir, "deduplicate"),
     [STATE.cleanFailed]: failureState(ir, "clean"),
