@@ -9,9 +9,8 @@
 // InvokeRestApi: https://docs.aws.amazon.com/mwaa/latest/API/API_InvokeRestApi.html
 // AWS SDK integrations: https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
 import type { PipelineIR } from "../../compiler/ir.js";
+import type { Json, State } from "./asl-types.js";
 
-type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
-type State = { readonly [key: string]: Json };
 
 export const AIRFLOW_STATE = {
   notify: "NotifyAirflow",

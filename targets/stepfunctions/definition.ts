@@ -5,9 +5,8 @@ import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
 import { airflowEventsState, AIRFLOW_STATE } from "./airflow-events.js";
 import { dedupeStates, DEDUPE_STATE } from "./dedupe.js";
 import { glueStep } from "./glue-step.js";
+import type { Json, State } from "./asl-types.js";
 
-type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
-type State = { readonly [key: string]: Json };
 
 /** State names: the local engine overrides the Task states (`…Task`, notifyFailure) by these names. */
 export const STATE = {
