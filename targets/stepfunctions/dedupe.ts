@@ -9,7 +9,7 @@
 //   unique per backfill request, so reprocessing on purpose is never swallowed.
 // DynamoDB integration and its error names: https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
 // Conditional writes: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
-import type { Json, State } from "./asl-types.js";
+import type { State } from "./asl-types.js";
 
 
 export const DEDUPE_STATE = {
