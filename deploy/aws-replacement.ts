@@ -20,6 +20,7 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   "AWS::SQS::QueuePolicy": [],
   "AWS::Events::Rule": ["EventBusName", "Name"],
   "AWS::CloudWatch::Alarm": ["AlarmName"],
+  "AWS::DynamoDB::Table": ["ImportSourceSpecification", "KeySchema", "TableName"],
 };
 
 /**

@@ -41,9 +41,11 @@ export async function objectCreatedEvent(ir: PipelineIR, rawPath: string, rawKey
 /** What a failed Glue job run looks like to Step Functions: States.TaskFailed with a JSON cause. */
 function asTaskFailure(e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);
-  // Data failures carry the Glue jobs' exception class, which the state machine does not retry.
-  const kind = e instanceof InvalidRecordsError || e instanceof ReconciliationError ? `${DATA_ERROR_CLASS} ${e.name}` : "lakec.EngineError";
-  return Object.assign(new Error(JSON.stringify({ JobRunState: "FAILED", ErrorMessage: `${kind}: ${message}` })), { name: "States.TaskFailed" });
+  const data = e instanceof InvalidRecordsError || e instanceof ReconciliationError;
+  const kind = data ? e.name : "lakec.EngineError";
+  // A data failure's cause names the Glue jobs' exception class, which the state machine does not retry.
+  const cause = { JobRunState: "FAILED", ErrorMessage: `${kind}: ${message}`, ...(data ? { ErrorClass: DATA_ERROR_CLASS } : {}) };
+  return Object.assign(new Error(JSON.stringify(cause)), { name: "States.TaskFailed" });
 }
 
 function glueHandler(job: FileJob, step: "clean" | "flatten") {
