@@ -101,6 +101,7 @@ export interface PipelineDoc {
       retry_delay_minutes?: number;
       max_retry_delay_minutes?: number;
       airflow_version?: 2 | 3;
+      mwaa_environment?: string;
       dbt_project_dir?: string;
       dbt_profiles_dir?: string;
       owner?: string;

@@ -222,6 +222,8 @@ export interface AirflowConfig {
   readonly retryDelayMinutes: number;
   readonly maxRetryDelayMinutes: number;
   readonly airflowVersion: 2 | 3;
+  /** MWAA environment the state machine sends dataset/asset events to (schedule: dataset). */
+  readonly mwaaEnvironment?: string;
   readonly dbtProjectDir: string;
   readonly dbtProfilesDir: string;
   readonly owner: string;

@@ -347,6 +347,7 @@ export function airflowConfig(doc: PipelineDoc): AirflowConfig {
     retryDelayMinutes: a.retry_delay_minutes ?? 5,
     maxRetryDelayMinutes: a.max_retry_delay_minutes ?? 60,
     airflowVersion: a.airflow_version ?? 2,
+    ...(a.mwaa_environment !== undefined && { mwaaEnvironment: a.mwaa_environment }),
     dbtProjectDir: a.dbt_project_dir ?? "/usr/local/airflow/dags/dbt",
     dbtProfilesDir: a.dbt_profiles_dir ?? "/usr/local/airflow/dags/dbt",
     owner: a.owner ?? "data-engineering",

@@ -6,7 +6,7 @@ import { appendFile, lstat, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import type { PipelineIR } from "../compiler/ir.js";
-import { buildDefinition, DATA_ERROR_CLASS, DEDUPE_STATE, STATE } from "../targets/stepfunctions/index.js";
+import { AIRFLOW_STATE, buildDefinition, DATA_ERROR_CLASS, DEDUPE_STATE, STATE } from "../targets/stepfunctions/index.js";
 import { arrivalHandlers, localEtag } from "./arrivals.js";
 import { FileJob, InvalidRecordsError, ReconciliationError, type FileSummary } from "./file-job.js";
 import type { Lake } from "./open-lake.js";
@@ -42,9 +42,11 @@ export async function objectCreatedEvent(ir: PipelineIR, rawPath: string, rawKey
 /** What a failed Glue job run looks like to Step Functions: States.TaskFailed with a JSON cause. */
 function asTaskFailure(e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);
-  // Data failures carry the Glue jobs' exception class, which the state machine does not retry.
-  const kind = e instanceof InvalidRecordsError || e instanceof ReconciliationError ? `${DATA_ERROR_CLASS} ${e.name}` : "lakec.EngineError";
-  return Object.assign(new Error(JSON.stringify({ JobRunState: "FAILED", ErrorMessage: `${kind}: ${message}` })), { name: "States.TaskFailed" });
+  const data = e instanceof InvalidRecordsError || e instanceof ReconciliationError;
+  const kind = data ? e.name : "lakec.EngineError";
+  // A data failure's cause names the Glue jobs' exception class, which the state machine does not retry.
+  const cause = { JobRunState: "FAILED", ErrorMessage: `${kind}: ${message}`, ...(data ? { ErrorClass: DATA_ERROR_CLASS } : {}) };
+  return Object.assign(new Error(JSON.stringify(cause)), { name: "States.TaskFailed" });
 }
 
 function glueHandler(job: FileJob, step: "clean" | "flatten") {
@@ -122,6 +124,9 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
         [STATE.notifyFailure]: (async (input: Json) => (alerts.push(input), { MessageId: `local-${alerts.length}` })) as never,
         // One execution per file and run here: the lake's manifests already skip processed files.
         [DEDUPE_STATE.claim]: (async () => ({})) as never,
+        // No Airflow here: `lakec dev` runs dbt itself after each file.
+        ...Object.fromEntries([AIRFLOW_STATE.postDataset, AIRFLOW_STATE.postAsset].map((name) => [name, (async () => ({ RestApiStatusCode: 200, RestApiResponse: {} })) as never])),
+        [AIRFLOW_STATE.findAsset]: (async (input: { QueryParameters: { uri_pattern: string } }) => ({ RestApiResponse: { assets: [{ id: 1, uri: input.QueryParameters.uri_pattern }] } })) as never,
       },
       retryIntervalOverrides: { [STATE.nextArrival]: 0, [STATE.recordArrival]: 0, [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 },
     },

@@ -38,6 +38,9 @@ out = {"imports": [], "tasks": {}, "deps": []}
 for node in tree.body:
     if isinstance(node, ast.ImportFrom):
         out["imports"] += [node.module + "." + a.name for a in node.names]
+    if isinstance(node, ast.Try):
+        for part, body in (("airflow3", node.body), ("airflow2", node.handlers[0].body)):
+            out.setdefault(part, []).extend(n.module + "." + a.name + ("" if a.asname is None else " as " + a.asname) for n in body for a in n.names)
     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
         out.setdefault("constants", {})[node.targets[0].id] = node.value.value
     if isinstance(node, ast.Assign) and node.targets[0].id == "default_args":
@@ -63,6 +66,8 @@ function write(ir: PipelineIR, suffix = ""): string {
 
 interface Structure {
   imports: string[];
+  airflow3: string[];
+  airflow2: string[];
   constants: Record<string, unknown>;
   default_args: Record<string, unknown>;
   dag: Record<string, unknown>;
@@ -133,7 +138,8 @@ describe("airflow target", () => {
       max_retry_delay: { timedelta: { minutes: 60 } },
       on_failure_callback: { name: "notify_failure" },
     });
-    expect(s["imports"]).toContain("airflow.operators.bash.BashOperator");
+    expect(s["airflow3"]).toEqual(["airflow.sdk.DAG", "airflow.providers.standard.operators.bash.BashOperator"]);
+    expect(s["airflow2"]).toEqual(["airflow.DAG", "airflow.operators.bash.BashOperator"]);
   });
 
   it.skipIf(!python)(needsPython("yelp: data-aware scheduling on any processed table, Datasets in Airflow 2 and Assets in 3"), () => {
@@ -141,11 +147,12 @@ describe("airflow target", () => {
     const uris = processedDatasetUris(ir);
     expect(uris).toEqual(ir.tables.map((t) => `s3://acme-yelp-processed/${t.name}/`));
     const two = structure(write(ir, "_v2"));
-    expect(two["dag"]["schedule"]).toEqual({ any: uris.map((u) => ({ Dataset: u })) });
-    expect(two["imports"]).toContain("airflow.datasets.Dataset");
+    expect(two["dag"]["schedule"]).toEqual({ any: uris.map((u) => ({ Asset: u })) });
+    expect(two["airflow3"]).toEqual(["airflow.sdk.DAG", "airflow.sdk.Asset", "airflow.providers.standard.operators.bash.BashOperator"]);
+    expect(two["airflow2"]).toEqual(["airflow.DAG", "airflow.datasets.Dataset as Asset", "airflow.operators.bash.BashOperator"]);
+    // airflow_version no longer changes the file: it imports on both.
     const three = structure(write({ ...ir, airflow: { ...ir.airflow, airflowVersion: 3 } }, "_v3"));
-    expect(three["dag"]["schedule"]).toEqual({ any: uris.map((u) => ({ Asset: u })) });
-    expect(three["imports"]).toEqual(expect.arrayContaining(["airflow.sdk.DAG", "airflow.sdk.Asset", "airflow.providers.standard.operators.bash.BashOperator"]));
+    expect(three).toEqual(two);
     expect(two["default_args"]["retries"]).toBe(3);
   });
 });

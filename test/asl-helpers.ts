@@ -70,3 +70,21 @@ export const ARRIVAL = {
   [STATE.nextArrival]: (async () => ({ Attributes: { next_seq: { N: "7" } } })) as never,
   [STATE.recordArrival]: (async () => ({ Attributes: { pk: { S: "object#k#e" }, arrival_seq: { N: "5" } } })) as never,
 };
+
+/**
+ * Airflow's REST API behind MWAA InvokeRestApi, for the NotifyAirflow states
+ * (targets/stepfunctions/airflow-events.ts): records every request; knows the given asset URIs.
+ */
+export function airflowApi(assets: readonly string[] = []): { requests: Record<string, unknown>[]; handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> } {
+  const requests: Record<string, unknown>[] = [];
+  const answer = async (input: Record<string, unknown>) => {
+    requests.push(input);
+    if (input.Method === "GET") {
+      const pattern = String((input.QueryParameters as Record<string, string>).uri_pattern);
+      const found = assets.map((uri, i) => ({ id: i + 1, uri })).filter((a) => a.uri.includes(pattern));
+      return { RestApiStatusCode: 200, RestApiResponse: { assets: found, total_entries: found.length } };
+    }
+    return { RestApiStatusCode: 200, RestApiResponse: { id: requests.length } };
+  };
+  return { requests, handlers: { "Post dataset event": answer, "Find asset": answer, "Post asset event": answer } };
+}

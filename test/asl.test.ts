@@ -6,7 +6,7 @@ import { StateMachine } from "aws-local-stepfunctions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { ARRIVAL, deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
+import { airflowApi, ARRIVAL, deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
 import { ASL_PATH, DEDUPE_STATE, emitStateMachine, GLUE_STEP_ERROR, matchPattern, prefixVariants, STATE } from "../targets/stepfunctions/index.js";
 
 beforeAll(polyfillWithResolvers);
@@ -99,8 +99,10 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
         taskResourceLocalHandlers: {
           [STATE.nextArrival]: capture(STATE.nextArrival, { Attributes: { next_seq: { N: "7" } } }),
           [STATE.recordArrival]: capture(STATE.recordArrival, { Attributes: { arrival_seq: { N: "7" } } }),
-          [STATE.clean]: glue,
-          [STATE.flatten]: glue,
+          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          ...(airflowApi().handlers as Record<string, never>),
+          [STATE.cleanTask]: glue,
+          [STATE.flattenTask]: glue,
         },
       },
     });
@@ -128,7 +130,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
       const glue = async (input: Record<string, unknown>) => (seen.push(input), { Id: `jr_${seen.length}`, JobRunState: "SUCCEEDED" });
       const sm = new StateMachine(def as never);
       const key = `${source.prefix}2026/11/27/export 1.jsonl`;
-      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
+      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>), [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
       const out = (await run.result) as Record<string, unknown>;
       expect(out.source).toBe(source.name);
       expect(out.key).toBe(key);
@@ -157,7 +159,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     };
     const flatten = async () => ({ Id: "jr_f", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}a.jsonl`) as never, {
-      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: clean as never, [STATE.flattenTask]: flatten as never }, retryIntervalOverrides: NO_WAIT },
+      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>), [STATE.cleanTask]: clean as never, [STATE.flattenTask]: flatten as never }, retryIntervalOverrides: NO_WAIT },
     });
     const out = (await run.result) as Record<string, unknown>;
     expect(calls).toBe(2);
@@ -172,7 +174,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     };
     const run = new StateMachine(def as never).run(event(key) as never, {
       overrides: {
-        taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+        taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>),
           [STATE.cleanTask]: (async () => ({ Id: "jr_c", JobRunState: "SUCCEEDED" })) as never,
           [STATE.flattenTask]: flatten as never,
           [STATE.notifyFailure]: (async (input: Record<string, unknown>) => (published.push(input), { MessageId: "m-1" })) as never,
@@ -194,7 +196,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
   it("still fails with the original error when the alert cannot be published", async () => {
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}x.jsonl`) as never, {
       overrides: {
-        taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+        taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>),
           [STATE.cleanTask]: (async () => {
             throw glueError("Glue.EntityNotFoundException", "job not found");
           }) as never,
@@ -219,7 +221,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine 
     let glueRuns = 0;
     const glue = async () => (glueRuns++, { Id: "x", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event("elsewhere/a.jsonl") as never, {
-      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } },
+      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>), [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } },
     });
     const failure = await failureOf(run.result);
     expect(failure.name).toBe("lakec.UnknownPrefix");
@@ -237,7 +239,7 @@ describe("a source prefix with characters URL encoding changes", () => {
     expect(aslValidator(def).isValid).toBe(true);
     const route = async (key: string) => {
       const glue = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
-      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
+      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>), [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
       return run.result.then((out) => (out as { source: string }).source, (e: Error & { cause?: Error }) => e.cause?.name ?? e.name);
     };
     expect(await route("exports/dt=2016/a.jsonl")).toBe("product_reviews");

@@ -32,9 +32,9 @@ async function rows(sql: string): Promise<Record<string, unknown>[]> {
 beforeAll(async () => {
   ir = lower(parse(readFileSync("pipelines/reviews.yaml", "utf8")) as PipelineDoc, "pipelines/reviews.yaml");
   conn = await (await DuckDBInstance.create(":memory:")).connect();
-  await conn.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP)");
+  await conn.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP, _arrival_seq BIGINT)");
   for (const [i, l] of LINES.entries()) {
-    await conn.run(`INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'reviews/a.jsonl', TIMESTAMP '2024-01-01 00:00:00')`);
+    await conn.run(`INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'reviews/a.jsonl', TIMESTAMP '2024-01-01 00:00:00', 1)`);
   }
   const st = cleanStages(ir.sources[0]!, "duckdb");
   for (const name of ["checked", "ranked"] as const) await conn.run(`CREATE TABLE ${name} AS ${st[name]}`);
@@ -94,8 +94,8 @@ describe("ranking in two steps (the local engine's form of `ranked`)", () => {
   it("keeps the same first records and counts the same duplicates as `ranked`, third copies included", async () => {
     const c = await (await DuckDBInstance.create(":memory:")).connect();
     try {
-      await c.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP)");
-      for (const [i, l] of DUPS.entries()) await c.run(`INSERT INTO lines VALUES (${i + 1}, '${l}', 'reviews/d.jsonl', TIMESTAMP '2024-01-01 00:00:00')`);
+      await c.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP, _arrival_seq BIGINT)");
+      for (const [i, l] of DUPS.entries()) await c.run(`INSERT INTO lines VALUES (${i + 1}, '${l}', 'reviews/d.jsonl', TIMESTAMP '2024-01-01 00:00:00', 1)`);
       const src = ir.sources[0]!;
       const st = cleanStages(src, "duckdb");
       const two = rankedInTwoSteps(src, "duckdb");
@@ -128,8 +128,8 @@ describe("yelp shapes on DuckDB", () => {
   beforeAll(async () => {
     yir = lower(parse(readFileSync("pipelines/yelp.yaml", "utf8")) as PipelineDoc, "pipelines/yelp.yaml");
     yc = await (await DuckDBInstance.create(":memory:")).connect();
-    await yc.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP)");
-    for (const [i, l] of BIZ.entries()) await yc.run(`INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'yelp/business/a.json', TIMESTAMP '2024-01-01 00:00:00')`);
+    await yc.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP, _arrival_seq BIGINT)");
+    for (const [i, l] of BIZ.entries()) await yc.run(`INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'yelp/business/a.json', TIMESTAMP '2024-01-01 00:00:00', 1)`);
     const st = cleanStages(yir.sources[0]!, "duckdb");
     for (const name of ["checked", "ranked", "clean", "quarantine"] as const) await yc.run(`CREATE TABLE ${name} AS ${st[name]}`);
   });

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import type { TableIR } from "../compiler/ir.js";
 import { snowflakeObjects, substituteAccountId } from "../targets/snowflake/index.js";
 import { conformancePipelines } from "./conformance-fixtures.js";
-import { FakeSnowflake } from "./deploy-fake-snowflake.js";
+import { FakeSnowflake, splitTop } from "./deploy-fake-snowflake.js";
 
 type Obj = Record<string, unknown>;
 
@@ -14,25 +14,7 @@ type Obj = Record<string, unknown>;
 const partitionFolder = (t: TableIR): string => (t.partition ? `${t.partition.key}=${{ day: "2024-03-10", month: "2024-03", year: "2024" }[t.partition.grain]}/` : "");
 
 /** The statements of a generated .sql file, as a client would send them (comment lines dropped). */
-function statements(sql: string): string[] {
-  const body = sql.split("\n").filter((l) => !l.startsWith("--")).join("\n");
-  const out: string[] = [];
-  let quote = "";
-  let cur = "";
-  for (const ch of body) {
-    if (quote) {
-      if (ch === quote) quote = "";
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === ";") {
-      out.push(cur.trim());
-      cur = "";
-      continue;
-    }
-    cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
-}
+const statements = (sql: string): string[] => splitTop(sql.split("\n").filter((l) => !l.startsWith("--")).join("\n"), ";");
 
 const ddl = (files: ReadonlyMap<string, string>, name: string): [string, string][] =>
   [...files].filter(([p]) => p.startsWith(`generated/${name}/snowflake/`)).sort(([a], [b]) => a.localeCompare(b));

@@ -6,10 +6,12 @@
 //   https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html
 import { createRequire } from "node:module";
 import { StateMachine } from "aws-local-stepfunctions";
+import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DATA_ERROR_CLASS, DEDUPE_STATE, GLUE_STEP_ERROR, STATE } from "../targets/stepfunctions/index.js";
-import { deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
+import { AIRFLOW_ERROR, DATA_ERROR_CLASS, DEDUPE_STATE, GLUE_STEP_ERROR, STATE } from "../targets/stepfunctions/index.js";
+import { airflowApi, ARRIVAL, deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "./asl-helpers.js";
 import { conformancePipelines } from "./conformance-fixtures.js";
+import { processedDatasetUris } from "../targets/airflow/index.js";
 
 beforeAll(polyfillWithResolvers);
 
@@ -24,6 +26,7 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
   const def = JSON.parse(files.get(`generated/${ir.name}/stepfunctions/state-machine.asl.json`)!) as Record<string, unknown>;
   const key = `${ir.sources[0]!.prefix}2026/11/27/a.jsonl`;
   const input = event(key, ir.aws.rawBucket);
+  const uris = processedDatasetUris(ir);
 
   /** Runs one execution with the clean job failing per `clean`; counts its attempts and alerts. */
   async function runWithClean(clean: (attempt: number) => Error | undefined) {
@@ -33,7 +36,8 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
     const run = new StateMachine(def as never).run(input as never, {
       overrides: {
         taskResourceLocalHandlers: {
-          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          ...ARRIVAL,
+          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi(uris).handlers as Record<string, never>),
           [STATE.cleanTask]: (async () => {
             const e = clean(++attempts);
             if (e) throw e;
@@ -103,7 +107,7 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
       const jobs: string[] = [];
       const glue = (name: string) => async () => (jobs.push(name), { Id: `jr_${name}`, JobRunState: "SUCCEEDED" });
       const out = await new StateMachine(def as never).run(e as never, {
-        overrides: { taskResourceLocalHandlers: { [DEDUPE_STATE.claim]: table.putItem as never, [STATE.cleanTask]: glue("clean") as never, [STATE.flattenTask]: glue("flatten") as never } },
+        overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: table.putItem as never, ...(airflowApi(uris).handlers as Record<string, never>), [STATE.cleanTask]: glue("clean") as never, [STATE.flattenTask]: glue("flatten") as never } },
       }).result;
       return { jobs, out };
     }
@@ -141,6 +145,7 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
       const run = new StateMachine(def as never).run(event(key, ir.aws.rawBucket, "v3") as never, {
         overrides: {
           taskResourceLocalHandlers: {
+          ...ARRIVAL,
             [DEDUPE_STATE.claim]: (async () => {
               throw glueError("DynamoDB.AmazonDynamoDBException", "User is not authorized to perform: dynamodb:PutItem");
             }) as never,
@@ -152,6 +157,74 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
       expect((await failureOf(run.result)).name).toBe("DynamoDB.AmazonDynamoDBException");
       expect(jobs).toBe(0);
       expect(alerts[0]!.Message).toMatchObject({ step: "deduplicate", key });
+    });
+  });
+
+  // With schedule: dataset and an MWAA environment, the stack tells Airflow: one event per
+  // updated table URI, on the Datasets API (Airflow 2.9+) or the Assets API (Airflow 3).
+  // https://docs.aws.amazon.com/mwaa/latest/API/API_InvokeRestApi.html
+  // https://airflow.apache.org/docs/apache-airflow/2.10.5/stable-rest-api-ref.html#operation/create_dataset_event
+  // https://airflow.apache.org/docs/apache-airflow/stable/stable-rest-api-ref.html (POST /assets/events takes asset_id)
+  describe.skipIf(!ir.airflow.datasetTriggered || !ir.airflow.mwaaEnvironment)("dataset events for Airflow", () => {
+    const source = ir.sources[0]!;
+    const tableUris = ir.tables.filter((t) => t.source === source.name).map((t) => `s3://${ir.aws.processedBucket}/${t.name}/`);
+    const run = async (api: ReturnType<typeof airflowApi>, extra: Record<string, unknown> = {}) => {
+      const alerts: Record<string, unknown>[] = [];
+      const ok = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
+      const r = new StateMachine(def as never).run(event(`${source.prefix}f.jsonl`, ir.aws.rawBucket, "v1") as never, {
+        overrides: {
+          taskResourceLocalHandlers: {
+          ...ARRIVAL,
+            [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+            [STATE.cleanTask]: ok as never,
+            [STATE.flattenTask]: ok as never,
+            [STATE.notifyFailure]: (async (i: Record<string, unknown>) => (alerts.push(i), { MessageId: "m" })) as never,
+            ...(api.handlers as Record<string, never>),
+            ...extra,
+          },
+          retryIntervalOverrides: { ...NO_WAIT, "Post dataset event": 0, "Find asset": 0, "Post asset event": 0 },
+        },
+      });
+      return { result: r.result, alerts };
+    };
+
+    it("posts one event per updated table of the source, to the configured environment", async () => {
+      const api = airflowApi(uris);
+      await (await run(api)).result;
+      const posts = api.requests.filter((r) => r.Method === "POST");
+      expect(posts.map((p) => p.Name)).toEqual(tableUris.map(() => ir.airflow.mwaaEnvironment));
+      const extra = { lakec: { source: source.name, bucket: ir.aws.rawBucket, key: `${source.prefix}f.jsonl` } };
+      if (ir.airflow.airflowVersion === 2) {
+        expect(posts).toEqual(tableUris.map((u) => expect.objectContaining({ Path: "/datasets/events", Body: { dataset_uri: u, extra } })));
+      } else {
+        const gets = api.requests.filter((r) => r.Method === "GET");
+        expect(gets.map((g) => [g.Path, (g.QueryParameters as Record<string, string>).uri_pattern])).toEqual(tableUris.map((u) => ["/assets", u]));
+        expect(posts).toEqual(tableUris.map((u) => expect.objectContaining({ Path: "/assets/events", Body: { asset_id: uris.indexOf(u) + 1, extra } })));
+      }
+    });
+
+    it("retries a failing Airflow API, then alerts with step airflow", async () => {
+      let calls = 0;
+      const failing = async () => {
+        calls++;
+        throw glueError("Mwaa.RestApiServerException", "502 Bad Gateway");
+      };
+      const { result, alerts } = await run(airflowApi(uris), { "Post dataset event": failing, "Post asset event": failing });
+      expect((await failureOf(result)).name).toBe("Mwaa.RestApiServerException");
+      // At least one table's event was tried 1 + 4 times (the others stop when the Map fails).
+      expect(calls).toBeGreaterThanOrEqual(5);
+      expect(alerts[0]!.Message).toMatchObject({ step: "airflow", key: `${source.prefix}f.jsonl` });
+    });
+
+    it.skipIf(ir.airflow.airflowVersion === 2)("fails clearly when Airflow has no asset with exactly the table's URI", async () => {
+      const { result } = await run(airflowApi(uris.map((u) => `${u}old/`)));
+      expect((await failureOf(result)).name).toBe(AIRFLOW_ERROR.assetNotFound);
+    });
+
+    it("grants the state machine InvokeRestApi on that environment only", () => {
+      const template = parse(files.get(`generated/${ir.name}/cloudformation/template.yaml`)!) as { Resources: Record<string, { Properties: { Policies: unknown } }> };
+      const policy = JSON.stringify(template.Resources.StateMachineRole!.Properties.Policies);
+      expect(policy).toContain(`"Action":"airflow:InvokeRestApi","Resource":{"Fn::Sub":"arn:\${AWS::Partition}:airflow:\${AWS::Region}:\${AWS::AccountId}:role/${ir.airflow.mwaaEnvironment}/Op"}`);
     });
   });
 });

@@ -60,8 +60,8 @@ function describedType(t: string): string {
   return s;
 }
 
-/** Splits at top-level commas, respecting quotes and parentheses. */
-function splitTop(s: string): string[] {
+/** Splits at top-level `sep` (commas by default), respecting quotes and parentheses. */
+export function splitTop(s: string, sep = ","): string[] {
   const out: string[] = [];
   let depth = 0;
   let quote = "";
@@ -72,7 +72,7 @@ function splitTop(s: string): string[] {
     } else if (ch === "'" || ch === '"') quote = ch;
     else if (ch === "(") depth++;
     else if (ch === ")") depth--;
-    else if (ch === "," && depth === 0) {
+    else if (ch === sep && depth === 0) {
       out.push(cur.trim());
       cur = "";
       continue;

@@ -58,6 +58,7 @@ export const SEMANTIC_CODES = {
   LK354: "the processed or artifacts bucket is the raw bucket",
   LK355: "the Glue worker type does not run batch jobs of the chosen Glue version",
   LK356: "warning: quarantine_alarm_ratio is set but no source can quarantine or drop a record",
+  LK357: "warning: schedule: dataset without mwaa_environment, so nothing emits the dataset events",
   LK390: "warning: required has no effect on a column with a default",
   // LK4xx: marts and measures
   LK401: "sum or avg of a column that is not a number",

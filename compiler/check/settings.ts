@@ -94,6 +94,18 @@ function checkSchedule(ctx: CheckContext): void {
   ctx.error("LK353", ["orchestration", "airflow", "schedule"], `schedule ${q(s)} is not valid: ${why}`, hint);
 }
 
+/** A DAG scheduled on datasets runs only if something emits their events: the stack does, given MWAA. */
+function checkDatasetEmitter(ctx: CheckContext): void {
+  const a = ctx.doc.orchestration?.airflow;
+  if (a?.schedule !== "dataset" || a.mwaa_environment !== undefined) return;
+  ctx.warn(
+    "LK357",
+    ["orchestration", "airflow", "schedule"],
+    "schedule: dataset, but nothing will emit the tables' dataset events: the DAG would never run",
+    "set orchestration.airflow.mwaa_environment so the state machine posts them, or post them yourself (docs/warehouse.md)",
+  );
+}
+
 /** The quarantine alarm watches invalid records; with on_invalid: fail everywhere there are none. */
 function checkQuarantineAlarm(ctx: CheckContext): void {
   if (ctx.doc.aws?.quarantine_alarm_ratio === undefined) return;
@@ -110,6 +122,7 @@ function checkQuarantineAlarm(ctx: CheckContext): void {
 
 export function checkSettings(ctx: CheckContext): void {
   checkQuarantineAlarm(ctx);
+  checkDatasetEmitter(ctx);
   checkBuckets(ctx);
   checkGlue(ctx);
   checkPublish(ctx);

@@ -2,7 +2,7 @@
 import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
 import { dagPython } from "./dag.js";
 
-export { dagId, processedDatasetUris } from "./dag.js";
+export { AIRFLOW_IMPORTS, alertTopicEnv, dagId, processedDatasetUris } from "./dag.js";
 
 export function emitAirflow(ir: PipelineIR): EmittedFile[] {
   return [{ path: `airflow/${ir.name}_dbt.py`, contents: dagPython(ir) }];

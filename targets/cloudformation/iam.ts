@@ -98,6 +98,16 @@ function glueStatements(ir: PipelineIR): PolicyStatement[] {
   ];
 }
 
+/**
+ * MWAA's InvokeRestApi, as the Airflow role that may post dataset/asset events (Op), on the one
+ * environment: https://docs.aws.amazon.com/mwaa/latest/userguide/access-mwaa-apache-airflow-rest-api.html
+ */
+function airflowEventsStatements(ir: PipelineIR): PolicyStatement[] {
+  const env = ir.airflow.mwaaEnvironment;
+  if (!ir.airflow.datasetTriggered || env === undefined) return [];
+  return [{ Sid: "PostAirflowEvents", Effect: "Allow", Action: "airflow:InvokeRestApi", Resource: sub(`arn:\${AWS::Partition}:airflow:\${AWS::Region}:\${AWS::AccountId}:role/${escapeSub(env)}/Op`) }];
+}
+
 function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
   const names = physicalNames(ir);
   return [
@@ -111,6 +121,7 @@ function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
     claimDeliveryStatement(),
     // NextArrival and RecordArrival: UpdateItem only, on the arrivals table only.
     { Sid: "AssignArrivals", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: getAtt(LOGICAL.arrivalsTable, "Arn") },
+    ...airflowEventsStatements(ir),
     {
       Sid: "DeliverExecutionLogs",
       Effect: "Allow",

@@ -9,9 +9,8 @@
 //   unique per backfill request, so reprocessing on purpose is never swallowed.
 // DynamoDB integration and its error names: https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
 // Conditional writes: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+import type { State } from "./asl-types.js";
 
-type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
-type State = { readonly [key: string]: Json };
 
 export const DEDUPE_STATE = {
   identify: "IdentifyDelivery",

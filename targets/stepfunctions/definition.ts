@@ -3,11 +3,11 @@
 // `${...}` placeholders are filled by CloudFormation's DefinitionSubstitutions.
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
 import { generatedBy } from "../text-escape.js";
+import { airflowEventsState, AIRFLOW_STATE } from "./airflow-events.js";
 import { dedupeStates, DEDUPE_STATE } from "./dedupe.js";
 import { glueStep } from "./glue-step.js";
+import type { Json, State } from "./asl-types.js";
 
-type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
-type State = { readonly [key: string]: Json };
 
 /** State names: the local engine overrides the Task states (`…Task`, notifyFailure) by these names. */
 export const STATE = {
@@ -27,6 +27,7 @@ export const STATE = {
   arrivalFailed: "ArrivalFailed",
   cleanFailed: "CleanFailed",
   flattenFailed: "FlattenFailed",
+  airflowFailed: "AirflowFailed",
   notifyFailure: "NotifyFailure",
   failed: "Failed",
 } as const;
@@ -161,20 +162,24 @@ const GLUE_ARGUMENTS = {
   "--arrival_seq.$": "$.arrival.seq",
 } as const;
 
-function failureState(ir: PipelineIR, step: "deduplicate" | "arrival" | "clean" | "flatten"): State {
+/** Where a failure state finds the event's fields: the execution input, or the Published output. */
+const EVENT_PATHS = { source: "$.lakec.source", bucket: "$.detail.bucket.name", key: "$.detail.object.key", eventId: "$.id" };
+const PUBLISHED_PATHS = { source: "$.source", bucket: "$.bucket", key: "$.key", eventId: "$.eventId" };
+
+function failureState(ir: PipelineIR, step: "deduplicate" | "arrival" | "clean" | "flatten" | "airflow", at = EVENT_PATHS): State {
   return {
     Type: "Pass",
     Comment: `Describe a failed ${step} step for the alert and the execution's cause`,
     Parameters: {
       pipeline: ir.name,
       step,
-      "source.$": "$.lakec.source",
-      "bucket.$": "$.detail.bucket.name",
-      "key.$": "$.detail.object.key",
-      "eventId.$": "$.id",
+      "source.$": at.source,
+      "bucket.$": at.bucket,
+      "key.$": at.key,
+      "eventId.$": at.eventId,
       "error.$": "$.error.Error",
       "cause.$": "$.error.Cause",
-      "summary.$": `States.Format('lakec pipeline ${ir.name}: ${step} failed for s3://{}/{} ({}): {}', $.detail.bucket.name, $.detail.object.key, $.error.Error, $.error.Cause)`,
+      "summary.$": `States.Format('lakec pipeline ${ir.name}: ${step} failed for s3://{}/{} ({}): {}', ${at.bucket}, ${at.key}, $.error.Error, $.error.Cause)`,
     },
     ResultPath: "$.alert",
     Next: STATE.notifyFailure,
@@ -201,6 +206,7 @@ function notifyState(ir: PipelineIR): State {
 }
 
 export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json } {
+  const airflow = airflowEventsState(ir, STATE.done, STATE.airflowFailed);
   const prefixes = ir.sources.map((s) => s.prefix).join(", ");
   const states: Record<string, State> = {
     [STATE.checkEvent]: {
@@ -233,12 +239,14 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
         "source.$": "$.lakec.source",
         "bucket.$": "$.detail.bucket.name",
         "key.$": "$.detail.object.key",
+        "eventId.$": "$.id",
         "outputs.$": "$.lakec.outputs",
         "cleanJobRunId.$": "$.clean.JobRunId",
         "flattenJobRunId.$": "$.flatten.JobRunId",
       },
-      Next: STATE.done,
+      Next: airflow ? AIRFLOW_STATE.notify : STATE.done,
     },
+    ...(airflow ? { [AIRFLOW_STATE.notify]: airflow, [STATE.airflowFailed]: failureState(ir, "airflow", PUBLISHED_PATHS) } : {}),
     [STATE.done]: { Type: "Succeed" },
     [STATE.claimFailed]: failureState(ir, "deduplicate"),
     [STATE.arrivalFailed]: failureState(ir, "arrival"),

@@ -9,9 +9,8 @@
 // Step Functions reports a failed `.sync` Glue run as States.TaskFailed with the JobRun as cause:
 // https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html
 // Retry/Catch semantics: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+import type { Json, State } from "./asl-types.js";
 
-type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
-type State = { readonly [key: string]: Json };
 
 /** The Python exception class the Glue jobs raise for data failures; its name is in the run's cause. */
 export const DATA_ERROR_CLASS = "LakecDataError";

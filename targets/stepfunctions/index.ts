@@ -3,6 +3,7 @@
 import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
 import { buildDefinition } from "./definition.js";
 
+export { AIRFLOW_ERROR, AIRFLOW_STATE } from "./airflow-events.js";
 export { DEDUPE_STATE, DELIVERY_KEY_ATTRIBUTE } from "./dedupe.js";
 export { DATA_ERROR_CLASS, GLUE_STEP_ERROR } from "./glue-step.js";
 export { ARRIVALS, buildDefinition, matchPattern, prefixVariants, sourceStateName, STATE, SUBSTITUTIONS } from "./definition.js";
