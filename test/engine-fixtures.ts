@@ -137,3 +137,17 @@ export async function runLake(lakeDir: string, ir: PipelineIR, inputs: readonly 
     await lake.close();
   }
 }
+
+/** Writes one raw file (`name`, `bytes`) of `source` into a fresh lake and runs the pipeline over it. */
+export async function runOneFile(ir: PipelineIR, source: string, name: string, bytes: Buffer | string, tag = "one-file"): Promise<{ lakeDir: string; summary: RunSummary }> {
+  const lakeDir = await tempDir(tag);
+  const file = join(lakeDir, name);
+  await writeFile(file, bytes);
+  const lake = await openLake(lakeDir, { threads: 2, memoryLimit: "1GB" });
+  try {
+    await ingestInputs(lake.paths, ir, [file], { source });
+    return { lakeDir, summary: await runFiles(lake, ir) };
+  } finally {
+    await lake.close();
+  }
+}

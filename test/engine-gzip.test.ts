@@ -2,32 +2,20 @@
 // transparently: the same records, counts and rows as the plain file, with the manifest's hash
 // and size those of the stored file. A damaged gzip file fails with a clear error and publishes
 // nothing.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { ingestInputs, openLake, runFiles, type RunSummary } from "../engine/index.js";
 import { isGzipKey } from "../engine/read-lines.js";
-import { listing, MIXED_LINES, parquetRows, removeTempDirs, review, reviewsIr, tempDir } from "./engine-fixtures.js";
+import { listing, MIXED_LINES, parquetRows, removeTempDirs, review, reviewsIr, runOneFile } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
 
 const ir = reviewsIr();
 const TEXT = MIXED_LINES.join("\n") + "\n";
 
-async function runOne(name: string, bytes: Buffer): Promise<{ lakeDir: string; summary: RunSummary }> {
-  const lakeDir = await tempDir("gzip");
-  const file = join(lakeDir, name);
-  writeFileSync(file, bytes);
-  const lake = await openLake(lakeDir, { threads: 2, memoryLimit: "1GB" });
-  try {
-    await ingestInputs(lake.paths, ir, [file], { source: "product_reviews" });
-    return { lakeDir, summary: await runFiles(lake, ir) };
-  } finally {
-    await lake.close();
-  }
-}
+const runOne = (name: string, bytes: Buffer) => runOneFile(ir, "product_reviews", name, bytes, "gzip");
 
 /** Table rows without the columns that name the raw file or its arrival time. */
 async function rowsOf(lakeDir: string): Promise<unknown[]> {

@@ -2,15 +2,13 @@
 // the Glue job's Python (targets/glue/json-values-py.ts) over the same inputs, and a pipeline run
 // end to end: a JSON array gives the counts and rows of the same records as JSON Lines.
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { ingestInputs, openLake, runFiles, type RunSummary } from "../engine/index.js";
 import { JsonValueSplitter, splitJsonValues } from "../engine/json-values.js";
 import { mulberry32 } from "../engine/synthetic.js";
 import { PY_JSON_VALUES } from "../targets/glue/json-values-py.js";
-import { parquetRows, removeTempDirs, review, reviewsIr, tempDir } from "./engine-fixtures.js";
+import { parquetRows, removeTempDirs, review, reviewsIr, runOneFile } from "./engine-fixtures.js";
 import { needsPython, python } from "./python.js";
 
 afterAll(removeTempDirs);
@@ -96,18 +94,7 @@ describe("format: json, end to end", () => {
     "[1, 2]", // not an object
   ];
 
-  async function run(ir: typeof json, name: string, bytes: Buffer | string): Promise<{ lakeDir: string; summary: RunSummary }> {
-    const lakeDir = await tempDir("json-format");
-    const file = join(lakeDir, name);
-    writeFileSync(file, bytes);
-    const lake = await openLake(lakeDir, { threads: 2, memoryLimit: "1GB" });
-    try {
-      await ingestInputs(lake.paths, ir, [file], { source: "product_reviews" });
-      return { lakeDir, summary: await runFiles(lake, ir) };
-    } finally {
-      await lake.close();
-    }
-  }
+  const run = (ir: typeof json, name: string, bytes: Buffer | string) => runOneFile(ir, "product_reviews", name, bytes, "json-format");
 
   const rows = async (lakeDir: string): Promise<unknown[]> =>
     (JSON.parse(await parquetRows(lakeDir, "product_reviews", "review_id")) as Record<string, unknown>[]).map(({ _source_file: _f, _input: _i, _ingested_at: _t, ...rest }) => rest);

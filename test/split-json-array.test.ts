@@ -2,14 +2,12 @@
 // ["Food","Restaurants"] gave the categories `["Food"` and `"Restaurants"]`, with every record
 // reported clean. A JSON array is taken as an array; only a string is split (docs/language.md).
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { SparkSQL } from "dt-sql-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import { cleanStages, tableSelect } from "../compiler/sql/clean.js";
-import { ingestInputs, openLake, runFiles } from "../engine/index.js";
 import { generateYelp } from "../engine/synthetic-yelp.js";
-import { parquetRows, removeTempDirs, tempDir, writeLines } from "./engine-fixtures.js";
+import { parquetRows, removeTempDirs, runOneFile } from "./engine-fixtures.js";
 import { expectYelp } from "./independent-yelp.js";
 
 afterAll(removeTempDirs);
@@ -21,17 +19,9 @@ const business = (id: string, categories: string): string =>
   `{"business_id":"${id}","name":"N ${id}","city":"Tucson","state":"AZ","stars":4.0,"review_count":3,"is_open":1,"categories":${categories}}`;
 
 async function runBusinesses(lines: readonly string[]): Promise<{ lakeDir: string; clean: number; invalid: number }> {
-  const lakeDir = await tempDir("split-array");
-  const file = await writeLines(join(lakeDir, "business.json"), lines);
-  const lake = await openLake(lakeDir, { threads: 2, memoryLimit: "1GB" });
-  try {
-    await ingestInputs(lake.paths, ir, [file], { source: "business" });
-    const s = await runFiles(lake, ir);
-    const c = s.files[0]!.counts!;
-    return { lakeDir, clean: c.clean, invalid: c.invalid };
-  } finally {
-    await lake.close();
-  }
+  const { lakeDir, summary } = await runOneFile(ir, "business", "business.json", `${lines.join("\n")}\n`, "split-array");
+  const c = summary.files[0]!.counts!;
+  return { lakeDir, clean: c.clean, invalid: c.invalid };
 }
 
 describe("split on a value that is already a JSON array", () => {
