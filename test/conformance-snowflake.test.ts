@@ -69,7 +69,7 @@ describe.each(conformancePipelines())("Snowflake conformance: $file", ({ ir, fil
 
   // Querying an external table needs USAGE on its database, schema, stage and file format, and
   // SELECT on the table: https://docs.snowflake.com/en/user-guide/security-access-control-privileges
-  it.skipIf(ir.snowflake.readRole === undefined)("grants the read role every privilege a query needs", () => {
+  it.skipIf(ir.snowflake.readRole === undefined)(`grants the read role every privilege a query needs${ir.snowflake.readRole === undefined ? " [skipped: this pipeline sets no snowflake.read_role]" : ""}`, () => {
     const grants = statements(files.get(`generated/${ir.name}/snowflake/04_grants.sql`) ?? "");
     const role = `TO ROLE "${ir.snowflake.readRole!.toUpperCase()}"`;
     const q = (n: string) => `"${objects.database}"."${objects.schema}"."${n}"`;
