@@ -2,28 +2,20 @@
 // `(line_no, line)` rows as the line reader, where line_no is the record's position in the
 // document (1-based) and line its exact text. The split rules are in engine/json-values.ts.
 import { isUtf8 } from "node:buffer";
-import { createHash, type Hash } from "node:crypto";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { JsonValueSplitter } from "./json-values.js";
-import { LineReader, openByteSource, type ByteSource, type InvalidLine, type LoadedSlice, type RecordReader } from "./read-lines.js";
+import { LineReader, openSource, SourceReader, type InvalidLine, type LoadedSlice, type RecordReader } from "./read-lines.js";
 
-export class JsonRecordReader implements RecordReader {
+export class JsonRecordReader extends SourceReader {
   private readonly splitter = new JsonValueSplitter();
   /** Completed records not yet loaded: `pending[head…]` (an index, as shift() is linear). */
   private pending: Buffer[] = [];
   private head = 0;
   private recordNo = 0;
-  private eof = false;
   private cut = false;
 
-  private constructor(
-    private readonly source: ByteSource,
-    private readonly hash: Hash | undefined,
-  ) {}
-
   static async open(path: string, withHash = false): Promise<JsonRecordReader> {
-    const hash = withHash ? createHash("sha256") : undefined;
-    return new JsonRecordReader(await openByteSource(path, hash), hash);
+    return new JsonRecordReader(...(await openSource(path, withHash)));
   }
 
   async loadSlice(conn: DuckDBConnection, table: string, maxBytes: number): Promise<LoadedSlice> {
@@ -57,14 +49,6 @@ export class JsonRecordReader implements RecordReader {
 
   endsCut(): boolean {
     return this.cut;
-  }
-
-  sha256(): string | undefined {
-    return this.eof && this.hash ? this.hash.copy().digest("hex") : undefined;
-  }
-
-  async close(): Promise<void> {
-    await this.source.close();
   }
 
   /** Reads blocks until a record is complete or the file ends; false when nothing is left. */

@@ -102,32 +102,26 @@ export interface RecordReader {
   close(): Promise<void>;
 }
 
-export class LineReader implements RecordReader {
-  private buf: Buffer = Buffer.alloc(0);
-  private pos = 0;
-  private bufUtf8Ok = true;
-  private carry: Buffer[] = [];
-  private lineNo = 0;
-  private eof = false;
-  private lastByte = -1;
+/** The file at `path` as blocks, with its SHA-256 computed on the way when asked: a reader's constructor arguments. */
+export async function openSource(path: string, withHash: boolean): Promise<[ByteSource, Hash | undefined]> {
+  const hash = withHash ? createHash("sha256") : undefined;
+  return [await openByteSource(path, hash), hash];
+}
 
-  private constructor(
-    private readonly source: ByteSource,
+/** What every record reader shares: the file's blocks, their hash, and whether the end was reached. */
+export abstract class SourceReader implements RecordReader {
+  protected eof = false;
+
+  protected constructor(
+    protected readonly source: ByteSource,
     private readonly hash: Hash | undefined,
   ) {}
 
-  /** `withHash`: also compute the file's SHA-256 on the way (see `sha256`), saving a read. */
-  static async open(path: string, withHash = false): Promise<LineReader> {
-    const hash = withHash ? createHash("sha256") : undefined;
-    return new LineReader(await openByteSource(path, hash), hash);
-  }
+  abstract loadSlice(conn: DuckDBConnection, table: string, maxBytes: number): Promise<LoadedSlice>;
 
-  /** The text (decompressed, for gzip) does not end in `\n`; an empty file is not cut. */
-  endsCut(): boolean {
-    return this.lastByte !== -1 && this.lastByte !== 10;
-  }
+  abstract endsCut(): boolean;
 
-  /** The whole file's SHA-256 (hex), once every byte was read; undefined before or without `withHash`. */
+  /** The whole file's SHA-256 (hex), once every byte was read; undefined before or without a hash. */
   sha256(): string | undefined {
     return this.eof && this.hash ? this.hash.copy().digest("hex") : undefined;
   }
@@ -135,6 +129,26 @@ export class LineReader implements RecordReader {
   async close(): Promise<void> {
     await this.source.close();
   }
+}
+
+export class LineReader extends SourceReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private bufUtf8Ok = true;
+  private carry: Buffer[] = [];
+  private lineNo = 0;
+  private lastByte = -1;
+
+  /** `withHash`: also compute the file's SHA-256 on the way (see `sha256`), saving a read. */
+  static async open(path: string, withHash = false): Promise<LineReader> {
+    return new LineReader(...(await openSource(path, withHash)));
+  }
+
+  /** The text (decompressed, for gzip) does not end in `\n`; an empty file is not cut. */
+  endsCut(): boolean {
+    return this.lastByte !== -1 && this.lastByte !== 10;
+  }
+
 
   /**
    * Appends lines to `table(line_no BIGINT, line VARCHAR)` until at least `maxBytes` of text

@@ -4,7 +4,7 @@
 import type { PipelineIR } from "../../compiler/ir.js";
 import { METRICS } from "../glue/layout.js";
 import { LOGICAL, physicalNames } from "./names.js";
-import { getAtt, policyDocument, ref, type Resources } from "./intrinsics.js";
+import { fromEventBridgeRules, getAtt, policyDocument, ref, type Resources } from "./intrinsics.js";
 
 export function alertResources(ir: PipelineIR): Resources {
   const names = physicalNames(ir);
@@ -80,14 +80,7 @@ export function alertResources(ir: PipelineIR): Resources {
     Properties: {
       Topics: [ref(LOGICAL.alertTopic)],
       PolicyDocument: policyDocument([
-        {
-          Sid: "GlueTimeoutEvents",
-          Effect: "Allow",
-          Principal: { Service: "events.amazonaws.com" },
-          Action: "sns:Publish",
-          Resource: ref(LOGICAL.alertTopic),
-          Condition: { ArnEquals: { "aws:SourceArn": getAtt(LOGICAL.glueTimeoutRule, "Arn") } },
-        },
+        fromEventBridgeRules("GlueTimeoutEvents", "sns:Publish", ref(LOGICAL.alertTopic), getAtt(LOGICAL.glueTimeoutRule, "Arn")),
       ]),
     },
   };

@@ -3,7 +3,7 @@
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
 import { prefixVariants } from "../stepfunctions/index.js";
 import { LOGICAL, sourceRuleIds } from "./names.js";
-import { getAtt, policyDocument, ref, type Resource, type Resources } from "./intrinsics.js";
+import { fromEventBridgeRules, getAtt, policyDocument, ref, type Resource, type Resources } from "./intrinsics.js";
 
 function rule(ir: PipelineIR, source: SourceIR): Resource {
   return {
@@ -46,14 +46,7 @@ export function eventResources(ir: PipelineIR): Resources {
       Properties: {
         Queues: [ref(LOGICAL.eventsDeadLetterQueue)],
         PolicyDocument: policyDocument([
-          {
-            Sid: "EventBridgeDeadLetters",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sqs:SendMessage",
-            Resource: getAtt(LOGICAL.eventsDeadLetterQueue, "Arn"),
-            Condition: { ArnEquals: { "aws:SourceArn": [...ids.values()].map((id) => getAtt(id, "Arn")) } },
-          },
+          fromEventBridgeRules("EventBridgeDeadLetters", "sqs:SendMessage", getAtt(LOGICAL.eventsDeadLetterQueue, "Arn"), [...ids.values()].map((id) => getAtt(id, "Arn"))),
         ]),
       },
     },

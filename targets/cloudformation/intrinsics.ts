@@ -44,3 +44,13 @@ export const policyDocument = (statements: readonly PolicyStatement[]): CfnValue
   Version: "2012-10-17",
   Statement: statements as unknown as CfnValue,
 });
+
+/** A resource policy statement letting EventBridge call `action` on `resource`, for the given rules only. */
+export const fromEventBridgeRules = (sid: string, action: string, resource: CfnValue, ruleArns: CfnValue): PolicyStatement => ({
+  Sid: sid,
+  Effect: "Allow",
+  Principal: { Service: "events.amazonaws.com" },
+  Action: action,
+  Resource: resource,
+  Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+});
