@@ -6,9 +6,9 @@ import type { Command } from "commander";
 import { hasChanges, summarize, type Plan, type Step } from "../deploy/plan.js";
 import type { DeployedSnapshot } from "../deploy/planner.js";
 import { appliedLine, renderPlan, renderStep } from "../deploy/render.js";
-import { readPlanFile, staleReason } from "../deploy/saved-plan.js";
+import { bindingRefusal, readPlanFile, staleReason } from "../deploy/saved-plan.js";
 import type { Desired } from "../deploy/desired.js";
-import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { ENV_OPTION_HELP, LAKE_OPTION_HELP, UsageError, type CliContext } from "./context.js";
 import { computePlan, loadDesired, parseTarget, reportFailure, type PlanCliOptions, type RealContext } from "./plan.js";
 
 const HELP = `
@@ -75,22 +75,39 @@ interface Prepared {
 
 async function prepare(ctx: CliContext, file: string, opts: ApplyCliOptions, targetGiven: boolean): Promise<Prepared | undefined> {
   if (!looksLikeSavedPlan(ctx.io.cwd, file)) {
-    const desired = loadDesired(ctx, file);
-    if (!desired) return undefined;
-    return { ...(await computePlan(ctx, desired, opts)), desired, saved: false };
+    const loaded = loadDesired(ctx, { cwd: ctx.io.cwd, file, ...(opts.env !== undefined && { env: opts.env }) });
+    if (!loaded) return undefined;
+    return { ...(await computePlan(ctx, loaded.desired, opts)), desired: loaded.desired, saved: false };
   }
   if (targetGiven) throw new UsageError("a saved plan carries its own targets: drop --target");
-  const saved = await readPlanFile(resolve(ctx.io.cwd, file));
-  const desired = loadDesired(ctx, saved.pipelineFile);
-  if (!desired) return undefined;
+  const { plan: saved, binding } = await readPlanFile(resolve(ctx.io.cwd, file));
+  const refusal = bindingRefusal(binding, {
+    ...(opts.env !== undefined && { environment: opts.env }),
+    ...(opts.lake !== undefined && { lake: resolve(ctx.io.cwd, opts.lake) }),
+    ...readable(binding.pipelinePath),
+  });
+  if (refusal) throw new Error(`refusing the saved plan ${file}: ${refusal}. Run \`lakec plan\` again`);
+  // The plan is recomputed where it was made: same folder, file, environment and lake.
+  const at = { cwd: binding.cwd, file: binding.pipelinePath, ...(binding.environment !== undefined && { env: binding.environment }) };
+  const loaded = loadDesired(ctx, at);
+  if (!loaded) return undefined;
+  const { desired } = loaded;
   const target = saved.targets.length === 1 && saved.targets[0] !== "dbt" && saved.targets[0] !== "airflow" ? saved.targets[0]! : "all";
-  const fresh = await computePlan(ctx, desired, { ...opts, target });
+  const fresh = await computePlan(ctx, desired, { ...opts, target, lake: binding.lake }, binding.cwd);
   const why = staleReason(saved, fresh.plan);
   if (why) {
     await fresh.dctx.close();
     throw new Error(`refusing the saved plan ${file}: ${why}. Run \`lakec plan\` again`);
   }
   return { ...fresh, desired, saved: true };
+}
+
+function readable(path: string): { pipelineBytes?: Uint8Array } {
+  try {
+    return { pipelineBytes: readFileSync(path) };
+  } catch {
+    return {};
+  }
 }
 
 async function confirmed(ctx: CliContext, term: Terminal, opts: ApplyCliOptions): Promise<boolean> {
@@ -137,7 +154,8 @@ export function register(program: Command, ctx: CliContext, term: Terminal = pro
     .description("execute the plan: AWS, Snowflake, dbt/Airflow publishing or the local lake")
     .argument("<file>", "pipeline.yaml, or a plan saved with `lakec plan --out`")
     .option("--target <target>", "local | aws | snowflake | all", "local")
-    .option("--lake <dir>", "the local lake folder (--target local)", DEFAULT_LAKE)
+    .option("--env <name>", ENV_OPTION_HELP)
+    .option("--lake <dir>", `${LAKE_OPTION_HELP} (--target local)`)
     .option("--allow-destructive", "accept destructive steps (bucket replacement, dropped tables or marts, narrowed types)")
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
     .option("--no-drift", "skip CloudFormation drift detection")

@@ -17,7 +17,8 @@ Examples:
   $ lakec compile pipelines/*.yaml --check            # CI: exit 1 with a diff when generated/ is stale
   $ lakec compile pipelines/reviews.yaml --target ir-json --out /tmp/out
 
-Files go to <out>/<pipeline>/<target>/…; the shared dbt project goes to dbt/ beside <out> when
+Files go to <out>/<pipeline>/<target>/…, or <out>/<pipeline>/<environment>/<target>/… for a
+pipeline with environments: (every environment unless --env names one); the shared dbt project goes to dbt/ beside <out> when
 <out> is a folder below the current one (the default, generated/), else to <out>/dbt/: nothing
 is written outside the current folder or <out>. A compile writes every file or none, and
 removes files that are no longer generated, but only files with lakec's "do not edit" header:
@@ -27,6 +28,7 @@ Exit codes: 0 ok, 1 a pipeline has errors or (with --check) the output is stale,
 
 interface CompileOptions extends FormatFlags {
   out: string;
+  env?: string;
   check?: boolean;
   target?: string[];
 }
@@ -55,7 +57,11 @@ export function outputTree(irs: readonly PipelineIR[], out: string, selected: Ta
   const ownedDirs: string[] = [];
   for (const ir of irs) {
     const layout = layoutOutput(ir, selected);
-    const base = join(out, ir.name);
+    // Each environment has its own folder, so a review shows what differs between them.
+    const base = ir.environment ? join(out, ir.name, ir.environment.name) : join(out, ir.name);
+    const everyEnvironment = ir.environment && irs.filter((i) => i.name === ir.name).length === ir.environment.all.length;
+    // With every environment compiled, the pipeline's whole folder is owned: a removed environment's files go.
+    if (everyEnvironment && !selected) ownedDirs.push(join(out, ir.name));
     for (const [p, c] of layout.pipelineFiles) files.set(join(base, p), c);
     for (const [p, c] of layout.projectFiles) {
       const at = join(root, p);
@@ -75,7 +81,7 @@ function summary(changes: readonly FileChange[]): string {
 function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
   const format = formatOf(opts);
   const selected = selectTargets(opts.target);
-  const loaded = loadProject(ctx.io.cwd, files);
+  const loaded = loadProject(ctx.io.cwd, files, opts.env);
   const diagnostics = reportDiagnostics(ctx.io, loaded, format);
   const out = resolve(ctx.io.cwd, opts.out);
   const root = projectRoot(out, resolve(ctx.io.cwd));
@@ -87,13 +93,13 @@ function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
     ctx.exit(ok ? 0 : 1);
   };
   if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return done(false, [], "");
-  const irs = loaded.map((l) => l.ir!);
+  const irs = loaded.flatMap((l) => l.irs ?? [l.ir!]);
   const tree = outputTree(irs, out, selected, root);
-  const names = irs.map((i) => i.name).join(", ");
+  const names = [...new Set(irs.map((i) => (i.environment ? `${i.name} (${i.environment.name})` : i.name)))].join(", ");
   if (opts.check) {
     const changes = diffTree(tree);
     if (changes.length === 0) return done(true, [], `up to date: ${names}\n`);
-    const again = ["lakec compile", ...files, ...(opts.out === "generated" ? [] : ["--out", opts.out]), ...(opts.target ? ["--target", ...opts.target] : [])];
+    const again = ["lakec compile", ...files, ...(opts.out === "generated" ? [] : ["--out", opts.out]), ...(opts.env ? ["--env", opts.env] : []), ...(opts.target ? ["--target", ...opts.target] : [])];
     ctx.io.err(`generated output is stale (${summary(changes)}); run: ${again.join(" ")}\n`);
     return done(false, changes, paintDiff(formatChanges(changes, root), paintFor(ctx.io.colour?.out === true)));
   }
@@ -116,6 +122,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument("<files...>", "pipeline.yaml files")
     .option("--out <dir>", "output folder for pipeline files", "generated")
     .option("--check", "write nothing; exit 1 with a unified diff when the output on disk is stale")
+    .option("--env <name>", "compile only this environment of pipelines with environments: (default: every environment)")
     .option("--target <names...>", "compile only these targets");
   addFormatOptions(cmd, ["text", "json"])
     .addHelpText("after", EXAMPLES)

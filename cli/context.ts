@@ -38,3 +38,13 @@ export class UserError extends Error {
 
 /** The lake folder every command uses unless given `--lake`. */
 export const DEFAULT_LAKE = ".lake";
+
+/** The help of every command's --env option. */
+export const ENV_OPTION_HELP = "the environment of a pipeline with environments: (default: the one marked default: true, or the only one)";
+export const LAKE_OPTION_HELP = `the local lake folder (default: ${DEFAULT_LAKE}, or ${DEFAULT_LAKE}/<env> for a pipeline with environments:)`;
+
+/** `--lake` when given, else `.lake/<env>` for an environment (each has its own lake, state and saved plans), else `.lake`. */
+export function lakeFolder(lake: string | undefined, environment: string | undefined): string {
+  if (lake !== undefined) return lake;
+  return environment === undefined ? DEFAULT_LAKE : `${DEFAULT_LAKE}/${environment}`;
+}

@@ -6,8 +6,8 @@ import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { paintFor } from "./style.js";
 import type { RunSummary } from "../engine/index.js";
 import { startDev, type DevEvent } from "../engine/watch.js";
-import { DEFAULT_LAKE, UsageError, type CliContext, type CliIO } from "./context.js";
-import { displayPath } from "./pipeline-files.js";
+import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, type CliContext, type CliIO } from "./context.js";
+import { displayPath, loadPipeline } from "./pipeline-files.js";
 import { lakeOptions } from "./run.js";
 
 const HELP = `
@@ -28,7 +28,8 @@ Examples:
 Stop with Ctrl-C. Exit codes: 0 stopped; 2 usage error.`;
 
 export interface DevCliOptions {
-  lake: string;
+  lake?: string;
+  env?: string;
   memoryLimit: string;
   threads?: string;
   poll?: boolean;
@@ -78,10 +79,14 @@ export function printEvent(io: CliIO, e: DevEvent): void {
 export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions, until: Promise<unknown>): Promise<void> {
   if (!existsSync(resolve(ctx.io.cwd, file))) throw new UsageError(`cannot read ${displayPath(ctx.io.cwd, file)}: no such file`);
   const lakeOptionValues = lakeOptions(opts);
+  // The environment (and so the lake) is chosen once, from the pipeline as it is now.
+  const loaded = loadPipeline(ctx.io.cwd, file, opts.env);
+  const environment = loaded.ir?.environment?.name ?? opts.env;
   const watcher = await startDev({
     pipelineFile: resolve(ctx.io.cwd, file),
     displayName: displayPath(ctx.io.cwd, file),
-    lakeDir: resolve(ctx.io.cwd, opts.lake),
+    lakeDir: resolve(ctx.io.cwd, lakeFolder(opts.lake, environment)),
+    ...(environment !== undefined && { environment }),
     lakeOptions: lakeOptionValues,
     usePolling: opts.poll === true,
     onEvent: (e) => printEvent(ctx.io, e),
@@ -107,7 +112,8 @@ export function register(program: Command, ctx: CliContext): void {
     .command("dev")
     .description("watch mode: run the pipeline for each new raw file, recompile on pipeline edits")
     .argument("<file>", "pipeline.yaml")
-    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
+    .option("--env <name>", ENV_OPTION_HELP)
+    .option("--lake <dir>", LAKE_OPTION_HELP)
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
     .option("--poll", "poll the file system instead of native events (network drives, some containers)")

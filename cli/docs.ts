@@ -39,6 +39,7 @@ Exit codes: 0 written, 1 a pipeline has errors, 2 usage or internal error.`;
 export interface DocsOptions {
   out: string;
   lake?: string;
+  env?: string;
   serve?: boolean;
   port: string;
   poll?: boolean;
@@ -84,7 +85,8 @@ export async function buildSite(irs: readonly PipelineIR[], out: string, lake?: 
 
 /** Loads the pipelines and writes the site once; undefined when a pipeline has errors. */
 export async function docsOnce(ctx: CliContext, files: readonly string[], opts: DocsOptions): Promise<FileChange[] | undefined> {
-  const loaded = loadProject(ctx.io.cwd, files);
+  // One site is one deployment: --env's settings, else each pipeline's default environment.
+  const loaded = loadProject(ctx.io.cwd, files, opts.env);
   reportDiagnostics(ctx.io, loaded, "text");
   if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return undefined;
   const irs = loaded.map((l) => l.ir!);
@@ -118,6 +120,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument("<files...>", "pipeline.yaml files")
     .requiredOption("--out <dir>", "folder to write the site into (replaced as a whole)")
     .option("--lake <dir>", "also show row counts, quarantine and reconciliation of this local lake")
+    .option("--env <name>", "document this environment of pipelines with environments: (default: each one's default, else its first)")
     .option("--serve", "serve the site on 127.0.0.1, rebuild it on changes and reload open pages")
     .option("--port <n>", "port for --serve (0: any free port)", "8040")
     .option("--poll", "with --serve: poll the file system instead of native events")

@@ -2,7 +2,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { compilePipeline, type CompileResult } from "../compiler/index.js";
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../compiler/diagnostics.js";
+import { didYouMean, formatDiagnostic, sortDiagnostics, type Diagnostic } from "../compiler/diagnostics.js";
+import type { PipelineIR } from "../compiler/ir.js";
 import { checkProject } from "../compiler/check/project.js";
 import { decodeSource, MAX_SOURCE_BYTES, tooLarge } from "../compiler/load.js";
 import { UsageError, type CliIO } from "./context.js";
@@ -39,8 +40,7 @@ function readBytes(path: string, shown: string): Uint8Array {
   }
 }
 
-/** Reads and compiles one pipeline file. Throws UsageError only when the file cannot be read. */
-export function loadPipeline(cwd: string, file: string): LoadedPipeline {
+function readAndCompile(cwd: string, file: string): LoadedPipeline {
   const shown = displayPath(cwd, file);
   const size = fileSize(resolve(cwd, file), shown);
   // Refuse before reading: a pipeline file is small, and a wrong argument may be a huge dump.
@@ -51,14 +51,50 @@ export function loadPipeline(cwd: string, file: string): LoadedPipeline {
   return { file: shown, text: decoded.text, ...compilePipeline(shown, decoded.text) };
 }
 
+function environmentsOf(loaded: LoadedPipeline): string[] {
+  return (loaded.irs ?? []).flatMap((ir) => (ir.environment ? [ir.environment.name] : []));
+}
+
+/** The IR of the environment `env` names; a UsageError lists the pipeline's environments. */
+function environmentIr(loaded: LoadedPipeline, env: string): PipelineIR {
+  const names = environmentsOf(loaded);
+  if (names.length === 0) throw new UsageError(`${loaded.file} declares no environments, so --env ${env} does not apply; remove --env, or add an environments: block (docs/language.md, Environments)`);
+  const ir = loaded.irs!.find((i) => i.environment?.name === env);
+  if (ir) return ir;
+  throw new UsageError(`${loaded.file} has no environment '${env}'; ${didYouMean(env, names) ?? `its environments are ${names.join(", ")}`}`);
+}
+
+/**
+ * Reads and compiles one pipeline file, for commands that work on one deployment (run, plan,
+ * apply, query, …): `ir` is the environment `env` names, else the default one. Throws
+ * UsageError when the file cannot be read, or when the pipeline has several environments,
+ * none marked `default: true`, and no `env` chooses.
+ */
+export function loadPipeline(cwd: string, file: string, env?: string): LoadedPipeline {
+  const loaded = readAndCompile(cwd, file);
+  if (!loaded.ir) return loaded;
+  if (env !== undefined) return { ...loaded, ir: environmentIr(loaded, env) };
+  const names = environmentsOf(loaded);
+  if (names.length > 1 && loaded.defaultEnvironment === undefined) {
+    throw new UsageError(`${loaded.file} has environments ${names.join(", ")} and none is marked default: true: choose one with ${names.map((n) => `--env ${n}`).join(" or ")}`);
+  }
+  return loaded;
+}
+
 /**
  * Reads and compiles several pipeline files as one project, adding the checks across files
  * (shared names: pipelines, marts, storage integrations, output tables) to the diagnostics of
- * the file that claims a name second. Files with errors of their own take no part.
+ * the file that claims a name second. Files with errors of their own take no part. `irs` holds
+ * every environment, or only `env` (pipelines without environments are the same in all).
  */
-export function loadProject(cwd: string, files: readonly string[]): LoadedPipeline[] {
-  const loaded = files.map((f) => loadPipeline(cwd, f));
-  const members = loaded.flatMap((l) => (l.ir && l.locate ? [{ file: l.file, ir: l.ir, locate: l.locate }] : []));
+export function loadProject(cwd: string, files: readonly string[], env?: string): LoadedPipeline[] {
+  const loaded = files.map((f) => {
+    const l = readAndCompile(cwd, f);
+    if (env === undefined || !l.ir || environmentsOf(l).length === 0) return l;
+    const ir = environmentIr(l, env);
+    return { ...l, ir, irs: [ir] };
+  });
+  const members = loaded.flatMap((l) => (l.irs && l.locate ? l.irs.map((ir) => ({ file: l.file, ir, locate: l.locate! })) : []));
   const across = checkProject(members);
   if (across.length === 0) return loaded;
   return loaded.map((l) => {

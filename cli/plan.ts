@@ -9,8 +9,8 @@ import { hasChanges } from "../deploy/plan.js";
 import type { DeployedSnapshot } from "../deploy/planner.js";
 import type { realContext } from "../deploy/real-context.js";
 import { renderPlan } from "../deploy/render.js";
-import { writePlanFile } from "../deploy/saved-plan.js";
-import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { sha256Hex, writePlanFile } from "../deploy/saved-plan.js";
+import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
@@ -35,7 +35,8 @@ Exit codes: 0 ok (with --detailed-exitcode: no changes); 2 changes (with --detai
 
 export interface PlanCliOptions {
   target: string;
-  lake: string;
+  lake?: string;
+  env?: string;
   drift: boolean;
   color: boolean;
 }
@@ -47,28 +48,41 @@ export function parseTarget(t: string): Target {
   return t as Target;
 }
 
+/** Where a plan is made: the folder pipeline paths are shown relative to (the command's, or a saved plan's). */
+export interface PlanPlace {
+  readonly cwd: string;
+  readonly file: string;
+  readonly env?: string;
+}
+
 /**
- * Compiles the pipeline; undefined when it has errors, after printing its diagnostics (as the
- * command's JSON document when `json` names the command).
+ * Compiles the pipeline for its environment; undefined when it has errors, after printing its
+ * diagnostics (as the command's JSON document when `json` names the command). `text` is the
+ * file as compiled, which a saved plan is bound to.
  */
-export function loadDesired(ctx: CliContext, file: string, json?: { command: string }): Desired | undefined {
-  const loaded = loadPipeline(ctx.io.cwd, file);
+export function loadDesired(ctx: CliContext, at: PlanPlace, json?: { command: string }): { desired: Desired; text: string } | undefined {
+  const loaded = loadPipeline(at.cwd, at.file, at.env);
   const diagnostics = reportDiagnostics(ctx.io, [loaded], json ? "json" : "text");
-  if (hasErrors(loaded.diagnostics) || !loaded.ir) {
+  if (hasErrors(loaded.diagnostics) || !loaded.ir || loaded.text === undefined) {
     if (json) printJson(ctx, { command: json.command, ok: false, diagnostics });
     return undefined;
   }
-  return desiredState(loaded.ir);
+  return { desired: desiredState(loaded.ir), text: loaded.text };
+}
+
+/** The lake folder of a plan: `--lake`, else the environment's own (`.lake/<env>`). */
+export function planLake(cwd: string, desired: Desired, opts: PlanCliOptions): string {
+  return resolve(cwd, lakeFolder(opts.lake, desired.ir.environment?.name));
 }
 
 export type RealContext = ReturnType<typeof realContext>;
 
 /** The AWS SDK and the planner load only when a plan is made: other commands start faster. */
-export async function contextFor(ctx: CliContext, desired: Desired, opts: PlanCliOptions): Promise<RealContext> {
+export async function contextFor(ctx: CliContext, desired: Desired, opts: PlanCliOptions, cwd = ctx.io.cwd): Promise<RealContext> {
   const { realContext } = await import("../deploy/real-context.js");
   return realContext({
-    cwd: ctx.io.cwd,
-    lakeDir: resolve(ctx.io.cwd, opts.lake),
+    cwd,
+    lakeDir: planLake(cwd, desired, opts),
     region: desired.ir.aws.region,
     warehouse: desired.ir.snowflake.warehouse,
     drift: opts.drift,
@@ -88,8 +102,8 @@ export function reportFailure(ctx: CliContext, e: unknown, json?: { command: str
 }
 
 /** The plan and the context it was read through; the caller closes `dctx` (apply reuses it). */
-export async function computePlan(ctx: CliContext, desired: Desired, opts: PlanCliOptions): Promise<{ plan: Plan; snapshot: DeployedSnapshot; dctx: RealContext }> {
-  const dctx = await contextFor(ctx, desired, opts);
+export async function computePlan(ctx: CliContext, desired: Desired, opts: PlanCliOptions, cwd = ctx.io.cwd): Promise<{ plan: Plan; snapshot: DeployedSnapshot; dctx: RealContext }> {
+  const dctx = await contextFor(ctx, desired, opts, cwd);
   try {
     const { layersFor, makePlan } = await import("../deploy/planner.js");
     const { plan, snapshot } = await makePlan(desired, layersFor(parseTarget(opts.target), desired), dctx);
@@ -120,11 +134,17 @@ async function planOrThrow(ctx: CliContext, file: string, opts: PlanOnlyOptions)
   if (opts.failOn !== undefined && opts.failOn !== "destructive") throw new UsageError(`--fail-on ${opts.failOn}: the only value is 'destructive'`);
   parseTarget(opts.target);
   const json = formatOf(opts) === "json";
-  const desired = loadDesired(ctx, file, json ? { command: "plan" } : undefined);
-  if (!desired) return ctx.exit(1);
+  const cwd = ctx.io.cwd;
+  const loaded = loadDesired(ctx, { cwd, file, ...(opts.env !== undefined && { env: opts.env }) }, json ? { command: "plan" } : undefined);
+  if (!loaded) return ctx.exit(1);
+  const { desired } = loaded;
   const { plan: p, dctx } = await computePlan(ctx, desired, opts);
   await dctx.close();
-  if (opts.out) await writePlanFile(resolve(ctx.io.cwd, opts.out), p);
+  if (opts.out) {
+    const environment = desired.ir.environment?.name;
+    const binding = { ...(environment !== undefined && { environment }), pipelinePath: resolve(cwd, file), pipelineSha256: sha256Hex(loaded.text), cwd: resolve(cwd), lake: planLake(cwd, desired, opts) };
+    await writePlanFile(resolve(cwd, opts.out), p, binding);
+  }
   if (json) printJson(ctx, { command: "plan", ok: true, diagnostics: [], result: p });
   else ctx.io.out(renderPlan(p, { color: opts.color && ctx.io.colour?.out === true }));
   if (opts.out && !json) ctx.io.out(`\nSaved the plan to ${opts.out}. Apply exactly it with: lakec apply ${opts.out}\n`);
@@ -142,7 +162,8 @@ export function register(program: Command, ctx: CliContext): void {
     .description("show what `lakec apply` would change in AWS, Snowflake, dbt/Airflow or the local lake")
     .argument("<file>", "pipeline.yaml")
     .option("--target <target>", "local | aws | snowflake | all", "local")
-    .option("--lake <dir>", "the local lake folder (--target local)", DEFAULT_LAKE)
+    .option("--env <name>", ENV_OPTION_HELP)
+    .option("--lake <dir>", `${LAKE_OPTION_HELP} (--target local)`)
     .option("--out <file>", "save the plan, to apply exactly it later with `lakec apply <file>`")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .option("--fail-on <kind>", "exit 1 when the plan has steps of this kind (destructive)")

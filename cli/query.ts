@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { formatRows, NoWarehouseError, queryWarehouse } from "../engine/query.js";
-import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 import { rowsJson } from "./rows-json.js";
@@ -22,15 +22,21 @@ export const FORMATS = ["table", "csv", "json"] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
 /** Compiles the pipeline first, so a query never runs against a lake of a broken pipeline by accident. */
-export function pipelineOk(ctx: CliContext, file: string, command: string, format: OutputFormat): boolean {
-  const loaded = loadPipeline(ctx.io.cwd, file);
+/** The lake to read (`--lake`, else the environment's), or undefined after reporting the pipeline's errors. */
+export function pipelineLake(ctx: CliContext, file: string, command: string, format: OutputFormat, opts: LakeFlags): string | undefined {
+  const loaded = loadPipeline(ctx.io.cwd, file, opts.env);
   const diagnostics = reportDiagnostics(ctx.io, [loaded], format);
   if (hasErrors(loaded.diagnostics) || !loaded.ir) {
     if (format === "json") printJson(ctx, { command, ok: false, diagnostics });
     ctx.exit(1);
-    return false;
+    return undefined;
   }
-  return true;
+  return lakeFolder(opts.lake, loaded.ir.environment?.name);
+}
+
+export interface LakeFlags {
+  lake?: string;
+  env?: string;
 }
 
 export async function printQuery(ctx: CliContext, command: string, lake: string, sql: string, format: OutputFormat): Promise<void> {
@@ -55,11 +61,13 @@ export function register(program: Command, ctx: CliContext): void {
     .description("run SQL against the local warehouse and print the result")
     .argument("<file>", "pipeline.yaml")
     .argument("<sql>", "one SQL statement")
-    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE);
+    .option("--env <name>", ENV_OPTION_HELP)
+    .option("--lake <dir>", LAKE_OPTION_HELP);
   addFormatOptions(cmd, FORMATS)
     .addHelpText("after", HELP)
-    .action(async (file: string, sql: string, opts: FormatFlags & { lake: string }) => {
+    .action(async (file: string, sql: string, opts: FormatFlags & LakeFlags) => {
       const format = formatOf(opts) as OutputFormat;
-      if (pipelineOk(ctx, file, "query", format)) await printQuery(ctx, "query", opts.lake, sql, format);
+      const lake = pipelineLake(ctx, file, "query", format, opts);
+      if (lake !== undefined) await printQuery(ctx, "query", lake, sql, format);
     });
 }

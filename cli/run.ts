@@ -12,7 +12,7 @@ import { formatRows, queryWarehouse } from "../engine/query.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
 import { generateAmazonReviews } from "../engine/synthetic.js";
-import { DEFAULT_LAKE, UsageError, UserError, type CliContext } from "./context.js";
+import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, UserError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 
@@ -39,7 +39,8 @@ interface RunCliOptions extends FormatFlags {
   input?: string[];
   source?: string;
   link?: boolean;
-  lake: string;
+  lake?: string;
+  env?: string;
   demo?: boolean;
   fullRefresh?: boolean;
   memoryLimit: string;
@@ -117,7 +118,7 @@ function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-async function showMartTop(ctx: CliContext, lakeDir: string, lakeOption: string, ir: PipelineIR): Promise<void> {
+async function showMartTop(ctx: CliContext, lakeDir: string, lakeOption: string | undefined, ir: PipelineIR): Promise<void> {
   const mart = ir.marts[0];
   if (!mart) return;
   // Biggest first by the first measure; the grain breaks ties, so the demo prints the same rows every time.
@@ -126,20 +127,21 @@ async function showMartTop(ctx: CliContext, lakeDir: string, lakeOption: string,
   const sql = `SELECT ${cols.join(", ")} FROM ${quoteIdent("duckdb", mart.name)} ORDER BY ${order.join(", ")} LIMIT 10`;
   ctx.io.out(`\ntop rows of ${mart.name}:\n${formatRows(await queryWarehouse(lakeDir, sql), "table")}`);
   // The command must work when pasted: it names the lake unless it is the default one.
-  const lakeFlag = lakeOption === DEFAULT_LAKE ? "" : ` --lake ${shellWord(lakeOption)}`;
-  ctx.io.out(`\nlook further: lakec query ${ir.sourceFile}${lakeFlag} "SELECT * FROM ${mart.name} LIMIT 20"\n`);
+  const lakeFlag = lakeOption === undefined ? "" : ` --lake ${shellWord(lakeOption)}`;
+  const envFlag = ir.environment ? ` --env ${ir.environment.name}` : "";
+  ctx.io.out(`\nlook further: lakec query ${ir.sourceFile}${envFlag}${lakeFlag} "SELECT * FROM ${mart.name} LIMIT 20"\n`);
 }
 
 async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<void> {
   const json = formatOf(opts) === "json";
-  const loaded = loadPipeline(ctx.io.cwd, file);
+  const loaded = loadPipeline(ctx.io.cwd, file, opts.env);
   const diagnostics = reportDiagnostics(ctx.io, [loaded], formatOf(opts));
   if (hasErrors(loaded.diagnostics) || !loaded.ir) {
     if (json) printJson(ctx, { command: "run", ok: false, diagnostics });
     return ctx.exit(1);
   }
   const ir = loaded.ir;
-  const lakeDir = resolve(ctx.io.cwd, opts.lake);
+  const lakeDir = resolve(ctx.io.cwd, lakeFolder(opts.lake, ir.environment?.name));
   const lake = await openLake(lakeDir, lakeOptions(opts));
   let demo: Awaited<ReturnType<typeof demoInput>> | undefined;
   try {
@@ -172,7 +174,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--input <paths...>", "files to copy into the lake's raw/ before running")
     .option("--source <name>", "the source the --input files belong to")
     .option("--link", "hard-link inputs into raw/ instead of copying them (then never edit an input in place: it is the raw file)")
-    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
+    .option("--env <name>", ENV_OPTION_HELP)
+    .option("--lake <dir>", LAKE_OPTION_HELP)
     .option("--demo", "first add a bundled synthetic sample to raw/: 2,000 Amazon-style reviews, the shape pipelines/reviews.yaml reads")
     .option("--full-refresh", "rebuild every dbt model in full instead of incrementally (like dbt run --full-refresh)")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")

@@ -4,9 +4,9 @@ import type { Command } from "commander";
 import { didYouMean } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import { warehouseRelations } from "../engine/query.js";
-import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
+import { ENV_OPTION_HELP, LAKE_OPTION_HELP, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, type FormatFlags } from "./json-output.js";
-import { FORMATS, pipelineOk, printQuery, type OutputFormat } from "./query.js";
+import { FORMATS, pipelineLake, printQuery, type LakeFlags, type OutputFormat } from "./query.js";
 
 const HELP = `
 Prints the first rows of a table, view or model of the local warehouse.
@@ -22,20 +22,22 @@ export function register(program: Command, ctx: CliContext): void {
     .argument("<file>", "pipeline.yaml")
     .argument("<table>", "a table, view or model name")
     .option("--limit <n>", "rows to print", "20")
-    .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE);
+    .option("--env <name>", ENV_OPTION_HELP)
+    .option("--lake <dir>", LAKE_OPTION_HELP);
   addFormatOptions(cmd, FORMATS)
     .addHelpText("after", HELP)
-    .action(async (file: string, table: string, opts: FormatFlags & { limit: string; lake: string }) => {
+    .action(async (file: string, table: string, opts: FormatFlags & LakeFlags & { limit: string }) => {
       const format = formatOf(opts) as OutputFormat;
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit ${opts.limit}: expected a whole number`);
-      if (!pipelineOk(ctx, file, "show", format)) return;
-      const known = await warehouseRelations(resolve(ctx.io.cwd, opts.lake)).catch((e: unknown) => {
+      const lake = pipelineLake(ctx, file, "show", format, opts);
+      if (lake === undefined) return;
+      const known = await warehouseRelations(resolve(ctx.io.cwd, lake)).catch((e: unknown) => {
         throw new UsageError(e instanceof Error ? e.message : String(e));
       });
       if (!known.includes(table)) {
         throw new UsageError(`no table, view or model named '${table}' in the warehouse; ${didYouMean(table, known) ?? `it has: ${known.join(", ")}`}`);
       }
-      await printQuery(ctx, "show", opts.lake, `SELECT * FROM ${quoteIdent("duckdb", table)} LIMIT ${limit}`, format);
+      await printQuery(ctx, "show", lake, `SELECT * FROM ${quoteIdent("duckdb", table)} LIMIT ${limit}`, format);
     });
 }

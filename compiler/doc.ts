@@ -109,4 +109,16 @@ export interface PipelineDoc {
     };
   };
   publish?: { dbt?: string; airflow?: string };
+  environments?: Record<string, EnvironmentDoc>;
 }
+
+/** The blocks an environment may override, each a partial copy of the top-level one. */
+export type EnvironmentBlock = "aws" | "snowflake" | "orchestration" | "publish";
+export const ENVIRONMENT_BLOCKS: readonly EnvironmentBlock[] = ["aws", "snowflake", "orchestration", "publish"];
+
+type Partial2<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Partial2<T[K]> : T[K] };
+
+export type EnvironmentDoc = {
+  description?: string;
+  default?: boolean;
+} & { [K in EnvironmentBlock]?: Partial2<NonNullable<PipelineDoc[K]>> };

@@ -236,6 +236,20 @@ export interface PublishConfig {
   readonly airflow?: string;
 }
 
+/**
+ * The environment an IR was compiled for (`environments:` in the pipeline). Absent when the
+ * pipeline declares none: then every name is what it always was.
+ */
+export interface EnvironmentIR {
+  readonly name: string;
+  readonly description?: string;
+  /**
+   * Every environment of the pipeline and where its external tables live, in declaration order:
+   * the dbt project is one for all environments, so its sources choose among them at run time.
+   */
+  readonly all: readonly { readonly name: string; readonly database: string; readonly schema: string }[];
+}
+
 export interface PipelineIR {
   readonly version: 1;
   readonly name: string;
@@ -249,6 +263,7 @@ export interface PipelineIR {
   readonly sources: readonly SourceIR[];
   readonly tables: readonly TableIR[];
   readonly marts: readonly MartIR[];
+  readonly environment?: EnvironmentIR;
 }
 
 /**

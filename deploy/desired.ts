@@ -56,7 +56,7 @@ export function desiredState(ir: PipelineIR): Desired {
   return {
     ir,
     hash,
-    aws: (parameters) => ({ stackName: stackName(ir.name), templateBody, template, parameters, scripts }),
+    aws: (parameters) => ({ stackName: stackName(ir.name, ir.environment?.name), templateBody, template, parameters, scripts }),
     snowflake,
     dbt,
     airflow,

@@ -7,6 +7,7 @@ import type { BackfillDeployed } from "./diff-backfill.js";
 import { canonicalJson, type Step } from "./plan.js";
 import { REPLACE_ON_CHANGE, isDestructiveResourceChange } from "./aws-replacement.js";
 import { noEchoParameters, parameterChanges } from "./aws-parameters.js";
+import { resourceBase } from "../targets/cloudformation/names.js";
 
 export interface CfnResource {
   readonly Type: string;
@@ -28,9 +29,9 @@ export function parseTemplate(body: string): CfnTemplate {
   return t;
 }
 
-/** `lakec-<pipeline>`: one stack per pipeline and account/region. */
-export function stackName(pipeline: string): string {
-  return `lakec-${pipeline}`;
+/** `lakec-<pipeline>[-<environment>]`: one stack per pipeline and environment in an account/region. */
+export function stackName(pipeline: string, environment?: string): string {
+  return resourceBase({ name: pipeline, ...(environment !== undefined && { environment: { name: environment, all: [] } }) });
 }
 
 export interface GlueScriptUpload {

@@ -1,20 +1,46 @@
 // `plan --out FILE` and `apply FILE`. A saved plan records what it was computed against: the
 // desired state's hash and each layer's deployed-state hash. `apply FILE` recomputes both and
-// refuses the plan if either moved, so what runs is exactly what was reviewed. The file holds
-// names, hashes and steps only: credentials never enter a plan.
+// refuses the plan if either moved, so what runs is exactly what was reviewed. It also records
+// what it was made for (its binding): the environment, the pipeline file by absolute path and
+// content hash, the working folder and the lake, so `apply` runs it against exactly those from
+// any folder, and refuses it when a flag or the file says otherwise. The file holds names,
+// hashes and steps only: credentials never enter a plan.
+import { createHash } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { canonicalJson, type Plan } from "./plan.js";
+
+/** What a saved plan was made for. Paths are absolute. */
+export interface PlanBinding {
+  /** Absent for a pipeline without environments. */
+  readonly environment?: string;
+  readonly pipelinePath: string;
+  /** sha256 of the pipeline file's bytes when the plan was made. */
+  readonly pipelineSha256: string;
+  /** The folder `plan` ran in: generated headers name the pipeline relative to it. */
+  readonly cwd: string;
+  /** The local lake the plan read (and `apply` writes, with the local target). */
+  readonly lake: string;
+}
+
+export interface SavedPlan {
+  readonly plan: Plan;
+  readonly binding: PlanBinding;
+}
+
+export function sha256Hex(bytes: string | Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
 
 export class StalePlanError extends Error {
   override readonly name = "StalePlanError";
 }
 
-export async function writePlanFile(file: string, plan: Plan): Promise<void> {
-  await writeFile(`${file}.tmp`, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+export async function writePlanFile(file: string, plan: Plan, binding: PlanBinding): Promise<void> {
+  await writeFile(`${file}.tmp`, `${JSON.stringify({ ...plan, binding }, null, 2)}\n`, { mode: 0o600 });
   await rename(`${file}.tmp`, file);
 }
 
-export async function readPlanFile(file: string): Promise<Plan> {
+export async function readPlanFile(file: string): Promise<SavedPlan> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, "utf8"));
@@ -25,7 +51,37 @@ export async function readPlanFile(file: string): Promise<Plan> {
   if (p.format !== "lakec-plan/1" || !Array.isArray(p.steps) || !Array.isArray(p.targets) || typeof p.desired !== "string") {
     throw new StalePlanError(`${file} is not a saved lakec plan (format ${String(p.format)})`);
   }
-  return p as Plan;
+  const { binding, ...plan } = parsed as Plan & { binding?: Partial<PlanBinding> };
+  if (!isBinding(binding)) throw new StalePlanError(`${file} does not say which environment, pipeline file and lake it was made for (an older lakec made it): run \`lakec plan --out\` again`);
+  return { plan: plan as Plan, binding };
+}
+
+function isBinding(b: Partial<PlanBinding> | undefined): b is PlanBinding {
+  if (b === undefined || b === null || typeof b !== "object") return false;
+  const texts = [b.pipelinePath, b.pipelineSha256, b.cwd, b.lake];
+  return texts.every((t) => typeof t === "string") && (b.environment === undefined || typeof b.environment === "string");
+}
+
+/** What `apply PLAN` was told and found: the flags it was given and the pipeline file's bytes now. */
+export interface ApplyRequest {
+  readonly environment?: string;
+  /** Absolute; undefined without --lake. */
+  readonly lake?: string;
+  /** Undefined when the file cannot be read. */
+  readonly pipelineBytes?: Uint8Array;
+}
+
+/**
+ * Why a saved plan must not be applied as asked, or undefined. Checked before anything is
+ * read from the cloud, so a plan for dev is never compared with (or applied to) prod.
+ */
+export function bindingRefusal(b: PlanBinding, req: ApplyRequest): string | undefined {
+  const made = b.environment === undefined ? "a pipeline without environments" : `environment '${b.environment}'`;
+  if (req.environment !== undefined && req.environment !== b.environment) return `it was made for ${made}, not environment '${req.environment}'`;
+  if (req.lake !== undefined && req.lake !== b.lake) return `it was made with the lake ${b.lake}, not ${req.lake}`;
+  if (req.pipelineBytes === undefined) return `the pipeline it was made for, ${b.pipelinePath}, cannot be read`;
+  if (sha256Hex(req.pipelineBytes) !== b.pipelineSha256) return `${b.pipelinePath} changed since the plan was made`;
+  return undefined;
 }
 
 /** Why a saved plan may no longer be applied, or undefined when it still holds. */

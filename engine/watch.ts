@@ -42,6 +42,8 @@ export interface DevOptions {
   /** How diagnostics name the file (default: `pipelineFile`). */
   readonly displayName?: string;
   readonly lakeDir: string;
+  /** The environment to run, for a pipeline with environments (default: its default one). */
+  readonly environment?: string;
   /** Default: the engine on `lakeDir` (`engineRunner`). */
   readonly runner?: DevRunner;
   readonly lakeOptions?: LakeOptions;
@@ -115,11 +117,19 @@ class DevLoop {
       return false;
     }
     if (r.diagnostics.length > 0) this.emit({ kind: "diagnostics", diagnostics: r.diagnostics, text: decoded.text ?? "" });
-    const json = JSON.stringify(r.ir);
+    const env = this.opts.environment;
+    const ir = env === undefined ? r.ir : r.irs?.find((i) => i.environment?.name === env);
+    if (!ir) {
+      // An edit removed the environment this session runs: wait for one that has it again.
+      this.ir = undefined;
+      this.emit({ kind: "watch-error", message: `${this.shown} has no environment '${env}' any more; new raw files wait until it has` });
+      return false;
+    }
+    const json = JSON.stringify(ir);
     const changed = this.irJson !== "" && json !== this.irJson;
-    this.ir = r.ir;
+    this.ir = ir;
     this.irJson = json;
-    this.emit({ kind: "compiled", pipeline: r.ir.name, changed });
+    this.emit({ kind: "compiled", pipeline: ir.name, changed });
     this.kick();
     return changed;
   }

@@ -59,6 +59,9 @@ export const SEMANTIC_CODES = {
   LK355: "the Glue worker type does not run batch jobs of the chosen Glue version",
   LK356: "warning: quarantine_alarm_ratio is set but no source can quarantine or drop a record",
   LK357: "warning: schedule: dataset without mwaa_environment, so nothing emits the dataset events",
+  LK360: "an environment name is not 1-16 lower-case letters and digits starting with a letter",
+  LK361: "more than one environment is marked default: true",
+  LK362: "two environments use the same bucket, Snowflake schema or storage integration",
   LK390: "warning: required has no effect on a column with a default",
   // LK4xx: marts and measures
   LK401: "sum or avg of a column that is not a number",

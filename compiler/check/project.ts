@@ -91,6 +91,9 @@ export function checkProject(members: readonly ProjectMember[]): Diagnostic[] {
     const reported = new Set<string>();
     for (const c of claims(m.ir)) {
       const earlier = owners.get(c.key);
+      // The environments of one file share its marts by design; their buckets, schemas and
+      // integrations are checked apart from this (LK362, compiler/environments.ts).
+      if (earlier === m.file) continue;
       if (earlier === undefined) {
         owners.set(c.key, m.file);
         continue;

@@ -7,8 +7,12 @@ import { generatedBy, pyComment, pyStr } from "../text-escape.js";
 /** Python string literal: JSON escapes are valid Python escapes. */
 const py = pyStr;
 
+/**
+ * One DAG per pipeline and environment (`reviews_prod_dbt`): environments may run on different
+ * schedules and Airflow deployments, and a DAG's runs, retries and alerts are one environment's.
+ */
 export function dagId(ir: PipelineIR): string {
-  return `${ir.name}_dbt`;
+  return ir.environment ? `${ir.name}_${ir.environment.name}_dbt` : `${ir.name}_dbt`;
 }
 
 /**
@@ -119,9 +123,9 @@ function docText(ir: PipelineIR): string {
 }
 
 /** Built only from validated names and constants, so a plain single-quoted literal is safe and readable. */
-function bash(command: string): string {
+function bash(command: string, target: string | undefined): string {
   if (!/^[a-z0-9_ :-]+$/.test(command)) throw new Error(`IR invariant: unexpected characters in dbt command '${command}'`);
-  return `'dbt ${command} --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR"'`;
+  return `'dbt ${command} --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR"${target ? ` --target ${target}` : ""}'`;
 }
 
 function tasks(ir: PipelineIR): string[] {
@@ -129,14 +133,14 @@ function tasks(ir: PipelineIR): string[] {
     "    # A stale source alerts (through the failure callback) but does not block the build.",
     "    source_freshness = BashOperator(",
     '        task_id="dbt_source_freshness",',
-    `        bash_command=${bash(`source freshness --select source:${ir.name}`)},`,
+    `        bash_command=${bash(`source freshness --select source:${ir.name}`, ir.environment?.name)},`,
     "        env=DBT_ENV,",
     "        append_env=True,",
     "        retries=0,",
     "    )",
     "    build = BashOperator(",
     '        task_id="dbt_build",',
-    `        bash_command=${bash(`build --select tag:${ir.name}`)},`,
+    `        bash_command=${bash(`build --select tag:${ir.name}`, ir.environment?.name)},`,
     "        env=DBT_ENV,",
     "        append_env=True,",
     '        trigger_rule="all_done",',

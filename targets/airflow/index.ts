@@ -1,11 +1,11 @@
-// The Airflow target: one DAG per pipeline that runs the pipeline's dbt models and tests.
+// The Airflow target: one DAG per pipeline (and environment) that runs the pipeline's dbt models and tests.
 import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
-import { dagPython } from "./dag.js";
+import { dagId, dagPython } from "./dag.js";
 
 export { AIRFLOW_IMPORTS, alertTopicEnv, dagId, processedDatasetUris } from "./dag.js";
 
 export function emitAirflow(ir: PipelineIR): EmittedFile[] {
-  return [{ path: `airflow/${ir.name}_dbt.py`, contents: dagPython(ir) }];
+  return [{ path: `airflow/${dagId(ir)}.py`, contents: dagPython(ir) }];
 }
 
 export const airflowTarget = {

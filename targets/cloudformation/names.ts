@@ -104,15 +104,24 @@ export interface PhysicalNames {
   readonly deliveriesTable: string;
 }
 
+/**
+ * `lakec-<pipeline>`, or `lakec-<pipeline>-<environment>` for a pipeline with environments, so
+ * that every environment's resources coexist in one account. The stack has the same name.
+ */
+export function resourceBase(ir: Pick<PipelineIR, "name" | "environment">): string {
+  return ir.environment ? `lakec-${ir.name}-${ir.environment.name}` : `lakec-${ir.name}`;
+}
+
 export function physicalNames(ir: PipelineIR): PhysicalNames {
-  const base = `lakec-${ir.name}`;
+  const base = resourceBase(ir);
+  const qualified = ir.environment ? `${ir.name}-${ir.environment.name}` : ir.name;
   return {
     cleanJob: `${base}-clean`,
     flattenJob: `${base}-flatten`,
     stateMachine: base,
     snowflakeRole: `${base}-snowflake`,
     // Glue 5 appends `/error` and `/output` to a custom prefix.
-    glueLogGroupPrefix: `/aws-glue/lakec/${ir.name}`,
+    glueLogGroupPrefix: `/aws-glue/lakec/${qualified}`,
     // The vendedlogs prefix keeps Step Functions from growing the account's log resource policy.
     stateMachineLogGroup: `/aws/vendedlogs/states/${base}`,
     alertTopic: `${base}-alerts`,

@@ -4,7 +4,7 @@ import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
 import { STRATEGY, strategyMacroSql } from "./macros.js";
 import { martModelSql } from "./marts.js";
 import { martsDir, stagingDir, stagingModel } from "./naming.js";
-import { dbtProjectYaml, profilesExample } from "./project.js";
+import { dbtProjectYaml, environmentProfilesExample, profilesExample } from "./project.js";
 import { martModelsYaml, sourcesYaml, stagingModelsYaml } from "./properties.js";
 import { stagingModelSql } from "./staging.js";
 
@@ -25,6 +25,8 @@ export function emitDbt(ir: PipelineIR): EmittedFile[] {
     project(`${staging}/_models.yml`, stagingModelsYaml(ir)),
     ...ir.tables.map((t) => project(`${staging}/${stagingModel(ir, t.name)}.sql`, stagingModelSql(ir, t))),
   ];
+  // Every environment of a pipeline emits the same dbt files: one project serves them all.
+  if (ir.environment) files.push(project(`dbt/profiles.${ir.name}.yml.example`, environmentProfilesExample(ir)));
   if (ir.marts.length > 0) {
     files.push(project(`${marts}/_models.yml`, martModelsYaml(ir)));
     for (const m of ir.marts) files.push(project(`${marts}/${m.name}.sql`, martModelSql(ir, m)));

@@ -1,7 +1,7 @@
 // dbt properties YAML: the sources (the Snowflake external tables), and the staging and mart
 // models with their generated tests. Only dbt's built-in generic tests are used, so the project
 // needs no packages.
-import type { MartIR, OutputColumn, PipelineIR, TableIR } from "../../compiler/ir.js";
+import type { EnvironmentIR, MartIR, OutputColumn, PipelineIR, TableIR } from "../../compiler/ir.js";
 import { headerLine, jinjaSafe, jinjaString, portableType, snowflakeName, stagingModel } from "./naming.js";
 import { stagingColumns } from "./staging.js";
 import { yamlText } from "../yaml-text.js";
@@ -26,14 +26,33 @@ function describe(props: ColumnProps, description: string | undefined): ColumnPr
 /** Freshness on the load time the flatten job stamps on every row. */
 const FRESHNESS = { warn_after: { count: 24, period: "hour" }, error_after: { count: 48, period: "hour" } };
 
-export function sourcesYaml(ir: PipelineIR): string {
+/**
+ * A Jinja expression choosing one environment's value. The dbt project is one for every
+ * environment, so the environment is the LAKEC_ENV variable or else the dbt target's name
+ * (profiles.yml.example has one target per environment). An unknown one renders a name that
+ * says so, which the warehouse then reports as a missing database or schema.
+ */
+function perEnvironment(ir: PipelineIR, pick: (e: EnvironmentIR["all"][number]) => string): string {
+  const env = "env_var('LAKEC_ENV', target.name)";
+  const values = ir.environment!.all.map((e) => `${jinjaString(e.name)}: ${jinjaString(snowflakeName(pick(e)))}`).join(", ");
+  return `{${values}}.get(${env}, 'NO_LAKEC_ENVIRONMENT_' ~ ${env})`;
+}
+
+/** The database and schema of the external tables: fixed, or chosen per environment when they differ. */
+function sourceLocation(ir: PipelineIR): { database: string; schema: string } {
   const sf = ir.snowflake;
+  const varies = (pick: (e: EnvironmentIR["all"][number]) => string): boolean => new Set(ir.environment?.all.map(pick) ?? []).size > 1;
+  const database = varies((e) => e.database) ? perEnvironment(ir, (e) => e.database) : jinjaString(snowflakeName(sf.database));
+  const schema = varies((e) => e.schema) ? `{{ ${perEnvironment(ir, (e) => e.schema)} }}` : jinjaSafe(snowflakeName(sf.schema));
+  // Locally (dbt-duckdb) the views live in the warehouse file's own database.
+  return { database: `{{ target.database if target.type == 'duckdb' else ${database} }}`, schema };
+}
+
+export function sourcesYaml(ir: PipelineIR): string {
   const source = {
     name: ir.name,
     description: jinjaSafe(ir.description ?? `External tables of the ${ir.name} pipeline.`),
-    // Locally (dbt-duckdb) the views live in the warehouse file's own database.
-    database: `{{ target.database if target.type == 'duckdb' else ${jinjaString(snowflakeName(sf.database))} }}`,
-    schema: jinjaSafe(snowflakeName(sf.schema)),
+    ...sourceLocation(ir),
     // The DDL quotes every name; quoting here makes dbt refer to exactly those objects.
     quoting: { database: true, schema: true, identifier: true },
     loaded_at_field: "_ingested_at",
