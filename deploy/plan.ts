@@ -43,6 +43,8 @@ export interface Plan {
   readonly format: "lakec-plan/1";
   readonly pipeline: string;
   readonly pipelineFile: string;
+  /** The environment planned, for a pipeline with environments. */
+  readonly environment?: string;
   readonly targets: readonly Layer[];
   /** Hash of the desired state (IR + compiled files): a saved plan is refused once it moves. */
   readonly desired: string;

@@ -168,6 +168,7 @@ export function planFrom(desired: Desired, layers: readonly Layer[], snapshot: D
     ...(layers.includes("aws") ? { warnings: alertWarnings(desired.ir) } : {}),
     pipeline: desired.ir.name,
     pipelineFile: desired.ir.sourceFile,
+    ...(desired.ir.environment && { environment: desired.ir.environment.name }),
     targets: layers,
     desired: desired.hash,
     deployed: deployedFingerprints(layers, snapshot),

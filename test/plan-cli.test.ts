@@ -77,7 +77,7 @@ describe("lakec plan / apply on a local lake", { timeout: 60_000 }, () => {
     await lakec("plan", "reviews.yaml", "--out", "edited.plan");
     await pipeline(EDITS.cleaningRule(EDITS.martMeasure(reviewsYaml())));
     const edited = await lakec("apply", "edited.plan");
-    expect(edited.err).toContain("reviews.yaml (or lakec itself) changed since the plan was made");
+    expect(edited.err).toMatch(/refusing the saved plan edited.plan: \/.*\/reviews\.yaml changed since the plan was made/);
     expect((await lakec("apply", "edited.plan", "--target", "local")).code).toBe(2);
     await pipeline(EDITS.martMeasure(reviewsYaml()));
   });

@@ -59,7 +59,7 @@ describe("schemas/pipeline.schema.json", () => {
     expect([...schemaKeys].filter((k) => !docKeys().has(k)).sort()).toEqual([]);
   });
 
-  test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("%s validates as written", (file) => {
+  test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])("%s validates as written", (file) => {
     const parsed = parseYaml(file, readFileSync(join(ROOT, file), "utf8"));
     expect(parsed.diagnostics).toEqual([]);
     expect(checkSchema(file, parsed.value, parsed.locate)).toEqual([]);
