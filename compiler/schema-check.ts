@@ -46,7 +46,7 @@ function validator(): ValidateFunction {
  * with sharper messages (LK201 names, LK301 types), so the schema check leaves them alone.
  */
 function deferredToSemanticChecks(e: ErrorObject): boolean {
-  if (e.keyword === "propertyNames") return true;
+  if (e.keyword === "propertyNames" || e.schemaPath.startsWith("#/properties/environments/propertyNames/")) return true;
   return /^#\/\$defs\/(name|type)\//.test(e.schemaPath) && (e.keyword === "pattern" || e.keyword === "maxLength");
 }
 

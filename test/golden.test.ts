@@ -12,7 +12,7 @@ import { compilePipeline } from "../compiler/index.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { LOADER_CODES } from "../compiler/load.js";
 import { SCHEMA_CODES } from "../compiler/schema-check.js";
-import { layoutOutput } from "../targets/registry.js";
+import { outputTree } from "../cli/compile.js";
 
 const CASES = join(import.meta.dirname, "cases");
 const UPDATE = process.env.LAKEC_UPDATE_GOLDENS === "1";
@@ -34,12 +34,9 @@ function listTree(dir: string, prefix = ""): string[] {
  */
 function producedTree(file: string, text: string): Map<string, string> | Diagnostic[] {
   const result = compilePipeline(file, text);
-  if (!result.ir || result.diagnostics.length > 0) return [...result.diagnostics];
-  const layout = layoutOutput(result.ir);
-  const files = new Map<string, string>();
-  for (const [p, c] of layout.pipelineFiles) files.set(`generated/${result.ir.name}/${p}`, c);
-  for (const [p, c] of layout.projectFiles) files.set(p, c);
-  return files;
+  if (!result.irs || result.diagnostics.length > 0) return [...result.diagnostics];
+  // Every environment, laid out as `lakec compile` lays it out (generated/<p>/<env>/…).
+  return outputTree(result.irs, "generated", undefined, ".").files;
 }
 
 function writeExpectedTree(dir: string, files: Map<string, string>): void {
