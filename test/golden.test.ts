@@ -32,14 +32,14 @@ function listTree(dir: string, prefix = ""): string[] {
  * The files `lakec compile` would write for this case, relative to the project root; or the
  * diagnostics when there are any (a tree case must compile without even a warning).
  */
-function producedTree(file: string, text: string): Map<string, string> | Diagnostic[] {
+function producedTree(file: string, text: string): ReadonlyMap<string, string> | Diagnostic[] {
   const result = compilePipeline(file, text);
   if (!result.irs || result.diagnostics.length > 0) return [...result.diagnostics];
   // Every environment, laid out as `lakec compile` lays it out (generated/<p>/<env>/…).
   return outputTree(result.irs, "generated", undefined, ".").files;
 }
 
-function writeExpectedTree(dir: string, files: Map<string, string>): void {
+function writeExpectedTree(dir: string, files: ReadonlyMap<string, string>): void {
   rmSync(dir, { recursive: true, force: true });
   for (const [p, c] of files) {
     mkdirSync(dirname(join(dir, p)), { recursive: true });
@@ -47,7 +47,7 @@ function writeExpectedTree(dir: string, files: Map<string, string>): void {
   }
 }
 
-function checkTree(name: string, dir: string, files: Map<string, string>): void {
+function checkTree(name: string, dir: string, files: ReadonlyMap<string, string>): void {
   const expected = listTree(dir);
   const orphans = expected.filter((p) => !files.has(p));
   expect(orphans, `case ${name}: expected files that are no longer produced (run npm run test:update)`).toEqual([]);
@@ -107,6 +107,6 @@ describe("golden cases", () => {
       return;
     }
     expect(Array.isArray(produced) ? produced.map(diagnosticLine) : [], `case ${name} should compile`).toEqual([]);
-    checkTree(name, treeDir, produced as Map<string, string>);
+    checkTree(name, treeDir, produced as ReadonlyMap<string, string>);
   });
 });

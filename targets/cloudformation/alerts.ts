@@ -2,7 +2,7 @@
 // on events that never reached the state machine and on files with many invalid records, and an
 // EventBridge rule that forwards Glue job runs that hit their timeout.
 import type { PipelineIR } from "../../compiler/ir.js";
-import { METRICS } from "../glue/layout.js";
+import { METRICS, metricPipeline } from "../glue/layout.js";
 import { LOGICAL, physicalNames } from "./names.js";
 import { fromEventBridgeRules, getAtt, policyDocument, ref, type Resources } from "./intrinsics.js";
 
@@ -19,7 +19,7 @@ export function alertResources(ir: PipelineIR): Resources {
     AlarmActions: [ref(LOGICAL.alertTopic)],
   };
   const resources: Resources = {
-    [LOGICAL.alertTopic]: { Type: "AWS::SNS::Topic", Properties: { TopicName: names.alertTopic, DisplayName: `lakec ${ir.name} alerts` } },
+    [LOGICAL.alertTopic]: { Type: "AWS::SNS::Topic", Properties: { TopicName: names.alertTopic, DisplayName: `lakec ${ir.name}${ir.environment ? ` (${ir.environment.name})` : ""} alerts` } },
     [LOGICAL.failedExecutionsAlarm]: {
       Type: "AWS::CloudWatch::Alarm",
       Properties: {
@@ -48,7 +48,7 @@ export function alertResources(ir: PipelineIR): Resources {
       AlarmDescription: `lakec ${ir.name}: a raw file had ${Math.round(ir.aws.quarantineAlarmRatio * 1000) / 10}% or more invalid records (aws.quarantine_alarm_ratio); see its quarantine under _lakec/quarantine/`,
       Namespace: METRICS.namespace,
       MetricName: METRICS.quarantineRatio,
-      Dimensions: [{ Name: METRICS.dimension, Value: ir.name }],
+      Dimensions: [{ Name: METRICS.dimension, Value: metricPipeline(ir) }],
       ...common,
       Statistic: "Maximum",
       Threshold: ir.aws.quarantineAlarmRatio,

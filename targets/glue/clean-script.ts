@@ -4,7 +4,7 @@
 import { cleanStages } from "../../compiler/sql/clean.js";
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
 import { generatedBy, pyComment } from "../text-escape.js";
-import { METRICS, PROCESSED_PREFIX } from "./layout.js";
+import { METRICS, metricPipeline, PROCESSED_PREFIX } from "./layout.js";
 import { pyLiteral, type PyValue } from "./python.js";
 import { layOutSparkSql } from "./spark-sql-format.js";
 import { PY_JSON_VALUES } from "./json-values-py.js";
@@ -25,7 +25,8 @@ function sourceEntry(source: SourceIR, withFormat: boolean): PyValue {
 // monotonically_increasing_id() give each line's partition and position in it, and a small
 // per-partition count turns them into exact 1-based line numbers. textFile().zipWithIndex()
 // would do the same through Python workers, which is what "no Python on the hot path" forbids.
-const CLEAN_MAIN = String.raw`
+// `metricValue`: the Python expression of the metrics' Pipeline dimension (see metricPipeline).
+const cleanMain = (metricValue: string): string => String.raw`
 
 def read_lines(spark, bucket, raw_key, event_time, arrival_seq):
     # A key ending in .gz is decompressed by Hadoop's codec (chosen by that suffix), as the
@@ -111,7 +112,7 @@ def publish_metrics(manifest):
     A failure to publish is logged, not raised: the outputs and the manifest are already written."""
     rejected = manifest["quarantined"] + manifest["dropped_invalid"]
     ratio = float(rejected) / manifest["records_in"] if manifest["records_in"] else 0.0
-    dims = [{"Name": METRICS["dimension"], "Value": PIPELINE}]
+    dims = [{"Name": METRICS["dimension"], "Value": ${metricValue}}]
     data = [
         {"MetricName": METRICS["quarantineRatio"], "Dimensions": dims, "Value": ratio, "Unit": "None"},
         {"MetricName": METRICS["recordsIn"], "Dimensions": dims, "Value": manifest["records_in"], "Unit": "Count"},
@@ -214,12 +215,13 @@ export function cleanScript(ir: PipelineIR): string {
     `QUARANTINE_PREFIX = ${pyLiteral(PROCESSED_PREFIX.quarantine)}`,
     `MANIFEST_PREFIX = ${pyLiteral(PROCESSED_PREFIX.manifests)}`,
     `SOURCES = ${pyLiteral(sources)}`,
-    `METRICS = ${pyLiteral({ ...METRICS })}`,
+    // An environment's metrics carry its name in the dimension value (metricPipeline).
+    `METRICS = ${pyLiteral({ ...METRICS, ...(ir.environment && { pipeline: metricPipeline(ir) }) })}`,
     "",
     "",
     PY_RUNTIME.trimEnd(),
     ...(reader.code !== undefined ? [reader.code] : []),
-    CLEAN_MAIN.replace("READ_RAW(", `${reader.reader}(`).trimEnd(),
+    cleanMain(ir.environment ? 'METRICS["pipeline"]' : "PIPELINE").replace("READ_RAW(", `${reader.reader}(`).trimEnd(),
     "",
   ].join("\n");
 }

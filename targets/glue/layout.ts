@@ -20,6 +20,14 @@ export const METRICS = {
   recordsRejected: "RecordsRejected",
 } as const;
 
+/**
+ * The metrics' Pipeline dimension: the pipeline, or `<pipeline>-<environment>`, so that one
+ * environment's rejected records never raise another's alarm in a shared account.
+ */
+export function metricPipeline(ir: Pick<PipelineIR, "name" | "environment">): string {
+  return ir.environment ? `${ir.name}-${ir.environment.name}` : ir.name;
+}
+
 export type GlueJobRole = "clean" | "flatten";
 
 export interface GlueScript {

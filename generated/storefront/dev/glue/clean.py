@@ -287,6 +287,7 @@ METRICS = {
     "quarantineRatio": "QuarantineRatio",
     "recordsIn": "RecordsIn",
     "recordsRejected": "RecordsRejected",
+    "pipeline": "storefront-dev",
 }
 
 
@@ -460,7 +461,7 @@ def publish_metrics(manifest):
     A failure to publish is logged, not raised: the outputs and the manifest are already written."""
     rejected = manifest["quarantined"] + manifest["dropped_invalid"]
     ratio = float(rejected) / manifest["records_in"] if manifest["records_in"] else 0.0
-    dims = [{"Name": METRICS["dimension"], "Value": PIPELINE}]
+    dims = [{"Name": METRICS["dimension"], "Value": METRICS["pipeline"]}]
     data = [
         {"MetricName": METRICS["quarantineRatio"], "Dimensions": dims, "Value": ratio, "Unit": "None"},
         {"MetricName": METRICS["recordsIn"], "Dimensions": dims, "Value": manifest["records_in"], "Unit": "Count"},
