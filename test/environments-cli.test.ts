@@ -1,0 +1,118 @@
+// Environments through the CLI, on local lakes in a temp folder: each environment has its own
+// lake (.lake/<env>/), its own deployment record and so its own plan, and a saved plan is bound
+// to the environment, pipeline file and lake it was made for.
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../cli/main.js";
+import type { CliIO } from "../cli/context.js";
+import { generateAmazonReviews } from "../engine/synthetic.js";
+
+let dir = "";
+let elsewhere = "";
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function lakecIn(cwd: string, ...argv: string[]): Promise<Run> {
+  let out = "";
+  let err = "";
+  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const lakec = (...argv: string[]): Promise<Run> => lakecIn(dir, ...argv);
+const storefront = (): Promise<string> => readFile(join(import.meta.dirname, "..", "pipelines", "storefront.yaml"), "utf8");
+
+async function count(env: string): Promise<string> {
+  const r = await lakec("query", "storefront.yaml", "--env", env, "SELECT count(*) AS n FROM store_reviews", "--format", "csv");
+  expect(r.err).toBe("");
+  return r.out.trim().split("\n")[1]!;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "lakec-env-cli-"));
+  elsewhere = await mkdtemp(join(tmpdir(), "lakec-env-elsewhere-"));
+  await writeFile(join(dir, "storefront.yaml"), await storefront());
+  await writeFile(join(dir, "dev.jsonl"), generateAmazonReviews({ seed: 1, records: 120 }));
+  await writeFile(join(dir, "prod.jsonl"), generateAmazonReviews({ seed: 2, records: 300 }));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await rm(elsewhere, { recursive: true, force: true });
+});
+
+describe("local lakes, state and saved plans per environment", { timeout: 120_000 }, () => {
+  it("run uses the default environment's lake, --env another's; each is queried apart", async () => {
+    expect((await lakec("run", "storefront.yaml", "--input", "dev.jsonl")).code).toBe(0);
+    expect(existsSync(join(dir, ".lake", "dev", "warehouse.duckdb"))).toBe(true);
+    expect(existsSync(join(dir, ".lake", "prod"))).toBe(false);
+    expect(existsSync(join(dir, ".lake", "warehouse.duckdb"))).toBe(false);
+    const prod = await lakec("run", "storefront.yaml", "--env", "prod", "--input", "prod.jsonl");
+    expect(prod.code).toBe(0);
+    expect(existsSync(join(dir, ".lake", "prod", "raw", "storefront", "reviews", "prod.jsonl"))).toBe(true);
+    expect(existsSync(join(dir, ".lake", "dev", "raw", "storefront", "reviews", "prod.jsonl"))).toBe(false);
+    const [devRows, prodRows] = [Number(await count("dev")), Number(await count("prod"))];
+    expect(devRows).toBeGreaterThan(0);
+    expect(prodRows).toBeGreaterThan(devRows);
+    const show = await lakec("show", "storefront.yaml", "store_product_ratings", "--env", "prod", "--limit", "1", "--format", "csv");
+    expect(show.code).toBe(0);
+  });
+
+  it("each environment has its own deployment record, so plans differ", async () => {
+    const dev = await lakec("plan", "storefront.yaml", "--detailed-exitcode");
+    expect(dev.out).toMatch(/^lakec plan: storefront \[environment dev\] \(storefront\.yaml\) → local$/m);
+    expect(dev.code).toBe(0);
+    await rm(join(dir, ".lake", "prod"), { recursive: true, force: true });
+    const prod = await lakec("plan", "storefront.yaml", "--env", "prod", "--detailed-exitcode");
+    expect(prod.out).toMatch(/^lakec plan: storefront \[environment prod\]/m);
+    expect(prod.code).toBe(2);
+  });
+
+  it("a saved plan applies from any folder, to the environment and lake it was made for", async () => {
+    expect((await lakec("plan", "storefront.yaml", "--env", "prod", "--out", "prod.plan")).code).toBe(0);
+    // Today's bug: applied from another folder, the plan could not find storefront.yaml.
+    const applied = await lakecIn(elsewhere, "apply", join(dir, "prod.plan"));
+    expect(applied.err).not.toContain("cannot read");
+    expect(applied.code).toBe(0);
+    expect(existsSync(join(dir, ".lake", "prod", "warehouse.duckdb"))).toBe(true);
+    expect(existsSync(join(elsewhere, ".lake"))).toBe(false);
+    expect((await lakec("plan", "storefront.yaml", "--env", "prod", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("a saved plan is refused for another environment or lake, and after the pipeline changed", async () => {
+    expect((await lakec("plan", "storefront.yaml", "--out", "dev.plan")).code).toBe(0);
+    const otherEnv = await lakec("apply", "dev.plan", "--env", "prod");
+    expect([otherEnv.code, otherEnv.err]).toEqual([1, "lakec: refusing the saved plan dev.plan: it was made for environment 'dev', not environment 'prod'. Run `lakec plan` again\n"]);
+    const otherLake = await lakec("apply", "dev.plan", "--lake", "somewhere");
+    expect(otherLake.code).toBe(1);
+    expect(otherLake.err).toContain(`it was made with the lake ${join(dir, ".lake", "dev")}, not ${join(dir, "somewhere")}`);
+    await writeFile(join(dir, "storefront.yaml"), `${await storefront()}# an edit\n`);
+    const edited = await lakec("apply", "dev.plan");
+    expect(edited.err).toBe(`lakec: refusing the saved plan dev.plan: ${join(dir, "storefront.yaml")} changed since the plan was made. Run \`lakec plan\` again\n`);
+    await writeFile(join(dir, "storefront.yaml"), await storefront());
+  });
+
+  it("a plan made with --lake applies to that lake (it was misreported as 'deployed state moved')", async () => {
+    await mkdir(join(dir, "other"), { recursive: true });
+    expect((await lakec("plan", "storefront.yaml", "--lake", "other/lake", "--out", "lake.plan")).code).toBe(0);
+    const applied = await lakec("apply", "lake.plan");
+    expect(applied.err).not.toContain("deployed state moved");
+    expect(applied.code).toBe(0);
+    expect(existsSync(join(dir, "other", "lake", "warehouse.duckdb"))).toBe(true);
+  });
+
+  it("several environments and no default: a command asks for --env", async () => {
+    await writeFile(join(dir, "nodefault.yaml"), (await storefront()).replace("    default: true\n", ""));
+    const r = await lakec("run", "nodefault.yaml");
+    expect([r.code, r.err]).toEqual([2, "lakec: nodefault.yaml has environments dev, prod and none is marked default: true: choose one with --env dev or --env prod\n"]);
+    expect((await lakec("validate", "nodefault.yaml")).code).toBe(0);
+  });
+});
