@@ -5,7 +5,7 @@ import type { PipelineIR } from "./ir.js";
 import { parseYaml } from "./load.js";
 import { checkSchema } from "./schema-check.js";
 import { checkSemantics } from "./check/index.js";
-import { checkEnvironments, defaultEnvironment, lowerEnvironments } from "./environments.js";
+import { defaultEnvironment, lowerEnvironments } from "./environments.js";
 
 export interface CompileResult {
   /**
@@ -31,8 +31,7 @@ export function compilePipeline(file: string, text: string): CompileResult {
   if (hasErrors(schemaDiags)) return { diagnostics: sortDiagnostics([...parsed.diagnostics, ...schemaDiags]) };
   const doc = parsed.value as PipelineDoc;
   const semantic = checkSemantics(file, doc, parsed.locate);
-  const environments = checkEnvironments(file, doc, parsed.locate, semantic);
-  const all = sortDiagnostics([...parsed.diagnostics, ...schemaDiags, ...semantic, ...environments]);
+  const all = sortDiagnostics([...parsed.diagnostics, ...schemaDiags, ...semantic]);
   if (hasErrors(all)) return { diagnostics: all };
   const irs = lowerEnvironments(doc, file);
   const chosen = defaultEnvironment(doc);

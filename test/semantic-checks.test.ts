@@ -52,7 +52,7 @@ describe("semantic golden cases", () => {
 });
 
 describe("reference pipelines", () => {
-  test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("%s has no semantic errors or warnings", (file) => {
+  test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])("%s has no semantic errors or warnings", (file) => {
     const text = readFileSync(join(import.meta.dirname, "..", file), "utf8");
     expect(check(file, text).map(line)).toEqual([]);
   });

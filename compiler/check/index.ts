@@ -10,6 +10,7 @@ import { checkNames } from "./names.js";
 import { checkSettings } from "./settings.js";
 import { checkSources } from "./sources.js";
 import { buildTables } from "./tables.js";
+import { checkEnvironments } from "../environments.js";
 
 export { SEMANTIC_CODES, type SemanticCode } from "./codes.js";
 
@@ -21,5 +22,6 @@ export function checkSemantics(file: string, doc: PipelineDoc, locate: Locator):
   checkFlattens(ctx);
   checkNames(ctx, tables);
   checkMarts(ctx, tables);
-  return ctx.diagnostics;
+  // Last: an environment's settings problem that the top level already has is not repeated.
+  return [...ctx.diagnostics, ...checkEnvironments(file, doc, locate, ctx.diagnostics)];
 }
