@@ -85,7 +85,7 @@ const variants: [string, (ir: PipelineIR) => PipelineIR][] = [
   ["hostile paths", (ir) => ({ ...ir, airflow: { ...ir.airflow, dbtProjectDir: `/x/"{{ y }}'\n\\`, owner: 'o"\n' } })],
 ];
 
-const pipelines = ["pipelines/reviews.yaml", "pipelines/yelp.yaml"];
+const pipelines = ["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"];
 const dagName = (file: string, label: string): string => `${file.replace(/\W/g, "_")}_${label.replace(/\W/g, "")}.py`;
 
 describe("airflow target", () => {

@@ -56,7 +56,7 @@ function catchAllProblems(def: Record<string, unknown>): string[] {
 
 const NO_WAIT = { [STATE.nextArrival]: 0, [STATE.recordArrival]: 0, [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 };
 
-describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("state machine of %s", (file) => {
+describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])("state machine of %s", (file) => {
   const ir = load(file);
   const def = definitionOf(ir);
 

@@ -95,7 +95,8 @@ function guardViolations(templates: Record<string, unknown>): Map<string, string
   return result;
 }
 
-const FILES = ["pipelines/reviews.yaml", "pipelines/yelp.yaml"];
+// storefront: its default environment (dev), with environment-qualified names.
+const FILES = ["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"];
 const BAD_TEMPLATE = {
   Parameters: {},
   Resources: {
