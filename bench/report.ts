@@ -1,4 +1,4 @@
-// The benchmark report as Markdown, ready to paste into bench/RESULTS.md and the README.
+// The benchmark report as Markdown, ready to paste into bench/RESULTS.md and docs/benchmarks.md.
 import type { BenchResults } from "./run.js";
 
 const n = (x: number, digits = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
