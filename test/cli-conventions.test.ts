@@ -160,8 +160,10 @@ describe("package layout", () => {
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files).toEqual(expect.arrayContaining(["bin/lakec.js", "dist/cli/main.js", "dist/schemas/pipeline.schema.json", "schemas/pipeline.schema.json", "package.json"]));
     expect(files.filter((f) => /^(test|bench|generated|dbt|pipelines)\//.test(f) || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; dependencies: Record<string, string>; private?: boolean };
     expect(pkg.bin).toEqual({ lakec: "bin/lakec.js" });
+    // Publishable: the packed tarball installs with `npm i -g` and runs `lakec run --demo` outside the repo.
+    expect(pkg.private).toBeUndefined();
     // Only tests use these; nothing at run time imports them.
     expect(Object.keys(pkg.dependencies)).not.toContain("asl-validator");
     expect(Object.keys(pkg.dependencies)).not.toContain("handlebars");
