@@ -13,7 +13,7 @@ import { benchCompile, type CompileTiming } from "./compile.js";
 import { benchLatency, type LatencyResult } from "./latency.js";
 import { formatReport } from "./report.js";
 import { benchPandas, benchThroughput, type PandasResult, type ThroughputResult } from "./throughput.js";
-import { writeAmazonReviews, type AmazonStats } from "../engine/synthetic.js";
+import { writeAmazonReviews, type AmazonStats } from "../synthetic/amazon.js";
 
 export interface BenchResults {
   /** loadAvg: 1-minute load average when the run started and ended (other work on the machine). */
