@@ -1,6 +1,6 @@
 // What a CLI user expects of any command-line tool: --version, colour that follows NO_COLOR and
 // FORCE_COLOR, exit codes that CI can trust, and one JSON document per command for machines.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,6 +95,19 @@ describe("exit codes", () => {
     expect((await lakec(["plan", "pipelines/reviews.yaml", "--no-such-flag", "--detailed-exitcode"])).code).toBe(1);
     expect((await lakec(["plan", "pipelines/nope.yaml", "--detailed-exitcode"])).code).toBe(1);
     expect((await lakec(["plan", "pipelines/reviews.yaml", "--target", "moon", "--detailed-exitcode"])).code).toBe(1);
+  });
+});
+
+describe("a closed pipe", () => {
+  // `lakec … | head` closes stdout early; lakec used to die on EPIPE with a stack trace.
+  it("stops quietly with 0 when the reader closes stdout", async () => {
+    const child = spawn(process.execPath, [join(ROOT, "bin/lakec.js"), "compile", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.on("close", done));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });
 
