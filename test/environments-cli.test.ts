@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import type { CliIO } from "../cli/context.js";
-import { generateAmazonReviews } from "../engine/synthetic.js";
+import { generateAmazonReviews } from "../synthetic/amazon.js";
 
 let dir = "";
 let elsewhere = "";
