@@ -1,12 +1,13 @@
 // Environments through the CLI, on local lakes in a temp folder: each environment has its own
 // lake (.lake/<env>/), its own deployment record and so its own plan, and a saved plan is bound
 // to the environment, pipeline file and lake it was made for.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
+import { runDev } from "../cli/dev.js";
 import type { CliIO } from "../cli/context.js";
 import { generateAmazonReviews } from "../synthetic/amazon.js";
 
@@ -114,5 +115,40 @@ describe("local lakes, state and saved plans per environment", { timeout: 120_00
     const r = await lakec("run", "nodefault.yaml");
     expect([r.code, r.err]).toEqual([2, "lakec: nodefault.yaml has environments dev, prod and none is marked default: true: choose one with --env dev or --env prod\n"]);
     expect((await lakec("validate", "nodefault.yaml")).code).toBe(0);
+  });
+
+  it("compile --env writes one environment's folder; removing an environment removes its files", async () => {
+    await rm(join(dir, "generated"), { recursive: true, force: true });
+    expect((await lakec("compile", "storefront.yaml", "--env", "prod")).code).toBe(0);
+    expect(readdirSync(join(dir, "generated", "storefront"))).toEqual(["prod"]);
+    expect((await lakec("compile", "storefront.yaml")).code).toBe(0);
+    expect(readdirSync(join(dir, "generated", "storefront")).sort()).toEqual(["dev", "prod"]);
+    expect((await lakec("compile", "storefront.yaml", "--check")).code).toBe(0);
+    await writeFile(join(dir, "storefront.yaml"), (await storefront()).replace(/\n {2}prod:\n.*\n$/, "\n"));
+    const stale = await lakec("compile", "storefront.yaml", "--check");
+    expect(stale.code).toBe(1);
+    expect(stale.out).toContain("generated/storefront/prod/cloudformation/template.yaml");
+    expect((await lakec("compile", "storefront.yaml")).code).toBe(0);
+    expect(readdirSync(join(dir, "generated", "storefront"))).toEqual(["dev"]);
+    await writeFile(join(dir, "storefront.yaml"), await storefront());
+  });
+
+  it("dev --env watches that environment's lake", async () => {
+    let out = "";
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    const io: CliIO = { out: (t) => void (out += t), err: (t) => void (out += t), cwd: dir };
+    const done = runDev({ io, exit: () => undefined }, "storefront.yaml", { env: "prod", memoryLimit: "1GB", threads: "2" }, until);
+    const waitFor = async (re: RegExp): Promise<void> => {
+      for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(re);
+    };
+    await waitFor(/watching for raw files/);
+    await mkdir(join(dir, ".lake", "prod", "raw", "storefront", "reviews"), { recursive: true });
+    await writeFile(join(dir, ".lake", "prod", "raw", "storefront", "reviews", "late.jsonl"), generateAmazonReviews({ seed: 3, records: 50 }));
+    expect(existsSync(join(dir, ".lake", "dev", "raw", "storefront", "reviews", "late.jsonl"))).toBe(false);
+    await waitFor(/late\.jsonl processed: 50 in/);
+    stop();
+    await done;
   });
 });
