@@ -151,4 +151,11 @@ describe("local lakes, state and saved plans per environment", { timeout: 120_00
     stop();
     await done;
   });
+
+  it("docs --env documents that environment's settings", async () => {
+    expect((await lakec("docs", "storefront.yaml", "--env", "prod", "--out", "site")).code).toBe(0);
+    const page = await readFile(join(dir, "site", "p", "storefront", "index.html"), "utf8");
+    expect(page).toContain("<dt>environment</dt><dd><code>prod</code> of <code>dev</code>, <code>prod</code>: Promoted from dev");
+    expect(page).toContain("<code>ANALYTICS.STOREFRONT</code>");
+  });
 });

@@ -56,6 +56,8 @@ export function pipelinePage(site: PipelineSite): Page {
   const path = `${pipelineDir(ir)}/index.html`;
   const info = facts([
     ["file", code(ir.sourceFile)],
+    // A site documents one environment (`lakec docs --env`): say which, and what it is for.
+    ["environment", ir.environment && `${code(ir.environment.name)} of ${ir.environment.all.map((e) => code(e.name)).join(", ")}${ir.environment.description ? `: ${esc(ir.environment.description)}` : ""}`],
     ["AWS", `${code(ir.aws.region)}, raw bucket ${code(ir.aws.rawBucket)}, processed bucket ${code(ir.aws.processedBucket)}, Glue ${esc(ir.aws.glue.version)} (${esc(ir.aws.glue.workerType)} × ${esc(String(ir.aws.glue.workers))})`],
     ["Snowflake", `${code(`${ir.snowflake.database}.${ir.snowflake.schema}`)}, warehouse ${code(ir.snowflake.warehouse)}, integration ${code(ir.snowflake.storageIntegration)}`],
     ["Airflow", `schedule ${code(ir.airflow.schedule)}, ${esc(String(ir.airflow.retries))} retries`],
