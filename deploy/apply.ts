@@ -13,7 +13,7 @@ import { startBackfill, writeBackfillState } from "./providers/aws/backfill.js";
 import { deployStack } from "./providers/aws/changeset.js";
 import { describeStack } from "./providers/aws/read.js";
 import { applyLocal, type LocalApplyResult } from "./providers/local/apply.js";
-import { publish } from "./providers/publish/publish.js";
+import { publish, publishOwner } from "./providers/publish/publish.js";
 import { applySnowflake, refreshExternalTables } from "./providers/snowflake/apply.js";
 import { readSnowflake } from "./providers/snowflake/read.js";
 
@@ -101,7 +101,7 @@ async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapsh
   for (const layer of ["dbt", "airflow"] as const) {
     const destination = desired.ir.publish[layer];
     if (!destination || !has(layer)) continue;
-    await publish(publishStore(destination, ctx), desired.ir.name, plan.steps.filter((s) => s.layer === layer), desired[layer], ctx.log);
+    await publish(publishStore(destination, ctx), publishOwner(desired.ir), plan.steps.filter((s) => s.layer === layer), desired[layer], ctx.log);
     applied.push(layer);
   }
   return applied;

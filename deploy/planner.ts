@@ -15,7 +15,7 @@ import type { AwsClients } from "./providers/aws/clients.js";
 import { readBackfill } from "./providers/aws/backfill.js";
 import { readAws } from "./providers/aws/read.js";
 import { readLocal } from "./providers/local/state.js";
-import { readPublished } from "./providers/publish/publish.js";
+import { publishOwner, readPublished } from "./providers/publish/publish.js";
 import { FolderStore, S3Store, parseS3Url, type PublishStore } from "./providers/publish/store.js";
 import type { SnowflakeClient } from "./providers/snowflake/client.js";
 import type { PipelineIR } from "../compiler/ir.js";
@@ -93,7 +93,7 @@ async function readLayer(layer: Layer, desired: Desired, ctx: DeployContext): Pr
     case "airflow": {
       const destination = desired.ir.publish[layer];
       if (!destination) return {};
-      return { [layer]: await readPublished(publishStore(destination, ctx), desired.ir.name, desired[layer]) };
+      return { [layer]: await readPublished(publishStore(destination, ctx), publishOwner(desired.ir), desired[layer]) };
     }
     case "local":
       return { local: await readLocal(ctx.lakeDir, desired.ir) };

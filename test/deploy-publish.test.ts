@@ -1,4 +1,5 @@
 // Publishing the dbt project and the DAG: to a folder (real files) and to S3 (mocked client).
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { diffPublish } from "../deploy/diff-publish.js";
-import { publish, readPublished } from "../deploy/providers/publish/publish.js";
+import { publish, publishOwner, readPublished } from "../deploy/providers/publish/publish.js";
+import { compilePipeline } from "../compiler/index.js";
+import { emitAirflow } from "../targets/airflow/index.js";
 import { FolderStore, S3Store, parseS3Url, type PublishStore } from "../deploy/providers/publish/store.js";
 import { lineDiff } from "../deploy/text-diff.js";
 
@@ -40,6 +43,22 @@ describe("publishing to a folder", () => {
     await expect(readFile(join(dir, "dags", "old.py"), "utf8")).rejects.toThrow(/ENOENT/);
     expect(await readFile(join(dir, "dags", "someone_else.py"), "utf8")).toBe("# not ours\n");
     expect(await roundTrip(store, v2)).toEqual([]);
+  });
+
+  it("environments publishing their DAGs to one folder each own only their own files", async () => {
+    const store = new FolderStore("dags", dir);
+    const [dev, prod] = compilePipeline("pipelines/storefront.yaml", readFileSync("pipelines/storefront.yaml", "utf8")).irs!;
+    const dags = (ir: typeof dev): Map<string, string> => new Map(emitAirflow(ir!).map((f) => [f.path.replace("airflow/", ""), f.contents]));
+    const apply = async (ir: typeof dev): Promise<string[]> => {
+      const steps = diffPublish("airflow", "dags/", dags(ir), await readPublished(store, publishOwner(ir!), dags(ir)));
+      await publish(store, publishOwner(ir!), steps, dags(ir), () => {});
+      return steps.map((st) => `${st.action} ${st.resource}`);
+    };
+    expect(await apply(prod)).toEqual(["create dags/storefront_prod_dbt.py"]);
+    // Without a manifest per environment, dev's apply would delete prod's DAG as "no longer emitted".
+    expect(await apply(dev)).toEqual(["create dags/storefront_dev_dbt.py"]);
+    expect(await apply(prod)).toEqual([]);
+    expect(await readFile(join(dir, "dags", "storefront_prod_dbt.py"), "utf8")).toContain('dag_id="storefront_prod_dbt"');
   });
 
   it("a hand-edited published file shows up as a change", async () => {

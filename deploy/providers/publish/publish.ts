@@ -3,7 +3,13 @@
 // leaves a manifest that still lists every file lakec may own and a re-run converges.
 import type { PublishDeployed, PublishedFile } from "../../diff-publish.js";
 import { sha256, type Step } from "../../plan.js";
+import type { PipelineIR } from "../../../compiler/ir.js";
 import { manifestPath, type PublishManifest, type PublishStore } from "./store.js";
+
+/** Who owns a publish manifest: the pipeline, or the pipeline in one environment. */
+export function publishOwner(ir: Pick<PipelineIR, "name" | "environment">): string {
+  return ir.environment ? `${ir.name}-${ir.environment.name}` : ir.name;
+}
 
 export async function readManifest(store: PublishStore, pipeline: string): Promise<PublishManifest | undefined> {
   const text = await store.get(manifestPath(pipeline));

@@ -12,8 +12,12 @@ export interface PublishStore {
   remove(path: string): Promise<void>;
 }
 
-export function manifestPath(pipeline: string): string {
-  return `.lakec/publish-${pipeline}.json`;
+/**
+ * `owner` is the pipeline, or `<pipeline>-<environment>` (publishOwner): environments that
+ * publish their DAGs to one folder each own only their own files there.
+ */
+export function manifestPath(owner: string): string {
+  return `.lakec/publish-${owner}.json`;
 }
 
 export interface PublishManifest {
