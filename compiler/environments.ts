@@ -127,6 +127,34 @@ function checkShared(ctx: CheckContext, file: string, locate: Locator, names: re
 }
 
 /**
+ * LK363: the dbt project is one for every environment, but each publishes the version it was
+ * applied with. Two environments publishing to one place means applying dev changes the
+ * models prod's DAG runs.
+ */
+function checkSharedDbtPublish(ctx: CheckContext, file: string, locate: Locator, names: readonly string[]): void {
+  const owners = new Map<string, string>();
+  for (const name of names) {
+    const dest = environmentDoc(ctx.doc, name).publish?.dbt;
+    if (dest === undefined) continue;
+    const key = dest.replace(/\/+$/, "");
+    const earlier = owners.get(key);
+    if (earlier === undefined) {
+      owners.set(key, name);
+      continue;
+    }
+    const at: DocPath = hasPath(envOf(ctx.doc, name), ["publish", "dbt"]) ? ["environments", name, "publish", "dbt"] : ["environments", name];
+    ctx.diagnostics.push({
+      file,
+      ...locate(at, { key: at.length === 2 }),
+      severity: "warning",
+      code: "LK363",
+      message: `environments ${q(earlier)} and ${q(name)} publish the dbt project to the same place ${q(dest)}`,
+      hint: `applying ${earlier} would change the models ${name}'s DAG runs: set publish.dbt in environments.${name} (DAGs may share a folder: their names differ)`,
+    });
+  }
+}
+
+/**
  * Every environment's own diagnostics: names, the default, shared data locations, and the
  * settings checks run on each merged document, pointing into the environment's block.
  * Diagnostics equal to one in `already` (a top-level value every environment inherits) are
@@ -138,6 +166,7 @@ export function checkEnvironments(file: string, doc: PipelineDoc, locate: Locato
   const ctx = new CheckContext(file, doc, locate);
   checkNamesAndDefault(ctx, names);
   checkShared(ctx, file, locate, names);
+  checkSharedDbtPublish(ctx, file, locate, names);
   const seen = new Set(already.map(diagnosticKey));
   const out: Diagnostic[] = [];
   for (const d of ctx.diagnostics) out.push(d);

@@ -62,6 +62,7 @@ export const SEMANTIC_CODES = {
   LK360: "an environment name is not 1-16 lower-case letters and digits starting with a letter",
   LK361: "more than one environment is marked default: true",
   LK362: "two environments use the same bucket, Snowflake schema or storage integration",
+  LK363: "warning: two environments publish the dbt project to the same place",
   LK390: "warning: required has no effect on a column with a default",
   // LK4xx: marts and measures
   LK401: "sum or avg of a column that is not a number",
