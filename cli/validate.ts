@@ -11,6 +11,8 @@ Examples:
   $ lakec validate pipelines/*.yaml
   $ lakec validate --format json pipelines/reviews.yaml > diagnostics.json
 
+A pipeline with environments: is checked in every environment at once (no --env): each
+problem points at the environment's own line when the environment set the value.
 Exit codes: 0 valid, 1 a pipeline has errors, 2 usage or internal error.`;
 
 export function register(program: Command, ctx: CliContext): void {
