@@ -74,17 +74,18 @@ function environmentLocator(doc: PipelineDoc, name: string, locate: Locator): Lo
 interface Claimed {
   readonly what: string;
   readonly value: string;
-  readonly path: DocPath;
+  /** Where an environment sets it, first match pointed at: database or schema for a schema. */
+  readonly paths: readonly DocPath[];
 }
 
 /** Names two environments of one account can never share: both would write the same data. */
 function claimsOf(merged: PipelineDoc): Claimed[] {
   const sf = merged.snowflake;
   return [
-    { what: "raw bucket", value: merged.aws.raw_bucket, path: ["aws", "raw_bucket"] },
-    { what: "processed bucket", value: merged.aws.processed_bucket, path: ["aws", "processed_bucket"] },
-    { what: "Snowflake schema", value: `${sf.database}.${sf.schema}`.toUpperCase(), path: ["snowflake", "database"] },
-    { what: "storage integration", value: sf.storage_integration.toUpperCase(), path: ["snowflake", "storage_integration"] },
+    { what: "raw bucket", value: merged.aws.raw_bucket, paths: [["aws", "raw_bucket"]] },
+    { what: "processed bucket", value: merged.aws.processed_bucket, paths: [["aws", "processed_bucket"]] },
+    { what: "Snowflake schema", value: `${sf.database}.${sf.schema}`.toUpperCase(), paths: [["snowflake", "database"], ["snowflake", "schema"]] },
+    { what: "storage integration", value: sf.storage_integration.toUpperCase(), paths: [["snowflake", "storage_integration"]] },
   ];
 }
 
@@ -111,8 +112,8 @@ function checkShared(ctx: CheckContext, file: string, locate: Locator, names: re
         owners.set(key, name);
         continue;
       }
-      const env = envOf(ctx.doc, name);
-      const at: DocPath = hasPath(env, c.path) ? ["environments", name, ...c.path] : ["environments", name];
+      const set = c.paths.find((p) => hasPath(envOf(ctx.doc, name), p));
+      const at: DocPath = set ? ["environments", name, ...set] : ["environments", name];
       const span = locate(at, { key: at.length === 2 });
       ctx.diagnostics.push({
         file,
@@ -120,7 +121,7 @@ function checkShared(ctx: CheckContext, file: string, locate: Locator, names: re
         severity: "error",
         code: "LK362",
         message: `environments ${q(earlier)} and ${q(name)} both use ${c.what} ${q(c.value)}`,
-        hint: `environments share an AWS and a Snowflake account, so each needs its own buckets and schema: set ${c.path.join(".")} in environments.${name}`,
+        hint: `environments share an AWS and a Snowflake account, so each needs its own buckets and schema: set ${c.paths[0]!.join(".")} in environments.${name}`,
       });
     }
   }
