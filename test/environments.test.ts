@@ -109,6 +109,16 @@ describe("two environments of one pipeline share no physical name", () => {
 describe("one dbt project for every environment", () => {
   const irs = environments("test/cases/environments/pipeline.yaml");
 
+  it("an environment's mappings merge key by key over the top level; its lists and values replace", () => {
+    const [dev, staging, prod] = irs;
+    expect(dev!.aws.glue).toMatchObject({ version: "5.0", workerType: "G.1X", workers: 2 });
+    expect(prod!.aws.glue).toMatchObject({ version: "5.0", workerType: "G.2X", workers: 10 });
+    expect([dev!.airflow.tags, prod!.airflow.tags]).toEqual([["shop"], ["shop", "finance"]]);
+    expect(dev!.aws.alarmEmail).toBe("oncall@example.com");
+    expect(staging!.publish).toEqual({ dbt: "s3://acme-mwaa-staging/dbt/", airflow: "s3://acme-mwaa-staging/dags/" });
+    expect([dev, staging, prod].map((i) => i!.snowflake.storageIntegration)).toEqual(["LAKE_S3_SHOP_DEV", "LAKE_S3_SHOP_QA", "LAKE_S3_SHOP_PROD"]);
+  });
+
   it("every environment emits the same dbt files", () => {
     const project = irs.map((ir) => JSON.stringify([...layoutOutput(ir).projectFiles]));
     expect(new Set(project).size).toBe(1);
