@@ -9,7 +9,9 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { compilePipeline } from "../compiler/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { loadPipeline } from "../cli/pipeline-files.js";
+import { loadPipeline, loadProject } from "../cli/pipeline-files.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { stackName } from "../deploy/diff-aws.js";
 import { layoutOutput } from "../targets/registry.js";
 
@@ -182,3 +184,21 @@ describe("the environment a command uses", () => {
     expect(r.irs).toHaveLength(1);
   });
 });
+
+describe("checks across pipelines see every environment", () => {
+  it("the reference pipelines compile together; another file taking an environment's integration is LK503", () => {
+    const all = loadProject(ROOT, ["pipelines/reviews.yaml", "pipelines/yelp.yaml", STOREFRONT]);
+    expect(all.flatMap((l) => l.diagnostics)).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), "lakec-env-project-"));
+    try {
+      const yelp = readFileSync(join(ROOT, "pipelines/yelp.yaml"), "utf8").replace("storage_integration: LAKE_S3_YELP", "storage_integration: LAKE_S3_STOREFRONT_PROD");
+      writeFileSync(join(dir, "yelp.yaml"), yelp);
+      writeFileSync(join(dir, "storefront.yaml"), readFileSync(join(ROOT, STOREFRONT), "utf8"));
+      const [, clash] = loadProject(dir, ["storefront.yaml", "yelp.yaml"]);
+      expect(clash!.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["LK503 storage integration 'LAKE_S3_STOREFRONT_PROD' is also storefront.yaml's"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
