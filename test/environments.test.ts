@@ -3,15 +3,15 @@
 // pick the environment's database and schema, one DAG per environment, and the choice of the
 // environment a command uses.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { compilePipeline } from "../compiler/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { loadPipeline, loadProject } from "../cli/pipeline-files.js";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+
 import { stackName } from "../deploy/diff-aws.js";
 import { layoutOutput } from "../targets/registry.js";
 
