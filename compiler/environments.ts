@@ -196,9 +196,10 @@ export function lowerEnvironments(doc: PipelineDoc, file: string): PipelineIR[] 
     const sf = environmentDoc(doc, name).snowflake;
     return { name, database: sf.database, schema: sf.schema };
   });
+  const dflt = defaultEnvironment(doc);
   return names.map((name) => {
     const description = envOf(doc, name).description;
-    const environment: EnvironmentIR = { name, ...(description !== undefined && { description }), all };
+    const environment: EnvironmentIR = { name, ...(description !== undefined && { description }), all, ...(dflt !== undefined && { default: dflt }) };
     return { ...lower(environmentDoc(doc, name), file), environment };
   });
 }

@@ -248,6 +248,8 @@ export interface EnvironmentIR {
    * the dbt project is one for all environments, so its sources choose among them at run time.
    */
   readonly all: readonly { readonly name: string; readonly database: string; readonly schema: string }[];
+  /** The environment commands use without --env, when there is one. */
+  readonly default?: string;
 }
 
 export interface PipelineIR {

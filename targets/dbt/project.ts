@@ -81,7 +81,7 @@ export function profilesExample(): string {
 export function environmentProfilesExample(ir: PipelineIR): string {
   const all = ir.environment?.all ?? [];
   const outputs = Object.fromEntries(all.map((e) => [e.name, { ...snowflakeOutput(e.database), password: env("SNOWFLAKE_PASSWORD") }]));
-  const profile = { [DBT_PROJECT_NAME]: { target: env("DBT_TARGET", all[0]?.name ?? "dev"), outputs } };
+  const profile = { [DBT_PROJECT_NAME]: { target: env("DBT_TARGET", ir.environment?.default ?? all[0]?.name ?? "dev"), outputs } };
   const usage = [
     `# The environments of pipeline ${oneLine(ir.name)}. Copy to profiles.yml (or ~/.dbt/profiles.yml) and select one`,
     "# with --target or DBT_TARGET; the sources read the external tables of the environment the target names",
