@@ -100,6 +100,12 @@ describe("two environments of one pipeline share no physical name", () => {
     expect(dag(prod!)).toMatch(/dbt build --select tag:storefront .* --target prod'/);
   });
 
+  it("failure alerts say which environment failed (environments may alert the same people)", () => {
+    const asl = files(prod!).get("stepfunctions/state-machine.asl.json")!;
+    expect(asl).toContain('"Subject": "lakec storefront (prod): processing failed"');
+    expect(asl).toContain('"environment": "prod"');
+  });
+
   it("a pipeline without environments keeps the names it always had", () => {
     const [reviews] = environments("pipelines/reviews.yaml");
     expect(reviews!.environment).toBeUndefined();

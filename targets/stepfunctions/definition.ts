@@ -172,6 +172,8 @@ function failureState(ir: PipelineIR, step: "deduplicate" | "arrival" | "clean" 
     Comment: `Describe a failed ${step} step for the alert and the execution's cause`,
     Parameters: {
       pipeline: ir.name,
+      // Environments may alert the same people: say whose failure it is.
+      ...(ir.environment && { environment: ir.environment.name }),
       step,
       "source.$": at.source,
       "bucket.$": at.bucket,
@@ -192,7 +194,7 @@ function notifyState(ir: PipelineIR): State {
     Resource: SNS_PUBLISH,
     Parameters: {
       TopicArn: placeholder(SUBSTITUTIONS.alertTopicArn),
-      Subject: `lakec ${ir.name}: processing failed`.slice(0, 100),
+      Subject: `lakec ${ir.name}${ir.environment ? ` (${ir.environment.name})` : ""}: processing failed`.slice(0, 100),
       // Step Functions serialises an object Message to JSON text. (States.JsonToString would do
       // too, but aws-local-stepfunctions strips its backslashes, which the local engine would inherit.)
       "Message.$": "$.alert",
