@@ -98,6 +98,9 @@ describe("two environments of one pipeline share no physical name", () => {
     expect(dag(dev!)).toContain('schedule="@daily"');
     expect(dag(prod!)).toContain('schedule="@hourly"');
     expect(dag(prod!)).toMatch(/dbt build --select tag:storefront .* --target prod'/);
+    // Both DAGs may run in one Airflow: each reads its own topic's ARN and names its own topic.
+    expect(dag(prod!)).toContain('ALERT_TOPIC_ENV = "LAKEC_STOREFRONT_PROD_ALERT_TOPIC_ARN"');
+    expect(dag(dev!)).toContain('ALERT_TOPIC_NAME = "lakec-storefront-dev-alerts"');
   });
 
   it("failure alerts say which environment failed (environments may alert the same people)", () => {

@@ -73,9 +73,13 @@ function partition(region: string): string {
   return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
 }
 
-/** The environment variable that names the alert topic's ARN for this pipeline (validated name: [a-z0-9_]). */
+/**
+ * The environment variable that names the alert topic's ARN for this pipeline (validated name:
+ * [a-z0-9_]), and environment: DAGs of several environments may share one Airflow deployment.
+ */
 export function alertTopicEnv(ir: PipelineIR): string {
-  return `LAKEC_${ir.name.toUpperCase()}_ALERT_TOPIC_ARN`;
+  const env = ir.environment ? `_${ir.environment.name.toUpperCase()}` : "";
+  return `LAKEC_${ir.name.toUpperCase()}${env}_ALERT_TOPIC_ARN`;
 }
 
 function failureCallback(): string[] {

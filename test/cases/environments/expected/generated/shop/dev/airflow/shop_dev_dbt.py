@@ -20,14 +20,14 @@ except ImportError:
 
 log = logging.getLogger(__name__)
 
-DOC = "dbt for the lakec pipeline 'shop': source freshness, then `dbt build` of tag:shop (models and their tests).\nRuns on the schedule @daily.\nA failed task is published to the SNS topic lakec-shop-dev-alerts (or $LAKEC_SHOP_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
+DOC = "dbt for the lakec pipeline 'shop': source freshness, then `dbt build` of tag:shop (models and their tests).\nRuns on the schedule @daily.\nA failed task is published to the SNS topic lakec-shop-dev-alerts (or $LAKEC_SHOP_DEV_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
 PIPELINE = "shop"
 DBT_PROJECT_DIR = "/usr/local/airflow/dags/dbt"
 DBT_PROFILES_DIR = "/usr/local/airflow/dags/dbt"
 # Paths reach bash through params, whose values are not themselves rendered as Jinja.
 DBT_ENV = {"DBT_PROJECT_DIR": "{{ params.dbt_project_dir }}", "DBT_PROFILES_DIR": "{{ params.dbt_profiles_dir }}"}
 ALERT_TOPIC_NAME = "lakec-shop-dev-alerts"
-ALERT_TOPIC_ENV = "LAKEC_SHOP_ALERT_TOPIC_ARN"
+ALERT_TOPIC_ENV = "LAKEC_SHOP_DEV_ALERT_TOPIC_ARN"
 ALERT_REGION = "eu-west-1"
 ALERT_PARTITION = "aws"
 
