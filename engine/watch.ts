@@ -121,10 +121,13 @@ class DevLoop {
     if (r.diagnostics.length > 0) this.emit({ kind: "diagnostics", diagnostics: r.diagnostics, text: decoded.text ?? "" });
     const env = this.opts.environment;
     const ir = env === undefined ? r.ir : r.irs?.find((i) => i.environment?.name === env);
-    if (!ir) {
-      // An edit removed the environment this session runs: wait for one that has it again.
+    if (!ir || (env === undefined && ir.environment)) {
+      // The lake was chosen at start, for one environment (or for none): an edit that removes
+      // that environment, or adds environments to a pipeline started without, must not run
+      // another environment's pipeline in this lake.
       this.ir = undefined;
-      this.emit({ kind: "watch-error", message: `${this.shown} has no environment '${env}' any more; new raw files wait until it has` });
+      const message = env === undefined ? "now declares environments; restart lakec dev (with --env) to run one in its own lake" : `has no environment '${env}' any more`;
+      this.emit({ kind: "watch-error", message: `${this.shown} ${message}; new raw files wait` });
       return false;
     }
     const json = JSON.stringify(ir);

@@ -152,6 +152,25 @@ describe("local lakes, state and saved plans per environment", { timeout: 120_00
     await done;
   });
 
+  it("dev started on a broken pipeline that turns out to have environments runs none of them in the wrong lake", async () => {
+    const text = await storefront();
+    await writeFile(join(dir, "later.yaml"), text.replace("version: 1", "version: 1\nbroken: ["));
+    let out = "";
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    const io: CliIO = { out: (t) => void (out += t), err: (t) => void (out += t), cwd: dir };
+    const done = runDev({ io, exit: () => undefined }, "later.yaml", { lake: "later-lake", memoryLimit: "1GB", threads: "2" }, until);
+    const waitFor = async (re: RegExp): Promise<void> => {
+      for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(re);
+    };
+    await waitFor(/watching for raw files/);
+    await writeFile(join(dir, "later.yaml"), text);
+    await waitFor(/later\.yaml now declares environments; restart lakec dev \(with --env\) to run one in its own lake/);
+    stop();
+    await done;
+  });
+
   it("docs --env documents that environment's settings", async () => {
     expect((await lakec("docs", "storefront.yaml", "--env", "prod", "--out", "site")).code).toBe(0);
     const page = await readFile(join(dir, "site", "p", "storefront", "index.html"), "utf8");
