@@ -18,9 +18,9 @@ Examples:
   $ lakec compile pipelines/reviews.yaml --target ir-json --out /tmp/out
 
 Files go to <out>/<pipeline>/<target>/…, or <out>/<pipeline>/<environment>/<target>/… for a
-pipeline with environments: (every environment unless --env names one); the shared dbt project goes to dbt/ beside <out> when
-<out> is a folder below the current one (the default, generated/), else to <out>/dbt/: nothing
-is written outside the current folder or <out>. A compile writes every file or none, and
+pipeline with environments: (every environment unless --env names one). The shared dbt project
+goes to dbt/ beside <out> when <out> is a folder below the current one (the default,
+generated/), else to <out>/dbt/: nothing is written outside the current folder or <out>. A compile writes every file or none, and
 removes files that are no longer generated, but only files with lakec's "do not edit" header:
 your own files in those folders are kept.
 Targets: ${targets.map((t) => t.name).join(", ")}.
