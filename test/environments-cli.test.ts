@@ -37,6 +37,25 @@ async function count(env: string): Promise<string> {
   return r.out.trim().split("\n")[1]!;
 }
 
+/** `lakec dev` in `dir` until stop(); waitFor polls its output (stdout and stderr) for up to 60 s. */
+function devSession(file: string, opts: { env?: string; lake?: string }): { waitFor(re: RegExp): Promise<void>; stop(): Promise<void> } {
+  let out = "";
+  let stop!: () => void;
+  const until = new Promise<void>((r) => (stop = r));
+  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (out += t), cwd: dir };
+  const done = runDev({ io, exit: () => undefined }, file, { ...opts, memoryLimit: "1GB", threads: "2" }, until);
+  return {
+    async waitFor(re) {
+      for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(re);
+    },
+    async stop() {
+      stop();
+      await done;
+    },
+  };
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "lakec-env-cli-"));
   elsewhere = await mkdtemp(join(tmpdir(), "lakec-env-elsewhere-"));
@@ -134,41 +153,23 @@ describe("local lakes, state and saved plans per environment", { timeout: 120_00
   });
 
   it("dev --env watches that environment's lake", async () => {
-    let out = "";
-    let stop!: () => void;
-    const until = new Promise<void>((r) => (stop = r));
-    const io: CliIO = { out: (t) => void (out += t), err: (t) => void (out += t), cwd: dir };
-    const done = runDev({ io, exit: () => undefined }, "storefront.yaml", { env: "prod", memoryLimit: "1GB", threads: "2" }, until);
-    const waitFor = async (re: RegExp): Promise<void> => {
-      for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(out).toMatch(re);
-    };
-    await waitFor(/watching for raw files/);
+    const session = devSession("storefront.yaml", { env: "prod" });
+    await session.waitFor(/watching for raw files/);
     await mkdir(join(dir, ".lake", "prod", "raw", "storefront", "reviews"), { recursive: true });
     await writeFile(join(dir, ".lake", "prod", "raw", "storefront", "reviews", "late.jsonl"), generateAmazonReviews({ seed: 3, records: 50 }));
     expect(existsSync(join(dir, ".lake", "dev", "raw", "storefront", "reviews", "late.jsonl"))).toBe(false);
-    await waitFor(/late\.jsonl processed: 50 in/);
-    stop();
-    await done;
+    await session.waitFor(/late\.jsonl processed: 50 in/);
+    await session.stop();
   });
 
   it("dev started on a broken pipeline that turns out to have environments runs none of them in the wrong lake", async () => {
     const text = await storefront();
     await writeFile(join(dir, "later.yaml"), text.replace("version: 1", "version: 1\nbroken: ["));
-    let out = "";
-    let stop!: () => void;
-    const until = new Promise<void>((r) => (stop = r));
-    const io: CliIO = { out: (t) => void (out += t), err: (t) => void (out += t), cwd: dir };
-    const done = runDev({ io, exit: () => undefined }, "later.yaml", { lake: "later-lake", memoryLimit: "1GB", threads: "2" }, until);
-    const waitFor = async (re: RegExp): Promise<void> => {
-      for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(out).toMatch(re);
-    };
-    await waitFor(/watching for raw files/);
+    const session = devSession("later.yaml", { lake: "later-lake" });
+    await session.waitFor(/watching for raw files/);
     await writeFile(join(dir, "later.yaml"), text);
-    await waitFor(/later\.yaml now declares environments; restart lakec dev \(with --env\) to run one in its own lake/);
-    stop();
-    await done;
+    await session.waitFor(/later\.yaml now declares environments; restart lakec dev \(with --env\) to run one in its own lake/);
+    await session.stop();
   });
 
   it("docs --env documents that environment's settings", async () => {
