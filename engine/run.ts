@@ -4,7 +4,7 @@ import type { PipelineIR } from "../compiler/ir.js";
 import { executeFile } from "./state-machine.js";
 import type { FileSummary } from "./file-job.js";
 import { inArrivalOrder } from "./arrivals.js";
-import { listRawKeys } from "./lake.js";
+import { listRawKeys, type LakePaths } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
 import { publishedState } from "./manifest.js";
@@ -43,17 +43,32 @@ export function processRawFile(lake: Lake, ir: PipelineIR, rawKey: string): Prom
   return lake.exclusive(() => executeFile(lake, ir, rawKey));
 }
 
+export interface RefreshOptions {
+  readonly fullRefresh?: boolean;
+  readonly files?: readonly FileSummary[];
+  /**
+   * Changes the build makes besides creating (apply drops removed views and marts), run on the
+   * same private copy of the warehouse first: readers see them in the one rename that publishes
+   * the build, never the live file changed under them.
+   */
+  readonly beforeBuild?: (warehouseFile: string) => Promise<void>;
+}
+
 /**
  * Stages 3–5 (refresh, models, tests), built on a copy of warehouse.duckdb that replaces it when
  * complete (engine/publish.ts). The models run incrementally unless `fullRefresh`, or unless one
  * of `files` replaced outputs it had published before; a warehouse rebuilt from scratch has no
  * tables yet, so its models are built in full.
  */
-export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: { fullRefresh?: boolean; files?: readonly FileSummary[] } = {}): Promise<WarehouseResult> {
+export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOptions = {}): Promise<WarehouseResult> {
   const fullRefresh = opts.fullRefresh === true || (opts.files ?? []).some((f) => f.replacedOutputs === true);
   return lake.exclusive(async () => {
     let rebuilt: string | undefined;
-    const result = await buildBeside(lake.paths, (paths) => buildWarehouse(paths, ir, lake.settings, { fullRefresh }), (why) => (rebuilt = why));
+    const build = async (paths: LakePaths): Promise<WarehouseResult> => {
+      await opts.beforeBuild?.(paths.warehouse);
+      return buildWarehouse(paths, ir, lake.settings, { fullRefresh });
+    };
+    const result = await buildBeside(lake.paths, build, (why) => (rebuilt = why));
     return rebuilt === undefined ? result : { ...result, rebuilt };
   });
 }
