@@ -9,6 +9,7 @@ import type { Lake } from "./open-lake.js";
 import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
 import { publishedState } from "./manifest.js";
 import { buildBeside } from "./publish.js";
+import { collectRetired, prepareRetirement } from "./retired-warehouses.js";
 
 export interface TableSummary {
   readonly name: string;
@@ -68,7 +69,16 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOption
       await opts.beforeBuild?.(paths.warehouse);
       return buildWarehouse(paths, ir, lake.settings, { fullRefresh });
     };
-    const result = await buildBeside(lake.paths, build, (why) => (rebuilt = why));
+    const retirement = await prepareRetirement(lake.paths);
+    let result: WarehouseResult;
+    try {
+      result = await buildBeside(lake.paths, build, (why) => (rebuilt = why));
+    } catch (e) {
+      await retirement.abandon();
+      throw e;
+    }
+    await retirement.commit();
+    await collectRetired(lake.paths);
     return rebuilt === undefined ? result : { ...result, rebuilt };
   });
 }

@@ -1,10 +1,7 @@
 // `plan`/`apply --target local`, end to end on a real DuckDB lake: first apply, a cleaning-rule
 // change that reprocesses the raw files (the backfill), a mart change that rebuilds one mart,
 // and convergence after each. Results are checked against the data, not just the step lists.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +14,7 @@ import { desiredState } from "../deploy/desired.js";
 import { makePlan, type DeployContext } from "../deploy/planner.js";
 import type { Plan } from "../deploy/plan.js";
 import { editYaml, EDITS, reviewsIr } from "./deploy-helpers.js";
+import { holdOpen } from "./warehouse-reader.js";
 
 let dir = "";
 let ctx: DeployContext;
@@ -52,31 +50,6 @@ async function apply(ir: PipelineIR): Promise<Plan> {
 async function scalar(sql: string): Promise<number> {
   const r = await queryWarehouse(ctx.lakeDir, sql);
   return Number(r.rows[0]![0]);
-}
-
-/** A reader in another process with `file` open read-only, answering `count <table>` lines until closed. */
-async function holdOpen(file: string): Promise<{ count: (table: string) => Promise<number>; close: () => void }> {
-  const script = `
-    import { DuckDBInstance } from "@duckdb/node-api";
-    import { createInterface } from "node:readline";
-    const conn = await (await DuckDBInstance.create(process.argv[1], { access_mode: "READ_ONLY" })).connect();
-    console.log("ready");
-    for await (const table of createInterface({ input: process.stdin })) {
-      console.log(String((await conn.runAndReadAll(\`SELECT count(*) FROM "\${table}"\`)).getRows()[0][0]));
-    }`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script, file], { cwd: process.cwd(), stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  expect((await lines.next()).value).toBe("ready");
-  return {
-    count: async (table) => {
-      child.stdin.write(`${table}\n`);
-      return Number((await lines.next()).value);
-    },
-    close: () => {
-      child.stdin.end();
-      void once(child, "exit");
-    },
-  };
 }
 
 const strictRange = (t: string): string => editYaml(t, "range: [1, 5]", "range: [2, 5]");
@@ -145,7 +118,7 @@ describe("apply --target local", { timeout: 60_000 }, () => {
       await applyPlan(p, desiredState(ir), snapshot, ctx, { allowDestructive: true, showChanges: () => {} });
       expect(await reader.count("reviewer_activity")).toBeGreaterThan(0);
     } finally {
-      reader.close();
+      await reader.close();
     }
     expect((await stat(warehouse)).ino).not.toBe(inodeBefore);
     await expect(queryWarehouse(ctx.lakeDir, "SELECT count(*) FROM reviewer_activity")).rejects.toThrow(/reviewer_activity/);
