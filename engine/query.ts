@@ -43,7 +43,10 @@ async function confine(conn: DuckDBConnection, lakeDir: string): Promise<void> {
  */
 async function onlySelect(conn: DuckDBConnection, sql: string): Promise<void> {
   const extracted = await conn.extractStatements(sql);
-  if (extracted.count !== 1) throw new NotReadOnlyError(`expected one SQL statement, got ${extracted.count}`);
+  if (extracted.count !== 1) {
+    const hint = extracted.count > 1 ? ": lakec query runs one statement per call, never only the first of several; run each on its own" : "";
+    throw new NotReadOnlyError(`expected one SQL statement, got ${extracted.count}${hint}`);
+  }
   const type = (await extracted.prepare(0)).statementType;
   if (type !== StatementType.SELECT) {
     const name = (StatementType as unknown as Record<number, string>)[type] ?? String(type);
