@@ -2,11 +2,9 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
-import { formatRows, NoWarehouseError, queryWarehouse } from "../engine/query.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
-import { rowsJson } from "./rows-json.js";
 
 const HELP = `
 Runs one SELECT (DuckDB dialect) against <lake>/warehouse.duckdb, read-only. The pipeline's
@@ -36,6 +34,9 @@ export function pipelineOk(ctx: CliContext, file: string, command: string, forma
 }
 
 export async function printQuery(ctx: CliContext, command: string, lake: string, sql: string, format: OutputFormat): Promise<void> {
+  // Loaded here, not at start-up: both bring in DuckDB (engine/duckdb.ts).
+  const { formatRows, NoWarehouseError, queryWarehouse } = await import("../engine/query.js");
+  const { rowsJson } = await import("./rows-json.js");
   try {
     const r = await queryWarehouse(resolve(ctx.io.cwd, lake), sql);
     if (format !== "json") return ctx.io.out(formatRows(r, format));

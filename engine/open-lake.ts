@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { duckdb } from "./duckdb.js";
 import { ensureLake, isAlive, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
 import { collectSuperseded } from "./publish.js";
 import { clearRetired } from "./retired-warehouses.js";
@@ -145,6 +146,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
     temp_directory: join(paths.tmp, `${process.pid}-duckdb`),
     ...(opts.threads !== undefined && { threads: String(opts.threads) }),
   };
+  const { DuckDBInstance } = await duckdb();
   const instance = await DuckDBInstance.create(":memory:", settings);
   const conn = await instance.connect();
   const loadConn = await instance.connect();

@@ -18,7 +18,7 @@
 //   its manifest lists (stat only); a missing or changed file makes the raw file reprocess.
 import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { duckdb } from "./duckdb.js";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
 import { readManifest, type FileManifest } from "./manifest.js";
@@ -182,6 +182,7 @@ async function removeSupersededSlots(paths: LakePaths, text: string): Promise<nu
 
 async function cannotOpen(file: string): Promise<string | undefined> {
   try {
+    const { DuckDBInstance } = await duckdb();
     (await DuckDBInstance.create(file)).closeSync();
     return undefined;
   } catch (e) {

@@ -16,7 +16,7 @@
 // lock is covered by leaving freshly retired files alone for MIN_AGE_MS.
 import { link, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { duckdb } from "./duckdb.js";
 import { exists, type LakePaths } from "./lake.js";
 import { collectSupersededEntries, supersededLog } from "./publish.js";
 
@@ -57,6 +57,7 @@ export async function prepareRetirement(paths: LakePaths): Promise<{ commit: () 
 async function hasReader(file: string): Promise<boolean> {
   if (!(await exists(file))) return false;
   try {
+    const { DuckDBInstance } = await duckdb();
     (await DuckDBInstance.create(file)).closeSync();
     return false;
   } catch (e) {

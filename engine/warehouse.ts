@@ -5,7 +5,8 @@
 // targets/dbt/render-local.ts, so what runs here is what ships.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { duckdb } from "./duckdb.js";
 import { quoteIdent, quoteString, sqlType } from "../compiler/expr/print.js";
 import { META_COLUMNS, type OutputColumn, type PipelineIR, type TableIR } from "../compiler/ir.js";
 import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB, type LocalProject } from "../targets/dbt/index.js";
@@ -146,6 +147,7 @@ async function rowsOf(conn: DuckDBConnection, sql: string): Promise<Record<strin
 async function openWarehouse(file: string, settings: Record<string, string>): Promise<DuckDBInstance> {
   for (let attempt = 1; ; attempt++) {
     try {
+      const { DuckDBInstance } = await duckdb();
       return await DuckDBInstance.create(file, settings);
     } catch (e) {
       if (attempt >= 20 || !(e instanceof Error) || !e.message.includes("Could not set lock")) throw e;

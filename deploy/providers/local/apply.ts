@@ -2,7 +2,7 @@
 // compiled state machine (the backfill), drop what the pipeline no longer has, rebuild views,
 // models and marts, then record what was built in state/deployed.json. Every step is
 // idempotent, so an interrupted apply is finished by running it again.
-import { DuckDBInstance } from "@duckdb/node-api";
+import { duckdb } from "../../../engine/duckdb.js";
 import { quoteIdent } from "../../../compiler/expr/print.js";
 import type { PipelineIR } from "../../../compiler/ir.js";
 import { openLake, processRawFile, refreshWarehouse, type FileSummary, type LakeOptions, type WarehouseResult } from "../../../engine/index.js";
@@ -25,6 +25,7 @@ const q = (n: string): string => quoteIdent("duckdb", n);
  * the build's private copy (refreshWarehouse's beforeBuild), never the file readers have open.
  */
 async function dropRemoved(warehouse: string, ir: PipelineIR, drops: readonly Step[]): Promise<void> {
+  const { DuckDBInstance } = await duckdb();
   const instance = await DuckDBInstance.create(warehouse);
   const conn = await instance.connect();
   try {
