@@ -26,6 +26,8 @@ export interface TestOutcome {
   readonly failures: number;
   /** Up to five failing rows, as JSON-safe objects. */
   readonly sample: readonly Record<string, unknown>[];
+  /** How long the test's query took (printed per test, as dbt does; never in a golden file). */
+  readonly ms: number;
 }
 
 /** Stages 3–5 could not finish (a model or test query failed, DuckDB ran out of memory, …). */
@@ -189,12 +191,13 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
     t0 = performance.now();
     const tests: TestOutcome[] = [];
     for (const t of project.tests) {
+      const started = performance.now();
       const [c] = await rowsOf(conn, `SELECT count(*) AS n FROM (${t.sql}) AS failing`).catch((e: unknown) => {
         throw new WarehouseBuildError(`running dbt test ${t.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
       });
       const failures = Number(c!.n);
       const sample = failures > 0 ? await rowsOf(conn, `SELECT * FROM (${t.sql}) AS failing LIMIT 5`) : [];
-      tests.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample });
+      tests.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample, ms: Math.round(performance.now() - started) });
     }
     return { views, orphans: published.orphans, tableRows: published.rowsByTable, models, tests, timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 } };
   } finally {
