@@ -2,6 +2,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
+import { NoWarehouseError, queryWarehouse } from "../engine/index.js";
+import { formatRows } from "./format-rows.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
@@ -34,8 +36,7 @@ export function pipelineOk(ctx: CliContext, file: string, command: string, forma
 }
 
 export async function printQuery(ctx: CliContext, command: string, lake: string, sql: string, format: OutputFormat): Promise<void> {
-  // Loaded here, not at start-up: both bring in DuckDB (engine/duckdb.ts).
-  const { formatRows, NoWarehouseError, queryWarehouse } = await import("../engine/query.js");
+  // Loaded here, not at start-up: its DuckDB type ids bring in DuckDB (engine/duckdb.ts).
   const { rowsJson } = await import("./rows-json.js");
   try {
     const r = await queryWarehouse(resolve(ctx.io.cwd, lake), sql);

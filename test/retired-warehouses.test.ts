@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestInputs, openLake, runFiles, type Lake } from "../engine/index.js";
 import { queryWarehouse } from "../engine/query.js";
 import { collectRetired } from "../engine/retired-warehouses.js";
-import { generateAmazonReviews } from "../engine/synthetic.js";
+import { generateAmazonReviews } from "../synthetic/amazon.js";
 import { editYaml, reviewsIr } from "./deploy-helpers.js";
 import { holdOpen } from "./warehouse-reader.js";
 

@@ -2,7 +2,7 @@
 // compiled state machine (the backfill), drop what the pipeline no longer has, rebuild views,
 // models and marts, then record what was built in state/deployed.json. Every step is
 // idempotent, so an interrupted apply is finished by running it again.
-import { duckdb } from "../../../engine/duckdb.js";
+import { duckdb } from "../../../engine/index.js";
 import { quoteIdent } from "../../../compiler/expr/print.js";
 import type { PipelineIR } from "../../../compiler/ir.js";
 import { openLake, processRawFile, refreshWarehouse, type FileSummary, type LakeOptions, type WarehouseResult } from "../../../engine/index.js";

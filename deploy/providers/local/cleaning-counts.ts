@@ -6,7 +6,7 @@
 // from the run manifests. The pure diff (deploy/diff-local.ts) only reads the numbers.
 import { printExpr, quoteIdent, quoteString } from "../../../compiler/expr/print.js";
 import type { PipelineIR, SourceIR } from "../../../compiler/ir.js";
-import { NoWarehouseError, queryWarehouse } from "../../../engine/query.js";
+import { NoWarehouseError, queryWarehouse } from "../../../engine/index.js";
 import { addedChecks, removedColumns, type CleaningCounts } from "../../cleaning-changes.js";
 import { canonicalJson } from "../../plan.js";
 import type { Definition } from "../../definitions.js";
