@@ -1,27 +1,21 @@
 // Cleaning changes that move or delete published rows (issue 13, item 7), planned against a real
 // local lake: each count the plan shows is checked against the same question asked of the lake
 // directly, and a change that deletes data is refused without --allow-destructive.
-import { readdir, readFile, rename, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineIR } from "../compiler/ir.js";
-import { ingestInputs, openLake } from "../engine/index.js";
 import { queryWarehouse } from "../engine/query.js";
-import { generateAmazonReviews } from "../synthetic/amazon.js";
 import { applyPlan, checkDestructive, DestructiveStepsRefused } from "../deploy/apply.js";
 import { desiredState } from "../deploy/desired.js";
 import { diffBackfill } from "../deploy/diff-backfill.js";
 import { makePlan, type DeployContext } from "../deploy/planner.js";
 import type { Plan, Step } from "../deploy/plan.js";
+import { localLakeContext } from "./local-lake-context.js";
 import { editYaml, reviewsIr } from "./deploy-helpers.js";
 
 let dir = "";
 let ctx: DeployContext;
-const unused = (): never => {
-  throw new Error("the local target must not reach a cloud");
-};
-
 const TITLE = "title:         { from: summary, type: string, trim: true }";
 const EDIT = {
   drop: (t: string): string => editYaml(t, "on_invalid: quarantine", "on_invalid: drop"),
@@ -32,13 +26,7 @@ const EDIT = {
 };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "lakec-plan-cleaning-"));
-  const input = join(dir, "export-2024-06-01.jsonl");
-  await writeFile(input, generateAmazonReviews({ seed: 11, records: 600 }));
-  const lake = await openLake(join(dir, "lake"));
-  await ingestInputs(lake.paths, reviewsIr(), [input], { source: "product_reviews" });
-  await lake.close();
-  ctx = { cwd: dir, lakeDir: join(dir, "lake"), drift: false, aws: unused, snowflake: unused, publishS3: unused, log: () => {} };
+  ({ dir, ctx } = await localLakeContext("plan-cleaning", 11, 600));
   const first = await makePlan(desiredState(reviewsIr()), ["local"], ctx);
   const r = await applyPlan(first.plan, desiredState(reviewsIr()), first.snapshot, ctx, { allowDestructive: false, showChanges: () => {} });
   expect(r.problems).toEqual([]);
@@ -94,20 +82,15 @@ describe("plan: cleaning changes that move or delete published rows", { timeout:
     expect(step).toMatchObject({ destructive: true, impact: { rowsDeleted: outside } });
   });
 
-  it("an added required moves the published rows without a value", async () => {
-    const missing = await scalar("SELECT count(*) FROM product_reviews WHERE reviewer_name IS NULL");
-    expect(missing).toBeGreaterThan(0);
-    const { step } = await reprocessStep(reviewsIr(EDIT.requireName));
-    expect(step).toMatchObject({ destructive: false, change: "breaking", impact: { rowsToQuarantine: missing } });
-    expect(step.details).toContain(`${missing} rows of product_reviews would move to quarantine (new check: missing_required on reviewer_name)`);
-  });
-
-  it("added accepted_values move the published rows with another value", async () => {
-    const other = await scalar("SELECT count(*) FROM product_reviews WHERE NOT verified");
-    expect(other).toBeGreaterThan(0);
-    const { step } = await reprocessStep(reviewsIr(EDIT.acceptVerified));
-    expect(step).toMatchObject({ destructive: false, change: "breaking", impact: { rowsToQuarantine: other } });
-    expect(step.details).toContain(`${other} rows of product_reviews would move to quarantine (new check: not_accepted on verified)`);
+  it.each([
+    ["an added required moves the published rows without a value", EDIT.requireName, "reviewer_name IS NULL", "missing_required on reviewer_name"],
+    ["added accepted_values move the published rows with another value", EDIT.acceptVerified, "NOT verified", "not_accepted on verified"],
+  ])("%s", async (_name, edit, failing, check) => {
+    const moved = await scalar(`SELECT count(*) FROM product_reviews WHERE ${failing}`);
+    expect(moved).toBeGreaterThan(0);
+    const { step } = await reprocessStep(reviewsIr(edit));
+    expect(step).toMatchObject({ destructive: false, change: "breaking", impact: { rowsToQuarantine: moved } });
+    expect(step.details).toContain(`${moved} rows of product_reviews would move to quarantine (new check: ${check})`);
   });
 
   it("a dropped column deletes its published values: destructive, counted", async () => {
