@@ -55,6 +55,7 @@ export function formatRunSummary(s: RunSummary): string {
   if (s.warehouse.rebuilt !== undefined) out.push("", `note: rebuilt warehouse.duckdb from the lake: the old file could not be opened (${s.warehouse.rebuilt})`);
   out.push("", ...table(["table", "rows written", "rows total"], s.tables.map((t) => [t.name, String(t.rowsWritten), String(t.totalRows)]), new Set([1, 2])));
   const w = s.warehouse;
+  if (w.reused) out.push("", "models and tests: nothing changed since the last build, not rebuilt (results of that build below)");
   // One line per model and per test with its time, as dbt prints them.
   if (w.models.length > 0) out.push("", ...table(["model", "dbt materialization", "rows", "time"], w.models.map((m) => [m.name, m.materialized, String(m.rows), fmtMs(m.ms)]), new Set([2, 3])));
   const failed = w.tests.filter((t) => t.failures > 0);

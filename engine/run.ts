@@ -4,7 +4,7 @@ import type { PipelineIR } from "../compiler/ir.js";
 import { executeFile } from "./state-machine.js";
 import type { FileSummary } from "./file-job.js";
 import { inArrivalOrder } from "./arrivals.js";
-import { listRawKeys, type LakePaths } from "./lake.js";
+import { exists, listRawKeys, type LakePaths } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
 import { publishedState } from "./manifest.js";
@@ -35,6 +35,12 @@ export interface RunSummary {
 export interface RunOptions {
   /** Rebuild every dbt model in full instead of incrementally (`--full-refresh`). */
   readonly fullRefresh?: boolean;
+  /**
+   * The result of the last warehouse build on this lake for this same pipeline: when every file
+   * is skipped, it is returned (marked `reused`) instead of rebuilding. Callers that hold it
+   * (dev) must pass it only for the IR it was built with.
+   */
+  readonly reuseWarehouse?: WarehouseResult;
   /** Called before and after each file, e.g. for a progress display. */
   readonly onFile?: (event: { phase: "start" | "done"; rawKey: string; index: number; total: number; summary?: FileSummary }) => void;
 }
@@ -111,7 +117,12 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
     opts.onFile?.({ phase: "done", rawKey, index, total: keys.length, summary });
   }
   const t1 = performance.now();
-  const warehouse = await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }) });
+  // Every file skipped and the same pipeline as the build the caller holds: models, marts and
+  // tests would come out the same, so that build stands (dev saves a rebuild per touched file).
+  const unchanged = opts.reuseWarehouse !== undefined && !opts.fullRefresh && files.every((f) => f.status === "skipped") && (await exists(lake.paths.warehouse));
+  const warehouse = unchanged
+    ? { ...opts.reuseWarehouse!, reused: true as const, timingsMs: { refresh: 0, models: 0, tests: 0 } }
+    : await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }) });
   const t2 = performance.now();
   return summarizeRun(lake, ir, files, warehouse, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }

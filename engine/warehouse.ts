@@ -48,6 +48,8 @@ export interface WarehouseResult {
   readonly error?: string;
   /** Why warehouse.duckdb was rebuilt from the lake instead of updated (it could not be opened). */
   readonly rebuilt?: string;
+  /** The previous build's result, kept because nothing it depends on changed (dev, engine/watch.ts). */
+  readonly reused?: true;
 }
 
 function columnType(c: OutputColumn): string {
