@@ -12,6 +12,8 @@ export interface CliIO {
   readonly colour?: { readonly out: boolean; readonly err: boolean };
   /** Whether stdout is a terminal: progress goes to stderr when it is not (default: not). */
   readonly outIsTTY?: boolean;
+  /** All of standard input, for arguments given as `-` (default: the process's stdin). */
+  readonly readStdin?: () => Promise<string>;
 }
 
 export interface CliContext {

@@ -1,4 +1,4 @@
-// lakec query FILE "SQL" [--lake DIR] [--format table|csv|json]
+// lakec query FILE "SQL"|- [--lake DIR] [--format table|csv|json]
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
@@ -7,17 +7,18 @@ import { formatRows } from "./format-rows.js";
 import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
-import { rowsJson } from "./rows-json.js";
 
 const HELP = `
 Runs one SELECT (DuckDB dialect) against <lake>/warehouse.duckdb, read-only. The pipeline's
 tables are views named like the tables; the dbt models are tables of their own names. It may read
 any file inside the lake folder and nothing outside it; COPY, INSTALL, ATTACH, SET, CREATE and
-other statements that are not a SELECT are refused.
+other statements that are not a SELECT are refused, and so is more than one statement. With
+- as the SQL, it is read from standard input.
 
 Examples:
   $ lakec query pipelines/reviews.yaml "SELECT asin, sum(reviews) AS n FROM product_daily_ratings GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
-  $ lakec query pipelines/reviews.yaml "SELECT * FROM product_reviews" --format csv > reviews.csv`;
+  $ lakec query pipelines/reviews.yaml "SELECT * FROM product_reviews" --format csv > reviews.csv
+  $ lakec query pipelines/reviews.yaml - < report.sql`;
 
 export const FORMATS = ["table", "csv", "json"] as const;
 export type OutputFormat = (typeof FORMATS)[number];
@@ -41,6 +42,8 @@ export interface LakeFlags {
 }
 
 export async function printQuery(ctx: CliContext, command: string, lake: string, sql: string, format: OutputFormat): Promise<void> {
+  // Loaded here, not at start-up: its DuckDB type ids bring in DuckDB (engine/duckdb.ts).
+  const { rowsJson } = await import("./rows-json.js");
   try {
     const r = await queryWarehouse(resolve(ctx.io.cwd, lake), sql);
     if (format !== "json") return ctx.io.out(formatRows(r, format));
@@ -56,12 +59,26 @@ export async function printQuery(ctx: CliContext, command: string, lake: string,
   }
 }
 
+async function processStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The SQL argument, or standard input for `-`. */
+export async function sqlArgument(ctx: CliContext, sql: string): Promise<string> {
+  if (sql !== "-") return sql;
+  const text = await (ctx.io.readStdin ?? processStdin)();
+  if (text.trim() === "") throw new UsageError("no SQL on standard input (the SQL argument was -)");
+  return text;
+}
+
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command("query")
     .description("run SQL against the local warehouse and print the result")
     .argument("<file>", "pipeline.yaml")
-    .argument("<sql>", "one SQL statement")
+    .argument("<sql>", "one SQL statement, or - to read it from standard input")
     .option("--env <name>", ENV_OPTION_HELP)
     .option("--lake <dir>", LAKE_OPTION_HELP);
   addFormatOptions(cmd, FORMATS)
@@ -69,6 +86,6 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (file: string, sql: string, opts: FormatFlags & LakeFlags) => {
       const format = formatOf(opts) as OutputFormat;
       const lake = pipelineLake(ctx, file, "query", format, opts);
-      if (lake !== undefined) await printQuery(ctx, "query", lake, sql, format);
+      if (lake !== undefined) await printQuery(ctx, "query", lake, await sqlArgument(ctx, sql), format);
     });
 }

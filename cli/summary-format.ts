@@ -1,5 +1,5 @@
 // The human-readable run report. `--json` prints the RunSummary itself instead.
-import type { FileSummary, RunSummary } from "../engine/index.js";
+import type { FileSummary, RunSummary, TestOutcome } from "../engine/index.js";
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -10,6 +10,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
       .trimEnd();
   return [line(header), ...rows.map(line)];
 }
+
+const testResult = (t: TestOutcome): string => (t.failures === 0 ? "PASS" : t.severity === "error" ? "FAIL" : "WARN");
 
 const fmtMs = (v: number | undefined): string => (v === undefined ? "-" : v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${Math.round(v)}ms`);
 
@@ -53,11 +55,14 @@ export function formatRunSummary(s: RunSummary): string {
   if (s.warehouse.rebuilt !== undefined) out.push("", `note: rebuilt warehouse.duckdb from the lake: the old file could not be opened (${s.warehouse.rebuilt})`);
   out.push("", ...table(["table", "rows written", "rows total"], s.tables.map((t) => [t.name, String(t.rowsWritten), String(t.totalRows)]), new Set([1, 2])));
   const w = s.warehouse;
-  if (w.models.length > 0) out.push("", ...table(["model", "dbt materialization", "rows"], w.models.map((m) => [m.name, m.materialized, String(m.rows)]), new Set([2])));
+  if (w.reused) out.push("", "models and tests: nothing changed since the last build, not rebuilt (results of that build below)");
+  // One line per model and per test with its time, as dbt prints them.
+  if (w.models.length > 0) out.push("", ...table(["model", "dbt materialization", "rows", "time"], w.models.map((m) => [m.name, m.materialized, String(m.rows), fmtMs(m.ms)]), new Set([2, 3])));
   const failed = w.tests.filter((t) => t.failures > 0);
   out.push("", w.error !== undefined ? "tests: not run, the warehouse was not built (see problems)" : `tests: ${w.tests.length - failed.length} passed, ${failed.length} failed`);
+  if (w.tests.length > 0) out.push(...table(["  result", "test", "time"], w.tests.map((t) => [`  ${testResult(t)}`, t.name, fmtMs(t.ms)]), new Set([2])));
   for (const t of failed) {
-    out.push(`  ${t.severity === "error" ? "FAIL" : "WARN"} ${t.name}: ${t.failures} row(s)`);
+    out.push(`  ${testResult(t)} ${t.name}: ${t.failures} row(s)`);
     for (const r of t.sample) out.push(`    ${JSON.stringify(r)}`);
   }
   out.push("", `time: files ${fmtMs(s.timingsMs.files)}, refresh ${fmtMs(w.timingsMs.refresh)}, models ${fmtMs(w.timingsMs.models)}, tests ${fmtMs(w.timingsMs.tests)}, total ${fmtMs(s.timingsMs.total)}`);

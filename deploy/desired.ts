@@ -61,6 +61,6 @@ export function desiredState(ir: PipelineIR): Desired {
     dbt,
     airflow,
     local,
-    backfill: { rawBucket: ir.aws.rawBucket, semantics: local.semantics, columnTypes: local.columnTypes },
+    backfill: { rawBucket: ir.aws.rawBucket, semantics: local.semantics, columnTypes: local.columnTypes, definitions: local.definitions.sources, mainTables: local.mainTables },
   };
 }

@@ -1,6 +1,7 @@
 // The local lake: which raw files must be reprocessed (their manifest was written under other
 // cleaning/flatten semantics), which views and models changed, which marts must be rebuilt.
 // Raw files are immutable, so reprocessing is always possible: this is the backfill.
+import { classifyCleaning, type CleaningCounts, type CleaningImpact } from "./cleaning-changes.js";
 import { diffDefinition, type ChangeKind, type Definition } from "./definitions.js";
 import type { Step } from "./plan.js";
 import { lineDiff } from "./text-diff.js";
@@ -32,6 +33,8 @@ export interface LocalDesired {
   readonly models: readonly LocalModelSpec[];
   /** Per output table: the source it comes from. */
   readonly tableSource: Readonly<Record<string, string>>;
+  /** Per source: its main table, whose published rows a cleaning change moves. */
+  readonly mainTables: Readonly<Record<string, string>>;
   readonly definitions: Definitions;
 }
 
@@ -58,6 +61,8 @@ export interface RawFileState {
 export interface LocalDeployed {
   readonly files: readonly RawFileState[];
   readonly record?: DeployedRecord;
+  /** Per source whose recorded definition differs: rows the change moves or deletes, measured read-only on the lake. */
+  readonly cleaning?: Readonly<Record<string, CleaningCounts>>;
 }
 
 /** True when some value of type `from` may not survive a cast to `to` (IR type spellings). */
@@ -91,6 +96,16 @@ export function typeChanges(before: Readonly<Record<string, string>> | undefined
   return { lines, narrowing };
 }
 
+/** The counted rows of a cleaning change, as the step's data impact. */
+export function rowCounts(c: CleaningImpact | undefined): { rowsToQuarantine?: number; rowsDeleted?: number; quarantineDeleted?: number } {
+  if (!c) return {};
+  return {
+    ...(c.rowsToQuarantine !== undefined && { rowsToQuarantine: c.rowsToQuarantine }),
+    ...(c.rowsDeleted !== undefined && { rowsDeleted: c.rowsDeleted }),
+    ...(c.quarantineDeleted !== undefined && { quarantineDeleted: c.quarantineDeleted }),
+  };
+}
+
 function reprocessSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
   const steps: Step[] = [];
   for (const [source, semantics] of Object.entries(d.semantics)) {
@@ -101,16 +116,23 @@ function reprocessSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
     const types = typeChanges(dep.record?.columnTypes[source], d.columnTypes[source] ?? {});
     const { narrowing } = types;
     const before = dep.record?.definitions?.sources[source];
-    const attrs = before && stale.length ? diffDefinition(before, d.definitions.sources[source] ?? {}) : undefined;
+    const after = d.definitions.sources[source] ?? {};
+    const attrs = before && stale.length ? diffDefinition(before, after) : undefined;
+    const cleaning = before && stale.length ? classifyCleaning({ source, table: d.mainTables[source] ?? source, before, after, ...(dep.cleaning?.[source] && { counts: dep.cleaning[source] }), noCounts: "the lake was not measured" }) : undefined;
     const lines = attrs ? attrs.lines : types.lines;
     const reason = narrowing.length
       ? `narrowing ${narrowing.join(", ")}: values that fitted the old type become cast_failed and are quarantined`
-      : stale.length
-        ? "cleaning or flatten semantics changed: outputs are recomputed from the immutable raw files"
-        : "raw files not processed yet (or their last run failed)";
-    const details = [...lines, ...stale.map((k) => `reprocess ${k}`), ...fresh.map((k) => `process ${k}`)];
-    const change = attrs?.kind ? { change: attrs.kind } : {};
-    steps.push({ id: `local:source:${source}`, layer: "local", action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`, details, destructive: narrowing.length > 0, reason, impact: { rawFiles: [...stale, ...fresh] }, ...change });
+      : cleaning?.destructive.length
+        ? "cleaning change deletes published data: outputs are recomputed from the immutable raw files"
+        : cleaning?.breaking.length
+          ? "cleaning change moves published rows: outputs are recomputed from the immutable raw files"
+          : stale.length
+            ? "cleaning or flatten semantics changed: outputs are recomputed from the immutable raw files"
+            : "raw files not processed yet (or their last run failed)";
+    const details = [...lines, ...(cleaning ? [...cleaning.destructive, ...cleaning.breaking] : []), ...stale.map((k) => `reprocess ${k}`), ...fresh.map((k) => `process ${k}`)];
+    const change = cleaning && (cleaning.destructive.length || cleaning.breaking.length) ? { change: "breaking" as const } : attrs?.kind ? { change: attrs.kind } : {};
+    const destructive = narrowing.length > 0 || (cleaning?.destructive.length ?? 0) > 0;
+    steps.push({ id: `local:source:${source}`, layer: "local", action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`, details, destructive, reason, impact: { rawFiles: [...stale, ...fresh], ...rowCounts(cleaning) }, ...change });
   }
   return steps;
 }

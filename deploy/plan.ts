@@ -19,6 +19,12 @@ export interface DataImpact {
   readonly marts?: readonly string[];
   /** External tables dropped and recreated (metadata only; the Parquet stays). */
   readonly externalTables?: readonly string[];
+  /** Published rows a cleaning change moves to the quarantine (deploy/cleaning-changes.ts); absent when not counted. */
+  readonly rowsToQuarantine?: number;
+  /** Published rows a cleaning change deletes (`on_invalid: drop`); absent when not counted. */
+  readonly rowsDeleted?: number;
+  /** Quarantined records deleted by a switch to `on_invalid: drop`; absent when not counted. */
+  readonly quarantineDeleted?: number;
 }
 
 export interface Step {

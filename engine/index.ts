@@ -42,3 +42,5 @@ export { WarehouseBuildError, type TestOutcome, type WarehouseResult } from "./w
 export { NoWarehouseError, NotReadOnlyError, queryWarehouse, warehouseRelations, type QueryResult } from "./query.js";
 export { startDev, type DevEvent } from "./watch.js";
 export { publishedState } from "./manifest.js";
+// DuckDB is loaded on first use (engine/duckdb.ts), so `--help`, `validate` and `compile` never load it.
+export { duckdb } from "./duckdb.js";

@@ -3,9 +3,11 @@
 import { readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { duckdb } from "./duckdb.js";
 import { ensureLake, isAlive, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
 import { collectSuperseded } from "./publish.js";
+import { clearRetired } from "./retired-warehouses.js";
 
 export interface LakeOptions {
   /** DuckDB memory limit, e.g. "2GB" (default). */
@@ -134,6 +136,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   const unlock = await lockLake(paths);
   await sweepStaleTmp(paths);
   await collectSuperseded(paths);
+  await clearRetired(paths);
   const memoryLimit = opts.memoryLimit ?? "2GB";
   const limitBytes = parseByteSize(memoryLimit);
   if (limitBytes === undefined) throw new Error(`memory limit '${memoryLimit}' is not a size like 2GB or 512MB`);
@@ -143,6 +146,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
     temp_directory: join(paths.tmp, `${process.pid}-duckdb`),
     ...(opts.threads !== undefined && { threads: String(opts.threads) }),
   };
+  const { DuckDBInstance } = await duckdb();
   const instance = await DuckDBInstance.create(":memory:", settings);
   const conn = await instance.connect();
   const loadConn = await instance.connect();

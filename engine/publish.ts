@@ -12,12 +12,13 @@
 //   and renamed over it at the end of the run (buildBeside): a reader sees every table and
 //   model as of one build.
 // - Superseded slots are removed when the lake is next opened, so a query that started on the
-//   old views can finish reading them.
+//   old views can finish reading them; while it stays open (dev), once no reader holds a
+//   warehouse that reads them (engine/retired-warehouses.ts).
 // - On every run, each current file's published files are checked against the names and sizes
 //   its manifest lists (stat only); a missing or changed file makes the raw file reprocess.
-import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { duckdb } from "./duckdb.js";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
 import { readManifest, type FileManifest } from "./manifest.js";
@@ -121,7 +122,7 @@ export async function damagedOutputs(paths: LakePaths, m: FileManifest): Promise
   return problems.sort();
 }
 
-const supersededLog = (paths: LakePaths): string => join(paths.root, "state", "superseded.jsonl");
+export const supersededLog = (paths: LakePaths): string => join(paths.root, "state", "superseded.jsonl");
 
 interface SupersededEntry {
   readonly manifest: string;
@@ -140,6 +141,24 @@ export async function recordSuperseded(paths: LakePaths, ir: PipelineIR, source:
 /** Removes the slots recorded as superseded, unless a later reprocess made one current again. */
 export async function collectSuperseded(paths: LakePaths): Promise<number> {
   const text = await readFile(supersededLog(paths), "utf8").catch(() => "");
+  const removed = await removeSupersededSlots(paths, text);
+  await rm(supersededLog(paths), { force: true });
+  return removed;
+}
+
+/**
+ * collectSuperseded for the log's first `upToBytes` only (engine/retired-warehouses.ts knows no
+ * reader holds those slots); later entries stay in the log. The log is rewritten by a rename.
+ */
+export async function collectSupersededEntries(paths: LakePaths, upToBytes: number): Promise<number> {
+  const buf = await readFile(supersededLog(paths)).catch(() => Buffer.alloc(0));
+  const removed = await removeSupersededSlots(paths, buf.subarray(0, upToBytes).toString("utf8"));
+  await writeFile(`${supersededLog(paths)}.tmp`, buf.subarray(upToBytes));
+  await rename(`${supersededLog(paths)}.tmp`, supersededLog(paths));
+  return removed;
+}
+
+async function removeSupersededSlots(paths: LakePaths, text: string): Promise<number> {
   let removed = 0;
   for (const line of text.split("\n").filter((l) => l.trim() !== "")) {
     let e: SupersededEntry;
@@ -158,12 +177,12 @@ export async function collectSuperseded(paths: LakePaths): Promise<number> {
       }
     }
   }
-  await rm(supersededLog(paths), { force: true });
   return removed;
 }
 
 async function cannotOpen(file: string): Promise<string | undefined> {
   try {
+    const { DuckDBInstance } = await duckdb();
     (await DuckDBInstance.create(file)).closeSync();
     return undefined;
   } catch (e) {

@@ -1,7 +1,8 @@
 // Reading the warehouse for `lakec query` and `lakec show`: read-only, so it never blocks or
 // changes a run, and results printed as an aligned table, CSV or JSON.
 import { sep } from "node:path";
-import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBType } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBType } from "@duckdb/node-api";
+import { duckdb } from "./duckdb.js";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import { exists, lakePaths } from "./lake.js";
 
@@ -43,8 +44,12 @@ async function confine(conn: DuckDBConnection, lakeDir: string): Promise<void> {
  */
 async function onlySelect(conn: DuckDBConnection, sql: string): Promise<void> {
   const extracted = await conn.extractStatements(sql);
-  if (extracted.count !== 1) throw new NotReadOnlyError(`expected one SQL statement, got ${extracted.count}`);
+  if (extracted.count !== 1) {
+    const hint = extracted.count > 1 ? ": lakec query runs one statement per call, never only the first of several; run each on its own" : "";
+    throw new NotReadOnlyError(`expected one SQL statement, got ${extracted.count}${hint}`);
+  }
   const type = (await extracted.prepare(0)).statementType;
+  const { StatementType } = await duckdb();
   if (type !== StatementType.SELECT) {
     const name = (StatementType as unknown as Record<number, string>)[type] ?? String(type);
     throw new NotReadOnlyError(`lakec query runs SELECT statements only, not ${name}: it never writes, installs, loads or attaches`);
@@ -76,6 +81,7 @@ async function relocate(conn: DuckDBConnection, lakeDir: string): Promise<void> 
 export async function queryWarehouse(lakeDir: string, sql: string): Promise<QueryResult> {
   const file = lakePaths(lakeDir).warehouse;
   if (!(await exists(file))) throw new NoWarehouseError(`no warehouse at ${file}: run \`lakec run\` first`);
+  const { DuckDBInstance } = await duckdb();
   const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY", autoinstall_known_extensions: "false", autoload_known_extensions: "false" });
   const conn = await instance.connect();
   try {

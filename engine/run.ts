@@ -4,11 +4,12 @@ import type { PipelineIR } from "../compiler/ir.js";
 import { executeFile } from "./state-machine.js";
 import type { FileSummary } from "./file-job.js";
 import { inArrivalOrder } from "./arrivals.js";
-import { listRawKeys } from "./lake.js";
+import { exists, listRawKeys, type LakePaths } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
 import { publishedState } from "./manifest.js";
 import { buildBeside } from "./publish.js";
+import { collectRetired, prepareRetirement } from "./retired-warehouses.js";
 
 export interface TableSummary {
   readonly name: string;
@@ -34,6 +35,12 @@ export interface RunSummary {
 export interface RunOptions {
   /** Rebuild every dbt model in full instead of incrementally (`--full-refresh`). */
   readonly fullRefresh?: boolean;
+  /**
+   * The result of the last warehouse build on this lake for this same pipeline: when every file
+   * is skipped, it is returned (marked `reused`) instead of rebuilding. Callers that hold it
+   * (dev) must pass it only for the IR it was built with.
+   */
+  readonly reuseWarehouse?: WarehouseResult;
   /** Called before and after each file, e.g. for a progress display. */
   readonly onFile?: (event: { phase: "start" | "done"; rawKey: string; index: number; total: number; summary?: FileSummary }) => void;
 }
@@ -43,17 +50,41 @@ export function processRawFile(lake: Lake, ir: PipelineIR, rawKey: string): Prom
   return lake.exclusive(() => executeFile(lake, ir, rawKey));
 }
 
+export interface RefreshOptions {
+  readonly fullRefresh?: boolean;
+  readonly files?: readonly FileSummary[];
+  /**
+   * Changes the build makes besides creating (apply drops removed views and marts), run on the
+   * same private copy of the warehouse first: readers see them in the one rename that publishes
+   * the build, never the live file changed under them.
+   */
+  readonly beforeBuild?: (warehouseFile: string) => Promise<void>;
+}
+
 /**
  * Stages 3–5 (refresh, models, tests), built on a copy of warehouse.duckdb that replaces it when
  * complete (engine/publish.ts). The models run incrementally unless `fullRefresh`, or unless one
  * of `files` replaced outputs it had published before; a warehouse rebuilt from scratch has no
  * tables yet, so its models are built in full.
  */
-export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: { fullRefresh?: boolean; files?: readonly FileSummary[] } = {}): Promise<WarehouseResult> {
+export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOptions = {}): Promise<WarehouseResult> {
   const fullRefresh = opts.fullRefresh === true || (opts.files ?? []).some((f) => f.replacedOutputs === true);
   return lake.exclusive(async () => {
     let rebuilt: string | undefined;
-    const result = await buildBeside(lake.paths, (paths) => buildWarehouse(paths, ir, lake.settings, { fullRefresh }), (why) => (rebuilt = why));
+    const build = async (paths: LakePaths): Promise<WarehouseResult> => {
+      await opts.beforeBuild?.(paths.warehouse);
+      return buildWarehouse(paths, ir, lake.settings, { fullRefresh });
+    };
+    const retirement = await prepareRetirement(lake.paths);
+    let result: WarehouseResult;
+    try {
+      result = await buildBeside(lake.paths, build, (why) => (rebuilt = why));
+    } catch (e) {
+      await retirement.abandon();
+      throw e;
+    }
+    await retirement.commit();
+    await collectRetired(lake.paths);
     return rebuilt === undefined ? result : { ...result, rebuilt };
   });
 }
@@ -86,7 +117,12 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
     opts.onFile?.({ phase: "done", rawKey, index, total: keys.length, summary });
   }
   const t1 = performance.now();
-  const warehouse = await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }) });
+  // Every file skipped and the same pipeline as the build the caller holds: models, marts and
+  // tests would come out the same, so that build stands (dev saves a rebuild per touched file).
+  const unchanged = opts.reuseWarehouse !== undefined && !opts.fullRefresh && files.every((f) => f.status === "skipped") && (await exists(lake.paths.warehouse));
+  const warehouse = unchanged
+    ? { ...opts.reuseWarehouse!, reused: true as const, timingsMs: { refresh: 0, models: 0, tests: 0 } }
+    : await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }) });
   const t2 = performance.now();
   return summarizeRun(lake, ir, files, warehouse, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }

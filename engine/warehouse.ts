@@ -5,7 +5,8 @@
 // targets/dbt/render-local.ts, so what runs here is what ships.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { duckdb } from "./duckdb.js";
 import { quoteIdent, quoteString, sqlType } from "../compiler/expr/print.js";
 import { META_COLUMNS, type OutputColumn, type PipelineIR, type TableIR } from "../compiler/ir.js";
 import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB, type LocalProject } from "../targets/dbt/index.js";
@@ -25,6 +26,8 @@ export interface TestOutcome {
   readonly failures: number;
   /** Up to five failing rows, as JSON-safe objects. */
   readonly sample: readonly Record<string, unknown>[];
+  /** How long the test's query took (printed per test, as dbt does; never in a golden file). */
+  readonly ms: number;
 }
 
 /** Stages 3–5 could not finish (a model or test query failed, DuckDB ran out of memory, …). */
@@ -45,6 +48,8 @@ export interface WarehouseResult {
   readonly error?: string;
   /** Why warehouse.duckdb was rebuilt from the lake instead of updated (it could not be opened). */
   readonly rebuilt?: string;
+  /** The previous build's result, kept because nothing it depends on changed (dev, engine/watch.ts). */
+  readonly reused?: true;
 }
 
 function columnType(c: OutputColumn): string {
@@ -146,6 +151,7 @@ async function rowsOf(conn: DuckDBConnection, sql: string): Promise<Record<strin
 async function openWarehouse(file: string, settings: Record<string, string>): Promise<DuckDBInstance> {
   for (let attempt = 1; ; attempt++) {
     try {
+      const { DuckDBInstance } = await duckdb();
       return await DuckDBInstance.create(file, settings);
     } catch (e) {
       if (attempt >= 20 || !(e instanceof Error) || !e.message.includes("Could not set lock")) throw e;
@@ -187,12 +193,13 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
     t0 = performance.now();
     const tests: TestOutcome[] = [];
     for (const t of project.tests) {
+      const started = performance.now();
       const [c] = await rowsOf(conn, `SELECT count(*) AS n FROM (${t.sql}) AS failing`).catch((e: unknown) => {
         throw new WarehouseBuildError(`running dbt test ${t.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
       });
       const failures = Number(c!.n);
       const sample = failures > 0 ? await rowsOf(conn, `SELECT * FROM (${t.sql}) AS failing LIMIT 5`) : [];
-      tests.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample });
+      tests.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample, ms: Math.round(performance.now() - started) });
     }
     return { views, orphans: published.orphans, tableRows: published.rowsByTable, models, tests, timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 } };
   } finally {

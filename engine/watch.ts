@@ -15,6 +15,7 @@ import type { PipelineIR } from "../compiler/ir.js";
 import { inArrivalOrder } from "./arrivals.js";
 import { openLake, type LakeOptions } from "./open-lake.js";
 import { runFiles, type RunSummary } from "./run.js";
+import type { WarehouseResult } from "./warehouse.js";
 
 /** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
 export interface BatchReport {
@@ -217,11 +218,17 @@ class DevLoop {
 /** The engine as a dev runner: one open lake; a batch is `runFiles` over its keys (stages 1–5). */
 export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}): Promise<DevRunner> {
   const lake = await openLake(lakeDir, lakeOptions);
+  // The last successful build and the pipeline it was built for: a batch whose files are all
+  // unchanged (a touched or re-saved file) under the same pipeline keeps it, no mart rebuilt.
+  let last: { ir: string; warehouse: WarehouseResult } | undefined;
   return {
     async runBatch(ir, keys) {
+      const irText = JSON.stringify(ir);
+      const reuse = last?.ir === irText ? { reuseWarehouse: last.warehouse } : {};
       // Files of one batch get their arrivals in the order they landed (see inArrivalOrder); the
       // models then run incrementally, so a new file costs its own size, not the lake's.
-      const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys));
+      const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), reuse);
+      last = summary.warehouse.error === undefined ? { ir: irText, warehouse: summary.warehouse } : undefined;
       return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary };
     },
     close: () => lake.close(),

@@ -1,34 +1,23 @@
 // `plan`/`apply --target local`, end to end on a real DuckDB lake: first apply, a cleaning-rule
 // change that reprocesses the raw files (the backfill), a mart change that rebuilds one mart,
 // and convergence after each. Results are checked against the data, not just the step lists.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineIR } from "../compiler/ir.js";
-import { ingestInputs, openLake } from "../engine/index.js";
 import { queryWarehouse } from "../engine/query.js";
-import { generateAmazonReviews } from "../synthetic/amazon.js";
 import { applyPlan } from "../deploy/apply.js";
 import { desiredState } from "../deploy/desired.js";
 import { makePlan, type DeployContext } from "../deploy/planner.js";
 import type { Plan } from "../deploy/plan.js";
+import { localLakeContext } from "./local-lake-context.js";
 import { editYaml, EDITS, reviewsIr } from "./deploy-helpers.js";
+import { holdOpen } from "./warehouse-reader.js";
 
 let dir = "";
 let ctx: DeployContext;
-const unused = (): never => {
-  throw new Error("the local target must not reach a cloud");
-};
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "lakec-apply-local-"));
-  const input = join(dir, "export-2024-06-01.jsonl");
-  await writeFile(input, generateAmazonReviews({ seed: 7, records: 400 }));
-  const lake = await openLake(join(dir, "lake"));
-  await ingestInputs(lake.paths, reviewsIr(), [input], { source: "product_reviews" });
-  await lake.close();
-  ctx = { cwd: dir, lakeDir: join(dir, "lake"), drift: false, aws: unused, snowflake: unused, publishS3: unused, log: () => {} };
+  ({ dir, ctx } = await localLakeContext("apply-local", 7, 400));
 });
 
 afterAll(async () => {
@@ -107,7 +96,19 @@ describe("apply --target local", { timeout: 60_000 }, () => {
     expect(p.steps.filter((s) => s.destructive).map((s) => s.resource)).toEqual(["mart reviewer_activity"]);
     await expect(applyPlan(p, desiredState(ir), snapshot, ctx, { allowDestructive: false, showChanges: () => {} })).rejects.toThrow(/destructive/);
     expect(await scalar("SELECT count(*) FROM reviewer_activity")).toBeGreaterThan(0);
-    await applyPlan(p, desiredState(ir), snapshot, ctx, { allowDestructive: true, showChanges: () => {} });
+    // Another process holds the warehouse open across the apply, as `lakec query` may
+    // (docs/local-engine.md, "Guarantees"). Its shared lock makes any write-open of the live
+    // file fail: the drop must happen on the build's copy, and the reader keeps its old file.
+    const warehouse = join(ctx.lakeDir, "warehouse.duckdb");
+    const inodeBefore = (await stat(warehouse)).ino;
+    const reader = await holdOpen(warehouse);
+    try {
+      await applyPlan(p, desiredState(ir), snapshot, ctx, { allowDestructive: true, showChanges: () => {} });
+      expect(await reader.count("reviewer_activity")).toBeGreaterThan(0);
+    } finally {
+      await reader.close();
+    }
+    expect((await stat(warehouse)).ino).not.toBe(inodeBefore);
     await expect(queryWarehouse(ctx.lakeDir, "SELECT count(*) FROM reviewer_activity")).rejects.toThrow(/reviewer_activity/);
     expect((await plan(ir)).steps).toEqual([]);
   });

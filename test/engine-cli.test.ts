@@ -50,6 +50,12 @@ describe("lakec run", () => {
     expect(r.out).toContain("quarantined: cast_failed 1, malformed_json 1, missing_required 1, not_an_object 1, out_of_range 1");
     expect(r.out).toMatch(/product_reviews\s+20\s+20/);
     expect(r.out).toMatch(/tests: \d+ passed, 0 failed/);
+    // One line per model and per test with its time, as dbt prints them.
+    expect(r.out).toMatch(/^product_daily_ratings\s+incremental \(full build\)\s+\d+\s+\d+(ms|\.\d\ds)$/m);
+    const passed = Number(/tests: (\d+) passed/.exec(r.out)![1]);
+    const testLines = r.out.split("\n").filter((l) => /^ {2}PASS\s+\S+\s+\d+(ms|\.\d\ds)$/.test(l));
+    expect(testLines.length).toBe(passed);
+    expect(r.out).toMatch(/^ {2}PASS\s+not_null_stg_reviews__product_reviews_review_id\s+\d+(ms|\.\d\ds)$/m);
   });
 
   it("--json prints the summary for machines; a rerun skips the file", async () => {

@@ -136,7 +136,7 @@ describe("NoEcho stack parameters", () => {
 });
 
 describe("cloud backfill planning", () => {
-  const desired = { rawBucket: "raw", semantics: { a: "s1", b: "s2" }, columnTypes: { a: {}, b: {} } };
+  const desired = { rawBucket: "raw", semantics: { a: "s1", b: "s2" }, columnTypes: { a: {}, b: {} }, definitions: {}, mainTables: {} };
   it("lists stale and new sources, and nothing without a record", () => {
     const state = { version: 1 as const, pipeline: "p", semantics: { a: "old" }, columnTypes: {} };
     const steps = diffBackfill(desired, { state, rawKeys: { a: ["a/1.jsonl"], b: ["b/1.jsonl", "b/2.jsonl"] } });

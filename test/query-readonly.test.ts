@@ -6,6 +6,7 @@ import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exists } from "../engine/lake.js";
+import { main } from "../cli/main.js";
 import { MIXED_LINES, listing, removeTempDirs, tempDir, writeLines, lakec } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
@@ -79,5 +80,22 @@ describe("lakec query is read-only", () => {
       expect({ sql, err: r.err, code: r.code }).toEqual({ sql, err: "", code: 0 });
     }
     expect((await readdir(join(lake, "processed"))).length).toBeGreaterThan(0);
+  });
+
+  it("reads the SQL from standard input with -, and refuses several statements there too", async () => {
+    const viaStdin = async (sql: string): Promise<{ code: number; out: string; err: string }> => {
+      let out = "";
+      let err = "";
+      const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), cwd: process.cwd(), readStdin: async () => sql };
+      const code = await main(["query", "pipelines/reviews.yaml", "-", "--lake", lake, "--format", "csv"], io);
+      return { code, out, err };
+    };
+    expect(await viaStdin("SELECT count(*) AS n\nFROM product_reviews;\n")).toEqual({ code: 0, out: "n\n20\n", err: "" });
+    const several = await viaStdin("SELECT 1;\nDELETE FROM product_reviews;\n");
+    expect(several.code).toBe(1);
+    expect(several.err).toMatch(/expected one SQL statement, got 2: lakec query runs one statement per call, never only the first/);
+    const empty = await viaStdin("  \n");
+    expect(empty.code).toBe(2); // a usage error, like a missing argument
+    expect(empty.err).toMatch(/no SQL on standard input/);
   });
 });

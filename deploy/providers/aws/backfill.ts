@@ -90,6 +90,6 @@ export async function startBackfill(c: AwsClients, ir: PipelineIR, steps: readon
 
 /** Recorded after the executions are started, so an interrupted apply plans the backfill again. */
 export async function writeBackfillState(c: AwsClients, ir: PipelineIR, desired: BackfillDesired): Promise<void> {
-  const state: BackfillState = { version: 1, pipeline: ir.name, semantics: desired.semantics, columnTypes: desired.columnTypes };
+  const state: BackfillState = { version: 1, pipeline: ir.name, semantics: desired.semantics, columnTypes: desired.columnTypes, definitions: desired.definitions };
   await c.s3.send(new PutObjectCommand({ Bucket: ir.aws.artifactsBucket, Key: stateKey(ir), Body: `${JSON.stringify(state, null, 2)}\n`, ContentType: "application/json" }));
 }

@@ -2,7 +2,7 @@
 // compiled state machine (the backfill), drop what the pipeline no longer has, rebuild views,
 // models and marts, then record what was built in state/deployed.json. Every step is
 // idempotent, so an interrupted apply is finished by running it again.
-import { DuckDBInstance } from "@duckdb/node-api";
+import { duckdb } from "../../../engine/index.js";
 import { quoteIdent } from "../../../compiler/expr/print.js";
 import type { PipelineIR } from "../../../compiler/ir.js";
 import { openLake, processRawFile, refreshWarehouse, type FileSummary, type LakeOptions, type WarehouseResult } from "../../../engine/index.js";
@@ -20,10 +20,12 @@ export interface LocalApplyResult {
 
 const q = (n: string): string => quoteIdent("duckdb", n);
 
-/** Removed views and marts: the warehouse build only creates, so drops are ours. */
-async function dropRemoved(warehouse: string, ir: PipelineIR, steps: readonly Step[]): Promise<void> {
-  const drops = steps.filter((s) => s.action === "destroy");
-  if (!drops.length) return;
+/**
+ * Removed views and marts: the warehouse build only creates, so drops are ours. `warehouse` is
+ * the build's private copy (refreshWarehouse's beforeBuild), never the file readers have open.
+ */
+async function dropRemoved(warehouse: string, ir: PipelineIR, drops: readonly Step[]): Promise<void> {
+  const { DuckDBInstance } = await duckdb();
   const instance = await DuckDBInstance.create(warehouse);
   const conn = await instance.connect();
   try {
@@ -60,8 +62,8 @@ export async function applyLocal(lakeDir: string, ir: PipelineIR, steps: readonl
         files.push(summary);
       }
     }
-    await dropRemoved(lake.paths.warehouse, ir, mine);
-    const warehouse = await refreshWarehouse(lake, ir, { files });
+    const drops = mine.filter((s) => s.action === "destroy");
+    const warehouse = await refreshWarehouse(lake, ir, { files, ...(drops.length && { beforeBuild: (file: string) => dropRemoved(file, ir, drops) }) });
     opts.log(`local: views ${warehouse.views.length}, models ${warehouse.models.length}, tests ${warehouse.tests.length}`);
     await writeDeployedRecord(lakeDir, ir, localDesired(ir));
     const problems = [

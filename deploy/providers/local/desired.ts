@@ -25,6 +25,7 @@ export function localDesired(ir: PipelineIR): LocalDesired {
     views: Object.fromEntries(ir.tables.map((t) => [t.name, fingerprint({ columns: t.columns.map((c) => [c.name, typeToString(c.type)]), partition: t.partition?.key ?? null })])),
     models,
     tableSource: Object.fromEntries(ir.tables.map((t) => [t.name, t.source])),
+    mainTables: Object.fromEntries(ir.sources.map((s) => [s.name, s.mainTable])),
     definitions: pipelineDefinitions(ir),
   };
 }

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import type { PipelineIR } from "../../../compiler/ir.js";
 import { lakePaths, listRawKeys, manifestFile, readManifest, sourceForKey } from "../../../engine/index.js";
 import type { DeployedRecord, LocalDeployed, LocalDesired, RawFileState } from "../../diff-local.js";
+import { countCleaningChanges } from "./cleaning-counts.js";
 
 export function deployedFile(lakeDir: string): string {
   return join(lakeDir, "state", "deployed.json");
@@ -58,12 +59,15 @@ export async function writeDeployedRecord(lakeDir: string, ir: PipelineIR, d: Lo
 export async function readLocal(lakeDir: string, ir: PipelineIR): Promise<LocalDeployed> {
   const paths = lakePaths(lakeDir);
   const files: RawFileState[] = [];
+  const quarantined = new Map<string, number>();
   for (const rawKey of await listRawKeys(paths)) {
     const source = sourceForKey(ir, rawKey);
     if (!source) continue;
     const m = await readManifest(manifestFile(paths, source.name, rawKey));
     files.push({ rawKey, source: source.name, ...(m ? { semantics: m.semantics } : {}), ok: m?.status === "ok" });
+    if (m?.status === "ok") quarantined.set(source.name, (quarantined.get(source.name) ?? 0) + m.counts.quarantined);
   }
   const record = await readDeployedRecord(lakeDir);
-  return { files, ...(record ? { record } : {}) };
+  const cleaning = await countCleaningChanges(lakeDir, ir, record, quarantined);
+  return { files, ...(record ? { record } : {}), ...(Object.keys(cleaning).length ? { cleaning } : {}) };
 }
