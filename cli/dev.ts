@@ -7,8 +7,10 @@ import { paintFor } from "./style.js";
 import type { RunSummary } from "../engine/index.js";
 import { startDev, type DevEvent } from "../engine/watch.js";
 import { DEFAULT_LAKE, UsageError, type CliContext, type CliIO } from "./context.js";
-import { displayPath } from "./pipeline-files.js";
+import { displayPath, loadPipeline } from "./pipeline-files.js";
+import { hasErrors } from "../compiler/diagnostics.js";
 import { lakeOptions } from "./run.js";
+import { addSelectOptions, checkSelection, dbtOptions, type DbtCliOptions } from "./dbt-project.js";
 
 const HELP = `
 Watches <lake>/raw/ and the pipeline file, like S3 → EventBridge → Step Functions in the cloud:
@@ -25,9 +27,12 @@ Examples:
   $ cp exports/2024-06-01.jsonl .lake/raw/reviews/        # in another terminal
   $ lakec dev pipelines/yelp.yaml --lake /tmp/yelp-lake --poll
 
+Hand-written dbt models (dbt/models/custom/<pipeline>/) and tests are read again for every batch;
+--select and --exclude narrow what each batch builds and tests, as in \`lakec run\`.
+
 Stop with Ctrl-C. Exit codes: 0 stopped; 2 usage error.`;
 
-export interface DevCliOptions {
+export interface DevCliOptions extends DbtCliOptions {
   lake: string;
   memoryLimit: string;
   threads?: string;
@@ -45,7 +50,8 @@ function describeBatch(e: Extract<DevEvent, { kind: "batch" }>): string {
   });
   const failed = s.warehouse.tests.filter((t) => t.failures > 0);
   const tests = `${s.warehouse.tests.length - failed.length}/${s.warehouse.tests.length} dbt tests pass`;
-  lines.push(`  marts updated in ${secs(e.ms)} (${tests})`);
+  if (s.warehouse.error !== undefined) lines.push(`  warehouse not built: ${s.warehouse.error}`);
+  else lines.push(`  marts updated in ${secs(e.ms)} (${tests})`);
   for (const t of failed) lines.push(`  ${t.severity === "error" ? "FAIL" : "warn"} ${t.name}: ${t.failures} row(s)`);
   return `${lines.join("\n")}\n`;
 }
@@ -78,12 +84,15 @@ export function printEvent(io: CliIO, e: DevEvent): void {
 export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions, until: Promise<unknown>): Promise<void> {
   if (!existsSync(resolve(ctx.io.cwd, file))) throw new UsageError(`cannot read ${displayPath(ctx.io.cwd, file)}: no such file`);
   const lakeOptionValues = lakeOptions(opts);
+  const pipeline = loadPipeline(ctx.io.cwd, file);
+  if (pipeline.ir && !hasErrors(pipeline.diagnostics)) await checkSelection(ctx, pipeline.ir, opts);
   const watcher = await startDev({
     pipelineFile: resolve(ctx.io.cwd, file),
     displayName: displayPath(ctx.io.cwd, file),
     lakeDir: resolve(ctx.io.cwd, opts.lake),
     lakeOptions: lakeOptionValues,
     usePolling: opts.poll === true,
+    dbt: dbtOptions(ctx, opts),
     onEvent: (e) => printEvent(ctx.io, e),
   });
   await until;
@@ -103,14 +112,15 @@ export function interrupted(): Promise<void> {
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command("dev")
     .description("watch mode: run the pipeline for each new raw file, recompile on pipeline edits")
     .argument("<file>", "pipeline.yaml")
     .option("--lake <dir>", "the local lake folder", DEFAULT_LAKE)
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
-    .option("--poll", "poll the file system instead of native events (network drives, some containers)")
+    .option("--poll", "poll the file system instead of native events (network drives, some containers)");
+  addSelectOptions(cmd)
     .addHelpText("after", HELP)
     .action((f: string, opts: DevCliOptions) => runDev(ctx, f, opts, interrupted()));
 }

@@ -9,6 +9,7 @@ import type { Lake } from "./open-lake.js";
 import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
 import { publishedState } from "./manifest.js";
 import { buildBeside } from "./publish.js";
+import type { DbtProjectOptions } from "./dbt-project.js";
 
 export interface TableSummary {
   readonly name: string;
@@ -34,8 +35,17 @@ export interface RunSummary {
 export interface RunOptions {
   /** Rebuild every dbt model in full instead of incrementally (`--full-refresh`). */
   readonly fullRefresh?: boolean;
+  /** The dbt project's hand-written files and `--select` (engine/dbt-project.ts). */
+  readonly dbt?: DbtProjectOptions;
   /** Called before and after each file, e.g. for a progress display. */
   readonly onFile?: (event: { phase: "start" | "done"; rawKey: string; index: number; total: number; summary?: FileSummary }) => void;
+}
+
+export interface WarehouseOptions {
+  readonly fullRefresh?: boolean;
+  /** The files this run processed: one that replaced its earlier outputs forces a full refresh. */
+  readonly files?: readonly FileSummary[];
+  readonly dbt?: DbtProjectOptions;
 }
 
 /** Stages 1–2 for one raw file (via the state machine), serialised with other calls on the lake. */
@@ -49,11 +59,11 @@ export function processRawFile(lake: Lake, ir: PipelineIR, rawKey: string): Prom
  * of `files` replaced outputs it had published before; a warehouse rebuilt from scratch has no
  * tables yet, so its models are built in full.
  */
-export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: { fullRefresh?: boolean; files?: readonly FileSummary[] } = {}): Promise<WarehouseResult> {
+export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: WarehouseOptions = {}): Promise<WarehouseResult> {
   const fullRefresh = opts.fullRefresh === true || (opts.files ?? []).some((f) => f.replacedOutputs === true);
   return lake.exclusive(async () => {
     let rebuilt: string | undefined;
-    const result = await buildBeside(lake.paths, (paths) => buildWarehouse(paths, ir, lake.settings, { fullRefresh }), (why) => (rebuilt = why));
+    const result = await buildBeside(lake.paths, (paths) => buildWarehouse(paths, ir, lake.settings, { fullRefresh }, opts.dbt), (why) => (rebuilt = why));
     return rebuilt === undefined ? result : { ...result, rebuilt };
   });
 }
@@ -63,7 +73,7 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: { fullRefresh
  * DuckDB out of memory) becomes the run's problem, with the files' results kept, instead of
  * an exception that loses them.
  */
-export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR, opts: { fullRefresh?: boolean; files?: readonly FileSummary[] } = {}): Promise<WarehouseResult> {
+export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR, opts: WarehouseOptions = {}): Promise<WarehouseResult> {
   try {
     return await refreshWarehouse(lake, ir, opts);
   } catch (e) {
@@ -86,7 +96,7 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
     opts.onFile?.({ phase: "done", rawKey, index, total: keys.length, summary });
   }
   const t1 = performance.now();
-  const warehouse = await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }) });
+  const warehouse = await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }), ...(opts.dbt && { dbt: opts.dbt }) });
   const t2 = performance.now();
   return summarizeRun(lake, ir, files, warehouse, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }

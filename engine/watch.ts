@@ -12,7 +12,7 @@ import { compilePipeline } from "../compiler/index.js";
 import { decodeSource } from "../compiler/load.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { inArrivalOrder, openLake, runFiles, type LakeOptions, type RunSummary } from "./index.js";
+import { inArrivalOrder, openLake, runFiles, type DbtProjectOptions, type LakeOptions, type RunSummary } from "./index.js";
 
 /** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
 export interface BatchReport {
@@ -45,6 +45,8 @@ export interface DevOptions {
   /** Default: the engine on `lakeDir` (`engineRunner`). */
   readonly runner?: DevRunner;
   readonly lakeOptions?: LakeOptions;
+  /** The dbt project's hand-written files and `--select`, read again for every batch. */
+  readonly dbt?: DbtProjectOptions;
   readonly onEvent?: (e: DevEvent) => void;
   /** How long a file's size must stay unchanged before it counts as written (default 100 ms). */
   readonly writeStableMs?: number;
@@ -200,13 +202,13 @@ class DevLoop {
 }
 
 /** The engine as a dev runner: one open lake; a batch is `runFiles` over its keys (stages 1–5). */
-export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}): Promise<DevRunner> {
+export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}, dbt: DbtProjectOptions = {}): Promise<DevRunner> {
   const lake = await openLake(lakeDir, lakeOptions);
   return {
     async runBatch(ir, keys) {
       // Files of one batch get their arrivals in the order they landed (see inArrivalOrder); the
       // models then run incrementally, so a new file costs its own size, not the lake's.
-      const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys));
+      const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), { dbt });
       return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary };
     },
     close: () => lake.close(),
@@ -217,7 +219,7 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
 export async function startDev(options: DevOptions): Promise<DevWatcher> {
   const rawDir = resolve(options.lakeDir, "raw");
   await mkdir(rawDir, { recursive: true });
-  const opts = { ...options, runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions)) };
+  const opts = { ...options, runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions, options.dbt)) };
   const loop = new DevLoop(opts, rawDir);
   await loop.recompile();
   const stable = opts.writeStableMs ?? 100;

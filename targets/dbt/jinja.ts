@@ -81,17 +81,18 @@ export const LOCAL_TARGET = Object.freeze({ type: "duckdb", name: "local", schem
  */
 class Returns {
   private readonly values: unknown[] = [];
-  private static readonly MARK = /\u0000lakec-return-(\d+)\u0000/g;
+  // A character no SQL text holds, so a marker cannot be mistaken for output.
+  private static readonly MARK = /\uE000lakec-return-(\d+)\uE001/g;
   wrap(macro: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
     return (...args) => {
       const out = String(macro(...args)).trim();
-      const one = /^\u0000lakec-return-(\d+)\u0000$/.exec(out);
+      const one = /^\uE000lakec-return-(\d+)\uE001$/.exec(out);
       return one ? this.values[Number(one[1])] : out;
     };
   }
   set(value: unknown): string {
     this.values.push(value);
-    return `\u0000lakec-return-${this.values.length - 1}\u0000`;
+    return `\uE000lakec-return-${this.values.length - 1}\uE001`;
   }
   resolve(text: string): string {
     return text.replace(Returns.MARK, (_m, i: string) => String(this.values[Number(i)]));
