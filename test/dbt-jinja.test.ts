@@ -59,6 +59,11 @@ describe("dbt's Jinja context on nunjucks", () => {
     expect(render("{{ cols([{'name': 'a'}, {'name': 'b'}]) }}", ctx(), macros)).toBe('"a", "b" into "me__x"');
   });
 
+  it("Jinja2 that nunjucks lacks: {% do %}, Python literals and methods, map(attribute=), tojson", () => {
+    const text = "{% set cols = [] %}{% for c in ['a', 'b'] %}{% do cols.append(c.upper()) %}{% endfor %}{{ cols | join(',') }} {{ True and not None }} {{ 'x,y'.split(',') | length }} {{ {'k': 1}.items() | list | length }} {{ [{'n': 1}] | map(attribute='n') | join }} {{ {'a': [1]} | tojson }}";
+    expect(render(text)).toBe('A,B true 2 1 1 {"a":[1]}');
+  });
+
   it("text escaped for Jinja (user descriptions in generated SQL) prints as written", () => {
     expect(render("-- {{ '{' }}{ not a tag }{{ '}' }} and 100{{ '%' }}}")).toBe("-- {{ not a tag }} and 100%}");
   });

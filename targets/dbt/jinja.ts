@@ -99,9 +99,58 @@ class Returns {
   }
 }
 
+/** Jinja2's `{% do expr %}` (dbt projects use it for `list.append`), which nunjucks does not have. */
+class DoExtension {
+  readonly tags = ["do"];
+  parse(parser: NunjucksParser, nodes: NunjucksNodes): unknown {
+    const tok = parser.nextToken();
+    const expr = parser.parseExpression();
+    parser.advanceAfterBlockEnd(tok.value);
+    return new nodes.CallExtension(this, "run", new nodes.NodeList(tok.lineno, tok.colno, [expr]));
+  }
+  run(): string {
+    return "";
+  }
+}
+
+interface NunjucksParser {
+  nextToken(): { value: string; lineno: number; colno: number };
+  parseExpression(): unknown;
+  advanceAfterBlockEnd(name: string): void;
+}
+interface NunjucksNodes {
+  CallExtension: new (ext: object, method: string, args: unknown) => unknown;
+  NodeList: new (line: number, col: number, children: unknown[]) => unknown;
+}
+
+// Python's literals (True, None), list and dict methods (append, items, keys, upper, split …)
+// and slices, as dbt's Jinja2 has them. Installed once, for every nunjucks environment.
+nunjucks.installJinjaCompat();
+
+/** Python's str methods dbt models call, which jinja-compat leaves out (JS strings have other names). */
+const STRING_MEMBERS: Record<string, (s: string, ...a: never[]) => unknown> = {
+  upper: (s) => s.toUpperCase(),
+  lower: (s) => s.toLowerCase(),
+  strip: (s, chars?: string) => (chars === undefined ? s.trim() : s.replace(new RegExp(`^[${escapeClass(chars)}]+|[${escapeClass(chars)}]+$`, "g"), "")),
+  startswith: (s, p: string) => s.startsWith(p),
+  endswith: (s, p: string) => s.endsWith(p),
+  replace: (s, a: string, b: string) => s.split(a).join(b),
+  split: (s, sep?: string) => (sep === undefined || sep === null ? s.trim().split(/\s+/).filter((x) => x !== "") : s.split(sep)),
+  title: (s) => s.replace(/\w\S*/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()),
+};
+const escapeClass = (chars: string): string => chars.replace(/[\]\\^-]/g, "\\$&");
+const runtime = (nunjucks as unknown as { runtime: { memberLookup: (obj: unknown, val: unknown, ...rest: unknown[]) => unknown } }).runtime;
+const jinjaMemberLookup = runtime.memberLookup;
+runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, val: unknown, ...rest: unknown[]): unknown {
+  if (typeof obj === "string" && typeof val === "string" && Object.hasOwn(STRING_MEMBERS, val)) return (...a: never[]) => STRING_MEMBERS[val]!(obj, ...a);
+  return jinjaMemberLookup.call(this, obj, val, ...rest);
+};
+
 function makeEnvironment(): nunjucks.Environment {
   // throwOnUndefined: an unknown name is an error, as in dbt (its undefined is strict in most places).
   const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: false, lstripBlocks: false });
+  env.addExtension("do", new DoExtension());
+  env.addFilter("tojson", (x: unknown) => JSON.stringify(x));
   // Jinja2's `map(attribute=…)` and `map('filter')`, which nunjucks does not have.
   env.addFilter("map", (items: unknown, ...args: unknown[]) => {
     const { positional, kw } = splitArgs(args);

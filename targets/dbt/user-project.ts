@@ -11,6 +11,18 @@ import { DbtRenderError, Relation, renderErrorDetail, type ConfigValues, type Db
 import { testsOfModel, type ModelProps } from "./local-tests.js";
 import { inDependencyOrder, modelName, renderModel, type LocalModel, type LocalTest, type ModelScope, type RenderOptions } from "./render-local.js";
 
+/** The diagnostics of hand-written dbt files; docs/language.md has a row for each. */
+export const DBT_PROJECT_CODES = {
+  LK601: "a hand-written model or test refs a model the pipeline does not have",
+  LK602: "a hand-written model or test reads a column its inputs do not have (renamed or removed in the pipeline)",
+  LK603: "a hand-written file's Jinja does not parse or render (syntax, an undefined name, a var without default)",
+  LK604: "source() names a table the pipeline does not have",
+  LK605: "a hand-written model has the name of a generated model or of another hand-written model",
+  LK606: "hand-written models ref each other in a cycle",
+  LK607: "a schema .yml or singular test lakec cannot run: properties of a model that is not hand-written here, a generic test other than not_null, unique, accepted_values, relationships, a singular test without ref()",
+  LK608: "a hand-written model or test does not parse or bind on DuckDB (syntax, an unknown function, a type error found at bind time)",
+} as const;
+
 export interface UserDbtFile {
   /** The path as diagnostics show it (relative to the working folder). */
   readonly path: string;
