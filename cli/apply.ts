@@ -75,13 +75,13 @@ interface Prepared {
 
 async function prepare(ctx: CliContext, file: string, opts: ApplyCliOptions, targetGiven: boolean): Promise<Prepared | undefined> {
   if (!looksLikeSavedPlan(ctx.io.cwd, file)) {
-    const desired = loadDesired(ctx, file);
+    const desired = await loadDesired(ctx, file);
     if (!desired) return undefined;
     return { ...(await computePlan(ctx, desired, opts)), desired, saved: false };
   }
   if (targetGiven) throw new UsageError("a saved plan carries its own targets: drop --target");
   const saved = await readPlanFile(resolve(ctx.io.cwd, file));
-  const desired = loadDesired(ctx, saved.pipelineFile);
+  const desired = await loadDesired(ctx, saved.pipelineFile);
   if (!desired) return undefined;
   const target = saved.targets.length === 1 && saved.targets[0] !== "dbt" && saved.targets[0] !== "airflow" ? saved.targets[0]! : "all";
   const fresh = await computePlan(ctx, desired, { ...opts, target });

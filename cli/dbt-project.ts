@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { PipelineIR } from "../compiler/ir.js";
-import { hasUserFiles, readUserDbtFiles, type DbtProjectOptions } from "../engine/index.js";
+import { hasUserFiles, readUserDbtFiles, type DbtProjectOptions } from "../engine/dbt-project.js";
 import { emitDbt, renderForDuckDB, UserProjectError } from "../targets/dbt/index.js";
 import { selectModels, SelectorError } from "../targets/dbt/select.js";
 import { UsageError, type CliContext } from "./context.js";

@@ -13,6 +13,8 @@ import { writePlanFile } from "../deploy/saved-plan.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+import { userProjectDiagnostics } from "./dbt-project.js";
+import { hasUserFiles, readUserDbtFiles } from "../engine/dbt-project.js";
 
 const HELP = `
 Compares the pipeline's compiled output with what is deployed and prints the steps that
@@ -51,14 +53,18 @@ export function parseTarget(t: string): Target {
  * Compiles the pipeline; undefined when it has errors, after printing its diagnostics (as the
  * command's JSON document when `json` names the command).
  */
-export function loadDesired(ctx: CliContext, file: string, json?: { command: string }): Desired | undefined {
+export async function loadDesired(ctx: CliContext, file: string, json?: { command: string }, dbtDir = "dbt"): Promise<Desired | undefined> {
   const loaded = loadPipeline(ctx.io.cwd, file);
-  const diagnostics = reportDiagnostics(ctx.io, [loaded], json ? "json" : "text");
-  if (hasErrors(loaded.diagnostics) || !loaded.ir) {
+  // Hand-written dbt models are part of what is planned (local layer) and published (dbt).
+  const mine = loaded.ir && !hasErrors(loaded.diagnostics) ? await userProjectDiagnostics(ctx, loaded.ir, { dbtDir }, false) : [];
+  const diagnostics = reportDiagnostics(ctx.io, [loaded, ...mine], json ? "json" : "text");
+  if (hasErrors(diagnostics) || !loaded.ir) {
     if (json) printJson(ctx, { command: json.command, ok: false, diagnostics });
     return undefined;
   }
-  return desiredState(loaded.ir);
+  const dir = resolve(ctx.io.cwd, dbtDir);
+  const files = await readUserDbtFiles(dir, loaded.ir.name, ctx.io.cwd);
+  return desiredState(loaded.ir, hasUserFiles(files) ? { dir, files } : undefined);
 }
 
 export type RealContext = ReturnType<typeof realContext>;
@@ -120,7 +126,7 @@ async function planOrThrow(ctx: CliContext, file: string, opts: PlanOnlyOptions)
   if (opts.failOn !== undefined && opts.failOn !== "destructive") throw new UsageError(`--fail-on ${opts.failOn}: the only value is 'destructive'`);
   parseTarget(opts.target);
   const json = formatOf(opts) === "json";
-  const desired = loadDesired(ctx, file, json ? { command: "plan" } : undefined);
+  const desired = await loadDesired(ctx, file, json ? { command: "plan" } : undefined);
   if (!desired) return ctx.exit(1);
   const { plan: p, dctx } = await computePlan(ctx, desired, opts);
   await dctx.close();

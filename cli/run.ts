@@ -16,7 +16,7 @@ import { DEFAULT_LAKE, UsageError, UserError, type CliContext } from "./context.
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 import { addSelectOptions, checkSelection, dbtOptions, userProjectDiagnostics, type DbtCliOptions } from "./dbt-project.js";
-import type { DbtProjectOptions } from "../engine/index.js";
+import { readUserDbtFiles, type DbtProjectOptions } from "../engine/index.js";
 
 const HELP = `
 Runs the pipeline locally on DuckDB, with the cloud's semantics: each new raw file goes through
@@ -168,7 +168,9 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
     const damaged = (message: string): void => ctx.io.err(`lakec: note: ${message}; recorded again from this run\n`);
-    if (summary.ok && (await readDeployedRecord(lakeDir, damaged)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
+    if (summary.ok && opts.select === undefined && opts.exclude === undefined && (await readDeployedRecord(lakeDir, damaged)) === undefined) {
+      await writeDeployedRecord(lakeDir, ir, localDesired(ir, await readUserDbtFiles(dbtOptions(ctx, opts).dbtDir!, ir.name, ctx.io.cwd)));
+    }
     if (demo && !json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, opts.lake, ir);
     if (!summary.ok) ctx.exit(1);
   } finally {

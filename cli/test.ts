@@ -3,9 +3,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
-import { loadLocalProject, WarehouseBuildError } from "../engine/index.js";
-import { testWarehouse, type StandaloneTestResult } from "../engine/dbt-tests.js";
-import { NoWarehouseError } from "../engine/query.js";
+import { loadLocalProject } from "../engine/dbt-project.js";
+import type { StandaloneTestResult } from "../engine/dbt-tests.js";
 import { SelectorError } from "../targets/dbt/select.js";
 import { DEFAULT_LAKE, UsageError, UserError, type CliContext } from "./context.js";
 import { addSelectOptions, dbtOptions, userProjectDiagnostics, type DbtCliOptions } from "./dbt-project.js";
@@ -55,6 +54,8 @@ async function test(ctx: CliContext, file: string, opts: TestCliOptions): Promis
   const project = await loadLocalProject(pipeline.ir, dbtOptions(ctx, opts)).catch((e: unknown) => {
     throw e instanceof SelectorError ? new UsageError(e.message) : e;
   });
+  // DuckDB loads only when tests run, so `lakec test --help` starts fast.
+  const [{ testWarehouse }, { NoWarehouseError }, { WarehouseBuildError }] = await Promise.all([import("../engine/dbt-tests.js"), import("../engine/query.js"), import("../engine/warehouse.js")]);
   const result = await testWarehouse(resolve(ctx.io.cwd, opts.lake), project.tests).catch((e: unknown) => {
     throw e instanceof NoWarehouseError || e instanceof WarehouseBuildError ? new UserError(e.message) : e;
   });

@@ -6,6 +6,7 @@ import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Diagnostic } from "../compiler/diagnostics.js";
+import { DBT_PROJECT_CODES } from "../targets/dbt/user-project.js";
 import { lakecIn, MIXED_LINES, review, removeTempDirs, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
@@ -166,6 +167,28 @@ describe("hand-written models run with the generated ones", () => {
   });
 });
 
+describe("plan, apply and graph see hand-written models", () => {
+  it("a new hand-written model is a plan step of the local layer, apply builds it, then there is nothing to do; graph draws it", async () => {
+    const root = await project("user-plan", GOOD);
+    const lake = join(root, ".lake");
+    await writeLines(join(root, "day1.jsonl"), MIXED_LINES);
+    expect((await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "day1.jsonl"))).code).toBe(0);
+    expect((await lakecIn(root, "plan", "pipelines/reviews.yaml", "--lake", lake)).out).toContain("No changes.");
+    await put(root, "dbt/models/custom/reviews/days_per_product.sql", "select asin, count(*) as days from {{ ref('product_rating_ranks') }} group by asin\n");
+    const plan = await lakecIn(root, "plan", "pipelines/reviews.yaml", "--lake", lake);
+    expect(plan.out).toMatch(/\+ model days_per_product\n\s+# new model/);
+    const apply = await lakecIn(root, "apply", "pipelines/reviews.yaml", "--lake", lake, "--yes");
+    expect(apply.code).toBe(0);
+    expect(await warehouseRows(lake, "SELECT count(*) AS n FROM days_per_product")).toEqual([{ n: expect.anything() }]);
+    expect((await lakecIn(root, "plan", "pipelines/reviews.yaml", "--lake", lake)).out).toContain("No changes.");
+    const graph = await lakecIn(root, "graph", "pipelines/reviews.yaml");
+    expect(graph.out).toMatch(/(n\d+)\["model product_rating_ranks \(hand-written\)"\]/);
+    const ranks = /(n\d+)\["model product_rating_ranks \(hand-written\)"\]/.exec(graph.out)![1]!;
+    const mart = /subgraph (n\d+)\["mart product_daily_ratings"\]/.exec(graph.out)![1]!;
+    expect(graph.out).toContain(`${mart} ==> ${ranks}`);
+  });
+});
+
 describe("lakec validate checks hand-written files against the IR", () => {
   it("a column the pipeline does not have fails with LK602 at its line and column, with the mart's columns as hint", async () => {
     const root = await project("user-removed-column", { ...GOOD, "dbt/models/custom/reviews/product_rating_ranks.sql": RANKS.replace("avg_rating, reviews\n", "avg_rating, review_count\n") });
@@ -214,6 +237,11 @@ describe("lakec validate checks hand-written files against the IR", () => {
     expect(r.err).toContain("hint: did you mean 'product_daily_ratings'?");
     expect(r.err).toContain("hint: sources of pipeline reviews: product_reviews, product_review_images; did you mean 'product_reviews'?");
     expect(r.err).not.toMatch(/internal error|at .*\.js:\d+/);
+  });
+
+  it("every LK6xx code has its row in docs/language.md", async () => {
+    const docs = await readFile("docs/language.md", "utf8");
+    for (const [code, rule] of Object.entries(DBT_PROJECT_CODES)) expect(docs).toContain(`| \`${code}\` | error | ${rule} |`);
   });
 
   it("hand-written models that ref each other in a cycle fail with LK606", async () => {
