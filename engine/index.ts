@@ -22,8 +22,11 @@
 //                                        it in one rename (engine/publish.ts buildBeside).
 //                                        Throws WarehouseBuildError when a query fails;
 //                                        refreshWarehouseForRun returns it as `error` instead.
-// - runFiles(lake, ir, rawKeys?, { onFile? }) → RunSummary: the above for every key (default:
-//                                        all of raw/), then refreshWarehouse once.
+// - runFiles(lake, ir, rawKeys?, { onFile?, dbt? }) → RunSummary: the above for every key
+//                                        (default: all of raw/), then refreshWarehouse once.
+//                                        `dbt: { dbtDir, select?, exclude? }` adds the user's
+//                                        hand-written models and tests (dbt-project.ts) and
+//                                        narrows the build to a dbt selection.
 // - summarizeRun(...)                  → RunSummary from FileSummaries you ran yourself.
 // - formatRunSummary(summary)          → the human-readable report `lakec run` prints.
 //
