@@ -51,7 +51,7 @@ async function columnsOf(conn: DuckDBConnection, models: readonly string[]): Pro
 }
 
 /** One DuckDB error on a hand-written file as a diagnostic: a missing column is LK602, anything else LK608. */
-async function bindFailure(conn: DuckDBConnection, file: UserDbtFile, refs: readonly string[], e: unknown, what: string): Promise<Diagnostic> {
+async function bindFailure(conn: DuckDBConnection, file: UserDbtFile, refs: readonly string[], e: unknown, what: string, readsGenerated: boolean): Promise<Diagnostic> {
   const message = e instanceof Error ? e.message : String(e);
   const first = message.split("\n")[0]!;
   const column = COLUMN_ERRORS.map((re) => re.exec(message)?.[1]).find((x) => x !== undefined);
@@ -59,7 +59,7 @@ async function bindFailure(conn: DuckDBConnection, file: UserDbtFile, refs: read
     const available = await columnsOf(conn, refs);
     const near = didYouMean(column.replace(/^.*\./, ""), available);
     const where = refs.length > 0 ? ` of ${refs.map((r) => `ref('${r}')`).join(", ")}` : "";
-    const hint = `${near ?? `columns${where}: ${available.join(", ")}`}; the pipeline may have renamed or removed it`;
+    const hint = `${near ?? `columns${where}: ${available.join(", ")}`}${readsGenerated ? "; the pipeline may have renamed or removed it" : ""}`;
     return diagnostic(file, positionIn(file, message, column.replace(/^.*\./, "")), "LK602", `${what}: column '${column}' does not exist (DuckDB: ${first})`, hint);
   }
   const near = /at or near "([^"]+)"/.exec(message)?.[1];
@@ -76,6 +76,7 @@ async function bindProject(conn: DuckDBConnection, ir: PipelineIR, project: Loca
   const out: Diagnostic[] = [];
   const byRel = new Map([...user.models, ...user.properties, ...user.tests].map((f) => [f.rel, f]));
   const failed = new Set<string>();
+  const userModels = new Set(project.models.filter((m) => m.userFile !== undefined).map((m) => m.name));
   await createSources(conn, ir);
   for (const m of project.models) {
     if (m.dependsOn.some((d) => failed.has(d))) {
@@ -88,7 +89,7 @@ async function bindProject(conn: DuckDBConnection, ir: PipelineIR, project: Loca
       failed.add(m.name);
       const file = m.userFile === undefined ? undefined : byRel.get(m.userFile);
       if (!file) throw new Error(`the generated model ${m.name} does not bind on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
-      out.push(await bindFailure(conn, file, m.dependsOn, e, `model ${m.name}`));
+      out.push(await bindFailure(conn, file, m.dependsOn, e, `model ${m.name}`, m.dependsOn.some((d) => !userModels.has(d))));
     }
   }
   for (const t of project.tests.filter((x) => x.userFile !== undefined)) {
@@ -98,16 +99,16 @@ async function bindProject(conn: DuckDBConnection, ir: PipelineIR, project: Loca
       await conn.prepare(`SELECT count(*) FROM (${t.sql}) AS failing`);
     } catch (e) {
       const file = byRel.get(t.userFile!)!;
-      const d = await bindFailure(conn, file, reads, e, `test ${t.name}`);
+      const d = await bindFailure(conn, file, reads, e, `test ${t.name}`, reads.some((r) => !userModels.has(r)));
       // A generic test in a .yml names its column as `- name: <column>`.
       const column = t.column;
-      out.push(column !== undefined && file.rel.match(/\.ya?ml$/) ? { ...d, ...lineCol(positionOf(file.text, new RegExp(`name:\\s*['"]?(${column})['"]?\\s*$`, "m"), 1)) } : d);
+      out.push(column !== undefined && /\.ya?ml$/.test(file.rel) ? { ...d, ...span(positionOf(file.text, new RegExp(`name:\\s*['"]?(${column.replace(/[^A-Za-z0-9_]/g, "\\$&")})['"]?\\s*$`, "m"), 1)) } : d);
     }
   }
   return out;
 }
 
-const lineCol = (p: Position): Pick<Diagnostic, "line" | "col"> => ({ line: p.line, col: p.col });
+const span = (p: Position): Pick<Diagnostic, "line" | "col" | "endLine" | "endCol"> => ({ line: p.line, col: p.col, endLine: p.line, endCol: p.endCol ?? p.col + 1 });
 
 /**
  * Every problem with one pipeline's hand-written dbt files: rendering and refs first (pure),

@@ -167,6 +167,28 @@ describe("hand-written models run with the generated ones", () => {
   });
 });
 
+describe("incremental hand-written models", () => {
+  it("an is_incremental() model with dbt's default strategy is rebuilt in full locally, so a second run counts every row once", async () => {
+    const model = `{{ config(materialized='incremental', unique_key='asin') }}
+select asin, count(*) as reviews, max(_arrival_seq) as seq
+from {{ ref('stg_reviews__product_reviews') }}
+{% if is_incremental() %}where _arrival_seq > (select coalesce(max(seq), 0) from {{ this }}){% endif %}
+group by asin
+`;
+    const root = await project("user-incremental", { "dbt/models/custom/reviews/reviews_per_product.sql": model });
+    const lake = join(root, ".lake");
+    await writeLines(join(root, "a.jsonl"), Array.from({ length: 8 }, (_, i) => review(i)));
+    await writeLines(join(root, "b.jsonl"), Array.from({ length: 8 }, (_, i) => review(i + 8)));
+    expect((await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "a.jsonl"))).code).toBe(0);
+    const second = await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "b.jsonl"), "--json");
+    expect(second.code).toBe(0);
+    const built = (JSON.parse(second.out) as { result: { warehouse: { models: { name: string; materialized: string }[] } } }).result.warehouse.models.find((m) => m.name === "reviews_per_product");
+    expect(built?.materialized).toBe("table");
+    const rows = await warehouseRows(lake, "SELECT asin, reviews::INT AS n FROM reviews_per_product ORDER BY asin");
+    expect(rows).toEqual(["B0", "B1", "B2", "B3"].map((asin) => ({ asin, n: 4 })));
+  });
+});
+
 describe("plan, apply and graph see hand-written models", () => {
   it("a new hand-written model is a plan step of the local layer, apply builds it, then there is nothing to do; graph draws it", async () => {
     const root = await project("user-plan", GOOD);
@@ -237,6 +259,13 @@ describe("lakec validate checks hand-written files against the IR", () => {
     expect(r.err).toContain("hint: did you mean 'product_daily_ratings'?");
     expect(r.err).toContain("hint: sources of pipeline reviews: product_reviews, product_review_images; did you mean 'product_reviews'?");
     expect(r.err).not.toMatch(/internal error|at .*\.js:\d+/);
+  });
+
+  it("a schema test on a column the hand-written model does not have is LK602 at the column's line in the .yml", async () => {
+    const root = await project("user-yml-column", { ...GOOD, "dbt/models/custom/reviews/schema.yml": RANKS_YML.replace("- name: day_rank", "- name: day_rnk") });
+    const r = await diagnosticsOf(root);
+    expect(r.diagnostics).toEqual([expect.objectContaining({ file: "dbt/models/custom/reviews/schema.yml", line: 8, col: 15, endCol: 22, code: "LK602" })]);
+    expect(r.err).toContain("did you mean 'day_rank'?");
   });
 
   it("every LK6xx code has its row in docs/language.md", async () => {
