@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { PipelineIR } from "../compiler/ir.js";
-import { hasUserFiles, readUserDbtFiles, type DbtProjectOptions } from "../engine/dbt-project.js";
+import type { DbtProjectOptions } from "../engine/index.js";
 import { emitDbt, renderForDuckDB, UserProjectError } from "../targets/dbt/index.js";
 import { selectModels, SelectorError } from "../targets/dbt/select.js";
 import { UsageError, type CliContext } from "./context.js";
@@ -39,12 +39,12 @@ export function dbtOptions(ctx: CliContext, opts: DbtCliOptions): DbtProjectOpti
  * lines: rendering and refs, then (with `bind`) each model and test bound on DuckDB.
  */
 export async function userProjectDiagnostics(ctx: CliContext, ir: PipelineIR, opts: DbtCliOptions, bind: boolean): Promise<LoadedPipeline[]> {
+  // The engine (and DuckDB with it) loads only when needed: validate stays fast without a dbt/.
+  const { hasUserFiles, readUserDbtFiles, checkUserProject } = await import("../engine/index.js");
   const user = await readUserDbtFiles(resolve(ctx.io.cwd, opts.dbtDir ?? DEFAULT_DBT_DIR), ir.name, ctx.io.cwd);
   if (!hasUserFiles(user)) return [];
   let diagnostics;
   if (bind) {
-    // DuckDB loads only when there are hand-written files to bind.
-    const { checkUserProject } = await import("../engine/user-models-bind.js");
     diagnostics = await checkUserProject(ir, user);
   } else {
     try {
@@ -65,6 +65,7 @@ export async function userProjectDiagnostics(ctx: CliContext, ir: PipelineIR, op
 /** Checks `--select`/`--exclude` before anything runs: a selector that matches nothing is a usage error. */
 export async function checkSelection(ctx: CliContext, ir: PipelineIR, opts: DbtCliOptions): Promise<void> {
   if (!opts.select && !opts.exclude) return;
+  const { readUserDbtFiles } = await import("../engine/index.js");
   const user = await readUserDbtFiles(resolve(ctx.io.cwd, opts.dbtDir ?? DEFAULT_DBT_DIR), ir.name, ctx.io.cwd);
   const project = renderForDuckDB(ir, emitDbt(ir), {}, user);
   try {

@@ -5,7 +5,6 @@ import type { CliContext } from "./context.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { lineageMermaid } from "../targets/lineage/index.js";
-import { loadLocalProject } from "../engine/dbt-project.js";
 import { addDbtDirOption, dbtOptions, userProjectDiagnostics } from "./dbt-project.js";
 
 const EXAMPLES = `
@@ -30,6 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       // Hand-written dbt models are drawn after the models they ref.
+      const { loadLocalProject } = await import("../engine/index.js");
       const project = await loadLocalProject(loaded.ir, dbtOptions(ctx, opts));
       const graph = lineageMermaid(loaded.ir, project.models.filter((m) => m.userFile !== undefined));
       ctx.io.out(opts.markdown ? `\`\`\`mermaid\n${graph}\`\`\`\n` : graph);

@@ -14,7 +14,7 @@ import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
 import { userProjectDiagnostics } from "./dbt-project.js";
-import { hasUserFiles, readUserDbtFiles } from "../engine/dbt-project.js";
+import { hasUserFiles, readUserDbtFiles } from "../engine/index.js";
 
 const HELP = `
 Compares the pipeline's compiled output with what is deployed and prints the steps that
@@ -42,7 +42,7 @@ export interface PlanCliOptions {
   color: boolean;
 }
 
-const TARGETS: readonly Target[] = ["local", "aws", "snowflake", "all"];
+export const TARGETS: readonly Target[] = ["local", "aws", "snowflake", "all"];
 
 export function parseTarget(t: string): Target {
   if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`--target ${t}: expected one of ${TARGETS.join(", ")}`);

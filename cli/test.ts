@@ -3,8 +3,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
-import { loadLocalProject } from "../engine/dbt-project.js";
-import type { StandaloneTestResult } from "../engine/dbt-tests.js";
+import type { StandaloneTestResult } from "../engine/index.js";
 import { SelectorError } from "../targets/dbt/select.js";
 import { DEFAULT_LAKE, UsageError, UserError, type CliContext } from "./context.js";
 import { addSelectOptions, dbtOptions, userProjectDiagnostics, type DbtCliOptions } from "./dbt-project.js";
@@ -51,11 +50,11 @@ async function test(ctx: CliContext, file: string, opts: TestCliOptions): Promis
     if (json) printJson(ctx, { command: "test", ok: false, diagnostics });
     return ctx.exit(1);
   }
+  // DuckDB loads only when tests run, so `lakec test --help` starts fast.
+  const { loadLocalProject, testWarehouse, NoWarehouseError, WarehouseBuildError } = await import("../engine/index.js");
   const project = await loadLocalProject(pipeline.ir, dbtOptions(ctx, opts)).catch((e: unknown) => {
     throw e instanceof SelectorError ? new UsageError(e.message) : e;
   });
-  // DuckDB loads only when tests run, so `lakec test --help` starts fast.
-  const [{ testWarehouse }, { NoWarehouseError }, { WarehouseBuildError }] = await Promise.all([import("../engine/dbt-tests.js"), import("../engine/query.js"), import("../engine/warehouse.js")]);
   const result = await testWarehouse(resolve(ctx.io.cwd, opts.lake), project.tests).catch((e: unknown) => {
     throw e instanceof NoWarehouseError || e instanceof WarehouseBuildError ? new UserError(e.message) : e;
   });
