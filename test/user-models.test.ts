@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { DBT_PROJECT_CODES } from "../targets/dbt/user-project.js";
+import { runDev } from "../cli/dev.js";
 import { lakecIn, MIXED_LINES, review, removeTempDirs, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
 
 afterAll(removeTempDirs);
@@ -187,6 +188,32 @@ group by asin
     const rows = await warehouseRows(lake, "SELECT asin, reviews::INT AS n FROM reviews_per_product ORDER BY asin");
     expect(rows).toEqual(["B0", "B1", "B2", "B3"].map((asin) => ({ asin, n: 4 })));
   });
+});
+
+describe("lakec dev", () => {
+  it("builds hand-written models with each batch and reads an edit with the next one; a broken edit is reported, not fatal", async () => {
+    const root = await project("user-dev", { "dbt/models/custom/reviews/rating_counts.sql": "select rating, count(*) as n from {{ ref('stg_reviews__product_reviews') }} group by rating\n" });
+    let out = "";
+    const waiters: { re: RegExp; resolve: () => void }[] = [];
+    const heard = (t: string): void => {
+      out += t;
+      for (const w of waiters.filter((x) => x.re.test(out))) w.resolve();
+    };
+    const waitFor = (re: RegExp): Promise<void> => (re.test(out) ? Promise.resolve() : new Promise((resolve) => waiters.push({ re, resolve })));
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    const done = runDev({ io: { out: heard, err: heard, cwd: root }, exit: () => undefined }, "pipelines/reviews.yaml", { lake: ".lake", memoryLimit: "1GB", threads: "2" }, until);
+    await waitFor(/watching for raw files/);
+    await mkdir(join(root, ".lake/raw/reviews"), { recursive: true });
+    await writeLines(join(root, ".lake/raw/reviews/one.jsonl"), MIXED_LINES);
+    await waitFor(/marts updated in [0-9.]+s/);
+    await put(root, "dbt/models/custom/reviews/rating_counts.sql", "select rating, count(*) as n from {{ ref('stg_reviews__product_reviews') }} group by ratin\n");
+    await writeLines(join(root, ".lake/raw/reviews/two.jsonl"), [review(50)]);
+    await waitFor(/warehouse not built: .*rating_counts/);
+    stop();
+    await done;
+    expect(await warehouseRows(join(root, ".lake"), "SELECT sum(n)::INT AS n FROM rating_counts")).toEqual([{ n: 20 }]);
+  }, 120_000);
 });
 
 describe("plan, apply and graph see hand-written models", () => {
