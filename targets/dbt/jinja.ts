@@ -171,6 +171,7 @@ function makeEnvironment(): nunjucks.Environment {
 export class DbtJinja {
   private readonly env = makeEnvironment();
   private readonly macroTemplates: nunjucks.Template[];
+  private readonly compiled = new Map<string, nunjucks.Template>();
 
   constructor(macroFiles: readonly { path: string; contents: string }[]) {
     this.macroTemplates = macroFiles.map((f) => new nunjucks.Template(f.contents, this.env, f.path, true));
@@ -183,7 +184,10 @@ export class DbtJinja {
       const exported = this.exported(t, globals);
       for (const [name, macro] of Object.entries(exported)) globals[name] = globals.__returns.wrap(macro as (...a: unknown[]) => unknown);
     }
-    return globals.__returns.resolve(new nunjucks.Template(text, this.env, path, true).render(globals));
+    // Each model renders twice (full and incremental form): compile its template once.
+    let template = this.compiled.get(text);
+    if (!template) this.compiled.set(text, (template = new nunjucks.Template(text, this.env, path, true)));
+    return globals.__returns.resolve(template.render(globals));
   }
 
   private exported(t: nunjucks.Template, globals: Record<string, unknown>): Record<string, unknown> {
