@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import type { PipelineIR } from "../compiler/ir.js";
 import type { DbtProjectOptions } from "../engine/index.js";
 import { emitDbt, renderForDuckDB, UserProjectError } from "../targets/dbt/index.js";
+import { projectNameClashes } from "../targets/dbt/user-project.js";
 import { selectModels, SelectorError } from "../targets/dbt/select.js";
 import { UsageError, type CliContext } from "./context.js";
 import type { LoadedPipeline } from "./pipeline-files.js";
@@ -60,6 +61,19 @@ export async function userProjectDiagnostics(ctx: CliContext, ir: PipelineIR, op
     const mine = diagnostics.filter((d) => d.file === f.path);
     return mine.length === 0 ? [] : [{ file: f.path, text: f.text, diagnostics: mine }];
   });
+}
+
+/** validate of several pipelines: hand-written model names that clash across the shared dbt project (LK605). */
+export async function projectClashDiagnostics(ctx: CliContext, irs: readonly PipelineIR[], opts: DbtCliOptions): Promise<LoadedPipeline[]> {
+  if (irs.length < 2) return [];
+  const { readUserDbtFiles } = await import("../engine/index.js");
+  const pipelines = [];
+  for (const ir of irs) pipelines.push({ ir, files: await readUserDbtFiles(resolve(ctx.io.cwd, opts.dbtDir ?? DEFAULT_DBT_DIR), ir.name, ctx.io.cwd) });
+  const diagnostics = projectNameClashes(pipelines);
+  return pipelines.flatMap((p) => p.files.models.flatMap((f) => {
+    const mine = diagnostics.filter((d) => d.file === f.path);
+    return mine.length === 0 ? [] : [{ file: f.path, text: f.text, diagnostics: mine }];
+  }));
 }
 
 /** Checks `--select`/`--exclude` before anything runs: a selector that matches nothing is a usage error. */

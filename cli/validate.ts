@@ -4,7 +4,7 @@ import type { CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadProject, reportDiagnostics } from "./pipeline-files.js";
 import { hasErrors } from "../compiler/diagnostics.js";
-import { addDbtDirOption, userProjectDiagnostics, type DbtCliOptions } from "./dbt-project.js";
+import { addDbtDirOption, projectClashDiagnostics, userProjectDiagnostics, type DbtCliOptions } from "./dbt-project.js";
 
 const EXAMPLES = `
 Examples:
@@ -30,6 +30,7 @@ export function register(program: Command, ctx: CliContext): void {
       const pipelines = loadProject(ctx.io.cwd, files);
       const mine = [];
       for (const l of pipelines) if (l.ir && !hasErrors(l.diagnostics)) mine.push(...(await userProjectDiagnostics(ctx, l.ir, opts, true)));
+      mine.push(...(await projectClashDiagnostics(ctx, pipelines.flatMap((l) => (l.ir && !hasErrors(l.diagnostics) ? [l.ir] : [])), opts)));
       const loaded = [...pipelines, ...mine];
       const diagnostics = reportDiagnostics(ctx.io, loaded, format);
       const ok = !loaded.some((l) => hasErrors(l.diagnostics));

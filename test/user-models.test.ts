@@ -295,6 +295,22 @@ describe("lakec validate checks hand-written files against the IR", () => {
     expect(r.err).toContain("did you mean 'day_rank'?");
   });
 
+  it("one dbt project for all pipelines: a hand-written model may not take another pipeline's model name (LK605)", async () => {
+    const root = await project("user-clash", {
+      "dbt/models/custom/yelp/product_daily_ratings.sql": "select 1 as x\n",
+      "dbt/models/custom/yelp/top.sql": "select 1 as x\n",
+      "dbt/models/custom/reviews/top.sql": "select 2 as x\n",
+    });
+    await copyFile("pipelines/yelp.yaml", join(root, "pipelines/yelp.yaml"));
+    const r = await lakecIn(root, "validate", "pipelines/reviews.yaml", "pipelines/yelp.yaml", "--json");
+    expect(r.code).toBe(1);
+    const got = (JSON.parse(r.out) as { diagnostics: Diagnostic[] }).diagnostics.map((d) => `${d.code} ${d.file}: ${d.message}`);
+    expect(got).toEqual([
+      "LK605 dbt/models/custom/yelp/product_daily_ratings.sql: model name 'product_daily_ratings' is taken by a generated model of pipeline reviews",
+      "LK605 dbt/models/custom/yelp/top.sql: model name 'top' is taken by hand-written dbt/models/custom/reviews/top.sql",
+    ]);
+  });
+
   it("every LK6xx code has its row in docs/language.md", async () => {
     const docs = await readFile("docs/language.md", "utf8");
     for (const [code, rule] of Object.entries(DBT_PROJECT_CODES)) expect(docs).toContain(`| \`${code}\` | error | ${rule} |`);

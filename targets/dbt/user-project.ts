@@ -7,6 +7,7 @@
 import { didYouMean, type Diagnostic } from "../../compiler/diagnostics.js";
 import type { PipelineIR } from "../../compiler/ir.js";
 import { parseAsDbt } from "../yaml-text.js";
+import { stagingModel } from "./naming.js";
 import { DbtRenderError, Relation, renderErrorDetail, type ConfigValues, type DbtJinja } from "./jinja.js";
 import { testsOfModel, type ModelProps } from "./local-tests.js";
 import { inDependencyOrder, modelName, renderModel, type LocalModel, type LocalTest, type ModelScope, type RenderOptions } from "./render-local.js";
@@ -209,6 +210,25 @@ export function renderUserProject(jinja: DbtJinja, scope: UserScope, files: User
     ...files.tests.flatMap((f) => singularTest(jinja, scope, known, f, diagnostics) ?? []),
   ];
   return { models, tests, diagnostics };
+}
+
+/**
+ * One dbt project holds every pipeline's models: a hand-written model may not take the name of
+ * another pipeline's model, generated or hand-written (dbt refuses two models of one name).
+ */
+export function projectNameClashes(pipelines: readonly { ir: PipelineIR; files: UserDbtFiles }[]): Diagnostic[] {
+  const owner = new Map<string, string>();
+  for (const { ir } of pipelines) for (const name of [...ir.tables.map((t) => stagingModel(ir, t.name)), ...ir.marts.map((m) => m.name)]) owner.set(name, `a generated model of pipeline ${ir.name}`);
+  const out: Diagnostic[] = [];
+  for (const { ir, files } of pipelines) {
+    for (const f of files.models) {
+      const name = modelName(f.rel);
+      const other = owner.get(name);
+      if (other !== undefined && !other.endsWith(`pipeline ${ir.name}`) && !other.includes(`models/custom/${ir.name}/`)) out.push(diagnostic(f, { line: 1, col: 1 }, "LK605", `model name '${name}' is taken by ${other}`, "the pipelines share one dbt project, whose model names are unique: rename the file"));
+      else if (other === undefined) owner.set(name, `hand-written ${f.path}`);
+    }
+  }
+  return out;
 }
 
 /** Where a column name appears first in a file, outside `{{ }}` and `{% %}`: for a diagnostic from DuckDB's binder. */
