@@ -235,6 +235,11 @@ describe("plan, apply and graph see hand-written models", () => {
     const ranks = /(n\d+)\["model product_rating_ranks \(hand-written\)"\]/.exec(graph.out)![1]!;
     const mart = /subgraph (n\d+)\["mart product_daily_ratings"\]/.exec(graph.out)![1]!;
     expect(graph.out).toContain(`${mart} ==> ${ranks}`);
+    // lakec docs shows the hand-written files, and the mart's page links to where they use it.
+    expect((await lakecIn(root, "docs", "pipelines/reviews.yaml", "--out", "site")).code).toBe(0);
+    expect((await stat(join(root, "site/p/reviews/a/dbt/models/custom/reviews/product_rating_ranks.sql.html"))).isFile()).toBe(true);
+    expect((await stat(join(root, "site/p/reviews/a/dbt/tests/reviews/median_in_range.sql.html"))).isFile()).toBe(true);
+    expect(await readFile(join(root, "site/p/reviews/mart-product_daily_ratings.html"), "utf8")).toContain("custom/reviews/product_rating_ranks.sql.html");
   });
 });
 
