@@ -216,6 +216,30 @@ describe("lakec dev", () => {
   }, 120_000);
 });
 
+describe("an incremental hand-written model with lakec_replace", () => {
+  it("runs incrementally on the second run (only the touched keys) and ends with the rows a full build gives", async () => {
+    const model = `{{ config(materialized='incremental', unique_key='asin', incremental_strategy='lakec_replace', lakec_row_marker='_arrival_seq') }}
+select asin, count(*) as reviews, max(_arrival_seq) as _arrival_seq
+from {{ ref('stg_reviews__product_reviews') }}
+{% if is_incremental() %}
+where asin in (select asin from {{ ref('stg_reviews__product_reviews') }} where _arrival_seq > (select coalesce(max(_arrival_seq), 0) from {{ this }}))
+{% endif %}
+group by asin
+`;
+    const root = await project("user-lakec-replace", { "dbt/models/custom/reviews/reviews_per_product.sql": model });
+    const lake = join(root, ".lake");
+    await writeLines(join(root, "a.jsonl"), Array.from({ length: 8 }, (_, i) => review(i)));
+    await writeLines(join(root, "b.jsonl"), [review(8, { asin: "B0" }), review(9, { asin: "B9" })]);
+    expect((await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "a.jsonl"))).code).toBe(0);
+    const second = await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "b.jsonl"), "--json");
+    expect(second.code).toBe(0);
+    const built = (JSON.parse(second.out) as { result: { warehouse: { models: { name: string; materialized: string }[] } } }).result.warehouse.models.find((m) => m.name === "reviews_per_product");
+    expect(built?.materialized).toBe("incremental (2 ids)");
+    const rows = await warehouseRows(lake, "SELECT asin, reviews::INT AS n FROM reviews_per_product ORDER BY asin");
+    expect(rows).toEqual([{ asin: "B0", n: 3 }, { asin: "B1", n: 2 }, { asin: "B2", n: 2 }, { asin: "B3", n: 2 }, { asin: "B9", n: 1 }]);
+  });
+});
+
 describe("plan, apply and graph see hand-written models", () => {
   it("a new hand-written model is a plan step of the local layer, apply builds it, then there is nothing to do; graph draws it", async () => {
     const root = await project("user-plan", GOOD);
