@@ -281,6 +281,19 @@ describe("lakec validate checks hand-written files against the IR", () => {
     await expect(stat(join(root, ".lake", "warehouse.duckdb"))).rejects.toThrow();
   });
 
+  it("compile checks them too: a broken hand-written model fails it and nothing is written; a good one is kept as it is", async () => {
+    const root = await project("user-compile", { ...GOOD, "dbt/models/custom/reviews/product_rating_ranks.sql": RANKS.replace("avg_rating, reviews\n", "avg_rating, review_count\n") });
+    const bad = await lakecIn(root, "compile", "pipelines/reviews.yaml");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("error LK602");
+    await expect(stat(join(root, "generated"))).rejects.toThrow();
+    await put(root, "dbt/models/custom/reviews/product_rating_ranks.sql", RANKS);
+    const good = await lakecIn(root, "compile", "pipelines/reviews.yaml");
+    expect(good.code).toBe(0);
+    expect(await readFile(join(root, "dbt/models/custom/reviews/product_rating_ranks.sql"), "utf8")).toBe(RANKS);
+    expect((await stat(join(root, "dbt/models/marts/reviews/product_daily_ratings.sql"))).isFile()).toBe(true);
+  });
+
   it("a column the pipeline renames: an edit to pipeline.yaml breaks the hand-written model in validate", async () => {
     const root = await project("user-renamed", GOOD);
     const yaml = await readFile(join(root, "pipelines/reviews.yaml"), "utf8");
