@@ -168,6 +168,20 @@ describe("hand-written models run with the generated ones", () => {
   });
 });
 
+/** Runs a project with `reviews_per_product.sql` on 8 reviews, then on `second`; how the second run built the model. */
+async function twoRuns(tag: string, model: string, second: readonly string[]): Promise<{ materialized?: string; lake: string }> {
+  const root = await project(tag, { "dbt/models/custom/reviews/reviews_per_product.sql": model });
+  const lake = join(root, ".lake");
+  await writeLines(join(root, "a.jsonl"), Array.from({ length: 8 }, (_, i) => review(i)));
+  await writeLines(join(root, "b.jsonl"), second);
+  expect((await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "a.jsonl"))).code).toBe(0);
+  const r = await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "b.jsonl"), "--json");
+  expect(r.code).toBe(0);
+  const models = (JSON.parse(r.out) as { result: { warehouse: { models: { name: string; materialized: string }[] } } }).result.warehouse.models;
+  const built = models.find((m) => m.name === "reviews_per_product")?.materialized;
+  return { ...(built !== undefined && { materialized: built }), lake };
+}
+
 describe("incremental hand-written models", () => {
   it("an is_incremental() model with dbt's default strategy is rebuilt in full locally, so a second run counts every row once", async () => {
     const model = `{{ config(materialized='incremental', unique_key='asin') }}
@@ -176,15 +190,8 @@ from {{ ref('stg_reviews__product_reviews') }}
 {% if is_incremental() %}where _arrival_seq > (select coalesce(max(seq), 0) from {{ this }}){% endif %}
 group by asin
 `;
-    const root = await project("user-incremental", { "dbt/models/custom/reviews/reviews_per_product.sql": model });
-    const lake = join(root, ".lake");
-    await writeLines(join(root, "a.jsonl"), Array.from({ length: 8 }, (_, i) => review(i)));
-    await writeLines(join(root, "b.jsonl"), Array.from({ length: 8 }, (_, i) => review(i + 8)));
-    expect((await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "a.jsonl"))).code).toBe(0);
-    const second = await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "b.jsonl"), "--json");
-    expect(second.code).toBe(0);
-    const built = (JSON.parse(second.out) as { result: { warehouse: { models: { name: string; materialized: string }[] } } }).result.warehouse.models.find((m) => m.name === "reviews_per_product");
-    expect(built?.materialized).toBe("table");
+    const { materialized, lake } = await twoRuns("user-incremental", model, Array.from({ length: 8 }, (_, i) => review(i + 8)));
+    expect(materialized).toBe("table");
     const rows = await warehouseRows(lake, "SELECT asin, reviews::INT AS n FROM reviews_per_product ORDER BY asin");
     expect(rows).toEqual(["B0", "B1", "B2", "B3"].map((asin) => ({ asin, n: 4 })));
   });
@@ -226,15 +233,8 @@ where asin in (select asin from {{ ref('stg_reviews__product_reviews') }} where 
 {% endif %}
 group by asin
 `;
-    const root = await project("user-lakec-replace", { "dbt/models/custom/reviews/reviews_per_product.sql": model });
-    const lake = join(root, ".lake");
-    await writeLines(join(root, "a.jsonl"), Array.from({ length: 8 }, (_, i) => review(i)));
-    await writeLines(join(root, "b.jsonl"), [review(8, { asin: "B0" }), review(9, { asin: "B9" })]);
-    expect((await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "a.jsonl"))).code).toBe(0);
-    const second = await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "b.jsonl"), "--json");
-    expect(second.code).toBe(0);
-    const built = (JSON.parse(second.out) as { result: { warehouse: { models: { name: string; materialized: string }[] } } }).result.warehouse.models.find((m) => m.name === "reviews_per_product");
-    expect(built?.materialized).toBe("incremental (2 ids)");
+    const { materialized, lake } = await twoRuns("user-lakec-replace", model, [review(8, { asin: "B0" }), review(9, { asin: "B9" })]);
+    expect(materialized).toBe("incremental (2 ids)");
     const rows = await warehouseRows(lake, "SELECT asin, reviews::INT AS n FROM reviews_per_product ORDER BY asin");
     expect(rows).toEqual([{ asin: "B0", n: 3 }, { asin: "B1", n: 2 }, { asin: "B2", n: 2 }, { asin: "B3", n: 2 }, { asin: "B9", n: 1 }]);
   });
