@@ -75,7 +75,7 @@ interface Prepared {
 
 async function prepare(ctx: CliContext, file: string, opts: ApplyCliOptions, targetGiven: boolean): Promise<Prepared | undefined> {
   if (!looksLikeSavedPlan(ctx.io.cwd, file)) {
-    const loaded = loadDesired(ctx, { cwd: ctx.io.cwd, file, ...(opts.env !== undefined && { env: opts.env }) });
+    const loaded = await loadDesired(ctx, { cwd: ctx.io.cwd, file, ...(opts.env !== undefined && { env: opts.env }) });
     if (!loaded) return undefined;
     return { ...(await computePlan(ctx, loaded.desired, opts)), desired: loaded.desired, saved: false };
   }
@@ -89,7 +89,7 @@ async function prepare(ctx: CliContext, file: string, opts: ApplyCliOptions, tar
   if (refusal) throw new Error(`refusing the saved plan ${file}: ${refusal}. Run \`lakec plan\` again`);
   // The plan is recomputed where it was made: same folder, file, environment and lake.
   const at = { cwd: binding.cwd, file: binding.pipelinePath, ...(binding.environment !== undefined && { env: binding.environment }) };
-  const loaded = loadDesired(ctx, at);
+  const loaded = await loadDesired(ctx, at);
   if (!loaded) return undefined;
   const { desired } = loaded;
   const target = saved.targets.length === 1 && saved.targets[0] !== "dbt" && saved.targets[0] !== "airflow" ? saved.targets[0]! : "all";

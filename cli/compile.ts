@@ -7,7 +7,8 @@ import { didYouMean } from "../compiler/diagnostics.js";
 import { findTarget, layoutOutput, targets, type Target } from "../targets/registry.js";
 import { UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
-import { loadProject, reportDiagnostics } from "./pipeline-files.js";
+import { loadProject, reportDiagnostics, type LoadedPipeline } from "./pipeline-files.js";
+import { projectClashDiagnostics, userProjectDiagnostics } from "./dbt-project.js";
 import { paintDiff, paintFor } from "./style.js";
 import { diffTree, foreignFiles, formatChanges, writeTree, type FileChange, type OutputTree } from "./write-tree.js";
 
@@ -20,7 +21,10 @@ Examples:
 Files go to <out>/<pipeline>/<target>/…, or <out>/<pipeline>/<environment>/<target>/… for a
 pipeline with environments: (every environment unless --env names one). The shared dbt project
 goes to dbt/ beside <out> when <out> is a folder below the current one (the default,
-generated/), else to <out>/dbt/: nothing is written outside the current folder or <out>. A compile writes every file or none, and
+generated/), else to <out>/dbt/: nothing is written outside the current folder or <out>.
+Hand-written dbt models and tests (dbt/models/custom/<pipeline>/, dbt/tests/<pipeline>/) are
+never written, and are checked as \`lakec validate\` checks them: a compile that would break one
+fails. A compile writes every file or none, and
 removes files that are no longer generated, but only files with lakec's "do not edit" header:
 your own files in those folders are kept.
 Targets: ${targets.map((t) => t.name).join(", ")}.
@@ -78,22 +82,36 @@ function summary(changes: readonly FileChange[]): string {
   return `${count("added")} added, ${count("modified")} modified, ${count("removed")} removed`;
 }
 
-function run(ctx: CliContext, files: string[], opts: CompileOptions): void {
+/**
+ * The hand-written dbt files in the project compile writes (dbt/models/custom/<pipeline>/ …),
+ * checked like validate checks them, so a pipeline edit that breaks one fails here, not in dbt.
+ */
+async function handWritten(ctx: CliContext, pipelines: readonly LoadedPipeline[], root: string, selected: Target[] | undefined): Promise<LoadedPipeline[]> {
+  if (pipelines.some((l) => hasErrors(l.diagnostics) || !l.ir) || (selected && !selected.some((t) => t.name === "dbt"))) return [];
+  const dbt = { dbtDir: join(root, "dbt") };
+  const mine: LoadedPipeline[] = [];
+  for (const l of pipelines) mine.push(...(await userProjectDiagnostics(ctx, l.ir!, dbt, true)));
+  return [...mine, ...(await projectClashDiagnostics(ctx, pipelines.map((l) => l.ir!), dbt))];
+}
+
+async function run(ctx: CliContext, files: string[], opts: CompileOptions): Promise<void> {
   const format = formatOf(opts);
   const selected = selectTargets(opts.target);
-  const loaded = loadProject(ctx.io.cwd, files, opts.env);
-  const diagnostics = reportDiagnostics(ctx.io, loaded, format);
+  const pipelines = loadProject(ctx.io.cwd, files, opts.env);
   const out = resolve(ctx.io.cwd, opts.out);
   const root = projectRoot(out, resolve(ctx.io.cwd));
+  const mine = await handWritten(ctx, pipelines, root, selected);
+  const loaded = [...pipelines, ...mine];
+  const diagnostics = reportDiagnostics(ctx.io, loaded, format);
   const shown = (p: string): string => relative(root, p).split(sep).join("/");
   const done = (ok: boolean, changes: readonly FileChange[], text: string, kept: readonly string[] = []): void => {
     const listed = changes.map((c) => ({ path: shown(c.path), kind: c.kind }));
-    if (format === "json") printJson(ctx, { command: "compile", ok, diagnostics, result: { check: opts.check === true, pipelines: loaded.flatMap((l) => (l.ir ? [l.ir.name] : [])), changes: listed, kept: kept.map(shown) } });
+    if (format === "json") printJson(ctx, { command: "compile", ok, diagnostics, result: { check: opts.check === true, pipelines: pipelines.flatMap((l) => (l.ir ? [l.ir.name] : [])), changes: listed, kept: kept.map(shown) } });
     else ctx.io.out(text);
     ctx.exit(ok ? 0 : 1);
   };
-  if (loaded.some((l) => hasErrors(l.diagnostics) || !l.ir)) return done(false, [], "");
-  const irs = loaded.flatMap((l) => l.irs ?? [l.ir!]);
+  if (pipelines.some((l) => hasErrors(l.diagnostics) || !l.ir) || hasErrors(diagnostics)) return done(false, [], "");
+  const irs = pipelines.flatMap((l) => l.irs ?? [l.ir!]);
   const tree = outputTree(irs, out, selected, root);
   const names = [...new Set(irs.map((i) => (i.environment ? `${i.name} (${i.environment.name})` : i.name)))].join(", ");
   if (opts.check) {

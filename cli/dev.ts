@@ -8,7 +8,9 @@ import type { RunSummary } from "../engine/index.js";
 import { startDev, type DevEvent } from "../engine/index.js";
 import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, type CliContext, type CliIO } from "./context.js";
 import { displayPath, loadPipeline } from "./pipeline-files.js";
+import { hasErrors } from "../compiler/diagnostics.js";
 import { lakeOptions } from "./run.js";
+import { addSelectOptions, checkSelection, dbtOptions, type DbtCliOptions } from "./dbt-project.js";
 
 const HELP = `
 Watches <lake>/raw/ and the pipeline file, like S3 → EventBridge → Step Functions in the cloud:
@@ -25,9 +27,12 @@ Examples:
   $ cp exports/2024-06-01.jsonl .lake/raw/reviews/        # in another terminal
   $ lakec dev pipelines/yelp.yaml --lake /tmp/yelp-lake --poll
 
+Hand-written dbt models (dbt/models/custom/<pipeline>/) and tests are read again for every batch;
+--select and --exclude narrow what each batch builds and tests, as in \`lakec run\`.
+
 Stop with Ctrl-C. Exit codes: 0 stopped; 2 usage error.`;
 
-export interface DevCliOptions {
+export interface DevCliOptions extends DbtCliOptions {
   lake?: string;
   env?: string;
   memoryLimit: string;
@@ -46,7 +51,8 @@ function describeBatch(e: Extract<DevEvent, { kind: "batch" }>): string {
   });
   const failed = s.warehouse.tests.filter((t) => t.failures > 0);
   const tests = `${s.warehouse.tests.length - failed.length}/${s.warehouse.tests.length} dbt tests pass`;
-  lines.push(`  marts updated in ${secs(e.ms)} (${tests})`);
+  if (s.warehouse.error !== undefined) lines.push(`  warehouse not built: ${s.warehouse.error}`);
+  else lines.push(`  marts updated in ${secs(e.ms)} (${tests})`);
   for (const t of failed) lines.push(`  ${t.severity === "error" ? "FAIL" : "warn"} ${t.name}: ${t.failures} row(s)`);
   return `${lines.join("\n")}\n`;
 }
@@ -82,6 +88,7 @@ export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions,
   // The environment (and so the lake) is chosen once, from the pipeline as it is now.
   const loaded = loadPipeline(ctx.io.cwd, file, opts.env);
   const environment = loaded.ir?.environment?.name ?? opts.env;
+  if (loaded.ir && !hasErrors(loaded.diagnostics)) await checkSelection(ctx, loaded.ir, opts);
   const watcher = await startDev({
     pipelineFile: resolve(ctx.io.cwd, file),
     displayName: displayPath(ctx.io.cwd, file),
@@ -89,6 +96,7 @@ export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions,
     ...(environment !== undefined && { environment }),
     lakeOptions: lakeOptionValues,
     usePolling: opts.poll === true,
+    dbt: dbtOptions(ctx, opts),
     onEvent: (e) => printEvent(ctx.io, e),
   });
   await until;
@@ -108,7 +116,7 @@ export function interrupted(): Promise<void> {
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command("dev")
     .description("watch mode: run the pipeline for each new raw file, recompile on pipeline edits")
     .argument("<file>", "pipeline.yaml")
@@ -116,7 +124,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--lake <dir>", LAKE_OPTION_HELP)
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
-    .option("--poll", "poll the file system instead of native events (network drives, some containers)")
+    .option("--poll", "poll the file system instead of native events (network drives, some containers)");
+  addSelectOptions(cmd)
     .addHelpText("after", HELP)
     .action((f: string, opts: DevCliOptions) => runDev(ctx, f, opts, interrupted()));
 }

@@ -73,8 +73,9 @@ function checkOut(out: string, shown: string): void {
   }
 }
 
-export async function buildSite(irs: readonly PipelineIR[], out: string, lake?: LakeStats): Promise<FileChange[]> {
-  const files = emitDocsSite({ pipelines: irs.map((ir) => ({ ir, artifacts: artifactsOf(ir) })), assets: layoutAssets(), ...(lake && { lake }) });
+/** `handWritten`: per pipeline, its own dbt files (dbt/models/custom/<pipeline>/, dbt/tests/<pipeline>/), shown beside the generated ones. */
+export async function buildSite(irs: readonly PipelineIR[], out: string, lake?: LakeStats, handWritten: ReadonlyMap<string, readonly Artifact[]> = new Map()): Promise<FileChange[]> {
+  const files = emitDocsSite({ pipelines: irs.map((ir) => ({ ir, artifacts: [...artifactsOf(ir), ...(handWritten.get(ir.name) ?? [])] })), assets: layoutAssets(), ...(lake && { lake }) });
   const tree: OutputTree = { files: new Map(files.map((f) => [join(out, ...f.path.split("/")), f.contents])), ownedDirs: [out], exclusive: true };
   try {
     return writeTree(tree);
@@ -98,7 +99,13 @@ export async function docsOnce(ctx: CliContext, files: readonly string[], opts: 
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--lake ${opts.lake}: no such folder (run \`lakec run\` first)`);
     lake = await readLakeStats(dir, opts.lake, irs);
   }
-  const changes = await buildSite(irs, out, lake);
+  const { readUserDbtFiles } = await import("../engine/index.js");
+  const handWritten = new Map<string, Artifact[]>();
+  for (const ir of irs) {
+    const user = await readUserDbtFiles(resolve(ctx.io.cwd, "dbt"), ir.name, ctx.io.cwd);
+    handWritten.set(ir.name, [...user.models, ...user.properties, ...user.tests].map((f) => ({ path: `dbt/${f.rel}`, contents: f.text })));
+  }
+  const changes = await buildSite(irs, out, lake, handWritten);
   const count = (k: FileChange["kind"]) => changes.filter((c) => c.kind === k).length;
   const index = relative(ctx.io.cwd, join(out, "index.html")) || "index.html";
   ctx.io.out(`docs for ${irs.map((i) => i.name).join(", ")}: ${count("added")} added, ${count("modified")} modified, ${count("removed")} removed; open ${index}\n`);

@@ -13,6 +13,8 @@ import { sha256Hex, writePlanFile } from "../deploy/saved-plan.js";
 import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+import { userProjectDiagnostics } from "./dbt-project.js";
+import { hasUserFiles, readUserDbtFiles } from "../engine/index.js";
 
 const HELP = `
 Compares the pipeline's compiled output with what is deployed and prints the steps that
@@ -60,14 +62,18 @@ export interface PlanPlace {
  * diagnostics (as the command's JSON document when `json` names the command). `text` is the
  * file as compiled, which a saved plan is bound to.
  */
-export function loadDesired(ctx: CliContext, at: PlanPlace, json?: { command: string }): { desired: Desired; text: string } | undefined {
+export async function loadDesired(ctx: CliContext, at: PlanPlace, json?: { command: string }, dbtDir = "dbt"): Promise<{ desired: Desired; text: string } | undefined> {
   const loaded = loadPipeline(at.cwd, at.file, at.env);
-  const diagnostics = reportDiagnostics(ctx.io, [loaded], json ? "json" : "text");
-  if (hasErrors(loaded.diagnostics) || !loaded.ir || loaded.text === undefined) {
+  // Hand-written dbt models are part of what is planned (local layer) and published (dbt).
+  const dir = resolve(at.cwd, dbtDir);
+  const mine = loaded.ir && !hasErrors(loaded.diagnostics) ? await userProjectDiagnostics(ctx, loaded.ir, { dbtDir: dir }, false) : [];
+  const diagnostics = reportDiagnostics(ctx.io, [loaded, ...mine], json ? "json" : "text");
+  if (hasErrors(diagnostics) || !loaded.ir || loaded.text === undefined) {
     if (json) printJson(ctx, { command: json.command, ok: false, diagnostics });
     return undefined;
   }
-  return { desired: desiredState(loaded.ir), text: loaded.text };
+  const files = await readUserDbtFiles(dir, loaded.ir.name, at.cwd);
+  return { desired: desiredState(loaded.ir, hasUserFiles(files) ? { dir, files } : undefined), text: loaded.text };
 }
 
 /** The lake folder of a plan: `--lake`, else the environment's own (`.lake/<env>`). */
@@ -135,7 +141,7 @@ async function planOrThrow(ctx: CliContext, file: string, opts: PlanOnlyOptions)
   parseTarget(opts.target);
   const json = formatOf(opts) === "json";
   const cwd = ctx.io.cwd;
-  const loaded = loadDesired(ctx, { cwd, file, ...(opts.env !== undefined && { env: opts.env }) }, json ? { command: "plan" } : undefined);
+  const loaded = await loadDesired(ctx, { cwd, file, ...(opts.env !== undefined && { env: opts.env }) }, json ? { command: "plan" } : undefined);
   if (!loaded) return ctx.exit(1);
   const { desired } = loaded;
   const { plan: p, dctx } = await computePlan(ctx, desired, opts);

@@ -17,6 +17,8 @@ import { generateAmazonReviews } from "../synthetic/amazon.js";
 import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, UserError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
+import { addSelectOptions, checkSelection, dbtOptions, userProjectDiagnostics, type DbtCliOptions } from "./dbt-project.js";
+import { readUserDbtFiles, type DbtProjectOptions } from "../engine/index.js";
 
 const HELP = `
 Runs the pipeline locally on DuckDB, with the cloud's semantics: each new raw file goes through
@@ -35,9 +37,16 @@ Examples:
   $ lakec run pipelines/reviews.yaml --input exports/2024-06-01.jsonl
   $ lakec run pipelines/yelp.yaml --input business.json --source business --json
 
-Exit codes: 0 ok; 1 a file failed, counts did not reconcile, or a dbt test failed; 2 usage error.`;
+Your own dbt models in dbt/models/custom/<pipeline>/ (and their tests, and singular tests in
+dbt/tests/<pipeline>/) are built and tested with the generated ones, in ref() order.
+--select builds and tests only the chosen models, as dbt does: the others keep their last build.
+  $ lakec run pipelines/reviews.yaml --select product_daily_ratings+
+  $ lakec run pipelines/reviews.yaml --select tag:reviews --exclude top_products
 
-interface RunCliOptions extends FormatFlags {
+Exit codes: 0 ok; 1 a file failed, counts did not reconcile, a dbt test failed, or a
+hand-written dbt file has errors; 2 usage error (a --select that matches no model).`;
+
+interface RunCliOptions extends FormatFlags, DbtCliOptions {
   input?: string[];
   source?: string;
   link?: boolean;
@@ -83,7 +92,7 @@ function progressStream(ctx: CliContext, json: boolean): NodeJS.WriteStream | un
 }
 
 /** Files one by one (a task list on a terminal), then the warehouse stages. */
-async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], stream: NodeJS.WriteStream | undefined, fullRefresh: boolean): Promise<RunSummary> {
+async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], stream: NodeJS.WriteStream | undefined, fullRefresh: boolean, dbt: DbtProjectOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const files: FileSummary[] = [];
   const renderer = !stream ? "silent" : stream.rows ? "default" : "simple";
@@ -104,7 +113,7 @@ async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string
         title: "refresh external tables, build dbt models, run dbt tests",
         task: async () => {
           t1 = performance.now();
-          warehouse = await refreshWarehouseForRun(lake, ir, { files, fullRefresh });
+          warehouse = await refreshWarehouseForRun(lake, ir, { files, fullRefresh, dbt });
         },
       },
     ],
@@ -136,13 +145,17 @@ async function showMartTop(ctx: CliContext, lakeDir: string, lakeOption: string 
 
 async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<void> {
   const json = formatOf(opts) === "json";
-  const loaded = loadPipeline(ctx.io.cwd, file, opts.env);
-  const diagnostics = reportDiagnostics(ctx.io, [loaded], formatOf(opts));
+  const pipeline = loadPipeline(ctx.io.cwd, file, opts.env);
+  // Hand-written dbt files are checked before any raw file is processed, like the pipeline.
+  const mine = pipeline.ir && !hasErrors(pipeline.diagnostics) ? await userProjectDiagnostics(ctx, pipeline.ir, opts, true) : [];
+  const loaded = { ...pipeline, diagnostics: [...pipeline.diagnostics, ...mine.flatMap((l) => l.diagnostics)] };
+  const diagnostics = reportDiagnostics(ctx.io, [pipeline, ...mine], formatOf(opts));
   if (hasErrors(loaded.diagnostics) || !loaded.ir) {
     if (json) printJson(ctx, { command: "run", ok: false, diagnostics });
     return ctx.exit(1);
   }
   const ir = loaded.ir;
+  await checkSelection(ctx, ir, opts);
   const lakeDir = resolve(ctx.io.cwd, lakeFolder(opts.lake, ir.environment?.name));
   const lake = await openLake(lakeDir, lakeOptions(opts));
   let demo: Awaited<ReturnType<typeof demoInput>> | undefined;
@@ -153,13 +166,15 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
       throw e instanceof IngestError ? new UsageError(e.message) : e;
     });
     const keys = await inArrivalOrder(lake.paths, await listRawKeys(lake.paths));
-    const summary = await runWithProgress(lake, ir, keys, progressStream(ctx, json), opts.fullRefresh === true);
+    const summary = await runWithProgress(lake, ir, keys, progressStream(ctx, json), opts.fullRefresh === true, dbtOptions(ctx, opts));
     if (json) printJson(ctx, { command: "run", ok: summary.ok, diagnostics, result: summary });
     else ctx.io.out(formatRunSummary(summary));
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
     const damaged = (message: string): void => ctx.io.err(`lakec: note: ${message}; recorded again from this run\n`);
-    if (summary.ok && (await readDeployedRecord(lakeDir, damaged)) === undefined) await writeDeployedRecord(lakeDir, ir, localDesired(ir));
+    if (summary.ok && opts.select === undefined && opts.exclude === undefined && (await readDeployedRecord(lakeDir, damaged)) === undefined) {
+      await writeDeployedRecord(lakeDir, ir, localDesired(ir, await readUserDbtFiles(dbtOptions(ctx, opts).dbtDir!, ir.name, ctx.io.cwd)));
+    }
     if (demo && !json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, opts.lake, ir);
     if (!summary.ok) ctx.exit(1);
   } finally {
@@ -182,7 +197,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--full-refresh", "rebuild every dbt model in full instead of incrementally (like dbt run --full-refresh)")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)");
-  addFormatOptions(cmd, ["text", "json"])
+  addFormatOptions(addSelectOptions(cmd), ["text", "json"])
     .addHelpText("after", HELP)
     .action((f: string, opts: RunCliOptions) => run(ctx, f, opts));
 }

@@ -112,6 +112,6 @@ export async function applyPlan(plan: Plan, desired: Desired, snapshot: Deployed
   if (!hasChanges(plan)) return { applied: [], problems: [] };
   const applied = await applyCloud(plan, desired, snapshot, ctx, o);
   if (!plan.steps.some((s) => s.layer === "local")) return { applied, problems: [] };
-  const local = await applyLocal(ctx.lakeDir, desired.ir, plan.steps, { log: ctx.log });
+  const local = await applyLocal(ctx.lakeDir, desired.ir, plan.steps, { log: ctx.log, ...(desired.dbtProject && { dbtProject: desired.dbtProject }) });
   return { applied: [...applied, "local"], local, problems: local.problems };
 }

@@ -5,7 +5,7 @@ import { templateYaml } from "../targets/cloudformation/index.js";
 import { PARAMETERS } from "../targets/cloudformation/names.js";
 import { glueScripts } from "../targets/glue/index.js";
 import { snowflakeObjects, type SnowflakeObjects } from "../targets/snowflake/index.js";
-import { emitDbt } from "../targets/dbt/index.js";
+import { emitDbt, type UserDbtFiles } from "../targets/dbt/index.js";
 import { emitAirflow } from "../targets/airflow/index.js";
 import { parseTemplate, stackName, type AwsDesired } from "./diff-aws.js";
 import type { BackfillDesired } from "./diff-backfill.js";
@@ -37,6 +37,8 @@ export interface Desired {
   readonly dbt: ReadonlyMap<string, string>;
   readonly airflow: ReadonlyMap<string, string>;
   readonly local: LocalDesired;
+  /** The dbt project folder and the hand-written files in it (models/custom/<pipeline>/, tests/<pipeline>/, macros/). */
+  readonly dbtProject?: { readonly dir: string; readonly files: UserDbtFiles };
   readonly backfill: BackfillDesired;
 }
 
@@ -44,14 +46,17 @@ function strip(prefix: string, files: readonly { path: string; contents: string 
   return new Map(files.filter((f) => f.path.startsWith(prefix)).map((f) => [f.path.slice(prefix.length), f.contents]));
 }
 
-export function desiredState(ir: PipelineIR): Desired {
+/** `dbtProject`: hand-written dbt files, published with the generated project and built locally. */
+export function desiredState(ir: PipelineIR, dbtProject?: Desired["dbtProject"]): Desired {
   const templateBody = templateYaml(ir);
   const template = parseTemplate(templateBody);
   const scripts = glueScripts(ir).map((s) => ({ bucket: ir.aws.artifactsBucket, key: s.s3Key, body: s.contents }));
   const snowflake = snowflakeObjects(ir);
   const dbt = strip("dbt/", emitDbt(ir));
+  const user = dbtProject?.files;
+  for (const f of [...(user?.models ?? []), ...(user?.properties ?? []), ...(user?.tests ?? []), ...(user?.macros ?? [])]) dbt.set(f.rel, f.text);
   const airflow = strip("airflow/", emitAirflow(ir));
-  const local = localDesired(ir);
+  const local = localDesired(ir, user);
   const hash = fingerprint({ ir, templateBody, scripts, snowflake, dbt: [...dbt], airflow: [...airflow], local });
   return {
     ir,
@@ -61,6 +66,7 @@ export function desiredState(ir: PipelineIR): Desired {
     dbt,
     airflow,
     local,
+    ...(dbtProject && { dbtProject }),
     backfill: { rawBucket: ir.aws.rawBucket, semantics: local.semantics, columnTypes: local.columnTypes, definitions: local.definitions.sources, mainTables: local.mainTables },
   };
 }

@@ -23,8 +23,11 @@
 //                                        it in one rename (engine/publish.ts buildBeside).
 //                                        Throws WarehouseBuildError when a query fails;
 //                                        refreshWarehouseForRun returns it as `error` instead.
-// - runFiles(lake, ir, rawKeys?, { onFile? }) → RunSummary: the above for every key (default:
-//                                        all of raw/), then refreshWarehouse once.
+// - runFiles(lake, ir, rawKeys?, { onFile?, dbt? }) → RunSummary: the above for every key
+//                                        (default: all of raw/), then refreshWarehouse once.
+//                                        `dbt: { dbtDir, select?, exclude? }` adds the user's
+//                                        hand-written models and tests (dbt-project.ts) and
+//                                        narrows the build to a dbt selection.
 // - summarizeRun(...)                  → RunSummary from FileSummaries you ran yourself.
 // - formatRunSummary(summary)          → the human-readable report `lakec run` prints.
 //
@@ -35,10 +38,13 @@ export { LakeBusyError, openLake, parseByteSize, type Lake, type LakeOptions } f
 export { ingestInputs, IngestError, sourceForInput, type IngestOptions, type Ingested } from "./ingest.js";
 export { inputHash, lakePaths, listRawKeys, manifestFile, quarantineFile, sourceForKey, type LakePaths } from "./lake.js";
 export { inArrivalOrder } from "./arrivals.js";
-export { processRawFile, refreshWarehouse, refreshWarehouseForRun, runFiles, summarizeRun, type RunOptions, type RunSummary, type TableSummary } from "./run.js";
+export { processRawFile, refreshWarehouse, refreshWarehouseForRun, runFiles, summarizeRun, type RunOptions, type RunSummary, type WarehouseOptions, type TableSummary } from "./run.js";
 export type { FileStatus, FileSummary } from "./file-job.js";
 export { readManifest, semanticsFingerprint, type FileManifest } from "./manifest.js";
 export { WarehouseBuildError, type TestOutcome, type WarehouseResult } from "./warehouse.js";
+export { hasUserFiles, loadLocalProject, readUserDbtFiles, type DbtProjectOptions } from "./dbt-project.js";
+export { testWarehouse, type StandaloneTestResult } from "./dbt-tests.js";
+export { checkUserProject } from "./user-models-bind.js";
 export { NoWarehouseError, NotReadOnlyError, queryWarehouse, warehouseRelations, type QueryResult } from "./query.js";
 export { startDev, type DevEvent } from "./watch.js";
 export { publishedState } from "./manifest.js";

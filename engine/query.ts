@@ -78,7 +78,8 @@ async function relocate(conn: DuckDBConnection, lakeDir: string): Promise<void> 
   }
 }
 
-export async function queryWarehouse(lakeDir: string, sql: string): Promise<QueryResult> {
+/** Runs `read` on the lake's warehouse opened read-only and confined to the lake (also for `lakec test`). */
+export async function readWarehouse<T>(lakeDir: string, read: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   const file = lakePaths(lakeDir).warehouse;
   if (!(await exists(file))) throw new NoWarehouseError(`no warehouse at ${file}: run \`lakec run\` first`);
   const { DuckDBInstance } = await duckdb();
@@ -87,13 +88,19 @@ export async function queryWarehouse(lakeDir: string, sql: string): Promise<Quer
   try {
     await confine(conn, lakeDir);
     await relocate(conn, lakeDir);
-    await onlySelect(conn, sql);
-    const r = await conn.runAndReadAll(sql);
-    return { columns: r.columnNames(), rows: r.getRowsJson() as unknown[][], types: r.columnTypes() };
+    return await read(conn);
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+export function queryWarehouse(lakeDir: string, sql: string): Promise<QueryResult> {
+  return readWarehouse(lakeDir, async (conn) => {
+    await onlySelect(conn, sql);
+    const r = await conn.runAndReadAll(sql);
+    return { columns: r.columnNames(), rows: r.getRowsJson() as unknown[][], types: r.columnTypes() };
+  });
 }
 
 export async function warehouseRelations(lakeDir: string): Promise<string[]> {

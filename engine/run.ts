@@ -10,6 +10,7 @@ import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./war
 import { publishedState } from "./manifest.js";
 import { buildBeside } from "./publish.js";
 import { collectRetired, prepareRetirement } from "./retired-warehouses.js";
+import type { DbtProjectOptions } from "./dbt-project.js";
 
 export interface TableSummary {
   readonly name: string;
@@ -41,8 +42,17 @@ export interface RunOptions {
    * (dev) must pass it only for the IR it was built with.
    */
   readonly reuseWarehouse?: WarehouseResult;
+  /** The dbt project's hand-written files and `--select` (engine/dbt-project.ts). */
+  readonly dbt?: DbtProjectOptions;
   /** Called before and after each file, e.g. for a progress display. */
   readonly onFile?: (event: { phase: "start" | "done"; rawKey: string; index: number; total: number; summary?: FileSummary }) => void;
+}
+
+export interface WarehouseOptions {
+  readonly fullRefresh?: boolean;
+  /** The files this run processed: one that replaced its earlier outputs forces a full refresh. */
+  readonly files?: readonly FileSummary[];
+  readonly dbt?: DbtProjectOptions;
 }
 
 /** Stages 1–2 for one raw file (via the state machine), serialised with other calls on the lake. */
@@ -50,9 +60,7 @@ export function processRawFile(lake: Lake, ir: PipelineIR, rawKey: string): Prom
   return lake.exclusive(() => executeFile(lake, ir, rawKey));
 }
 
-export interface RefreshOptions {
-  readonly fullRefresh?: boolean;
-  readonly files?: readonly FileSummary[];
+export interface RefreshOptions extends WarehouseOptions {
   /**
    * Changes the build makes besides creating (apply drops removed views and marts), run on the
    * same private copy of the warehouse first: readers see them in the one rename that publishes
@@ -73,7 +81,7 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOption
     let rebuilt: string | undefined;
     const build = async (paths: LakePaths): Promise<WarehouseResult> => {
       await opts.beforeBuild?.(paths.warehouse);
-      return buildWarehouse(paths, ir, lake.settings, { fullRefresh });
+      return buildWarehouse(paths, ir, lake.settings, { fullRefresh }, opts.dbt);
     };
     const retirement = await prepareRetirement(lake.paths);
     let result: WarehouseResult;
@@ -94,7 +102,7 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOption
  * DuckDB out of memory) becomes the run's problem, with the files' results kept, instead of
  * an exception that loses them.
  */
-export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR, opts: { fullRefresh?: boolean; files?: readonly FileSummary[] } = {}): Promise<WarehouseResult> {
+export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR, opts: WarehouseOptions = {}): Promise<WarehouseResult> {
   try {
     return await refreshWarehouse(lake, ir, opts);
   } catch (e) {
@@ -122,7 +130,7 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
   const unchanged = opts.reuseWarehouse !== undefined && !opts.fullRefresh && files.every((f) => f.status === "skipped") && (await exists(lake.paths.warehouse));
   const warehouse = unchanged
     ? { ...opts.reuseWarehouse!, reused: true as const, timingsMs: { refresh: 0, models: 0, tests: 0 } }
-    : await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }) });
+    : await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }), ...(opts.dbt && { dbt: opts.dbt }) });
   const t2 = performance.now();
   return summarizeRun(lake, ir, files, warehouse, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }

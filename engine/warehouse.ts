@@ -9,7 +9,9 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { duckdb } from "./duckdb.js";
 import { quoteIdent, quoteString, sqlType } from "../compiler/expr/print.js";
 import { META_COLUMNS, type OutputColumn, type PipelineIR, type TableIR } from "../compiler/ir.js";
-import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB, type LocalProject } from "../targets/dbt/index.js";
+import { duckdbSourceRelation, duckdbSourceSchema } from "../targets/dbt/index.js";
+import { loadLocalProject, type DbtProjectOptions } from "./dbt-project.js";
+import { runTests } from "./dbt-tests.js";
 import { tableDir, type LakePaths } from "./lake.js";
 import { publishedState } from "./manifest.js";
 import { currentSlots } from "./publish.js";
@@ -160,20 +162,11 @@ async function openWarehouse(file: string, settings: Record<string, string>): Pr
   }
 }
 
-const projects = new WeakMap<PipelineIR, LocalProject>();
-
-/** The rendered dbt project, once per IR: printing the models took 0.2–0.8 s, which `lakec dev` paid per file. */
-function localProject(ir: PipelineIR): LocalProject {
-  let p = projects.get(ir);
-  if (!p) {
-    p = renderForDuckDB(ir, emitDbt(ir), { incrementalSourceSchema: ARRIVED_SCHEMA });
-    projects.set(ir, p);
-  }
-  return p;
-}
-
 /** Refresh, models, tests. Opens warehouse.duckdb only for this, so `lakec query` can use it in between. */
-export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>, opts: ModelStageOptions = {}): Promise<WarehouseResult> {
+export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>, opts: ModelStageOptions = {}, dbt: DbtProjectOptions = {}): Promise<WarehouseResult> {
+  const project = await loadLocalProject(ir, dbt, ARRIVED_SCHEMA).catch((e: unknown) => {
+    throw new WarehouseBuildError(`rendering the dbt project: ${e instanceof Error ? e.message : String(e)}`);
+  });
   const instance = await openWarehouse(paths.warehouse, settings);
   const conn = await instance.connect();
   try {
@@ -185,22 +178,12 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
     const published = await publishedState(paths, ir);
     const refresh = performance.now() - t0;
     t0 = performance.now();
-    const project = localProject(ir);
     // Only new files can hold rows an incremental run reads: its views skip the rest.
     await createArrivedViews(conn, paths, ir, published);
     const models = await buildModels(conn, project, opts, (model, e) => new WarehouseBuildError(`building dbt model ${model} on DuckDB: ${e instanceof Error ? e.message : String(e)}`));
     const modelsMs = performance.now() - t0;
     t0 = performance.now();
-    const tests: TestOutcome[] = [];
-    for (const t of project.tests) {
-      const started = performance.now();
-      const [c] = await rowsOf(conn, `SELECT count(*) AS n FROM (${t.sql}) AS failing`).catch((e: unknown) => {
-        throw new WarehouseBuildError(`running dbt test ${t.name} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
-      });
-      const failures = Number(c!.n);
-      const sample = failures > 0 ? await rowsOf(conn, `SELECT * FROM (${t.sql}) AS failing LIMIT 5`) : [];
-      tests.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample, ms: Math.round(performance.now() - started) });
-    }
+    const tests = await runTests(conn, project.tests);
     return { views, orphans: published.orphans, tableRows: published.rowsByTable, models, tests, timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 } };
   } finally {
     conn.closeSync();

@@ -14,6 +14,7 @@ import type { Diagnostic } from "../compiler/diagnostics.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { inArrivalOrder } from "./arrivals.js";
 import { openLake, type LakeOptions } from "./open-lake.js";
+import type { DbtProjectOptions } from "./dbt-project.js";
 import { runFiles, type RunSummary } from "./run.js";
 import type { WarehouseResult } from "./warehouse.js";
 
@@ -50,6 +51,8 @@ export interface DevOptions {
   /** Default: the engine on `lakeDir` (`engineRunner`). */
   readonly runner?: DevRunner;
   readonly lakeOptions?: LakeOptions;
+  /** The dbt project's hand-written files and `--select`, read again for every batch. */
+  readonly dbt?: DbtProjectOptions;
   readonly onEvent?: (e: DevEvent) => void;
   /** How long a file's size must stay unchanged before it counts as written (default 100 ms). */
   readonly writeStableMs?: number;
@@ -216,7 +219,7 @@ class DevLoop {
 }
 
 /** The engine as a dev runner: one open lake; a batch is `runFiles` over its keys (stages 1–5). */
-export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}): Promise<DevRunner> {
+export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}, dbt: DbtProjectOptions = {}): Promise<DevRunner> {
   const lake = await openLake(lakeDir, lakeOptions);
   // The last successful build and the pipeline it was built for: a batch whose files are all
   // unchanged (a touched or re-saved file) under the same pipeline keeps it, no mart rebuilt.
@@ -227,7 +230,7 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
       const reuse = last?.ir === irText ? { reuseWarehouse: last.warehouse } : {};
       // Files of one batch get their arrivals in the order they landed (see inArrivalOrder); the
       // models then run incrementally, so a new file costs its own size, not the lake's.
-      const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), reuse);
+      const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), { ...reuse, dbt });
       last = summary.warehouse.error === undefined ? { ir: irText, warehouse: summary.warehouse } : undefined;
       return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary };
     },
@@ -239,7 +242,7 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
 export async function startDev(options: DevOptions): Promise<DevWatcher> {
   const rawDir = resolve(options.lakeDir, "raw");
   await mkdir(rawDir, { recursive: true });
-  const opts = { ...options, runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions)) };
+  const opts = { ...options, runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions, options.dbt)) };
   const loop = new DevLoop(opts, rawDir);
   await loop.recompile();
   const stable = opts.writeStableMs ?? 100;

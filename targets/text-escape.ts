@@ -48,9 +48,6 @@ export function sqlComment(text: string): string {
 
 // --- Jinja (dbt renders every model, YAML description and test argument) ------------------
 
-/** A Jinja expression printing one delimiter character: how jinjaText writes `{`, `}`, `%` and `#` that would form a tag. */
-export const JINJA_CHAR = /\{\{ '([{}%#])' \}\}/g;
-
 /**
  * A Jinja string literal. Jinja decodes it with Python's unicode-escape after normalising line
  * ends, so CR, LF and tab are written as escapes and kept, and quotes and backslashes escaped.
@@ -72,20 +69,6 @@ export function jinjaSafe(text: string): string {
  */
 export function jinjaText(text: string): string {
   return text.replace(/\{(?=[{%#])|[}%#](?=\})/g, (c) => `{{ '${c}' }}`);
-}
-
-/** What Jinja prints for jinjaText's output, for the local DuckDB twin. */
-export function jinjaTextValue(template: string): string {
-  return template.replace(JINJA_CHAR, "$1");
-}
-
-/** What Jinja renders for a jinjaSafe value: the local DuckDB twin reads the YAML dbt reads. */
-export function jinjaSafeValue(value: string): string {
-  const m = /^\{\{ '((?:[^'\\]|\\[\s\S])*)' \}\}$/.exec(value);
-  if (!m) return value;
-  return m[1]!.replace(/\\(u[0-9a-f]{4}|[\s\S])/g, (_all, e: string) =>
-    e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : e === "n" ? "\n" : e === "r" ? "\r" : e === "t" ? "\t" : e,
-  );
 }
 
 // --- Markdown and Mermaid -----------------------------------------------------------------

@@ -128,7 +128,9 @@ describe("airflow target", () => {
     expect(s["dag"]["start_date"]).toEqual({ call: "pendulum.datetime", args: [2024, 1, 1] });
     expect(Object.keys(s["tasks"])).toEqual(["dbt_source_freshness", "dbt_build"]);
     expect(s["tasks"]["dbt_build"]).toMatchObject({ operator: "BashOperator", trigger_rule: "all_done" });
-    expect(s["tasks"]["dbt_build"]!["bash_command"]).toMatch(/^dbt build --select tag:reviews --project-dir "\$DBT_PROJECT_DIR"/);
+    // Space-separated selectors are a union; `path:` selects the hand-written models' folder
+    // (https://docs.getdbt.com/reference/node-selection/methods, "path").
+    expect(s["tasks"]["dbt_build"]!["bash_command"]).toMatch(/^dbt build --select tag:reviews path:models\/custom\/reviews --project-dir "\$DBT_PROJECT_DIR"/);
     expect(s["tasks"]["dbt_source_freshness"]!["bash_command"]).toMatch(/^dbt source freshness --select source:reviews /);
     expect(s["deps"]).toEqual([["source_freshness", "build"]]);
     expect(s["default_args"]).toMatchObject({

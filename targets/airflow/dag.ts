@@ -119,7 +119,7 @@ function docText(ir: PipelineIR): string {
   const a = ir.airflow;
   const when = a.datasetTriggered ? "whenever any processed table of the pipeline is updated (Datasets in Airflow 2.9+, Assets in Airflow 3)." : `on the schedule ${a.schedule}.`;
   return [
-    `dbt for the lakec pipeline '${ir.name}': source freshness, then \`dbt build\` of tag:${ir.name} (models and their tests).`,
+    `dbt for the lakec pipeline '${ir.name}': source freshness, then \`dbt build\` of tag:${ir.name} and the hand-written models in models/custom/${ir.name}/ (models and their tests).`,
     `Runs ${when}`,
     `A failed task is published to the SNS topic ${physicalNames(ir).alertTopic} (or $${alertTopicEnv(ir)}).`,
     "Imports on Airflow 2.9+ and Airflow 3 alike.",
@@ -128,7 +128,7 @@ function docText(ir: PipelineIR): string {
 
 /** Built only from validated names and constants, so a plain single-quoted literal is safe and readable. */
 function bash(command: string, target: string | undefined): string {
-  if (!/^[a-z0-9_ :-]+$/.test(command)) throw new Error(`IR invariant: unexpected characters in dbt command '${command}'`);
+  if (!/^[a-z0-9_ :/-]+$/.test(command)) throw new Error(`IR invariant: unexpected characters in dbt command '${command}'`);
   return `'dbt ${command} --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR"${target ? ` --target ${target}` : ""}'`;
 }
 
@@ -144,7 +144,8 @@ function tasks(ir: PipelineIR): string[] {
     "    )",
     "    build = BashOperator(",
     '        task_id="dbt_build",',
-    `        bash_command=${bash(`build --select tag:${ir.name}`, ir.environment?.name)},`,
+    // The generated models carry the pipeline's tag; hand-written ones are selected by their folder.
+    `        bash_command=${bash(`build --select tag:${ir.name} path:models/custom/${ir.name}`, ir.environment?.name)},`,
     "        env=DBT_ENV,",
     "        append_env=True,",
     '        trigger_rule="all_done",',

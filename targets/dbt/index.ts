@@ -9,7 +9,8 @@ import { martModelsYaml, sourcesYaml, stagingModelsYaml } from "./properties.js"
 import { stagingModelSql } from "./staging.js";
 
 export { HISTORY_SUFFIX } from "./macros.js";
-export { renderForDuckDB, type LocalModel, type LocalProject, type StrategyCall } from "./render-local.js";
+export { renderForDuckDB, type LocalModel, type LocalProject, type LocalTest, type StrategyCall } from "./render-local.js";
+export { UserProjectError, userModelsDir, userTestsDir, type UserDbtFile, type UserDbtFiles } from "./user-project.js";
 export { duckdbSourceRelation, duckdbSourceSchema, stagingModel } from "./naming.js";
 
 const project = (path: string, contents: string): EmittedFile => ({ path, contents, scope: "project" });

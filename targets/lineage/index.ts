@@ -4,7 +4,7 @@ import type { EmittedFile, PipelineIR } from "../../compiler/ir.js";
 import { generatedBy, mdComment } from "../text-escape.js";
 import { lineageMermaid } from "./mermaid.js";
 
-export { lineageMermaid, jsonPathText } from "./mermaid.js";
+export { lineageMermaid, jsonPathText, type ExtraModel } from "./mermaid.js";
 
 export function emitLineage(ir: PipelineIR): EmittedFile[] {
   const body = [

@@ -8,6 +8,7 @@ import type { PipelineIR } from "../../../compiler/ir.js";
 import { openLake, processRawFile, refreshWarehouse, type FileSummary, type LakeOptions, type WarehouseResult } from "../../../engine/index.js";
 import { duckdbSourceRelation, HISTORY_SUFFIX } from "../../../targets/dbt/index.js";
 import type { Step } from "../../plan.js";
+import type { Desired } from "../../desired.js";
 import { localDesired } from "./desired.js";
 import { writeDeployedRecord } from "./state.js";
 
@@ -49,7 +50,7 @@ async function dropRemoved(warehouse: string, ir: PipelineIR, drops: readonly St
   }
 }
 
-export async function applyLocal(lakeDir: string, ir: PipelineIR, steps: readonly Step[], opts: LakeOptions & { log: (l: string) => void }): Promise<LocalApplyResult> {
+export async function applyLocal(lakeDir: string, ir: PipelineIR, steps: readonly Step[], opts: LakeOptions & { log: (l: string) => void; dbtProject?: Desired["dbtProject"] }): Promise<LocalApplyResult> {
   const mine = steps.filter((s) => s.layer === "local" && s.action !== "noop");
   if (!mine.length) return { files: [], problems: [] };
   const lake = await openLake(lakeDir, opts);
@@ -63,9 +64,9 @@ export async function applyLocal(lakeDir: string, ir: PipelineIR, steps: readonl
       }
     }
     const drops = mine.filter((s) => s.action === "destroy");
-    const warehouse = await refreshWarehouse(lake, ir, { files, ...(drops.length && { beforeBuild: (file: string) => dropRemoved(file, ir, drops) }) });
+    const warehouse = await refreshWarehouse(lake, ir, { files, ...(drops.length && { beforeBuild: (file: string) => dropRemoved(file, ir, drops) }), ...(opts.dbtProject && { dbt: { dbtDir: opts.dbtProject.dir } }) });
     opts.log(`local: views ${warehouse.views.length}, models ${warehouse.models.length}, tests ${warehouse.tests.length}`);
-    await writeDeployedRecord(lakeDir, ir, localDesired(ir));
+    await writeDeployedRecord(lakeDir, ir, localDesired(ir, opts.dbtProject?.files));
     const problems = [
       ...files.filter((f) => f.status === "failed").map((f) => `${f.rawKey}: failed: ${f.reason ?? "unknown"}`),
       ...warehouse.tests.filter((t) => t.failures > 0 && t.severity === "error").map((t) => `test ${t.name} failed: ${t.failures} row(s)`),

@@ -1,15 +1,15 @@
 // What the local lake should hold for this IR: per-source semantics fingerprints (the engine's
 // own, so plan and `lakec run` agree on what is stale), view shapes, and the dbt models as the
-// local engine renders them.
+// local engine renders them, hand-written ones included (`user`).
 import { typeToString, type PipelineIR } from "../../../compiler/ir.js";
 import { semanticsFingerprint } from "../../../engine/index.js";
-import { duckdbSourceRelation, emitDbt, renderForDuckDB } from "../../../targets/dbt/index.js";
+import { duckdbSourceRelation, emitDbt, renderForDuckDB, type UserDbtFiles } from "../../../targets/dbt/index.js";
 import { pipelineDefinitions } from "../../definitions.js";
 import type { LocalDesired, LocalModelSpec } from "../../diff-local.js";
 import { fingerprint } from "../../plan.js";
 
-export function localDesired(ir: PipelineIR): LocalDesired {
-  const project = renderForDuckDB(ir, emitDbt(ir));
+export function localDesired(ir: PipelineIR, user?: UserDbtFiles): LocalDesired {
+  const project = renderForDuckDB(ir, emitDbt(ir), {}, user);
   const marts = new Set(ir.marts.map((m) => m.name));
   const models: LocalModelSpec[] = project.models.map((m) => ({
     name: m.name,

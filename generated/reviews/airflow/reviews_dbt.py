@@ -20,7 +20,7 @@ except ImportError:
 
 log = logging.getLogger(__name__)
 
-DOC = "dbt for the lakec pipeline 'reviews': source freshness, then `dbt build` of tag:reviews (models and their tests).\nRuns on the schedule @hourly.\nA failed task is published to the SNS topic lakec-reviews-alerts (or $LAKEC_REVIEWS_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
+DOC = "dbt for the lakec pipeline 'reviews': source freshness, then `dbt build` of tag:reviews and the hand-written models in models/custom/reviews/ (models and their tests).\nRuns on the schedule @hourly.\nA failed task is published to the SNS topic lakec-reviews-alerts (or $LAKEC_REVIEWS_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
 PIPELINE = "reviews"
 DBT_PROJECT_DIR = "/usr/local/airflow/dags/dbt"
 DBT_PROFILES_DIR = "/usr/local/airflow/dags/dbt"
@@ -92,7 +92,7 @@ with DAG(
     )
     build = BashOperator(
         task_id="dbt_build",
-        bash_command='dbt build --select tag:reviews --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR"',
+        bash_command='dbt build --select tag:reviews path:models/custom/reviews --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR"',
         env=DBT_ENV,
         append_env=True,
         trigger_rule="all_done",

@@ -21,7 +21,7 @@ except ImportError:
 
 log = logging.getLogger(__name__)
 
-DOC = "dbt for the lakec pipeline 'yelp': source freshness, then `dbt build` of tag:yelp (models and their tests).\nRuns whenever any processed table of the pipeline is updated (Datasets in Airflow 2.9+, Assets in Airflow 3).\nA failed task is published to the SNS topic lakec-yelp-alerts (or $LAKEC_YELP_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
+DOC = "dbt for the lakec pipeline 'yelp': source freshness, then `dbt build` of tag:yelp and the hand-written models in models/custom/yelp/ (models and their tests).\nRuns whenever any processed table of the pipeline is updated (Datasets in Airflow 2.9+, Assets in Airflow 3).\nA failed task is published to the SNS topic lakec-yelp-alerts (or $LAKEC_YELP_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
 PIPELINE = "yelp"
 DBT_PROJECT_DIR = "/usr/local/airflow/dags/dbt"
 DBT_PROFILES_DIR = "/usr/local/airflow/dags/dbt"
@@ -98,7 +98,7 @@ with DAG(
     )
     build = BashOperator(
         task_id="dbt_build",
-        bash_command='dbt build --select tag:yelp --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR"',
+        bash_command='dbt build --select tag:yelp path:models/custom/yelp --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR"',
         env=DBT_ENV,
         append_env=True,
         trigger_rule="all_done",

@@ -20,7 +20,7 @@ except ImportError:
 
 log = logging.getLogger(__name__)
 
-DOC = "dbt for the lakec pipeline 'storefront': source freshness, then `dbt build` of tag:storefront (models and their tests).\nRuns on the schedule @daily.\nA failed task is published to the SNS topic lakec-storefront-dev-alerts (or $LAKEC_STOREFRONT_DEV_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
+DOC = "dbt for the lakec pipeline 'storefront': source freshness, then `dbt build` of tag:storefront and the hand-written models in models/custom/storefront/ (models and their tests).\nRuns on the schedule @daily.\nA failed task is published to the SNS topic lakec-storefront-dev-alerts (or $LAKEC_STOREFRONT_DEV_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
 PIPELINE = "storefront"
 DBT_PROJECT_DIR = "/usr/local/airflow/dags/dbt"
 DBT_PROFILES_DIR = "/usr/local/airflow/dags/dbt"
@@ -92,7 +92,7 @@ with DAG(
     )
     build = BashOperator(
         task_id="dbt_build",
-        bash_command='dbt build --select tag:storefront --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR" --target dev',
+        bash_command='dbt build --select tag:storefront path:models/custom/storefront --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR" --target dev',
         env=DBT_ENV,
         append_env=True,
         trigger_rule="all_done",

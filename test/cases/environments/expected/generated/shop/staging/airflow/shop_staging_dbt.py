@@ -20,7 +20,7 @@ except ImportError:
 
 log = logging.getLogger(__name__)
 
-DOC = "dbt for the lakec pipeline 'shop': source freshness, then `dbt build` of tag:shop (models and their tests).\nRuns on the schedule 0 3 * * *.\nA failed task is published to the SNS topic lakec-shop-staging-alerts (or $LAKEC_SHOP_STAGING_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
+DOC = "dbt for the lakec pipeline 'shop': source freshness, then `dbt build` of tag:shop and the hand-written models in models/custom/shop/ (models and their tests).\nRuns on the schedule 0 3 * * *.\nA failed task is published to the SNS topic lakec-shop-staging-alerts (or $LAKEC_SHOP_STAGING_ALERT_TOPIC_ARN).\nImports on Airflow 2.9+ and Airflow 3 alike."
 PIPELINE = "shop"
 DBT_PROJECT_DIR = "/usr/local/airflow/dags/dbt"
 DBT_PROFILES_DIR = "/usr/local/airflow/dags/dbt"
@@ -92,7 +92,7 @@ with DAG(
     )
     build = BashOperator(
         task_id="dbt_build",
-        bash_command='dbt build --select tag:shop --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR" --target staging',
+        bash_command='dbt build --select tag:shop path:models/custom/shop --project-dir "$DBT_PROJECT_DIR" --profiles-dir "$DBT_PROFILES_DIR" --target staging',
         env=DBT_ENV,
         append_env=True,
         trigger_rule="all_done",
