@@ -11,6 +11,7 @@ import type { PipelineIR } from "../compiler/ir.js";
 import { lower } from "../compiler/lower.js";
 import { buildModels, type ModelOutcome } from "../engine/model-stage.js";
 import { emitDbt, renderForDuckDB, type LocalProject } from "../targets/dbt/index.js";
+import { MERGE_COLUMN } from "../targets/dbt/macros.js";
 import { createSourceTables, publish, randomDelivery, rng, type Delivery, type Row } from "./incremental-fixtures.js";
 
 const load = (file: string): PipelineIR => lower(parse(readFileSync(file, "utf8")) as PipelineDoc, file);
@@ -25,9 +26,12 @@ async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string,
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
-/** A model's rows in a stable order; doubles rounded, since an average's last bits depend on row order. */
+/**
+ * A model's rows in a stable order; doubles rounded, since an average's last bits depend on row
+ * order. Without the merge clock, which says when a row was merged, not what it holds.
+ */
 async function snapshot(conn: DuckDBConnection, model: string): Promise<string[]> {
-  const cols = await rows(conn, `select column_name, data_type from information_schema.columns where table_name = '${model}' and table_schema = 'main' order by ordinal_position`);
+  const cols = await rows(conn, `select column_name, data_type from information_schema.columns where table_name = '${model}' and table_schema = 'main' and column_name <> '${MERGE_COLUMN}' order by ordinal_position`);
   const list = cols.map((c) => (c.data_type === "DOUBLE" ? `round(${String(c.column_name)}, 9) as ${String(c.column_name)}` : String(c.column_name)));
   return (await rows(conn, `select ${list.join(", ")} from "${model}"`)).map((r) => JSON.stringify(r)).sort();
 }
