@@ -45,12 +45,13 @@ export function processRawFile(lake: Lake, ir: PipelineIR, rawKey: string): Prom
 
 /**
  * Stages 3–5 (refresh, models, tests), built on a copy of warehouse.duckdb that replaces it when
- * complete (engine/publish.ts). The models run incrementally unless `fullRefresh`, or unless one
- * of `files` replaced outputs it had published before; a warehouse rebuilt from scratch has no
- * tables yet, so its models are built in full.
+ * complete (engine/publish.ts). The models run incrementally unless `fullRefresh`: a file
+ * reprocessed under a changed pipeline is a new version of it (a later `_ingested_at`), which
+ * the incremental models merge like a new file. A warehouse rebuilt from scratch has no tables
+ * yet, so its models are built in full.
  */
 export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: { fullRefresh?: boolean; files?: readonly FileSummary[] } = {}): Promise<WarehouseResult> {
-  const fullRefresh = opts.fullRefresh === true || (opts.files ?? []).some((f) => f.replacedOutputs === true);
+  const fullRefresh = opts.fullRefresh === true;
   return lake.exclusive(async () => {
     let rebuilt: string | undefined;
     const result = await buildBeside(lake.paths, (paths) => buildWarehouse(paths, ir, lake.settings, { fullRefresh }), (why) => (rebuilt = why));
