@@ -59,7 +59,23 @@ with
       inner join lakec_redone as r on cur._source_file = r._source_file
       and cur._arrival_seq = r._arrival_seq
   ),
-  lakec_candidates as (
+  lakec_current as (
+    select
+      cur.business_record_id,
+      cur._source_file,
+      cur._arrival_seq,
+      cur._ingested_at,
+      cur._source_line
+    from
+      {{ this }} as cur
+      inner join (
+        select distinct
+          business_record_id
+        from
+          lakec_new
+      ) as n on n.business_record_id = cur.business_record_id
+  ),
+  lakec_source as (
     select
       cast(business_record_id as varchar) as business_record_id,
       cast(business_id as varchar) as business_id,
@@ -95,83 +111,68 @@ with
         from
           lakec_touched
       )
-    union all
-    select
-      business_record_id,
-      business_id,
-      name,
-      address,
-      city,
-      state,
-      postal_code,
-      latitude,
-      longitude,
-      stars,
-      review_count,
-      is_open,
-      attributes_accepts_credit_cards,
-      attributes_bike_parking,
-      attributes_price_range,
-      attributes_take_out,
-      attributes_delivery,
-      attributes_good_for_kids,
-      attributes_outdoor_seating,
-      attributes_by_appointment_only,
-      attributes_wifi,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
-    from
-      {{ this }} as cur
-    where
-      cur.business_record_id in (
-        select
-          business_record_id
-        from
-          lakec_touched
-      )
-      and not exists (
-        select
-          1
-        from
-          lakec_redone as r
-        where
-          r._source_file = cur._source_file
-          and r._arrival_seq = cur._arrival_seq
-      )
   ),
   lakec_winners as (
     select
-      *
+      business_record_id,
+      _source_file,
+      _arrival_seq,
+      _ingested_at,
+      _source_line,
+      lakec_is_current
     from
-      lakec_candidates
+      (
+        select
+          business_record_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          false as lakec_is_current
+        from
+          lakec_source
+        union all
+        select
+          business_record_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          true as lakec_is_current
+        from
+          lakec_current as cur
+        where
+          not exists (
+            select
+              1
+            from
+              lakec_redone as r
+            where
+              r._source_file = cur._source_file
+              and r._arrival_seq = cur._arrival_seq
+          )
+      )
+      -- On a tie (the current row read again from its file) the current row wins: it is not replaced.
     qualify
       row_number() over (
         partition by
           business_record_id
         order by
           _arrival_seq desc,
-          _source_line
+          _source_line,
+          lakec_is_current desc
       ) = 1
   )
 select
-  w.*,
+  s.*,
   cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
-  lakec_winners as w
-where
-  not exists (
-    select
-      1
-    from
-      {{ this }} as cur
-    where
-      cur.business_record_id = w.business_record_id
-      and cur._source_file = w._source_file
-      and cur._arrival_seq = w._arrival_seq
-      and cur._ingested_at = w._ingested_at
-  )
+  lakec_source as s
+  inner join lakec_winners as w on w.business_record_id = s.business_record_id
+  and w._source_file = s._source_file
+  and w._arrival_seq = s._arrival_seq
+  and w._ingested_at = s._ingested_at
+  and not w.lakec_is_current
 union all
 select
   lakec_touched.business_record_id,

@@ -59,7 +59,23 @@ with
       inner join lakec_redone as r on cur._source_file = r._source_file
       and cur._arrival_seq = r._arrival_seq
   ),
-  lakec_candidates as (
+  lakec_current as (
+    select
+      cur.review_record_id,
+      cur._source_file,
+      cur._arrival_seq,
+      cur._ingested_at,
+      cur._source_line
+    from
+      {{ this }} as cur
+      inner join (
+        select distinct
+          review_record_id
+        from
+          lakec_new
+      ) as n on n.review_record_id = cur.review_record_id
+  ),
+  lakec_source as (
     select
       cast(review_record_id as varchar) as review_record_id,
       cast(review_id as varchar) as review_id,
@@ -84,72 +100,68 @@ with
         from
           lakec_touched
       )
-    union all
-    select
-      review_record_id,
-      review_id,
-      user_id,
-      business_id,
-      stars,
-      useful,
-      funny,
-      cool,
-      body,
-      reviewed_at,
-      _source_file,
-      _source_line,
-      _ingested_at,
-      _arrival_seq
-    from
-      {{ this }} as cur
-    where
-      cur.review_record_id in (
-        select
-          review_record_id
-        from
-          lakec_touched
-      )
-      and not exists (
-        select
-          1
-        from
-          lakec_redone as r
-        where
-          r._source_file = cur._source_file
-          and r._arrival_seq = cur._arrival_seq
-      )
   ),
   lakec_winners as (
     select
-      *
+      review_record_id,
+      _source_file,
+      _arrival_seq,
+      _ingested_at,
+      _source_line,
+      lakec_is_current
     from
-      lakec_candidates
+      (
+        select
+          review_record_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          false as lakec_is_current
+        from
+          lakec_source
+        union all
+        select
+          review_record_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          true as lakec_is_current
+        from
+          lakec_current as cur
+        where
+          not exists (
+            select
+              1
+            from
+              lakec_redone as r
+            where
+              r._source_file = cur._source_file
+              and r._arrival_seq = cur._arrival_seq
+          )
+      )
+      -- On a tie (the current row read again from its file) the current row wins: it is not replaced.
     qualify
       row_number() over (
         partition by
           review_record_id
         order by
           _arrival_seq desc,
-          _source_line
+          _source_line,
+          lakec_is_current desc
       ) = 1
   )
 select
-  w.*,
+  s.*,
   cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
-  lakec_winners as w
-where
-  not exists (
-    select
-      1
-    from
-      {{ this }} as cur
-    where
-      cur.review_record_id = w.review_record_id
-      and cur._source_file = w._source_file
-      and cur._arrival_seq = w._arrival_seq
-      and cur._ingested_at = w._ingested_at
-  )
+  lakec_source as s
+  inner join lakec_winners as w on w.review_record_id = s.review_record_id
+  and w._source_file = s._source_file
+  and w._arrival_seq = s._arrival_seq
+  and w._ingested_at = s._ingested_at
+  and not w.lakec_is_current
 union all
 select
   lakec_touched.review_record_id,
