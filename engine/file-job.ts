@@ -54,6 +54,7 @@ export class FileJob {
   private bytes = 0;
   private semantics = "";
   private arrivalSeq: number | undefined;
+  private ingestedAtMs: number | undefined;
   private hadOutputs = false;
   private counts: CleanCounts | undefined;
   private flattened: FlattenResult | undefined;
@@ -139,7 +140,8 @@ export class FileJob {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
-    const ingestedAtMs = eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000;
+    const ingestedAtMs = this.versionTime(eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000);
+    this.ingestedAtMs = ingestedAtMs;
     const onDisk = estimatedTextBytes(this.rawKey, (await stat(this.rawPath)).size) > this.lake.inMemoryFileBytes;
     this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, arrivalSeq: arrival, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
     this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, slot: this.slot, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
@@ -152,6 +154,20 @@ export class FileJob {
       this.invalidError = new InvalidRecordsError(`${this.counts.invalid} invalid record(s) and on_invalid is fail${where}`);
       throw this.invalidError;
     }
+  }
+
+  /**
+   * `_ingested_at` of this version. A reprocess under a changed pipeline (same raw object, so
+   * the same arrival, new rows) is a new version of the file, as apply's backfill in the cloud
+   * sends a new event time: one second after the version it replaces, so the models' ledger of
+   * merged file versions (targets/dbt/staging.ts) takes it. A repair of damaged outputs writes
+   * the same rows again and keeps the time.
+   */
+  private versionTime(eventMs: number): number {
+    const p = this.previous;
+    if (p?.status !== "ok" || p.semantics === this.semantics) return eventMs;
+    // Manifests from before this field: their rows took the event time.
+    return Math.max(eventMs, (p.ingested_at_ms ?? eventMs) + 1000);
   }
 
   /** Stage 2, then publish and commit with the manifest. */
@@ -222,6 +238,7 @@ export class FileJob {
       bytes: this.bytes,
       semantics: this.semantics,
       ...(this.arrivalSeq !== undefined && { arrival_seq: this.arrivalSeq }),
+      ...(this.ingestedAtMs !== undefined && { ingested_at_ms: this.ingestedAtMs }),
       status,
       counts: {
         records_in: c?.recordsIn ?? 0,

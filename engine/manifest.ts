@@ -26,6 +26,8 @@ export interface FileManifest {
   readonly semantics: string;
   /** The file's place in the pipeline's arrival order; every row it wrote carries it as `_arrival_seq`. */
   readonly arrival_seq?: number;
+  /** `_ingested_at` of the rows, ms since the epoch: a reprocess under a changed pipeline writes a later one. */
+  readonly ingested_at_ms?: number;
   readonly status: FileStatus;
   readonly error?: string;
   readonly counts: {

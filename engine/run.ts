@@ -50,7 +50,7 @@ export interface RunOptions {
 
 export interface WarehouseOptions {
   readonly fullRefresh?: boolean;
-  /** The files this run processed: one that replaced its earlier outputs forces a full refresh. */
+  /** The files this run processed (reported with the build; a reprocessed one is merged incrementally as a new version). */
   readonly files?: readonly FileSummary[];
   readonly dbt?: DbtProjectOptions;
 }
@@ -71,12 +71,13 @@ export interface RefreshOptions extends WarehouseOptions {
 
 /**
  * Stages 3–5 (refresh, models, tests), built on a copy of warehouse.duckdb that replaces it when
- * complete (engine/publish.ts). The models run incrementally unless `fullRefresh`, or unless one
- * of `files` replaced outputs it had published before; a warehouse rebuilt from scratch has no
- * tables yet, so its models are built in full.
+ * complete (engine/publish.ts). The models run incrementally unless `fullRefresh`: a file
+ * reprocessed under a changed pipeline is a new version of it (a later `_ingested_at`), which
+ * the incremental models merge like a new file. A warehouse rebuilt from scratch has no tables
+ * yet, so its models are built in full.
  */
 export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOptions = {}): Promise<WarehouseResult> {
-  const fullRefresh = opts.fullRefresh === true || (opts.files ?? []).some((f) => f.replacedOutputs === true);
+  const fullRefresh = opts.fullRefresh === true;
   return lake.exclusive(async () => {
     let rebuilt: string | undefined;
     const build = async (paths: LakePaths): Promise<WarehouseResult> => {

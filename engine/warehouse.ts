@@ -15,7 +15,7 @@ import { runTests } from "./dbt-tests.js";
 import { tableDir, type LakePaths } from "./lake.js";
 import { publishedState } from "./manifest.js";
 import { currentSlots } from "./publish.js";
-import { ARRIVED_SCHEMA, createArrivedViews } from "./incremental-sources.js";
+import { ARRIVED_SCHEMA, createArrivedViews, slotsOfLastBuild } from "./incremental-sources.js";
 import { buildModels, type ModelOutcome, type ModelStageOptions } from "./model-stage.js";
 
 const q = (n: string): string => quoteIdent("duckdb", n);
@@ -172,14 +172,16 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
   try {
     await conn.run("SET parquet_metadata_cache = true");
     let t0 = performance.now();
+    // Read before refreshViews records this build's slots: what the last build's models saw.
+    const before = await slotsOfLastBuild(conn, CURRENT_INPUTS);
     const views = await refreshViews(conn, paths, ir).catch((e: unknown) => {
       throw new WarehouseBuildError(`refreshing the external-table views on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
     });
     const published = await publishedState(paths, ir);
     const refresh = performance.now() - t0;
     t0 = performance.now();
-    // Only new files can hold rows an incremental run reads: its views skip the rest.
-    await createArrivedViews(conn, paths, ir, published);
+    // Only files committed since the last build can hold rows an incremental run reads: its views skip the rest.
+    await createArrivedViews(conn, paths, ir, published, before);
     const models = await buildModels(conn, project, opts, (model, e) => new WarehouseBuildError(`building dbt model ${model} on DuckDB: ${e instanceof Error ? e.message : String(e)}`));
     const modelsMs = performance.now() - t0;
     t0 = performance.now();

@@ -88,7 +88,8 @@ function childRows(t: TableIR, parent: Row, r: () => number): Row[] {
 }
 
 /** A file of `source` with 1–5 records drawn from a small id space (so records are re-delivered). */
-export function randomDelivery(ir: PipelineIR, source: string, file: string, arrival: number, r: () => number): Delivery {
+/** `ingestedAt` is the processing event's time: a reprocess (same file, same arrival) has a later one. */
+export function randomDelivery(ir: PipelineIR, source: string, file: string, arrival: number, r: () => number, ingestedAt = "2026-01-01 00:00:00"): Delivery {
   const main = ir.tables.find((t) => t.source === source && t.kind === "main")!;
   const ns = [...new Set(Array.from({ length: 1 + Math.floor(r() * 5) }, () => Math.floor(r() * RECORDS_PER_SOURCE)))];
   const rows: Record<string, Row[]> = Object.fromEntries(ir.tables.filter((t) => t.source === source).map((t) => [t.name, [] as Row[]]));
@@ -97,7 +98,7 @@ export function randomDelivery(ir: PipelineIR, source: string, file: string, arr
     rows[main.name]!.push(parent);
     for (const t of ir.tables.filter((x) => x.child?.parent === main.name)) rows[t.name]!.push(...childRows(t, parent, r).map((c) => ({ ...c, _source_line: line + 1 })));
   });
-  for (const list of Object.values(rows)) for (const row of list) Object.assign(row, { _source_file: file, _ingested_at: "2026-01-01 00:00:00", _arrival_seq: arrival });
+  for (const list of Object.values(rows)) for (const row of list) Object.assign(row, { _source_file: file, _ingested_at: ingestedAt, _arrival_seq: arrival });
   return { source, file, arrival, rows };
 }
 

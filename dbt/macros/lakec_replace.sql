@@ -16,7 +16,7 @@
 {% if target.type == 'snowflake' %}begin;
 {% endif %}
 {% if history %}create table if not exists {{ history_rel }} as select *, cast(null as bigint) as _replaced_at from {{ target_rel }} where false;
-insert into {{ history_rel }} select t.*, b._replaced_at from {{ target_rel }} as t inner join (select {{ key }}, max(_arrival_seq) as _replaced_at from {{ batch }} group by {{ key }}) as b on t.{{ key }} = b.{{ key }};
+insert into {{ history_rel }} select t.*, b._replaced_at from {{ target_rel }} as t inner join (select {{ key }}, max(_merge_seq) as _replaced_at from {{ batch }} group by {{ key }}) as b on t.{{ key }} = b.{{ key }};
 {% endif %}
 delete from {{ target_rel }} where {{ key }} in (select {{ key }} from {{ batch }});
 insert into {{ target_rel }} ({{ cols }}) select {{ cols }} from {{ batch }} where {{ marker }} is not null;

@@ -4,7 +4,7 @@
 // rows. The models therefore put a placeholder row in the batch for such a key (its
 // `lakec_row_marker` column is NULL): the strategy deletes every key of the batch and inserts
 // only the real rows. With `lakec_history` it first copies the rows it replaces to
-// `<model>__replaced`, stamped with the arrival that replaced them, which is how the marts find
+// `<model>__replaced`, stamped with the merge clock of the run that replaced them (MERGE_COLUMN), which is how the marts find
 // the groups a record belonged to before (see marts.ts).
 //
 // Custom strategies (dbt ≥ 1.6): https://docs.getdbt.com/docs/build/incremental-strategy
@@ -17,6 +17,22 @@ export const STRATEGY = "lakec_replace";
 export const HISTORY_MACRO = "lakec_history_relation";
 export const HISTORY_SUFFIX = "__replaced";
 export const REPLACED_AT = "_replaced_at";
+/**
+ * The merge clock: every row a model writes carries the run's clock in this column, and the
+ * history stamps replaced rows with the clock of the run that replaced them. Downstream models
+ * compare against it, not against `_arrival_seq`: a file registered late (a lower arrival merged
+ * after a higher one) or reprocessed (same arrival, new content) is still merged after the
+ * models last ran, so they see it.
+ */
+export const MERGE_COLUMN = "_merge_seq";
+/**
+ * The run's clock: epoch microseconds of the statement's start, which only grows between runs
+ * (unlike a counter, it survives a full refresh of one model, and unlike a local time it has no
+ * time zone to jump with). Snowflake: DATE_PART(EPOCH_MICROSECOND, …), see
+ * https://docs.snowflake.com/en/sql-reference/functions-date-time#label-supported-date-time-parts;
+ * DuckDB: epoch_us.
+ */
+export const MERGE_CLOCK = "cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint)";
 
 /** The names the strategy's Jinja binds; render-local.ts binds the same ones. */
 export const STRATEGY_BINDINGS = ["target_rel", "batch", "key", "cols", "marker", "history", "history_rel"] as const;
@@ -42,7 +58,7 @@ export function strategyMacroSql(): string {
 {% if target.type == 'snowflake' %}begin;
 {% endif %}
 {% if history %}create table if not exists {{ history_rel }} as select *, cast(null as bigint) as ${REPLACED_AT} from {{ target_rel }} where false;
-insert into {{ history_rel }} select t.*, b.${REPLACED_AT} from {{ target_rel }} as t inner join (select {{ key }}, max(_arrival_seq) as ${REPLACED_AT} from {{ batch }} group by {{ key }}) as b on t.{{ key }} = b.{{ key }};
+insert into {{ history_rel }} select t.*, b.${REPLACED_AT} from {{ target_rel }} as t inner join (select {{ key }}, max(${MERGE_COLUMN}) as ${REPLACED_AT} from {{ batch }} group by {{ key }}) as b on t.{{ key }} = b.{{ key }};
 {% endif %}
 delete from {{ target_rel }} where {{ key }} in (select {{ key }} from {{ batch }});
 insert into {{ target_rel }} ({{ cols }}) select {{ cols }} from {{ batch }} where {{ marker }} is not null;

@@ -1,18 +1,19 @@
-// Mart models: the YAML's grain and measures over the staging models, incremental by arrival.
+// Mart models: the YAML's grain and measures over the staging models, incremental by merge.
 // A full build aggregates everything. An incremental run re-aggregates exactly the groups that
-// rows arrived since the mart's watermark (the newest `_arrival_seq` it holds) can have changed:
-// the groups those rows are in now, and the groups their previous versions were in, found in the
-// staging state as of the watermark (current rows that had arrived by then, plus the replaced
-// rows that were still current then). Those groups are deleted and re-inserted by the
+// staging rows merged since the mart's watermark (the newest merge clock, `_merge_seq`, it holds)
+// can have changed: the groups those rows are in now, and the groups their previous versions were
+// in, found in the staging state as of the watermark (current rows merged by then, plus the
+// replaced rows that were still current then). Those groups are deleted and re-inserted by the
 // lakec_replace strategy (macros.ts); a group that became empty comes as a placeholder row with a
 // NULL `_arrival_seq`, so it is deleted and not re-inserted. This holds for every measure and any
-// grain, dated or not, joins included: no date window decides what is re-read.
+// grain, dated or not, joins included: no date window decides what is re-read. The merge clock,
+// not the arrival, is the watermark: a file registered late merges a low arrival after a high one.
 // Expressions are printed from the IR's one expression tree for Snowflake and for DuckDB; where
 // the two prints differ, the model dispatches on target.type.
 import type { Expr } from "../../compiler/expr/ast.js";
 import { printExpr } from "../../compiler/expr/print.js";
 import { findTable, type MartIR, type Measure, type PipelineIR } from "../../compiler/ir.js";
-import { HISTORY_MACRO, REPLACED_AT, STRATEGY } from "./macros.js";
+import { HISTORY_MACRO, MERGE_COLUMN, REPLACED_AT, STRATEGY } from "./macros.js";
 import { bare, headerLine, portableType, stagingModel } from "./naming.js";
 import { ModelSql } from "./sql-layout.js";
 import { jinjaText } from "../text-escape.js";
@@ -42,9 +43,9 @@ function grainKeyExpr(mart: MartIR): string {
 
 const tablesOf = (mart: MartIR): string[] => [mart.from, ...mart.joins.map((j) => j.table)];
 
-/** The newest arrival among a joined row's tables (a left-joined table may be missing: 0). */
-function rowArrival(mart: MartIR): string {
-  const parts = tablesOf(mart).map((t, i) => (i === 0 ? `${bare(t)}._arrival_seq` : `coalesce(${bare(t)}._arrival_seq, 0)`));
+/** The newest `column` among a joined row's tables (a left-joined table may be missing: 0). */
+function newestOf(mart: MartIR, column: string): string {
+  const parts = tablesOf(mart).map((t, i) => (i === 0 ? `${bare(t)}.${column}` : `coalesce(${bare(t)}.${column}, 0)`));
   return parts.length === 1 ? parts[0]! : `greatest(${parts.join(", ")})`;
 }
 
@@ -68,7 +69,8 @@ function aggregate(m: ModelSql, mart: MartIR, relation: (table: string) => strin
     `${grainKeyExpr(mart)} as grain_key`,
     ...mart.grain.map((g) => `${grainValue(g)} as ${bare(g.name)}`),
     ...mart.measures.map((x) => measureSql(m, x)),
-    `max(${rowArrival(mart)}) as _arrival_seq`,
+    `max(${newestOf(mart, "_arrival_seq")}) as _arrival_seq`,
+    `max(${newestOf(mart, MERGE_COLUMN)}) as ${MERGE_COLUMN}`,
   ];
   const where = mart.where ? `\nwhere ${portable(m, mart.where)}` : "";
   return `select ${select.join(",\n")}\n${fromClause(mart, relation, extraJoins)}${where}\ngroup by ${groupBy(mart)}`;
@@ -115,14 +117,14 @@ function incrementalSql(ir: PipelineIR, mart: MartIR): string {
   const current = new Map(tables.map((t) => [t, m.ref(stagingModel(ir, t))]));
   const replaced = new Map(tables.map((t) => [t, m.hold(`{{ ${HISTORY_MACRO}(ref('${stagingModel(ir, t)}')) }}`)]));
   const idOf = (t: string): string => findTable(ir, t).idColumn;
-  const ctes: string[] = [`lakec_watermark as (select coalesce(max(_arrival_seq), 0) as w from ${m.hold("{{ this }}")})`];
+  const ctes: string[] = [`lakec_watermark as (select coalesce(max(${MERGE_COLUMN}), 0) as w from ${m.hold("{{ this }}")})`];
   for (const t of tables) {
     const cols = keyColumns(ir, mart, t).map(bare).join(", ");
-    // The table as it was when the mart last ran: what had arrived by then and was not yet replaced.
+    // The table as it was when the mart last ran: what had been merged by then and was not yet replaced.
     ctes.push(
-      `${cte(`then_${t}`)} as (select ${cols} from ${current.get(t)} where _arrival_seq <= ${W}\nunion all\nselect ${cols} from ${replaced.get(t)} where _arrival_seq <= ${W} and ${REPLACED_AT} > ${W})`,
+      `${cte(`then_${t}`)} as (select ${cols} from ${current.get(t)} where ${MERGE_COLUMN} <= ${W}\nunion all\nselect ${cols} from ${replaced.get(t)} where ${MERGE_COLUMN} <= ${W} and ${REPLACED_AT} > ${W})`,
     );
-    ctes.push(`${cte(`touched_${t}`)} as (select ${cols} from ${current.get(t)} where _arrival_seq > ${W}\nunion all\nselect ${cols} from ${replaced.get(t)} where ${REPLACED_AT} > ${W})`);
+    ctes.push(`${cte(`touched_${t}`)} as (select ${cols} from ${current.get(t)} where ${MERGE_COLUMN} > ${W}\nunion all\nselect ${cols} from ${replaced.get(t)} where ${REPLACED_AT} > ${W})`);
   }
   const touched = touchedCondition(mart, idOf);
   const values = mart.grain.map((g) => `${grainValue(g)} as ${bare(g.name)}`).join(", ");
@@ -132,7 +134,7 @@ function incrementalSql(ir: PipelineIR, mart: MartIR): string {
   const onAffected = mart.grain.map((g) => `lakec_affected.${bare(g.name)} is not distinct from ${grainValue(g)}`).join(" and ");
   ctes.push(`lakec_groups as (${aggregate(m, mart, (t) => current.get(t)!, [`inner join lakec_affected on ${onAffected}`])})`);
   const nulls = [...mart.grain.map((g) => `cast(null as ${portableType(g.type)}) as ${bare(g.name)}`), ...mart.measures.map((x) => `cast(null as ${portableType(x.type)}) as ${bare(x.name)}`)];
-  const placeholders = `select lakec_affected.grain_key, ${nulls.join(", ")}, cast(null as bigint) as _arrival_seq\nfrom lakec_affected\nwhere lakec_affected.grain_key not in (select grain_key from lakec_groups)`;
+  const placeholders = `select lakec_affected.grain_key, ${nulls.join(", ")}, cast(null as bigint) as _arrival_seq, cast(null as bigint) as ${MERGE_COLUMN}\nfrom lakec_affected\nwhere lakec_affected.grain_key not in (select grain_key from lakec_groups)`;
   const sql = `with ${ctes.join(",\n")}\nselect * from lakec_groups\nunion all\n${placeholders}`;
   return m.render(sql);
 }
@@ -153,6 +155,6 @@ function config(ir: PipelineIR): string {
 export function martModelSql(ir: PipelineIR, mart: MartIR): string {
   const full = new ModelSql();
   const fullSql = full.render(aggregate(full, mart, (t) => full.ref(stagingModel(ir, t))));
-  const why = "-- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).";
+  const why = "-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).";
   return `${headerLine(ir, "--")}\n${config(ir)}\n${why}\n{% if is_incremental() %}\n${incrementalSql(ir, mart)}\n{% else %}\n${fullSql}\n{% endif %}\n`;
 }

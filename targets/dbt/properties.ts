@@ -4,6 +4,9 @@
 import type { EnvironmentIR, MartIR, OutputColumn, PipelineIR, TableIR } from "../../compiler/ir.js";
 import { headerLine, jinjaSafe, jinjaString, portableType, snowflakeName, stagingModel } from "./naming.js";
 import { stagingColumns } from "./staging.js";
+import { MERGE_COLUMN } from "./macros.js";
+
+const MERGE_DESCRIPTION = "When the row was merged: the merging run's clock, epoch microseconds. Downstream models take what was merged after their own newest value.";
 import { yamlText } from "../yaml-text.js";
 
 type Test = string | Record<string, Record<string, unknown>>;
@@ -109,6 +112,7 @@ function stagingModelProps(ir: PipelineIR, table: TableIR): object {
     { name: "_source_line", data_type: "bigint", description: "Line number of the record in the raw object.", data_tests: ["not_null"] },
     { name: "_ingested_at", data_type: "timestamp", description: "When the raw object landed in the raw bucket: the S3 event's time (UTC); the raw file's modification time locally.", data_tests: ["not_null"] },
     { name: "_arrival_seq", data_type: "bigint", description: "The raw object's place in the pipeline's arrival order; the latest arrival's version of a record wins.", data_tests: ["not_null"] },
+    { name: MERGE_COLUMN, data_type: "bigint", description: MERGE_DESCRIPTION },
   ];
   const props = {
     name: stagingModel(ir, table.name),
@@ -137,7 +141,8 @@ function martModelProps(m: MartIR): object {
       const tests = martColumnTests(m, c);
       return describe({ name: c.name, data_type: portableType(c.type), ...(tests.length ? { data_tests: tests } : {}) }, c.description);
     }),
-    { name: "_arrival_seq", data_type: "bigint", description: "The newest arrival among the group's rows; the mart's incremental watermark is its maximum.", data_tests: ["not_null"] },
+    { name: "_arrival_seq", data_type: "bigint", description: "The newest arrival among the group's rows.", data_tests: ["not_null"] },
+    { name: MERGE_COLUMN, data_type: "bigint", description: `${MERGE_DESCRIPTION} For a group: the newest among its rows; the mart's incremental watermark is its maximum.` },
   ];
   return {
     name: m.name,

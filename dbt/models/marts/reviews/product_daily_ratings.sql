@@ -7,12 +7,12 @@
     on_schema_change='fail',
     tags=['reviews']
 ) }}
--- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).
 {% if is_incremental() %}
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -24,7 +24,7 @@ with
     from
       {{ ref('stg_reviews__product_reviews') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -38,7 +38,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -59,7 +59,7 @@ with
     from
       {{ ref('stg_reviews__product_reviews') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -135,7 +135,8 @@ with
       ) as avg_rating,
       cast(count_if(product_reviews.verified) as bigint) as verified_reviews,
       cast(sum(product_reviews.helpful_votes) as bigint) as helpful_votes,
-      max(product_reviews._arrival_seq) as _arrival_seq
+      max(product_reviews._arrival_seq) as _arrival_seq,
+      max(product_reviews._merge_seq) as _merge_seq
     from
       {{ ref('stg_reviews__product_reviews') }} as product_reviews
       inner join lakec_affected on lakec_affected.asin is not distinct
@@ -161,7 +162,8 @@ select
   cast(null as double) as avg_rating,
   cast(null as bigint) as verified_reviews,
   cast(null as bigint) as helpful_votes,
-  cast(null as bigint) as _arrival_seq
+  cast(null as bigint) as _arrival_seq,
+  cast(null as bigint) as _merge_seq
 from
   lakec_affected
 where
@@ -187,7 +189,8 @@ select
   ) as avg_rating,
   cast(count_if(product_reviews.verified) as bigint) as verified_reviews,
   cast(sum(product_reviews.helpful_votes) as bigint) as helpful_votes,
-  max(product_reviews._arrival_seq) as _arrival_seq
+  max(product_reviews._arrival_seq) as _arrival_seq,
+  max(product_reviews._merge_seq) as _merge_seq
 from
   {{ ref('stg_reviews__product_reviews') }} as product_reviews
 group by

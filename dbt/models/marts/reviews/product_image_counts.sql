@@ -7,12 +7,12 @@
     on_schema_change='fail',
     tags=['reviews']
 ) }}
--- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).
 {% if is_incremental() %}
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -23,7 +23,7 @@ with
     from
       {{ ref('stg_reviews__product_review_images') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -36,7 +36,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_reviews__product_review_images')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -56,7 +56,7 @@ with
     from
       {{ ref('stg_reviews__product_review_images') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -126,7 +126,8 @@ with
       cast(
         count(distinct product_review_images.review_id) as bigint
       ) as reviews_with_images,
-      max(product_review_images._arrival_seq) as _arrival_seq
+      max(product_review_images._arrival_seq) as _arrival_seq,
+      max(product_review_images._merge_seq) as _merge_seq
     from
       {{ ref('stg_reviews__product_review_images') }} as product_review_images
       inner join lakec_affected on lakec_affected.asin is not distinct
@@ -145,7 +146,8 @@ select
   cast(null as varchar) as asin,
   cast(null as bigint) as images,
   cast(null as bigint) as reviews_with_images,
-  cast(null as bigint) as _arrival_seq
+  cast(null as bigint) as _arrival_seq,
+  cast(null as bigint) as _merge_seq
 from
   lakec_affected
 where
@@ -168,7 +170,8 @@ select
   cast(
     count(distinct product_review_images.review_id) as bigint
   ) as reviews_with_images,
-  max(product_review_images._arrival_seq) as _arrival_seq
+  max(product_review_images._arrival_seq) as _arrival_seq,
+  max(product_review_images._merge_seq) as _merge_seq
 from
   {{ ref('stg_reviews__product_review_images') }} as product_review_images
 group by

@@ -7,12 +7,12 @@
     on_schema_change='fail',
     tags=['reviews']
 ) }}
--- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).
 {% if is_incremental() %}
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -23,7 +23,7 @@ with
     from
       {{ ref('stg_reviews__product_reviews') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -36,7 +36,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -56,7 +56,7 @@ with
     from
       {{ ref('stg_reviews__product_reviews') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -128,7 +128,8 @@ with
       cast(
         avg(cast(product_reviews.rating as double)) as double
       ) as avg_rating,
-      max(product_reviews._arrival_seq) as _arrival_seq
+      max(product_reviews._arrival_seq) as _arrival_seq,
+      max(product_reviews._merge_seq) as _merge_seq
     from
       {{ ref('stg_reviews__product_reviews') }} as product_reviews
       inner join lakec_affected on lakec_affected.reviewer_id is not distinct
@@ -149,7 +150,8 @@ select
   cast(null as timestamp) as first_review_at,
   cast(null as timestamp) as last_review_at,
   cast(null as double) as avg_rating,
-  cast(null as bigint) as _arrival_seq
+  cast(null as bigint) as _arrival_seq,
+  cast(null as bigint) as _merge_seq
 from
   lakec_affected
 where
@@ -174,7 +176,8 @@ select
   cast(
     avg(cast(product_reviews.rating as double)) as double
   ) as avg_rating,
-  max(product_reviews._arrival_seq) as _arrival_seq
+  max(product_reviews._arrival_seq) as _arrival_seq,
+  max(product_reviews._merge_seq) as _merge_seq
 from
   {{ ref('stg_reviews__product_reviews') }} as product_reviews
 group by

@@ -7,12 +7,12 @@
     on_schema_change='fail',
     tags=['yelp']
 ) }}
--- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).
 {% if is_incremental() %}
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -23,7 +23,7 @@ with
     from
       {{ ref('stg_yelp__review') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -36,7 +36,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_yelp__review')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -56,7 +56,7 @@ with
     from
       {{ ref('stg_yelp__review') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -84,7 +84,7 @@ with
     from
       {{ ref('stg_yelp__business') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -98,7 +98,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_yelp__business')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -119,7 +119,7 @@ with
     from
       {{ ref('stg_yelp__business') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -212,7 +212,13 @@ with
           review._arrival_seq,
           coalesce(business._arrival_seq, 0)
         )
-      ) as _arrival_seq
+      ) as _arrival_seq,
+      max(
+        greatest(
+          review._merge_seq,
+          coalesce(business._merge_seq, 0)
+        )
+      ) as _merge_seq
     from
       {{ ref('stg_yelp__review') }} as review
       left join {{ ref('stg_yelp__business') }} as business on review.business_id = business.business_id
@@ -242,7 +248,8 @@ select
   cast(null as decimal(2, 1)) as listed_stars,
   cast(null as timestamp) as first_review_at,
   cast(null as timestamp) as last_review_at,
-  cast(null as bigint) as _arrival_seq
+  cast(null as bigint) as _arrival_seq,
+  cast(null as bigint) as _merge_seq
 from
   lakec_affected
 where
@@ -269,7 +276,13 @@ select
       review._arrival_seq,
       coalesce(business._arrival_seq, 0)
     )
-  ) as _arrival_seq
+  ) as _arrival_seq,
+  max(
+    greatest(
+      review._merge_seq,
+      coalesce(business._merge_seq, 0)
+    )
+  ) as _merge_seq
 from
   {{ ref('stg_yelp__review') }} as review
   left join {{ ref('stg_yelp__business') }} as business on review.business_id = business.business_id

@@ -7,12 +7,12 @@
     on_schema_change='fail',
     tags=['yelp']
 ) }}
--- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).
 {% if is_incremental() %}
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -23,7 +23,7 @@ with
     from
       {{ ref('stg_yelp__business') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -36,7 +36,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_yelp__business')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -56,7 +56,7 @@ with
     from
       {{ ref('stg_yelp__business') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -118,7 +118,8 @@ with
       cast(
         count_if(business.attributes_accepts_credit_cards) as bigint
       ) as accepting_credit_cards,
-      max(business._arrival_seq) as _arrival_seq
+      max(business._arrival_seq) as _arrival_seq,
+      max(business._merge_seq) as _merge_seq
     from
       {{ ref('stg_yelp__business') }} as business
       inner join lakec_affected on lakec_affected.state is not distinct
@@ -138,7 +139,8 @@ select
   cast(null as bigint) as businesses,
   cast(null as bigint) as open_businesses,
   cast(null as bigint) as accepting_credit_cards,
-  cast(null as bigint) as _arrival_seq
+  cast(null as bigint) as _arrival_seq,
+  cast(null as bigint) as _merge_seq
 from
   lakec_affected
 where
@@ -159,7 +161,8 @@ select
   cast(
     count_if(business.attributes_accepts_credit_cards) as bigint
   ) as accepting_credit_cards,
-  max(business._arrival_seq) as _arrival_seq
+  max(business._arrival_seq) as _arrival_seq,
+  max(business._merge_seq) as _merge_seq
 from
   {{ ref('stg_yelp__business') }} as business
 group by

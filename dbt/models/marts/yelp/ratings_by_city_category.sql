@@ -7,12 +7,12 @@
     on_schema_change='fail',
     tags=['yelp']
 ) }}
--- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).
 {% if is_incremental() %}
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -23,7 +23,7 @@ with
     from
       {{ ref('stg_yelp__review') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -36,7 +36,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_yelp__review')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -56,7 +56,7 @@ with
     from
       {{ ref('stg_yelp__review') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -84,7 +84,7 @@ with
     from
       {{ ref('stg_yelp__business') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -98,7 +98,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_yelp__business')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -119,7 +119,7 @@ with
     from
       {{ ref('stg_yelp__business') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -147,7 +147,7 @@ with
     from
       {{ ref('stg_yelp__business_categories') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -160,7 +160,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_yelp__business_categories')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -180,7 +180,7 @@ with
     from
       {{ ref('stg_yelp__business_categories') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -299,7 +299,14 @@ with
           coalesce(business._arrival_seq, 0),
           coalesce(business_categories._arrival_seq, 0)
         )
-      ) as _arrival_seq
+      ) as _arrival_seq,
+      max(
+        greatest(
+          review._merge_seq,
+          coalesce(business._merge_seq, 0),
+          coalesce(business_categories._merge_seq, 0)
+        )
+      ) as _merge_seq
     from
       {{ ref('stg_yelp__review') }} as review
       left join {{ ref('stg_yelp__business') }} as business on review.business_id = business.business_id
@@ -327,7 +334,8 @@ select
   cast(null as bigint) as businesses,
   cast(null as double) as avg_stars,
   cast(null as bigint) as useful_votes,
-  cast(null as bigint) as _arrival_seq
+  cast(null as bigint) as _arrival_seq,
+  cast(null as bigint) as _merge_seq
 from
   lakec_affected
 where
@@ -357,7 +365,14 @@ select
       coalesce(business._arrival_seq, 0),
       coalesce(business_categories._arrival_seq, 0)
     )
-  ) as _arrival_seq
+  ) as _arrival_seq,
+  max(
+    greatest(
+      review._merge_seq,
+      coalesce(business._merge_seq, 0),
+      coalesce(business_categories._merge_seq, 0)
+    )
+  ) as _merge_seq
 from
   {{ ref('stg_yelp__review') }} as review
   left join {{ ref('stg_yelp__business') }} as business on review.business_id = business.business_id

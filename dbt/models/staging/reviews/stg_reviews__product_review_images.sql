@@ -14,7 +14,7 @@
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -25,11 +25,30 @@ with
     from
       {{ ref('stg_reviews__product_reviews') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
           lakec_watermark
+      )
+  ),
+  lakec_gone as (
+    select distinct
+      review_id
+    from
+      {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
+    where
+      _replaced_at > (
+        select
+          w
+        from
+          lakec_watermark
+      )
+      and review_id not in (
+        select
+          review_id
+        from
+          {{ ref('stg_reviews__product_reviews') }}
       )
   ),
   child as (
@@ -38,11 +57,11 @@ with
     from
       {{ source('reviews', 'product_review_images') }}
     where
-      _arrival_seq > (
+      review_id in (
         select
-          w
+          review_id
         from
-          lakec_watermark
+          parent
       )
   )
 select
@@ -56,11 +75,28 @@ select
   cast(child._source_file as varchar) as _source_file,
   cast(child._source_line as bigint) as _source_line,
   cast(child._ingested_at as timestamp) as _ingested_at,
-  cast(parent._arrival_seq as bigint) as _arrival_seq
+  cast(parent._arrival_seq as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
   parent
   left join child on parent.review_id = child.review_id
   and parent._arrival_seq = child._arrival_seq
+union all
+select
+  lakec_gone.review_id,
+  cast(null as varchar) as reviewer_id,
+  cast(null as varchar) as asin,
+  cast(null as timestamp) as reviewed_at,
+  cast(null as date) as review_date,
+  cast(null as bigint) as position,
+  cast(null as varchar) as image_url,
+  cast(null as varchar) as _source_file,
+  cast(null as bigint) as _source_line,
+  cast(null as timestamp) as _ingested_at,
+  cast(null as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
+from
+  lakec_gone
 {% else %}
 select
   cast(parent.review_id as varchar) as review_id,
@@ -73,7 +109,8 @@ select
   cast(child._source_file as varchar) as _source_file,
   cast(child._source_line as bigint) as _source_line,
   cast(child._ingested_at as timestamp) as _ingested_at,
-  cast(parent._arrival_seq as bigint) as _arrival_seq
+  cast(parent._arrival_seq as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
   {{ source('reviews', 'product_review_images') }} as child
   inner join {{ ref('stg_reviews__product_reviews') }} as parent on parent.review_id = child.review_id

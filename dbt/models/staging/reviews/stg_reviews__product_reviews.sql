@@ -10,6 +10,195 @@
     tags=['reviews']
 ) }}
 -- product_reviews: the latest version per review_id: the one of the latest arrival (_arrival_seq).
+{% if is_incremental() %}
+with
+  lakec_ledger as (
+    select distinct
+      _source_file,
+      _arrival_seq,
+      _ingested_at
+    from
+      {{ this }}
+  ),
+  lakec_new as (
+    select
+      review_id,
+      _source_file,
+      _arrival_seq
+    from
+      {{ source('reviews', 'product_reviews') }} as s
+    where
+      not exists (
+        select
+          1
+        from
+          lakec_ledger as l
+        where
+          l._source_file = s._source_file
+          and l._arrival_seq = s._arrival_seq
+          and l._ingested_at = s._ingested_at
+      )
+  ),
+  lakec_redone as (
+    select distinct
+      _source_file,
+      _arrival_seq
+    from
+      lakec_new
+  ),
+  lakec_touched as (
+    select
+      review_id
+    from
+      lakec_new
+    union
+    select
+      cur.review_id
+    from
+      {{ this }} as cur
+      inner join lakec_redone as r on cur._source_file = r._source_file
+      and cur._arrival_seq = r._arrival_seq
+  ),
+  lakec_current as (
+    select
+      cur.review_id,
+      cur._source_file,
+      cur._arrival_seq,
+      cur._ingested_at,
+      cur._source_line
+    from
+      {{ this }} as cur
+      inner join (
+        select distinct
+          review_id
+        from
+          lakec_new
+      ) as n on n.review_id = cur.review_id
+  ),
+  lakec_source as (
+    select
+      cast(review_id as varchar) as review_id,
+      cast(reviewer_id as varchar) as reviewer_id,
+      cast(asin as varchar) as asin,
+      cast(rating as decimal(2, 1)) as rating,
+      cast(verified as boolean) as verified,
+      cast(reviewed_at as timestamp) as reviewed_at,
+      cast(review_date as date) as review_date,
+      cast(helpful_votes as bigint) as helpful_votes,
+      cast(reviewer_name as varchar) as reviewer_name,
+      cast(title as varchar) as title,
+      cast(body as varchar) as body,
+      cast(style_size as varchar) as style_size,
+      cast(style_color as varchar) as style_color,
+      cast(style_flavor as varchar) as style_flavor,
+      cast(style_scent as varchar) as style_scent,
+      cast(_source_file as varchar) as _source_file,
+      cast(_source_line as bigint) as _source_line,
+      cast(_ingested_at as timestamp) as _ingested_at,
+      cast(_arrival_seq as bigint) as _arrival_seq
+    from
+      {{ source('reviews', 'product_reviews') }}
+    where
+      review_id in (
+        select
+          review_id
+        from
+          lakec_touched
+      )
+  ),
+  lakec_winners as (
+    select
+      review_id,
+      _source_file,
+      _arrival_seq,
+      _ingested_at,
+      _source_line,
+      lakec_is_current
+    from
+      (
+        select
+          review_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          false as lakec_is_current
+        from
+          lakec_source
+        union all
+        select
+          review_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          true as lakec_is_current
+        from
+          lakec_current as cur
+        where
+          not exists (
+            select
+              1
+            from
+              lakec_redone as r
+            where
+              r._source_file = cur._source_file
+              and r._arrival_seq = cur._arrival_seq
+          )
+      )
+      -- On a tie (the current row read again from its file) the current row wins: it is not replaced.
+    qualify
+      row_number() over (
+        partition by
+          review_id
+        order by
+          _arrival_seq desc,
+          _source_line,
+          lakec_is_current desc
+      ) = 1
+  )
+select
+  s.*,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
+from
+  lakec_source as s
+  inner join lakec_winners as w on w.review_id = s.review_id
+  and w._source_file = s._source_file
+  and w._arrival_seq = s._arrival_seq
+  and w._ingested_at = s._ingested_at
+  and not w.lakec_is_current
+union all
+select
+  lakec_touched.review_id,
+  cast(null as varchar) as reviewer_id,
+  cast(null as varchar) as asin,
+  cast(null as decimal(2, 1)) as rating,
+  cast(null as boolean) as verified,
+  cast(null as timestamp) as reviewed_at,
+  cast(null as date) as review_date,
+  cast(null as bigint) as helpful_votes,
+  cast(null as varchar) as reviewer_name,
+  cast(null as varchar) as title,
+  cast(null as varchar) as body,
+  cast(null as varchar) as style_size,
+  cast(null as varchar) as style_color,
+  cast(null as varchar) as style_flavor,
+  cast(null as varchar) as style_scent,
+  cast(null as varchar) as _source_file,
+  cast(null as bigint) as _source_line,
+  cast(null as timestamp) as _ingested_at,
+  cast(null as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
+from
+  lakec_touched
+where
+  lakec_touched.review_id not in (
+    select
+      review_id
+    from
+      lakec_winners
+  )
+{% else %}
 select
   cast(review_id as varchar) as review_id,
   cast(reviewer_id as varchar) as reviewer_id,
@@ -29,12 +218,10 @@ select
   cast(_source_file as varchar) as _source_file,
   cast(_source_line as bigint) as _source_line,
   cast(_ingested_at as timestamp) as _ingested_at,
-  cast(_arrival_seq as bigint) as _arrival_seq
+  cast(_arrival_seq as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
   {{ source('reviews', 'product_reviews') }}
-{% if is_incremental() %}
-where _arrival_seq > (select coalesce(max(_arrival_seq), 0) from {{ this }})
-{% endif %}
 qualify
   row_number() over (
     partition by
@@ -43,3 +230,4 @@ qualify
       _arrival_seq desc,
       _source_line
   ) = 1
+{% endif %}

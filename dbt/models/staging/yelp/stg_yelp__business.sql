@@ -10,6 +10,207 @@
     tags=['yelp']
 ) }}
 -- business: the latest version per business_record_id: the one of the latest arrival (_arrival_seq).
+{% if is_incremental() %}
+with
+  lakec_ledger as (
+    select distinct
+      _source_file,
+      _arrival_seq,
+      _ingested_at
+    from
+      {{ this }}
+  ),
+  lakec_new as (
+    select
+      business_record_id,
+      _source_file,
+      _arrival_seq
+    from
+      {{ source('yelp', 'business') }} as s
+    where
+      not exists (
+        select
+          1
+        from
+          lakec_ledger as l
+        where
+          l._source_file = s._source_file
+          and l._arrival_seq = s._arrival_seq
+          and l._ingested_at = s._ingested_at
+      )
+  ),
+  lakec_redone as (
+    select distinct
+      _source_file,
+      _arrival_seq
+    from
+      lakec_new
+  ),
+  lakec_touched as (
+    select
+      business_record_id
+    from
+      lakec_new
+    union
+    select
+      cur.business_record_id
+    from
+      {{ this }} as cur
+      inner join lakec_redone as r on cur._source_file = r._source_file
+      and cur._arrival_seq = r._arrival_seq
+  ),
+  lakec_current as (
+    select
+      cur.business_record_id,
+      cur._source_file,
+      cur._arrival_seq,
+      cur._ingested_at,
+      cur._source_line
+    from
+      {{ this }} as cur
+      inner join (
+        select distinct
+          business_record_id
+        from
+          lakec_new
+      ) as n on n.business_record_id = cur.business_record_id
+  ),
+  lakec_source as (
+    select
+      cast(business_record_id as varchar) as business_record_id,
+      cast(business_id as varchar) as business_id,
+      cast(name as varchar) as name,
+      cast(address as varchar) as address,
+      cast(city as varchar) as city,
+      cast(state as varchar) as state,
+      cast(postal_code as varchar) as postal_code,
+      cast(latitude as double) as latitude,
+      cast(longitude as double) as longitude,
+      cast(stars as decimal(2, 1)) as stars,
+      cast(review_count as bigint) as review_count,
+      cast(is_open as boolean) as is_open,
+      cast(attributes_accepts_credit_cards as boolean) as attributes_accepts_credit_cards,
+      cast(attributes_bike_parking as boolean) as attributes_bike_parking,
+      cast(attributes_price_range as bigint) as attributes_price_range,
+      cast(attributes_take_out as boolean) as attributes_take_out,
+      cast(attributes_delivery as boolean) as attributes_delivery,
+      cast(attributes_good_for_kids as boolean) as attributes_good_for_kids,
+      cast(attributes_outdoor_seating as boolean) as attributes_outdoor_seating,
+      cast(attributes_by_appointment_only as boolean) as attributes_by_appointment_only,
+      cast(attributes_wifi as varchar) as attributes_wifi,
+      cast(_source_file as varchar) as _source_file,
+      cast(_source_line as bigint) as _source_line,
+      cast(_ingested_at as timestamp) as _ingested_at,
+      cast(_arrival_seq as bigint) as _arrival_seq
+    from
+      {{ source('yelp', 'business') }}
+    where
+      business_record_id in (
+        select
+          business_record_id
+        from
+          lakec_touched
+      )
+  ),
+  lakec_winners as (
+    select
+      business_record_id,
+      _source_file,
+      _arrival_seq,
+      _ingested_at,
+      _source_line,
+      lakec_is_current
+    from
+      (
+        select
+          business_record_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          false as lakec_is_current
+        from
+          lakec_source
+        union all
+        select
+          business_record_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          true as lakec_is_current
+        from
+          lakec_current as cur
+        where
+          not exists (
+            select
+              1
+            from
+              lakec_redone as r
+            where
+              r._source_file = cur._source_file
+              and r._arrival_seq = cur._arrival_seq
+          )
+      )
+      -- On a tie (the current row read again from its file) the current row wins: it is not replaced.
+    qualify
+      row_number() over (
+        partition by
+          business_record_id
+        order by
+          _arrival_seq desc,
+          _source_line,
+          lakec_is_current desc
+      ) = 1
+  )
+select
+  s.*,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
+from
+  lakec_source as s
+  inner join lakec_winners as w on w.business_record_id = s.business_record_id
+  and w._source_file = s._source_file
+  and w._arrival_seq = s._arrival_seq
+  and w._ingested_at = s._ingested_at
+  and not w.lakec_is_current
+union all
+select
+  lakec_touched.business_record_id,
+  cast(null as varchar) as business_id,
+  cast(null as varchar) as name,
+  cast(null as varchar) as address,
+  cast(null as varchar) as city,
+  cast(null as varchar) as state,
+  cast(null as varchar) as postal_code,
+  cast(null as double) as latitude,
+  cast(null as double) as longitude,
+  cast(null as decimal(2, 1)) as stars,
+  cast(null as bigint) as review_count,
+  cast(null as boolean) as is_open,
+  cast(null as boolean) as attributes_accepts_credit_cards,
+  cast(null as boolean) as attributes_bike_parking,
+  cast(null as bigint) as attributes_price_range,
+  cast(null as boolean) as attributes_take_out,
+  cast(null as boolean) as attributes_delivery,
+  cast(null as boolean) as attributes_good_for_kids,
+  cast(null as boolean) as attributes_outdoor_seating,
+  cast(null as boolean) as attributes_by_appointment_only,
+  cast(null as varchar) as attributes_wifi,
+  cast(null as varchar) as _source_file,
+  cast(null as bigint) as _source_line,
+  cast(null as timestamp) as _ingested_at,
+  cast(null as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
+from
+  lakec_touched
+where
+  lakec_touched.business_record_id not in (
+    select
+      business_record_id
+    from
+      lakec_winners
+  )
+{% else %}
 select
   cast(business_record_id as varchar) as business_record_id,
   cast(business_id as varchar) as business_id,
@@ -35,12 +236,10 @@ select
   cast(_source_file as varchar) as _source_file,
   cast(_source_line as bigint) as _source_line,
   cast(_ingested_at as timestamp) as _ingested_at,
-  cast(_arrival_seq as bigint) as _arrival_seq
+  cast(_arrival_seq as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
   {{ source('yelp', 'business') }}
-{% if is_incremental() %}
-where _arrival_seq > (select coalesce(max(_arrival_seq), 0) from {{ this }})
-{% endif %}
 qualify
   row_number() over (
     partition by
@@ -49,3 +248,4 @@ qualify
       _arrival_seq desc,
       _source_line
   ) = 1
+{% endif %}

@@ -14,7 +14,7 @@
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -25,11 +25,30 @@ with
     from
       {{ ref('stg_yelp__business') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
           lakec_watermark
+      )
+  ),
+  lakec_gone as (
+    select distinct
+      business_record_id
+    from
+      {{ lakec_history_relation(ref('stg_yelp__business')) }}
+    where
+      _replaced_at > (
+        select
+          w
+        from
+          lakec_watermark
+      )
+      and business_record_id not in (
+        select
+          business_record_id
+        from
+          {{ ref('stg_yelp__business') }}
       )
   ),
   child as (
@@ -38,11 +57,11 @@ with
     from
       {{ source('yelp', 'business_categories') }}
     where
-      _arrival_seq > (
+      business_record_id in (
         select
-          w
+          business_record_id
         from
-          lakec_watermark
+          parent
       )
   )
 select
@@ -53,11 +72,25 @@ select
   cast(child._source_file as varchar) as _source_file,
   cast(child._source_line as bigint) as _source_line,
   cast(child._ingested_at as timestamp) as _ingested_at,
-  cast(parent._arrival_seq as bigint) as _arrival_seq
+  cast(parent._arrival_seq as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
   parent
   left join child on parent.business_record_id = child.business_record_id
   and parent._arrival_seq = child._arrival_seq
+union all
+select
+  lakec_gone.business_record_id,
+  cast(null as varchar) as business_id,
+  cast(null as bigint) as position,
+  cast(null as varchar) as category,
+  cast(null as varchar) as _source_file,
+  cast(null as bigint) as _source_line,
+  cast(null as timestamp) as _ingested_at,
+  cast(null as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
+from
+  lakec_gone
 {% else %}
 select
   cast(parent.business_record_id as varchar) as business_record_id,
@@ -67,7 +100,8 @@ select
   cast(child._source_file as varchar) as _source_file,
   cast(child._source_line as bigint) as _source_line,
   cast(child._ingested_at as timestamp) as _ingested_at,
-  cast(parent._arrival_seq as bigint) as _arrival_seq
+  cast(parent._arrival_seq as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
   {{ source('yelp', 'business_categories') }} as child
   inner join {{ ref('stg_yelp__business') }} as parent on parent.business_record_id = child.business_record_id

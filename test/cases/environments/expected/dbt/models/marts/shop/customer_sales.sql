@@ -7,12 +7,12 @@
     on_schema_change='fail',
     tags=['shop']
 ) }}
--- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).
 {% if is_incremental() %}
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -23,7 +23,7 @@ with
     from
       {{ ref('stg_shop__orders') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -36,7 +36,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_shop__orders')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -56,7 +56,7 @@ with
     from
       {{ ref('stg_shop__orders') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -115,7 +115,8 @@ with
       cast(orders.customer_id as varchar) as customer_id,
       cast(count(*) as bigint) as orders,
       cast(sum(orders.amount) as decimal(38, 2)) as revenue,
-      max(orders._arrival_seq) as _arrival_seq
+      max(orders._arrival_seq) as _arrival_seq,
+      max(orders._merge_seq) as _merge_seq
     from
       {{ ref('stg_shop__orders') }} as orders
       inner join lakec_affected on lakec_affected.customer_id is not distinct
@@ -134,7 +135,8 @@ select
   cast(null as varchar) as customer_id,
   cast(null as bigint) as orders,
   cast(null as decimal(38, 2)) as revenue,
-  cast(null as bigint) as _arrival_seq
+  cast(null as bigint) as _arrival_seq,
+  cast(null as bigint) as _merge_seq
 from
   lakec_affected
 where
@@ -152,7 +154,8 @@ select
   cast(orders.customer_id as varchar) as customer_id,
   cast(count(*) as bigint) as orders,
   cast(sum(orders.amount) as decimal(38, 2)) as revenue,
-  max(orders._arrival_seq) as _arrival_seq
+  max(orders._arrival_seq) as _arrival_seq,
+  max(orders._merge_seq) as _merge_seq
 from
   {{ ref('stg_shop__orders') }} as orders
 group by

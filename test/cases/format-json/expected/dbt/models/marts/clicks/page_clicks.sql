@@ -7,12 +7,12 @@
     on_schema_change='fail',
     tags=['clicks']
 ) }}
--- Incremental by arrival: re-aggregates the groups that rows arrived since the last run touch, now and before (see docs/warehouse.md).
+-- Incremental by merge: re-aggregates the groups that staging rows merged since the last run touch, now and before (see docs/warehouse.md).
 {% if is_incremental() %}
 with
   lakec_watermark as (
     select
-      coalesce(max(_arrival_seq), 0) as w
+      coalesce(max(_merge_seq), 0) as w
     from
       {{ this }}
   ),
@@ -23,7 +23,7 @@ with
     from
       {{ ref('stg_clicks__clicks') }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -36,7 +36,7 @@ with
     from
       {{ lakec_history_relation(ref('stg_clicks__clicks')) }}
     where
-      _arrival_seq <= (
+      _merge_seq <= (
         select
           w
         from
@@ -56,7 +56,7 @@ with
     from
       {{ ref('stg_clicks__clicks') }}
     where
-      _arrival_seq > (
+      _merge_seq > (
         select
           w
         from
@@ -114,7 +114,8 @@ with
       ) as grain_key,
       cast(clicks.page as varchar) as page,
       cast(count(*) as bigint) as clicks,
-      max(clicks._arrival_seq) as _arrival_seq
+      max(clicks._arrival_seq) as _arrival_seq,
+      max(clicks._merge_seq) as _merge_seq
     from
       {{ ref('stg_clicks__clicks') }} as clicks
       inner join lakec_affected on lakec_affected.page is not distinct
@@ -132,7 +133,8 @@ select
   lakec_affected.grain_key,
   cast(null as varchar) as page,
   cast(null as bigint) as clicks,
-  cast(null as bigint) as _arrival_seq
+  cast(null as bigint) as _arrival_seq,
+  cast(null as bigint) as _merge_seq
 from
   lakec_affected
 where
@@ -149,7 +151,8 @@ select
   ) as grain_key,
   cast(clicks.page as varchar) as page,
   cast(count(*) as bigint) as clicks,
-  max(clicks._arrival_seq) as _arrival_seq
+  max(clicks._arrival_seq) as _arrival_seq,
+  max(clicks._merge_seq) as _merge_seq
 from
   {{ ref('stg_clicks__clicks') }} as clicks
 group by

@@ -10,6 +10,177 @@
     tags=['shop']
 ) }}
 -- orders: the latest version per order_record_id: the one of the latest arrival (_arrival_seq).
+{% if is_incremental() %}
+with
+  lakec_ledger as (
+    select distinct
+      _source_file,
+      _arrival_seq,
+      _ingested_at
+    from
+      {{ this }}
+  ),
+  lakec_new as (
+    select
+      order_record_id,
+      _source_file,
+      _arrival_seq
+    from
+      {{ source('shop', 'orders') }} as s
+    where
+      not exists (
+        select
+          1
+        from
+          lakec_ledger as l
+        where
+          l._source_file = s._source_file
+          and l._arrival_seq = s._arrival_seq
+          and l._ingested_at = s._ingested_at
+      )
+  ),
+  lakec_redone as (
+    select distinct
+      _source_file,
+      _arrival_seq
+    from
+      lakec_new
+  ),
+  lakec_touched as (
+    select
+      order_record_id
+    from
+      lakec_new
+    union
+    select
+      cur.order_record_id
+    from
+      {{ this }} as cur
+      inner join lakec_redone as r on cur._source_file = r._source_file
+      and cur._arrival_seq = r._arrival_seq
+  ),
+  lakec_current as (
+    select
+      cur.order_record_id,
+      cur._source_file,
+      cur._arrival_seq,
+      cur._ingested_at,
+      cur._source_line
+    from
+      {{ this }} as cur
+      inner join (
+        select distinct
+          order_record_id
+        from
+          lakec_new
+      ) as n on n.order_record_id = cur.order_record_id
+  ),
+  lakec_source as (
+    select
+      cast(order_record_id as varchar) as order_record_id,
+      cast(order_id as varchar) as order_id,
+      cast(customer_id as varchar) as customer_id,
+      cast(amount as decimal(10, 2)) as amount,
+      cast(paid as boolean) as paid,
+      cast(ordered_at as timestamp) as ordered_at,
+      cast(_source_file as varchar) as _source_file,
+      cast(_source_line as bigint) as _source_line,
+      cast(_ingested_at as timestamp) as _ingested_at,
+      cast(_arrival_seq as bigint) as _arrival_seq
+    from
+      {{ source('shop', 'orders') }}
+    where
+      order_record_id in (
+        select
+          order_record_id
+        from
+          lakec_touched
+      )
+  ),
+  lakec_winners as (
+    select
+      order_record_id,
+      _source_file,
+      _arrival_seq,
+      _ingested_at,
+      _source_line,
+      lakec_is_current
+    from
+      (
+        select
+          order_record_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          false as lakec_is_current
+        from
+          lakec_source
+        union all
+        select
+          order_record_id,
+          _source_file,
+          _arrival_seq,
+          _ingested_at,
+          _source_line,
+          true as lakec_is_current
+        from
+          lakec_current as cur
+        where
+          not exists (
+            select
+              1
+            from
+              lakec_redone as r
+            where
+              r._source_file = cur._source_file
+              and r._arrival_seq = cur._arrival_seq
+          )
+      )
+      -- On a tie (the current row read again from its file) the current row wins: it is not replaced.
+    qualify
+      row_number() over (
+        partition by
+          order_record_id
+        order by
+          _arrival_seq desc,
+          _source_line,
+          lakec_is_current desc
+      ) = 1
+  )
+select
+  s.*,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
+from
+  lakec_source as s
+  inner join lakec_winners as w on w.order_record_id = s.order_record_id
+  and w._source_file = s._source_file
+  and w._arrival_seq = s._arrival_seq
+  and w._ingested_at = s._ingested_at
+  and not w.lakec_is_current
+union all
+select
+  lakec_touched.order_record_id,
+  cast(null as varchar) as order_id,
+  cast(null as varchar) as customer_id,
+  cast(null as decimal(10, 2)) as amount,
+  cast(null as boolean) as paid,
+  cast(null as timestamp) as ordered_at,
+  cast(null as varchar) as _source_file,
+  cast(null as bigint) as _source_line,
+  cast(null as timestamp) as _ingested_at,
+  cast(null as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
+from
+  lakec_touched
+where
+  lakec_touched.order_record_id not in (
+    select
+      order_record_id
+    from
+      lakec_winners
+  )
+{% else %}
 select
   cast(order_record_id as varchar) as order_record_id,
   cast(order_id as varchar) as order_id,
@@ -20,12 +191,10 @@ select
   cast(_source_file as varchar) as _source_file,
   cast(_source_line as bigint) as _source_line,
   cast(_ingested_at as timestamp) as _ingested_at,
-  cast(_arrival_seq as bigint) as _arrival_seq
+  cast(_arrival_seq as bigint) as _arrival_seq,
+  cast({% if target.type == 'snowflake' %}date_part(epoch_microsecond, current_timestamp()){% else %}epoch_us(current_timestamp){% endif %} as bigint) as _merge_seq
 from
   {{ source('shop', 'orders') }}
-{% if is_incremental() %}
-where _arrival_seq > (select coalesce(max(_arrival_seq), 0) from {{ this }})
-{% endif %}
 qualify
   row_number() over (
     partition by
@@ -34,3 +203,4 @@ qualify
       _arrival_seq desc,
       _source_line
   ) = 1
+{% endif %}
