@@ -4,6 +4,7 @@
 import type { Diagnostic, Locator } from "../diagnostics.js";
 import type { PipelineDoc } from "../doc.js";
 import { CheckContext } from "./context.js";
+import { checkDerives } from "./derive.js";
 import { checkFlattens } from "./flatten.js";
 import { checkMarts } from "./marts.js";
 import { checkNames } from "./names.js";
@@ -20,6 +21,7 @@ export function checkSemantics(file: string, doc: PipelineDoc, locate: Locator):
   checkSources(ctx);
   checkFlattens(ctx);
   checkNames(ctx, tables);
+  checkDerives(ctx, tables);
   checkMarts(ctx, tables);
   return ctx.diagnostics;
 }
