@@ -68,8 +68,8 @@ export const SEMANTIC_CODES = {
   LK357: "warning: schedule: dataset without mwaa_environment, so nothing emits the dataset events",
   LK390: "warning: required has no effect on a column with a default",
   // LK4xx: marts and measures
-  LK401: "sum or avg of a column that is not a number",
-  LK402: "count_if of a column that is not a boolean",
+  LK401: "sum or avg of a column or expression that is not a number",
+  LK402: "count_if of a column or expression that is not a boolean",
   LK403: "an aggregate over an object or array column",
   LK404: "a measure has the name of a grain column",
   LK405: "a measure does not parse",

@@ -301,7 +301,7 @@ class Typer {
       case "unit":
         return literal("unit", (v) => ((DATE_UNITS as readonly string[]).includes(v.toLowerCase()) ? undefined : `unknown date unit ${q(v)} of ${call.name}: use ${DATE_UNITS.map((u) => `'${u}'`).join(", ")}`));
       case "pattern":
-        return literal("pattern", (v) => {
+        return literal(call.name === "split_part" ? "delimiter" : call.name === "replace" ? "search text" : "pattern", (v) => {
           if (call.name === "regexp_extract") return regexProblem(v);
           if ((call.name === "split_part" || call.name === "replace") && v === "") return `the ${call.name === "replace" ? "search text" : "delimiter"} of ${call.name} is empty`;
           return undefined;

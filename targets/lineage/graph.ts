@@ -76,7 +76,7 @@ function martGroup(ir: PipelineIR, m: MartIR, edges: Edges): LineageGroup {
   for (const x of m.grain) edges.add(colKey(x.table, x.column), martKey(m.name, x.name));
   for (const x of m.measures) {
     if (x.arg) edges.add(colKey(x.arg.table, x.arg.column), martKey(m.name, x.name));
-    for (const r of x.expr ? refsOf(x.expr) : []) if (r.table) edges.add(colKey(r.table, r.name), martKey(m.name, x.name));
+    else if (x.expr) for (const r of refsOf(x.expr)) edges.add(colKey(r.table!, r.name), martKey(m.name, x.name));
     else edges.add(colKey(m.from, findTable(ir, m.from).idColumn), martKey(m.name, x.name), true);
   }
   const nodes = m.columns.map((c) => ({ key: martKey(m.name, c.name), label: c.name }));

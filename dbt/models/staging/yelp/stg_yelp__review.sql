@@ -21,6 +21,7 @@ select
   cast(cool as bigint) as cool,
   cast(body as varchar) as body,
   cast(reviewed_at as timestamp) as reviewed_at,
+  cast(reviewed_at_month as varchar) as reviewed_at_month,
   cast(_source_file as varchar) as _source_file,
   cast(_source_line as bigint) as _source_line,
   cast(_ingested_at as timestamp) as _ingested_at,

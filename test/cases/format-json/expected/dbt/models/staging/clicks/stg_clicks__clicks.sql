@@ -15,6 +15,7 @@ select
   cast(click_id as varchar) as click_id,
   cast(page as varchar) as page,
   cast(clicked_at as timestamp) as clicked_at,
+  cast(clicked_at_day as date) as clicked_at_day,
   cast(_source_file as varchar) as _source_file,
   cast(_source_line as bigint) as _source_line,
   cast(_ingested_at as timestamp) as _ingested_at,

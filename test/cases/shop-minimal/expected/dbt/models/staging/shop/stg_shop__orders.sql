@@ -17,6 +17,7 @@ select
   cast(amount as decimal(10, 2)) as amount,
   cast(paid as boolean) as paid,
   cast(ordered_at as timestamp) as ordered_at,
+  cast(ordered_at_day as date) as ordered_at_day,
   cast(_source_file as varchar) as _source_file,
   cast(_source_line as bigint) as _source_line,
   cast(_ingested_at as timestamp) as _ingested_at,
