@@ -28,12 +28,12 @@ const pad = (v: number, w = 2): string => String(v).padStart(w, "0");
 const day = (iso: string): Date => new Date(`${iso.slice(0, 10)}T00:00:00Z`);
 const isoDate = (t: Date): string => `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
 /** ISO day of week: Monday 1 … Sunday 7. */
-const isoDow = (iso: string): number => ((day(iso).getUTCDay() + 6) % 7) + 1;
+export const isoDow = (iso: string): number => ((day(iso).getUTCDay() + 6) % 7) + 1;
 const monday = (iso: string): string => isoDate(new Date(day(iso).getTime() - (isoDow(iso) - 1) * 86400000));
 const daysBetween = (a: string, b: string): number => Math.round((day(b).getTime() - day(a).getTime()) / 86400000);
 const ymd = (iso: string): [number, number, number] => [Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10))];
 
-function truncate(unit: string, iso: string): string {
+export function truncate(unit: string, iso: string): string {
   const [y, m] = ymd(iso);
   switch (unit) {
     case "day":
@@ -49,7 +49,7 @@ function truncate(unit: string, iso: string): string {
   }
 }
 
-function dateDiff(unit: string, a: string, b: string): number {
+export function dateDiff(unit: string, a: string, b: string): number {
   const [ya, ma] = ymd(a);
   const [yb, mb] = ymd(b);
   switch (unit) {
@@ -67,7 +67,7 @@ function dateDiff(unit: string, a: string, b: string): number {
 }
 
 /** 1-based; 0 means 1; negative counts from the end; a negative length is ''. */
-function substr(s: string, start: number, len?: number): string {
+export function substr(s: string, start: number, len?: number): string {
   const chars = [...s];
   const from = start === 0 ? 0 : start > 0 ? start - 1 : Math.max(chars.length + start, 0);
   if (start < 0 && chars.length + start < 0 && len !== undefined) {
@@ -78,91 +78,92 @@ function substr(s: string, start: number, len?: number): string {
   return chars.slice(from, len === undefined ? undefined : from + Math.max(len, 0)).join("");
 }
 
-function splitPart(s: string, delim: string, n: number): string | null {
+export function splitPart(s: string, delim: string, n: number): string | null {
   if (n === 0) return null;
   const parts = s.split(delim);
   const i = n > 0 ? n - 1 : parts.length + n;
   return parts[i] ?? "";
 }
 
-function regexpExtract(s: string, re: string, group = 0): string | null {
+export function regexpExtract(s: string, re: string, group = 0): string | null {
   const m = new RegExp(re).exec(s);
   if (!m) return null;
   return m[group] ?? "";
 }
 
 /** LIKE with % and _ and no escape character. */
-function like(s: string, pattern: string, ci: boolean): boolean {
+export function like(s: string, pattern: string, ci: boolean): boolean {
   const re = [...pattern].map((c) => (c === "%" ? ".*" : c === "_" ? "." : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("");
   return new RegExp(`^${re}$`, ci ? "si" : "s").test(s);
 }
 
-const trim = (s: string): string => s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+export const trim = (s: string): string => s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
 
 type Model = (r: InputRow) => V;
 
+/** NULL in, NULL out: `f` sees only non-NULL arguments. */
 const nn =
-  <T extends unknown[]>(f: (...a: { [K in keyof T]: NonNullable<T[K]> }) => V) =>
-  (...a: T): V =>
-    a.some((x) => x === null) ? null : f(...(a as { [K in keyof T]: NonNullable<T[K]> }));
+  <A extends unknown[]>(f: (...a: A) => V) =>
+  (...a: { [K in keyof A]: A[K] | null }): V =>
+    a.some((x) => x === null) ? null : f(...(a as A));
 
 /** Each case: an expression over the row's columns and its documented result. */
 export const CASES: readonly { readonly expr: string; readonly model: Model }[] = [
-  { expr: "lower(s)", model: (r) => nn((s: string | null) => s.toLowerCase())(r.s) },
-  { expr: "upper(trim(s))", model: (r) => nn((s: string | null) => trim(s).toUpperCase())(r.s) },
-  { expr: "length(s)", model: (r) => nn((s: string | null) => [...s].length)(r.s) },
-  { expr: "concat(s, '-', n)", model: (r) => nn((s: string | null, n: number | null) => `${s}-${n}`)(r.s, r.n) },
-  { expr: "concat('day ', d)", model: (r) => nn((d: string | null) => `day ${d}`)(r.d) },
+  { expr: "lower(s)", model: (r) => nn((s: string) => s.toLowerCase())(r.s) },
+  { expr: "upper(trim(s))", model: (r) => nn((s: string) => trim(s).toUpperCase())(r.s) },
+  { expr: "length(s)", model: (r) => nn((s: string) => [...s].length)(r.s) },
+  { expr: "concat(s, '-', n)", model: (r) => nn((s: string, n: number) => `${s}-${n}`)(r.s, r.n) },
+  { expr: "concat('day ', d)", model: (r) => nn((d: string) => `day ${d}`)(r.d) },
   { expr: "coalesce(s, 'none')", model: (r) => r.s ?? "none" },
-  { expr: "substr(s, 3, 4)", model: (r) => nn((s: string | null) => substr(s, 3, 4))(r.s) },
-  { expr: "substr(s, 0, 2)", model: (r) => nn((s: string | null) => substr(s, 0, 2))(r.s) },
-  { expr: "substr(s, -3)", model: (r) => nn((s: string | null) => substr(s, -3))(r.s) },
-  { expr: "substr(s, 2)", model: (r) => nn((s: string | null) => substr(s, 2))(r.s) },
-  { expr: "substr(s, 2, -1)", model: (r) => nn((s: string | null) => substr(s, 2, -1))(r.s) },
-  { expr: "split_part(s, '-', 1)", model: (r) => nn((s: string | null) => splitPart(s, "-", 1))(r.s) },
-  { expr: "split_part(s, '-', 2)", model: (r) => nn((s: string | null) => splitPart(s, "-", 2))(r.s) },
-  { expr: "split_part(s, ' ', -1)", model: (r) => nn((s: string | null) => splitPart(s, " ", -1))(r.s) },
-  { expr: "split_part(s, '-', 5)", model: (r) => nn((s: string | null) => splitPart(s, "-", 5))(r.s) },
-  { expr: "split_part(s, '-', n)", model: (r) => nn((s: string | null, n: number | null) => splitPart(s, "-", n))(r.s, r.n) },
-  { expr: "regexp_extract(s, '[0-9]{5}')", model: (r) => nn((s: string | null) => regexpExtract(s, "[0-9]{5}"))(r.s) },
-  { expr: "regexp_extract(s, '([A-Z])[a-z]+ ([0-9]+)', 2)", model: (r) => nn((s: string | null) => regexpExtract(s, "([A-Z])[a-z]+ ([0-9]+)", 2))(r.s) },
-  { expr: "regexp_extract(s, '(x)?([0-9])', 1)", model: (r) => nn((s: string | null) => regexpExtract(s, "(x)?([0-9])", 1))(r.s) },
-  { expr: "regexp_extract(s, '\\d+\\s\\w+')", model: (r) => nn((s: string | null) => regexpExtract(s, "\\d+\\s\\w+"))(r.s) },
-  { expr: "replace(s, ' ', '')", model: (r) => nn((s: string | null) => s.split(" ").join(""))(r.s) },
-  { expr: "date_trunc('day', ts)", model: (r) => nn((t: string | null) => `${truncate("day", t)} 00:00:00`)(r.ts) },
+  { expr: "substr(s, 3, 4)", model: (r) => nn((s: string) => substr(s, 3, 4))(r.s) },
+  { expr: "substr(s, 0, 2)", model: (r) => nn((s: string) => substr(s, 0, 2))(r.s) },
+  { expr: "substr(s, -3)", model: (r) => nn((s: string) => substr(s, -3))(r.s) },
+  { expr: "substr(s, 2)", model: (r) => nn((s: string) => substr(s, 2))(r.s) },
+  { expr: "substr(s, 2, -1)", model: (r) => nn((s: string) => substr(s, 2, -1))(r.s) },
+  { expr: "split_part(s, '-', 1)", model: (r) => nn((s: string) => splitPart(s, "-", 1))(r.s) },
+  { expr: "split_part(s, '-', 2)", model: (r) => nn((s: string) => splitPart(s, "-", 2))(r.s) },
+  { expr: "split_part(s, ' ', -1)", model: (r) => nn((s: string) => splitPart(s, " ", -1))(r.s) },
+  { expr: "split_part(s, '-', 5)", model: (r) => nn((s: string) => splitPart(s, "-", 5))(r.s) },
+  { expr: "split_part(s, '-', n)", model: (r) => nn((s: string, n: number) => splitPart(s, "-", n))(r.s, r.n) },
+  { expr: "regexp_extract(s, '[0-9]{5}')", model: (r) => nn((s: string) => regexpExtract(s, "[0-9]{5}"))(r.s) },
+  { expr: "regexp_extract(s, '([A-Z])[a-z]+ ([0-9]+)', 2)", model: (r) => nn((s: string) => regexpExtract(s, "([A-Z])[a-z]+ ([0-9]+)", 2))(r.s) },
+  { expr: "regexp_extract(s, '(x)?([0-9])', 1)", model: (r) => nn((s: string) => regexpExtract(s, "(x)?([0-9])", 1))(r.s) },
+  { expr: "regexp_extract(s, '\\d+\\s\\w+')", model: (r) => nn((s: string) => regexpExtract(s, "\\d+\\s\\w+"))(r.s) },
+  { expr: "replace(s, ' ', '')", model: (r) => nn((s: string) => s.split(" ").join(""))(r.s) },
+  { expr: "date_trunc('day', ts)", model: (r) => nn((t: string) => `${truncate("day", t)} 00:00:00`)(r.ts) },
   ...["week", "month", "quarter", "year"].flatMap((u) => [
-    { expr: `date_trunc('${u}', d)`, model: (r: InputRow) => nn((d: string | null) => truncate(u, d))(r.d) },
-    { expr: `date_trunc('${u}', ts)`, model: (r: InputRow) => nn((t: string | null) => `${truncate(u, t)} 00:00:00`)(r.ts) },
-    { expr: `date_diff('${u}', d, ts)`, model: (r: InputRow) => nn((d: string | null, t: string | null) => dateDiff(u, d, t))(r.d, r.ts) },
+    { expr: `date_trunc('${u}', d)`, model: (r: InputRow) => nn((d: string) => truncate(u, d))(r.d) },
+    { expr: `date_trunc('${u}', ts)`, model: (r: InputRow) => nn((t: string) => `${truncate(u, t)} 00:00:00`)(r.ts) },
+    { expr: `date_diff('${u}', d, ts)`, model: (r: InputRow) => nn((d: string, t: string) => dateDiff(u, d, t))(r.d, r.ts) },
   ]),
-  { expr: "date_diff('day', ts, d)", model: (r) => nn((t: string | null, d: string | null) => dateDiff("day", t, d))(r.ts, r.d) },
-  { expr: "year(d)", model: (r) => nn((d: string | null) => ymd(d)[0])(r.d) },
-  { expr: "quarter(ts)", model: (r) => nn((t: string | null) => Math.ceil(ymd(t)[1] / 3))(r.ts) },
-  { expr: "month(ts)", model: (r) => nn((t: string | null) => ymd(t)[1])(r.ts) },
-  { expr: "day(d)", model: (r) => nn((d: string | null) => ymd(d)[2])(r.d) },
-  { expr: "day_of_week(d)", model: (r) => nn((d: string | null) => isoDow(d))(r.d) },
-  { expr: "day_of_week(ts)", model: (r) => nn((t: string | null) => isoDow(t))(r.ts) },
-  { expr: "hour(ts)", model: (r) => nn((t: string | null) => Number(t.slice(11, 13)))(r.ts) },
-  { expr: "n + 1", model: (r) => nn((n: number | null) => n + 1)(r.n) },
-  { expr: "n * x", model: (r) => nn((n: number | null, x: number | null) => Math.round(n * x * 100) / 100)(r.n, r.x) },
-  { expr: "x - 0.5", model: (r) => nn((x: number | null) => x - 0.5)(r.x) },
+  { expr: "date_diff('day', ts, d)", model: (r) => nn((t: string, d: string) => dateDiff("day", t, d))(r.ts, r.d) },
+  { expr: "year(d)", model: (r) => nn((d: string) => ymd(d)[0])(r.d) },
+  { expr: "quarter(ts)", model: (r) => nn((t: string) => Math.ceil(ymd(t)[1] / 3))(r.ts) },
+  { expr: "month(ts)", model: (r) => nn((t: string) => ymd(t)[1])(r.ts) },
+  { expr: "day(d)", model: (r) => nn((d: string) => ymd(d)[2])(r.d) },
+  { expr: "day_of_week(d)", model: (r) => nn((d: string) => isoDow(d))(r.d) },
+  { expr: "day_of_week(ts)", model: (r) => nn((t: string) => isoDow(t))(r.ts) },
+  { expr: "hour(ts)", model: (r) => nn((t: string) => Number(t.slice(11, 13)))(r.ts) },
+  { expr: "n + 1", model: (r) => nn((n: number) => n + 1)(r.n) },
+  { expr: "n * x", model: (r) => nn((n: number, x: number) => Math.round(n * x * 100) / 100)(r.n, r.x) },
+  { expr: "x - 0.5", model: (r) => nn((x: number) => x - 0.5)(r.x) },
   { expr: "7 / 2", model: () => 3.5 },
   { expr: "n / 0", model: () => null },
-  { expr: "x / n", model: (r) => nn((x: number | null, n: number | null) => (n === 0 ? null : x / n))(r.x, r.n) },
-  { expr: "-n", model: (r) => nn((n: number | null) => 0 - n)(r.n) },
-  { expr: "round(x)", model: (r) => nn((x: number | null) => Math.sign(x) * Math.round(Math.abs(x)))(r.x) },
-  { expr: "cast(x as integer)", model: (r) => nn((x: number | null) => Math.sign(x) * Math.round(Math.abs(x)))(r.x) },
-  { expr: "cast(n as string)", model: (r) => nn((n: number | null) => String(n))(r.n) },
+  { expr: "x / n", model: (r) => nn((x: number, n: number) => (n === 0 ? null : x / n))(r.x, r.n) },
+  { expr: "-n", model: (r) => nn((n: number) => 0 - n)(r.n) },
+  { expr: "round(x)", model: (r) => nn((x: number) => Math.sign(x) * Math.round(Math.abs(x)))(r.x) },
+  { expr: "cast(x as integer)", model: (r) => nn((x: number) => Math.sign(x) * Math.round(Math.abs(x)))(r.x) },
+  { expr: "cast(n as string)", model: (r) => nn((n: number) => String(n))(r.n) },
   { expr: "cast(d as string)", model: (r) => r.d },
   { expr: "cast(ts as string)", model: (r) => r.ts },
-  { expr: "cast(ts as date)", model: (r) => nn((t: string | null) => t.slice(0, 10))(r.ts) },
-  { expr: "cast(split_part(s, '-', 1) as integer)", model: (r) => nn((s: string | null) => (/^[+-]?[0-9]+$/.test(splitPart(s, "-", 1)!) ? Number(splitPart(s, "-", 1)) : null))(r.s) },
-  { expr: "cast(n > 1 as string)", model: (r) => nn((n: number | null) => String(n > 1))(r.n) },
+  { expr: "cast(ts as date)", model: (r) => nn((t: string) => t.slice(0, 10))(r.ts) },
+  { expr: "cast(split_part(s, '-', 1) as integer)", model: (r) => nn((s: string) => (/^[+-]?[0-9]+$/.test(splitPart(s, "-", 1)!) ? Number(splitPart(s, "-", 1)) : null))(r.s) },
+  { expr: "cast(n > 1 as string)", model: (r) => nn((n: number) => String(n > 1))(r.n) },
   { expr: "case when n >= 4 then 'good' when n is null then 'none' else 'other' end", model: (r) => (r.n === null ? "none" : r.n >= 4 ? "good" : "other") },
-  { expr: "s like '%_b\\%%'", model: (r) => nn((s: string | null) => like(s, "%_b\\%%", false))(r.s) },
-  { expr: "s like 'a\\_%'", model: (r) => nn((s: string | null) => like(s, "a\\_%", false))(r.s) },
-  { expr: "s ilike '%TUC%'", model: (r) => nn((s: string | null) => like(s, "%TUC%", true))(r.s) },
-  { expr: "s not like '%9%'", model: (r) => nn((s: string | null) => !like(s, "%9%", false))(r.s) },
-  { expr: "n between 0 and 4", model: (r) => nn((n: number | null) => n >= 0 && n <= 4)(r.n) },
-  { expr: "d between '2016-09-05' and '2020-12-31'", model: (r) => nn((d: string | null) => d >= "2016-09-05" && d <= "2020-12-31")(r.d) },
+  { expr: "s like '%_b\\%%'", model: (r) => nn((s: string) => like(s, "%_b\\%%", false))(r.s) },
+  { expr: "s like 'a\\_%'", model: (r) => nn((s: string) => like(s, "a\\_%", false))(r.s) },
+  { expr: "s ilike '%TUC%'", model: (r) => nn((s: string) => like(s, "%TUC%", true))(r.s) },
+  { expr: "s not like '%9%'", model: (r) => nn((s: string) => !like(s, "%9%", false))(r.s) },
+  { expr: "n between 0 and 4", model: (r) => nn((n: number) => n >= 0 && n <= 4)(r.n) },
+  { expr: "d between '2016-09-05' and '2020-12-31'", model: (r) => nn((d: string) => d >= "2016-09-05" && d <= "2020-12-31")(r.d) },
 ];
