@@ -12,6 +12,7 @@ import { printExpr, type DialectName } from "../compiler/expr/print.js";
 import { typeExpr } from "../compiler/expr/typecheck.js";
 import type { ScalarType } from "../compiler/ir.js";
 import { CASES, ROWS, type V } from "./independent-expressions.js";
+import { lex } from "./snowflake-lex.js";
 
 const COLUMNS: Record<string, ScalarType> = {
   s: { kind: "string" },
@@ -133,44 +134,10 @@ const SNOWFLAKE_FUNCTIONS: Record<string, string> = {
 
 const KEYWORDS = new Set(["CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "IS", "NULL", "AS", "LIKE", "ILIKE", "BETWEEN", "IN", "TRUE", "FALSE", "DATE", "TIMESTAMP_NTZ", "VARCHAR", "DOUBLE", "BIGINT", "DECIMAL", "NUMBER", "BOOLEAN"]);
 
-/** Words, strings ('' and \ escapes) and punctuation; throws on an unterminated string. */
-function lexSnowflake(sql: string): { kind: "word" | "string" | "ident" | "punct"; text: string }[] {
-  const out: { kind: "word" | "string" | "ident" | "punct"; text: string }[] = [];
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (/\s/.test(c)) i++;
-    else if (c === "'") {
-      let j = i + 1;
-      for (;;) {
-        if (j >= sql.length) throw new Error(`unterminated string at ${i} in ${sql}`);
-        if (sql[j] === "\\") j += 2;
-        else if (sql[j] === "'" && sql[j + 1] === "'") j += 2;
-        else if (sql[j] === "'") break;
-        else j++;
-      }
-      out.push({ kind: "string", text: sql.slice(i, j + 1) });
-      i = j + 1;
-    } else if (c === '"') {
-      const j = sql.indexOf('"', i + 1);
-      out.push({ kind: "ident", text: sql.slice(i, j + 1) });
-      i = j + 1;
-    } else if (/[A-Za-z0-9_$.]/.test(c)) {
-      const m = /^[A-Za-z0-9_$.]+/.exec(sql.slice(i))!;
-      out.push({ kind: "word", text: m[0] });
-      i += m[0].length;
-    } else {
-      out.push({ kind: "punct", text: c });
-      i++;
-    }
-  }
-  return out;
-}
-
 describe("expressions printed for Snowflake", () => {
   for (const c of CASES) {
     it(c.expr, () => {
-      const tokens = lexSnowflake(print(c.expr, "snowflake"));
+      const tokens = lex(print(c.expr, "snowflake"));
       let depth = 0;
       tokens.forEach((t, i) => {
         if (t.text === "(") depth++;
@@ -190,6 +157,6 @@ describe("expressions printed for Snowflake", () => {
     expect(print("regexp_extract(s, 'a(b)', 1)", "snowflake")).toBe(`CASE WHEN REGEXP_INSTR("S", 'a(b)') > 0 THEN coalesce(REGEXP_SUBSTR("S", 'a(b)', 1, 1, 'e', 1), '') END`);
   });
   it("the lexer check can fail", () => {
-    expect(() => lexSnowflake("SELECT 'open")).toThrow(/unterminated/);
+    expect(() => lex("SELECT 'open")).toThrow(/unterminated/);
   });
 });
