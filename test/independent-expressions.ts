@@ -114,6 +114,8 @@ export const CASES: readonly { readonly expr: string; readonly model: Model }[] 
   { expr: "length(s)", model: (r) => nn((s: string) => [...s].length)(r.s) },
   { expr: "concat(s, '-', n)", model: (r) => nn((s: string, n: number) => `${s}-${n}`)(r.s, r.n) },
   { expr: "concat('day ', d)", model: (r) => nn((d: string) => `day ${d}`)(r.d) },
+  // Hostile text in a literal: a quote, backslashes, Jinja and a line break stay data in every dialect.
+  { expr: "concat(s, 'it''s \\\\ {{ 7*7 }}\n')", model: (r) => nn((s: string) => `${s}it's \\\\ {{ 7*7 }}\n`)(r.s) },
   { expr: "coalesce(s, 'none')", model: (r) => r.s ?? "none" },
   { expr: "substr(s, 3, 4)", model: (r) => nn((s: string) => substr(s, 3, 4))(r.s) },
   { expr: "substr(s, 0, 2)", model: (r) => nn((s: string) => substr(s, 0, 2))(r.s) },
