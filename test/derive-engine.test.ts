@@ -109,5 +109,16 @@ describe("derived columns on the local engine agree with the independent model",
     const want = Object.fromEntries([...groups].map(([k, g]) => [k, { tips: g.tips, good: g.good, count_if: g.good }]));
     expect(Object.keys(want).length).toBeGreaterThan(3);
     expect(got).toEqual(want);
+
+    // A mart grouped by a child's derived column and the month partition key (tip_date_month).
+    const visits = new Map<string, number>();
+    for (const t of records) {
+      for (const [k, v] of Object.entries(t.slots ?? {})) {
+        const g = `${splitPart(k, "-", 2)}|${t.tip_date.slice(0, 7)}`;
+        visits.set(g, (visits.get(g) ?? 0) + v);
+      }
+    }
+    const byWeekday = await warehouseRows(lakeDir, "SELECT slot_weekday, tip_date_month, visits FROM visits_by_weekday");
+    expect(Object.fromEntries(byWeekday.map((x) => [`${String(x.slot_weekday)}|${String(x.tip_date_month)}`, Number(x.visits)]))).toEqual(Object.fromEntries(visits));
   });
 });
