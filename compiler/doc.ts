@@ -36,6 +36,8 @@ export interface FlattenDoc {
   key?: string;
   type?: string;
   description?: string;
+  /** Derived columns of the child table (`into: table`): name → expression. */
+  derive?: Record<string, string>;
 }
 
 export interface SourceDoc {
@@ -49,6 +51,8 @@ export interface SourceDoc {
   flatten?: Record<string, FlattenDoc>;
   partition_by?: string;
   partition_grain?: "day" | "month" | "year";
+  /** Derived columns of the main table: name → expression, computed after cleaning. */
+  derive?: Record<string, string>;
 }
 
 export interface MartDoc {

@@ -71,6 +71,19 @@ export interface Reference {
   readonly toColumn: string;
 }
 
+/**
+ * A column computed from the other columns of its table after cleaning (`derive:`). `expr` reads
+ * the table's columns by name (derived columns above it are inlined) and is typed: printers cast
+ * it to `type`, so every engine stores the same type.
+ */
+export interface DerivedColumn {
+  readonly name: string;
+  readonly type: ScalarType;
+  readonly expr: Expr;
+  /** The expression as written, for docs. */
+  readonly text: string;
+}
+
 export interface SourceIR {
   readonly name: string;
   readonly description?: string;
@@ -90,6 +103,8 @@ export interface SourceIR {
   readonly mainTable: string;
   readonly childTables: readonly string[];
   readonly references: readonly Reference[];
+  /** The main table's derived columns, computed by the clean stage after the checks. */
+  readonly derived?: readonly DerivedColumn[];
 }
 
 /** Lineage of one output column: the raw JSON path(s) it is derived from. */
@@ -143,6 +158,8 @@ export interface TableIR {
     readonly fromColumn: string;
     readonly carried: readonly string[];
     readonly expansion: ChildExpansion;
+    /** Computed over the expanded rows, after the value cast. */
+    readonly derived?: readonly DerivedColumn[];
   };
   readonly references: readonly Reference[];
 }
@@ -158,6 +175,8 @@ export interface Measure {
   readonly name: string;
   readonly fn: AggregateFn;
   readonly arg?: ColumnRef;
+  /** The argument when it is an expression rather than a column (refs carry `table`). */
+  readonly expr?: Expr;
   readonly type: ScalarType;
   /** The measure as written, for docs and diagnostics. */
   readonly text: string;

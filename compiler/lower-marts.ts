@@ -1,8 +1,9 @@
 // Lowers marts: resolves joins along references and parent/child links, resolves grain and
 // measure columns to table-qualified refs, and types every measure.
 import type { MartDoc } from "./doc.js";
-import type { Expr } from "./expr/ast.js";
-import { isParseError, parseMeasure, parseWhere } from "./expr/parse.js";
+import { refsOf, type Expr } from "./expr/ast.js";
+import { isParseError, parseMeasure, parseWhere, type Spans } from "./expr/parse.js";
+import { typeCondition, typeExpr, type TypeEnv } from "./expr/typecheck.js";
 import type { ColumnRef, MartIR, MartJoin, Measure, OutputColumn, ScalarType, TableIR } from "./ir.js";
 
 type Resolved = ColumnRef & { col: OutputColumn };
@@ -55,24 +56,21 @@ function scalarOf(c: OutputColumn): ScalarType {
   return c.type;
 }
 
-function qualify(e: Expr, resolve: (t: string | undefined, c: string) => Resolved): Expr {
-  switch (e.k) {
-    case "ref": {
-      const r = resolve(e.table, e.name);
-      return { k: "ref", name: r.column, table: r.table };
-    }
-    case "and":
-    case "or":
-      return { ...e, args: e.args.map((a) => qualify(a, resolve)) };
-    case "not":
-    case "isNull":
-    case "in":
-      return { ...e, arg: qualify(e.arg, resolve) };
-    case "cmp":
-      return { ...e, left: qualify(e.left, resolve), right: qualify(e.right, resolve) };
-    default:
-      return e;
-  }
+/** The typed, table-qualified form of an expression the checker accepted. */
+function typed(kind: "condition" | "value", e: Expr, text: string, spans: Spans, resolve: (t: string | undefined, c: string) => Resolved, what: string): { expr: Expr; type?: ScalarType } {
+  const env: TypeEnv = {
+    text,
+    spans,
+    context: what,
+    conditionCode: "LK333",
+    resolve: (table, column) => {
+      const r = resolve(table, column);
+      return { type: r.col.type.kind === "json" ? { kind: "object" } : r.col.type, expr: { k: "ref", name: r.column, table: r.table } };
+    },
+  };
+  const r = (kind === "condition" ? typeCondition : typeExpr)(e, env);
+  if (r.issues.length > 0) throw new Error(`lower: ${what} does not type (the checker should have rejected it): ${r.issues[0]!.message}`);
+  return { expr: r.expr, ...(r.type && r.type.kind !== "null" && { type: r.type }) };
 }
 
 export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]): MartIR {
@@ -100,11 +98,13 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
     const pm = parseMeasure(text);
     if (isParseError(pm)) throw new Error(`lower: measure '${mName}' does not parse: ${pm.message}`);
     const r = pm.arg ? resolve(pm.arg.table, pm.arg.column) : undefined;
+    const x = !pm.arg && pm.argExpr ? typed("value", pm.argExpr, text, pm.spans, resolve, `measure '${mName}'`) : undefined;
     return {
       name: mName,
       fn: pm.fn,
       ...(r && { arg: { table: r.table, column: r.column } }),
-      type: measureType(pm.fn, r ? scalarOf(r.col) : undefined),
+      ...(x && { expr: x.expr }),
+      type: measureType(pm.fn, r ? scalarOf(r.col) : x?.type),
       text,
       ...(r && { col: r.col }),
     };
@@ -113,7 +113,7 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
   if (m.where !== undefined) {
     const pw = parseWhere(m.where);
     if (isParseError(pw)) throw new Error(`lower: where of mart '${name}' does not parse: ${pw.message}`);
-    where = qualify(pw.expr, resolve);
+    where = typed("condition", pw.expr, m.where, pw.spans, resolve, `where of mart '${name}'`).expr;
   }
   const source = included[0]!.source;
   const columns: OutputColumn[] = [
@@ -124,7 +124,7 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
       type: ms.type,
       nullable: !ms.fn.startsWith("count"),
       description: `${ms.text}`,
-      lineage: ms.col ? ms.col.lineage : { source, paths: [] },
+      lineage: ms.col ? ms.col.lineage : ms.expr ? exprLineage(ms.expr, source, resolve) : { source, paths: [] },
     })),
   ];
   return {
@@ -140,3 +140,8 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
 }
 
 
+
+/** The raw paths an expression's columns come from. */
+function exprLineage(e: Expr, source: string, resolve: (t: string | undefined, c: string) => Resolved): OutputColumn["lineage"] {
+  return { source, paths: refsOf(e).flatMap((r) => resolve(r.table, r.name).col.lineage.paths) };
+}

@@ -18,6 +18,7 @@ import type {
   TableIR,
   Type,
 } from "./ir.js";
+import { derivedOutput, lowerDerived } from "./lower-derive.js";
 import { lowerMart } from "./lower-marts.js";
 import { parseType } from "./types-parse.js";
 
@@ -25,8 +26,10 @@ import { parseType } from "./types-parse.js";
 export const DEFAULT_QUARANTINE_ALARM_RATIO = 0.1;
 
 export function lower(doc: PipelineDoc, file: string): PipelineIR {
-  const sources = Object.entries(doc.sources).map(([name, s]) => lowerSource(doc, name, s));
-  const tables = sources.flatMap((s) => tablesOf(doc, s));
+  const lowered = Object.entries(doc.sources).map(([name, s]) => lowerSource(doc, name, s));
+  const tablesAndSources = lowered.map((s) => tablesOf(doc, s));
+  const sources = tablesAndSources.map((x) => x.source);
+  const tables = tablesAndSources.flatMap((x) => x.tables);
   const marts = Object.entries(doc.marts ?? {}).map(([name, m]) => lowerMart(name, m, tables));
   return {
     version: 1,
@@ -198,6 +201,20 @@ function partitionOf(column: string, grain: "day" | "month" | "year", columns: r
   return { column, grain, key, value: { k: "datePart", arg: ref(column), grain } };
 }
 
+/**
+ * A partition key that is not a column itself (`tip_date_month`, `reviewed_at_day`) is still a
+ * column of the table everywhere it is read: the external tables, the local views, staging and
+ * marts parse it from the hive path. Writers compute it (tableSelect) rather than store it.
+ */
+function partitionKeyColumn(p: Partition | undefined, columns: readonly OutputColumn[]): OutputColumn[] {
+  if (!p || p.key === p.column) return [];
+  const of = columns.find((c) => c.name === p.column);
+  if (!of) throw new Error(`lower: partition column '${p.column}' missing`);
+  const type: ScalarType = p.grain === "day" ? { kind: "date" } : { kind: "string" };
+  const text = { day: "YYYY-MM-DD", month: "YYYY-MM", year: "YYYY" }[p.grain];
+  return [{ name: p.key, type, nullable: of.nullable, description: `Partition key: the ${p.grain} of ${p.column} (${text}), from the file path.`, lineage: of.lineage }];
+}
+
 function resolveReference(doc: PipelineDoc, column: string, target: string): Reference {
   const [table, col] = target.split(".");
   const src = doc.sources[table!];
@@ -228,7 +245,8 @@ function acceptedOf(s: SourceDoc, c: CleanColumn): readonly (string | number | b
   return s.columns[c.name]?.accepted_values;
 }
 
-function tablesOf(doc: PipelineDoc, src: SourceIR): TableIR[] {
+/** The source's tables; the source gains its main table's derived columns (the clean stage computes them). */
+function tablesOf(doc: PipelineDoc, src: SourceIR): { source: SourceIR; tables: TableIR[] } {
   const s = doc.sources[src.name]!;
   const flattened = new Set(Object.keys(s.flatten ?? {}));
   const idCol: OutputColumn = {
@@ -238,7 +256,9 @@ function tablesOf(doc: PipelineDoc, src: SourceIR): TableIR[] {
     description: `Record id: md5 of (${src.key.join(", ")}).`,
     lineage: { source: src.name, paths: src.key.map((k) => src.columns.find((c) => c.name === k)!.path) },
   };
-  const mainCols = [idCol, ...src.columns.filter((c) => !flattened.has(c.name)).map((c) => outColumn(src.name, c, acceptedOf(s, c)))];
+  const cleanCols = [idCol, ...src.columns.filter((c) => !flattened.has(c.name)).map((c) => outColumn(src.name, c, acceptedOf(s, c)))];
+  const derived = lowerDerived(cleanCols, s.derive, `source '${src.name}'`);
+  const mainCols = [...cleanCols, ...derived.map((d) => derivedOutput(src.name, d, cleanCols)), ...partitionKeyColumn(src.partition, cleanCols)];
   const main: TableIR = {
     name: src.mainTable,
     kind: "main",
@@ -253,7 +273,7 @@ function tablesOf(doc: PipelineDoc, src: SourceIR): TableIR[] {
   const children = Object.entries(s.flatten ?? {})
     .filter(([, f]) => f.into === "table")
     .map(([colName, f]) => childTable(src, mainCols, colName, f));
-  return [main, ...children];
+  return { source: derived.length > 0 ? { ...src, derived } : src, tables: [main, ...children] };
 }
 
 function childTable(src: SourceIR, parentCols: readonly OutputColumn[], colName: string, f: FlattenDoc): TableIR {
@@ -284,17 +304,19 @@ function childTable(src: SourceIR, parentCols: readonly OutputColumn[], colName:
     extra = [{ name: index, type: { kind: "integer" }, nullable: false, lineage }, valueCol];
   }
   const name = f.table ?? `${src.name}_${colName}`;
+  const base = [...carried.map((c) => ({ ...c, nullable: c.name === src.idColumn ? false : c.nullable })), ...extra];
+  const derived = lowerDerived(base, f.derive, `child table '${name}'`);
   const rowKeyTail = expansion.mode === "entries" ? expansion.keyColumn : expansion.indexColumn;
   return {
     name,
     kind: "child",
     source: src.name,
     ...(f.description !== undefined && { description: f.description }),
-    columns: [...carried.map((c) => ({ ...c, nullable: c.name === src.idColumn ? false : c.nullable })), ...extra],
+    columns: [...base, ...derived.map((d) => derivedOutput(src.name, d, base)), ...partitionKeyColumn(src.partition, base)],
     idColumn: src.idColumn,
     rowKey: [src.idColumn, rowKeyTail],
     ...(src.partition && { partition: src.partition }),
-    child: { parent: src.mainTable, fromColumn: colName, carried: carriedNames, expansion },
+    child: { parent: src.mainTable, fromColumn: colName, carried: carriedNames, expansion, ...(derived.length > 0 && { derived }) },
     references: [{ column: src.idColumn, toTable: src.mainTable, toColumn: src.idColumn }],
   };
 }

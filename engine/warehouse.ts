@@ -82,7 +82,7 @@ export async function externalTableSql(paths: LakePaths, t: TableIR, inputDirs?:
   const hiveTypes: string[] = [`${quoteString("duckdb", "_input")}: VARCHAR`];
   if (t.partition) {
     const keyIsColumn = t.partition.key === t.partition.column;
-    const keyType = keyIsColumn ? cols.find((c) => c.name === t.partition!.column)!.type : "VARCHAR";
+    const keyType = keyIsColumn ? cols.find((c) => c.name === t.partition!.column)!.type : t.partition.grain === "day" ? "DATE" : "VARCHAR";
     hiveTypes.unshift(`${quoteString("duckdb", t.partition.key)}: ${keyType}`);
   }
   const globs = (inputDirs ?? [dir]).map((d) => quoteString("duckdb", `${d.split("\\").join("/")}/${inputDirs ? "" : "**/"}*.parquet`));

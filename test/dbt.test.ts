@@ -208,7 +208,8 @@ describe("models and tests on DuckDB", () => {
       `('r-${id}', '${id}', 'N${id}', null, 'City', ${state === null ? "null" : `'${state}'`}, null, null, null, 4.5, 1, ${open}, true, null, null, null, null, null, null, null, null, 'b.json', 1, TIMESTAMP '2022-01-01 00:00:00', 1)`;
     await conn.run(`insert into ${duckdbSourceRelation(ir, "business")} values ${biz("b1", "NV", true)}, ${biz("b2", null, false)}, ${biz("b3", "NV", false)}, ${biz("b4", "n", true)}`);
     const rev = (id: string, business: string) =>
-      `('rr-${id}', '${id}', 'u', '${business}', 4.0, 1, 0, 0, 'text', TIMESTAMP '2022-01-05 00:00:00', 'r.json', 1, TIMESTAMP '2022-01-06 00:00:00', 2)`;
+      // reviewed_at_month: the partition key is a column of the table (docs/language.md, partition_by).
+      `('rr-${id}', '${id}', 'u', '${business}', 4.0, 1, 0, 0, 'text', TIMESTAMP '2022-01-05 00:00:00', '2022-01', 'r.json', 1, TIMESTAMP '2022-01-06 00:00:00', 2)`;
     await conn.run(`insert into ${duckdbSourceRelation(ir, "review")} values ${rev("x1", "b1")}, ${rev("x2", "b3")}, ${rev("x3", "missing")}`);
     await build(conn, project);
     expect(await rows(conn, `select business_id, reviews from business_ratings order by 1`)).toEqual([{ business_id: "b1", reviews: "1" }]);

@@ -27,7 +27,7 @@ function python(code: string): string {
   return execFileSync(interpreter!.path, ["-c", code], { encoding: "utf8" });
 }
 
-describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])("Glue scripts of %s", (file) => {
+describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml", "test/cases/derive-checkins/pipeline.yaml"])("Glue scripts of %s", (file) => {
   const ir = load(file);
   const scripts = glueScripts(ir);
 
@@ -109,5 +109,19 @@ describe("Python literals", () => {
     const hostile = ["'\"\\ \n\t", "\u2028\u00e9\ud83d\ude00", "'''", '"""', "\\N{BULLET}", "${x}", "two\nlines\n", "\n"];
     const out = python(`import json\nprint(json.dumps(${pyLiteral(hostile)}))`);
     expect(JSON.parse(out)).toEqual(hostile);
+  });
+});
+
+describe("Glue clean job of a pipeline with derived columns", () => {
+  it("computes the main table's derived columns in its clean SELECT, and the flatten job the child's", () => {
+    const ir = load("test/cases/derive-checkins/pipeline.yaml");
+    const [clean, flatten] = glueScripts(ir);
+    const cleanSql = cleanStages(ir.sources[0]!, "spark").clean;
+    expect(cleanSql).toContain("AS `tip_month`");
+    expect(cleanSql).toContain("(weekday(CAST(`checked_at` AS TIMESTAMP)) + 1) AS BIGINT) AS `weekday`");
+    expect(clean!.contents).toContain("`tip_month`");
+    const child = tableSelect(ir.tables.find((t) => t.name === "tip_slots")!, "spark");
+    expect(child).toMatch(/split_part\(c\.`slot`, '-', 2\)/);
+    expect(flatten!.contents).toContain("`slot_weekday`");
   });
 });

@@ -4,6 +4,7 @@
 import type { Diagnostic, Locator } from "../diagnostics.js";
 import type { PipelineDoc } from "../doc.js";
 import { CheckContext } from "./context.js";
+import { checkDerives } from "./derive.js";
 import { checkFlattens } from "./flatten.js";
 import { checkMarts } from "./marts.js";
 import { checkNames } from "./names.js";
@@ -21,6 +22,7 @@ export function checkSemantics(file: string, doc: PipelineDoc, locate: Locator):
   checkSources(ctx);
   checkFlattens(ctx);
   checkNames(ctx, tables);
+  checkDerives(ctx, tables);
   checkMarts(ctx, tables);
   // Last: an environment's settings problem that the top level already has is not repeated.
   return [...ctx.diagnostics, ...checkEnvironments(file, doc, locate, ctx.diagnostics)];

@@ -17,9 +17,9 @@ export interface ResolveError {
   readonly hint?: string;
 }
 
-/** Columns a mart can read: partition keys of month/year grain live only in paths. */
-function readable(t: TableInfo): ColumnInfo[] {
-  return t.columns.filter((c) => c.origin !== "partition");
+/** Columns a mart can read: all of them, partition keys (`tip_date_month`) included. */
+function readable(t: TableInfo): readonly ColumnInfo[] {
+  return t.columns;
 }
 
 /** The tables a mart reads, and the ones it failed to join (already reported). */

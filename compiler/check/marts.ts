@@ -10,7 +10,9 @@ import { aType, q, type CheckContext } from "./context.js";
 import { connected, isResolveError, resolveColumn, type MartScope, type Resolved } from "./mart-scope.js";
 import { checkDuplicates } from "./sources.js";
 import type { TableInfo } from "./tables.js";
-import { checkWhere } from "./where.js";
+import { checkWhere, martResolver } from "./where.js";
+import { typeExpr } from "../expr/typecheck.js";
+import type { ParsedMeasure } from "../expr/parse.js";
 
 export function checkMarts(ctx: CheckContext, tables: readonly TableInfo[]): void {
   const byName = new Map(tables.map((t) => [t.name, t]));
@@ -103,7 +105,12 @@ function checkMeasures(ctx: CheckContext, name: string, mart: MartDoc, scope: Ma
       ctx.errorInScalar("LK405", at, text, m.offset, 1, `measure ${q(text)} does not parse: ${m.message}`, m.hint ?? "measures are count(*), count(col), count_distinct(col), count_if(col), sum(col), avg(col), min(col), max(col)");
       continue;
     }
-    if (!m.arg || !scope) continue;
+    if (!scope) continue;
+    if (!m.arg && m.argExpr) {
+      checkMeasureExpr(ctx, at, text, m, scope);
+      continue;
+    }
+    if (!m.arg) continue;
     const arg = m.arg;
     const r = resolveColumn(scope, arg.table, arg.column, `measure ${text}`);
     if (isResolveError(r)) {
@@ -119,4 +126,17 @@ function checkMeasures(ctx: CheckContext, name: string, mart: MartDoc, scope: Ma
     else if ((m.fn === "sum" || m.fn === "avg") && !isNumeric(t)) fail("LK401", `needs a number, but ${q(arg.column)} is ${aType(t)}`, m.fn === "sum" ? "use count(col) to count values" : "use min(col) or max(col), or count the values");
     else if (m.fn === "count_if" && t.kind !== "boolean") fail("LK402", `needs a boolean, but ${q(arg.column)} is ${aType(t)}`, "count_if counts the rows where a boolean column is true; use count(col) to count non-null values");
   }
+}
+
+/** An aggregate over an expression, e.g. `sum(case when stars >= 4 then 1 else 0 end)`. */
+function checkMeasureExpr(ctx: CheckContext, at: DocPath, text: string, m: ParsedMeasure, scope: MartScope): void {
+  const r = typeExpr(m.argExpr!, { text, spans: m.spans, context: `measure ${q(text)}`, conditionCode: "LK333", resolve: martResolver(scope, `measure ${text}`) });
+  for (const i of r.issues) ctx.errorInScalar(i.code, at, text, i.offset, i.length, i.message, i.hint);
+  const t = r.type;
+  if (r.issues.length > 0 || !t || t.kind === "null") return;
+  const span = m.spans.get(m.argExpr!) ?? { offset: 0, length: text.length };
+  const arg = text.slice(span.offset, span.offset + span.length);
+  const fail = (code: "LK401" | "LK402", why: string, hint: string): void => ctx.errorInScalar(code, at, text, span.offset, span.length, `${m.fn}(${arg}) ${why}`, hint);
+  if ((m.fn === "sum" || m.fn === "avg") && !isNumeric(t)) fail("LK401", `needs a number, but the expression is ${aType(t)}`, "sum or average a numeric expression, e.g. case when stars >= 4 then 1 else 0 end");
+  else if (m.fn === "count_if" && t.kind !== "boolean") fail("LK402", `needs a condition, but the expression is ${aType(t)}`, "count_if counts the rows where a condition is true, e.g. count_if(stars >= 4)");
 }

@@ -62,7 +62,7 @@ function declaredNames(ctx: CheckContext, tables: readonly TableInfo[]): NameAt[
     }
     if (typeof src.id === "string") names.push({ name: src.id, what: "id column", path: ["sources", s, "id"], key: false });
   }
-  const derived: Partial<Record<ColumnOrigin, string>> = { flattened: "flattened column", partition: "partition key", index: "index column", key: "key column", value: "value column" };
+  const derived: Partial<Record<ColumnOrigin, string>> = { flattened: "flattened column", partition: "partition key", index: "index column", key: "key column", value: "value column", derived: "derived column" };
   for (const t of tables) {
     if (t.kind === "child") names.push({ name: t.name, what: "child table", path: t.path, key: t.key });
     for (const c of t.columns) {
@@ -106,6 +106,7 @@ const ORIGIN_TEXT: Record<ColumnOrigin, string> = {
   index: "the index column",
   key: "the key column",
   value: "the value column",
+  derived: "a derived column",
 };
 
 function checkColumnNames(ctx: CheckContext, t: TableInfo): void {

@@ -6,8 +6,9 @@ import type { DocPath } from "../diagnostics.js";
 import type { FlattenDoc, PipelineDoc, SourceDoc } from "../doc.js";
 import type { Type } from "../ir.js";
 import { parseType } from "../types-parse.js";
+import { derivedColumns } from "./derive.js";
 
-export type ColumnOrigin = "id" | "column" | "flattened" | "partition" | "carried" | "index" | "key" | "value";
+export type ColumnOrigin = "id" | "column" | "flattened" | "partition" | "carried" | "index" | "key" | "value" | "derived";
 
 export interface ColumnInfo {
   readonly name: string;
@@ -17,6 +18,8 @@ export interface ColumnInfo {
   /** Where the name is written; `key: true` means the mapping key at that path. */
   readonly path: DocPath;
   readonly key: boolean;
+  /** A partition key parsed from the file path: readable by marts, not by derived columns. */
+  readonly fromPath?: boolean;
 }
 
 export interface TableInfo {
@@ -69,12 +72,19 @@ function mainTable(name: string, src: SourceDoc): TableInfo {
   for (const [col, fl] of Object.entries(flatten)) {
     if (fl.into === "columns" && types.get(col)?.kind === "object") cols.push(...flattenedColumns(col, fl, [...base, "flatten", col]));
   }
-  const grain = src.partition_grain ?? "day";
-  // Only a date partitioned by day keeps its own name as the hive key (see lower.ts partitionOf).
-  if (src.partition_by !== undefined && (grain !== "day" || types.get(src.partition_by)?.kind === "timestamp")) {
-    cols.push({ name: `${src.partition_by}_${grain}`, type: STRING, origin: "partition", path: [...base, "partition_by"], key: false });
-  }
+  cols.push(...partitionKey(name, src));
+  cols.push(...derivedColumns(cols, src.derive, [...base, "derive"], "the main table").columns);
   return { name, kind: "main", source: name, columns: cols, path: ["sources", name], key: true };
+}
+
+/** A partition key that is not a column itself (see lower.ts partitionOf), e.g. `tip_date_month`. */
+function partitionKey(name: string, src: SourceDoc): ColumnInfo[] {
+  const grain = src.partition_grain ?? "day";
+  const types = declaredTypes(src);
+  // Only a date partitioned by day keeps its own name as the hive key.
+  if (src.partition_by === undefined || (grain === "day" && types.get(src.partition_by)?.kind !== "timestamp")) return [];
+  const type: Type = grain === "day" ? { kind: "date" } : STRING;
+  return [{ name: `${src.partition_by}_${grain}`, type, origin: "partition", path: ["sources", name, "partition_by"], key: false, fromPath: true }];
 }
 
 /**
@@ -108,6 +118,8 @@ function childTable(srcName: string, src: SourceDoc, col: string, fl: FlattenDoc
   } else {
     return undefined;
   }
+  cols.push(...partitionKey(srcName, src).map((c) => ({ ...c, origin: "carried" as const })));
+  cols.push(...derivedColumns(cols, fl.derive, [...base, "derive"], `child table ${fl.table}`).columns);
   return { name: fl.table, kind: "child", source: srcName, fromColumn: col, columns: cols, path: [...base, "table"], key: false };
 }
 

@@ -33,7 +33,15 @@ export type Expr =
   /** Partition text of a date/timestamp: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`. */
   | { readonly k: "datePart"; readonly arg: Expr; readonly grain: "day" | "month" | "year" }
   | { readonly k: "agg"; readonly fn: AggregateFn; readonly arg?: Expr }
-  | { readonly k: "case"; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly else?: Expr };
+  | { readonly k: "case"; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly else?: Expr }
+  /**
+   * A function of the expression language (compiler/expr/functions.ts), arithmetic and
+   * like/ilike/between included. Arguments are already typed and converted by
+   * compiler/expr/typecheck.ts, so each dialect printer sees the argument types it expects.
+   */
+  | { readonly k: "fn"; readonly name: string; readonly args: readonly Expr[] }
+  /** A plain SQL CAST between typed values, only where every engine agrees (typecheck.ts decides). */
+  | { readonly k: "convert"; readonly arg: Expr; readonly from: ScalarType; readonly to: ScalarType };
 
 export type TimeUnit = "seconds" | "milliseconds" | "microseconds";
 
@@ -60,12 +68,14 @@ export function refsOf(e: Expr, out: { name: string; table?: string }[] = []): {
     case "in":
     case "canonText":
     case "datePart":
+    case "convert":
       refsOf(e.arg, out);
       break;
     case "coalesce":
     case "and":
     case "or":
     case "md5Join":
+    case "fn":
       for (const a of e.args) refsOf(a, out);
       break;
     case "cmp":

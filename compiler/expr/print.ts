@@ -4,6 +4,7 @@
 import type { ScalarType } from "../ir.js";
 import type { Expr, Literal, TimeUnit } from "./ast.js";
 import { strftimeToJava, strftimeToSnowflake } from "./datetime-format.js";
+import { printFunction } from "./functions.js";
 
 export type DialectName = "duckdb" | "spark" | "snowflake";
 
@@ -31,6 +32,8 @@ interface Dialect {
   isJson(text: string, kind: "object" | "array"): string;
   canonTimestamp(e: string): string;
   formatDate(e: string, grain: "day" | "month" | "year"): string;
+  /** `YYYY-MM-DD HH:MM:SS` (seconds, no fraction) of a timestamp. */
+  formatTimestamp(e: string): string;
   trim(e: string): string;
   countIf(e: string): string;
 }
@@ -65,6 +68,7 @@ const duckdb: Dialect = {
   isJson: (t, kind) => `(json_valid(${t}) AND json_type(${t}) = '${kind === "object" ? "OBJECT" : "ARRAY"}')`,
   canonTimestamp: (e) => `CAST(epoch_us(${e}) AS VARCHAR)`,
   formatDate: (e, g) => `strftime(${e}, '${{ day: "%Y-%m-%d", month: "%Y-%m", year: "%Y" }[g]}')`,
+  formatTimestamp: (e) => `strftime(${e}, '%Y-%m-%d %H:%M:%S')`,
   trim: (e) => `trim(${e}, ${duckdb.whitespace})`,
   countIf: (e) => `count_if(${e})`,
 };
@@ -85,6 +89,7 @@ const spark: Dialect = {
   isJson: (t, kind) => `(from_json(${t}, '${kind === "object" ? "map<string,string>" : "array<string>"}') IS NOT NULL)`,
   canonTimestamp: (e) => `CAST(unix_micros(${e}) AS STRING)`,
   formatDate: (e, g) => `date_format(${e}, '${{ day: "yyyy-MM-dd", month: "yyyy-MM", year: "yyyy" }[g]}')`,
+  formatTimestamp: (e) => `date_format(${e}, 'yyyy-MM-dd HH:mm:ss')`,
   trim: (e) => `trim(BOTH ${spark.whitespace} FROM ${e})`,
   countIf: (e) => `count_if(${e})`,
 };
@@ -104,6 +109,7 @@ const snowflake: Dialect = {
   isJson: (t, kind) => `(TYPEOF(TRY_PARSE_JSON(${t})) = '${kind === "object" ? "OBJECT" : "ARRAY"}')`,
   canonTimestamp: (e) => `CAST(DATE_PART(EPOCH_MICROSECOND, ${e}) AS VARCHAR)`,
   formatDate: (e, g) => `TO_CHAR(${e}, '${{ day: "YYYY-MM-DD", month: "YYYY-MM", year: "YYYY" }[g]}')`,
+  formatTimestamp: (e) => `TO_CHAR(${e}, 'YYYY-MM-DD HH24:MI:SS')`,
   trim: (e) => `TRIM(${e}, ${snowflake.whitespace})`,
   countIf: (e) => `COUNT_IF(${e})`,
 };
@@ -229,7 +235,26 @@ export function printExpr(e: Expr, dialect: DialectName, opts: PrintOptions = {}
       const whens = e.whens.map((w) => `WHEN ${p(w.when)} THEN ${p(w.then)}`).join(" ");
       return `CASE ${whens}${e.else ? ` ELSE ${p(e.else)}` : ""} END`;
     }
+    case "fn":
+      return printFunction(e.name, dialect, e.args.map(p), { exprs: e.args, str: d.str, trim: d.trim });
+    case "convert":
+      return convert(d, p(e.arg), e.from, e.to);
   }
+}
+
+/**
+ * A SQL CAST with one meaning everywhere: numbers to integers round half away from zero (Spark
+ * would truncate), and dates, timestamps and booleans become the same text in every engine
+ * (Snowflake's would follow the session's output formats).
+ */
+function convert(d: Dialect, e: string, from: ScalarType, to: ScalarType): string {
+  if (to.kind === "string") {
+    if (from.kind === "date") return d.formatDate(e, "day");
+    if (from.kind === "timestamp") return d.formatTimestamp(e);
+    if (from.kind === "boolean" || from.kind === "string") return canon(d, e, from);
+  }
+  if (to.kind === "integer" && (from.kind === "double" || from.kind === "decimal")) return `CAST(round(${e}) AS ${d.sqlType(to)})`;
+  return `CAST(${e} AS ${d.sqlType(to)})`;
 }
 
 function printAgg(d: Dialect, e: Extract<Expr, { k: "agg" }>, p: (x: Expr) => string): string {

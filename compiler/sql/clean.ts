@@ -9,6 +9,7 @@
 import { printExpr, quoteIdent, quoteString, type PrintOptions } from "../expr/print.js";
 import type { Expr } from "../expr/ast.js";
 import type { CleanColumn, ScalarType, SourceIR, TableIR } from "../ir.js";
+import { derivedItems } from "./derive.js";
 
 export type SqlDialect = "duckdb" | "spark";
 
@@ -149,7 +150,7 @@ export function rankedInTwoSteps(src: SourceIR, d: SqlDialect, ranked = "ranked"
 export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): CleanStages {
   const id = q(d, src.idColumn);
   const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
-  const cols = [id, ...src.columns.map((c) => q(d, c.name)), ...items, "_source_file", "line_no AS _source_line", "_ingested_at", "_arrival_seq"];
+  const cols = [id, ...src.columns.map((c) => q(d, c.name)), ...derivedItems(src.derived, d), ...items, "_source_file", "line_no AS _source_line", "_ingested_at", "_arrival_seq"];
   return {
     checked: checkedSql(src, d),
     ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
@@ -181,9 +182,26 @@ const META = ["_source_file", "_source_line", "_ingested_at", "_arrival_seq"];
  * columns; a child table expands its parent's array, delimited string or object.
  */
 export function tableSelect(t: TableIR, d: SqlDialect, cleanRelation = "clean"): string {
+  const expanded = expandedSelect(t, d, cleanRelation);
+  const derived = derivedItems(t.child?.derived, d, { refPrefix: "c" });
+  if (derived.length === 0) return expanded;
+  // A child's derived columns read its expanded rows (the cast value, the key or index).
+  const names = new Set(t.child!.derived!.map((x) => x.name));
+  const own = storedColumns(t).filter((c) => !names.has(c.name)).map((c) => `c.${q(d, c.name)}`);
+  const tail = [...META.map((m) => `c.${m}`), ...(t.partition && t.partition.key !== t.partition.column ? [`c.${q(d, t.partition.key)}`] : [])];
+  return `SELECT ${[...own, ...derived, ...tail].join(", ")} FROM (${expanded}) AS c`;
+}
+
+/** The table's columns without a partition key that only the path holds (partitionExtra computes it). */
+function storedColumns(t: TableIR): TableIR["columns"] {
+  const p = t.partition;
+  return p && p.key !== p.column ? t.columns.filter((c) => c.name !== p.key) : t.columns;
+}
+
+function expandedSelect(t: TableIR, d: SqlDialect, cleanRelation: string): string {
   const meta = META.map((m) => `p.${m}`);
   if (!t.child) {
-    const cols = t.columns.map((c) => `p.${q(d, c.name)}`);
+    const cols = storedColumns(t).map((c) => `p.${q(d, c.name)}`);
     return `SELECT ${[...cols, ...meta, ...partitionExtra(t, d, "p")].join(", ")} FROM ${cleanRelation} AS p`;
   }
   const carried = t.child.carried.map((c) => `p.${q(d, c)}`);

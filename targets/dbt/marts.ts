@@ -29,7 +29,7 @@ function portable(m: ModelSql, e: Expr): string {
 }
 
 function measureSql(m: ModelSql, x: Measure): string {
-  const arg: Expr | undefined = x.arg ? { k: "ref", name: x.arg.column, table: x.arg.table } : undefined;
+  const arg: Expr | undefined = x.expr ?? (x.arg ? { k: "ref", name: x.arg.column, table: x.arg.table } : undefined);
   const agg: Expr = arg ? { k: "agg", fn: x.fn, arg } : { k: "agg", fn: x.fn };
   // Explicit casts give both engines the contract's types (count(*) is NUMBER(18,0) in Snowflake, sum of BIGINT is HUGEINT in DuckDB).
   return `cast(${portable(m, agg)} as ${portableType(x.type)}) as ${bare(x.name)}`;

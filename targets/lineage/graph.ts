@@ -2,6 +2,7 @@
 // the IR's lineage only, so every picture of it (the Mermaid page, the docs site) shows exactly
 // what the compiler derived. Groups, nodes and edges come in one fixed order (sources, tables,
 // marts; declaration order inside each), so printers that number them are deterministic.
+import { refsOf } from "../../compiler/expr/ast.js";
 import type { MartIR, PipelineIR, TableIR } from "../../compiler/ir.js";
 import { findTable } from "../../compiler/ir.js";
 
@@ -75,6 +76,7 @@ function martGroup(ir: PipelineIR, m: MartIR, edges: Edges): LineageGroup {
   for (const x of m.grain) edges.add(colKey(x.table, x.column), martKey(m.name, x.name));
   for (const x of m.measures) {
     if (x.arg) edges.add(colKey(x.arg.table, x.arg.column), martKey(m.name, x.name));
+    else if (x.expr) for (const r of refsOf(x.expr)) edges.add(colKey(r.table!, r.name), martKey(m.name, x.name));
     else edges.add(colKey(m.from, findTable(ir, m.from).idColumn), martKey(m.name, x.name), true);
   }
   const nodes = m.columns.map((c) => ({ key: martKey(m.name, c.name), label: c.name }));
