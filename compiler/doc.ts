@@ -5,6 +5,8 @@ export type Scalar = string | number | boolean;
 
 export interface ColumnDoc {
   from?: string | string[];
+  /** Alternative paths, the first present wins (instead of `from`). */
+  from_any?: (string | string[])[];
   type: string;
   required?: boolean;
   default?: Scalar;
@@ -18,10 +20,11 @@ export interface ColumnDoc {
   references?: string;
   split?: string;
   description?: string;
+  on_cast_error?: "reject" | "set_null";
 }
 
 /** A key of an `into: columns` flatten: a bare output name, or a column spec with `name`. */
-export type FlattenKeyDoc = string | (Omit<ColumnDoc, "from" | "type" | "split" | "references"> & { name: string; type?: string });
+export type FlattenKeyDoc = string | (Omit<ColumnDoc, "from" | "from_any" | "type" | "split" | "references"> & { name: string; type?: string });
 
 export interface FlattenDoc {
   into: "columns" | "table";

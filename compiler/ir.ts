@@ -36,6 +36,10 @@ export interface CleanColumn {
   readonly description?: string;
   /** JSON path in the raw record, e.g. ["style", "Size:"]. */
   readonly path: readonly string[];
+  /** `from_any`: further paths, tried in order when `path` is absent or null (the first present wins). */
+  readonly alternatives?: readonly (readonly string[])[];
+  /** `on_cast_error: set_null`: a present value that does not cast becomes NULL and is counted, not rejected. */
+  readonly castNull?: true;
   /** Text after strip/trim/null_if, before the cast: NULL when absent. */
   readonly text: Expr;
   /** The typed value (cast, then default). NULL when the cast failed. */

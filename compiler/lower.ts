@@ -20,6 +20,7 @@ import type {
 } from "./ir.js";
 import { lowerMart } from "./lower-marts.js";
 import { parseType } from "./types-parse.js";
+import { pathsOf, pathsOfColumn, rawOfFirstPresent } from "./lower-messy-feeds.js";
 
 /** 10%: a file with more invalid records than that is a feed problem worth waking someone for. */
 export const DEFAULT_QUARANTINE_ALARM_RATIO = 0.1;
@@ -53,16 +54,11 @@ function asScalar(t: Type): ScalarType | undefined {
   return t.kind === "object" || t.kind === "array" ? undefined : t;
 }
 
-function pathOf(name: string, from: string | string[] | undefined): string[] {
-  if (from === undefined) return [name];
-  return Array.isArray(from) ? [...from] : from.split(".");
-}
-
 /** Cleaning options shared by columns and flattened keys. */
-type CleanSpec = Pick<ColumnDoc, "required" | "default" | "trim" | "strip" | "null_if" | "range" | "unit" | "format" | "accepted_values" | "split" | "description">;
+type CleanSpec = Pick<ColumnDoc, "required" | "default" | "trim" | "strip" | "null_if" | "range" | "unit" | "format" | "accepted_values" | "split" | "description" | "on_cast_error">;
 
-function textExpr(path: readonly string[], spec: CleanSpec): Expr {
-  let e: Expr = { k: "raw", path };
+function textExpr(paths: readonly (readonly string[])[], spec: CleanSpec): Expr {
+  let e: Expr = rawOfFirstPresent(paths);
   if (spec.strip) e = { k: "strip", arg: e, chars: spec.strip };
   if (spec.trim) e = { k: "trim", arg: e };
   if (spec.null_if && spec.null_if.length > 0) e = { k: "nullIf", arg: e, values: spec.null_if };
@@ -96,7 +92,7 @@ function rangeLit(v: number | string, t: ScalarType): Expr {
 function checksFor(col: CleanColumn, spec: CleanSpec): Check[] {
   const v = ref(col.name);
   const checks: Check[] = [];
-  if (col.type.kind !== "string" && spec.split === undefined) {
+  if (col.type.kind !== "string" && spec.split === undefined && col.castNull !== true) {
     checks.push({ reason: "cast_failed", column: col.name, fails: and({ k: "isNull", arg: ref(`${col.name}__text`), negate: true }, { k: "isNull", arg: v }) });
   }
   if (col.required) checks.push({ reason: "missing_required", column: col.name, fails: { k: "isNull", arg: v } });
@@ -114,13 +110,16 @@ function checksFor(col: CleanColumn, spec: CleanSpec): Check[] {
   return checks;
 }
 
-function cleanColumn(name: string, path: string[], type: Type, spec: CleanSpec, flattenedFrom?: string): CleanColumn {
+function cleanColumn(name: string, paths: readonly (readonly string[])[], type: Type, spec: CleanSpec, flattenedFrom?: string): CleanColumn {
+  const [path, ...alternatives] = paths;
   return {
     name,
     type,
     ...(spec.description !== undefined && { description: spec.description }),
-    path,
-    text: textExpr(path, spec),
+    path: path!,
+    ...(alternatives.length > 0 && { alternatives }),
+    ...(spec.on_cast_error === "set_null" && { castNull: true as const }),
+    text: textExpr(paths, spec),
     value: valueExpr(name, type, spec),
     required: spec.required === true,
     ...(spec.split !== undefined && { split: spec.split }),
@@ -128,7 +127,7 @@ function cleanColumn(name: string, path: string[], type: Type, spec: CleanSpec, 
   };
 }
 
-function flattenKeyColumns(colName: string, path: string[], fl: FlattenDoc): { col: CleanColumn; spec: CleanSpec }[] {
+function flattenKeyColumns(colName: string, paths: readonly (readonly string[])[], fl: FlattenDoc): { col: CleanColumn; spec: CleanSpec }[] {
   const prefix = fl.prefix ?? `${colName}_`;
   return Object.entries(fl.keys ?? {}).map(([key, k]: [string, FlattenKeyDoc]) => {
     const own = typeof k === "string" ? { name: k } : k;
@@ -139,7 +138,7 @@ function flattenKeyColumns(colName: string, path: string[], fl: FlattenDoc): { c
       ...own,
     };
     const type = own.type ? mustType(own.type, `flatten.${colName}.keys.${key}`) : ({ kind: "string" } as const);
-    return { col: cleanColumn(`${prefix}${own.name}`, [...path, key], type, spec, colName), spec };
+    return { col: cleanColumn(`${prefix}${own.name}`, paths.map((p) => [...p, key]), type, spec, colName), spec };
   });
 }
 
@@ -148,13 +147,13 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
   const checks: Check[] = [];
   const references: Reference[] = [];
   for (const [colName, spec] of Object.entries(s.columns)) {
-    const path = pathOf(colName, spec.from);
-    const col = cleanColumn(colName, path, mustType(spec.type, `sources.${name}.columns.${colName}`), spec);
+    const paths = pathsOf(colName, spec);
+    const col = cleanColumn(colName, paths, mustType(spec.type, `sources.${name}.columns.${colName}`), spec);
     columns.push(col);
     checks.push(...checksFor(col, spec));
     const fl = s.flatten?.[colName];
     if (fl?.into === "columns") {
-      for (const k of flattenKeyColumns(colName, path, fl)) {
+      for (const k of flattenKeyColumns(colName, paths, fl)) {
         columns.push(k.col);
         checks.push(...checksFor(k.col, k.spec));
       }
@@ -215,7 +214,7 @@ function outColumn(source: string, c: CleanColumn, accepted?: readonly (string |
     type: c.split !== undefined ? { kind: "string" } : outputType(c.type),
     nullable: !c.required,
     ...(c.description !== undefined && { description: c.description }),
-    lineage: { source, paths: [c.path] },
+    lineage: { source, paths: pathsOfColumn(c) },
     ...(accepted && accepted.length > 0 && { accepted }),
   };
 }
@@ -268,7 +267,7 @@ function childTable(src: SourceIR, parentCols: readonly OutputColumn[], colName:
   });
   const element: ScalarType = f.type ? (asScalar(mustType(f.type, `flatten.${colName}.type`)) ?? { kind: "string" }) : col.type.kind === "array" ? (asScalar(col.type.element) ?? { kind: "string" }) : { kind: "string" };
   const value = f.value ?? "value";
-  const lineage = { source: src.name, paths: [col.path] };
+  const lineage = { source: src.name, paths: pathsOfColumn(col) };
   let expansion: ChildExpansion;
   let extra: OutputColumn[];
   const valueCol: OutputColumn = { name: value, type: element, nullable: true, lineage };

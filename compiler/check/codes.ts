@@ -51,6 +51,8 @@ export const SEMANTIC_CODES = {
   LK319: "a flatten option does not apply to the flatten mode or column kind",
   LK320: "a scalar-only option (default, accepted_values, references) is set on an object or array",
   LK321: "a child table's element or value type is not a scalar",
+  LK322: "from and from_any are both set, or from_any lists a path twice",
+  LK323: "on_cast_error: set_null on a column whose cast cannot fail (string, split array), or on a required column",
   LK350: "an S3 bucket name (aws buckets, publish s3:// URLs) is not valid",
   LK351: "the AWS region is not a region name",
   LK352: "a Snowflake name is not a valid unquoted identifier",

@@ -9,6 +9,8 @@
 import { printExpr, quoteIdent, quoteString, type PrintOptions } from "../expr/print.js";
 import type { Expr } from "../expr/ast.js";
 import type { CleanColumn, ScalarType, SourceIR, TableIR } from "../ir.js";
+import { pathsOfColumn } from "../lower-messy-feeds.js";
+import { castNullFlags, castNullsSql } from "./cast-nulls.js";
 
 export type SqlDialect = "duckdb" | "spark";
 
@@ -26,13 +28,15 @@ export interface CleanStages {
   readonly counts: string;
   /** Over `ranked`: `reason, reason_column, records` for rejected records. */
   readonly reasons: string;
+  /** Over `ranked`, for sources with `on_cast_error: set_null` columns: their counts of NULLs from failed casts (cast-nulls.ts). */
+  readonly castNulls?: string;
 }
 
 const CORRUPT = "_lakec_corrupt";
 
 function topLevelFields(src: SourceIR): string[] {
   const seen: string[] = [];
-  for (const c of src.columns) if (!seen.includes(c.path[0]!)) seen.push(c.path[0]!);
+  for (const c of src.columns) for (const p of pathsOfColumn(c)) if (!seen.includes(p[0]!)) seen.push(p[0]!);
   return seen;
 }
 
@@ -64,15 +68,23 @@ const itemsName = (column: string): string => `_items_${column}`;
  * so it is computed with the parse (the local engine drops `line` once `parsed` is built).
  */
 function splitItems(c: CleanColumn, d: SqlDialect): string {
-  const raw = printExpr({ k: "raw", path: c.path }, d, { rawRoot: "_j" });
+  const paths = pathsOfColumn(c);
+  if (paths.length === 1) return splitItemsAt(c.path, d);
+  // from_any: the elements of the path the column's value came from (the first present one).
+  const raw = (path: readonly string[]): string => printExpr({ k: "raw", path }, d, { rawRoot: "_j" });
+  return `CASE ${paths.map((p) => `WHEN ${raw(p)} IS NOT NULL THEN ${splitItemsAt(p, d)}`).join(" ")} END`;
+}
+
+function splitItemsAt(path: readonly string[], d: SqlDialect): string {
+  const raw = printExpr({ k: "raw", path }, d, { rawRoot: "_j" });
   if (d === "duckdb") {
-    const structure = c.path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), "VARCHAR[]");
-    const access = c.path.reduce((e, key) => `struct_extract(${e}, ${quoteString(d, key)})`, `from_json(line, ${quoteString(d, JSON.stringify(structure))})`);
+    const structure = path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), "VARCHAR[]");
+    const access = path.reduce((e, key) => `struct_extract(${e}, ${quoteString(d, key)})`, `from_json(line, ${quoteString(d, JSON.stringify(structure))})`);
     return `CASE WHEN starts_with(ltrim(${raw}), '[') THEN ${access} END`;
   }
-  const [head, ...rest] = c.path.map((k) => q(d, k));
+  const [head, ...rest] = path.map((k) => q(d, k));
   const ddl = `${head!} ${rest.reduceRight((inner, key) => `STRUCT<${key}: ${inner}>`, "ARRAY<STRING>")}`;
-  return `CASE WHEN ltrim(${raw}) LIKE '[%' THEN from_json(line, ${quoteString(d, ddl)}).${c.path.map((k) => q(d, k)).join(".")} END`;
+  return `CASE WHEN ltrim(${raw}) LIKE '[%' THEN from_json(line, ${quoteString(d, ddl)}).${path.map((k) => q(d, k)).join(".")} END`;
 }
 
 function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): string {
@@ -109,7 +121,8 @@ function checkedFrom(src: SourceIR, d: SqlDialect, from: string): string {
   const values = src.columns.map((c) => `${printExpr(c.value, d)} AS ${q(d, c.name)}`);
   const typed = `SELECT *, ${values.join(", ")} FROM (${withTexts}) AS p2`;
   const id = printExpr(src.recordId, d);
-  return `SELECT *, ${reasonCase(src, d, "reason")} AS _reason, ${reasonCase(src, d, "column")} AS _reason_column, CASE WHEN ${"_is_object"} THEN ${id} END AS ${q(d, src.idColumn)} FROM (${typed}) AS p3`;
+  const flags = castNullFlags(src, d).map((f) => `, ${f}`).join("");
+  return `SELECT *, ${reasonCase(src, d, "reason")} AS _reason, ${reasonCase(src, d, "column")} AS _reason_column, CASE WHEN ${"_is_object"} THEN ${id} END AS ${q(d, src.idColumn)}${flags} FROM (${typed}) AS p3`;
 }
 
 /** The four nested SELECTs that turn lines into typed, checked records. */
@@ -150,6 +163,7 @@ export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): Cl
   const id = q(d, src.idColumn);
   const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
   const cols = [id, ...src.columns.map((c) => q(d, c.name)), ...items, "_source_file", "line_no AS _source_line", "_ingested_at", "_arrival_seq"];
+  const castNulls = castNullsSql(src, d, ranked);
   return {
     checked: checkedSql(src, d),
     ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
@@ -161,6 +175,7 @@ export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): Cl
       "coalesce(sum(CASE WHEN _reason IS NOT NULL THEN 1 ELSE 0 END), 0) AS invalid, " +
       `coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank > 1 THEN 1 ELSE 0 END), 0) AS duplicates FROM ${ranked}`,
     reasons: `SELECT _reason AS reason, _reason_column AS reason_column, count(*) AS records FROM ${ranked} WHERE _reason IS NOT NULL GROUP BY _reason, _reason_column`,
+    ...(castNulls !== undefined && { castNulls }),
   };
 }
 
