@@ -112,11 +112,21 @@ export interface OutputColumn {
   readonly accepted?: readonly (string | number | boolean)[];
 }
 
-/** How a child table's rows come out of its parent's cleaned column. */
+/** A field of the objects a child table expands (`fields:`): the JSON key, its column and type. */
+export interface ChildField {
+  readonly field: string;
+  readonly column: string;
+  readonly type: ScalarType;
+}
+
+/**
+ * How a child table's rows come out of its parent's cleaned column. With `fields`, each element
+ * (or entry value) is an object and the fields are the row's value columns; `valueColumn` is unused.
+ */
 export type ChildExpansion =
-  | { readonly mode: "array"; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string }
+  | { readonly mode: "array"; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string; readonly fields?: readonly ChildField[] }
   | { readonly mode: "split"; readonly separator: string; readonly trim: boolean; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string }
-  | { readonly mode: "entries"; readonly element: ScalarType; readonly keyColumn: string; readonly valueColumn: string };
+  | { readonly mode: "entries"; readonly element: ScalarType; readonly keyColumn: string; readonly valueColumn: string; readonly fields?: readonly ChildField[] };
 
 /**
  * Columns every output table carries so reprocessing and "latest record wins" are possible.

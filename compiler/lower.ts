@@ -21,6 +21,7 @@ import type {
 import { lowerMart } from "./lower-marts.js";
 import { parseType } from "./types-parse.js";
 import { pathsOf, pathsOfColumn, rawOfFirstPresent } from "./lower-messy-feeds.js";
+import { childFields, fieldDescription } from "./lower-object-children.js";
 
 /** 10%: a file with more invalid records than that is a feed problem worth waking someone for. */
 export const DEFAULT_QUARANTINE_ALARM_RATIO = 0.1;
@@ -270,17 +271,20 @@ function childTable(src: SourceIR, parentCols: readonly OutputColumn[], colName:
   const lineage = { source: src.name, paths: pathsOfColumn(col) };
   let expansion: ChildExpansion;
   let extra: OutputColumn[];
-  const valueCol: OutputColumn = { name: value, type: element, nullable: true, lineage };
+  const fields = childFields(col, f);
+  const valueCols: OutputColumn[] = fields
+    ? fields.map((x) => ({ name: x.column, type: x.type, nullable: true, ...fieldDescription(f, x.field), lineage }))
+    : [{ name: value, type: element, nullable: true, lineage }];
   if (col.type.kind === "object") {
     const key = f.key ?? "key";
-    expansion = { mode: "entries", element, keyColumn: key, valueColumn: value };
-    extra = [{ name: key, type: { kind: "string" }, nullable: false, lineage }, valueCol];
+    expansion = { mode: "entries", element, keyColumn: key, valueColumn: value, ...(fields && { fields }) };
+    extra = [{ name: key, type: { kind: "string" }, nullable: false, lineage }, ...valueCols];
   } else {
     const index = f.index ?? "position";
     expansion = col.split !== undefined
       ? { mode: "split", separator: col.split, trim: true, element, indexColumn: index, valueColumn: value }
-      : { mode: "array", element, indexColumn: index, valueColumn: value };
-    extra = [{ name: index, type: { kind: "integer" }, nullable: false, lineage }, valueCol];
+      : { mode: "array", element, indexColumn: index, valueColumn: value, ...(fields && { fields }) };
+    extra = [{ name: index, type: { kind: "integer" }, nullable: false, lineage }, ...valueCols];
   }
   const name = f.table ?? `${src.name}_${colName}`;
   const rowKeyTail = expansion.mode === "entries" ? expansion.keyColumn : expansion.indexColumn;

@@ -1,7 +1,8 @@
 // A seeded synthetic "places" export in the shapes real feeds mix (legacy Yelp business files
 // and their successors): the open flag as `is_open`, `open` or `status.open`; review counts as
 // numbers, thousands-separated text, `stats.reviews` or junk; stars and price ranges that
-// sometimes do not cast; categories as text or a JSON array under `categories` or `tags`.
+// sometimes do not cast; categories as text or a JSON array under `categories` or `tags`;
+// opening hours as a map of objects, and a menu as an array of objects.
 // Used with test/cases/messy-feeds/pipeline.yaml, and described independently to
 // test/independent-model.ts below.
 import { Rng } from "../engine/synthetic.js";
@@ -20,7 +21,20 @@ export const MESSY_RULES: readonly ColumnRule[] = [
   { name: "attributes", path: ["attributes"], type: "object" },
   { name: "attributes_price_range", path: ["attributes", "RestaurantsPriceRange2"], type: "integer", nullIf: ["None"], castNull: true },
   { name: "attributes_wifi", path: ["attributes", "WiFi"], type: "string" },
+  { name: "hours", path: ["hours"], type: "object" },
+  { name: "menu", path: ["menu"], type: "array" },
 ];
+
+/** The child rows a kept record gives: one per entry of `hours`, one per element of `menu`. */
+export function expectedChildRows(rows: readonly Record<string, unknown>[]): { hours: number; menu: number } {
+  let hours = 0;
+  let menu = 0;
+  for (const r of rows) {
+    if (typeof r.hours === "string") hours += Object.keys(JSON.parse(r.hours) as object).length;
+    if (typeof r.menu === "string") menu += (JSON.parse(r.menu) as unknown[]).length;
+  }
+  return { hours, menu };
+}
 
 export function generatePlaces(seed: number, n: number): string {
   const rng = new Rng(seed);
@@ -46,6 +60,13 @@ export function generatePlaces(seed: number, n: number): string {
         ...(rng.chance(0.9) && { RestaurantsPriceRange2: rng.weighted<unknown>([["2", 5], [3, 3], ["None", 2], ["cheap", 1]]) }),
         ...(rng.chance(0.5) && { WiFi: rng.pick(["free", "no"]) }),
       };
+    }
+    if (rng.chance(0.7)) {
+      const days = ["Monday", "Tuesday", "Sunday"].filter(() => rng.chance(0.7));
+      r.hours = Object.fromEntries(days.map((d) => [d, rng.weighted<unknown>([[{ open: `0${rng.int(6, 9)}:00`, close: `${rng.int(15, 22)}:00` }, 8], [{ open: "10:00" }, 1], ["closed", 1]])]));
+    }
+    if (rng.chance(0.6)) {
+      r.menu = Array.from({ length: rng.int(0, 4) }, (_, k) => rng.weighted<unknown>([[{ dish: `Dish ${k}`, price: rng.pick([4.5, "12.00", "free"]), vegan: rng.pick([true, "no", undefined]) }, 9], [null, 1]]));
     }
     lines.push(JSON.stringify(r));
   }

@@ -12,7 +12,7 @@ import { inputHash } from "../engine/lake.js";
 import { formatRunSummary } from "../engine/summary-format.js";
 import { parquetRows, removeTempDirs, runOneFile } from "./engine-fixtures.js";
 import { cleanFile, type Row } from "./independent-model.js";
-import { generatePlaces, MESSY_PIPELINE, MESSY_RULES } from "./messy-feeds-fixtures.js";
+import { expectedChildRows, generatePlaces, MESSY_PIPELINE, MESSY_RULES } from "./messy-feeds-fixtures.js";
 
 afterAll(removeTempDirs);
 
@@ -123,6 +123,51 @@ describe("a seeded messy export against the independent model", () => {
       return parts.map((p) => p.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "")).filter((p) => p !== "").length;
     };
     expect(cats.length).toBe(want.clean.reduce((s, r) => s + elements(r), 0));
+    const children = expectedChildRows(want.clean);
+    expect(children.hours).toBeGreaterThan(0);
+    expect(summary.files[0]!.rowsWritten).toMatchObject({ business_hours: children.hours, menu_items: children.menu });
+  });
+});
+
+describe("child tables over objects (fields:)", () => {
+  it("flattens a map of objects and an array of objects into typed columns", async () => {
+    const r = await run(
+      [
+        line({
+          business_id: "a",
+          hours: { Monday: { open: "06:00", close: "15:00" }, Tuesday: { open: "07:00" }, Sunday: "closed", Friday: null },
+          menu: [{ dish: "Soup", price: "4.50", vegan: true }, { dish: "Steak", price: 21, vegan: "no", extra: 1 }, null, { price: "free" }],
+        }),
+        line({ business_id: "b", hours: {}, menu: [] }),
+        line({ business_id: "c", hours: "not an object" }), // the parent column fails its cast: the record is rejected
+      ],
+      "object-children",
+    );
+    const hours = JSON.parse(await parquetRows(r.lakeDir, "business_hours", "business_id, day")) as Record<string, unknown>[];
+    expect(hours.map((h) => [h.business_id, h.day, h.opens_at, h.closes_at])).toEqual([
+      ["a", "Friday", null, null],
+      ["a", "Monday", "06:00", "15:00"],
+      ["a", "Sunday", null, null],
+      ["a", "Tuesday", "07:00", null],
+    ]);
+    const menu = JSON.parse(await parquetRows(r.lakeDir, "menu_items", "business_id, line")) as Record<string, unknown>[];
+    expect(menu.map((m) => [Number(m.line), m.dish, m.price, m.vegan])).toEqual([
+      [0, "Soup", "4.50", true],
+      [1, "Steak", "21.00", false],
+      [2, null, null, null],
+      [3, null, null, null],
+    ]);
+    expect(r.file.counts).toMatchObject({ recordsIn: 3, clean: 2, byReason: { cast_failed: 1 } });
+    expect(r.file.samples[0]).toMatchObject({ reason: "cast_failed", column: "hours" });
+  });
+
+  it("prints each field from the element in Spark SQL too", async () => {
+    const { tableSelect } = await import("../compiler/sql/clean.js");
+    const hours = ir.tables.find((t) => t.name === "business_hours")!;
+    const menu = ir.tables.find((t) => t.name === "menu_items")!;
+    expect(tableSelect(hours, "spark")).toContain("get_json_object(u.`v`, '$[\\'open\\']') AS `opens_at`");
+    expect(tableSelect(menu, "spark")).toContain("LATERAL VIEW posexplode(from_json(p.`menu`, 'array<string>')) u AS i, v");
+    expect(tableSelect(menu, "duckdb")).toContain(`json_extract_string(CASE WHEN json_valid(p."v") THEN p."v" END, '$."price"')`);
   });
 });
 
@@ -135,6 +180,6 @@ describe("the Glue job's SQL for these options", () => {
     expect(st.checked).toContain("`is_open` STRING, `open` STRING, `status` STRING");
     expect(st.castNulls).toMatch(/AS `stars`, .* AS `review_count`, .* AS `attributes_price_range` FROM ranked$/);
     // No cast_failed check for a set_null column: the failed value is counted, not rejected.
-    expect(source.checks.filter((ch) => ch.reason === "cast_failed").map((ch) => ch.column)).toEqual(["is_open", "attributes"]);
+    expect(source.checks.filter((ch) => ch.reason === "cast_failed").map((ch) => ch.column)).toEqual(["is_open", "attributes", "hours", "menu"]);
   });
 });

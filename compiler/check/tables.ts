@@ -6,6 +6,7 @@ import type { DocPath } from "../diagnostics.js";
 import type { FlattenDoc, PipelineDoc, SourceDoc } from "../doc.js";
 import type { Type } from "../ir.js";
 import { parseType } from "../types-parse.js";
+import { fieldColumns } from "./object-children.js";
 
 export type ColumnOrigin = "id" | "column" | "flattened" | "partition" | "carried" | "index" | "key" | "value";
 
@@ -100,11 +101,13 @@ function childTable(srcName: string, src: SourceDoc, col: string, fl: FlattenDoc
   const cols = carriedColumns(srcName, src);
   if (colType.kind === "array") {
     cols.push({ name: fl.index ?? DEFAULT_INDEX_COLUMN, type: { kind: "integer" }, origin: "index", ...at("index") });
-    cols.push({ name: fl.value ?? DEFAULT_VALUE_COLUMN, type: colType.element, origin: "value", ...at("value") });
+    if (fl.fields !== undefined && colType.element.kind === "object") cols.push(...fieldColumns(fl, base));
+    else cols.push({ name: fl.value ?? DEFAULT_VALUE_COLUMN, type: colType.element, origin: "value", ...at("value") });
   } else if (colType.kind === "object") {
     cols.push({ name: fl.key ?? DEFAULT_KEY_COLUMN, type: STRING, origin: "key", ...at("key") });
     const valueType = fl.type === undefined ? STRING : parseType(fl.type);
-    cols.push({ name: fl.value ?? DEFAULT_VALUE_COLUMN, type: valueType, origin: "value", ...at("value") });
+    if (fl.fields !== undefined && valueType?.kind === "object") cols.push(...fieldColumns(fl, base));
+    else cols.push({ name: fl.value ?? DEFAULT_VALUE_COLUMN, type: valueType, origin: "value", ...at("value") });
   } else {
     return undefined;
   }

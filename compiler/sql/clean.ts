@@ -183,6 +183,17 @@ function elementCast(d: SqlDialect, element: ScalarType, text: Expr): string {
   return printExpr({ k: "cast", arg: text, to: element }, d);
 }
 
+/**
+ * A child row's value columns, from the element or entry value `v` of the relation `alias`: the
+ * value cast to its type, or, with `fields`, each field of the object `v` cast to its own type
+ * (an absent field, a JSON null and a value that does not cast are NULL, as for scalar values).
+ */
+function childValueColumns(x: Exclude<TableIR["child"], undefined>["expansion"], d: SqlDialect, alias: string): string[] {
+  const fields = x.mode === "split" ? undefined : x.fields;
+  if (fields === undefined) return [`${elementCast(d, x.element, { k: "ref", name: "v", table: alias })} AS ${q(d, x.valueColumn)}`];
+  return fields.map((f) => `${printExpr({ k: "cast", arg: { k: "raw", path: ["v", f.field] }, to: f.type }, d, { rawRoot: alias })} AS ${q(d, f.column)}`);
+}
+
 function partitionExtra(t: TableIR, d: SqlDialect, alias: string): string[] {
   const p = t.partition;
   if (!p || p.key === p.column) return [];
@@ -204,19 +215,17 @@ export function tableSelect(t: TableIR, d: SqlDialect, cleanRelation = "clean"):
   const carried = t.child.carried.map((c) => `p.${q(d, c)}`);
   const from = `p.${q(d, t.child.fromColumn)}`;
   const x = t.child.expansion;
-  const v = { k: "ref", name: "v", table: "u" } as const;
-  const valueSql = elementCast(d, x.element, v);
   const ws = d === "duckdb" ? "chr(32) || chr(9) || chr(10) || chr(13)" : "concat(chr(32), chr(9), chr(10), chr(13))";
   const tail = [...meta, ...partitionExtra(t, d, "p")];
   if (x.mode === "entries") {
-    const cols = [...carried, `u.k AS ${q(d, x.keyColumn)}`, `${valueSql} AS ${q(d, x.valueColumn)}`, ...tail];
+    const cols = [...carried, `u.k AS ${q(d, x.keyColumn)}`, ...childValueColumns(x, d, "u"), ...tail];
     if (d === "duckdb") {
       const entries = `unnest(map_entries(from_json(${from}, '"MAP(VARCHAR, VARCHAR)"'))) AS t(e)`;
       return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p, LATERAL (SELECT e.key AS k, e.value AS v FROM ${entries}) AS u`;
     }
     return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p LATERAL VIEW explode(from_json(${from}, 'map<string,string>')) u AS k, v`;
   }
-  const cols = [...carried, `u.i AS ${q(d, x.indexColumn)}`, `${valueSql} AS ${q(d, x.valueColumn)}`, ...tail];
+  const cols = [...carried, `u.i AS ${q(d, x.indexColumn)}`, ...childValueColumns(x, d, "u"), ...tail];
   let list: string;
   if (x.mode === "array") {
     list = d === "duckdb" ? `from_json(${from}, '["VARCHAR"]')` : `from_json(${from}, 'array<string>')`;
@@ -240,7 +249,7 @@ export function tableSelect(t: TableIR, d: SqlDialect, cleanRelation = "clean"):
     const needed = [...new Set([...t.child.carried, ...META, ...(t.partition ? [t.partition.column] : [])])].map((c) => `p.${q(d, c)}`);
     const parsed = `SELECT ${needed.join(", ")}, ${list} AS _elements FROM ${cleanRelation} AS p`;
     const expanded = `SELECT ${needed.join(", ")}, unnest(p._elements) AS v, generate_subscripts(p._elements, 1) - 1 AS i FROM (${parsed}) AS p`;
-    const inP = [...carried, `p.i AS ${q(d, x.indexColumn)}`, `${elementCast(d, x.element, { ...v, table: "p" })} AS ${q(d, x.valueColumn)}`, ...tail];
+    const inP = [...carried, `p.i AS ${q(d, x.indexColumn)}`, ...childValueColumns(x, d, "p"), ...tail];
     return `SELECT ${inP.join(", ")} FROM (${expanded}) AS p`;
   }
   return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p LATERAL VIEW posexplode(${list}) u AS i, v`;

@@ -72,6 +72,52 @@ SOURCES = {
                     "v"
                 ),
             },
+            {
+                "name": "business_hours",
+                "partition_key": None,
+                "sql": (
+                    "SELECT\n"
+                    "  p.`business_record_id`,\n"
+                    "  p.`business_id`,\n"
+                    "  u.k AS `day`,\n"
+                    "  get_json_object(u.`v`, '$[\\'open\\']') AS `opens_at`,\n"
+                    "  get_json_object(u.`v`, '$[\\'close\\']') AS `closes_at`,\n"
+                    "  p._source_file,\n"
+                    "  p._source_line,\n"
+                    "  p._ingested_at,\n"
+                    "  p._arrival_seq\n"
+                    "FROM\n"
+                    "  clean AS p\n"
+                    "LATERAL VIEW explode (from_json(p.`hours`, 'map<string,string>')) u AS k,\n"
+                    "v"
+                ),
+            },
+            {
+                "name": "menu_items",
+                "partition_key": None,
+                "sql": (
+                    "SELECT\n"
+                    "  p.`business_record_id`,\n"
+                    "  p.`business_id`,\n"
+                    "  u.i AS `line`,\n"
+                    "  get_json_object(u.`v`, '$[\\'dish\\']') AS `dish`,\n"
+                    "  try_cast (\n"
+                    "    get_json_object(u.`v`, '$[\\'price\\']') AS DECIMAL(6, 2)\n"
+                    "  ) AS `price`,\n"
+                    "  CASE\n"
+                    "    WHEN lower(get_json_object(u.`v`, '$[\\'vegan\\']')) IN ('true', '1', 'yes', 't', 'y') THEN TRUE\n"
+                    "    WHEN lower(get_json_object(u.`v`, '$[\\'vegan\\']')) IN ('false', '0', 'no', 'f', 'n') THEN FALSE\n"
+                    "  END AS `vegan`,\n"
+                    "  p._source_file,\n"
+                    "  p._source_line,\n"
+                    "  p._ingested_at,\n"
+                    "  p._arrival_seq\n"
+                    "FROM\n"
+                    "  clean AS p\n"
+                    "LATERAL VIEW posexplode(from_json(p.`menu`, 'array<string>')) u AS i,\n"
+                    "v"
+                ),
+            },
         ],
     },
 }

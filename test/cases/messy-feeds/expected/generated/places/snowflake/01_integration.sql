@@ -12,5 +12,7 @@ CREATE STORAGE INTEGRATION IF NOT EXISTS "LAKE_S3"
   STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::&{aws_account_id}:role/lakec-places-snowflake'
   STORAGE_ALLOWED_LOCATIONS = (
     's3://acme-places-processed/business/',
-    's3://acme-places-processed/business_categories/'
+    's3://acme-places-processed/business_categories/',
+    's3://acme-places-processed/business_hours/',
+    's3://acme-places-processed/menu_items/'
   );
