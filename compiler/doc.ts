@@ -50,7 +50,8 @@ export interface SourceDoc {
   description?: string;
   format: "jsonl" | "json";
   prefix: string;
-  key: string[];
+  /** Key columns, or `whole_record`: the raw record is its own key (see keyColumns). */
+  key: string[] | "whole_record";
   id: string;
   on_invalid?: "quarantine" | "drop" | "fail";
   columns: Record<string, ColumnDoc>;

@@ -82,7 +82,10 @@ export interface SourceIR {
   readonly format: "jsonl" | "json";
   /** Raw-bucket prefix, always ending with `/`. */
   readonly prefix: string;
+  /** Key columns; empty with `wholeRecordKey`. */
   readonly key: readonly string[];
+  /** `key: whole_record`: the record id is the MD5 of the raw record's text (compiler/whole-record-key.ts). */
+  readonly wholeRecordKey?: true;
   /** Name of the record-id column: md5 of the key columns' canonical text, see `recordId`. */
   readonly idColumn: string;
   readonly recordId: Expr;

@@ -22,6 +22,7 @@ import { lowerMart } from "./lower-marts.js";
 import { parseType } from "./types-parse.js";
 import { pathsOf, pathsOfColumn, rawOfFirstPresent } from "./lower-messy-feeds.js";
 import { childFields, fieldDescription } from "./lower-object-children.js";
+import { isWholeRecordKey, keyColumns, RECORD_HASH_COLUMN } from "./whole-record-key.js";
 
 /** 10%: a file with more invalid records than that is a feed problem worth waking someone for. */
 export const DEFAULT_QUARANTINE_ALARM_RATIO = 0.1;
@@ -161,7 +162,8 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
     }
     if (spec.references) references.push(resolveReference(doc, colName, spec.references));
   }
-  const keyTypes = s.key.map((k) => {
+  const key = keyColumns(s);
+  const keyTypes = key.map((k) => {
     const c = columns.find((x) => x.name === k);
     const t = c && asScalar(c.type);
     if (!t) throw new Error(`lower: key column '${k}' of source '${name}' is missing or not scalar`);
@@ -172,9 +174,10 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
     ...(s.description !== undefined && { description: s.description }),
     format: s.format ?? "jsonl",
     prefix: s.prefix.endsWith("/") ? s.prefix : `${s.prefix}/`,
-    key: s.key,
+    key,
+    ...(isWholeRecordKey(s) && { wholeRecordKey: true as const }),
     idColumn: s.id,
-    recordId: { k: "md5Join", args: keyTypes.map(({ k, t }) => ({ k: "canonText", arg: ref(k), type: t })) },
+    recordId: isWholeRecordKey(s) ? ref(RECORD_HASH_COLUMN) : { k: "md5Join", args: keyTypes.map(({ k, t }) => ({ k: "canonText", arg: ref(k), type: t })) },
     onInvalid: s.on_invalid ?? "quarantine",
     columns,
     checks,
@@ -235,8 +238,8 @@ function tablesOf(doc: PipelineDoc, src: SourceIR): TableIR[] {
     name: src.idColumn,
     type: { kind: "string" },
     nullable: false,
-    description: `Record id: md5 of (${src.key.join(", ")}).`,
-    lineage: { source: src.name, paths: src.key.map((k) => src.columns.find((c) => c.name === k)!.path) },
+    description: src.wholeRecordKey ? "Record id: md5 of the raw record's text (key: whole_record)." : `Record id: md5 of (${src.key.join(", ")}).`,
+    lineage: { source: src.name, paths: src.wholeRecordKey ? src.columns.flatMap(pathsOfColumn) : src.key.map((k) => src.columns.find((c) => c.name === k)!.path) },
   };
   const mainCols = [idCol, ...src.columns.filter((c) => !flattened.has(c.name)).map((c) => outColumn(src.name, c, acceptedOf(s, c)))];
   const main: TableIR = {

@@ -7,6 +7,7 @@ import type { FlattenDoc, PipelineDoc, SourceDoc } from "../doc.js";
 import type { Type } from "../ir.js";
 import { parseType } from "../types-parse.js";
 import { fieldColumns } from "./object-children.js";
+import { keyColumns } from "../whole-record-key.js";
 
 export type ColumnOrigin = "id" | "column" | "flattened" | "partition" | "carried" | "index" | "key" | "value";
 
@@ -85,7 +86,7 @@ function mainTable(name: string, src: SourceDoc): TableInfo {
 function carriedColumns(srcName: string, src: SourceDoc): ColumnInfo[] {
   const types = declaredTypes(src);
   const out: ColumnInfo[] = [{ name: src.id, type: STRING, origin: "carried", path: ["sources", srcName, "id"], key: false }];
-  (src.key ?? []).forEach((k, i) => out.push({ name: k, type: types.get(k), origin: "carried", path: ["sources", srcName, "key", i], key: false }));
+  keyColumns(src).forEach((k, i) => out.push({ name: k, type: types.get(k), origin: "carried", path: ["sources", srcName, "key", i], key: false }));
   const p = src.partition_by;
   if (p !== undefined && types.has(p) && !out.some((c) => c.name === p)) {
     out.push({ name: p, type: types.get(p), origin: "carried", path: ["sources", srcName, "partition_by"], key: false });

@@ -11,6 +11,7 @@ import type { Expr } from "../expr/ast.js";
 import type { CleanColumn, ScalarType, SourceIR, TableIR } from "../ir.js";
 import { pathsOfColumn } from "../lower-messy-feeds.js";
 import { castNullFlags, castNullsSql } from "./cast-nulls.js";
+import { RECORD_HASH_COLUMN } from "../whole-record-key.js";
 
 export type SqlDialect = "duckdb" | "spark";
 
@@ -101,7 +102,9 @@ function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): st
 
 /** The innermost SELECTs: each line, whether it looks like an object, and its parsed fields `_j`. */
 function parsedSql(src: SourceIR, d: SqlDialect): string {
-  const parsed = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object FROM lines WHERE line <> ''`;
+  // key: whole_record hashes the line here: the local engine drops `line` once `parsed` is built.
+  const hash = src.wholeRecordKey ? `, md5(line) AS ${RECORD_HASH_COLUMN}` : "";
+  const parsed = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object${hash} FROM lines WHERE line <> ''`;
   const withJ = `SELECT *, ${parseRecord(src, d)} AS _j FROM (${parsed}) AS p0`;
   const items = splitItemColumns(src, d);
   return items.length === 0 ? withJ : `SELECT *, ${items.join(", ")} FROM (${withJ}) AS pj`;
@@ -116,7 +119,8 @@ function splitItemColumns(src: SourceIR, d: SqlDialect): string[] {
 function checkedFrom(src: SourceIR, d: SqlDialect, from: string): string {
   const texts = src.columns.map((c) => `${printExpr(c.text, d, { rawRoot: "_j" })} AS ${q(d, textName(c))}`);
   const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
-  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, _is_object, _j, ${[...items, ...texts].join(", ")} FROM ${from}`;
+  const hash = src.wholeRecordKey ? [RECORD_HASH_COLUMN] : [];
+  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, _is_object, _j, ${[...hash, ...items, ...texts].join(", ")} FROM ${from}`;
   // Values are computed in dependency-free order: each reads only its own text column.
   const values = src.columns.map((c) => `${printExpr(c.value, d)} AS ${q(d, c.name)}`);
   const typed = `SELECT *, ${values.join(", ")} FROM (${withTexts}) AS p2`;
