@@ -12,8 +12,8 @@ import { parse } from "yaml";
 import type { PipelineDoc } from "../compiler/doc.js";
 import { lower } from "../compiler/lower.js";
 import { openLake, runFiles, type RunSummary } from "../engine/index.js";
-import { generateAmazonReviews, writeAmazonReviews } from "../engine/synthetic.js";
-import { startDev, type DevEvent } from "../engine/watch.js";
+import { generateAmazonReviews, writeAmazonReviews } from "../synthetic/amazon.js";
+import { startDev, type DevEvent } from "../engine/index.js";
 
 const PIPELINE = "pipelines/reviews.yaml";
 const FILE_RECORDS = 10_000;

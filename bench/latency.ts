@@ -6,8 +6,8 @@
 // from nothing, so it is reported apart from the steady-state drops.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateAmazonReviews } from "../engine/synthetic.js";
-import { startDev, type DevEvent } from "../engine/watch.js";
+import { generateAmazonReviews } from "../synthetic/amazon.js";
+import { startDev, type DevEvent } from "../engine/index.js";
 import type { RunSummary } from "../engine/index.js";
 
 export interface LatencyDrop {

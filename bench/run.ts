@@ -2,7 +2,7 @@
 // memory, in a fresh temporary folder (removed afterwards unless --keep). Throughput and latency
 // each run in a child process of their own, so one's memory and caches do not colour the other.
 //
-//   npm run bench -- [--records 1000000] [--latency-records 10000] [--only compile,throughput,pandas,latency]
+//   npm run bench -- [--records 1000000] [--latency-records 10000] [--only compile,whole,throughput,pandas,latency]
 //                    [--memory-limit 2GB] [--repeat 3] [--keep]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +13,8 @@ import { benchCompile, type CompileTiming } from "./compile.js";
 import { benchLatency, type LatencyResult } from "./latency.js";
 import { formatReport } from "./report.js";
 import { benchPandas, benchThroughput, type PandasResult, type ThroughputResult } from "./throughput.js";
-import { writeAmazonReviews, type AmazonStats } from "../engine/synthetic.js";
+import { benchWholeRun, type WholeRunResult } from "./whole-run.js";
+import { writeAmazonReviews, type AmazonStats } from "../synthetic/amazon.js";
 
 export interface BenchResults {
   /** loadAvg: 1-minute load average when the run started and ended (other work on the machine). */
@@ -25,6 +26,7 @@ export interface BenchResults {
   throughput?: ThroughputResult;
   pandas?: PandasResult;
   latency?: LatencyResult;
+  whole?: WholeRunResult;
 }
 
 interface Args {
@@ -37,7 +39,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { records: 1_000_000, latencyRecords: 10_000, only: new Set(["compile", "throughput", "pandas", "latency"]), memoryLimit: "2GB", repeat: 3, keep: false };
+  const a: Args = { records: 1_000_000, latencyRecords: 10_000, only: new Set(["compile", "whole", "throughput", "pandas", "latency"]), memoryLimit: "2GB", repeat: 3, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -108,11 +110,15 @@ async function main(argv: readonly string[]): Promise<void> {
       results.compile = benchCompile();
     }
     const input = join(work, "reviews.jsonl");
-    if (args.only.has("throughput") || args.only.has("pandas")) {
+    if (args.only.has("whole") || args.only.has("throughput") || args.only.has("pandas")) {
       log(`generating ${args.records} synthetic records`);
       const t0 = performance.now();
       const stats = await writeAmazonReviews(input, { seed: 2018, records: args.records });
       results.input = { ...stats, generateSeconds: (performance.now() - t0) / 1000 };
+    }
+    if (args.only.has("whole")) {
+      log(`whole run: lakec run and the hand-written script with marts, each a process, alternating, ${args.repeat} time(s) each`);
+      results.whole = await benchWholeRun(input, join(work, "whole"), args.memoryLimit, args.repeat);
     }
     if (args.only.has("throughput")) {
       log(`throughput: engine and the hand-written DuckDB baseline, alternating, ${args.repeat} time(s) each`);

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { paintFor } from "./style.js";
 import type { RunSummary } from "../engine/index.js";
-import { startDev, type DevEvent } from "../engine/watch.js";
+import { startDev, type DevEvent } from "../engine/index.js";
 import { DEFAULT_LAKE, UsageError, type CliContext, type CliIO } from "./context.js";
 import { displayPath } from "./pipeline-files.js";
 import { lakeOptions } from "./run.js";

@@ -8,8 +8,8 @@ import { createInterface } from "node:readline";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { lakePaths, quarantineFile, readManifest, type FileManifest, type LakePaths } from "../engine/index.js";
-import { publishedState } from "../engine/manifest.js";
-import { queryWarehouse, warehouseRelations } from "../engine/query.js";
+import { publishedState } from "../engine/index.js";
+import { queryWarehouse, warehouseRelations } from "../engine/index.js";
 import type { LakeFile, LakePipelineStats, LakeStats, QuarantineSample } from "../targets/docs-site/index.js";
 
 /** Per source: at most this many samples per reason, read from at most this many lines. */

@@ -14,11 +14,12 @@ import { register as dev } from "./dev.js";
 import { register as plan } from "./plan.js";
 import { register as apply } from "./apply.js";
 import { register as docs } from "./docs.js";
+import { register as completion } from "./completion.js";
 import { argvWantsJson, jsonDocument, type JsonDocument } from "./json-output.js";
 import { wantsColour } from "./style.js";
 import { VERSION } from "./version.js";
 
-const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, query, show, graph, dev, plan, apply, docs];
+const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, query, show, graph, dev, plan, apply, docs, completion];
 
 const processIO: CliIO = {
   out: (t) => void process.stdout.write(t),

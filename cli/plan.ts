@@ -40,7 +40,7 @@ export interface PlanCliOptions {
   color: boolean;
 }
 
-const TARGETS: readonly Target[] = ["local", "aws", "snowflake", "all"];
+export const TARGETS: readonly Target[] = ["local", "aws", "snowflake", "all"];
 
 export function parseTarget(t: string): Target {
   if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`--target ${t}: expected one of ${TARGETS.join(", ")}`);

@@ -2,7 +2,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../compiler/diagnostics.js";
-import { formatRows, NoWarehouseError, queryWarehouse } from "../engine/query.js";
+import { NoWarehouseError, queryWarehouse } from "../engine/index.js";
+import { formatRows } from "./format-rows.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";

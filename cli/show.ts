@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { didYouMean } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
-import { warehouseRelations } from "../engine/query.js";
+import { warehouseRelations } from "../engine/index.js";
 import { DEFAULT_LAKE, UsageError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, type FormatFlags } from "./json-output.js";
 import { FORMATS, pipelineOk, printQuery, type OutputFormat } from "./query.js";

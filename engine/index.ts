@@ -1,6 +1,7 @@
-// The local engine's run API: opening a lake, ingesting and running files. Not the whole engine:
-// the warehouse queries (query.ts), dev's watcher (watch.ts) and the synthetic data generators
-// (synthetic*.ts) are modules of their own, imported directly by cli/ and bench/.
+// The local engine's interface: opening a lake, ingesting and running files, querying the
+// warehouse read-only and watching a lake for `lakec dev`. cli/, deploy/ and bench/ import the
+// engine only through this file (a lint rule in eslint.config.js holds them to it); how rows
+// are printed for people is cli/'s business, and the synthetic data generators are synthetic/.
 //
 //   const lake = await openLake(".lake", { memoryLimit: "2GB", threads: 2 });
 //   await ingestInputs(lake.paths, ir, ["export.jsonl"], { source: "product_reviews" });
@@ -38,4 +39,6 @@ export { processRawFile, refreshWarehouse, refreshWarehouseForRun, runFiles, sum
 export type { FileStatus, FileSummary } from "./file-job.js";
 export { readManifest, semanticsFingerprint, type FileManifest } from "./manifest.js";
 export { WarehouseBuildError, type TestOutcome, type WarehouseResult } from "./warehouse.js";
-export { formatRunSummary } from "./summary-format.js";
+export { NoWarehouseError, NotReadOnlyError, queryWarehouse, warehouseRelations, type QueryResult } from "./query.js";
+export { startDev, type DevEvent } from "./watch.js";
+export { publishedState } from "./manifest.js";

@@ -12,7 +12,9 @@ import { compilePipeline } from "../compiler/index.js";
 import { decodeSource } from "../compiler/load.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { inArrivalOrder, openLake, runFiles, type LakeOptions, type RunSummary } from "./index.js";
+import { inArrivalOrder } from "./arrivals.js";
+import { openLake, type LakeOptions } from "./open-lake.js";
+import { runFiles, type RunSummary } from "./run.js";
 
 /** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
 export interface BatchReport {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineIR } from "../compiler/ir.js";
 import { ingestInputs, openLake } from "../engine/index.js";
 import { queryWarehouse } from "../engine/query.js";
-import { generateAmazonReviews } from "../engine/synthetic.js";
+import { generateAmazonReviews } from "../synthetic/amazon.js";
 import { applyPlan } from "../deploy/apply.js";
 import { desiredState } from "../deploy/desired.js";
 import { makePlan, type DeployContext } from "../deploy/planner.js";

@@ -1,6 +1,6 @@
 // What a CLI user expects of any command-line tool: --version, colour that follows NO_COLOR and
 // FORCE_COLOR, exit codes that CI can trust, and one JSON document per command for machines.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,6 +98,19 @@ describe("exit codes", () => {
   });
 });
 
+describe("a closed pipe", () => {
+  // `lakec … | head` closes stdout early; lakec used to die on EPIPE with a stack trace.
+  it("stops quietly with 0 when the reader closes stdout", async () => {
+    const child = spawn(process.execPath, [join(ROOT, "bin/lakec.js"), "compile", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.on("close", done));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+});
+
 describe("one JSON contract", () => {
   type Doc = { schema: string; lakec: string; command: string; ok: boolean; diagnostics: { code: string }[]; error?: { kind: string; message: string }; result: unknown };
   const parse = (text: string): Doc => JSON.parse(text) as Doc;
@@ -160,8 +173,10 @@ describe("package layout", () => {
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files).toEqual(expect.arrayContaining(["bin/lakec.js", "dist/cli/main.js", "dist/schemas/pipeline.schema.json", "schemas/pipeline.schema.json", "package.json"]));
     expect(files.filter((f) => /^(test|bench|generated|dbt|pipelines)\//.test(f) || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; dependencies: Record<string, string>; private?: boolean };
     expect(pkg.bin).toEqual({ lakec: "bin/lakec.js" });
+    // Publishable: the packed tarball installs with `npm i -g` and runs `lakec run --demo` outside the repo.
+    expect(pkg.private).toBeUndefined();
     // Only tests use these; nothing at run time imports them.
     expect(Object.keys(pkg.dependencies)).not.toContain("asl-validator");
     expect(Object.keys(pkg.dependencies)).not.toContain("handlebars");

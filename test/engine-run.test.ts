@@ -5,10 +5,11 @@ import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatRunSummary, type FileSummary, ingestInputs, inputHash, lakePaths, openLake, processRawFile, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
+import { type FileSummary, ingestInputs, inputHash, lakePaths, openLake, processRawFile, readManifest, manifestFile, runFiles, type RunSummary } from "../engine/index.js";
 import type { PipelineIR } from "../compiler/ir.js";
 import { checkedInTwoSteps, cleanStages } from "../compiler/sql/clean.js";
 import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs, runLake } from "./engine-fixtures.js";
+import { formatRunSummary } from "../cli/summary-format.js";
 
 afterAll(removeTempDirs);
 

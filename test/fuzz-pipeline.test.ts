@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import { layoutOutput } from "../targets/registry.js";
-import { mulberry32 } from "../engine/synthetic.js";
+import { mulberry32 } from "../synthetic/amazon.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const SEEDS = 250;

@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineIR, ScalarType, TableIR } from "../compiler/ir.js";
 import { findSource } from "../compiler/ir.js";
-import { mulberry32 } from "../engine/synthetic.js";
+import { mulberry32 } from "../synthetic/amazon.js";
 import { duckdbSourceRelation, duckdbSourceSchema } from "../targets/dbt/index.js";
 import { stagingColumns } from "../targets/dbt/staging.js";
 

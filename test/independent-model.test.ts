@@ -1,8 +1,8 @@
 // The independent model is the oracle of the real-data tests, so it is tested on its own:
 // against hand-derived expectations and against the synthetic generator's ground truth.
 import { describe, expect, it } from "vitest";
-import { writeAmazonReviews, generateAmazonReviews } from "../engine/synthetic.js";
-import { generateYelp } from "../engine/synthetic-yelp.js";
+import { writeAmazonReviews, generateAmazonReviews } from "../synthetic/amazon.js";
+import { generateYelp } from "../synthetic/yelp.js";
 import { cleanFile, strptime, topLevelTexts } from "./independent-model.js";
 import { expectReviews, REVIEWS_RULES } from "./independent-pipelines.js";
 import { expectYelp } from "./independent-yelp.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { JsonValueSplitter, splitJsonValues } from "../engine/json-values.js";
-import { mulberry32 } from "../engine/synthetic.js";
+import { mulberry32 } from "../synthetic/amazon.js";
 import { PY_JSON_VALUES } from "../targets/glue/json-values-py.js";
 import { parquetRows, removeTempDirs, review, reviewsIr, runOneFile } from "./engine-fixtures.js";
 import { needsPython, python } from "./python.js";

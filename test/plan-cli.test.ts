@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { register as registerApply, type Terminal } from "../cli/apply.js";
 import type { CliContext, CliIO } from "../cli/context.js";
-import { generateAmazonReviews } from "../engine/synthetic.js";
+import { generateAmazonReviews } from "../synthetic/amazon.js";
 import { EDITS, reviewsYaml } from "./deploy-helpers.js";
 
 let dir = "";

@@ -6,7 +6,7 @@ import { SparkSQL } from "dt-sql-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import { cleanStages, tableSelect } from "../compiler/sql/clean.js";
-import { generateYelp } from "../engine/synthetic-yelp.js";
+import { generateYelp } from "../synthetic/yelp.js";
 import { parquetRows, removeTempDirs, runOneFile } from "./engine-fixtures.js";
 import { expectYelp } from "./independent-yelp.js";
 

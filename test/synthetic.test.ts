@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { amazonReviewTime, amazonReviewLines, generateAmazonReviews, withThousands, writeAmazonReviews } from "../engine/synthetic.js";
-import { generateYelp } from "../engine/synthetic-yelp.js";
+import { amazonReviewTime, amazonReviewLines, generateAmazonReviews, withThousands, writeAmazonReviews } from "../synthetic/amazon.js";
+import { generateYelp } from "../synthetic/yelp.js";
 
 export const SAMPLE_PATH = "pipelines/samples/reviews.sample.jsonl";
 export const SAMPLE_OPTIONS = { seed: 2018, records: 2000 } as const;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { PipelineIR } from "../compiler/ir.js";
-import { generateAmazonReviews } from "../engine/synthetic.js";
+import { generateAmazonReviews } from "../synthetic/amazon.js";
 import { startDev, type DevEvent, type DevRunner, type DevWatcher } from "../engine/watch.js";
 import type { RunSummary } from "../engine/index.js";
 import { runDev } from "../cli/dev.js";

@@ -1,6 +1,5 @@
 // The human-readable run report. `--json` prints the RunSummary itself instead.
-import type { FileSummary } from "./file-job.js";
-import type { RunSummary } from "./run.js";
+import type { FileSummary, RunSummary } from "../engine/index.js";
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

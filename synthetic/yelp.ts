@@ -3,7 +3,7 @@
 // "\/", non-ASCII as \uXXXX, review dates as epoch milliseconds, attributes as Python-ish
 // strings ("True", "None", "u'free'"), categories as one comma-separated string (or, when asked,
 // a JSON array as in the legacy export), hours as an object whose keys are weekdays.
-import { Rng, pyString } from "./synthetic.js";
+import { Rng, pyString } from "./amazon.js";
 
 export interface YelpMessiness {
   /** A business's attributes / hours / categories are null. */
