@@ -5,7 +5,7 @@
 // opening hours as a map of objects, and a menu as an array of objects.
 // Used with test/cases/messy-feeds/pipeline.yaml, and described independently to
 // test/independent-model.ts below.
-import { Rng } from "../engine/synthetic.js";
+import { Rng } from "../synthetic/amazon.js";
 import type { ColumnRule } from "./independent-model.js";
 
 export const MESSY_PIPELINE = "test/cases/messy-feeds/pipeline.yaml";

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../compiler/index.js";
 import { cleanStages } from "../compiler/sql/clean.js";
 import { inputHash } from "../engine/lake.js";
-import { formatRunSummary } from "../engine/summary-format.js";
+import { formatRunSummary } from "../cli/summary-format.js";
 import { parquetRows, removeTempDirs, runOneFile } from "./engine-fixtures.js";
 import { cleanFile, type Row } from "./independent-model.js";
 import { expectedChildRows, generatePlaces, MESSY_PIPELINE, MESSY_RULES } from "./messy-feeds-fixtures.js";
