@@ -93,7 +93,17 @@ describe("lakec init on a synthetic sample", () => {
     expectValid("array.yaml", r.out);
   });
 
-  test("reads CRLF lines after a byte-order mark", async () => {
+  test("takes dates written as text with a comma (\"09 4, 2015\") as dates, not as lists split on the comma", async () => {
+    const reviews = Array.from({ length: 20 }, (_, i) => JSON.stringify({ reviewerID: `r${i}`, reviewTime: `${String(1 + (i % 12)).padStart(2, "0")} ${1 + (i % 28)}, 2015` }));
+    writeFileSync(join(dir, "review-times.jsonl"), `${reviews.join("\n")}\n`);
+    const r = await init("--from", "review-times.jsonl", "--name", "review_times");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/review_time: \{ from: reviewTime, type: date, format: "%m %d, %Y"/);
+    expect(r.out).not.toContain("split");
+    expectValid("review-times.yaml", r.out);
+  });
+
+    test("reads CRLF lines after a byte-order mark", async () => {
     writeFileSync(join(dir, "windows.jsonl"), `\uFEFF${[order(1), order(2), order(3)].map((o) => JSON.stringify(o)).join("\r\n")}\r\n`);
     const r = await init("--from", "windows.jsonl");
     expect(r).toMatchObject({ code: 0, err: "" });
