@@ -157,7 +157,11 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
   const columns = planColumns(records, fields, o.sourceName);
   const times = columns.filter((c) => c.type.kind === "timestamp" || c.type.kind === "date").map((c) => c.field);
   const scalarFields = columns.filter((c) => c.type.kind !== "object" && c.type.kind !== "array").map((c) => c.field);
-  const key = likelyKey(records, scalarFields, times);
+  const guessed = likelyKey(records, scalarFields, times);
+  // A guessed key that repeats in the sample would drop distinct records as duplicates (the
+  // legacy Yelp tips: one user, one business, one day, two tips): each record is its own key.
+  const wholeRecord = guessed.duplicates > 0 || guessed.fields.length === 0;
+  const key = wholeRecord ? { fields: [], duplicates: 0 } : guessed;
   const keySet = new Set(key.fields);
   const byField = new Map(columns.map((c) => [c.field, c.name]));
   const idName = ["record_id", `${o.sourceName}_record_id`].find((n) => !columns.some((c) => c.name === n))!;
@@ -168,10 +172,9 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     c.type.kind === "object" ? flattenObject(records, c, o.sourceName, tables, carried) : c.type.kind === "array" ? flattenArray(c, o.sourceName, tables, carried) : [],
   );
   const partition = partitionColumn(records, columns);
-  const keyNote =
-    key.duplicates === 0
-      ? "# unique in the sample"
-      : `# ${key.duplicates} of ${records.length} sample records repeat a key (they would be dropped as duplicates): check it`;
+  const keyLine = wholeRecord
+    ? `    key: whole_record   # no field${guessed.fields.length > 0 ? ` combination is unique in the sample ([${guessed.fields.map((f) => byField.get(f)!).join(", ")}] repeats in ${guessed.duplicates} of ${records.length} records)` : " can identify a record"}: only identical records are duplicates`
+    : `    key: [${key.fields.map((f) => byField.get(f)!).join(", ")}]   # unique in the sample`;
   return [
     ...header(o, records.length),
     ...skipped,
@@ -179,7 +182,7 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     `  ${o.sourceName}:`,
     `    format: ${o.format}`,
     `    prefix: ${o.sourceName}/`,
-    `    key: [${key.fields.map((f) => byField.get(f)!).join(", ")}]   ${keyNote}`,
+    keyLine,
     `    id: ${idName}`,
     "    on_invalid: quarantine",
     "    columns:",
@@ -191,7 +194,7 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     "# marts:",
     `#   ${o.sourceName}_daily:`,
     `#     from: ${o.sourceName}`,
-    `#     grain: [${partition ?? key.fields.map((f) => byField.get(f)!)[0]}]`,
+    `#     grain: [${partition ?? key.fields.map((f) => byField.get(f)!)[0] ?? columns.find((c) => c.type.kind !== "object" && c.type.kind !== "array")?.name ?? "<column>"}]`,
     "#     measures:",
     "#       records: count(*)",
     "",

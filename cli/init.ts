@@ -23,7 +23,8 @@ Examples:
 
 Reads up to ${MAX_SAMPLE_RECORDS} records (JSON Lines, or one JSON array). It infers column types (dates,
 timestamps, epoch times, decimals), flattens nested objects into columns and arrays into child
-tables, and picks a key from id-like fields that are unique in the sample. The AWS and Snowflake
+tables, and picks a key from id-like fields that are unique in the sample, or \`key: whole_record\`
+when none is (a guessed key that repeats would drop distinct records). The AWS and Snowflake
 settings are placeholders. The draft always validates; review it before you deploy.`;
 
 function readHead(path: string): string {

@@ -103,6 +103,16 @@ describe("lakec init on a synthetic sample", () => {
     expectValid("review-times.yaml", r.out);
   });
 
+    test("chooses the whole-record key when no id-like key is unique in the sample (tips: two by one user, one business, one day)", async () => {
+    const tips = Array.from({ length: 30 }, (_, i) => JSON.stringify({ user_id: `u${i % 5}`, business_id: `b${i % 5}`, text: `tip ${i}`, date: "2016-03-05 10:00:00" }));
+    writeFileSync(join(dir, "tips.jsonl"), `${tips.join("\n")}\n`);
+    const r = await init("--from", "tips.jsonl", "--name", "tips");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\n {4}key: whole_record {3}# no field combination is unique in the sample \(\[[a-z_, ]+\] repeats in 25 of 30 records\)/);
+    expect(r.out).not.toContain("required: true");
+    expectValid("tips.yaml", r.out);
+  });
+
     test("reads CRLF lines after a byte-order mark", async () => {
     writeFileSync(join(dir, "windows.jsonl"), `\uFEFF${[order(1), order(2), order(3)].map((o) => JSON.stringify(o)).join("\r\n")}\r\n`);
     const r = await init("--from", "windows.jsonl");
