@@ -113,6 +113,15 @@ describe("lakec init on a synthetic sample", () => {
     expectValid("tips.yaml", r.out);
   });
 
+    test("reads a small file whole: a key that repeats only after record 5,000 is not taken as unique", async () => {
+    const rows = Array.from({ length: 6000 }, (_, i) => JSON.stringify({ event_id: `e${i < 5500 ? i : i - 5500}`, value: i }));
+    writeFileSync(join(dir, "events.jsonl"), `${rows.join("\n")}\n`);
+    const r = await init("--from", "events.jsonl", "--name", "events");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("[event_id] repeats in 500 of 6000 records");
+    expectValid("events.yaml", r.out);
+  });
+
     test("reads CRLF lines after a byte-order mark", async () => {
     writeFileSync(join(dir, "windows.jsonl"), `\uFEFF${[order(1), order(2), order(3)].map((o) => JSON.stringify(o)).join("\r\n")}\r\n`);
     const r = await init("--from", "windows.jsonl");
