@@ -50,6 +50,20 @@ interface ColumnPlan {
   readonly lines: string[];
 }
 
+/** Longer child-table names than this are shortened: they are typed in every query and mart. */
+const SHORT_TABLE_NAME = 24;
+
+/**
+ * `<source>_<column>`, or, when that is long (a source named after its file,
+ * `yelp_academic_dataset_business`), the source's last word and the column: `business_categories`.
+ */
+export function childTableName(source: string, column: string): string {
+  const full = `${source}_${column}`;
+  if (full.length <= SHORT_TABLE_NAME) return full;
+  const last = source.split("_").filter((w) => w !== "").pop() ?? source;
+  return `${last}_${column}`;
+}
+
 /** Names for a child table's own columns, clear of reserved words and of the carried id and key. */
 function childColumns(c: ColumnPlan, carried: readonly string[], wanted: readonly string[]): string[] {
   const pool = new NamePool(c.name);
@@ -64,7 +78,7 @@ function flattenObject(records: readonly Record<string, SampleValue>[], c: Colum
     const valueType = inferValues(c.field, values.flatMap((v) => Object.values(v)));
     const scalar = valueType.kind === "object" || valueType.kind === "array" ? { kind: "string" as const } : valueType;
     const [key, value] = childColumns(c, carried, ["key", "value"]);
-    const lines = [`    ${c.name}:`, "      into: table                 # its keys are data: one row per key", `      table: ${tables.take(`${source}_${c.name}`)}`, `      key: ${key}`, `      value: ${value}`];
+    const lines = [`    ${c.name}:`, "      into: table                 # its keys are data: one row per key", `      table: ${tables.take(childTableName(source, c.name))}`, `      key: ${key}`, `      value: ${value}`];
     if (scalar.kind !== "string") lines.push(`      type: ${q(typeText(scalar))}`);
     return lines;
   }
@@ -90,7 +104,7 @@ function flattenArray(c: ColumnPlan, source: string, tables: NamePool, carried: 
     `    ${c.name}:`,
     "      into: table                 # one row per element, with the parent's id and key",
     ...nested,
-    `      table: ${tables.take(`${source}_${c.name}`)}`,
+    `      table: ${tables.take(childTableName(source, c.name))}`,
     `      index: ${index}`,
     `      value: ${value}`,
   ];

@@ -122,6 +122,15 @@ describe("lakec init on a synthetic sample", () => {
     expectValid("events.yaml", r.out);
   });
 
+    test("keeps child-table names short for a source named after a long file name", async () => {
+    const rows = Array.from({ length: 5 }, (_, i) => JSON.stringify({ business_id: `b${i}`, categories: ["Food", "Bars"] }));
+    writeFileSync(join(dir, "yelp_academic_dataset_business.jsonl"), `${rows.join("\n")}\n`);
+    const r = await init("--from", "yelp_academic_dataset_business.jsonl", "--name", "yelp");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("        table: business_categories\n");
+    expectValid("yelp.yaml", r.out);
+  });
+
     test("reads CRLF lines after a byte-order mark", async () => {
     writeFileSync(join(dir, "windows.jsonl"), `\uFEFF${[order(1), order(2), order(3)].map((o) => JSON.stringify(o)).join("\r\n")}\r\n`);
     const r = await init("--from", "windows.jsonl");
