@@ -55,9 +55,10 @@ function delimitedList(texts: readonly string[]): boolean {
 function inferStrings(values: readonly string[]): Inferred {
   const texts = values.map((v) => v.trim()).filter((v) => v !== "");
   if (texts.length === 0) return { kind: "string" };
-  if (delimitedList(texts)) return { kind: "array", element: { kind: "string" }, split: "," };
+  // Dates before lists: "09 4, 2015" holds the separator in every value, but it is one date.
   for (const f of DATE_FORMATS) if (allMatch(texts, f.re)) return { kind: "date", ...(f.format ? { format: f.format } : {}) };
   for (const f of TIMESTAMP_FORMATS) if (allMatch(texts, f.re)) return { kind: "timestamp", ...(f.format ? { format: f.format } : {}) };
+  if (delimitedList(texts)) return { kind: "array", element: { kind: "string" }, split: "," };
   if (allMatch(texts, /^(true|false)$/i)) return { kind: "boolean" };
   // A leading zero is part of an identifier (postal codes, SKUs): casting would drop it.
   if (texts.some((t) => /^-?0\d/.test(t))) return { kind: "string" };

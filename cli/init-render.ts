@@ -50,6 +50,20 @@ interface ColumnPlan {
   readonly lines: string[];
 }
 
+/** Longer child-table names than this are shortened: they are typed in every query and mart. */
+const SHORT_TABLE_NAME = 24;
+
+/**
+ * `<source>_<column>`, or, when that is long (a source named after its file,
+ * `yelp_academic_dataset_business`), the source's last word and the column: `business_categories`.
+ */
+export function childTableName(source: string, column: string): string {
+  const full = `${source}_${column}`;
+  if (full.length <= SHORT_TABLE_NAME) return full;
+  const last = source.split("_").filter((w) => w !== "").pop() ?? source;
+  return `${last}_${column}`;
+}
+
 /** Names for a child table's own columns, clear of reserved words and of the carried id and key. */
 function childColumns(c: ColumnPlan, carried: readonly string[], wanted: readonly string[]): string[] {
   const pool = new NamePool(c.name);
@@ -64,7 +78,7 @@ function flattenObject(records: readonly Record<string, SampleValue>[], c: Colum
     const valueType = inferValues(c.field, values.flatMap((v) => Object.values(v)));
     const scalar = valueType.kind === "object" || valueType.kind === "array" ? { kind: "string" as const } : valueType;
     const [key, value] = childColumns(c, carried, ["key", "value"]);
-    const lines = [`    ${c.name}:`, "      into: table                 # its keys are data: one row per key", `      table: ${tables.take(`${source}_${c.name}`)}`, `      key: ${key}`, `      value: ${value}`];
+    const lines = [`    ${c.name}:`, "      into: table                 # its keys are data: one row per key", `      table: ${tables.take(childTableName(source, c.name))}`, `      key: ${key}`, `      value: ${value}`];
     if (scalar.kind !== "string") lines.push(`      type: ${q(typeText(scalar))}`);
     return lines;
   }
@@ -90,7 +104,7 @@ function flattenArray(c: ColumnPlan, source: string, tables: NamePool, carried: 
     `    ${c.name}:`,
     "      into: table                 # one row per element, with the parent's id and key",
     ...nested,
-    `      table: ${tables.take(`${source}_${c.name}`)}`,
+    `      table: ${tables.take(childTableName(source, c.name))}`,
     `      index: ${index}`,
     `      value: ${value}`,
   ];
@@ -157,7 +171,11 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
   const columns = planColumns(records, fields, o.sourceName);
   const times = columns.filter((c) => c.type.kind === "timestamp" || c.type.kind === "date").map((c) => c.field);
   const scalarFields = columns.filter((c) => c.type.kind !== "object" && c.type.kind !== "array").map((c) => c.field);
-  const key = likelyKey(records, scalarFields, times);
+  const guessed = likelyKey(records, scalarFields, times);
+  // A guessed key that repeats in the sample would drop distinct records as duplicates (the
+  // legacy Yelp tips: one user, one business, one day, two tips): each record is its own key.
+  const wholeRecord = guessed.duplicates > 0 || guessed.fields.length === 0;
+  const key = wholeRecord ? { fields: [], duplicates: 0 } : guessed;
   const keySet = new Set(key.fields);
   const byField = new Map(columns.map((c) => [c.field, c.name]));
   const idName = ["record_id", `${o.sourceName}_record_id`].find((n) => !columns.some((c) => c.name === n))!;
@@ -168,10 +186,9 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     c.type.kind === "object" ? flattenObject(records, c, o.sourceName, tables, carried) : c.type.kind === "array" ? flattenArray(c, o.sourceName, tables, carried) : [],
   );
   const partition = partitionColumn(records, columns);
-  const keyNote =
-    key.duplicates === 0
-      ? "# unique in the sample"
-      : `# ${key.duplicates} of ${records.length} sample records repeat a key (they would be dropped as duplicates): check it`;
+  const keyLine = wholeRecord
+    ? `    key: whole_record   # no field${guessed.fields.length > 0 ? ` combination is unique in the sample ([${guessed.fields.map((f) => byField.get(f)!).join(", ")}] repeats in ${guessed.duplicates} of ${records.length} records)` : " can identify a record"}: only identical records are duplicates`
+    : `    key: [${key.fields.map((f) => byField.get(f)!).join(", ")}]   # unique in the sample`;
   return [
     ...header(o, records.length),
     ...skipped,
@@ -179,7 +196,7 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     `  ${o.sourceName}:`,
     `    format: ${o.format}`,
     `    prefix: ${o.sourceName}/`,
-    `    key: [${key.fields.map((f) => byField.get(f)!).join(", ")}]   ${keyNote}`,
+    keyLine,
     `    id: ${idName}`,
     "    on_invalid: quarantine",
     "    columns:",
@@ -191,7 +208,7 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
     "# marts:",
     `#   ${o.sourceName}_daily:`,
     `#     from: ${o.sourceName}`,
-    `#     grain: [${partition ?? key.fields.map((f) => byField.get(f)!)[0]}]`,
+    `#     grain: [${partition ?? key.fields.map((f) => byField.get(f)!)[0] ?? columns.find((c) => c.type.kind !== "object" && c.type.kind !== "array")?.name ?? "<column>"}]`,
     "#     measures:",
     "#       records: count(*)",
     "",

@@ -21,17 +21,20 @@ Examples:
   $ lakec init --from data/orders.jsonl --name orders --out pipelines/orders.yaml
   $ lakec init --from sample.json > pipeline.yaml
 
-Reads up to ${MAX_SAMPLE_RECORDS} records (JSON Lines, or one JSON array). It infers column types (dates,
+Reads a file of up to 16 MiB whole, and the first ${MAX_SAMPLE_RECORDS} records of a larger one
+(JSON Lines, or one JSON array). It infers column types (dates,
 timestamps, epoch times, decimals), flattens nested objects into columns and arrays into child
-tables, and picks a key from id-like fields that are unique in the sample. The AWS and Snowflake
+tables, and picks a key from id-like fields that are unique in the sample, or \`key: whole_record\`
+when none is (a guessed key that repeats would drop distinct records). The AWS and Snowflake
 settings are placeholders. The draft always validates; review it before you deploy.`;
 
-function readHead(path: string): string {
+/** The file's first MAX_SAMPLE_BYTES, and whether that is all of it. */
+function readHead(path: string): { text: string; whole: boolean } {
   const fd = openSync(path, "r");
   try {
     const buf = Buffer.alloc(MAX_SAMPLE_BYTES);
     const n = readSync(fd, buf, 0, MAX_SAMPLE_BYTES, 0);
-    return buf.subarray(0, n).toString("utf8");
+    return { text: buf.subarray(0, n).toString("utf8"), whole: n < MAX_SAMPLE_BYTES };
   } finally {
     closeSync(fd);
   }
@@ -49,15 +52,20 @@ function isRecord(v: SampleValue): v is Record<string, SampleValue> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !("decimalText" in v);
 }
 
-/** Records of a JSON Lines file or of a JSON array; lines that are not JSON objects are counted. */
-export function readSample(raw: string): { records: Record<string, SampleValue>[]; skipped: number; format: "jsonl" | "json" } {
+/**
+ * Records of a JSON Lines file or of a JSON array; lines that are not JSON objects are counted.
+ * A file read `whole` gives every record: a sample cut at MAX_SAMPLE_RECORDS can call a key
+ * unique that repeats later, and a small file costs little to read in full.
+ */
+export function readSample(raw: string, whole = false): { records: Record<string, SampleValue>[]; skipped: number; format: "jsonl" | "json" } {
+  const limit = whole ? Number.POSITIVE_INFINITY : MAX_SAMPLE_RECORDS;
   const text = raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
   const trimmed = text.trimStart();
   if (trimmed.startsWith("[")) {
     try {
       const all = parseSampleJson(trimmed);
       const items = Array.isArray(all) ? all : [];
-      const records = items.filter(isRecord).slice(0, MAX_SAMPLE_RECORDS);
+      const records = items.filter(isRecord).slice(0, limit);
       // One JSON document: the pipeline reads it as `format: json`, not line by line.
       return { records, skipped: items.length - records.length, format: "json" };
     } catch {
@@ -68,9 +76,9 @@ export function readSample(raw: string): { records: Record<string, SampleValue>[
   let skipped = 0;
   const lines = text.split("\n");
   // The last line may be cut off by the read limit; it is not a record then.
-  if (text.length >= MAX_SAMPLE_BYTES) lines.pop();
+  if (!whole) lines.pop();
   for (const line of lines) {
-    if (records.length >= MAX_SAMPLE_RECORDS) break;
+    if (records.length >= limit) break;
     if (line.trim() === "") continue;
     try {
       const v = parseSampleJson(line);
@@ -96,7 +104,8 @@ function schemaFile(): string | undefined {
 function run(ctx: CliContext, opts: { from: string; name?: string; out?: string; force?: boolean }): void {
   const samplePath = resolve(ctx.io.cwd, opts.from);
   if (!existsSync(samplePath)) throw new UsageError(`cannot read ${opts.from}: no such file`);
-  const { records, skipped, format } = readSample(readHead(samplePath));
+  const head = readHead(samplePath);
+  const { records, skipped, format } = readSample(head.text, head.whole);
   if (records.length === 0) throw new UsageError(`${opts.from} holds no JSON objects (expected JSON Lines or a JSON array of objects)`);
   const base = basename(samplePath).replace(/\.(jsonl|ndjson|json)(\.gz)?$/i, "");
   const sourceName = new NamePool("source").take(snakeName(base, "source"));

@@ -32,6 +32,8 @@ function fileDetails(f: FileSummary): string[] {
     const lines = f.samples.map((s) => `line ${s.line} ${s.reason}${s.column ? `(${s.column})` : ""}`);
     if (lines.length > 0) out.push(`    first: ${lines.join("; ")}`);
   }
+  const nulled = Object.entries(f.counts?.castNulls ?? {}).filter(([, n]) => n > 0);
+  if (nulled.length > 0) out.push(`    set NULL, did not cast: ${nulled.map(([c, n]) => `${c} ${n}`).join(", ")}`);
   for (const n of f.notes) out.push(`    note: ${n}`);
   return out;
 }

@@ -5,6 +5,8 @@ export type Scalar = string | number | boolean;
 
 export interface ColumnDoc {
   from?: string | string[];
+  /** Alternative paths, the first present wins (instead of `from`). */
+  from_any?: (string | string[])[];
   type: string;
   required?: boolean;
   default?: Scalar;
@@ -18,13 +20,19 @@ export interface ColumnDoc {
   references?: string;
   split?: string;
   description?: string;
+  on_cast_error?: "reject" | "set_null";
 }
 
 /** A key of an `into: columns` flatten: a bare output name, or a column spec with `name`. */
-export type FlattenKeyDoc = string | (Omit<ColumnDoc, "from" | "type" | "split" | "references"> & { name: string; type?: string });
+export type FlattenKeyDoc = string | (Omit<ColumnDoc, "from" | "from_any" | "type" | "split" | "references"> & { name: string; type?: string });
+
+/** A field of the objects a child table expands: a bare column name, or a name with a type. */
+export type FlattenFieldDoc = string | { name: string; type?: string; description?: string };
 
 export interface FlattenDoc {
   into: "columns" | "table";
+  /** `into: table` over objects (array<object>, or `type: object` values): field → column. */
+  fields?: Record<string, FlattenFieldDoc>;
   keys?: Record<string, FlattenKeyDoc>;
   prefix?: string;
   trim?: boolean;
@@ -44,7 +52,8 @@ export interface SourceDoc {
   description?: string;
   format: "jsonl" | "json";
   prefix: string;
-  key: string[];
+  /** Key columns, or `whole_record`: the raw record is its own key (see keyColumns). */
+  key: string[] | "whole_record";
   id: string;
   on_invalid?: "quarantine" | "drop" | "fail";
   columns: Record<string, ColumnDoc>;

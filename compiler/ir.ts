@@ -36,6 +36,10 @@ export interface CleanColumn {
   readonly description?: string;
   /** JSON path in the raw record, e.g. ["style", "Size:"]. */
   readonly path: readonly string[];
+  /** `from_any`: further paths, tried in order when `path` is absent or null (the first present wins). */
+  readonly alternatives?: readonly (readonly string[])[];
+  /** `on_cast_error: set_null`: a present value that does not cast becomes NULL and is counted, not rejected. */
+  readonly castNull?: true;
   /** Text after strip/trim/null_if, before the cast: NULL when absent. */
   readonly text: Expr;
   /** The typed value (cast, then default). NULL when the cast failed. */
@@ -91,7 +95,10 @@ export interface SourceIR {
   readonly format: "jsonl" | "json";
   /** Raw-bucket prefix, always ending with `/`. */
   readonly prefix: string;
+  /** Key columns; empty with `wholeRecordKey`. */
   readonly key: readonly string[];
+  /** `key: whole_record`: the record id is the MD5 of the raw record's text (compiler/whole-record-key.ts). */
+  readonly wholeRecordKey?: true;
   /** Name of the record-id column: md5 of the key columns' canonical text, see `recordId`. */
   readonly idColumn: string;
   readonly recordId: Expr;
@@ -123,11 +130,21 @@ export interface OutputColumn {
   readonly accepted?: readonly (string | number | boolean)[];
 }
 
-/** How a child table's rows come out of its parent's cleaned column. */
+/** A field of the objects a child table expands (`fields:`): the JSON key, its column and type. */
+export interface ChildField {
+  readonly field: string;
+  readonly column: string;
+  readonly type: ScalarType;
+}
+
+/**
+ * How a child table's rows come out of its parent's cleaned column. With `fields`, each element
+ * (or entry value) is an object and the fields are the row's value columns; `valueColumn` is unused.
+ */
 export type ChildExpansion =
-  | { readonly mode: "array"; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string }
+  | { readonly mode: "array"; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string; readonly fields?: readonly ChildField[] }
   | { readonly mode: "split"; readonly separator: string; readonly trim: boolean; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string }
-  | { readonly mode: "entries"; readonly element: ScalarType; readonly keyColumn: string; readonly valueColumn: string };
+  | { readonly mode: "entries"; readonly element: ScalarType; readonly keyColumn: string; readonly valueColumn: string; readonly fields?: readonly ChildField[] };
 
 /**
  * Columns every output table carries so reprocessing and "latest record wins" are possible.

@@ -21,6 +21,9 @@ import type {
 import { derivedOutput, lowerDerived } from "./lower-derive.js";
 import { lowerMart } from "./lower-marts.js";
 import { parseType } from "./types-parse.js";
+import { pathsOf, pathsOfColumn, rawOfFirstPresent } from "./lower-messy-feeds.js";
+import { childFields, fieldDescription } from "./lower-object-children.js";
+import { isWholeRecordKey, keyColumns, RECORD_HASH_COLUMN } from "./whole-record-key.js";
 
 /** 10%: a file with more invalid records than that is a feed problem worth waking someone for. */
 export const DEFAULT_QUARANTINE_ALARM_RATIO = 0.1;
@@ -56,16 +59,11 @@ function asScalar(t: Type): ScalarType | undefined {
   return t.kind === "object" || t.kind === "array" ? undefined : t;
 }
 
-function pathOf(name: string, from: string | string[] | undefined): string[] {
-  if (from === undefined) return [name];
-  return Array.isArray(from) ? [...from] : from.split(".");
-}
-
 /** Cleaning options shared by columns and flattened keys. */
-type CleanSpec = Pick<ColumnDoc, "required" | "default" | "trim" | "strip" | "null_if" | "range" | "unit" | "format" | "accepted_values" | "split" | "description">;
+type CleanSpec = Pick<ColumnDoc, "required" | "default" | "trim" | "strip" | "null_if" | "range" | "unit" | "format" | "accepted_values" | "split" | "description" | "on_cast_error">;
 
-function textExpr(path: readonly string[], spec: CleanSpec): Expr {
-  let e: Expr = { k: "raw", path };
+function textExpr(paths: readonly (readonly string[])[], spec: CleanSpec): Expr {
+  let e: Expr = rawOfFirstPresent(paths);
   if (spec.strip) e = { k: "strip", arg: e, chars: spec.strip };
   if (spec.trim) e = { k: "trim", arg: e };
   if (spec.null_if && spec.null_if.length > 0) e = { k: "nullIf", arg: e, values: spec.null_if };
@@ -99,7 +97,7 @@ function rangeLit(v: number | string, t: ScalarType): Expr {
 function checksFor(col: CleanColumn, spec: CleanSpec): Check[] {
   const v = ref(col.name);
   const checks: Check[] = [];
-  if (col.type.kind !== "string" && spec.split === undefined) {
+  if (col.type.kind !== "string" && spec.split === undefined && col.castNull !== true) {
     checks.push({ reason: "cast_failed", column: col.name, fails: and({ k: "isNull", arg: ref(`${col.name}__text`), negate: true }, { k: "isNull", arg: v }) });
   }
   if (col.required) checks.push({ reason: "missing_required", column: col.name, fails: { k: "isNull", arg: v } });
@@ -117,13 +115,16 @@ function checksFor(col: CleanColumn, spec: CleanSpec): Check[] {
   return checks;
 }
 
-function cleanColumn(name: string, path: string[], type: Type, spec: CleanSpec, flattenedFrom?: string): CleanColumn {
+function cleanColumn(name: string, paths: readonly (readonly string[])[], type: Type, spec: CleanSpec, flattenedFrom?: string): CleanColumn {
+  const [path, ...alternatives] = paths;
   return {
     name,
     type,
     ...(spec.description !== undefined && { description: spec.description }),
-    path,
-    text: textExpr(path, spec),
+    path: path!,
+    ...(alternatives.length > 0 && { alternatives }),
+    ...(spec.on_cast_error === "set_null" && { castNull: true as const }),
+    text: textExpr(paths, spec),
     value: valueExpr(name, type, spec),
     required: spec.required === true,
     ...(spec.split !== undefined && { split: spec.split }),
@@ -131,7 +132,7 @@ function cleanColumn(name: string, path: string[], type: Type, spec: CleanSpec, 
   };
 }
 
-function flattenKeyColumns(colName: string, path: string[], fl: FlattenDoc): { col: CleanColumn; spec: CleanSpec }[] {
+function flattenKeyColumns(colName: string, paths: readonly (readonly string[])[], fl: FlattenDoc): { col: CleanColumn; spec: CleanSpec }[] {
   const prefix = fl.prefix ?? `${colName}_`;
   return Object.entries(fl.keys ?? {}).map(([key, k]: [string, FlattenKeyDoc]) => {
     const own = typeof k === "string" ? { name: k } : k;
@@ -142,7 +143,7 @@ function flattenKeyColumns(colName: string, path: string[], fl: FlattenDoc): { c
       ...own,
     };
     const type = own.type ? mustType(own.type, `flatten.${colName}.keys.${key}`) : ({ kind: "string" } as const);
-    return { col: cleanColumn(`${prefix}${own.name}`, [...path, key], type, spec, colName), spec };
+    return { col: cleanColumn(`${prefix}${own.name}`, paths.map((p) => [...p, key]), type, spec, colName), spec };
   });
 }
 
@@ -151,20 +152,21 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
   const checks: Check[] = [];
   const references: Reference[] = [];
   for (const [colName, spec] of Object.entries(s.columns)) {
-    const path = pathOf(colName, spec.from);
-    const col = cleanColumn(colName, path, mustType(spec.type, `sources.${name}.columns.${colName}`), spec);
+    const paths = pathsOf(colName, spec);
+    const col = cleanColumn(colName, paths, mustType(spec.type, `sources.${name}.columns.${colName}`), spec);
     columns.push(col);
     checks.push(...checksFor(col, spec));
     const fl = s.flatten?.[colName];
     if (fl?.into === "columns") {
-      for (const k of flattenKeyColumns(colName, path, fl)) {
+      for (const k of flattenKeyColumns(colName, paths, fl)) {
         columns.push(k.col);
         checks.push(...checksFor(k.col, k.spec));
       }
     }
     if (spec.references) references.push(resolveReference(doc, colName, spec.references));
   }
-  const keyTypes = s.key.map((k) => {
+  const key = keyColumns(s);
+  const keyTypes = key.map((k) => {
     const c = columns.find((x) => x.name === k);
     const t = c && asScalar(c.type);
     if (!t) throw new Error(`lower: key column '${k}' of source '${name}' is missing or not scalar`);
@@ -175,9 +177,10 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
     ...(s.description !== undefined && { description: s.description }),
     format: s.format ?? "jsonl",
     prefix: s.prefix.endsWith("/") ? s.prefix : `${s.prefix}/`,
-    key: s.key,
+    key,
+    ...(isWholeRecordKey(s) && { wholeRecordKey: true as const }),
     idColumn: s.id,
-    recordId: { k: "md5Join", args: keyTypes.map(({ k, t }) => ({ k: "canonText", arg: ref(k), type: t })) },
+    recordId: isWholeRecordKey(s) ? ref(RECORD_HASH_COLUMN) : { k: "md5Join", args: keyTypes.map(({ k, t }) => ({ k: "canonText", arg: ref(k), type: t })) },
     onInvalid: s.on_invalid ?? "quarantine",
     columns,
     checks,
@@ -232,7 +235,7 @@ function outColumn(source: string, c: CleanColumn, accepted?: readonly (string |
     type: c.split !== undefined ? { kind: "string" } : outputType(c.type),
     nullable: !c.required,
     ...(c.description !== undefined && { description: c.description }),
-    lineage: { source, paths: [c.path] },
+    lineage: { source, paths: pathsOfColumn(c) },
     ...(accepted && accepted.length > 0 && { accepted }),
   };
 }
@@ -253,8 +256,8 @@ function tablesOf(doc: PipelineDoc, src: SourceIR): { source: SourceIR; tables: 
     name: src.idColumn,
     type: { kind: "string" },
     nullable: false,
-    description: `Record id: md5 of (${src.key.join(", ")}).`,
-    lineage: { source: src.name, paths: src.key.map((k) => src.columns.find((c) => c.name === k)!.path) },
+    description: src.wholeRecordKey ? "Record id: md5 of the raw record's text (key: whole_record)." : `Record id: md5 of (${src.key.join(", ")}).`,
+    lineage: { source: src.name, paths: src.wholeRecordKey ? src.columns.flatMap(pathsOfColumn) : src.key.map((k) => src.columns.find((c) => c.name === k)!.path) },
   };
   const cleanCols = [idCol, ...src.columns.filter((c) => !flattened.has(c.name)).map((c) => outColumn(src.name, c, acceptedOf(s, c)))];
   const derived = lowerDerived(cleanCols, s.derive, `source '${src.name}'`);
@@ -288,20 +291,23 @@ function childTable(src: SourceIR, parentCols: readonly OutputColumn[], colName:
   });
   const element: ScalarType = f.type ? (asScalar(mustType(f.type, `flatten.${colName}.type`)) ?? { kind: "string" }) : col.type.kind === "array" ? (asScalar(col.type.element) ?? { kind: "string" }) : { kind: "string" };
   const value = f.value ?? "value";
-  const lineage = { source: src.name, paths: [col.path] };
+  const lineage = { source: src.name, paths: pathsOfColumn(col) };
   let expansion: ChildExpansion;
   let extra: OutputColumn[];
-  const valueCol: OutputColumn = { name: value, type: element, nullable: true, lineage };
+  const fields = childFields(col, f);
+  const valueCols: OutputColumn[] = fields
+    ? fields.map((x) => ({ name: x.column, type: x.type, nullable: true, ...fieldDescription(f, x.field), lineage }))
+    : [{ name: value, type: element, nullable: true, lineage }];
   if (col.type.kind === "object") {
     const key = f.key ?? "key";
-    expansion = { mode: "entries", element, keyColumn: key, valueColumn: value };
-    extra = [{ name: key, type: { kind: "string" }, nullable: false, lineage }, valueCol];
+    expansion = { mode: "entries", element, keyColumn: key, valueColumn: value, ...(fields && { fields }) };
+    extra = [{ name: key, type: { kind: "string" }, nullable: false, lineage }, ...valueCols];
   } else {
     const index = f.index ?? "position";
     expansion = col.split !== undefined
       ? { mode: "split", separator: col.split, trim: true, element, indexColumn: index, valueColumn: value }
-      : { mode: "array", element, indexColumn: index, valueColumn: value };
-    extra = [{ name: index, type: { kind: "integer" }, nullable: false, lineage }, valueCol];
+      : { mode: "array", element, indexColumn: index, valueColumn: value, ...(fields && { fields }) };
+    extra = [{ name: index, type: { kind: "integer" }, nullable: false, lineage }, ...valueCols];
   }
   const name = f.table ?? `${src.name}_${colName}`;
   const base = [...carried.map((c) => ({ ...c, nullable: c.name === src.idColumn ? false : c.nullable })), ...extra];

@@ -237,8 +237,21 @@ function collapseAnyOf(errors: readonly ErrorObject[]): ErrorObject[] {
   for (const group of errors.filter((e) => e.keyword === "anyOf")) {
     const at = group.instancePath;
     const typeErrors = out.filter((e) => e.keyword === "type" && e.instancePath === at);
-    const others = out.filter((e) => e !== group && e.keyword !== "type" && (e.instancePath === at || e.instancePath.startsWith(`${at}/`)));
-    const drop = new Set<ErrorObject>(typeErrors);
+    // An enum branch fails on a value of another type too (ajv checks enum apart from type): noise.
+    const offType = (e: ErrorObject): boolean => {
+      const allowed = e.keyword === "enum" && e.instancePath === at ? (e.params as { allowedValues: unknown[] }).allowedValues : [];
+      return allowed.length > 0 && allowed.every((v) => jsonType(v) !== jsonType(e.data));
+    };
+    // Errors inside the value (a list's items) mean the branch of that shape was meant.
+    const others = out.filter((e) => e !== group && !offType(e) && ((e.keyword !== "type" && e.instancePath === at) || e.instancePath.startsWith(`${at}/`)));
+    const drop = new Set<ErrorObject>([...typeErrors, ...out.filter(offType)]);
+    // A text that is not the one special word a list option allows (`key: order_id` where
+    // `key: whole_record` is the only text): the list was meant, so its type error explains it.
+    const listBranch = typeErrors.find((e) => String((e.params as { type: unknown }).type).split(",").includes("array"));
+    if (listBranch && others.length > 0 && others.every((e) => e.keyword === "enum" && e.instancePath === at && typeof e.data === "string")) {
+      for (const e of others) drop.add(e);
+      drop.delete(listBranch);
+    }
     if (others.length === 0 && typeErrors.length > 0) {
       const types = typeErrors.flatMap((e) => String((e.params as { type: unknown }).type).split(","));
       out.push({ ...typeErrors[0]!, params: { type: [...new Set(types)] } });

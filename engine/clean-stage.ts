@@ -24,6 +24,8 @@ export interface CleanCounts {
   droppedInvalid: number;
   duplicates: number;
   byReason: Partial<Record<ReasonCode, number>>;
+  /** `on_cast_error: set_null` columns → values that did not cast and were set NULL in kept records. */
+  castNulls: Record<string, number>;
   /** The first few rejected records, for the summary (file line, reason, column). */
   samples: { line: number; reason: string; column: string | null }[];
   slices: number;
@@ -66,6 +68,9 @@ export interface CleanInput {
 
 const SAMPLE_LIMIT = 5;
 
+/** Every set_null column at 0, in declaration order: a column that nulled nothing is reported as 0, not left out. */
+const castNullsStart = (source: SourceIR): Record<string, number> => Object.fromEntries(source.columns.filter((c) => c.castNull === true).map((c) => [c.name, 0]));
+
 async function scalarRows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
@@ -92,7 +97,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   // The shared quarantine SELECT over `ranked_rejected`: rejected rows joined to their raw lines.
   const quarantineWithLines = cleanStages(source, "duckdb", "ranked_rejected").quarantine;
   const id = quoteIdent("duckdb", source.idColumn);
-  const counts: CleanCounts = { recordsIn: 0, clean: 0, invalid: 0, quarantined: 0, droppedInvalid: 0, duplicates: 0, byReason: {}, samples: [], slices: 0, nonEmptyLines: 0 };
+  const counts: CleanCounts = { recordsIn: 0, clean: 0, invalid: 0, quarantined: 0, droppedInvalid: 0, duplicates: 0, byReason: {}, castNulls: castNullsStart(source), samples: [], slices: 0, nonEmptyLines: 0 };
   for (const dir of SLICE_DIRS) await mkdir(join(inp.stagingDir, dir), { recursive: true });
   // A retried Clean task starts over: nothing of an earlier attempt may be counted twice.
   for (const staged of [inp.stagedClean, inp.stagedQuarantine]) await dropStaged(conn, staged);
@@ -185,6 +190,10 @@ async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages
   for (const r of await scalarRows(conn, st.reasons)) {
     const reason = r.reason as ReasonCode;
     counts.byReason[reason] = (counts.byReason[reason] ?? 0) + n(r.records);
+  }
+  if (st.castNulls !== undefined) {
+    const [nulls] = await scalarRows(conn, st.castNulls);
+    for (const col of Object.keys(counts.castNulls)) counts.castNulls[col]! += n(nulls![col]);
   }
   if (counts.samples.length < SAMPLE_LIMIT) {
     const s = await scalarRows(conn, `SELECT line_no, _reason, _reason_column FROM ranked WHERE _reason IS NOT NULL ORDER BY line_no LIMIT ${SAMPLE_LIMIT}`);

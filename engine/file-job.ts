@@ -216,7 +216,7 @@ export class FileJob {
       ...(reason !== undefined && { reason }),
       notes: c ? [...this.notes, ...notesFor(c, this.lastLineCut)] : this.notes,
       ...(c && {
-        counts: { recordsIn: c.recordsIn, clean: c.clean, invalid: c.invalid, quarantined: c.quarantined, droppedInvalid: c.droppedInvalid, duplicates: c.duplicates, byReason: c.byReason },
+        counts: { recordsIn: c.recordsIn, clean: c.clean, invalid: c.invalid, quarantined: c.quarantined, droppedInvalid: c.droppedInvalid, duplicates: c.duplicates, byReason: c.byReason, castNulls: c.castNulls },
       }),
       samples: c?.samples ?? [],
       rowsWritten: this.flattened?.rowsByTable ?? {},
@@ -248,6 +248,7 @@ export class FileJob {
         dropped_invalid: c?.droppedInvalid ?? 0,
         duplicates: c?.duplicates ?? 0,
         by_reason: c?.byReason ?? {},
+        ...(c && Object.keys(c.castNulls).length > 0 && { cast_nulls: c.castNulls }),
       },
       rows_written: status === "ok" ? (this.flattened?.rowsByTable ?? {}) : {},
       timings_ms: { ...this.timings },

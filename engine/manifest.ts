@@ -38,6 +38,8 @@ export interface FileManifest {
     readonly dropped_invalid: number;
     readonly duplicates: number;
     readonly by_reason: Partial<Record<ReasonCode, number>>;
+    /** `on_cast_error: set_null` columns → values set NULL because they did not cast (absent when the source has none). */
+    readonly cast_nulls?: Record<string, number>;
   };
   readonly rows_written: Record<string, number>;
   readonly timings_ms: Record<string, number>;

@@ -136,6 +136,30 @@ describe.skipIf(!python)(needsPython("the Glue scripts' runtime"), () => {
     expect(out[4]).toMatch(/^LakecDataError: counts do not reconcile: records_in 11 != .* = 10/);
   });
 
+  it("counts on_cast_error: set_null values from the castNulls query, and nothing for a source without one", () => {
+    const out = run(
+      "clean",
+      [
+        "class Row:",
+        "    def asDict(self):",
+        "        return {'stars': 2, 'review_count': None}",
+        "class Spark:",
+        "    def __init__(self):",
+        "        self.queries = []",
+        "    def sql(self, q):",
+        "        self.queries.append(q)",
+        "        class Result:",
+        "            def first(self):",
+        "                return Row()",
+        "        return Result()",
+        "spark = Spark()",
+        "print(json.dumps([job.cast_nulls(spark, {'castNulls': 'SELECT 1'}), job.cast_nulls(spark, {'counts': 'x'}), spark.queries]))",
+      ].join("\n"),
+    );
+    // An all-rejected input sums to NULL in Spark's sum(); the manifest still says 0.
+    expect(out).toEqual([{ stars: 2, review_count: 0 }, null, ["SELECT 1"]]);
+  });
+
   it("deletes exactly one input's objects under a stale partition", () => {
     const out = run(
       "flatten",

@@ -27,7 +27,7 @@ function python(code: string): string {
   return execFileSync(interpreter!.path, ["-c", code], { encoding: "utf8" });
 }
 
-describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml", "test/cases/derive-checkins/pipeline.yaml"])("Glue scripts of %s", (file) => {
+describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml", "test/cases/derive-checkins/pipeline.yaml", "test/cases/messy-feeds/pipeline.yaml"])("Glue scripts of %s", (file) => {
   const ir = load(file);
   const scripts = glueScripts(ir);
 

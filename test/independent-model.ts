@@ -23,6 +23,10 @@ export interface ColumnRule {
   readonly accepted?: readonly (string | number)[];
   /** array<T> from a delimited string: the value stays text, no cast check. */
   readonly split?: string;
+  /** from_any: further paths tried in order when `path` is absent or null. */
+  readonly alternatives?: readonly (readonly string[])[];
+  /** on_cast_error: set_null: a present value that does not cast becomes null, counted per column. */
+  readonly castNull?: boolean;
 }
 
 /** A cleaned value: text, number (integers, doubles, decimals), boolean, Date (dates and timestamps, UTC), or null. */
@@ -34,6 +38,8 @@ export interface SourceOutcome {
   readonly clean: Row[];
   readonly invalidByReason: Record<string, number>;
   readonly duplicates: number;
+  /** castNull columns → values set null in the kept records (each column listed, 0 included). */
+  readonly castNulls: Record<string, number>;
 }
 
 /**
@@ -195,13 +201,19 @@ function rawAt(record: unknown, path: readonly string[]): unknown {
   return v;
 }
 
+/** The first of the rule's paths whose value is present (not absent, not null); else its first. */
+function presentPath(record: unknown, r: ColumnRule): readonly string[] {
+  const paths = [r.path, ...(r.alternatives ?? [])];
+  return paths.find((p) => rawAt(record, p) !== undefined && rawAt(record, p) !== null) ?? r.path;
+}
+
 /**
  * A split column whose raw value is a JSON array keeps its elements (as text; nulls skipped), in
  * the row under `_items_<name>` as JSON, for its child table. Only a string is split
  * (docs/language.md).
  */
 function splitArray(record: unknown, r: ColumnRule, row: Row): boolean {
-  const v = rawAt(record, r.path);
+  const v = rawAt(record, presentPath(record, r));
   if (!Array.isArray(v)) return false;
   const items = v.filter((x) => x !== null).map((x) => (typeof x === "string" ? x : JSON.stringify(x)));
   row[`_items_${r.name}`] = JSON.stringify(items);
@@ -210,23 +222,28 @@ function splitArray(record: unknown, r: ColumnRule, row: Row): boolean {
 }
 
 /** The first failing check in column order (cast, required, range, accepted), or a cleaned row. */
-function cleanRecord(texts: Map<string, string | null>, rules: readonly ColumnRule[], record: unknown): { row: Row } | { reason: string } {
+function cleanRecord(texts: Map<string, string | null>, rules: readonly ColumnRule[], record: unknown): { row: Row; nulled: string[] } | { reason: string } {
   const row: Row = {};
+  const nulled: string[] = [];
   for (const r of rules) {
     if (r.split !== undefined && splitArray(record, r, row)) continue;
-    const top = texts.get(r.path[0]!) ?? null;
-    const raw = r.path.length === 1 || top === null ? top : nestedText(top, r.path[1]!);
+    const path = presentPath(record, r);
+    const top = texts.get(path[0]!) ?? null;
+    const raw = path.length === 1 || top === null ? top : nestedText(top, path[1]!);
     const text = cleanText(raw, r);
     let v: Value;
     if (text === null) v = r.default === undefined ? null : typeof r.default === "string" ? cast(r.default, r) : r.default;
     else v = r.split !== undefined ? text : cast(text, r);
-    if (text !== null && v === null && r.type !== "string" && r.split === undefined) return { reason: "cast_failed" };
+    if (text !== null && v === null && r.type !== "string" && r.split === undefined) {
+      if (!r.castNull) return { reason: "cast_failed" };
+      nulled.push(r.name);
+    }
     if (r.required && v === null) return { reason: "missing_required" };
     if (v !== null && r.range && ((r.range[0] !== null && compare(v, r.range[0]) < 0) || (r.range[1] !== null && compare(v, r.range[1]) > 0))) return { reason: "out_of_range" };
     if (v !== null && r.accepted && !r.accepted.some((a) => compare(v, a) === 0)) return { reason: "not_accepted" };
     row[r.name] = v;
   }
-  return { row };
+  return { row, nulled };
 }
 
 /** Classifies every line of one raw file and keeps the first clean record per key. */
@@ -236,6 +253,7 @@ export function cleanFile(text: string, rules: readonly ColumnRule[], key: reado
   const clean: Row[] = [];
   let recordsIn = 0;
   let duplicates = 0;
+  const castNulls: Record<string, number> = Object.fromEntries(rules.filter((r) => r.castNull).map((r) => [r.name, 0]));
   const reject = (reason: string): void => {
     invalidByReason[reason] = (invalidByReason[reason] ?? 0) + 1;
   };
@@ -267,9 +285,10 @@ export function cleanFile(text: string, rules: readonly ColumnRule[], key: reado
     else {
       seen.add(k);
       clean.push(r.row);
+      for (const c of r.nulled) castNulls[c]! += 1;
     }
   }
-  return { recordsIn, clean, invalidByReason, duplicates };
+  return { recordsIn, clean, invalidByReason, duplicates, castNulls };
 }
 
 /** Canonical text of a key value; the pipelines' keys are strings and timestamps (epoch microseconds). */

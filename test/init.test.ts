@@ -93,6 +93,37 @@ describe("lakec init on a synthetic sample", () => {
     expectValid("array.yaml", r.out);
   });
 
+  /** Writes `records` as a JSON Lines file, drafts a pipeline from it, and checks the draft validates. */
+  async function draftFrom(file: string, name: string, records: readonly object[]): Promise<string> {
+    writeFileSync(join(dir, file), `${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
+    const r = await init("--from", file, "--name", name);
+    expect(r.code).toBe(0);
+    expectValid(`${name}.yaml`, r.out);
+    return r.out;
+  }
+
+  test("takes dates written as text with a comma (\"09 4, 2015\") as dates, not as lists split on the comma", async () => {
+    const out = await draftFrom("review-times.jsonl", "review_times", Array.from({ length: 20 }, (_, i) => ({ reviewerID: `r${i}`, reviewTime: `${String(1 + (i % 12)).padStart(2, "0")} ${1 + (i % 28)}, 2015` })));
+    expect(out).toMatch(/review_time: \{ from: reviewTime, type: date, format: "%m %d, %Y"/);
+    expect(out).not.toContain("split");
+  });
+
+  test("chooses the whole-record key when no id-like key is unique in the sample (tips: two by one user, one business, one day)", async () => {
+    const out = await draftFrom("tips.jsonl", "tips", Array.from({ length: 30 }, (_, i) => ({ user_id: `u${i % 5}`, business_id: `b${i % 5}`, text: `tip ${i}`, date: "2016-03-05 10:00:00" })));
+    expect(out).toMatch(/\n {4}key: whole_record {3}# no field combination is unique in the sample \(\[[a-z_, ]+\] repeats in 25 of 30 records\)/);
+    expect(out).not.toContain("required: true");
+  });
+
+  test("reads a small file whole: a key that repeats only after record 5,000 is not taken as unique", async () => {
+    const out = await draftFrom("events.jsonl", "events", Array.from({ length: 6000 }, (_, i) => ({ event_id: `e${i < 5500 ? i : i - 5500}`, value: i })));
+    expect(out).toContain("[event_id] repeats in 500 of 6000 records");
+  });
+
+  test("keeps child-table names short for a source named after a long file name", async () => {
+    const out = await draftFrom("yelp_academic_dataset_business.jsonl", "yelp", Array.from({ length: 5 }, (_, i) => ({ business_id: `b${i}`, categories: ["Food", "Bars"] })));
+    expect(out).toContain("        table: business_categories\n");
+  });
+
   test("reads CRLF lines after a byte-order mark", async () => {
     writeFileSync(join(dir, "windows.jsonl"), `\uFEFF${[order(1), order(2), order(3)].map((o) => JSON.stringify(o)).join("\r\n")}\r\n`);
     const r = await init("--from", "windows.jsonl");

@@ -8,9 +8,10 @@ import { SUPPORTED_CODES, unsupportedCode } from "../expr/datetime-format.js";
 import { TYPE_SYNTAX, isNumeric, isScalar, isTemporal, parseTypeDetailed } from "../types-parse.js";
 import { castError, isoDate, isoMillis, isoTimestamp, rawText } from "./casting.js";
 import { aType, q, type CheckContext } from "./context.js";
+import { checkMessyOptions } from "./messy-feeds.js";
 
 /** The options a column spec may carry; flatten key specs carry a subset. */
-type ColumnLike = Omit<ColumnDoc, "type" | "from"> & { type?: string };
+type ColumnLike = Omit<ColumnDoc, "type"> & { type?: string };
 
 const FORMAT_CODES_HINT = `supported codes: ${Object.keys(SUPPORTED_CODES).map((c) => `%${c}`).join(" ")}`;
 
@@ -30,6 +31,7 @@ export function checkColumnSpec(ctx: CheckContext, path: DocPath, spec: ColumnLi
   checkFormatAndUnit(ctx, path, spec, type);
   checkTextOptions(ctx, path, spec, type);
   checkValues(ctx, path, spec, type);
+  checkMessyOptions(ctx, path, spec, type);
   if (spec.required === true && spec.default !== undefined) {
     ctx.warn("LK390", [...path, "required"], "required: true has no effect: the column has a default, so it is never NULL", "remove required, or remove the default to reject records without a value", { key: true });
   }

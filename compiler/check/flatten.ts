@@ -10,10 +10,11 @@ import { isScalar } from "../types-parse.js";
 import { checkColumnSpec, checkType } from "./columns.js";
 import { aType, q, type CheckContext } from "./context.js";
 import { declaredTypes } from "./tables.js";
+import { checkObjectChildren } from "./object-children.js";
 
 /** Options that belong to one mode only; the other mode must not carry them. */
 const COLUMNS_ONLY = ["keys", "prefix"] as const;
-const TABLE_ONLY = ["table", "value", "index", "key", "type"] as const;
+const TABLE_ONLY = ["table", "value", "index", "key", "type", "fields"] as const;
 
 export function checkFlattens(ctx: CheckContext): void {
   for (const [name, src] of Object.entries(ctx.doc.sources ?? {})) {
@@ -56,11 +57,11 @@ function checkOne(ctx: CheckContext, at: DocPath, col: string, fl: FlattenDoc, t
   if (t.kind === "array") {
     if (fl.key !== undefined) ctx.error("LK319", [...at, "key"], "key does not apply to an array: array elements have an index, not a key", "use index: to name the position column", { key: true });
     if (fl.type !== undefined) ctx.error("LK319", [...at, "type"], "type does not apply to an array flatten: the element type comes from the column's array<T>", `change the column type instead, e.g. "array<integer>"`, { key: true });
-    if (!isScalar(t.element)) ctx.error("LK321", at, `each element of ${q(col)} is ${aType(t.element)}; child table values must be scalars`, "use array<T> of a scalar type", { key: true });
+    if (!checkObjectChildren(ctx, at, col, fl, t.element, "element") && !isScalar(t.element)) ctx.error("LK321", at, `each element of ${q(col)} is ${aType(t.element)}; child table values must be scalars`, "use array<T> of a scalar type", { key: true });
   } else {
     if (fl.index !== undefined) ctx.error("LK319", [...at, "index"], "index does not apply to an object: its entries have a key, not a position", "use key: to name the key column", { key: true });
-    if (fl.type !== undefined) {
-      const vt = checkType(ctx, [...at, "type"], fl.type);
+    const vt = fl.type !== undefined ? checkType(ctx, [...at, "type"], fl.type) : { kind: "string" as const };
+    if (!checkObjectChildren(ctx, at, col, fl, vt, "value") && fl.type !== undefined) {
       if (vt && !isScalar(vt)) ctx.error("LK321", [...at, "type"], `child table values of ${q(col)} cannot be ${typeToString(vt)}; they must be scalars`, "use a scalar type such as string");
     }
   }
@@ -72,6 +73,6 @@ function checkOne(ctx: CheckContext, at: DocPath, col: string, fl: FlattenDoc, t
 function notApplicable(ctx: CheckContext, at: DocPath, fl: FlattenDoc, opts: readonly (keyof FlattenDoc)[], mode: string): void {
   for (const opt of opts) {
     if (fl[opt] === undefined) continue;
-    ctx.error("LK319", [...at, opt], `${opt} does not apply to ${mode}`, mode === "into: columns" ? "table, value, index, key and type belong to into: table" : "keys and prefix belong to into: columns", { key: true });
+    ctx.error("LK319", [...at, opt], `${opt} does not apply to ${mode}`, mode === "into: columns" ? "table, value, index, key, type and fields belong to into: table" : "keys and prefix belong to into: columns", { key: true });
   }
 }

@@ -6,6 +6,7 @@ import type { Type } from "../ir.js";
 import { typeToString } from "../ir.js";
 import { isTemporal } from "../types-parse.js";
 import { checkColumnSpec } from "./columns.js";
+import { isWholeRecordKey, keyColumns } from "../whole-record-key.js";
 import { aType, q, type CheckContext } from "./context.js";
 import { declaredTypes } from "./tables.js";
 
@@ -60,7 +61,8 @@ export function checkDuplicates(ctx: CheckContext, path: DocPath, items: readonl
 
 function checkKey(ctx: CheckContext, name: string, src: SourceDoc, types: Map<string, Type | undefined>): void {
   const at: DocPath = ["sources", name, "key"];
-  const key = src.key ?? [];
+  if (isWholeRecordKey(src)) return;
+  const key = keyColumns(src);
   if (key.length === 0) {
     ctx.error("LK221", at, `source ${q(name)} has an empty key`, "list the columns that identify a record, e.g. key: [order_id]");
     return;
@@ -119,9 +121,10 @@ function checkReference(ctx: CheckContext, doc: PipelineDoc, at: DocPath, ref: s
     ctx.error("LK215", at, `references unknown source ${q(target)}`, didYouMean(target ?? "", Object.keys(sources)) ?? `sources are: ${Object.keys(sources).join(", ")}`);
     return;
   }
-  const key = targetSrc.key ?? [];
+  const key = keyColumns(targetSrc);
   if (key.length !== 1) {
-    ctx.error("LK216", at, `source ${q(target)} has a ${key.length}-column key [${key.join(", ")}]; references needs a single-column key`, "reference a source whose key is one column");
+    const has = isWholeRecordKey(targetSrc) ? "the whole-record key" : `a ${key.length}-column key [${key.join(", ")}]`;
+    ctx.error("LK216", at, `source ${q(target)} has ${has}; references needs a single-column key`, "reference a source whose key is one column");
     return;
   }
   const keyCol = key[0]!;

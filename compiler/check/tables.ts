@@ -7,6 +7,8 @@ import type { FlattenDoc, PipelineDoc, SourceDoc } from "../doc.js";
 import type { Type } from "../ir.js";
 import { parseType } from "../types-parse.js";
 import { derivedColumns } from "./derive.js";
+import { fieldColumns } from "./object-children.js";
+import { keyColumns } from "../whole-record-key.js";
 
 export type ColumnOrigin = "id" | "column" | "flattened" | "partition" | "carried" | "index" | "key" | "value" | "derived";
 
@@ -94,7 +96,7 @@ function partitionKey(name: string, src: SourceDoc): ColumnInfo[] {
 function carriedColumns(srcName: string, src: SourceDoc): ColumnInfo[] {
   const types = declaredTypes(src);
   const out: ColumnInfo[] = [{ name: src.id, type: STRING, origin: "carried", path: ["sources", srcName, "id"], key: false }];
-  (src.key ?? []).forEach((k, i) => out.push({ name: k, type: types.get(k), origin: "carried", path: ["sources", srcName, "key", i], key: false }));
+  keyColumns(src).forEach((k, i) => out.push({ name: k, type: types.get(k), origin: "carried", path: ["sources", srcName, "key", i], key: false }));
   const p = src.partition_by;
   if (p !== undefined && types.has(p) && !out.some((c) => c.name === p)) {
     out.push({ name: p, type: types.get(p), origin: "carried", path: ["sources", srcName, "partition_by"], key: false });
@@ -110,11 +112,13 @@ function childTable(srcName: string, src: SourceDoc, col: string, fl: FlattenDoc
   const cols = carriedColumns(srcName, src);
   if (colType.kind === "array") {
     cols.push({ name: fl.index ?? DEFAULT_INDEX_COLUMN, type: { kind: "integer" }, origin: "index", ...at("index") });
-    cols.push({ name: fl.value ?? DEFAULT_VALUE_COLUMN, type: colType.element, origin: "value", ...at("value") });
+    if (fl.fields !== undefined && colType.element.kind === "object") cols.push(...fieldColumns(fl, base));
+    else cols.push({ name: fl.value ?? DEFAULT_VALUE_COLUMN, type: colType.element, origin: "value", ...at("value") });
   } else if (colType.kind === "object") {
     cols.push({ name: fl.key ?? DEFAULT_KEY_COLUMN, type: STRING, origin: "key", ...at("key") });
     const valueType = fl.type === undefined ? STRING : parseType(fl.type);
-    cols.push({ name: fl.value ?? DEFAULT_VALUE_COLUMN, type: valueType, origin: "value", ...at("value") });
+    if (fl.fields !== undefined && valueType?.kind === "object") cols.push(...fieldColumns(fl, base));
+    else cols.push({ name: fl.value ?? DEFAULT_VALUE_COLUMN, type: valueType, origin: "value", ...at("value") });
   } else {
     return undefined;
   }

@@ -10,6 +10,9 @@ import { printExpr, quoteIdent, quoteString, type PrintOptions } from "../expr/p
 import type { Expr } from "../expr/ast.js";
 import type { CleanColumn, ScalarType, SourceIR, TableIR } from "../ir.js";
 import { derivedItems } from "./derive.js";
+import { pathsOfColumn } from "../lower-messy-feeds.js";
+import { castNullFlags, castNullsSql } from "./cast-nulls.js";
+import { RECORD_HASH_COLUMN } from "../whole-record-key.js";
 
 export type SqlDialect = "duckdb" | "spark";
 
@@ -27,13 +30,15 @@ export interface CleanStages {
   readonly counts: string;
   /** Over `ranked`: `reason, reason_column, records` for rejected records. */
   readonly reasons: string;
+  /** Over `ranked`, for sources with `on_cast_error: set_null` columns: their counts of NULLs from failed casts (cast-nulls.ts). */
+  readonly castNulls?: string;
 }
 
 const CORRUPT = "_lakec_corrupt";
 
 function topLevelFields(src: SourceIR): string[] {
   const seen: string[] = [];
-  for (const c of src.columns) if (!seen.includes(c.path[0]!)) seen.push(c.path[0]!);
+  for (const c of src.columns) for (const p of pathsOfColumn(c)) if (!seen.includes(p[0]!)) seen.push(p[0]!);
   return seen;
 }
 
@@ -65,15 +70,23 @@ const itemsName = (column: string): string => `_items_${column}`;
  * so it is computed with the parse (the local engine drops `line` once `parsed` is built).
  */
 function splitItems(c: CleanColumn, d: SqlDialect): string {
-  const raw = printExpr({ k: "raw", path: c.path }, d, { rawRoot: "_j" });
+  const paths = pathsOfColumn(c);
+  if (paths.length === 1) return splitItemsAt(c.path, d);
+  // from_any: the elements of the path the column's value came from (the first present one).
+  const raw = (path: readonly string[]): string => printExpr({ k: "raw", path }, d, { rawRoot: "_j" });
+  return `CASE ${paths.map((p) => `WHEN ${raw(p)} IS NOT NULL THEN ${splitItemsAt(p, d)}`).join(" ")} END`;
+}
+
+function splitItemsAt(path: readonly string[], d: SqlDialect): string {
+  const raw = printExpr({ k: "raw", path }, d, { rawRoot: "_j" });
   if (d === "duckdb") {
-    const structure = c.path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), "VARCHAR[]");
-    const access = c.path.reduce((e, key) => `struct_extract(${e}, ${quoteString(d, key)})`, `from_json(line, ${quoteString(d, JSON.stringify(structure))})`);
+    const structure = path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), "VARCHAR[]");
+    const access = path.reduce((e, key) => `struct_extract(${e}, ${quoteString(d, key)})`, `from_json(line, ${quoteString(d, JSON.stringify(structure))})`);
     return `CASE WHEN starts_with(ltrim(${raw}), '[') THEN ${access} END`;
   }
-  const [head, ...rest] = c.path.map((k) => q(d, k));
+  const [head, ...rest] = path.map((k) => q(d, k));
   const ddl = `${head!} ${rest.reduceRight((inner, key) => `STRUCT<${key}: ${inner}>`, "ARRAY<STRING>")}`;
-  return `CASE WHEN ltrim(${raw}) LIKE '[%' THEN from_json(line, ${quoteString(d, ddl)}).${c.path.map((k) => q(d, k)).join(".")} END`;
+  return `CASE WHEN ltrim(${raw}) LIKE '[%' THEN from_json(line, ${quoteString(d, ddl)}).${path.map((k) => q(d, k)).join(".")} END`;
 }
 
 function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): string {
@@ -90,7 +103,9 @@ function reasonCase(src: SourceIR, d: SqlDialect, pick: "reason" | "column"): st
 
 /** The innermost SELECTs: each line, whether it looks like an object, and its parsed fields `_j`. */
 function parsedSql(src: SourceIR, d: SqlDialect): string {
-  const parsed = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object FROM lines WHERE line <> ''`;
+  // key: whole_record hashes the line here: the local engine drops `line` once `parsed` is built.
+  const hash = src.wholeRecordKey ? `, md5(line) AS ${RECORD_HASH_COLUMN}` : "";
+  const parsed = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, ${d === "duckdb" ? "starts_with(ltrim(line), '{')" : "(ltrim(line) LIKE '{%')"} AS _is_object${hash} FROM lines WHERE line <> ''`;
   const withJ = `SELECT *, ${parseRecord(src, d)} AS _j FROM (${parsed}) AS p0`;
   const items = splitItemColumns(src, d);
   return items.length === 0 ? withJ : `SELECT *, ${items.join(", ")} FROM (${withJ}) AS pj`;
@@ -105,12 +120,14 @@ function splitItemColumns(src: SourceIR, d: SqlDialect): string[] {
 function checkedFrom(src: SourceIR, d: SqlDialect, from: string): string {
   const texts = src.columns.map((c) => `${printExpr(c.text, d, { rawRoot: "_j" })} AS ${q(d, textName(c))}`);
   const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
-  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, _is_object, _j, ${[...items, ...texts].join(", ")} FROM ${from}`;
+  const hash = src.wholeRecordKey ? [RECORD_HASH_COLUMN] : [];
+  const withTexts = `SELECT line_no, line, _source_file, _ingested_at, _arrival_seq, _is_object, _j, ${[...hash, ...items, ...texts].join(", ")} FROM ${from}`;
   // Values are computed in dependency-free order: each reads only its own text column.
   const values = src.columns.map((c) => `${printExpr(c.value, d)} AS ${q(d, c.name)}`);
   const typed = `SELECT *, ${values.join(", ")} FROM (${withTexts}) AS p2`;
   const id = printExpr(src.recordId, d);
-  return `SELECT *, ${reasonCase(src, d, "reason")} AS _reason, ${reasonCase(src, d, "column")} AS _reason_column, CASE WHEN ${"_is_object"} THEN ${id} END AS ${q(d, src.idColumn)} FROM (${typed}) AS p3`;
+  const flags = castNullFlags(src, d).map((f) => `, ${f}`).join("");
+  return `SELECT *, ${reasonCase(src, d, "reason")} AS _reason, ${reasonCase(src, d, "column")} AS _reason_column, CASE WHEN ${"_is_object"} THEN ${id} END AS ${q(d, src.idColumn)}${flags} FROM (${typed}) AS p3`;
 }
 
 /** The four nested SELECTs that turn lines into typed, checked records. */
@@ -151,6 +168,7 @@ export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): Cl
   const id = q(d, src.idColumn);
   const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
   const cols = [id, ...src.columns.map((c) => q(d, c.name)), ...derivedItems(src.derived, d), ...items, "_source_file", "line_no AS _source_line", "_ingested_at", "_arrival_seq"];
+  const castNulls = castNullsSql(src, d, ranked);
   return {
     checked: checkedSql(src, d),
     ranked: `SELECT *, CASE WHEN _reason IS NULL THEN row_number() OVER (PARTITION BY _reason IS NULL, ${id} ORDER BY line_no) END AS _dup_rank FROM checked`,
@@ -162,11 +180,23 @@ export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): Cl
       "coalesce(sum(CASE WHEN _reason IS NOT NULL THEN 1 ELSE 0 END), 0) AS invalid, " +
       `coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank > 1 THEN 1 ELSE 0 END), 0) AS duplicates FROM ${ranked}`,
     reasons: `SELECT _reason AS reason, _reason_column AS reason_column, count(*) AS records FROM ${ranked} WHERE _reason IS NOT NULL GROUP BY _reason, _reason_column`,
+    ...(castNulls !== undefined && { castNulls }),
   };
 }
 
 function elementCast(d: SqlDialect, element: ScalarType, text: Expr): string {
   return printExpr({ k: "cast", arg: text, to: element }, d);
+}
+
+/**
+ * A child row's value columns, from the element or entry value `v` of the relation `alias`: the
+ * value cast to its type, or, with `fields`, each field of the object `v` cast to its own type
+ * (an absent field, a JSON null and a value that does not cast are NULL, as for scalar values).
+ */
+function childValueColumns(x: Exclude<TableIR["child"], undefined>["expansion"], d: SqlDialect, alias: string): string[] {
+  const fields = x.mode === "split" ? undefined : x.fields;
+  if (fields === undefined) return [`${elementCast(d, x.element, { k: "ref", name: "v", table: alias })} AS ${q(d, x.valueColumn)}`];
+  return fields.map((f) => `${printExpr({ k: "cast", arg: { k: "raw", path: ["v", f.field] }, to: f.type }, d, { rawRoot: alias })} AS ${q(d, f.column)}`);
 }
 
 function partitionExtra(t: TableIR, d: SqlDialect, alias: string): string[] {
@@ -207,19 +237,17 @@ function expandedSelect(t: TableIR, d: SqlDialect, cleanRelation: string): strin
   const carried = t.child.carried.map((c) => `p.${q(d, c)}`);
   const from = `p.${q(d, t.child.fromColumn)}`;
   const x = t.child.expansion;
-  const v = { k: "ref", name: "v", table: "u" } as const;
-  const valueSql = elementCast(d, x.element, v);
   const ws = d === "duckdb" ? "chr(32) || chr(9) || chr(10) || chr(13)" : "concat(chr(32), chr(9), chr(10), chr(13))";
   const tail = [...meta, ...partitionExtra(t, d, "p")];
   if (x.mode === "entries") {
-    const cols = [...carried, `u.k AS ${q(d, x.keyColumn)}`, `${valueSql} AS ${q(d, x.valueColumn)}`, ...tail];
+    const cols = [...carried, `u.k AS ${q(d, x.keyColumn)}`, ...childValueColumns(x, d, "u"), ...tail];
     if (d === "duckdb") {
       const entries = `unnest(map_entries(from_json(${from}, '"MAP(VARCHAR, VARCHAR)"'))) AS t(e)`;
       return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p, LATERAL (SELECT e.key AS k, e.value AS v FROM ${entries}) AS u`;
     }
     return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p LATERAL VIEW explode(from_json(${from}, 'map<string,string>')) u AS k, v`;
   }
-  const cols = [...carried, `u.i AS ${q(d, x.indexColumn)}`, `${valueSql} AS ${q(d, x.valueColumn)}`, ...tail];
+  const cols = [...carried, `u.i AS ${q(d, x.indexColumn)}`, ...childValueColumns(x, d, "u"), ...tail];
   let list: string;
   if (x.mode === "array") {
     list = d === "duckdb" ? `from_json(${from}, '["VARCHAR"]')` : `from_json(${from}, 'array<string>')`;
@@ -243,7 +271,7 @@ function expandedSelect(t: TableIR, d: SqlDialect, cleanRelation: string): strin
     const needed = [...new Set([...t.child.carried, ...META, ...(t.partition ? [t.partition.column] : [])])].map((c) => `p.${q(d, c)}`);
     const parsed = `SELECT ${needed.join(", ")}, ${list} AS _elements FROM ${cleanRelation} AS p`;
     const expanded = `SELECT ${needed.join(", ")}, unnest(p._elements) AS v, generate_subscripts(p._elements, 1) - 1 AS i FROM (${parsed}) AS p`;
-    const inP = [...carried, `p.i AS ${q(d, x.indexColumn)}`, `${elementCast(d, x.element, { ...v, table: "p" })} AS ${q(d, x.valueColumn)}`, ...tail];
+    const inP = [...carried, `p.i AS ${q(d, x.indexColumn)}`, ...childValueColumns(x, d, "p"), ...tail];
     return `SELECT ${inP.join(", ")} FROM (${expanded}) AS p`;
   }
   return `SELECT ${cols.join(", ")} FROM ${cleanRelation} AS p LATERAL VIEW posexplode(${list}) u AS i, v`;

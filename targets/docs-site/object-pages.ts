@@ -59,8 +59,10 @@ export function sourcePage(site: PipelineSite, s: SourceIR): Page {
   const info = facts([
     ["raw prefix", `${code(`s3://${ir.aws.rawBucket}/${s.prefix}`)} (locally ${code(`raw/${s.prefix}`)})`],
     ["format", code(s.format)],
-    ["key", `${codeList(s.key)}: a later record with the same key is a duplicate, dropped and counted`],
-    ["record id", `${code(s.idColumn)}: md5 of (${codeList(s.key)})`],
+    s.wholeRecordKey
+      ? ["key", `${code("whole_record")}: a later record with the same text is a duplicate, dropped and counted`]
+      : ["key", `${codeList(s.key)}: a later record with the same key is a duplicate, dropped and counted`],
+    ["record id", s.wholeRecordKey ? `${code(s.idColumn)}: md5 of the raw record's text` : `${code(s.idColumn)}: md5 of (${codeList(s.key)})`],
     ["invalid records", `${code(s.onInvalid)}${s.onInvalid === "quarantine" ? " (kept with their reason in the quarantine)" : ""}`],
     ["partition", s.partition ? `${code(s.partition.column)} by ${esc(s.partition.grain)}, hive key ${code(`${s.partition.key}=`)}` : undefined],
     ["main table", link(sibling("table", s.mainTable), s.mainTable)],

@@ -524,6 +524,15 @@ def reconcile(counts, reasons, on_invalid):
     return manifest
 
 
+def cast_nulls(spark, sql):
+    """on_cast_error: set_null columns -> values set NULL in kept records because they did not
+    cast, as the local engine's manifest counts them. None for a source without such columns."""
+    if "castNulls" not in sql:
+        return None
+    row = spark.sql(sql["castNulls"]).first().asDict()
+    return {column: int(count or 0) for column, count in row.items()}
+
+
 def publish_metrics(manifest):
     """The input's share of invalid records (quarantined or dropped), which the stack alarms on.
     A failure to publish is logged, not raised: the outputs and the manifest are already written."""
@@ -564,6 +573,9 @@ def main():
         counts["invalid"] += not_utf8_count
         reasons.append({"reason": "invalid_utf8", "reason_column": None, "records": not_utf8_count})
     manifest = reconcile(counts, reasons, source["on_invalid"])
+    nulled = cast_nulls(spark, sql)
+    if nulled is not None:
+        manifest["cast_nulls"] = nulled
 
     clean_path = "s3://%s/%s%s/_input=%s/" % (bucket, CLEAN_PREFIX, source_name, h)
     spark.sql(sql["clean"]).write.mode("overwrite").parquet(clean_path)
