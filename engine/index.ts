@@ -42,3 +42,4 @@ export { WarehouseBuildError, type TestOutcome, type WarehouseResult } from "./w
 export { NoWarehouseError, NotReadOnlyError, queryWarehouse, warehouseRelations, type QueryResult } from "./query.js";
 export { startDev, type DevEvent } from "./watch.js";
 export { publishedState } from "./manifest.js";
+export { compactLake, maxFilesPerPartition, type CompactionReport, type CompactOptions, type TableCompactionReport } from "./compact.js";

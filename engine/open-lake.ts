@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { ensureLake, isAlive, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
 import { collectSuperseded } from "./publish.js";
+import { collectCompacted } from "./compact-state.js";
 
 export interface LakeOptions {
   /** DuckDB memory limit, e.g. "2GB" (default). */
@@ -134,6 +135,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   const unlock = await lockLake(paths);
   await sweepStaleTmp(paths);
   await collectSuperseded(paths);
+  await collectCompacted(paths);
   const memoryLimit = opts.memoryLimit ?? "2GB";
   const limitBytes = parseByteSize(memoryLimit);
   if (limitBytes === undefined) throw new Error(`memory limit '${memoryLimit}' is not a size like 2GB or 512MB`);
