@@ -5,10 +5,11 @@ import type { Command } from "commander";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { paintFor } from "./style.js";
 import type { RunSummary } from "../engine/index.js";
-import { startDev, type DevEvent } from "../engine/index.js";
+import { DEFAULT_COMPACT_ABOVE, startDev, type DevEvent } from "../engine/index.js";
 import { DEFAULT_LAKE, UsageError, type CliContext, type CliIO } from "./context.js";
 import { displayPath } from "./pipeline-files.js";
 import { lakeOptions } from "./run.js";
+import { formatCompaction } from "./compact.js";
 
 const HELP = `
 Watches <lake>/raw/ and the pipeline file, like S3 → EventBridge → Step Functions in the cloud:
@@ -32,6 +33,7 @@ export interface DevCliOptions {
   memoryLimit: string;
   threads?: string;
   poll?: boolean;
+  compactAbove?: string;
 }
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
@@ -47,6 +49,7 @@ function describeBatch(e: Extract<DevEvent, { kind: "batch" }>): string {
   const tests = `${s.warehouse.tests.length - failed.length}/${s.warehouse.tests.length} dbt tests pass`;
   lines.push(`  marts updated in ${secs(e.ms)} (${tests})`);
   for (const t of failed) lines.push(`  ${t.severity === "error" ? "FAIL" : "warn"} ${t.name}: ${t.failures} row(s)`);
+  if (e.report.compaction) lines.push(...formatCompaction(e.report.compaction).trimEnd().split("\n").map((l) => `  compacted ${l}`));
   return `${lines.join("\n")}\n`;
 }
 
@@ -78,12 +81,15 @@ export function printEvent(io: CliIO, e: DevEvent): void {
 export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions, until: Promise<unknown>): Promise<void> {
   if (!existsSync(resolve(ctx.io.cwd, file))) throw new UsageError(`cannot read ${displayPath(ctx.io.cwd, file)}: no such file`);
   const lakeOptionValues = lakeOptions(opts);
+  const compactAbove = Number(opts.compactAbove ?? DEFAULT_COMPACT_ABOVE);
+  if (!Number.isInteger(compactAbove) || compactAbove < 0) throw new UsageError(`--compact-above ${opts.compactAbove}: expected a whole number of files (0: never compact)`);
   const watcher = await startDev({
     pipelineFile: resolve(ctx.io.cwd, file),
     displayName: displayPath(ctx.io.cwd, file),
     lakeDir: resolve(ctx.io.cwd, opts.lake),
     lakeOptions: lakeOptionValues,
     usePolling: opts.poll === true,
+    compactAbove,
     onEvent: (e) => printEvent(ctx.io, e),
   });
   await until;
@@ -111,6 +117,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
     .option("--poll", "poll the file system instead of native events (network drives, some containers)")
+    .option("--compact-above <n>", "compact the lake (see lakec compact) after a batch leaves more than n files in a partition; 0: never", String(DEFAULT_COMPACT_ABOVE))
     .addHelpText("after", HELP)
     .action((f: string, opts: DevCliOptions) => runDev(ctx, f, opts, interrupted()));
 }

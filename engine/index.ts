@@ -40,6 +40,6 @@ export type { FileStatus, FileSummary } from "./file-job.js";
 export { readManifest, semanticsFingerprint, type FileManifest } from "./manifest.js";
 export { WarehouseBuildError, type TestOutcome, type WarehouseResult } from "./warehouse.js";
 export { NoWarehouseError, NotReadOnlyError, queryWarehouse, warehouseRelations, type QueryResult } from "./query.js";
-export { startDev, type DevEvent } from "./watch.js";
+export { DEFAULT_COMPACT_ABOVE, startDev, type DevEvent } from "./watch.js";
 export { publishedState } from "./manifest.js";
 export { compactLake, maxFilesPerPartition, type CompactionReport, type CompactOptions, type TableCompactionReport } from "./compact.js";
