@@ -10,21 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineIR } from "../compiler/ir.js";
 import { compactLake, ingestInputs, openLake, runFiles, type CompactionReport, type RunSummary } from "../engine/index.js";
 import { queryWarehouse } from "../engine/query.js";
-import { listing, removeTempDirs, review, reviewsIr, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
+import { listing, removeTempDirs, reviewsIr, reviewsOverDays, tempDir, warehouseRows, writeLines } from "./engine-fixtures.js";
 
 const CHILD = join("node_modules", ".cache", "lakec-engine-test", `compact-child-${process.pid}.mjs`);
 
 const ir = reviewsIr();
 const narrowed = reviewsIr((y) => y.replace("range: [1, 5]", "range: [1, 3]"));
 
-/** Day `d` of 2017 as the fixture's reviewTime ("MM D, YYYY"), 40 days over two months. */
-function lines(offset: number, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => {
-    const k = offset + i;
-    const day = (k % 40) + 1;
-    return review(k, { reviewTime: `${String(Math.ceil(day / 28)).padStart(2, "0")} ${((day - 1) % 28) + 1}, 2017` });
-  });
-}
+/** Reviews over 40 days (many partitions), ratings 1–5. */
+const lines = (offset: number, n: number): string[] => reviewsOverDays(offset, n, 40);
 
 let dir: string;
 const deliveries: string[] = [];
