@@ -5,12 +5,13 @@ import type { Command } from "commander";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { paintFor } from "./style.js";
 import type { RunSummary } from "../engine/index.js";
-import { startDev, type DevEvent } from "../engine/index.js";
+import { DEFAULT_COMPACT_ABOVE, startDev, type DevEvent } from "../engine/index.js";
 import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, type CliContext, type CliIO } from "./context.js";
 import { displayPath, loadPipeline } from "./pipeline-files.js";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { lakeOptions } from "./run.js";
 import { addSelectOptions, checkSelection, dbtOptions, type DbtCliOptions } from "./dbt-project.js";
+import { formatCompaction } from "./compact.js";
 
 const HELP = `
 Watches <lake>/raw/ and the pipeline file, like S3 → EventBridge → Step Functions in the cloud:
@@ -38,6 +39,7 @@ export interface DevCliOptions extends DbtCliOptions {
   memoryLimit: string;
   threads?: string;
   poll?: boolean;
+  compactAbove?: string;
 }
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
@@ -54,6 +56,7 @@ function describeBatch(e: Extract<DevEvent, { kind: "batch" }>): string {
   if (s.warehouse.error !== undefined) lines.push(`  warehouse not built: ${s.warehouse.error}`);
   else lines.push(`  marts updated in ${secs(e.ms)} (${tests})`);
   for (const t of failed) lines.push(`  ${t.severity === "error" ? "FAIL" : "warn"} ${t.name}: ${t.failures} row(s)`);
+  if (e.report.compaction) lines.push(...formatCompaction(e.report.compaction).trimEnd().split("\n").map((l) => `  compacted ${l}`));
   return `${lines.join("\n")}\n`;
 }
 
@@ -89,6 +92,8 @@ export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions,
   const loaded = loadPipeline(ctx.io.cwd, file, opts.env);
   const environment = loaded.ir?.environment?.name ?? opts.env;
   if (loaded.ir && !hasErrors(loaded.diagnostics)) await checkSelection(ctx, loaded.ir, opts);
+  const compactAbove = Number(opts.compactAbove ?? DEFAULT_COMPACT_ABOVE);
+  if (!Number.isInteger(compactAbove) || compactAbove < 0) throw new UsageError(`--compact-above ${opts.compactAbove}: expected a whole number of files (0: never compact)`);
   const watcher = await startDev({
     pipelineFile: resolve(ctx.io.cwd, file),
     displayName: displayPath(ctx.io.cwd, file),
@@ -97,6 +102,7 @@ export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions,
     lakeOptions: lakeOptionValues,
     usePolling: opts.poll === true,
     dbt: dbtOptions(ctx, opts),
+    compactAbove,
     onEvent: (e) => printEvent(ctx.io, e),
   });
   await until;
@@ -124,7 +130,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--lake <dir>", LAKE_OPTION_HELP)
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
-    .option("--poll", "poll the file system instead of native events (network drives, some containers)");
+    .option("--poll", "poll the file system instead of native events (network drives, some containers)")
+    .option("--compact-above <n>", "compact the lake (see lakec compact) after a batch leaves more than n files in a partition; 0: never", String(DEFAULT_COMPACT_ABOVE));
   addSelectOptions(cmd)
     .addHelpText("after", HELP)
     .action((f: string, opts: DevCliOptions) => runDev(ctx, f, opts, interrupted()));

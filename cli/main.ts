@@ -11,6 +11,7 @@ import { register as run } from "./run.js";
 import { register as query } from "./query.js";
 import { register as show } from "./show.js";
 import { register as dev } from "./dev.js";
+import { register as compact } from "./compact.js";
 import { register as plan } from "./plan.js";
 import { register as apply } from "./apply.js";
 import { register as docs } from "./docs.js";
@@ -20,7 +21,7 @@ import { argvWantsJson, jsonDocument, type JsonDocument } from "./json-output.js
 import { wantsColour } from "./style.js";
 import { VERSION } from "./version.js";
 
-const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, test, query, show, graph, dev, plan, apply, docs, completion];
+const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, test, query, show, graph, dev, compact, plan, apply, docs, completion];
 
 const processIO: CliIO = {
   out: (t) => void process.stdout.write(t),

@@ -52,7 +52,7 @@ const sqlPath = (p: string): string => quoteString("duckdb", p.split("\\").join(
 
 const SORT_ABOVE_PARTITIONS = 16;
 
-const parquet = (rowGroupBytes: number): string =>
+export const parquetCopyOptions = (rowGroupBytes: number): string =>
   `FORMAT parquet, COMPRESSION snappy, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true, ROW_GROUP_SIZE_BYTES ${rowGroupBytes}`;
 
 /**
@@ -158,7 +158,7 @@ function keyRanges(key: string, keys: readonly (string | null)[], per: number): 
 }
 
 async function copyPartitioned(conn: DuckDBConnection, inp: FlattenInput, from: string, dir: string, by: readonly string[]): Promise<number> {
-  return (await conn.run(`COPY ${from} TO ${sqlPath(dir)} (${parquet(inp.rowGroupBytes)}, PARTITION_BY (${by.join(", ")}))`)).rowsChanged;
+  return (await conn.run(`COPY ${from} TO ${sqlPath(dir)} (${parquetCopyOptions(inp.rowGroupBytes)}, PARTITION_BY (${by.join(", ")}))`)).rowsChanged;
 }
 
 /** Writes every table of the source and the quarantine file into the staging folder. */

@@ -45,8 +45,11 @@ export async function createArrivedViews(conn: DuckDBConnection, paths: LakePath
   for (const t of ir.tables) {
     const current = published.arrivals.filter((a) => a.source === t.source).map((a) => a.input);
     const slots = slotsToRead(current, before === undefined ? undefined : (before.get(t.source) ?? new Set()));
-    const dirs = (await Promise.all(slots.map((slot) => inputDirs(paths, t.name, slot)))).flat();
     const view = `${quoteIdent("duckdb", ARRIVED_SCHEMA)}.${quoteIdent("duckdb", t.name.toUpperCase())}`;
+    // Every slot (a first build, or a reprocess): the table's own view, which also reads the rows
+    // compaction packed (compact-state.ts); new slots are never packed, so their folders suffice.
+    const every = slots.length === current.length;
+    const dirs = every ? undefined : (await Promise.all(slots.map((slot) => inputDirs(paths, t.name, slot)))).flat();
     await conn.run(`CREATE OR REPLACE VIEW ${view} AS ${await externalTableSql(paths, t, dirs)}`);
   }
 }

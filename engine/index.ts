@@ -46,7 +46,8 @@ export { hasUserFiles, loadLocalProject, readUserDbtFiles, type DbtProjectOption
 export { testWarehouse, type StandaloneTestResult } from "./dbt-tests.js";
 export { checkUserProject } from "./user-models-bind.js";
 export { NoWarehouseError, NotReadOnlyError, queryWarehouse, warehouseRelations, type QueryResult } from "./query.js";
-export { startDev, type DevEvent } from "./watch.js";
+export { DEFAULT_COMPACT_ABOVE, startDev, type DevEvent } from "./watch.js";
 export { publishedState } from "./manifest.js";
 // DuckDB is loaded on first use (engine/duckdb.ts), so `--help`, `validate` and `compile` never load it.
 export { duckdb } from "./duckdb.js";
+export { compactLake, maxFilesPerPartition, type CompactionReport, type CompactOptions, type TableCompactionReport } from "./compact.js";

@@ -8,6 +8,7 @@ import { duckdb } from "./duckdb.js";
 import { ensureLake, isAlive, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
 import { collectSuperseded } from "./publish.js";
 import { clearRetired } from "./retired-warehouses.js";
+import { collectCompacted } from "./compact-state.js";
 
 export interface LakeOptions {
   /** DuckDB memory limit, e.g. "2GB" (default). */
@@ -137,6 +138,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   await sweepStaleTmp(paths);
   await collectSuperseded(paths);
   await clearRetired(paths);
+  await collectCompacted(paths);
   const memoryLimit = opts.memoryLimit ?? "2GB";
   const limitBytes = parseByteSize(memoryLimit);
   if (limitBytes === undefined) throw new Error(`memory limit '${memoryLimit}' is not a size like 2GB or 512MB`);

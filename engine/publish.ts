@@ -22,6 +22,7 @@ import { duckdb } from "./duckdb.js";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
 import { readManifest, type FileManifest } from "./manifest.js";
+import { filesToCheck, forgetRepublished } from "./compact-state.js";
 
 /** The slot a (re)process writes into: the one the current manifest does not name. */
 export function nextSlot(rawKey: string, current: FileManifest | undefined): string {
@@ -79,6 +80,7 @@ async function renameWholeTable(staged: string, target: string): Promise<boolean
 export async function publishToSlot(paths: LakePaths, s: Staged): Promise<Record<string, number>> {
   const files: Record<string, number> = {};
   const tag = `_input=${s.slot}`;
+  await forgetRepublished(paths, s.source.name, s.rawKey, s.slot);
   await removeSlot(paths, s.ir, s.source, s.slot);
   for (const t of sourceTableNames(s.ir, s.source)) {
     const staged = join(s.stagingDir, t);
@@ -114,7 +116,7 @@ export async function publishToSlot(paths: LakePaths, s: Staged): Promise<Record
 /** Problems with a current file's published outputs: listed files that are missing or changed size. */
 export async function damagedOutputs(paths: LakePaths, m: FileManifest): Promise<string[]> {
   const problems: string[] = [];
-  await forEachLimit(Object.entries(m.files ?? {}), async ([rel, size]) => {
+  await forEachLimit(Object.entries(await filesToCheck(paths, m)), async ([rel, size]) => {
     const st = await stat(join(paths.root, ...rel.split("/"))).catch(() => undefined);
     if (!st) problems.push(`${rel} is missing`);
     else if (st.size !== size) problems.push(`${rel} has ${st.size} bytes, not ${size}`);

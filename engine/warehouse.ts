@@ -15,6 +15,7 @@ import { runTests } from "./dbt-tests.js";
 import { tableDir, type LakePaths } from "./lake.js";
 import { publishedState } from "./manifest.js";
 import { currentSlots } from "./publish.js";
+import { isCompacted, liveRowsWhere, recordLiveRows } from "./compact-state.js";
 import { ARRIVED_SCHEMA, createArrivedViews, slotsOfLastBuild } from "./incremental-sources.js";
 import { buildModels, type ModelOutcome, type ModelStageOptions } from "./model-stage.js";
 
@@ -94,6 +95,8 @@ export async function externalTableSql(paths: LakePaths, t: TableIR, inputDirs?:
   // read, listed in a table so that the view's text stays the same from run to run (creating a
   // view binds its glob: about a second per table on a 100k-record lake).
   if (inputDirs) return `SELECT ${select} FROM ${from}`;
+  // A compacted table holds packed files too: rows are read by (folder, raw file), compact-state.ts.
+  if (await isCompacted(paths, t.name)) return `SELECT ${select} FROM ${from} WHERE ${liveRowsWhere(t.name)}`;
   return `SELECT ${select} FROM ${from} WHERE _input IN (SELECT input FROM ${CURRENT_INPUTS} WHERE source = ${quoteString("duckdb", t.source)})`;
 }
 
@@ -125,6 +128,7 @@ async function recordCurrentInputs(conn: DuckDBConnection, paths: LakePaths, ir:
 export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR): Promise<string[]> {
   await conn.run(`CREATE SCHEMA IF NOT EXISTS ${q(duckdbSourceSchema(ir))}`);
   await recordCurrentInputs(conn, paths, ir);
+  await recordLiveRows(conn, paths, ir);
   const views: string[] = [];
   for (const t of ir.tables) {
     const rel = duckdbSourceRelation(ir, t.name);

@@ -17,12 +17,15 @@ import { openLake, type LakeOptions } from "./open-lake.js";
 import type { DbtProjectOptions } from "./dbt-project.js";
 import { runFiles, type RunSummary } from "./run.js";
 import type { WarehouseResult } from "./warehouse.js";
+import { compactLake, maxFilesPerPartition, type CompactionReport } from "./compact.js";
 
 /** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
 export interface BatchReport {
   readonly files: readonly { readonly rawKey: string; readonly status: string; readonly detail?: string }[];
   /** The engine's RunSummary for the batch (engineRunner); whatever a custom runner returns. */
   readonly result: unknown;
+  /** The compaction the batch set off (engineRunner), when a partition passed the threshold. */
+  readonly compaction?: CompactionReport;
 }
 
 /** Does the work for a batch of raw files (keys relative to raw/, `/`-separated). */
@@ -58,7 +61,16 @@ export interface DevOptions {
   readonly writeStableMs?: number;
   /** Poll the file system instead of using native events (network drives, some containers). */
   readonly usePolling?: boolean;
+  /** Compact after a batch when a partition holds more live files than this; 0 never (default DEFAULT_COMPACT_ABOVE). */
+  readonly compactAbove?: number;
 }
+
+/**
+ * lakec dev's compaction threshold: each delivery adds a file to every partition it touches, so
+ * a daily export compacts about once a week. Lower costs more rewriting (each compaction rewrites
+ * every partition touched since the last), higher leaves readers more files to open.
+ */
+export const DEFAULT_COMPACT_ABOVE = 8;
 
 export interface DevWatcher {
   /** Resolves once nothing is queued or running (the queue may be paused on errors). */
@@ -219,7 +231,7 @@ class DevLoop {
 }
 
 /** The engine as a dev runner: one open lake; a batch is `runFiles` over its keys (stages 1–5). */
-export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}, dbt: DbtProjectOptions = {}): Promise<DevRunner> {
+export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}, dbt: DbtProjectOptions = {}, compactAbove = DEFAULT_COMPACT_ABOVE): Promise<DevRunner> {
   const lake = await openLake(lakeDir, lakeOptions);
   // The last successful build and the pipeline it was built for: a batch whose files are all
   // unchanged (a touched or re-saved file) under the same pipeline keeps it, no mart rebuilt.
@@ -232,7 +244,12 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
       // models then run incrementally, so a new file costs its own size, not the lake's.
       const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), { ...reuse, dbt });
       last = summary.warehouse.error === undefined ? { ir: irText, warehouse: summary.warehouse } : undefined;
-      return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary };
+      // After the models merged the batch, so that its files can be packed too (compact.ts).
+      const compact = compactAbove > 0 && summary.warehouse.error === undefined && (await maxFilesPerPartition(lake.paths, ir)) > compactAbove;
+      const compaction = compact ? await compactLake(lake, ir, { above: compactAbove }) : undefined;
+      // Compaction rebuilt the warehouse: the next all-skipped batch must not stand on the old result.
+      if (compaction) last = undefined;
+      return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary, ...(compaction && { compaction }) };
     },
     close: () => lake.close(),
   };
@@ -242,7 +259,7 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
 export async function startDev(options: DevOptions): Promise<DevWatcher> {
   const rawDir = resolve(options.lakeDir, "raw");
   await mkdir(rawDir, { recursive: true });
-  const opts = { ...options, runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions, options.dbt)) };
+  const opts = { ...options, runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions, options.dbt, options.compactAbove)) };
   const loop = new DevLoop(opts, rawDir);
   await loop.recompile();
   const stable = opts.writeStableMs ?? 100;

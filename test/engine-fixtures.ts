@@ -35,6 +35,15 @@ export function review(i: number, over: Record<string, unknown> = {}): string {
   });
 }
 
+/** `n` reviews from id `offset`, dated over `days` days of 2017 (one partition each), ratings 1–5. */
+export function reviewsOverDays(offset: number, n: number, days: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = offset + i;
+    const day = (k % days) + 1;
+    return review(k, { reviewTime: `${String(Math.ceil(day / 28)).padStart(2, "0")} ${((day - 1) % 28) + 1}, 2017` });
+  });
+}
+
 /** 20 good records, 1 exact duplicate, 1 key duplicate, and one record of each invalid reason. */
 export const MIXED_LINES: readonly string[] = [
   ...Array.from({ length: 20 }, (_, i) => review(i)),

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineIR } from "../compiler/ir.js";
 import { ingestInputs, openLake, type RunSummary } from "../engine/index.js";
 import { queryWarehouse } from "../engine/query.js";
-import { listing, removeTempDirs, review, reviewsIr, tempDir, writeLines, runLake } from "./engine-fixtures.js";
+import { listing, removeTempDirs, reviewsIr, reviewsOverDays, tempDir, writeLines, runLake } from "./engine-fixtures.js";
 
 const CHILD = join("node_modules", ".cache", "lakec-engine-test", `publish-child-${process.pid}.mjs`);
 const before = reviewsIr();
@@ -20,14 +20,8 @@ const before = reviewsIr();
 const narrowed = (y: string): string => y.replace("range: [1, 5]", "range: [1, 3]");
 const after = reviewsIr(narrowed);
 
-/** Reviews over 60 days (many partitions to swap), ratings 1–5. */
-function lines(offset: number, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => {
-    const k = offset + i;
-    const day = (k % 60) + 1;
-    return review(k, { reviewTime: `${String(Math.ceil(day / 28)).padStart(2, "0")} ${((day - 1) % 28) + 1}, 2017` });
-  });
-}
+/** Reviews over 60 days (many partitions), ratings 1–5. */
+const lines = (offset: number, n: number): string[] => reviewsOverDays(offset, n, 60);
 
 let dir: string;
 let inputs: string[];
