@@ -16,11 +16,11 @@
 // came from stay on disk, unread, until the lake is next opened.
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import type { PipelineIR, TableIR } from "../compiler/ir.js";
 import { currentSlotsByKey, PACKED_PREFIX, readCompaction, writeCompaction, type CompactionState, type PackedFile, type PendingRemoval, type TableCompaction } from "./compact-state.js";
 import { parquetCopyOptions } from "./flatten-stage.js";
+import { duckdb } from "./duckdb.js";
 import { exists, tableDir, type LakePaths } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildBeside } from "./publish.js";
@@ -96,7 +96,7 @@ async function listPartitions(paths: LakePaths, table: string): Promise<Map<stri
 /** The slots the warehouse in place was built from: what its models have merged. */
 async function mergedSlots(paths: LakePaths, settings: Record<string, string>): Promise<Set<string> | undefined> {
   if (!(await exists(paths.warehouse))) return undefined;
-  const instance = await DuckDBInstance.create(paths.warehouse, { ...settings, access_mode: "READ_ONLY" });
+  const instance = await (await duckdb()).DuckDBInstance.create(paths.warehouse, { ...settings, access_mode: "READ_ONLY" });
   const conn = await instance.connect();
   try {
     const has = await conn.runAndReadAll("SELECT 1 FROM information_schema.tables WHERE table_name = 'lakec_current_inputs'");
@@ -284,10 +284,10 @@ export async function compactLake(lake: Lake, ir: PipelineIR, opts: CompactOptio
     await writeCompaction(paths, next);
     try {
       await buildBeside(paths, async (beside) => {
-        const instance = await DuckDBInstance.create(beside.warehouse, lake.settings);
+        const instance = await (await duckdb()).DuckDBInstance.create(beside.warehouse, lake.settings);
         const conn = await instance.connect();
         try {
-          await refreshViews(conn, paths, ir);
+          await refreshViews(conn, paths, ir, { recordInputs: false });
           const expected = (await publishedState(paths, ir)).rowsByTable;
           for (const r of reports.filter((x) => x.skipped === undefined)) {
             const rel = `main.${quoteIdent("duckdb", r.table)}`;

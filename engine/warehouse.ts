@@ -125,9 +125,14 @@ async function recordCurrentInputs(conn: DuckDBConnection, paths: LakePaths, ir:
   }
 }
 
-export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR): Promise<string[]> {
+/**
+ * `recordInputs: false` leaves CURRENT_INPUTS as the last model build recorded it: compaction
+ * rebuilds views without running the models, and a file they have not merged yet must stay "new"
+ * for the next build's incremental read (incremental-sources.ts).
+ */
+export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR, opts: { recordInputs?: boolean } = {}): Promise<string[]> {
   await conn.run(`CREATE SCHEMA IF NOT EXISTS ${q(duckdbSourceSchema(ir))}`);
-  await recordCurrentInputs(conn, paths, ir);
+  if (opts.recordInputs !== false) await recordCurrentInputs(conn, paths, ir);
   await recordLiveRows(conn, paths, ir);
   const views: string[] = [];
   for (const t of ir.tables) {

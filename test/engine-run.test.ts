@@ -36,6 +36,7 @@ describe("lakec run on a mixed file", () => {
       droppedInvalid: 0,
       duplicates: 2,
       byReason: { out_of_range: 1, cast_failed: 1, missing_required: 1, malformed_json: 1, not_an_object: 1 },
+      castNulls: {},
     });
     expect(f!.rowsWritten).toEqual({ product_reviews: 20, product_review_images: 10 });
     expect(Object.keys(f!.timingsMs)).toEqual(expect.arrayContaining(["clean", "flatten", "publish"]));
