@@ -1,6 +1,6 @@
 // Words a lakec name may not be, because some target would need to quote it (and quoting
 // changes case rules in Snowflake) or could not use it at all. Every list is copied from the
-// engine's own documentation or catalog; test/reserved-words.test.ts re-derives the DuckDB and
+// engine's own documentation or catalog; test/compiler/reserved-words.test.ts re-derives the DuckDB and
 // Python lists from the installed engines so an upgrade that adds a keyword fails loudly.
 
 /**

@@ -7,7 +7,7 @@
 // The split is structural, not a parse: it tracks strings (with escapes) and bracket depth, so
 // a malformed element is still one record (rejected as malformed_json by the SQL) and nothing
 // is lost. The Glue clean job splits with the same rules in Python (targets/glue/json-values-py.ts);
-// test/json-values.test.ts runs both over the same inputs.
+// test/engine/json-values.test.ts runs both over the same inputs.
 //
 // Rules, over bytes (the structural characters are ASCII, so UTF-8 text needs no decoding):
 // - whitespace is space, tab, CR and LF;

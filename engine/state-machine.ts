@@ -86,7 +86,7 @@ const machines = new WeakMap<PipelineIR, StateMachine>();
 
 /**
  * One StateMachine per IR. Validation is off: asl-validator takes about a second per
- * construction, and the definition is validated where it is generated (test/asl.test.ts).
+ * construction, and the definition is validated where it is generated (test/targets/asl.test.ts).
  */
 function machineFor(ir: PipelineIR): StateMachine {
   let m = machines.get(ir);

@@ -1,6 +1,6 @@
 // The one escaping function per output language (YAML's is in yaml-text.ts) for user text
 // printed into generated code: file names and paths, names, JSON keys, descriptions, values.
-// A target never prints user text any other way; test/hostile-text.test.ts feeds hostile
+// A target never prints user text any other way; test/targets/hostile-text.test.ts feeds hostile
 // text through every place and checks that each output still parses and means the same.
 //
 // SQL literals and identifiers are quoteString/quoteIdent of compiler/expr/print.ts: the

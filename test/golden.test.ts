@@ -63,7 +63,7 @@ describe("golden cases", () => {
     expect(caseNames.length).toBeGreaterThan(0);
   });
 
-  // LK004 needs a file over the size limit: test/loader-hostile.test.ts builds one instead.
+  // LK004 needs a file over the size limit: test/compiler/loader-hostile.test.ts builds one instead.
   test("every loader and schema code has its own case folder", () => {
     const codes = [...Object.keys(LOADER_CODES), ...Object.keys(SCHEMA_CODES)].filter((c) => c !== "LK004");
     const missing = codes.filter((c) => !caseNames.some((n) => n.startsWith(`err-${c.toLowerCase()}-`)));

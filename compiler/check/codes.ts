@@ -1,6 +1,6 @@
 // Every diagnostic code the semantic checks emit, with a one-line summary. Codes are stable:
 // users grep for them and CI logs quote them, so a code is never reused for another rule.
-// test/semantic-checks.test.ts requires one golden case folder per code listed here.
+// test/compiler/semantic-checks.test.ts requires one golden case folder per code listed here.
 
 export const SEMANTIC_CODES = {
   // LK2xx: names and references

@@ -1,7 +1,7 @@
 // The Glue clean job's splitter for `format: json` files: the same rules as the local engine's
 // engine/json-values.ts (read that header), written in Python. Regular expressions jump to the
 // next byte that matters, so the loop runs in Python only once per structural character, not
-// once per byte. test/json-values.test.ts runs both splitters over the same inputs.
+// once per byte. test/engine/json-values.test.ts runs both splitters over the same inputs.
 
 export const PY_JSON_VALUES = String.raw`
 _NOT_WS = re.compile(rb"[^ \t\r\n]")

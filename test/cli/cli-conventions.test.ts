@@ -11,7 +11,7 @@ import { main } from "../../cli/main.js";
 import { isoTimestamp, rowsJson } from "../../cli/rows-json.js";
 import { wantsColour } from "../../cli/style.js";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "bin", "lakec.js");
 const ESC = "\u001b[";
 const stripColour = (t: string): string => t.split(ESC).map((part, i) => (i === 0 ? part : part.replace(/^\d+m/, ""))).join("");

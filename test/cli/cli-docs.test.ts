@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 
-const DOC = join(import.meta.dirname, "..", "docs", "cli.md");
-const BEGIN = "<!-- generated from `lakec <command> --help` by test/cli-docs.test.ts: do not edit below -->";
+const DOC = join(import.meta.dirname, "..", "..", "docs", "cli.md");
+const BEGIN = "<!-- generated from `lakec <command> --help` by test/cli/cli-docs.test.ts: do not edit below -->";
 
 async function help(argv: string[]): Promise<string> {
   let out = "";

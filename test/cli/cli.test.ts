@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { main } from "../../cli/main.js";
 import { unifiedDiff } from "../../deploy/text-diff.js";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 let cwd = "";
 
 beforeEach(() => {

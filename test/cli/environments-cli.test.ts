@@ -29,7 +29,7 @@ async function lakecIn(cwd: string, ...argv: string[]): Promise<Run> {
 }
 
 const lakec = (...argv: string[]): Promise<Run> => lakecIn(dir, ...argv);
-const storefront = (): Promise<string> => readFile(join(import.meta.dirname, "..", "pipelines", "storefront.yaml"), "utf8");
+const storefront = (): Promise<string> => readFile(join(import.meta.dirname, "..", "..", "pipelines", "storefront.yaml"), "utf8");
 
 async function count(env: string): Promise<string> {
   const r = await lakec("query", "storefront.yaml", "--env", env, "SELECT count(*) AS n FROM store_reviews", "--format", "csv");

@@ -15,7 +15,7 @@ import { loadPipeline, loadProject } from "../../cli/pipeline-files.js";
 import { stackName } from "../../deploy/diff-aws.js";
 import { layoutOutput } from "../../targets/registry.js";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 const STOREFRONT = "pipelines/storefront.yaml";
 
 function environments(file: string): readonly PipelineIR[] {

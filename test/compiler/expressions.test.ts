@@ -1,7 +1,7 @@
 // The expression functions in all three dialects. DuckDB runs each printed expression for real
-// over the same rows as the independent model (test/independent-expressions.ts); Spark SQL is
-// parsed by a real Spark SQL grammar (as in test/spark-sql.test.ts); Snowflake SQL is lexed the
-// way test/snowflake.test.ts lexes DDL and may call only the Snowflake functions listed below,
+// over the same rows as the independent model (test/support/independent-expressions.ts); Spark SQL is
+// parsed by a real Spark SQL grammar (as in test/targets/spark-sql.test.ts); Snowflake SQL is lexed the
+// way test/targets/snowflake.test.ts lexes DDL and may call only the Snowflake functions listed below,
 // each checked against the vendor's page.
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { SparkSQL } from "dt-sql-parser";

@@ -8,7 +8,7 @@ import { compilePipeline } from "../../compiler/index.js";
 import { layoutOutput } from "../../targets/registry.js";
 import { mulberry32 } from "../../synthetic/amazon.js";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 const SEEDS = 250;
 /** Emitting every target costs ~100 ms per IR; a sample of the mutants that compile is enough. */
 const EMIT_SAMPLE = 20;

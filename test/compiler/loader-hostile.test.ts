@@ -10,7 +10,9 @@ import type { Diagnostic } from "../../compiler/diagnostics.js";
 import { compilePipeline } from "../../compiler/index.js";
 import { decodeSource, MAX_SOURCE_BYTES } from "../../compiler/load.js";
 
-const BUDGET_MS = 2000;
+// A hang guard only (shared CI machines run at load 10 and more); how time grows is checked by
+// ratios between two sizes measured back to back, which load affects far less.
+const BUDGET_MS = 15_000;
 const dir = mkdtempSync(join(tmpdir(), "lakec-hostile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -64,7 +66,13 @@ describe("hostile pipeline text", () => {
     for (let i = 0; i < 600; i++) lines.push(`${" ".repeat(i)}k${i}:`);
     compileText(`${lines.join("\n")} 1\n`, "LK009");
   });
-  test("20,000 duplicate keys in one mapping (the check is linear)", () => compileText("k: 1\n".repeat(20_000), "LK002", 2));
+  test("20,000 duplicate keys in one mapping (the check is linear)", () => {
+    compileText("k: 1\n".repeat(20_000), "LK002", 2);
+    // Ten times the keys: about ten times the time when linear, a hundred when quadratic.
+    const best = (n: number): number => Math.min(...[0, 1, 2].map(() => timed(() => compilePipeline("hostile.yaml", "k: 1\n".repeat(n))).ms));
+    const small = best(2_000);
+    expect(best(20_000) / Math.max(small, 1)).toBeLessThan(35);
+  });
   test("a flow sequence just under the size limit", () => {
     // The worst case the size limit admits: the parser's slowest shape. About 1 s on an idle
     // 2-core machine; the bound is only a hang guard, because shared CI machines are slower.
@@ -102,7 +110,7 @@ describe("hostile pipeline files", () => {
   });
 
   test("anchors, aliases and merge keys within the limit are accepted", () => {
-    const text = readFileSync(join(import.meta.dirname, "..", "pipelines", "reviews.yaml"), "utf8")
+    const text = readFileSync(join(import.meta.dirname, "..", "..", "pipelines", "reviews.yaml"), "utf8")
       .replace("      reviewer_id:   { from: reviewerID, type: string, required: true }", "      reviewer_id:   &id_spec { from: reviewerID, type: string, required: true }")
       .replace("      asin:          { from: asin, type: string, required: true }", "      asin:          { <<: *id_spec, from: asin }");
     const result = compilePipeline("anchors.yaml", text);

@@ -10,7 +10,7 @@ import { parseYaml } from "../../compiler/load.js";
 import { checkSchema } from "../../compiler/schema-check.js";
 import schema from "../../schemas/pipeline.schema.json" with { type: "json" };
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 
 type Node = Record<string, unknown>;
 

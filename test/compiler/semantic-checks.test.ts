@@ -11,7 +11,7 @@ import type { PipelineDoc } from "../../compiler/doc.js";
 import { parseYaml } from "../../compiler/load.js";
 import { checkSchema } from "../../compiler/schema-check.js";
 
-const CASES = join(import.meta.dirname, "cases");
+const CASES = join(import.meta.dirname, "..", "cases");
 
 function check(file: string, text: string): Diagnostic[] {
   const parsed = parseYaml(file, text);
@@ -40,7 +40,7 @@ describe("semantic golden cases", () => {
   });
 
   test("docs/language.md lists every semantic code with its rule", () => {
-    const docs = readFileSync(join(import.meta.dirname, "..", "docs", "language.md"), "utf8");
+    const docs = readFileSync(join(import.meta.dirname, "..", "..", "docs", "language.md"), "utf8");
     const missing = Object.entries(SEMANTIC_CODES).filter(([c, s]) => !docs.includes(`| \`${c}\` | `) || !docs.includes(s.replace(/^warning: /, "")));
     expect(missing).toEqual([]);
   });
@@ -53,7 +53,7 @@ describe("semantic golden cases", () => {
 
 describe("reference pipelines", () => {
   test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])("%s has no semantic errors or warnings", (file) => {
-    const text = readFileSync(join(import.meta.dirname, "..", file), "utf8");
+    const text = readFileSync(join(import.meta.dirname, "..", "..", file), "utf8");
     expect(check(file, text).map(line)).toEqual([]);
   });
 });
@@ -144,7 +144,7 @@ describe("reporting", () => {
   });
 
   test("yelp.yaml mistakes are found across joined tables", () => {
-    const yelp = readFileSync(join(import.meta.dirname, "..", "pipelines", "yelp.yaml"), "utf8");
+    const yelp = readFileSync(join(import.meta.dirname, "..", "..", "pipelines", "yelp.yaml"), "utf8");
     const text = yelp.replace("avg(review.stars)", "avg(review.starz)").replace("grain: [state]", "grain: [stat]").replace("sum(useful)", "sum(business_id)");
     const got = check("yelp.yaml", text);
     expect(got.map((d) => `${d.code} ${d.message} / ${d.hint}`)).toEqual([

@@ -58,7 +58,7 @@ function mutate(text: string, random: () => number): string {
 }
 
 test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("schema-valid mutants of %s never crash the checks", (file) => {
-  const text = readFileSync(join(import.meta.dirname, "..", file), "utf8");
+  const text = readFileSync(join(import.meta.dirname, "..", "..", file), "utf8");
   const random = rng(42);
   let checked = 0;
   let clean = 0;

@@ -60,7 +60,7 @@ describe.each(conformancePipelines())("S3/EventBridge conformance: $file", ({ ir
       AlarmActions: [{ Ref: "AlertTopic" }],
     });
     const clean = files.get(`generated/${ir.name}/glue/clean.py`)!;
-    // test/glue-runtime.test.ts runs publish_metrics itself.
+    // test/targets/glue-runtime.test.ts runs publish_metrics itself.
     for (const v of [METRICS.namespace, METRICS.dimension, METRICS.quarantineRatio]) expect(clean).toContain(`"${v}"`);
     expect(clean).toMatch(/boto3\.client\("cloudwatch"\)\.put_metric_data\(Namespace=METRICS\["namespace"\], MetricData=data\)/);
     expect(clean).toMatch(/\n {4}publish_metrics\(manifest\)\n/);

@@ -1,5 +1,5 @@
 // dbt conformance: the generated project read the way dbt reads it (PyYAML, YAML 1.1; the
-// equality of 1.1 and 1.2 readings is test/yaml-versions.test.ts), over the reference pipelines
+// equality of 1.1 and 1.2 readings is test/compiler/yaml-versions.test.ts), over the reference pipelines
 // and every-option.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";

@@ -1,7 +1,7 @@
 // Derived columns, filters and measures over expressions through the local engine for real:
 // test/cases/derive-checkins runs on DuckDB over seeded records, and every derived column, the
 // child table's derived columns, the partition key and both marts are compared with the
-// independent model (test/independent-expressions.ts), computed from the raw records.
+// independent model (test/support/independent-expressions.ts), computed from the raw records.
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../../compiler/index.js";

@@ -171,8 +171,8 @@ describe("child tables over objects (fields:)", () => {
   });
 });
 
-// test/spark-sql.test.ts parses every statement of this case with a Spark grammar, and
-// test/glue.test.ts runs pyright on its Glue scripts.
+// test/targets/spark-sql.test.ts parses every statement of this case with a Spark grammar, and
+// test/targets/glue.test.ts runs pyright on its Glue scripts.
 describe("the Glue job's SQL for these options", () => {
   it("reads every alternative path and counts each set_null column", () => {
     const st = cleanStages(source, "spark");

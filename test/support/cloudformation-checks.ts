@@ -1,4 +1,4 @@
-// Static checks of a CloudFormation template, used by test/cloudformation.test.ts: resource
+// Static checks of a CloudFormation template, used by test/targets/cloudformation.test.ts: resource
 // types and properties against the current resource spec (@aws-cdk/aws-service-spec), every
 // reference resolved, and IAM statements without wildcard actions.
 import { loadAwsServiceSpec } from "@aws-cdk/aws-service-spec";

@@ -1,4 +1,4 @@
-// Child process for test/compact.test.ts: compacts a lake while the parent queries it in a
+// Child process for test/engine/compact.test.ts: compacts a lake while the parent queries it in a
 // loop. Bundled with esbuild by the test.
 import { readFileSync } from "node:fs";
 import { compilePipeline } from "../../compiler/index.js";

@@ -7,7 +7,7 @@ import { compilePipeline } from "../../compiler/index.js";
 import type { PipelineIR } from "../../compiler/ir.js";
 import { layoutOutput } from "../../targets/registry.js";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 
 export const CONFORMANCE_PIPELINES = ["pipelines/reviews.yaml", "pipelines/yelp.yaml", "test/cases/every-option/pipeline.yaml"] as const;
 

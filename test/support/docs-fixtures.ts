@@ -5,7 +5,7 @@ import { compilePipeline } from "../../compiler/index.js";
 import type { PipelineIR } from "../../compiler/ir.js";
 import { main } from "../../cli/main.js";
 
-export const ROOT = join(import.meta.dirname, "..");
+export const ROOT = join(import.meta.dirname, "..", "..");
 
 export function referenceIr(name: string): PipelineIR {
   const file = `pipelines/${name}.yaml`;

@@ -1,4 +1,4 @@
-// Child process for test/engine-kill.test.ts: runs the engine on a lake and prints progress
+// Child process for test/engine/engine-kill.test.ts: runs the engine on a lake and prints progress
 // markers, so the parent can SIGKILL it at chosen points. Bundled with esbuild by the test.
 import { readFileSync } from "node:fs";
 import { compilePipeline } from "../../compiler/index.js";

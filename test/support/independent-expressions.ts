@@ -1,5 +1,5 @@
 // An independent model of the expression functions, written from docs/language.md
-// ("Functions") in plain TypeScript: no parser, no type checker, no SQL. test/expressions.test.ts
+// ("Functions") in plain TypeScript: no parser, no type checker, no SQL. test/compiler/expressions.test.ts
 // runs each case's printed DuckDB SQL for real and compares it with this model, row by row.
 
 export type V = string | number | boolean | null;

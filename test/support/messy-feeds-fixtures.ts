@@ -4,7 +4,7 @@
 // sometimes do not cast; categories as text or a JSON array under `categories` or `tags`;
 // opening hours as a map of objects, and a menu as an array of objects.
 // Used with test/cases/messy-feeds/pipeline.yaml, and described independently to
-// test/independent-model.ts below.
+// test/support/independent-model.ts below.
 import { Rng } from "../../synthetic/amazon.js";
 import type { ColumnRule } from "./independent-model.js";
 

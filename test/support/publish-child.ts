@@ -1,4 +1,4 @@
-// Child process for test/publish-atomic.test.ts: runs the engine on a lake with a pipeline,
+// Child process for test/engine/publish-atomic.test.ts: runs the engine on a lake with a pipeline,
 // while the parent queries the lake in a loop. Bundled with esbuild by the test.
 import { readFileSync } from "node:fs";
 import { compilePipeline } from "../../compiler/index.js";

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** The shared folder: LAKEC_SHARED_DIR, else ../shared beside the repository. */
-export const SHARED_DIR = resolve(process.env["LAKEC_SHARED_DIR"] ?? join(import.meta.dirname, "..", "..", "shared"));
+export const SHARED_DIR = resolve(process.env["LAKEC_SHARED_DIR"] ?? join(import.meta.dirname, "..", "..", "..", "shared"));
 /** The real data sets: LAKEC_DATA_DIR, else <shared>/data. */
 export const DATA_DIR = resolve(process.env["LAKEC_DATA_DIR"] ?? join(SHARED_DIR, "data"));
 

@@ -74,7 +74,7 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
     for (const [step, task] of [[STATE.clean, STATE.cleanTask], [STATE.flatten, STATE.flattenTask]] as const) {
       const errors = states[step]!.Branches![0]!.States[task]!.Retry!.flatMap((r) => r.ErrorEquals as string[]);
       expect(errors).toEqual(expect.arrayContaining(["Glue.ConcurrentRunsExceededException", "Glue.ThrottlingException", "Glue.AWSGlueException"]));
-      // A failed run is retried by its classified name only (see test/conformance-stepfunctions.test.ts).
+      // A failed run is retried by its classified name only (see test/conformance/conformance-stepfunctions.test.ts).
       expect(states[step]!.Retry!.flatMap((r) => r.ErrorEquals as string[])).toEqual([GLUE_STEP_ERROR.failed]);
     }
   });

@@ -1,6 +1,6 @@
 // The docs site target as a pure function: every source, column, table and mart of the reference
 // pipelines is on its page with its rules, tests and names; user text is escaped; nothing is
-// loaded from the network; output is deterministic. test/docs-browser.test.ts renders it.
+// loaded from the network; output is deterministic. test/cli/docs-browser.test.ts renders it.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
