@@ -109,7 +109,7 @@ describe("snowflake plan and apply against the fake account", () => {
 
   it("refuses to create the integration without the AWS account id", () => {
     const o = snowflakeObjects(reviewsIr());
-    const step: Step = { id: "snowflake:integration:LAKE_S3", layer: "snowflake", action: "create", resource: "", details: [], destructive: false, reason: "" };
+    const step: Step = { layer: "snowflake", kind: "integration", name: "LAKE_S3", action: "create", resource: "", details: [], destructive: false, reason: "" };
     expect(() => stepStatements(step, { client: new FakeSnowflake([]), objects: o, log: () => {} })).toThrow(/AWS account id/);
     const [sql] = stepStatements(step, { client: new FakeSnowflake([]), objects: o, awsAccountId: ACCOUNT, log: () => {} });
     expect(sql).toMatch(/^CREATE STORAGE INTEGRATION IF NOT EXISTS "LAKE_S3"/);

@@ -5,7 +5,7 @@ import { quoteIdent, quoteString } from "../../../compiler/expr/print.js";
 import type { SnowflakeObjects } from "../../../targets/snowflake/index.js";
 import { substituteAccountId } from "../../../targets/snowflake/index.js";
 import { ddlFiles, fileFormatGrant, refreshStatement } from "../../../targets/snowflake/ddl.js";
-import type { Step } from "../../plan.js";
+import { stepKey, type Step } from "../../plan.js";
 import type { SnowflakeClient } from "./client.js";
 
 const id = (n: string): string => quoteIdent("snowflake", n);
@@ -52,7 +52,8 @@ function grantsFor(o: SnowflakeObjects, kind: "STAGE" | "EXTERNAL TABLE", name: 
 /** The statements one step runs, in order. Pure, so tests can read them. */
 export function stepStatements(step: Step, ctx: SnowflakeApplyContext): string[] {
   const o = ctx.objects;
-  const [, kind, name] = step.id.split(":") as [string, string, string];
+  if (step.layer !== "snowflake") throw new Error(`not a Snowflake step: ${stepKey(step)}`);
+  const { kind, name } = step;
   const schema = `CREATE SCHEMA IF NOT EXISTS ${id(o.database)}.${id(o.schema)};`;
   switch (`${kind}/${step.action}`) {
     case "integration/create":
@@ -77,7 +78,7 @@ export function stepStatements(step: Step, ctx: SnowflakeApplyContext): string[]
     case "external-table/destroy":
       return [`DROP EXTERNAL TABLE IF EXISTS ${qualified(o, name)};`];
     default:
-      throw new Error(`no Snowflake statements for step ${step.id} (${step.action})`);
+      throw new Error(`no Snowflake statements for step ${stepKey(step)} (${step.action})`);
   }
 }
 
