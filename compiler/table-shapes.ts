@@ -9,9 +9,9 @@ import type { MartJoin, Reference, Type } from "./ir.js";
 import { parseType } from "./types-parse.js";
 import { keyColumns } from "./whole-record-key.js";
 
-export const DEFAULT_INDEX_COLUMN = "position";
-export const DEFAULT_KEY_COLUMN = "key";
-export const DEFAULT_VALUE_COLUMN = "value";
+const DEFAULT_INDEX_COLUMN = "position";
+const DEFAULT_KEY_COLUMN = "key";
+const DEFAULT_VALUE_COLUMN = "value";
 
 export type Grain = "day" | "month" | "year";
 
