@@ -56,10 +56,14 @@ interface ApplyCliOptions extends PlanCliOptions {
   yes?: boolean;
 }
 
-/** A saved plan is JSON with its format tag; anything else (a pipeline, even in JSON) is a pipeline. */
+/**
+ * A saved plan is JSON with a `lakec-plan/N` format tag (any N, so an older plan is refused with
+ * its reason instead of read as a pipeline); anything else (a pipeline, even in JSON) is a pipeline.
+ */
 function looksLikeSavedPlan(cwd: string, file: string): boolean {
   try {
-    return (JSON.parse(readFileSync(resolve(cwd, file), "utf8")) as { format?: unknown }).format === "lakec-plan/1";
+    const format = (JSON.parse(readFileSync(resolve(cwd, file), "utf8")) as { format?: unknown }).format;
+    return typeof format === "string" && format.startsWith("lakec-plan/");
   } catch {
     return false;
   }

@@ -5,7 +5,7 @@
 import type { Diagnostic, DocPath, Locator } from "./diagnostics.js";
 import { ENVIRONMENT_BLOCKS, type EnvironmentDoc, type PipelineDoc } from "./doc.js";
 import type { EnvironmentIR, PipelineIR } from "./ir.js";
-import { CheckContext, listAnd, q } from "./check/context.js";
+import { CheckContext, q } from "./check/context.js";
 import { checkSettings } from "./check/settings.js";
 import { lower } from "./lower.js";
 
@@ -202,9 +202,4 @@ export function lowerEnvironments(doc: PipelineDoc, file: string): PipelineIR[] 
     const environment: EnvironmentIR = { name, ...(description !== undefined && { description }), all, ...(dflt !== undefined && { default: dflt }) };
     return { ...lower(environmentDoc(doc, name), file), environment };
   });
-}
-
-/** `dev, staging and prod`, for messages. */
-export function showEnvironments(names: readonly string[]): string {
-  return listAnd(names.map(q));
 }

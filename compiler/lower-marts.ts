@@ -5,6 +5,7 @@ import { refsOf, type Expr } from "./expr/ast.js";
 import { isParseError, parseMeasure, parseWhere, type Spans } from "./expr/parse.js";
 import { typeCondition, typeExpr, type TypeEnv } from "./expr/typecheck.js";
 import type { ColumnRef, MartIR, MartJoin, Measure, OutputColumn, ScalarType, TableIR } from "./ir.js";
+import { joinCondition } from "./table-shapes.js";
 
 type Resolved = ColumnRef & { col: OutputColumn };
 
@@ -17,20 +18,6 @@ function resolver(tables: readonly TableIR[]) {
     }
     throw new Error(`lower: mart column '${table ? `${table}.` : ""}${column}' does not resolve (the checker should have rejected it)`);
   };
-}
-
-/** How `next` joins onto the tables already in the mart. Exported for the checker's reuse. */
-export function joinCondition(included: readonly TableIR[], next: TableIR): MartJoin | undefined {
-  for (const t of included) {
-    const fwd = t.references.find((r) => r.toTable === next.name && t.kind === "main");
-    if (fwd) return { table: next.name, on: [{ left: { table: t.name, column: fwd.column }, right: { table: next.name, column: fwd.toColumn } }] };
-    const back = next.kind === "main" ? next.references.find((r) => r.toTable === t.name) : undefined;
-    if (back) return { table: next.name, on: [{ left: { table: t.name, column: back.toColumn }, right: { table: next.name, column: back.column } }] };
-    if (next.child?.parent === t.name || t.child?.parent === next.name) {
-      return { table: next.name, on: [{ left: { table: t.name, column: t.idColumn }, right: { table: next.name, column: next.idColumn } }] };
-    }
-  }
-  return undefined;
 }
 
 function measureType(fn: Measure["fn"], t: ScalarType | undefined): ScalarType {

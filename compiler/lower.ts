@@ -19,6 +19,7 @@ import type {
   Type,
 } from "./ir.js";
 import { derivedOutput, lowerDerived } from "./lower-derive.js";
+import { flattenedColumnName, shapeSource, type ChildShape, type SourceShape } from "./table-shapes.js";
 import { lowerMart } from "./lower-marts.js";
 import { parseType } from "./types-parse.js";
 import { pathsOf, pathsOfColumn, rawOfFirstPresent } from "./lower-messy-feeds.js";
@@ -29,8 +30,9 @@ import { isWholeRecordKey, keyColumns, RECORD_HASH_COLUMN } from "./whole-record
 export const DEFAULT_QUARANTINE_ALARM_RATIO = 0.1;
 
 export function lower(doc: PipelineDoc, file: string): PipelineIR {
-  const lowered = Object.entries(doc.sources).map(([name, s]) => lowerSource(doc, name, s));
-  const tablesAndSources = lowered.map((s) => tablesOf(doc, s));
+  const shapes = new Map(Object.entries(doc.sources).map(([name, s]) => [name, shapeSource(name, s)]));
+  const lowered = Object.entries(doc.sources).map(([name, s]) => lowerSource(doc, name, s, shapes.get(name)!));
+  const tablesAndSources = lowered.map((s) => tablesOf(doc, s, shapes.get(s.name)!));
   const sources = tablesAndSources.map((x) => x.source);
   const tables = tablesAndSources.flatMap((x) => x.tables);
   const marts = Object.entries(doc.marts ?? {}).map(([name, m]) => lowerMart(name, m, tables));
@@ -133,7 +135,6 @@ function cleanColumn(name: string, paths: readonly (readonly string[])[], type: 
 }
 
 function flattenKeyColumns(colName: string, paths: readonly (readonly string[])[], fl: FlattenDoc): { col: CleanColumn; spec: CleanSpec }[] {
-  const prefix = fl.prefix ?? `${colName}_`;
   return Object.entries(fl.keys ?? {}).map(([key, k]: [string, FlattenKeyDoc]) => {
     const own = typeof k === "string" ? { name: k } : k;
     const spec: CleanSpec = {
@@ -143,11 +144,11 @@ function flattenKeyColumns(colName: string, paths: readonly (readonly string[])[
       ...own,
     };
     const type = own.type ? mustType(own.type, `flatten.${colName}.keys.${key}`) : ({ kind: "string" } as const);
-    return { col: cleanColumn(`${prefix}${own.name}`, paths.map((p) => [...p, key]), type, spec, colName), spec };
+    return { col: cleanColumn(flattenedColumnName(colName, fl, own.name), paths.map((p) => [...p, key]), type, spec, colName), spec };
   });
 }
 
-function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
+function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc, shape: SourceShape): SourceIR {
   const columns: CleanColumn[] = [];
   const checks: Check[] = [];
   const references: Reference[] = [];
@@ -184,23 +185,16 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc): SourceIR {
     onInvalid: s.on_invalid ?? "quarantine",
     columns,
     checks,
-    ...(s.partition_by !== undefined && { partition: partitionOf(s.partition_by, s.partition_grain ?? "day", columns) }),
-    mainTable: name,
-    childTables: Object.entries(s.flatten ?? {})
-      .filter(([, f]) => f.into === "table")
-      .map(([c, f]) => f.table ?? `${name}_${c}`),
+    ...(shape.partition && { partition: partitionOf(shape) }),
+    mainTable: shape.mainTable,
+    childTables: shape.children.map((c) => c.name),
     references,
   };
 }
 
-/**
- * A date partitioned by day is its own hive key (`review_date=2016-09-01`) and lives only in the
- * path. Any other grain, and a timestamp by day, gets a derived key (`reviewed_at_day`) so the
- * data column keeps its full value in the file.
- */
-function partitionOf(column: string, grain: "day" | "month" | "year", columns: readonly CleanColumn[]): Partition {
-  const isDate = columns.find((c) => c.name === column)?.type.kind === "date";
-  const key = grain === "day" && isDate ? column : `${column}_${grain}`;
+/** The partition, keyed as the table shape says; writers compute the key's value from the column. */
+function partitionOf(shape: SourceShape): Partition {
+  const { column, grain, key } = shape.partition!;
   return { column, grain, key, value: { k: "datePart", arg: ref(column), grain } };
 }
 
@@ -241,15 +235,17 @@ function outColumn(source: string, c: CleanColumn, accepted?: readonly (string |
 }
 
 function acceptedOf(s: SourceDoc, c: CleanColumn): readonly (string | number | boolean)[] | undefined {
-  if (c.flattenedFrom) {
-    const k = Object.values(s.flatten?.[c.flattenedFrom]?.keys ?? {}).find((x) => typeof x !== "string" && `${s.flatten?.[c.flattenedFrom!]?.prefix ?? `${c.flattenedFrom}_`}${x.name}` === c.name);
+  const fl = c.flattenedFrom === undefined ? undefined : s.flatten?.[c.flattenedFrom];
+  if (c.flattenedFrom !== undefined && fl) {
+    const from = c.flattenedFrom;
+    const k = Object.values(fl.keys ?? {}).find((x) => typeof x !== "string" && flattenedColumnName(from, fl, x.name) === c.name);
     return typeof k === "object" ? k.accepted_values : undefined;
   }
   return s.columns[c.name]?.accepted_values;
 }
 
 /** The source's tables; the source gains its main table's derived columns (the clean stage computes them). */
-function tablesOf(doc: PipelineDoc, src: SourceIR): { source: SourceIR; tables: TableIR[] } {
+function tablesOf(doc: PipelineDoc, src: SourceIR, shape: SourceShape): { source: SourceIR; tables: TableIR[] } {
   const s = doc.sources[src.name]!;
   const flattened = new Set(Object.keys(s.flatten ?? {}));
   const idCol: OutputColumn = {
@@ -273,24 +269,22 @@ function tablesOf(doc: PipelineDoc, src: SourceIR): { source: SourceIR; tables: 
     ...(src.partition && { partition: src.partition }),
     references: src.references,
   };
-  const children = Object.entries(s.flatten ?? {})
-    .filter(([, f]) => f.into === "table")
-    .map(([colName, f]) => childTable(src, mainCols, colName, f));
+  const children = shape.children.map((c) => childTable(src, shape, mainCols, c, s.flatten![c.fromColumn]!));
   return { source: derived.length > 0 ? { ...src, derived } : src, tables: [main, ...children] };
 }
 
-function childTable(src: SourceIR, parentCols: readonly OutputColumn[], colName: string, f: FlattenDoc): TableIR {
+function childTable(src: SourceIR, shape: SourceShape, parentCols: readonly OutputColumn[], child: ChildShape, f: FlattenDoc): TableIR {
+  const colName = child.fromColumn;
   const col = src.columns.find((c) => c.name === colName);
   if (!col) throw new Error(`lower: flatten of unknown column '${colName}' in source '${src.name}'`);
-  const carriedNames = [src.idColumn, ...src.key];
-  if (src.partition && !carriedNames.includes(src.partition.column)) carriedNames.push(src.partition.column);
+  const carriedNames = shape.carried.map((c) => c.name);
   const carried = carriedNames.map((n) => {
     const c = parentCols.find((x) => x.name === n);
     if (!c) throw new Error(`lower: carried column '${n}' missing from '${src.mainTable}'`);
     return c;
   });
   const element: ScalarType = f.type ? (asScalar(mustType(f.type, `flatten.${colName}.type`)) ?? { kind: "string" }) : col.type.kind === "array" ? (asScalar(col.type.element) ?? { kind: "string" }) : { kind: "string" };
-  const value = f.value ?? "value";
+  const value = child.valueColumn;
   const lineage = { source: src.name, paths: pathsOfColumn(col) };
   let expansion: ChildExpansion;
   let extra: OutputColumn[];
@@ -298,18 +292,18 @@ function childTable(src: SourceIR, parentCols: readonly OutputColumn[], colName:
   const valueCols: OutputColumn[] = fields
     ? fields.map((x) => ({ name: x.column, type: x.type, nullable: true, ...fieldDescription(f, x.field), lineage }))
     : [{ name: value, type: element, nullable: true, lineage }];
-  if (col.type.kind === "object") {
-    const key = f.key ?? "key";
+  if (child.mode === "entries") {
+    const key = child.keyColumn;
     expansion = { mode: "entries", element, keyColumn: key, valueColumn: value, ...(fields && { fields }) };
     extra = [{ name: key, type: { kind: "string" }, nullable: false, lineage }, ...valueCols];
   } else {
-    const index = f.index ?? "position";
+    const index = child.indexColumn;
     expansion = col.split !== undefined
       ? { mode: "split", separator: col.split, trim: true, element, indexColumn: index, valueColumn: value }
       : { mode: "array", element, indexColumn: index, valueColumn: value, ...(fields && { fields }) };
     extra = [{ name: index, type: { kind: "integer" }, nullable: false, lineage }, ...valueCols];
   }
-  const name = f.table ?? `${src.name}_${colName}`;
+  const name = child.name;
   const base = [...carried.map((c) => ({ ...c, nullable: c.name === src.idColumn ? false : c.nullable })), ...extra];
   const derived = lowerDerived(base, f.derive, `child table '${name}'`);
   const rowKeyTail = expansion.mode === "entries" ? expansion.keyColumn : expansion.indexColumn;

@@ -71,7 +71,7 @@ async function applyWiring(desired: Desired, ctx: DeployContext, o: ApplyOptions
 
 /** After the new scripts are live: re-run stale raw objects, then record the semantics. */
 async function backfill(plan: Plan, desired: Desired, ctx: DeployContext): Promise<void> {
-  if (plan.steps.some((s) => s.id.startsWith("aws:backfill:"))) {
+  if (plan.steps.some((s) => s.layer === "aws" && s.kind === "backfill")) {
     const stack = await describeStack(ctx.aws(), desired.aws({}).stackName);
     const arn = stack?.Outputs?.find((x) => x.OutputKey === OUTPUTS.stateMachineArn)?.OutputValue;
     if (!arn) throw new Error(`stack ${desired.aws({}).stackName} has no ${OUTPUTS.stateMachineArn} output to start the backfill with`);
@@ -83,7 +83,7 @@ async function backfill(plan: Plan, desired: Desired, ctx: DeployContext): Promi
 async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapshot, ctx: DeployContext, o: ApplyOptions): Promise<Layer[]> {
   const applied: Layer[] = [];
   const has = (layer: Layer, pred: (s: Step) => boolean = () => true): boolean => plan.steps.some((s) => s.layer === layer && s.action !== "noop" && pred(s));
-  if (has("aws", (s) => s.id !== "aws:wiring")) {
+  if (has("aws", (s) => s.kind !== "wiring")) {
     const bucketInStack = desired.ir.aws.artifactsBucket === desired.ir.aws.processedBucket;
     const aws = desired.aws(stackParameters(snapshot.aws?.stack?.parameters ?? {}, wiringFrom(snapshot.snowflake)));
     await applyAws(ctx.aws(), aws, bucketInStack, { allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges, region: desired.ir.aws.region });
@@ -95,7 +95,7 @@ async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapsh
     await applySnowflake(plan.steps, { client: await ctx.snowflake(), objects: desired.snowflake, log: ctx.log, ...(accountId ? { awsAccountId: accountId } : {}) });
     applied.push("snowflake");
   }
-  if (plan.targets.includes("aws") && plan.targets.includes("snowflake") && (has("snowflake") || has("aws", (s) => s.id === "aws:wiring" || s.id === "aws:parameters"))) {
+  if (plan.targets.includes("aws") && plan.targets.includes("snowflake") && (has("snowflake") || has("aws", (s) => s.kind === "wiring" || s.kind === "parameters"))) {
     await applyWiring(desired, ctx, o);
   }
   for (const layer of ["dbt", "airflow"] as const) {

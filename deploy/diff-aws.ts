@@ -127,13 +127,13 @@ function resourceSteps(desired: CfnTemplate, deployed: CfnTemplate | undefined):
   for (const [id, r] of Object.entries(desired.Resources)) {
     const old = have[id];
     const resource = `${r.Type} ${id}`;
-    const sid = `aws:resource:${id}`;
+    const key = { layer: "aws", kind: "resource", name: id } as const;
     if (!old) {
-      steps.push({ id: sid, layer: "aws", action: "create", resource, details: [], destructive: false, reason: deployed ? "new resource in the template" : "the stack does not exist yet" });
+      steps.push({ ...key, action: "create", resource, details: [], destructive: false, reason: deployed ? "new resource in the template" : "the stack does not exist yet" });
       continue;
     }
     if (old.Type !== r.Type) {
-      steps.push({ id: sid, layer: "aws", action: "replace", resource, details: [`~ Type: ${old.Type} → ${r.Type}  (Replacement: True)`], destructive: isDestructiveResourceChange(old.Type, "replace"), reason: "resource type changed" });
+      steps.push({ ...key, action: "replace", resource, details: [`~ Type: ${old.Type} → ${r.Type}  (Replacement: True)`], destructive: isDestructiveResourceChange(old.Type, "replace"), reason: "resource type changed" });
       continue;
     }
     const { lines, replacing } = propertyChanges(old, r);
@@ -143,12 +143,12 @@ function resourceSteps(desired: CfnTemplate, deployed: CfnTemplate | undefined):
     const reason = replacing.length
       ? `${replacing.join(", ")} cannot change in place: CloudFormation creates a new ${r.Type}${destructive ? " and the existing one (with its data) leaves the pipeline" : ""}`
       : "properties changed";
-    steps.push({ id: sid, layer: "aws", action, resource, details: lines, destructive, reason });
+    steps.push({ ...key, action, resource, details: lines, destructive, reason });
   }
   for (const [id, old] of Object.entries(have)) {
     if (id in desired.Resources) continue;
     const retained = old.DeletionPolicy === "Retain" ? ["DeletionPolicy Retain: kept in the account, no longer managed"] : [];
-    steps.push({ id: `aws:resource:${id}`, layer: "aws", action: "destroy", resource: `${old.Type} ${id}`, details: retained, destructive: isDestructiveResourceChange(old.Type, "destroy"), reason: "no longer in the template" });
+    steps.push({ layer: "aws", kind: "resource", name: id, action: "destroy", resource: `${old.Type} ${id}`, details: retained, destructive: isDestructiveResourceChange(old.Type, "destroy"), reason: "no longer in the template" });
   }
   return steps;
 }
@@ -157,13 +157,13 @@ function parameterStep(desired: AwsDesired, stack: DeployedStack | undefined): S
   if (!stack) return [];
   const lines = parameterChanges(desired.parameters, noEchoParameters(desired.template), stack);
   if (!lines.length) return [];
-  return [{ id: "aws:parameters", layer: "aws", action: "update", resource: `stack parameters of ${desired.stackName}`, details: lines, destructive: false, reason: "stack parameters changed" }];
+  return [{ layer: "aws", kind: "parameters", action: "update", resource: `stack parameters of ${desired.stackName}`, details: lines, destructive: false, reason: "stack parameters changed" }];
 }
 
 export function diffAws(desired: AwsDesired, deployed: AwsDeployed): Step[] {
   const uploads: Step[] = desired.scripts
     .filter((s) => !deployed.presentScripts.includes(s.key))
-    .map((s) => ({ id: `aws:script:${s.key}`, layer: "aws", action: "create", resource: `s3://${s.bucket}/${s.key}`, details: [], destructive: false, reason: "Glue script content changed (content-hashed key)" }));
+    .map((s) => ({ layer: "aws", kind: "script", name: s.key, action: "create", resource: `s3://${s.bucket}/${s.key}`, details: [], destructive: false, reason: "Glue script content changed (content-hashed key)" }));
   return [...uploads, ...resourceSteps(desired.template, deployed.stack?.template), ...parameterStep(desired, deployed.stack)];
 }
 

@@ -65,8 +65,9 @@ export function diffBackfill(desired: BackfillDesired, deployed: BackfillDeploye
             ? "cleaning change moves published rows: the state machine runs again for every raw object of the source"
             : "cleaning or flatten semantics changed: the state machine runs again for every raw object of the source";
     steps.push({
-      id: `aws:backfill:${source}`,
       layer: "aws",
+      kind: "backfill",
+      name: source,
       action: "reprocess",
       resource: `source ${source} (${keys.length} raw object${keys.length === 1 ? "" : "s"})`,
       details: [...lines, ...(cleaning ? [...cleaning.destructive, ...cleaning.breaking] : []), ...keys.map((k) => `reprocess s3://${desired.rawBucket}/${k}`)],

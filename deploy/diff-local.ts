@@ -132,7 +132,7 @@ function reprocessSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
     const details = [...lines, ...(cleaning ? [...cleaning.destructive, ...cleaning.breaking] : []), ...stale.map((k) => `reprocess ${k}`), ...fresh.map((k) => `process ${k}`)];
     const change = cleaning && (cleaning.destructive.length || cleaning.breaking.length) ? { change: "breaking" as const } : attrs?.kind ? { change: attrs.kind } : {};
     const destructive = narrowing.length > 0 || (cleaning?.destructive.length ?? 0) > 0;
-    steps.push({ id: `local:source:${source}`, layer: "local", action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`, details, destructive, reason, impact: { rawFiles: [...stale, ...fresh], ...rowCounts(cleaning) }, ...change });
+    steps.push({ layer: "local", kind: "source", name: source, action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`, details, destructive, reason, impact: { rawFiles: [...stale, ...fresh], ...rowCounts(cleaning) }, ...change });
   }
   return steps;
 }
@@ -141,15 +141,15 @@ function viewSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
   const steps: Step[] = [];
   const had = dep.record?.views ?? {};
   for (const [table, hash] of Object.entries(d.views)) {
-    const id = `local:view:${table}`;
+    const key = { layer: "local", kind: "view", name: table } as const;
     const resource = `view ${table}`;
-    if (!dep.record) steps.push({ id, layer: "local", action: "update", resource, details: [], destructive: false, reason: "no record of a previous apply: rebuilt to be sure" });
-    else if (had[table] === undefined) steps.push({ id, layer: "local", action: "create", resource, details: [], destructive: false, reason: "new output table" });
-    else if (had[table] !== hash) steps.push({ id, layer: "local", action: "update", resource, details: [], destructive: false, reason: "columns, types or partition changed" });
+    if (!dep.record) steps.push({ ...key, action: "update", resource, details: [], destructive: false, reason: "no record of a previous apply: rebuilt to be sure" });
+    else if (had[table] === undefined) steps.push({ ...key, action: "create", resource, details: [], destructive: false, reason: "new output table" });
+    else if (had[table] !== hash) steps.push({ ...key, action: "update", resource, details: [], destructive: false, reason: "columns, types or partition changed" });
   }
   for (const table of Object.keys(had)) {
     if (table in d.views) continue;
-    steps.push({ id: `local:view:${table}`, layer: "local", action: "destroy", resource: `view ${table}`, details: [], destructive: true, reason: "no longer in the pipeline: queries reading it will fail (processed files stay on disk)" });
+    steps.push({ layer: "local", kind: "view", name: table, action: "destroy", resource: `view ${table}`, details: [], destructive: true, reason: "no longer in the pipeline: queries reading it will fail (processed files stay on disk)" });
   }
   return steps;
 }
@@ -179,11 +179,10 @@ function modelSteps(d: LocalDesired, dep: LocalDeployed, reprocessed: ReadonlySe
   const changedTables = Object.entries(d.tableSource).filter(([, s]) => reprocessed.has(s)).map(([t]) => `source:${t}`);
   const fed = downstream(d.models, new Set(changedTables));
   for (const m of d.models) {
-    const id = `local:${m.mart ? "mart" : "model"}:${m.name}`;
     const resource = `${m.mart ? "mart" : "model"} ${m.name}`;
     const impact = m.mart ? { marts: [m.name] } : undefined;
     const old = had[m.name];
-    const base = { id, layer: "local" as const, resource, details: [] as string[], destructive: false, ...(impact ? { impact } : {}) };
+    const base = { layer: "local" as const, kind: m.mart ? ("mart" as const) : ("model" as const), name: m.name, resource, details: [] as string[], destructive: false, ...(impact ? { impact } : {}) };
     if (!dep.record) steps.push({ ...base, action: m.mart ? "rebuild" : "update", reason: "no record of a previous apply: rebuilt to be sure" });
     else if (!old) steps.push({ ...base, action: "create", reason: m.mart ? "new mart" : "new model" });
     else if (old.hash !== m.hash) steps.push({ ...base, action: m.mart ? "rebuild" : "update", ...modelChange(m, old.sql, dep.record?.definitions?.marts[m.name], d.definitions.marts[m.name]) });
@@ -191,13 +190,13 @@ function modelSteps(d: LocalDesired, dep: LocalDeployed, reprocessed: ReadonlySe
   }
   for (const [name, old] of Object.entries(had)) {
     if (d.models.some((m) => m.name === name)) continue;
-    steps.push({ id: `local:${old.mart ? "mart" : "model"}:${name}`, layer: "local", action: "destroy", resource: `${old.mart ? "mart" : "model"} ${name}`, details: [], destructive: old.mart, reason: old.mart ? "mart removed from the pipeline: its table is dropped" : "model no longer emitted" });
+    steps.push({ layer: "local", kind: old.mart ? "mart" : "model", name, action: "destroy", resource: `${old.mart ? "mart" : "model"} ${name}`, details: [], destructive: old.mart, reason: old.mart ? "mart removed from the pipeline: its table is dropped" : "model no longer emitted" });
   }
   return steps;
 }
 
 export function diffLocal(desired: LocalDesired, deployed: LocalDeployed): Step[] {
   const reprocess = reprocessSteps(desired, deployed);
-  const sources = new Set(reprocess.map((s) => s.id.split(":")[2]!));
+  const sources = new Set(reprocess.flatMap((s) => ("name" in s ? [s.name] : [])));
   return [...reprocess, ...viewSteps(desired, deployed), ...modelSteps(desired, deployed, sources)];
 }

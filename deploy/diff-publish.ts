@@ -22,16 +22,16 @@ export function diffPublish(layer: Extract<Layer, "dbt" | "airflow">, destinatio
   const where = destination.endsWith("/") ? destination : `${destination}/`;
   for (const [path, content] of [...desired].sort(([a], [b]) => a.localeCompare(b))) {
     const old = deployed.files[path];
-    const id = `${layer}:file:${path}`;
-    if (!old) steps.push({ id, layer, action: "create", resource: `${where}${path}`, details: [`${content.split("\n").length} lines`], destructive: false, reason: "new file" });
+    const key = { layer, kind: "file", name: path } as const;
+    if (!old) steps.push({ ...key, action: "create", resource: `${where}${path}`, details: [`${content.split("\n").length} lines`], destructive: false, reason: "new file" });
     else if (old.sha256 !== sha256(content)) {
       const details = old.content !== undefined ? lineDiff(old.content, content) : ["content changed"];
-      steps.push({ id, layer, action: "update", resource: `${where}${path}`, details, destructive: false, reason: "content changed" });
+      steps.push({ ...key, action: "update", resource: `${where}${path}`, details, destructive: false, reason: "content changed" });
     }
   }
   for (const path of Object.keys(deployed.files).sort()) {
     if (desired.has(path)) continue;
-    steps.push({ id: `${layer}:file:${path}`, layer, action: "destroy", resource: `${where}${path}`, details: [], destructive: false, reason: "no longer emitted (published by lakec before)" });
+    steps.push({ layer, kind: "file", name: path, action: "destroy", resource: `${where}${path}`, details: [], destructive: false, reason: "no longer emitted (published by lakec before)" });
   }
   return steps;
 }

@@ -50,11 +50,11 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 function integrationSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[] {
   const i = d.integration;
-  const id = `snowflake:integration:${i.name}`;
+  const key = { layer: "snowflake", kind: "integration", name: i.name } as const;
   const resource = `storage integration ${i.name}`;
   if (!dep.integration) {
     const details = [`role ${i.roleArn}`, ...i.allowedLocations.map((l) => `+ allowed location ${l}`)];
-    return [{ id, layer: "snowflake", action: "create", resource, details, destructive: false, reason: "the integration does not exist" }];
+    return [{ ...key, action: "create", resource, details, destructive: false, reason: "the integration does not exist" }];
   }
   const details: string[] = [];
   const have = dep.integration.allowedLocations;
@@ -63,7 +63,7 @@ function integrationSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[] {
   if (!roleArnMatches(i.roleArn, dep.integration.roleArn)) details.push(`~ role ${dep.integration.roleArn} → ${i.roleArn}`);
   if (!details.length && sameSet(have, i.allowedLocations)) return [];
   // ALTER, never CREATE OR REPLACE: replacing rotates the external ID and breaks the IAM trust.
-  return [{ id, layer: "snowflake", action: "update", resource, details, destructive: false, reason: "allowed locations or role differ (ALTER, keeps the external ID)" }];
+  return [{ ...key, action: "update", resource, details, destructive: false, reason: "allowed locations or role differ (ALTER, keeps the external ID)" }];
 }
 
 function columnDiff(want: readonly VirtualColumn[], have: readonly DeployedColumn[]): { lines: string[]; narrowing: string[] } {
@@ -93,13 +93,13 @@ function externalTableSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[]
   const steps: Step[] = [];
   const stageUrl = new Map(d.stages.map((s) => [s.name, s.url]));
   for (const t of d.externalTables) {
-    const id = `snowflake:external-table:${t.name}`;
+    const key = { layer: "snowflake", kind: "external-table", name: t.name } as const;
     const resource = `external table ${t.name}`;
     const url = stageUrl.get(t.stage) ?? "";
     const old = dep.externalTables.find((x) => x.name.toUpperCase() === t.name.toUpperCase());
     if (!old) {
       const details = [`location ${url}`, ...t.columns.map((c) => `+ ${c.partition ? "partition" : "column"} ${c.name.toUpperCase()} ${normalizeSnowflakeType(c.type)}`)];
-      steps.push({ id, layer: "snowflake", action: "create", resource, details, destructive: false, reason: "the external table does not exist" });
+      steps.push({ ...key, action: "create", resource, details, destructive: false, reason: "the external table does not exist" });
       continue;
     }
     const { lines, narrowing } = columnDiff(t.columns, old.columns);
@@ -108,7 +108,7 @@ function externalTableSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[]
     const reason = narrowing.length
       ? `narrowing ${narrowing.join(", ")}: Parquet values that do not fit the new type can no longer be read`
       : "columns, partitions or location changed: recreated over the same Parquet files";
-    steps.push({ id, layer: "snowflake", action: "replace", resource, details: lines, destructive: narrowing.length > 0, reason, impact: { externalTables: [t.name] } });
+    steps.push({ ...key, action: "replace", resource, details: lines, destructive: narrowing.length > 0, reason, impact: { externalTables: [t.name] } });
   }
   const wanted = new Set(d.externalTables.map((t) => t.name.toUpperCase()));
   const ours = new Set(d.stages.map((s) => s.url));
@@ -116,8 +116,9 @@ function externalTableSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[]
   for (const old of dep.externalTables) {
     if (wanted.has(old.name.toUpperCase()) || !(ours.has(old.location) || old.location.startsWith(prefix))) continue;
     steps.push({
-      id: `snowflake:external-table:${old.name}`,
       layer: "snowflake",
+      kind: "external-table",
+      name: old.name,
       action: "destroy",
       resource: `external table ${old.name}`,
       details: [`location ${old.location}`],
@@ -138,14 +139,14 @@ function stageSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[] {
   const steps: Step[] = [];
   for (const s of d.stages) {
     const old = dep.stages.find((x) => x.name.toUpperCase() === s.name.toUpperCase());
-    const id = `snowflake:stage:${s.name}`;
-    if (!old) steps.push({ id, layer: "snowflake", action: "create", resource: `stage ${s.name}`, details: [`url ${s.url}`], destructive: false, reason: "the stage does not exist" });
-    else if (old.url !== s.url) steps.push({ id, layer: "snowflake", action: "replace", resource: `stage ${s.name}`, details: [`~ url ${old.url} → ${s.url}`], destructive: false, reason: "the stage URL changed" });
+    const key = { layer: "snowflake", kind: "stage", name: s.name } as const;
+    if (!old) steps.push({ ...key, action: "create", resource: `stage ${s.name}`, details: [`url ${s.url}`], destructive: false, reason: "the stage does not exist" });
+    else if (old.url !== s.url) steps.push({ ...key, action: "replace", resource: `stage ${s.name}`, details: [`~ url ${old.url} → ${s.url}`], destructive: false, reason: "the stage URL changed" });
   }
   for (const old of dep.stages) {
     if (d.stages.some((s) => s.name.toUpperCase() === old.name.toUpperCase())) continue;
     if (!old.url.startsWith(commonBucketPrefix(d))) continue;
-    steps.push({ id: `snowflake:stage:${old.name}`, layer: "snowflake", action: "destroy", resource: `stage ${old.name}`, details: [`url ${old.url}`], destructive: false, reason: "no table reads this prefix any more" });
+    steps.push({ layer: "snowflake", kind: "stage", name: old.name, action: "destroy", resource: `stage ${old.name}`, details: [`url ${old.url}`], destructive: false, reason: "no table reads this prefix any more" });
   }
   return steps;
 }
@@ -154,7 +155,7 @@ function stageSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[] {
 export function diffSnowflake(desired: SnowflakeObjects, deployed: SnowflakeDeployed): Step[] {
   const steps: Step[] = [...integrationSteps(desired, deployed)];
   if (!deployed.fileFormat) {
-    steps.push({ id: `snowflake:file-format:${desired.fileFormat}`, layer: "snowflake", action: "create", resource: `file format ${desired.fileFormat}`, details: ["TYPE = PARQUET"], destructive: false, reason: "the file format does not exist" });
+    steps.push({ layer: "snowflake", kind: "file-format", name: desired.fileFormat, action: "create", resource: `file format ${desired.fileFormat}`, details: ["TYPE = PARQUET"], destructive: false, reason: "the file format does not exist" });
   }
   const stages = stageSteps(desired, deployed);
   const tables = externalTableSteps(desired, deployed);

@@ -27,10 +27,34 @@ export interface DataImpact {
   readonly quarantineDeleted?: number;
 }
 
-export interface Step {
-  /** Stable machine key, e.g. `snowflake:external-table:PRODUCT_REVIEWS`; providers execute by it. */
-  readonly id: string;
-  readonly layer: Layer;
+/**
+ * What a step changes, as typed values (never a string to split): the layer, the kind of object
+ * and its name. Providers execute by kind; `stepKey` prints it for logs and errors.
+ */
+export type StepObject =
+  /** `name`: the logical id, the script's S3 key, or the source whose raw objects are backfilled. */
+  | { readonly layer: "aws"; readonly kind: "resource" | "script" | "backfill"; readonly name: string }
+  /** The stack's parameters, and the Snowflake wiring known only after the Snowflake steps. */
+  | { readonly layer: "aws"; readonly kind: "parameters" | "wiring" }
+  | { readonly layer: "snowflake"; readonly kind: SnowflakeStepKind; readonly name: string }
+  /** `name`: the file's path under the publish destination. */
+  | { readonly layer: "dbt" | "airflow"; readonly kind: "file"; readonly name: string }
+  /** `name`: the source reprocessed, the view's table, the model or the mart. */
+  | { readonly layer: "local"; readonly kind: LocalStepKind; readonly name: string };
+
+export type SnowflakeStepKind = "integration" | "file-format" | "stage" | "external-table";
+export type LocalStepKind = "source" | "view" | "model" | "mart";
+
+/** Every layer's kinds, and whether the kind names an object: what a saved plan is checked against. */
+export const STEP_KINDS: Readonly<Record<Layer, Readonly<Record<string, "named" | "unnamed">>>> = {
+  aws: { resource: "named", script: "named", backfill: "named", parameters: "unnamed", wiring: "unnamed" },
+  snowflake: { integration: "named", "file-format": "named", stage: "named", "external-table": "named" },
+  dbt: { file: "named" },
+  airflow: { file: "named" },
+  local: { source: "named", view: "named", model: "named", mart: "named" },
+};
+
+export interface StepChange {
   readonly action: Action;
   /** Human name of the thing changed, e.g. `AWS::S3::Bucket RawBucket`. */
   readonly resource: string;
@@ -45,8 +69,18 @@ export interface Step {
   readonly change?: "breaking" | "non-breaking";
 }
 
+export type Step = StepObject & StepChange;
+
+/** The one printed form of a step's object, e.g. `snowflake:external-table:PRODUCT_REVIEWS`. */
+export function stepKey(s: StepObject): string {
+  return "name" in s ? `${s.layer}:${s.kind}:${s.name}` : `${s.layer}:${s.kind}`;
+}
+
+/** Version 2 keys steps by typed `layer`/`kind`/`name`; version 1 keyed them by an `id` string. */
+export const PLAN_FORMAT = "lakec-plan/2";
+
 export interface Plan {
-  readonly format: "lakec-plan/1";
+  readonly format: typeof PLAN_FORMAT;
   readonly pipeline: string;
   readonly pipelineFile: string;
   /** The environment planned, for a pipeline with environments. */

@@ -10,7 +10,7 @@ import { diffBackfill } from "./diff-backfill.js";
 import { diffLocal, type LocalDeployed } from "./diff-local.js";
 import { diffPublish, type PublishDeployed } from "./diff-publish.js";
 import { diffSnowflake, type SnowflakeDeployed } from "./diff-snowflake.js";
-import { fingerprint, type Layer, type Plan, type Step, type Target } from "./plan.js";
+import { fingerprint, PLAN_FORMAT, type Layer, type Plan, type Step, type Target } from "./plan.js";
 import type { AwsClients } from "./providers/aws/clients.js";
 import { readBackfill } from "./providers/aws/backfill.js";
 import { readAws } from "./providers/aws/read.js";
@@ -119,12 +119,12 @@ export function deployedFingerprints(layers: readonly Layer[], s: DeployedSnapsh
 }
 
 function wiringStep(snowflakeSteps: readonly Step[], known: Partial<SnowflakeWiring>): Step[] {
-  const pending = snowflakeSteps.some((s) => s.action === "create" && /^snowflake:(integration|external-table):/.test(s.id));
+  const pending = snowflakeSteps.some((s) => s.action === "create" && (s.kind === "integration" || s.kind === "external-table"));
   if (!pending && known.iamUserArn && known.externalId && known.queueArn) return [];
   return [
     {
-      id: "aws:wiring",
       layer: "aws",
+      kind: "wiring",
       action: "update",
       resource: "stack parameters SnowflakeIamUserArn, SnowflakeExternalId, SnowflakeNotificationQueueArn",
       details: ["(known after the Snowflake steps: read from DESC STORAGE INTEGRATION and SHOW EXTERNAL TABLES)"],
@@ -164,7 +164,7 @@ export function planFrom(desired: Desired, layers: readonly Layer[], snapshot: D
   }
   if (layers.includes("local") && snapshot.local) steps.push(...diffLocal(desired.local, snapshot.local));
   return {
-    format: "lakec-plan/1",
+    format: PLAN_FORMAT,
     ...(layers.includes("aws") ? { warnings: alertWarnings(desired.ir) } : {}),
     pipeline: desired.ir.name,
     pipelineFile: desired.ir.sourceFile,

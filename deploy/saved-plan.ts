@@ -7,7 +7,7 @@
 // hashes and steps only: credentials never enter a plan.
 import { createHash } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { canonicalJson, type Plan } from "./plan.js";
+import { canonicalJson, LAYERS, PLAN_FORMAT, STEP_KINDS, type Layer, type Plan } from "./plan.js";
 
 /** What a saved plan was made for. Paths are absolute. */
 export interface PlanBinding {
@@ -47,13 +47,28 @@ export async function readPlanFile(file: string): Promise<SavedPlan> {
   } catch (e) {
     throw new StalePlanError(`${file} is not a saved lakec plan (${(e as Error).message})`);
   }
-  const p = parsed as Partial<Plan>;
-  if (p.format !== "lakec-plan/1" || !Array.isArray(p.steps) || !Array.isArray(p.targets) || typeof p.desired !== "string") {
+  if (parsed === null || typeof parsed !== "object") throw new StalePlanError(`${file} is not a saved lakec plan (not a JSON object)`);
+  const p = parsed as Omit<Partial<Plan>, "format"> & { format?: unknown };
+  if (p.format === "lakec-plan/1") {
+    throw new StalePlanError(`${file} was made by an older lakec (format lakec-plan/1, steps keyed by strings): run \`lakec plan --out\` again`);
+  }
+  if (p.format !== PLAN_FORMAT || !Array.isArray(p.steps) || !Array.isArray(p.targets) || typeof p.desired !== "string") {
     throw new StalePlanError(`${file} is not a saved lakec plan (format ${String(p.format)})`);
   }
+  const bad = (p.steps as unknown[]).findIndex((s) => !isStepObject(s));
+  if (bad >= 0) throw new StalePlanError(`${file} is not a saved lakec plan (step ${bad + 1} does not say which layer, kind and object it changes)`);
   const { binding, ...plan } = parsed as Plan & { binding?: Partial<PlanBinding> };
   if (!isBinding(binding)) throw new StalePlanError(`${file} does not say which environment, pipeline file and lake it was made for (an older lakec made it): run \`lakec plan --out\` again`);
   return { plan: plan as Plan, binding };
+}
+
+/** The step names a layer, a kind that layer has, and an object name exactly when the kind needs one. */
+function isStepObject(s: unknown): boolean {
+  if (s === null || typeof s !== "object") return false;
+  const { layer, kind, name } = s as { layer?: unknown; kind?: unknown; name?: unknown };
+  if (typeof layer !== "string" || !(LAYERS as readonly string[]).includes(layer) || typeof kind !== "string") return false;
+  const named = Object.hasOwn(STEP_KINDS[layer as Layer], kind) ? STEP_KINDS[layer as Layer][kind] : undefined;
+  return named === "named" ? typeof name === "string" : named === "unnamed" && name === undefined;
 }
 
 function isBinding(b: Partial<PlanBinding> | undefined): b is PlanBinding {

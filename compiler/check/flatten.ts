@@ -9,7 +9,7 @@ import { typeToString } from "../ir.js";
 import { isScalar } from "../types-parse.js";
 import { checkColumnSpec, checkType } from "./columns.js";
 import { aType, q, type CheckContext } from "./context.js";
-import { declaredTypes } from "./tables.js";
+import { declaredTypes } from "../table-shapes.js";
 import { checkObjectChildren } from "./object-children.js";
 
 /** Options that belong to one mode only; the other mode must not carry them. */

@@ -2,6 +2,9 @@
 // `business.city`) resolves among them. Shared by the grain, measure and where checks.
 import { didYouMean } from "../diagnostics.js";
 import type { PipelineDoc } from "../doc.js";
+import type { Reference } from "../ir.js";
+import { joinCondition, type JoinableTable } from "../table-shapes.js";
+import { keyColumns } from "../whole-record-key.js";
 import type { SemanticCode } from "./codes.js";
 import { q } from "./context.js";
 import type { ColumnInfo, TableInfo } from "./tables.js";
@@ -68,24 +71,27 @@ export function isResolveError(r: Resolved | ResolveError | undefined): r is Res
 }
 
 /**
- * Sources that a main table's columns reference (`references:`), by column name. Child tables
- * link only to their parent: lowering joins them on the record id.
+ * The references a main table's columns declare (`references:`), as lowering resolves them.
+ * Child tables link only to their parent: lowering joins them on the record id.
  */
-function referencesOf(doc: PipelineDoc, t: TableInfo): Map<string, string> {
-  const out = new Map<string, string>();
+function referencesOf(doc: PipelineDoc, t: TableInfo): Reference[] {
   const src = doc.sources?.[t.source];
-  if (!src || t.kind !== "main") return out;
-  for (const c of t.columns) {
-    if (c.origin !== "column") continue;
-    const ref = src.columns?.[c.name]?.references;
-    if (typeof ref === "string") out.set(c.name, ref.split(".")[0]!);
-  }
-  return out;
+  if (!src || t.kind !== "main") return [];
+  return t.columns.flatMap((c) => {
+    const ref = c.origin === "column" ? src.columns?.[c.name]?.references : undefined;
+    if (typeof ref !== "string") return [];
+    const [toTable, toColumn] = ref.split(".");
+    return [{ column: c.name, toTable: toTable!, toColumn: toColumn ?? keyColumns(doc.sources?.[toTable!] ?? { key: [] })[0] ?? "" }];
+  });
 }
 
-/** True when `b` can join `a`: a parent/child link, or a references column between them. */
-export function connected(doc: PipelineDoc, a: TableInfo, b: TableInfo): boolean {
-  if (a.source === b.source && a.kind !== b.kind) return true;
-  const refers = (x: TableInfo, y: TableInfo): boolean => y.kind === "main" && [...referencesOf(doc, x).values()].includes(y.source);
-  return refers(a, b) || refers(b, a);
+/** A checked table as a join sees it, so the checks join exactly as lowering does. */
+function joinable(doc: PipelineDoc, t: TableInfo): JoinableTable {
+  const idColumn = doc.sources?.[t.source]?.id ?? "";
+  return { name: t.name, kind: t.kind, idColumn, references: referencesOf(doc, t), ...(t.kind === "child" && { child: { parent: t.source } }) };
+}
+
+/** True when `next` can join the tables already in the mart (joinCondition, as lowering uses it). */
+export function canJoin(doc: PipelineDoc, included: readonly TableInfo[], next: TableInfo): boolean {
+  return joinCondition(included.map((t) => joinable(doc, t)), joinable(doc, next)) !== undefined;
 }

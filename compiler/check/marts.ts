@@ -7,7 +7,7 @@ import { typeToString } from "../ir.js";
 import { isParseError, parseMeasure } from "../expr/parse.js";
 import { isNumeric, isScalar } from "../types-parse.js";
 import { aType, q, type CheckContext } from "./context.js";
-import { connected, isResolveError, resolveColumn, type MartScope, type Resolved } from "./mart-scope.js";
+import { canJoin, isResolveError, resolveColumn, type MartScope, type Resolved } from "./mart-scope.js";
 import { checkDuplicates } from "./sources.js";
 import type { TableInfo } from "./tables.js";
 import { checkWhere, martResolver } from "./where.js";
@@ -50,7 +50,7 @@ function martScope(ctx: CheckContext, name: string, mart: MartDoc, byName: Reado
       return;
     }
     if (scope.includes(t)) return;
-    if (!scope.some((s) => connected(ctx.doc, s, t))) {
+    if (!canJoin(ctx.doc, scope, t)) {
       failed.add(j);
       ctx.error("LK213", at, `table ${q(j)} is not linked to ${scope.map((s) => q(s.name)).join(", ")}`, `declare references: ${t.source} on a column of a joined table, or first join a table that ${q(j)} is the parent or child of`);
       return;

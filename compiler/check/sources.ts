@@ -8,7 +8,7 @@ import { isTemporal } from "../types-parse.js";
 import { checkColumnSpec } from "./columns.js";
 import { isWholeRecordKey, keyColumns } from "../whole-record-key.js";
 import { aType, q, type CheckContext } from "./context.js";
-import { declaredTypes } from "./tables.js";
+import { declaredTypes } from "../table-shapes.js";
 
 export function checkSources(ctx: CheckContext): void {
   for (const [name, src] of Object.entries(ctx.doc.sources ?? {})) {

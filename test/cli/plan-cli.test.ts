@@ -59,7 +59,7 @@ describe("lakec plan / apply on a local lake", { timeout: 60_000 }, () => {
     const plan = await lakec("plan", "reviews.yaml", "--detailed-exitcode");
     expect([plan.code, plan.out.trim().split("\n").at(-1)]).toEqual([0, "No changes. The deployed state matches reviews.yaml."]);
     const json = JSON.parse((await lakec("plan", "reviews.yaml", "--json")).out) as { command: string; result: unknown };
-    expect(json).toMatchObject({ schema: "lakec-output/1", command: "plan", ok: true, diagnostics: [], result: { format: "lakec-plan/1", steps: [], targets: ["local"] } });
+    expect(json).toMatchObject({ schema: "lakec-output/1", command: "plan", ok: true, diagnostics: [], result: { format: "lakec-plan/2", steps: [], targets: ["local"] } });
     expect((await lakec("plan", "reviews.yaml", "--format", "json")).out).toBe((await lakec("plan", "reviews.yaml", "--json")).out);
   });
 

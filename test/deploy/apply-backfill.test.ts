@@ -85,7 +85,7 @@ describe("the cloud backfill", () => {
     const desired = desiredState(reviewsIr(EDITS.cleaningRule));
     const { plan, snapshot } = await makePlan(desired, ["aws"], ctx);
     const step = plan.steps.find((s) => s.action === "reprocess")!;
-    expect(step).toMatchObject({ id: "aws:backfill:product_reviews", resource: "source product_reviews (3 raw objects)", destructive: false });
+    expect(step).toMatchObject({ layer: "aws", kind: "backfill", name: "product_reviews", resource: "source product_reviews (3 raw objects)", destructive: false });
     expect(step.impact?.rawFiles).toEqual(RAW.map((k) => `s3://acme-reviews-raw/${k}`).sort());
 
     const already = Object.assign(new Error("Execution Already Exists"), { name: "ExecutionAlreadyExists" });

@@ -113,7 +113,7 @@ describe("apply --target all wires Snowflake into the stack in one run", () => {
     const clients = awsClients("eu-west-1", { credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" } }, async () => {});
     const desired = desiredState(reviewsIr());
     const { plan, snapshot } = await makePlan(desired, ["aws", "snowflake"], ctx);
-    expect(plan.steps.at(-1)).toMatchObject({ id: "aws:wiring", layer: "aws" });
+    expect(plan.steps.at(-1)).toMatchObject({ layer: "aws", kind: "wiring" });
     const snowflakeAt = plan.steps.findIndex((s) => s.layer === "snowflake");
     expect(plan.steps.slice(0, snowflakeAt).every((s) => s.layer === "aws")).toBe(true);
 

@@ -45,8 +45,8 @@ describe("reading the deployed AWS state", () => {
     const deployed = await readAws(clients(), STACK, desired.scripts, { drift: true });
     expect(deployed).toEqual({ presentScripts: [] });
     const steps = diffAws(desired, deployed);
-    expect(steps.filter((s) => s.id.startsWith("aws:script:"))).toHaveLength(2);
-    expect(steps.filter((s) => s.id.startsWith("aws:resource:")).map((s) => s.action)).toEqual(Object.keys(desired.template.Resources).map(() => "create"));
+    expect(steps.filter((s) => s.kind === "script")).toHaveLength(2);
+    expect(steps.filter((s) => s.kind === "resource").map((s) => s.action)).toEqual(Object.keys(desired.template.Resources).map(() => "create"));
     expect(cfn).not.toHaveReceivedCommand(DetectStackDriftCommand);
   });
 

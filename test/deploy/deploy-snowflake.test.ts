@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PipelineIR } from "../../compiler/ir.js";
 import { snowflakeObjects } from "../../targets/snowflake/index.js";
+import { ddlFiles } from "../../targets/snowflake/ddl.js";
 import { diffSnowflake } from "../../deploy/diff-snowflake.js";
 import { isNarrowing, normalizeSnowflakeType } from "../../deploy/snowflake-types.js";
 import { readSnowflake } from "../../deploy/providers/snowflake/read.js";
@@ -109,11 +110,29 @@ describe("snowflake plan and apply against the fake account", () => {
 
   it("refuses to create the integration without the AWS account id", () => {
     const o = snowflakeObjects(reviewsIr());
-    const step: Step = { id: "snowflake:integration:LAKE_S3", layer: "snowflake", action: "create", resource: "", details: [], destructive: false, reason: "" };
+    const step: Step = { layer: "snowflake", kind: "integration", name: "LAKE_S3", action: "create", resource: "", details: [], destructive: false, reason: "" };
     expect(() => stepStatements(step, { client: new FakeSnowflake([]), objects: o, log: () => {} })).toThrow(/AWS account id/);
     const [sql] = stepStatements(step, { client: new FakeSnowflake([]), objects: o, awsAccountId: ACCOUNT, log: () => {} });
     expect(sql).toMatch(/^CREATE STORAGE INTEGRATION IF NOT EXISTS "LAKE_S3"/);
     expect(sql).not.toContain("&{");
+  });
+
+  it("runs the DDL files' own statements, and the replace form differs only in its CREATE", () => {
+    const o = { ...snowflakeObjects(reviewsIr()), readRole: "ANALYST" };
+    const ddl = new Set(ddlFiles(o).flatMap((f) => f.statements));
+    const ctx = { client: new FakeSnowflake([]), objects: o, awsAccountId: ACCOUNT, log: () => {} };
+    const step = (kind: "stage" | "external-table", name: string, action: "create" | "replace"): Step => ({ layer: "snowflake", kind, name, action, resource: "", details: [], destructive: false, reason: "" });
+    for (const [kind, name] of [["stage", o.stages[0]!.name], ["external-table", o.externalTables[0]!.name]] as const) {
+      const created = stepStatements(step(kind, name, "create"), ctx);
+      expect(created.every((sql) => ddl.has(sql)), created.join("\n")).toBe(true);
+      const object = kind === "stage" ? "STAGE" : "EXTERNAL TABLE";
+      const [replaced, ...grants] = stepStatements(step(kind, name, "replace"), ctx);
+      const original = created.find((sql) => sql.startsWith(`CREATE ${object} IF NOT EXISTS`))!;
+      expect(replaced).toBe(original.replace(`CREATE ${object} IF NOT EXISTS`, `CREATE OR REPLACE ${object}`));
+      expect(grants).toHaveLength(1);
+      expect(grants.every((sql) => sql.startsWith("GRANT ") && ddl.has(sql))).toBe(true);
+    }
+    expect(() => stepStatements(step("stage", "NOPE", "create"), ctx)).toThrow(/declares no Snowflake stage NOPE/);
   });
 });
 

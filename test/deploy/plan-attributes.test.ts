@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { diffDefinition } from "../../deploy/definitions.js";
 import { diffLocal, type DeployedRecord, type LocalDesired } from "../../deploy/diff-local.js";
-import type { Step } from "../../deploy/plan.js";
+import { stepKey, type Step } from "../../deploy/plan.js";
 import { localDesired } from "../../deploy/providers/local/desired.js";
 import { renderStep } from "../../deploy/render.js";
 import { EDITS, editYaml, reviewsIr } from "../support/deploy-helpers.js";
@@ -34,7 +34,7 @@ const nullIfTitle = (t: string): string => editYaml(t, "title:         { from: s
 
 describe("attribute-level plans", () => {
   it("a new measure is a non-breaking mart change, shown as `+ measure` with the model's SQL diff", () => {
-    const mart = planAfter(EDITS.martMeasure).find((s) => s.id === "local:mart:product_daily_ratings")!;
+    const mart = planAfter(EDITS.martMeasure).find((s) => stepKey(s) === "local:mart:product_daily_ratings")!;
     expect(mart.change).toBe("non-breaking");
     expect(mart.details[0]).toBe("+ measure max_rating max(rating)");
     expect(mart.details).toContain("SQL of product_daily_ratings:");
@@ -43,7 +43,7 @@ describe("attribute-level plans", () => {
   });
 
   it("a cleaning change on a column is breaking, named column and attribute, before the files to reprocess", () => {
-    const source = planAfter(nullIfTitle).find((s) => s.id === `local:source:${SOURCE}`)!;
+    const source = planAfter(nullIfTitle).find((s) => stepKey(s) === `local:source:${SOURCE}`)!;
     expect(source.change).toBe("breaking");
     expect(source.details[0]).toMatch(/^~ column title: cleaning .*trim.* → .*(nullif|NULLIF|IN|in).*''/);
     expect(source.details.at(-1)).toBe("reprocess reviews/day1.jsonl");
@@ -51,7 +51,7 @@ describe("attribute-level plans", () => {
   });
 
   it("a record from before attribute-level plans still plans, saying only what changed", () => {
-    const mart = planAfter(EDITS.martMeasure, false).find((s) => s.id === "local:mart:product_daily_ratings")!;
+    const mart = planAfter(EDITS.martMeasure, false).find((s) => stepKey(s) === "local:mart:product_daily_ratings")!;
     expect(mart.change).toBeUndefined();
     expect(mart.details).toEqual([]);
     expect(mart.reason).toBe("mart definition changed (grain, measures or filter)");

@@ -10,7 +10,7 @@ import { applyPlan, checkDestructive, DestructiveStepsRefused } from "../../depl
 import { desiredState } from "../../deploy/desired.js";
 import { diffBackfill } from "../../deploy/diff-backfill.js";
 import { makePlan, type DeployContext } from "../../deploy/planner.js";
-import type { Plan, Step } from "../../deploy/plan.js";
+import { stepKey, type Plan, type Step } from "../../deploy/plan.js";
 import { localLakeContext } from "../support/local-lake-context.js";
 import { editYaml, reviewsIr } from "../support/deploy-helpers.js";
 
@@ -38,7 +38,7 @@ afterAll(async () => {
 
 async function reprocessStep(ir: PipelineIR): Promise<{ plan: Plan; step: Step }> {
   const { plan } = await makePlan(desiredState(ir), ["local"], ctx);
-  const step = plan.steps.find((s) => s.id === "local:source:product_reviews");
+  const step = plan.steps.find((s) => stepKey(s) === "local:source:product_reviews");
   expect(step, "the change reprocesses the source").toBeDefined();
   return { plan, step: step! };
 }
@@ -140,7 +140,7 @@ describe("plan: cleaning changes in the cloud backfill", () => {
     const after = desiredState(reviewsIr(EDIT.drop));
     const state = { version: 1 as const, pipeline: "reviews", semantics: before.backfill.semantics, columnTypes: before.backfill.columnTypes, definitions: before.backfill.definitions };
     const [step] = diffBackfill(after.backfill, { state, rawKeys: { product_reviews: ["reviews/a.jsonl"] } });
-    expect(step).toMatchObject({ id: "aws:backfill:product_reviews", destructive: true, change: "breaking" });
+    expect(step).toMatchObject({ layer: "aws", kind: "backfill", name: "product_reviews", destructive: true, change: "breaking" });
     expect(step!.impact?.quarantineDeleted).toBeUndefined();
     expect(step!.details).toContain("the quarantine of product_reviews (count unavailable: rows in S3 are not counted; `lakec plan --target local` counts them on a local lake) would be deleted (on_invalid: quarantine → drop)");
   });

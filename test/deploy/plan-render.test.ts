@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { Plan, Step } from "../../deploy/plan.js";
+import type { Layer, Plan, Step, StepChange } from "../../deploy/plan.js";
 import { summarize } from "../../deploy/plan.js";
 import { renderPlan, summaryLine } from "../../deploy/render.js";
 
-const step = (over: Partial<Step>): Step => ({ id: "x", layer: "aws", action: "update", resource: "r", details: [], destructive: false, reason: "why", ...over });
-const plan = (steps: Step[]): Plan => ({ format: "lakec-plan/1", pipeline: "reviews", pipelineFile: "pipelines/reviews.yaml", targets: ["aws", "snowflake"], desired: "d", deployed: {}, notes: [], steps });
+// Rendering reads only the change and the layer: the object a step names may be any placeholder.
+const step = (over: Partial<StepChange> & { layer?: Layer; kind?: string; name?: string }): Step =>
+  ({ layer: "aws", kind: "resource", name: "x", action: "update", resource: "r", details: [], destructive: false, reason: "why", ...over }) as Step;
+const plan = (steps: Step[]): Plan => ({ format: "lakec-plan/2", pipeline: "reviews", pipelineFile: "pipelines/reviews.yaml", targets: ["aws", "snowflake"], desired: "d", deployed: {}, notes: [], steps });
 
 describe("renderPlan", () => {
   const steps = [
-    step({ id: "aws:resource:RawBucket", action: "replace", resource: "AWS::S3::Bucket RawBucket", details: ["Replacement: True"], destructive: true, reason: "BucketName changed" }),
-    step({ id: "aws:resource:CleanJob", resource: "AWS::Glue::Job CleanJob", details: Array.from({ length: 15 }, (_, i) => `~ p${i}`) }),
-    step({ id: "snowflake:external-table:T", layer: "snowflake", action: "destroy", resource: "external table T", destructive: true, reason: "gone" }),
+    step({ name: "RawBucket", action: "replace", resource: "AWS::S3::Bucket RawBucket", details: ["Replacement: True"], destructive: true, reason: "BucketName changed" }),
+    step({ name: "CleanJob", resource: "AWS::Glue::Job CleanJob", details: Array.from({ length: 15 }, (_, i) => `~ p${i}`) }),
+    step({ layer: "snowflake", kind: "external-table", name: "T", action: "destroy", resource: "external table T", destructive: true, reason: "gone" }),
   ];
 
   it("prints symbols per layer, truncates long details, and repeats destructive steps last", () => {

@@ -65,8 +65,9 @@ export function objectCreatedEvent(ir: PipelineIR, key: string, etag: string, id
 export async function startBackfill(c: AwsClients, ir: PipelineIR, steps: readonly Step[], stateMachineArn: string, semantics: Readonly<Record<string, string>>, log: (l: string) => void): Promise<number> {
   let started = 0;
   const time = new Date().toISOString();
-  for (const step of steps.filter((s) => s.id.startsWith("aws:backfill:"))) {
-    const source = step.id.slice("aws:backfill:".length);
+  for (const step of steps) {
+    if (step.layer !== "aws" || step.kind !== "backfill") continue;
+    const source = step.name;
     const prefix = `s3://${ir.aws.rawBucket}/`;
     for (const url of step.impact?.rawFiles ?? []) {
       const key = url.slice(prefix.length);

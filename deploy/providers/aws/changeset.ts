@@ -61,7 +61,7 @@ export function changeSetSteps(changes: readonly Change[]): Step[] {
     ];
     const kind = action === "destroy" ? "destroy" : replacement === "True" ? "replace" : replacement === "Conditional" ? "conditional" : undefined;
     const destructive = kind !== undefined && r.Action !== "Add" && isDestructiveResourceChange(type, kind);
-    return [{ id: `aws:resource:${r.LogicalResourceId}`, layer: "aws", action, resource: `${type} ${r.LogicalResourceId}`, details, destructive, reason: `change set: ${r.Action}` } satisfies Step];
+    return [{ layer: "aws", kind: "resource", name: r.LogicalResourceId ?? "", action, resource: `${type} ${r.LogicalResourceId}`, details, destructive, reason: `change set: ${r.Action}` } satisfies Step];
   });
 }
 

@@ -31,8 +31,9 @@ async function dropRemoved(warehouse: string, ir: PipelineIR, drops: readonly St
   const conn = await instance.connect();
   try {
     for (const s of drops) {
-      const [, kind, name] = s.id.split(":") as [string, string, string];
-      if (kind === "view") {
+      if (s.layer !== "local") continue;
+      const name = s.name;
+      if (s.kind === "view") {
         await conn.run(`DROP VIEW IF EXISTS ${duckdbSourceRelation(ir, name)}`);
         await conn.run(`DROP VIEW IF EXISTS main.${q(name)}`);
       } else {

@@ -35,18 +35,15 @@ export async function readPublished(store: PublishStore, pipeline: string, desir
 }
 
 export async function publish(store: PublishStore, pipeline: string, steps: readonly Step[], desired: ReadonlyMap<string, string>, log: (l: string) => void): Promise<void> {
-  const prefix = /^[a-z]+:file:/;
   const old = (await readManifest(store, pipeline))?.files ?? {};
   // Claim ownership of new files before writing them, with a hash nothing matches: if this run
   // stops midway, the next plan reads their real bytes instead of trusting the manifest.
   const owned: Record<string, string> = { ...old };
-  for (const s of steps) {
-    const path = s.id.replace(prefix, "");
-    if (s.action !== "destroy") owned[path] = "pending";
-  }
+  const files = steps.flatMap((s) => (s.kind === "file" ? [s] : []));
+  for (const s of files) if (s.action !== "destroy") owned[s.name] = "pending";
   await store.put(manifestPath(pipeline), `${JSON.stringify({ version: 1, pipeline, files: sortKeys(owned) }, null, 2)}\n`);
-  for (const s of steps) {
-    const path = s.id.replace(prefix, "");
+  for (const s of files) {
+    const path = s.name;
     if (s.action === "destroy") await store.remove(path);
     else await store.put(path, desired.get(path) ?? "");
     log(`${s.layer}: ${s.action === "destroy" ? "removed" : "published"} ${store.description}${path}`);

@@ -1,15 +1,11 @@
-// Executes Snowflake steps with the DDL the snowflake target emits, so what `apply` runs is
-// byte for byte what `lakec compile` shows in review, plus the few statements only a diff can
-// know (ALTER of the integration, OR REPLACE of a changed table, DROP of a removed one).
-import { quoteIdent, quoteString } from "../../../compiler/expr/print.js";
+// Executes Snowflake steps with the statements the snowflake target emits, built by the same
+// statement builder, so what `apply` runs is byte for byte what `lakec compile` shows in review,
+// plus the few statements only a diff can know (ALTER of the integration, OR REPLACE of a
+// changed table, DROP of a removed one), asked of the builder by kind and mode.
 import type { SnowflakeObjects } from "../../../targets/snowflake/index.js";
-import { substituteAccountId } from "../../../targets/snowflake/index.js";
-import { ddlFiles, fileFormatGrant, refreshStatement } from "../../../targets/snowflake/ddl.js";
-import type { Step } from "../../plan.js";
+import { containerGrants, statementSql, type SnowflakeStatement } from "../../../targets/snowflake/statements.js";
+import { stepKey, type Step } from "../../plan.js";
 import type { SnowflakeClient } from "./client.js";
-
-const id = (n: string): string => quoteIdent("snowflake", n);
-const str = (s: string): string => quoteString("snowflake", s);
 
 export interface SnowflakeApplyContext {
   readonly client: SnowflakeClient;
@@ -19,73 +15,53 @@ export interface SnowflakeApplyContext {
   readonly log: (line: string) => void;
 }
 
-function statements(o: SnowflakeObjects): string[] {
-  return ddlFiles(o).flatMap((f) => [...f.statements]);
-}
-
-function qualified(o: SnowflakeObjects, name: string): string {
-  return `${id(o.database)}.${id(o.schema)}.${id(name)}`;
-}
-
-function find(o: SnowflakeObjects, head: string): string {
-  const s = statements(o).find((x) => x.startsWith(head));
-  if (!s) throw new Error(`snowflake target emitted no statement starting with '${head}'`);
-  return s;
-}
-
 function needAccount(ctx: SnowflakeApplyContext): string {
   if (!ctx.awsAccountId) throw new Error("the storage integration's role ARN needs the AWS account id: apply the aws target first, or set LAKEC_AWS_ACCOUNT_ID");
   return ctx.awsAccountId;
 }
 
-function integrationAlter(ctx: SnowflakeApplyContext): string {
-  const i = ctx.objects.integration;
-  const role = substituteAccountId(i.roleArn, needAccount(ctx));
-  return `ALTER STORAGE INTEGRATION ${id(i.name)} SET STORAGE_AWS_ROLE_ARN = ${str(role)} STORAGE_ALLOWED_LOCATIONS = (${i.allowedLocations.map(str).join(", ")});`;
+function readGrant(o: SnowflakeObjects, object: "STAGE" | "EXTERNAL TABLE", name: string): SnowflakeStatement[] {
+  return o.readRole === undefined ? [] : [{ kind: "grant", on: { object, name }, role: o.readRole }];
 }
 
-function grantsFor(o: SnowflakeObjects, kind: "STAGE" | "EXTERNAL TABLE", name: string): string[] {
-  if (o.readRole === undefined) return [];
-  return [`GRANT ${kind === "STAGE" ? "USAGE" : "SELECT"} ON ${kind} ${qualified(o, name)} TO ROLE ${id(o.readRole)};`];
+/** The typed statements one step runs, in order. */
+function stepPlan(step: Step, ctx: SnowflakeApplyContext): SnowflakeStatement[] {
+  if (step.layer !== "snowflake") throw new Error(`not a Snowflake step: ${stepKey(step)}`);
+  const o = ctx.objects;
+  const { kind, name } = step;
+  const schema: SnowflakeStatement = { kind: "create-schema" };
+  switch (`${kind}/${step.action}`) {
+    case "integration/create":
+      return [{ kind: "create-integration", accountId: needAccount(ctx) }];
+    case "integration/update":
+      return [{ kind: "alter-integration", accountId: needAccount(ctx) }];
+    case "file-format/create":
+      return [schema, { kind: "create-file-format" }];
+    case "stage/create":
+      return [schema, { kind: "create-stage", name, mode: "if-not-exists" }, ...readGrant(o, "STAGE", name)];
+    case "stage/replace":
+      return [{ kind: "create-stage", name, mode: "or-replace" }, ...readGrant(o, "STAGE", name)];
+    case "stage/destroy":
+      return [{ kind: "drop", object: "STAGE", name }];
+    case "external-table/create":
+      return [{ kind: "create-external-table", name, mode: "if-not-exists" }, ...readGrant(o, "EXTERNAL TABLE", name)];
+    case "external-table/replace":
+      return [{ kind: "create-external-table", name, mode: "or-replace" }, ...readGrant(o, "EXTERNAL TABLE", name)];
+    case "external-table/destroy":
+      return [{ kind: "drop", object: "EXTERNAL TABLE", name }];
+    default:
+      throw new Error(`no Snowflake statements for step ${stepKey(step)} (${step.action})`);
+  }
 }
 
 /** The statements one step runs, in order. Pure, so tests can read them. */
 export function stepStatements(step: Step, ctx: SnowflakeApplyContext): string[] {
-  const o = ctx.objects;
-  const [, kind, name] = step.id.split(":") as [string, string, string];
-  const schema = `CREATE SCHEMA IF NOT EXISTS ${id(o.database)}.${id(o.schema)};`;
-  switch (`${kind}/${step.action}`) {
-    case "integration/create":
-      return [substituteAccountId(find(o, `CREATE STORAGE INTEGRATION IF NOT EXISTS ${id(name)}`), needAccount(ctx))];
-    case "integration/update":
-      return [integrationAlter(ctx)];
-    case "file-format/create":
-      return [schema, find(o, `CREATE FILE FORMAT IF NOT EXISTS ${qualified(o, name)}`)];
-    case "stage/create":
-      return [schema, find(o, `CREATE STAGE IF NOT EXISTS ${qualified(o, name)}\n`), ...grantsFor(o, "STAGE", name)];
-    case "stage/replace":
-      return [find(o, `CREATE STAGE IF NOT EXISTS ${qualified(o, name)}\n`).replace("CREATE STAGE IF NOT EXISTS", "CREATE OR REPLACE STAGE"), ...grantsFor(o, "STAGE", name)];
-    case "stage/destroy":
-      return [`DROP STAGE IF EXISTS ${qualified(o, name)};`];
-    case "external-table/create":
-      return [find(o, `CREATE EXTERNAL TABLE IF NOT EXISTS ${qualified(o, name)} (`), ...grantsFor(o, "EXTERNAL TABLE", name)];
-    case "external-table/replace":
-      return [
-        find(o, `CREATE EXTERNAL TABLE IF NOT EXISTS ${qualified(o, name)} (`).replace("CREATE EXTERNAL TABLE IF NOT EXISTS", "CREATE OR REPLACE EXTERNAL TABLE"),
-        ...grantsFor(o, "EXTERNAL TABLE", name),
-      ];
-    case "external-table/destroy":
-      return [`DROP EXTERNAL TABLE IF EXISTS ${qualified(o, name)};`];
-    default:
-      throw new Error(`no Snowflake statements for step ${step.id} (${step.action})`);
-  }
+  return stepPlan(step, ctx).map((st) => statementSql(ctx.objects, st));
 }
 
-/** Database and schema usage for the read role; GRANT is idempotent, so it is safe to repeat. */
+/** Database, schema and file format usage for the read role; GRANT is idempotent, so it is safe to repeat. */
 function usageGrants(o: SnowflakeObjects): string[] {
-  if (o.readRole === undefined) return [];
-  const r = id(o.readRole);
-  return [`GRANT USAGE ON DATABASE ${id(o.database)} TO ROLE ${r};`, `GRANT USAGE ON SCHEMA ${id(o.database)}.${id(o.schema)} TO ROLE ${r};`, fileFormatGrant(o, o.readRole)];
+  return o.readRole === undefined ? [] : containerGrants(o.readRole).map((st) => statementSql(o, st));
 }
 
 /**
@@ -96,7 +72,7 @@ function usageGrants(o: SnowflakeObjects): string[] {
 export async function refreshExternalTables(client: SnowflakeClient, o: SnowflakeObjects, log: (line: string) => void): Promise<void> {
   for (const t of o.externalTables) {
     log(`snowflake: refresh external table ${t.name}`);
-    await client.query(refreshStatement(o, t.name));
+    await client.query(statementSql(o, { kind: "refresh-external-table", name: t.name }));
   }
 }
 

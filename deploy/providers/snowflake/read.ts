@@ -1,6 +1,7 @@
 // Reads the deployed Snowflake objects with SHOW and DESC, the way a DBA would look.
 import { quoteIdent, quoteString } from "../../../compiler/expr/print.js";
 import type { SnowflakeObjects } from "../../../targets/snowflake/index.js";
+import { qualifiedName } from "../../../targets/snowflake/statements.js";
 import type { DeployedColumn, DeployedExternalTable, DeployedIntegration, SnowflakeDeployed } from "../../diff-snowflake.js";
 import type { Row, SnowflakeClient } from "./client.js";
 
@@ -47,7 +48,7 @@ export async function readSnowflake(c: SnowflakeClient, o: SnowflakeObjects): Pr
       name,
       location: text(r, "location"),
       ...(channel ? { notificationChannel: channel } : {}),
-      columns: await readColumns(c, `${db}.${id(o.schema)}.${id(name)}`),
+      columns: await readColumns(c, qualifiedName(o, name)),
     });
   }
   return {
