@@ -11,6 +11,7 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   "AWS::IAM::Policy": [],
   "AWS::IAM::ManagedPolicy": ["Description", "ManagedPolicyName", "Path"],
   "AWS::Glue::Job": ["Name"],
+  "AWS::Glue::Trigger": ["Name", "Type", "WorkflowName"],
   "AWS::StepFunctions::StateMachine": ["StateMachineName", "StateMachineType"],
   "AWS::Logs::LogGroup": ["LogGroupName"],
   "AWS::SNS::Topic": ["FifoTopic", "TopicName"],

@@ -75,7 +75,9 @@ export function alertResources(ir: PipelineIR): Resources {
     },
   };
   // The state machine alerts on clean and flatten failures; nothing runs the compaction job but
-  // its trigger, so its failed runs reach the topic through the same Glue events.
+  // its trigger, so its failed runs reach the topic through the same Glue events. FAILED also
+  // covers a run refused because the previous one still runs (MaxConcurrentRuns 1), ERROR a
+  // trigger starting a deleted job: https://docs.aws.amazon.com/glue/latest/dg/job-run-statuses.html
   resources[LOGICAL.compactionFailedRule] = {
     Type: "AWS::Events::Rule",
     Properties: {

@@ -42,16 +42,19 @@ def compact_partition(spark, s3, bucket, source_name, table, part, folders, mani
     """Packs one partition when it holds more than COMPACT_ABOVE live objects. Returns its report."""
     packed = (manifest or {}).get("packed")
     committed = packed["input"] if packed else None
-    # A packed folder no manifest commits is a crashed run's leftover: its rows are not live.
-    leftovers = [k for i, keys in folders.items() if i.startswith(PACKED_PREFIX) and i != committed for k in keys]
-    live = sorted(k for i, keys in folders.items() if not i.startswith(PACKED_PREFIX) or i == committed for k in keys)
+    # Objects the committed folder replaced, left by a run that died before deleting them, and
+    # packed folders no manifest commits (a run that died before its commit): none is live.
+    absorbed = set((manifest or {}).get("absorbed", []))
+    stale = lambda i, k: k in absorbed or (i.startswith(PACKED_PREFIX) and i != committed)
+    leftovers = [k for i, keys in folders.items() for k in keys if stale(i, k)]
+    live = sorted(k for i, keys in folders.items() for k in keys if not stale(i, k))
     if len(live) <= COMPACT_ABOVE:
         delete_keys(s3, bucket, leftovers)
         return {"objects": len(live), "rewritten": False}
     rows, members, objects = write_packed(spark, s3, bucket, table, part, live, [], tag)
     # Markers first, then the manifest commits the folder, then the old objects go.
     mark_inputs(s3, bucket, source_name, table, part, members)
-    commit_packed(s3, bucket, table, part, tag, rows, members, objects)
+    commit_packed(s3, bucket, table, part, tag, rows, members, objects, live)
     delete_keys(s3, bucket, live + leftovers)
     return {"objects": len(live), "rewritten": True, "after": len(objects), "rows": rows, "raw_files": len(members)}
 

@@ -10,10 +10,11 @@
 // Packed objects: `<table>/[<partition>/]_input=packed-<stamp>-<run>/part-*.parquet`, at most 2
 // per partition. `_lakec/compaction/<table>/<partition>.json` is the partition's manifest: its
 // committed packed folder, that folder's objects and the raw files (`_source_file`) whose rows it
-// holds. `_lakec/compaction/inputs/<source>/<h>.json` lists, per table, the partitions where a raw
-// file's rows were packed: the flatten job reads it to know that a reprocess must rewrite them.
-// A `packed-` folder that no manifest commits is a crashed run's leftover: never live, deleted by
-// the next run that holds the lease.
+// holds, and the objects that folder replaced. `_lakec/compaction/inputs/<source>/<h>.json` lists,
+// per table, the partitions where a raw file's rows were packed: the flatten job reads it to know
+// that a reprocess must rewrite them. A run that dies leaves either a `packed-` folder no manifest
+// commits (it died before the commit) or objects the manifest lists as replaced (it died before
+// deleting them): neither is live, and the next run holding the lease deletes them by key.
 
 export const PY_PACKED = String.raw`
 
@@ -168,8 +169,10 @@ def leftover_packed(s3, bucket, table, part, keep):
     return [k for k in list_keys(s3, bucket, prefix) if keep is None or not k.startswith(folder_key(table, part, keep))]
 
 
-def commit_packed(s3, bucket, table, part, tag, rows, members, objects):
-    document = {"pipeline": PIPELINE, "table": table, "partition": part, "packed": None}
+def commit_packed(s3, bucket, table, part, tag, rows, members, objects, absorbed):
+    """The partition's manifest: its packed folder, and the objects that folder replaced (absorbed),
+    which a run that died before deleting them leaves behind: the next run deletes them by key."""
+    document = {"pipeline": PIPELINE, "table": table, "partition": part, "packed": None, "absorbed": sorted(absorbed)}
     if rows:
         document["packed"] = {"input": tag, "objects": objects, "raw_files": members, "rows": rows}
     put_json(s3, bucket, partition_manifest_key(table, part), document)
@@ -188,9 +191,11 @@ def unpack_input(spark, s3, bucket, source_name, raw_key, run_id):
             packed = manifest.get("packed")
             if not packed or raw_key not in packed["raw_files"]:
                 continue
+            # What an earlier run replaced but did not get to delete (a no-op when it did).
+            delete_keys(s3, bucket, manifest.get("absorbed", []))
             tag = packed_tag(run_id)
             rows, members, objects = write_packed(spark, s3, bucket, table, part, packed["objects"], [raw_key], tag)
-            commit_packed(s3, bucket, table, part, tag, rows, members, objects)
+            commit_packed(s3, bucket, table, part, tag, rows, members, objects, packed["objects"])
             delete_keys(s3, bucket, packed["objects"] + leftover_packed(s3, bucket, table, part, tag if rows else None))
             rewritten += 1
     if marker is not None:
