@@ -90,6 +90,8 @@ export interface PipelineDoc {
       timeout_minutes?: number;
       max_concurrent_runs?: number;
       max_retries?: number;
+      compact_above?: number;
+      compact_schedule?: string;
     };
     log_retention_days?: number;
     alarm_email?: string;

@@ -232,6 +232,10 @@ export interface AwsConfig {
     readonly timeoutMinutes: number;
     readonly maxConcurrentRuns: number;
     readonly maxRetries: number;
+    /** The compaction job packs a table partition holding more than this many Parquet files. */
+    readonly compactAbove: number;
+    /** When the compaction job runs: a Glue trigger's `cron(…)` expression (UTC). */
+    readonly compactSchedule: string;
   };
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;

@@ -28,6 +28,10 @@ import { isWholeRecordKey, keyColumns, RECORD_HASH_COLUMN } from "./whole-record
 
 /** 10%: a file with more invalid records than that is a feed problem worth waking someone for. */
 export const DEFAULT_QUARANTINE_ALARM_RATIO = 0.1;
+/** The compaction job packs a partition holding more than this many files (as `lakec dev --compact-above`). */
+export const DEFAULT_COMPACT_ABOVE = 8;
+/** Daily at 03:30 UTC: after a night of deliveries, before the morning's dbt runs. */
+export const DEFAULT_COMPACT_SCHEDULE = "cron(30 3 * * ? *)";
 
 export function lower(doc: PipelineDoc, file: string): PipelineIR {
   const shapes = new Map(Object.entries(doc.sources).map(([name, s]) => [name, shapeSource(name, s)]));
@@ -337,6 +341,8 @@ export function awsConfig(doc: PipelineDoc): AwsConfig {
       timeoutMinutes: g.timeout_minutes ?? 60,
       maxConcurrentRuns: g.max_concurrent_runs ?? 20,
       maxRetries: g.max_retries ?? 0,
+      compactAbove: g.compact_above ?? DEFAULT_COMPACT_ABOVE,
+      compactSchedule: g.compact_schedule ?? DEFAULT_COMPACT_SCHEDULE,
     },
     logRetentionDays: a.log_retention_days ?? 30,
     ...(a.alarm_email !== undefined && { alarmEmail: a.alarm_email }),

@@ -1,6 +1,6 @@
 // Which property changes make CloudFormation replace a resource, for the resource types the
 // cloudformation target emits. Taken from the CloudFormation resource specification
-// (`causesReplacement: yes`); test/deploy-aws-diff.test.ts checks this table against
+// (`causesReplacement: yes`); test/deploy/deploy-aws-read.test.ts checks this table against
 // @aws-cdk/aws-service-spec for every type in the compiled template, so it cannot go stale.
 // The plan uses it offline; at apply time the change set's own Replacement flags decide.
 
@@ -11,6 +11,7 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   "AWS::IAM::Policy": [],
   "AWS::IAM::ManagedPolicy": ["Description", "ManagedPolicyName", "Path"],
   "AWS::Glue::Job": ["Name"],
+  "AWS::Glue::Trigger": ["Name", "Type", "WorkflowName"],
   "AWS::StepFunctions::StateMachine": ["StateMachineName", "StateMachineType"],
   "AWS::Logs::LogGroup": ["LogGroupName"],
   "AWS::SNS::Topic": ["FifoTopic", "TopicName"],

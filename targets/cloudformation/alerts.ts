@@ -60,7 +60,7 @@ export function alertResources(ir: PipelineIR): Resources {
     Type: "AWS::Events::Rule",
     Properties: {
       Description: `lakec ${ir.name}: a Glue job run reached its timeout (aws.glue.timeout_minutes)`,
-      EventPattern: { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.cleanJob, names.flattenJob], state: ["TIMEOUT"] } },
+      EventPattern: { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.cleanJob, names.flattenJob, names.compactJob], state: ["TIMEOUT"] } },
       State: "ENABLED",
       Targets: [
         {
@@ -74,13 +74,36 @@ export function alertResources(ir: PipelineIR): Resources {
       ],
     },
   };
-  // EventBridge publishes to the topic only if the topic policy lets it, for this rule alone.
+  // The state machine alerts on clean and flatten failures; nothing runs the compaction job but
+  // its trigger, so its failed runs reach the topic through the same Glue events. FAILED also
+  // covers a run refused because the previous one still runs (MaxConcurrentRuns 1), ERROR a
+  // trigger starting a deleted job: https://docs.aws.amazon.com/glue/latest/dg/job-run-statuses.html
+  resources[LOGICAL.compactionFailedRule] = {
+    Type: "AWS::Events::Rule",
+    Properties: {
+      Description: `lakec ${ir.name}: a run of the compaction job failed`,
+      EventPattern: { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] } },
+      State: "ENABLED",
+      Targets: [
+        {
+          Id: "AlertTopic",
+          Arn: ref(LOGICAL.alertTopic),
+          InputTransformer: {
+            InputPathsMap: { run: "$.detail.jobRunId", state: "$.detail.state", message: "$.detail.message" },
+            InputTemplate: `"lakec ${ir.name}: compaction job run <run> ended <state>: <message>. Partitions it had not committed keep their objects; the next scheduled run retries them."`,
+          },
+        },
+      ],
+    },
+  };
+  // EventBridge publishes to the topic only if the topic policy lets it, for these rules alone.
   resources[LOGICAL.alertTopicPolicy] = {
     Type: "AWS::SNS::TopicPolicy",
     Properties: {
       Topics: [ref(LOGICAL.alertTopic)],
       PolicyDocument: policyDocument([
         fromEventBridgeRules("GlueTimeoutEvents", "sns:Publish", ref(LOGICAL.alertTopic), getAtt(LOGICAL.glueTimeoutRule, "Arn")),
+        fromEventBridgeRules("CompactionFailedEvents", "sns:Publish", ref(LOGICAL.alertTopic), getAtt(LOGICAL.compactionFailedRule, "Arn")),
       ]),
     },
   };

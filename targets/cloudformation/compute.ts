@@ -1,4 +1,5 @@
-// The Glue jobs and the state machine that runs them, with their log groups.
+// The Glue jobs, the state machine that runs clean and flatten, the compaction job's schedule,
+// and their log groups.
 import type { PipelineIR } from "../../compiler/ir.js";
 import type { GlueScript } from "../glue/index.js";
 import { PROCESSED_PREFIX } from "../glue/layout.js";
@@ -21,24 +22,29 @@ function loggingArguments(ir: PipelineIR): Record<string, string> {
   return major >= 5 ? { "--custom-logGroup-prefix": prefix } : { "--continuous-log-logGroup": `${prefix}/error` };
 }
 
-function glueJob(ir: PipelineIR, name: string, script: GlueScript, logicalLogGroups: string[]): Resource {
+interface JobShape {
+  readonly role: string;
+  readonly maxConcurrentRuns: number;
+  readonly description: string;
+  readonly arguments: Record<string, CfnValue>;
+}
+
+function glueJob(ir: PipelineIR, name: string, script: GlueScript, logicalLogGroups: string[], shape: JobShape): Resource {
   const g = ir.aws.glue;
   return {
     Type: "AWS::Glue::Job",
     DependsOn: logicalLogGroups,
     Properties: {
       Name: name,
-      Description: `lakec ${ir.name}: ${script.role} one raw object (sources: ${ir.sources.map((s) => s.name).join(", ")})`,
-      Role: getAtt(LOGICAL.glueRole, "Arn"),
+      Description: shape.description,
+      Role: getAtt(shape.role, "Arn"),
       Command: { Name: "glueetl", PythonVersion: "3", ScriptLocation: `s3://${ir.aws.artifactsBucket}/${script.s3Key}` },
       GlueVersion: g.version,
       WorkerType: g.workerType,
       NumberOfWorkers: g.workers,
       Timeout: g.timeoutMinutes,
       MaxRetries: g.maxRetries,
-      // Each raw object is its own run: a burst of files runs this many at once, and the state
-      // machine retries ConcurrentRunsExceededException with backoff for the rest.
-      ExecutionProperty: { MaxConcurrentRuns: g.maxConcurrentRuns },
+      ExecutionProperty: { MaxConcurrentRuns: shape.maxConcurrentRuns },
       DefaultArguments: {
         "--job-language": "python",
         "--enable-metrics": "true",
@@ -47,7 +53,65 @@ function glueJob(ir: PipelineIR, name: string, script: GlueScript, logicalLogGro
         ...loggingArguments(ir),
         "--TempDir": `s3://${ir.aws.processedBucket}/${PROCESSED_PREFIX.tmp}`,
         "--processed_bucket": ref(LOGICAL.processedBucket),
+        ...shape.arguments,
       } as CfnValue,
+    },
+  };
+}
+
+/** One raw object per run (clean, flatten): a burst runs this many at once, and the state machine retries ConcurrentRunsExceededException with backoff for the rest. */
+function perObjectJob(ir: PipelineIR, role: "clean" | "flatten", args: Record<string, CfnValue> = {}): JobShape {
+  return { role: LOGICAL.glueRole, maxConcurrentRuns: ir.aws.glue.maxConcurrentRuns, description: `lakec ${ir.name}: ${role} one raw object (sources: ${ir.sources.map((s) => s.name).join(", ")})`, arguments: args };
+}
+
+/**
+ * The compaction job and its schedule. One run at a time (a run that would overlap the previous
+ * one is refused by Glue); the per-source lease (targets/glue/packed-py.ts) keeps it from packing
+ * a partition while a flatten run writes it. A Glue SCHEDULED trigger starts it: Glue's own
+ * scheduler needs no role of its own (an EventBridge Scheduler target would need one allowed
+ * glue:StartJobRun), and it keeps the run history beside the job's.
+ */
+function compactResources(ir: PipelineIR, script: GlueScript, logs: string[]): Resources {
+  const names = physicalNames(ir);
+  return {
+    [LOGICAL.compactJob]: glueJob(ir, names.compactJob, script, logs, {
+      role: LOGICAL.compactRole,
+      maxConcurrentRuns: 1,
+      description: `lakec ${ir.name}: packs table partitions holding more than ${ir.aws.glue.compactAbove} Parquet objects into at most 2 (aws.glue.compact_above)`,
+      arguments: { "--leases_table": ref(LOGICAL.leasesTable) },
+    }),
+    [LOGICAL.compactTrigger]: {
+      Type: "AWS::Glue::Trigger",
+      Properties: {
+        Name: names.compactTrigger,
+        Description: `lakec ${ir.name}: runs the compaction job (aws.glue.compact_schedule, UTC)`,
+        Type: "SCHEDULED",
+        Schedule: ir.aws.glue.compactSchedule,
+        StartOnCreation: true,
+        Actions: [{ JobName: ref(LOGICAL.compactJob) }],
+      },
+    },
+    [LOGICAL.leasesTable]: leasesTable(ir),
+  };
+}
+
+/**
+ * The per-source leases of the flatten and compaction jobs: one small item per source. A lease
+ * expires with its holder's job timeout, so the table holds nothing worth keeping: deleted with
+ * the stack. Point-in-time recovery costs nothing at this size and is Control Tower's rule.
+ */
+function leasesTable(ir: PipelineIR): Resource {
+  return {
+    Type: "AWS::DynamoDB::Table",
+    DeletionPolicy: "Delete",
+    UpdateReplacePolicy: "Delete",
+    Properties: {
+      TableName: physicalNames(ir).leasesTable,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     },
   };
 }
@@ -111,8 +175,9 @@ export function computeResources(ir: PipelineIR, scripts: readonly GlueScript[])
   return {
     [LOGICAL.glueErrorLogGroup]: logGroup(`${names.glueLogGroupPrefix}/error`, ir.aws.logRetentionDays),
     [LOGICAL.glueOutputLogGroup]: logGroup(`${names.glueLogGroupPrefix}/output`, ir.aws.logRetentionDays),
-    [LOGICAL.cleanJob]: glueJob(ir, names.cleanJob, script("clean"), logs),
-    [LOGICAL.flattenJob]: glueJob(ir, names.flattenJob, script("flatten"), logs),
+    [LOGICAL.cleanJob]: glueJob(ir, names.cleanJob, script("clean"), logs, perObjectJob(ir, "clean")),
+    [LOGICAL.flattenJob]: glueJob(ir, names.flattenJob, script("flatten"), logs, perObjectJob(ir, "flatten", { "--leases_table": ref(LOGICAL.leasesTable) })),
+    ...compactResources(ir, script("compact"), logs),
     [LOGICAL.stateMachineLogGroup]: logGroup(names.stateMachineLogGroup, ir.aws.logRetentionDays),
     [LOGICAL.stateMachine]: stateMachine(ir),
     [LOGICAL.deliveriesTable]: deliveriesTable(ir),

@@ -47,7 +47,8 @@ function glueJobArn(name: string): CfnValue {
 function glueStatements(ir: PipelineIR): PolicyStatement[] {
   const names = physicalNames(ir);
   const raw = ir.sources.map((s) => s.prefix);
-  const written = [...ir.tables.map((t) => `${t.name}/`), PROCESSED_PREFIX.clean, PROCESSED_PREFIX.quarantine, PROCESSED_PREFIX.manifests, PROCESSED_PREFIX.tmp];
+  // _lakec/compaction/: the flatten job reads the compaction records and rewrites packed objects.
+  const written = [...ir.tables.map((t) => `${t.name}/`), PROCESSED_PREFIX.clean, PROCESSED_PREFIX.quarantine, PROCESSED_PREFIX.manifests, PROCESSED_PREFIX.compaction, PROCESSED_PREFIX.tmp];
   return [
     { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objectArns(LOGICAL.rawBucket, raw) },
     {
@@ -80,6 +81,7 @@ function glueStatements(ir: PipelineIR): PolicyStatement[] {
       Resource: [getAtt(LOGICAL.rawBucket, "Arn"), getAtt(LOGICAL.processedBucket, "Arn")],
     },
     { Sid: "ReadScripts", Effect: "Allow", Action: "s3:GetObject", Resource: artifactsObjectArn(ir, `${ir.aws.artifactsPrefix}scripts/*`) },
+    leaseStatement(),
     {
       Sid: "WriteJobLogs",
       Effect: "Allow",
@@ -94,6 +96,50 @@ function glueStatements(ir: PipelineIR): PolicyStatement[] {
       Resource: "*",
       // Glue's own job metrics, and the clean job's quarantine metrics (the alarm reads them).
       Condition: { StringEquals: { "cloudwatch:namespace": ["Glue", METRICS.namespace] } },
+    },
+  ];
+}
+
+/** The per-source leases (targets/glue/packed-py.ts): read and conditionally replace an item, on that table only. */
+const leaseStatement = (): PolicyStatement => ({ Sid: "HoldSourceLeases", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: getAtt(LOGICAL.leasesTable, "Arn") });
+
+/**
+ * The compaction job's own role: the table prefixes and its records in the processed bucket, its
+ * own script, its logs and the leases. No raw bucket, no clean output, no manifests of inputs.
+ */
+function compactStatements(ir: PipelineIR): PolicyStatement[] {
+  const names = physicalNames(ir);
+  const written = [...ir.tables.map((t) => `${t.name}/`), PROCESSED_PREFIX.compaction, PROCESSED_PREFIX.tmp];
+  return [
+    {
+      Sid: "RewriteTableObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      Resource: written.map((p) => sub(`\${${LOGICAL.processedBucket}.Arn}/${escapeSub(p.replace(/\/$/, ""))}*`)),
+    },
+    {
+      Sid: "ListProcessedBucket",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:ListBucketMultipartUploads"],
+      // As for the other jobs: Spark's HEAD probes need it (see glueStatements).
+      Resource: getAtt(LOGICAL.processedBucket, "Arn"),
+    },
+    { Sid: "BucketLocation", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: getAtt(LOGICAL.processedBucket, "Arn") },
+    { Sid: "ReadCompactionScript", Effect: "Allow", Action: "s3:GetObject", Resource: artifactsObjectArn(ir, `${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-compact-*`) },
+    leaseStatement(),
+    {
+      Sid: "WriteJobLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [logGroupArn(`${names.glueLogGroupPrefix}/error`), logGroupArn(`${names.glueLogGroupPrefix}/output`)],
+    },
+    {
+      Sid: "PublishJobMetrics",
+      Effect: "Allow",
+      Action: "cloudwatch:PutMetricData",
+      // PutMetricData has no resource-level permissions; Glue's own job metrics only.
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": "Glue" } },
     },
   ];
 }
@@ -186,6 +232,7 @@ export function iamResources(ir: PipelineIR): Resources {
   const names = physicalNames(ir);
   return {
     [LOGICAL.glueRole]: role(undefined, assumedBy("glue.amazonaws.com"), "lakec-glue-jobs", glueStatements(ir), `lakec ${ir.name}: Glue clean and flatten jobs`),
+    [LOGICAL.compactRole]: role(undefined, assumedBy("glue.amazonaws.com"), "lakec-glue-compact", compactStatements(ir), `lakec ${ir.name}: Glue compaction job`),
     [LOGICAL.stateMachineRole]: role(
       undefined,
       assumedBy("states.amazonaws.com"),

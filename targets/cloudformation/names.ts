@@ -31,6 +31,11 @@ export const LOGICAL = {
   quarantineRatioAlarm: "QuarantineRatioAlarm",
   glueTimeoutRule: "GlueTimeoutRule",
   alertTopicPolicy: "AlertTopicPolicy",
+  compactJob: "CompactJob",
+  compactTrigger: "CompactTrigger",
+  compactRole: "GlueCompactRole",
+  leasesTable: "LeasesTable",
+  compactionFailedRule: "CompactionFailedRule",
 } as const;
 
 export const PARAMETERS = {
@@ -57,8 +62,10 @@ export const OUTPUTS = {
   artifactsPrefix: "ArtifactsPrefix",
   cleanScriptKey: "CleanScriptKey",
   flattenScriptKey: "FlattenScriptKey",
+  compactScriptKey: "CompactScriptKey",
   cleanJobName: "CleanJobName",
   flattenJobName: "FlattenJobName",
+  compactJobName: "CompactJobName",
   glueJobRoleArn: "GlueJobRoleArn",
   stateMachineArn: "StateMachineArn",
   stateMachineName: "StateMachineName",
@@ -96,6 +103,9 @@ export function sourceRuleIds(ir: PipelineIR): ReadonlyMap<string, string> {
 export interface PhysicalNames {
   readonly cleanJob: string;
   readonly flattenJob: string;
+  readonly compactJob: string;
+  readonly compactTrigger: string;
+  readonly leasesTable: string;
   readonly stateMachine: string;
   readonly snowflakeRole: string;
   readonly glueLogGroupPrefix: string;
@@ -118,6 +128,9 @@ export function physicalNames(ir: PipelineIR): PhysicalNames {
   return {
     cleanJob: `${base}-clean`,
     flattenJob: `${base}-flatten`,
+    compactJob: `${base}-compact`,
+    compactTrigger: `${base}-compact-schedule`,
+    leasesTable: `${base}-leases`,
     stateMachine: base,
     snowflakeRole: `${base}-snowflake`,
     // Glue 5 appends `/error` and `/output` to a custom prefix.

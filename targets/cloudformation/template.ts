@@ -60,8 +60,10 @@ function outputs(ir: PipelineIR, scripts: readonly GlueScript[]): Template["Outp
     [OUTPUTS.artifactsPrefix]: o("Key prefix of lakec artifacts in that bucket", ir.aws.artifactsPrefix),
     [OUTPUTS.cleanScriptKey]: o("Key the clean script must be uploaded to before the job runs", key("clean")),
     [OUTPUTS.flattenScriptKey]: o("Key the flatten script must be uploaded to before the job runs", key("flatten")),
+    [OUTPUTS.compactScriptKey]: o("Key the compaction script must be uploaded to before the job runs", key("compact")),
     [OUTPUTS.cleanJobName]: o("Glue clean job", ref(LOGICAL.cleanJob)),
     [OUTPUTS.flattenJobName]: o("Glue flatten job", ref(LOGICAL.flattenJob)),
+    [OUTPUTS.compactJobName]: o("Glue compaction job (scheduled by CompactTrigger)", ref(LOGICAL.compactJob)),
     [OUTPUTS.glueJobRoleArn]: o("Role of the Glue jobs", getAtt(LOGICAL.glueRole, "Arn")),
     [OUTPUTS.stateMachineArn]: o("State machine processing each raw object", ref(LOGICAL.stateMachine)),
     [OUTPUTS.stateMachineName]: o("State machine name", getAtt(LOGICAL.stateMachine, "Name")),
@@ -82,7 +84,7 @@ export function buildTemplate(ir: PipelineIR, scripts: readonly GlueScript[]): T
   };
   return {
     AWSTemplateFormatVersion: "2010-09-09",
-    Description: `lakec pipeline ${ir.name}: S3 raw → EventBridge → Step Functions → Glue clean/flatten → Parquet for Snowflake (generated from ${ir.sourceFile})`,
+    Description: `lakec pipeline ${ir.name}: S3 raw → EventBridge → Step Functions → Glue clean/flatten → Parquet for Snowflake, compacted on a schedule (generated from ${ir.sourceFile})`,
     Parameters: parameters(),
     Conditions: conditions(),
     Resources: resources,

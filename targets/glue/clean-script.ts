@@ -8,7 +8,7 @@ import { METRICS, metricPipeline, PROCESSED_PREFIX } from "./layout.js";
 import { pyLiteral, type PyValue } from "./python.js";
 import { layOutSparkSql } from "./spark-sql-format.js";
 import { PY_JSON_VALUES } from "./json-values-py.js";
-import { PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
+import { jobArgsLine, PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
 import { DATA_ERROR_CLASS } from "../stepfunctions/glue-step.js";
 
 function sourceEntry(source: SourceIR, withFormat: boolean): PyValue {
@@ -222,6 +222,7 @@ export function cleanScript(ir: PipelineIR): string {
     pyComment(generatedBy(ir.sourceFile)),
     `"""lakec clean job for pipeline ${ir.name}: one raw object to cleaned Parquet, quarantine and a manifest."""`,
     reader.imports,
+    jobArgsLine("clean"),
     `PIPELINE = ${pyLiteral(ir.name)}`,
     `CLEAN_PREFIX = ${pyLiteral(PROCESSED_PREFIX.clean)}`,
     `QUARANTINE_PREFIX = ${pyLiteral(PROCESSED_PREFIX.quarantine)}`,

@@ -7,7 +7,9 @@ import { generatedBy, pyComment } from "../text-escape.js";
 import { PROCESSED_PREFIX } from "./layout.js";
 import { pyLiteral, type PyValue } from "./python.js";
 import { layOutSparkSql } from "./spark-sql-format.js";
-import { PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
+import { jobArgsLine, PY_RUNTIME } from "./runtime.js";
+import { packedConstants, PY_IMPORTS_PACKED } from "./compact-script.js";
+import { PY_PACKED } from "./packed-py.js";
 
 function sourceEntry(ir: PipelineIR, source: SourceIR): PyValue {
   const tables = ir.tables.filter((t) => t.source === source.name);
@@ -46,22 +48,44 @@ def write_table(spark, s3, bucket, table, h, previous_dirs):
     return {"rows": rows, "partitions": dirs}
 
 
+def take_lease(s3, ddb, bucket, leases, source_name, h, run_id):
+    """The source's lease: shared, or exclusive when this raw file's rows were packed (its
+    reprocess rewrites packed objects). The marker is read again once the lease is held: a
+    compaction may have packed this file in between. Returns whether it is exclusive."""
+    exclusive = get_json(s3, bucket, input_marker_key(source_name, h)) is not None
+    while True:
+        if not acquire_lease(ddb, leases, source_name, run_id, exclusive, LEASE["waitSeconds"]):
+            raise TimeoutError("the %s lease stayed taken (a compaction or a reprocess of packed rows); retried by the state machine" % source_name)
+        if exclusive or get_json(s3, bucket, input_marker_key(source_name, h)) is None:
+            return exclusive
+        release_lease(ddb, leases, source_name, run_id)
+        exclusive = True
+
+
 def main():
     args, spark, job = start_job()
     source_name = args["source"]
     source = SOURCES[source_name]
     bucket = args["processed_bucket"]
     s3 = boto3.client("s3")
+    ddb = boto3.client("dynamodb")
     raw_key = resolve_key(s3, args["raw_bucket"], args["raw_key"], source["prefix"])
     h = input_hash(raw_key)
+    run_id = uuid.uuid4().hex
 
     spark.read.parquet("s3://%s/%s%s/_input=%s/" % (bucket, CLEAN_PREFIX, source_name, h)).createOrReplaceTempView("clean")
     outputs_key = "%s%s/%s.outputs.json" % (MANIFEST_PREFIX, source_name, h)
-    previous = (get_json(s3, bucket, outputs_key) or {}).get("tables", {})
-    tables = {}
-    for table in source["tables"]:
-        tables[table["name"]] = write_table(spark, s3, bucket, table, h, previous.get(table["name"], {}).get("partitions", []))
-    put_json(s3, bucket, outputs_key, {"pipeline": PIPELINE, "source": source_name, "raw_key": raw_key, "input_hash": h, "tables": tables})
+    exclusive = take_lease(s3, ddb, bucket, args["leases_table"], source_name, h, run_id)
+    try:
+        previous = (get_json(s3, bucket, outputs_key) or {}).get("tables", {})
+        tables = {}
+        for table in source["tables"]:
+            tables[table["name"]] = write_table(spark, s3, bucket, table, h, previous.get(table["name"], {}).get("partitions", []))
+        # Its new rows are written: now the packed copies of its old rows go (write first, then delete).
+        unpacked = unpack_input(spark, s3, bucket, source_name, raw_key, run_id) if exclusive else 0
+        put_json(s3, bucket, outputs_key, {"pipeline": PIPELINE, "source": source_name, "raw_key": raw_key, "input_hash": h, "tables": tables, "packed_partitions_rewritten": unpacked})
+    finally:
+        release_lease(ddb, args["leases_table"], source_name, run_id)
     job.commit()
 
 
@@ -74,14 +98,17 @@ export function flattenScript(ir: PipelineIR): string {
   return [
     pyComment(generatedBy(ir.sourceFile)),
     `"""lakec flatten job for pipeline ${ir.name}: one raw object's cleaned records to its output tables."""`,
-    PY_IMPORTS,
+    PY_IMPORTS_PACKED,
+    jobArgsLine("flatten"),
     `PIPELINE = ${pyLiteral(ir.name)}`,
     `CLEAN_PREFIX = ${pyLiteral(PROCESSED_PREFIX.clean)}`,
     `MANIFEST_PREFIX = ${pyLiteral(PROCESSED_PREFIX.manifests)}`,
+    ...packedConstants(ir),
     `SOURCES = ${pyLiteral(sources)}`,
     "",
     "",
     PY_RUNTIME.trimEnd(),
+    PY_PACKED.trimEnd(),
     FLATTEN_MAIN.trimEnd(),
     "",
   ].join("\n");

@@ -9,7 +9,17 @@ export const PROCESSED_PREFIX = {
   quarantine: "_lakec/quarantine/",
   manifests: "_lakec/manifests/",
   tmp: "_lakec/tmp/",
+  /** The compaction job's records: a manifest per compacted partition, a marker per packed input. */
+  compaction: "_lakec/compaction/",
 } as const;
+
+/**
+ * The `_input=` folder of a packed object (the compaction job's output), beside the `<16 hex>`
+ * folders of single raw objects. The cloud writes `packed-<UTC yyyymmddHHMMSS>-<8 hex>`, the
+ * local engine `packed-<generation>-<n>`; readers (Snowflake's PATTERN) admit both.
+ */
+export const PACKED_INPUT_PATTERN = "packed-[0-9a-z-]+";
+export const PACKED_PREFIX_CLOUD = "packed-";
 
 /** CloudWatch metrics the clean job publishes per input; the stack alarms on the ratio. */
 export const METRICS = {
@@ -28,7 +38,7 @@ export function metricPipeline(ir: Pick<PipelineIR, "name" | "environment">): st
   return ir.environment ? `${ir.name}-${ir.environment.name}` : ir.name;
 }
 
-export type GlueJobRole = "clean" | "flatten";
+export type GlueJobRole = "clean" | "flatten" | "compact";
 
 export interface GlueScript {
   readonly role: GlueJobRole;

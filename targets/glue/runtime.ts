@@ -16,10 +16,17 @@ from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 `;
 
-export const PY_RUNTIME = String.raw`JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
+/** The arguments each job resolves (`JOB_ARGS`): the state machine passes the per-object ones, the job's defaults the rest. */
+export const JOB_ARGS = {
+  clean: ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"],
+  flatten: ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket", "leases_table"],
+  compact: ["JOB_NAME", "processed_bucket", "leases_table"],
+} as const;
 
+/** The `JOB_ARGS = [...]` line of a script (one line: the stack's tests read it). */
+export const jobArgsLine = (role: keyof typeof JOB_ARGS): string => `JOB_ARGS = [${JOB_ARGS[role].map((a) => JSON.stringify(a)).join(", ")}]`;
 
-class ${DATA_ERROR_CLASS}(RuntimeError):
+export const PY_RUNTIME = String.raw`class ${DATA_ERROR_CLASS}(RuntimeError):
     """A deterministic data failure (on_invalid is 'fail', counts that do not reconcile). Its
     class name reaches the job run's error message, and the state machine does not retry it."""
 

@@ -4,6 +4,7 @@ import type { OutputColumn, PipelineIR, ScalarType, TableIR } from "../../compil
 import { META_COLUMNS } from "../../compiler/ir.js";
 import { sqlType } from "../../compiler/expr/print.js";
 import { physicalNames } from "../cloudformation/names.js";
+import { PACKED_INPUT_PATTERN } from "../glue/layout.js";
 
 /** SnowSQL variable holding the AWS account id; `lakec apply` substitutes it itself. */
 export const AWS_ACCOUNT_ID_VARIABLE = "aws_account_id";
@@ -122,7 +123,8 @@ function externalTableColumns(table: TableIR): VirtualColumn[] {
 }
 
 /**
- * Only the files the flatten job publishes: `[<table>/][<key>=<value>/]_input=<16 hex>/part-*.parquet`.
+ * Only the files the flatten job publishes, `[<table>/][<key>=<value>/]_input=<16 hex>/part-*.parquet`,
+ * and the packed objects of the compaction job, `…/_input=packed-<stamp>-<run>/part-*.parquet`.
  * Snowflake matches PATTERN against the whole path, so it is anchored at both ends by
  * construction. The table folder is optional because the path may be given relative to the
  * stage (which is the table prefix) or to the bucket. Spark's uncommitted output under
@@ -132,7 +134,7 @@ function externalTableColumns(table: TableIR): VirtualColumn[] {
 export function parquetPattern(table: TableIR): string {
   const p = table.partition;
   const partition = p ? `${escapeRegex(p.key)}=(${PARTITION_VALUE[p.grain]}|${HIVE_NULL})/` : "";
-  return `(${escapeRegex(table.name)}/)?${partition}_input=[0-9a-f]{16}/part-[^/]*[.]parquet`;
+  return `(${escapeRegex(table.name)}/)?${partition}_input=([0-9a-f]{16}|${PACKED_INPUT_PATTERN})/part-[^/]*[.]parquet`;
 }
 
 export function snowflakeObjects(ir: PipelineIR): SnowflakeObjects {

@@ -35,14 +35,22 @@ describe.each(conformancePipelines())("S3/EventBridge conformance: $file", ({ ir
   // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
   // An EventBridge rule may publish to an SNS topic only if the topic's access policy allows
   // events.amazonaws.com: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
-  it("alerts on Glue runs that reached their timeout, through a topic policy scoped to that rule", () => {
+  it("alerts on Glue runs that reached their timeout, and on failed compaction runs, through a topic policy scoped to those rules", () => {
     const rule = resources.GlueTimeoutRule!;
-    expect(rule.Properties.EventPattern).toEqual({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.cleanJob, names.flattenJob], state: ["TIMEOUT"] } });
+    expect(rule.Properties.EventPattern).toEqual({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.cleanJob, names.flattenJob, names.compactJob], state: ["TIMEOUT"] } });
+    // No state machine runs the compaction job (its trigger does), so its FAILED/ERROR runs are
+    // alerted from the same Glue events; the clean and flatten jobs' are alerted by the state machine.
+    // FAILED includes a run refused for exceeding MaxConcurrentRuns, ERROR a trigger that started a
+    // deleted job: https://docs.aws.amazon.com/glue/latest/dg/job-run-statuses.html
+    const compaction = resources.CompactionFailedRule!;
+    expect(compaction.Properties.EventPattern).toEqual({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] } });
+    expect((compaction.Properties.Targets as Obj[])[0]).toMatchObject({ Arn: { Ref: "AlertTopic" } });
     expect((rule.Properties.Targets as Obj[])[0]).toMatchObject({ Arn: { Ref: "AlertTopic" } });
     const policy = resources.AlertTopicPolicy!.Properties;
     expect(policy.Topics).toEqual([{ Ref: "AlertTopic" }]);
     expect((policy.PolicyDocument as { Statement: Obj[] }).Statement).toEqual([
       expect.objectContaining({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": ["GlueTimeoutRule", "Arn"] } } } }),
+      expect.objectContaining({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": ["CompactionFailedRule", "Arn"] } } } }),
     ]);
   });
 

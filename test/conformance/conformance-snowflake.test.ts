@@ -67,6 +67,35 @@ describe.each(conformancePipelines())("Snowflake conformance: $file", ({ ir, fil
     }
   });
 
+  // The compaction job (issue 16) deletes the small objects it packed. An external table learns
+  // of a deletion only from the bucket's event notification: "Files no longer in the path are
+  // removed from the table metadata", with s3:ObjectRemoved events sent to the table's queue
+  // (https://docs.snowflake.com/en/user-guide/tables-external-s3). So every key the compaction
+  // writes or deletes must be one the PATTERN registers AND one the notification filters cover;
+  // otherwise Snowflake keeps listing deleted files (errors, or rows counted twice).
+  it("registers packed objects, and hears of every object compaction creates or removes", () => {
+    const queues = (processed.NotificationConfiguration as Obj).QueueConfigurations as { "Fn::If": [string, Obj[], unknown] };
+    const configs = queues["Fn::If"][1] as { Event: string; Filter: { S3Key: { Rules: { Name: string; Value: string }[] } } }[];
+    const notified = (event: string, key: string): boolean =>
+      configs.some((c) => c.Event === event && c.Filter.S3Key.Rules.every((r) => (r.Name === "prefix" ? key.startsWith(r.Value) : key.endsWith(r.Value))));
+    for (const t of ir.tables) {
+      const re = new RegExp(`^(?:${objects.externalTables.find((x) => x.name === t.name.toUpperCase())!.pattern})$`);
+      const partition = partitionFolder(t);
+      const packed = `${t.name}/${partition}_input=packed-20261204033000-0a1b2c3d/part-00000-5e6f.c000.snappy.parquet`;
+      const absorbed = `${t.name}/${partition}_input=0123456789abcdef/part-00000-1b2c.c000.snappy.parquet`;
+      for (const key of [packed, absorbed]) {
+        expect(re.test(key), key).toBe(true);
+        expect(notified("s3:ObjectCreated:*", key), `created ${key}`).toBe(true);
+        expect(notified("s3:ObjectRemoved:*", key), `removed ${key}`).toBe(true);
+      }
+      // The local engine's packed folders read the same way (lakec run and the cloud agree).
+      expect(re.test(`${partition}_input=packed-3-0/part-0.parquet`)).toBe(true);
+      expect(re.test(`${t.name}/${partition}_input=packed-20261204033000-0a1b2c3d/_temporary/0/part-0.parquet`)).toBe(false);
+    }
+    // Compaction's own records are never table files, and no table queue hears of them.
+    expect(notified("s3:ObjectRemoved:*", "_lakec/compaction/x/_.json")).toBe(false);
+  });
+
   // Querying an external table needs USAGE on its database, schema, stage and file format, and
   // SELECT on the table: https://docs.snowflake.com/en/user-guide/security-access-control-privileges
   it.skipIf(ir.snowflake.readRole === undefined)(`grants the read role every privilege a query needs${ir.snowflake.readRole === undefined ? " [skipped: this pipeline sets no snowflake.read_role]" : ""}`, () => {

@@ -39,8 +39,9 @@ function deployedAs(base: ReturnType<typeof desiredState>): Map<string, string> 
   let template = base.aws({}).templateBody;
   let pending = template;
   cfn.on(GetTemplateCommand).callsFake(() => ({ TemplateBody: template }));
-  cfn.on(CreateChangeSetCommand).callsFake((i: { TemplateBody: string }) => {
-    pending = i.TemplateBody;
+  cfn.on(CreateChangeSetCommand).callsFake((i: { TemplateBody?: string; TemplateURL?: string }) => {
+    // A template over 51,200 bytes is uploaded and passed by URL (deploy/providers/aws/changeset.ts).
+    pending = i.TemplateBody ?? objects.get(new URL(i.TemplateURL!).pathname.slice(1))!;
     return { Id: "cs" };
   });
   cfn.on(DescribeChangeSetCommand).resolves({ Status: "CREATE_COMPLETE", Changes: [{ Type: "Resource", ResourceChange: { Action: "Modify", LogicalResourceId: "CleanJob", ResourceType: "AWS::Glue::Job", Replacement: "False" } }] });

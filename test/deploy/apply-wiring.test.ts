@@ -31,6 +31,8 @@ const ACCOUNT = "210987654321";
 const STACK_ID = `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/lakec-reviews/abc`;
 const cfn = mockClient(CloudFormationClient);
 const s3 = mockClient(S3Client);
+/** Objects put to S3: the scripts, the semantics, and a template too large to pass inline. */
+const uploaded = new Map<string, string>();
 
 /** Just enough CloudFormation: one stack, change sets that apply their parameters and template. */
 function statefulStack(onChangeSet: (n: number) => void = () => {}): { changeSets: Parameter[][] } {
@@ -47,13 +49,14 @@ function statefulStack(onChangeSet: (n: number) => void = () => {}): { changeSet
     return { Stacks: [{ StackName: "lakec-reviews", StackId: STACK_ID, StackStatus: status, CreationTime: new Date(), Parameters: shown, Tags: tags }] };
   });
   cfn.on(GetTemplateCommand).callsFake(() => ({ TemplateBody: template }));
-  cfn.on(CreateChangeSetCommand).callsFake((input: { Parameters?: Parameter[]; TemplateBody?: string; ChangeSetType?: string; Tags?: Tag[] }) => {
+  cfn.on(CreateChangeSetCommand).callsFake((input: { Parameters?: Parameter[]; TemplateBody?: string; TemplateURL?: string; ChangeSetType?: string; Tags?: Tag[] }) => {
     if (input.ChangeSetType === "CREATE") status = "REVIEW_IN_PROGRESS";
     const resolved = (input.Parameters ?? []).map((p) => (p.UsePreviousValue ? parameters.find((x) => x.ParameterKey === p.ParameterKey)! : p));
     changeSets.push(resolved);
     onChangeSet(changeSets.length);
     if (resolved.some((p) => p.ParameterValue === "****")) throw new Error("a masked value was sent back as a parameter value");
-    pending = { parameters: resolved, template: input.TemplateBody ?? template, ...(input.Tags ? { tags: input.Tags } : {}) };
+    const body = input.TemplateBody ?? (input.TemplateURL === undefined ? undefined : uploaded.get(new URL(input.TemplateURL).pathname.slice(1)));
+    pending = { parameters: resolved, template: body ?? template, ...(input.Tags ? { tags: input.Tags } : {}) };
     return { Id: "cs" };
   });
   cfn.on(DescribeChangeSetCommand).callsFake(() => ({ Status: "CREATE_COMPLETE", Changes: [{ Type: "Resource", ResourceChange: { Action: "Modify", LogicalResourceId: "SnowflakeStorageRole", ResourceType: "AWS::IAM::Role", Replacement: "False" } }] }));
@@ -71,7 +74,7 @@ function statefulStack(onChangeSet: (n: number) => void = () => {}): { changeSet
 beforeEach(() => {
   cfn.reset();
   s3.reset();
-  const uploaded = new Map<string, string>();
+  uploaded.clear();
   const notFound = () => Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
   s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
     if (!uploaded.has(input.Key)) throw notFound();
@@ -128,10 +131,14 @@ describe("apply --target all wires Snowflake into the stack in one run", () => {
     expect(value(changeSets[1]!, "SnowflakeNotificationQueueArn")).toBe(fake.queueArn);
     // The integration's role lives in the stack's account, read from the stack ARN.
     expect(fake.integrations.get("LAKE_S3")!.roleArn).toContain(`arn:aws:iam::${ACCOUNT}:role/`);
-    // The two Glue scripts, then the semantics the stack now runs with (for the next backfill).
+    // The template (over CreateChangeSet's 51,200-byte TemplateBody limit since the compaction
+    // resources, so uploaded and passed as TemplateURL), the three Glue scripts, then the semantics
+    // the stack now runs with (for the next backfill).
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      expect.stringMatching(/^_lakec\/templates\/lakec-reviews-[0-9a-f]+\.yaml$/),
       expect.stringMatching(/scripts\/lakec-reviews-clean-/),
       expect.stringMatching(/scripts\/lakec-reviews-flatten-/),
+      expect.stringMatching(/scripts\/lakec-reviews-compact-/),
       "_lakec/state/reviews-semantics.json",
     ]);
     expect(cfn).toHaveReceivedNthCommandWith(CreateChangeSetCommand, 2, { Tags: [{ Key: "lakec:sha256:SnowflakeExternalId", Value: sha256(fake.integrations.get("LAKE_S3")!.externalId) }] });

@@ -38,14 +38,14 @@ beforeEach(() => {
 });
 
 describe("reading the deployed AWS state", () => {
-  it("a missing stack plans every resource and both scripts as creates", async () => {
+  it("a missing stack plans every resource and the three scripts (clean, flatten, compact) as creates", async () => {
     cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: "ValidationError" }));
     s3.on(HeadObjectCommand).rejects(Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } }));
     const desired = desiredState(reviewsIr()).aws({});
     const deployed = await readAws(clients(), STACK, desired.scripts, { drift: true });
     expect(deployed).toEqual({ presentScripts: [] });
     const steps = diffAws(desired, deployed);
-    expect(steps.filter((s) => s.kind === "script")).toHaveLength(2);
+    expect(steps.filter((s) => s.kind === "script")).toHaveLength(3);
     expect(steps.filter((s) => s.kind === "resource").map((s) => s.action)).toEqual(Object.keys(desired.template.Resources).map(() => "create"));
     expect(cfn).not.toHaveReceivedCommand(DetectStackDriftCommand);
   });

@@ -113,13 +113,47 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("IAM of %s", (f
     expect(allows(template, "GlueJobRole", "s3:ListBucket", processed)).toBe(true);
   });
 
+  // The compaction job (targets/glue/compact-script.ts, packed-py.ts) and the flatten job's
+  // rewrite of packed objects: every key either touches, under its own role.
+  const packedKeys = [
+    `${table.name}/${table.partition ? `${table.partition.key}=2016-09-01/` : ""}_input=packed-20261204033000-0a1b2c3d/part-00000.snappy.parquet`,
+    `${table.name}/${table.partition ? `${table.partition.key}=2016-09-01/` : ""}_input=${h}/part-00000.snappy.parquet`,
+    `${PROCESSED_PREFIX.compaction}${table.name}/${table.partition ? `${table.partition.key}=2016-09-01` : "_"}.json`,
+    `${PROCESSED_PREFIX.compaction}inputs/${source.name}/${h}.json`,
+    `${PROCESSED_PREFIX.tmp}spark/x`,
+  ];
+  const leases = "arn:aws:test:::LeasesTable";
+
+  it("lets the compaction job rewrite table objects and its records, and nothing of the raw bucket or the inputs' outputs", () => {
+    const can = (action: string, res: string, keys?: Record<string, string>) => allows(template, "GlueCompactRole", action, res, keys);
+    for (const key of packedKeys) for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(true);
+    expect(can("s3:ListBucket", processed)).toBe(true);
+    for (const action of ["dynamodb:GetItem", "dynamodb:PutItem"]) expect(can(action, leases)).toBe(true);
+    expect(can("dynamodb:DeleteItem", leases)).toBe(false);
+    expect(can("s3:GetObject", `${processed}/${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-compact-000000000000.py`)).toBe(true);
+    expect(can("s3:GetObject", `${processed}/${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-clean-000000000000.py`)).toBe(false);
+    for (const key of [`${PROCESSED_PREFIX.clean}${source.name}/_input=${h}/part-0.parquet`, `${PROCESSED_PREFIX.quarantine}${source.name}/x.json`, `${PROCESSED_PREFIX.manifests}${source.name}/${h}.json`, "elsewhere/x"]) {
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(false);
+    }
+    expect(can("s3:GetObject", `${raw}/${source.prefix}a.jsonl`)).toBe(false);
+    expect(can("s3:ListBucket", raw, { "s3:prefix": source.prefix })).toBe(false);
+  });
+
+  it("lets the flatten job rewrite packed objects and hold the source lease", () => {
+    const can = (action: string, res: string) => allows(template, "GlueJobRole", action, res);
+    for (const key of packedKeys) for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(true);
+    for (const action of ["dynamodb:GetItem", "dynamodb:PutItem"]) expect(can(action, leases)).toBe(true);
+  });
+
   it("lets Snowflake read the output tables, and nothing of lakec's own", () => {
     const can = (action: string, res: string, keys?: Record<string, string>) => allows(template, "SnowflakeStorageRole", action, res, keys);
     for (const t of ir.tables) {
       expect(can("s3:GetObject", `${processed}/${t.name}/_input=${h}/part-00000.snappy.parquet`)).toBe(true);
       expect(can("s3:ListBucket", processed, { "s3:prefix": `${t.name}/` })).toBe(true);
     }
+    expect(can("s3:GetObject", `${processed}/${packedKeys[0]}`)).toBe(true);
     expect(can("s3:GetObject", `${processed}/${PROCESSED_PREFIX.quarantine}${source.name}/_input=${h}/part-00000.json`)).toBe(false);
+    expect(can("s3:GetObject", `${processed}/${PROCESSED_PREFIX.compaction}inputs/${source.name}/${h}.json`)).toBe(false);
     expect(can("s3:ListBucket", processed, { "s3:prefix": "_lakec/" })).toBe(false);
     expect(can("s3:PutObject", `${processed}/${table.name}/x`)).toBe(false);
     expect(can("s3:GetObject", `${raw}/${source.prefix}a.jsonl`)).toBe(false);

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { compilePipeline } from "../../compiler/index.js";
-import { emitCloudFormation, TEMPLATE_PATH } from "../../targets/cloudformation/index.js";
+import { emitCloudFormation, physicalNames, TEMPLATE_PATH } from "../../targets/cloudformation/index.js";
 import { glueScripts } from "../../targets/glue/index.js";
 import { buildDefinition, STATE } from "../../targets/stepfunctions/index.js";
 import { allowStatements, SpecChecker, unresolvedReferences, wildcardActions } from "../support/cloudformation-checks.js";
@@ -45,6 +45,7 @@ const WAIVED = [
   "CT.CLOUDWATCH.PR.3 StateMachineLogGroup",
   "CT.GLUE.PR.1 CleanJob",
   "CT.GLUE.PR.1 FlattenJob",
+  "CT.GLUE.PR.1 CompactJob",
   "CT.S3.PR.2 AccessLogsBucket",
   "CT.S3.PR.4 AccessLogsBucket",
   "CT.S3.PR.9 RawBucket",
@@ -180,6 +181,27 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
     );
   });
 
+  // Glue scheduled triggers take cron expressions in UTC:
+  // https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html
+  it("schedules the compaction job, one run at a time, under its own role, and alerts on its failed runs", () => {
+    const trigger = resources.CompactTrigger!.Properties as Obj;
+    expect(trigger).toMatchObject({ Type: "SCHEDULED", Schedule: ir.aws.glue.compactSchedule, StartOnCreation: true, Actions: [{ JobName: { Ref: "CompactJob" } }] });
+    // "Cron expressions have six required fields", in UTC.
+    expect(ir.aws.glue.compactSchedule).toMatch(/^cron\(\S+( \S+){5}\)$/);
+    const job = resources.CompactJob!.Properties as Obj;
+    expect(job).toMatchObject({ Role: { "Fn::GetAtt": ["GlueCompactRole", "Arn"] }, ExecutionProperty: { MaxConcurrentRuns: 1 } });
+    expect((job.DefaultArguments as Obj)["--leases_table"]).toEqual({ Ref: "LeasesTable" });
+    expect(((resources.FlattenJob!.Properties as Obj).DefaultArguments as Obj)["--leases_table"]).toEqual({ Ref: "LeasesTable" });
+    const compactRole = JSON.stringify(resources.GlueCompactRole!.Properties);
+    expect(compactRole).not.toContain("RawBucket");
+    const names = physicalNames(ir);
+    const failed = resources.CompactionFailedRule!.Properties as Obj;
+    expect(failed.EventPattern).toEqual({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] } });
+    expect((failed.Targets as Obj[])[0]!.Arn).toEqual({ Ref: "AlertTopic" });
+    expect(JSON.stringify((resources.GlueTimeoutRule!.Properties as Obj).EventPattern)).toContain(names.compactJob);
+    expect(JSON.stringify((resources.AlertTopicPolicy!.Properties as Obj).PolicyDocument)).toContain('"CompactionFailedRule","Arn"');
+  });
+
   it("routes each source prefix to the state machine through a role that may only start it", () => {
     for (const source of ir.sources) {
       const rule = Object.values(resources).find((r) => r.Type === "AWS::Events::Rule" && JSON.stringify(r).includes(`"prefix":"${source.prefix}"`));
@@ -197,7 +219,7 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
     const placeholders = [...new Set([...JSON.stringify(sm.Definition).matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
     expect(Object.keys(sm.DefinitionSubstitutions as Obj).sort()).toEqual(placeholders);
     const keys = glueScripts(ir).map((s) => `s3://${ir.aws.artifactsBucket}/${s.s3Key}`);
-    expect([resources.CleanJob, resources.FlattenJob].map((j) => ((j!.Properties as Obj).Command as Obj).ScriptLocation)).toEqual(keys);
+    expect([resources.CleanJob, resources.FlattenJob, resources.CompactJob].map((j) => ((j!.Properties as Obj).Command as Obj).ScriptLocation)).toEqual(keys);
     expect((resources.CleanJob!.Properties as Obj).ExecutionProperty).toEqual({ MaxConcurrentRuns: ir.aws.glue.maxConcurrentRuns });
   });
 
@@ -208,9 +230,10 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
       const declared = /^JOB_ARGS = (\[.*\])$/m.exec(script.contents)?.[1];
       expect(declared, script.role).toBeDefined();
       const required = (JSON.parse(declared!) as string[]).filter((a) => a !== "JOB_NAME"); // Glue passes JOB_NAME itself
-      const job = resources[script.role === "clean" ? "CleanJob" : "FlattenJob"]!.Properties as Obj;
+      const job = resources[{ clean: "CleanJob", flatten: "FlattenJob", compact: "CompactJob" }[script.role]]!.Properties as Obj;
+      // The compaction job is started by its trigger with no arguments: its defaults give them all.
       const [step, name] = script.role === "clean" ? [STATE.clean, STATE.cleanTask] : [STATE.flatten, STATE.flattenTask];
-      const task = definition.States[step]!.Branches![0]!.States[name]!.Parameters!.Arguments!;
+      const task = script.role === "compact" ? {} : definition.States[step]!.Branches![0]!.States[name]!.Parameters!.Arguments!;
       const given = [...Object.keys(job.DefaultArguments as Obj), ...Object.keys(task).map((k) => k.replace(/\.\$$/, ""))];
       expect(required.filter((a) => !given.includes(`--${a}`))).toEqual([]);
     }

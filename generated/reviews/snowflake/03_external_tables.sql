@@ -27,7 +27,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."REVIEWS"."PRODUCT_REVIEWS" (
   LOCATION = @"ANALYTICS"."REVIEWS"."REVIEWS_STAGE_PRODUCT_REVIEWS"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(product_reviews/)?review_date=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(product_reviews/)?review_date=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."REVIEWS"."REVIEWS_PARQUET"')
   COMMENT = 'One JSON object per line, one file per nightly export.';
 
@@ -48,5 +48,5 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."REVIEWS"."PRODUCT_REVIEW_IMAGES
   LOCATION = @"ANALYTICS"."REVIEWS"."REVIEWS_STAGE_PRODUCT_REVIEW_IMAGES"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(product_review_images/)?review_date=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(product_review_images/)?review_date=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."REVIEWS"."REVIEWS_PARQUET"');

@@ -13,6 +13,7 @@ from pyspark import StorageLevel
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
+JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 PIPELINE = "yelp"
 CLEAN_PREFIX = "_lakec/clean/"
 QUARANTINE_PREFIX = "_lakec/quarantine/"
@@ -804,9 +805,6 @@ METRICS = {
     "recordsIn": "RecordsIn",
     "recordsRejected": "RecordsRejected",
 }
-
-
-JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class LakecDataError(RuntimeError):

@@ -32,7 +32,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."YELP"."BUSINESS" (
   LOCATION = @"ANALYTICS"."YELP"."YELP_STAGE_BUSINESS"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(business/)?_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(business/)?_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."YELP"."YELP_PARQUET"')
   COMMENT = 'One business per line, from the nightly business export.';
 
@@ -49,7 +49,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."YELP"."BUSINESS_CATEGORIES" (
   LOCATION = @"ANALYTICS"."YELP"."YELP_STAGE_BUSINESS_CATEGORIES"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(business_categories/)?_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(business_categories/)?_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."YELP"."YELP_PARQUET"');
 
 CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."YELP"."BUSINESS_HOURS" (
@@ -65,7 +65,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."YELP"."BUSINESS_HOURS" (
   LOCATION = @"ANALYTICS"."YELP"."YELP_STAGE_BUSINESS_HOURS"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(business_hours/)?_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(business_hours/)?_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."YELP"."YELP_PARQUET"');
 
 CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."YELP"."REVIEW" (
@@ -89,6 +89,6 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."YELP"."REVIEW" (
   LOCATION = @"ANALYTICS"."YELP"."YELP_STAGE_REVIEW"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(review/)?reviewed_at_month=([0-9]{4}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(review/)?reviewed_at_month=([0-9]{4}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."YELP"."YELP_PARQUET"')
   COMMENT = 'One review per line; `date` is epoch milliseconds in this export.';

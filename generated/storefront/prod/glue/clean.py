@@ -13,6 +13,7 @@ from pyspark import StorageLevel
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
+JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 PIPELINE = "storefront"
 CLEAN_PREFIX = "_lakec/clean/"
 QUARANTINE_PREFIX = "_lakec/quarantine/"
@@ -289,9 +290,6 @@ METRICS = {
     "recordsRejected": "RecordsRejected",
     "pipeline": "storefront-prod",
 }
-
-
-JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class LakecDataError(RuntimeError):

@@ -21,6 +21,6 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."STOREFRONT"."STORE_REVIEWS" (
   LOCATION = @"ANALYTICS"."STOREFRONT"."STOREFRONT_STAGE_STORE_REVIEWS"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(store_reviews/)?review_date=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(store_reviews/)?review_date=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."STOREFRONT"."STOREFRONT_PARQUET"')
   COMMENT = 'One JSON object per line, one file per export of the storefront.';

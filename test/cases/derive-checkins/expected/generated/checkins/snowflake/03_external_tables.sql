@@ -38,7 +38,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."CHECKINS"."TIP" (
   LOCATION = @"ANALYTICS"."CHECKINS"."CHECKINS_STAGE_TIP"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(tip/)?tip_date_month=([0-9]{4}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(tip/)?tip_date_month=([0-9]{4}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."CHECKINS"."CHECKINS_PARQUET"');
 
 CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."CHECKINS"."TIP_SLOTS" (
@@ -59,5 +59,5 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."CHECKINS"."TIP_SLOTS" (
   LOCATION = @"ANALYTICS"."CHECKINS"."CHECKINS_STAGE_TIP_SLOTS"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(tip_slots/)?tip_date_month=([0-9]{4}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(tip_slots/)?tip_date_month=([0-9]{4}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."CHECKINS"."CHECKINS_PARQUET"');

@@ -17,5 +17,5 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."CLICKS"."CLICKS" (
   LOCATION = @"ANALYTICS"."CLICKS"."CLICKS_STAGE_CLICKS"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(clicks/)?clicked_at_day=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(clicks/)?clicked_at_day=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."CLICKS"."CLICKS_PARQUET"');

@@ -19,5 +19,5 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS"."TIPS"."TIP" (
   LOCATION = @"ANALYTICS"."TIPS"."TIPS_STAGE_TIP"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(tip/)?tip_date_month=([0-9]{4}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(tip/)?tip_date_month=([0-9]{4}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS"."TIPS"."TIPS_PARQUET"');

@@ -18,5 +18,5 @@ CREATE EXTERNAL TABLE IF NOT EXISTS "ANALYTICS_DEV"."SHOP"."ORDERS" (
   LOCATION = @"ANALYTICS_DEV"."SHOP"."SHOP_STAGE_ORDERS"
   REFRESH_ON_CREATE = TRUE
   AUTO_REFRESH = TRUE
-  PATTERN = '(orders/)?ordered_at_day=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=[0-9a-f]{16}/part-[^/]*[.]parquet'
+  PATTERN = '(orders/)?ordered_at_day=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)/_input=([0-9a-f]{16}|packed-[0-9a-z-]+)/part-[^/]*[.]parquet'
   FILE_FORMAT = (FORMAT_NAME = '"ANALYTICS_DEV"."SHOP"."SHOP_PARQUET"');

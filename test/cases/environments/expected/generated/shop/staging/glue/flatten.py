@@ -3,6 +3,8 @@
 import hashlib
 import json
 import sys
+import time
+import uuid
 from urllib.parse import unquote_plus
 
 import boto3
@@ -13,9 +15,36 @@ from pyspark import StorageLevel
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
+JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket", "leases_table"]
 PIPELINE = "shop"
 CLEAN_PREFIX = "_lakec/clean/"
 MANIFEST_PREFIX = "_lakec/manifests/"
+COMPACTION_PREFIX = "_lakec/compaction/"
+PACKED_PREFIX = "packed-"
+PACKED_OBJECT_BYTES = 536870912
+PACKED_SQL = (
+    "SELECT\n"
+    "  r.*\n"
+    "FROM\n"
+    "  lakec_partition_rows AS r\n"
+    "WHERE\n"
+    "  NOT EXISTS (\n"
+    "    SELECT\n"
+    "      1\n"
+    "    FROM\n"
+    "      lakec_dropped_inputs AS x\n"
+    "    WHERE\n"
+    "      x.raw_key = r._source_file\n"
+    "  )\n"
+    "ORDER BY\n"
+    "  r._arrival_seq,\n"
+    "  r._source_file,\n"
+    "  r._source_line"
+)
+LEASE = {
+    "holdSeconds": 3900,
+    "waitSeconds": 1800,
+}
 SOURCES = {
     "orders": {
         "prefix": "orders/",
@@ -42,9 +71,6 @@ SOURCES = {
         ],
     },
 }
-
-
-JOB_ARGS = ["JOB_NAME", "source", "raw_bucket", "raw_key", "event_time", "event_id", "arrival_seq", "processed_bucket"]
 
 
 class LakecDataError(RuntimeError):
@@ -130,6 +156,191 @@ def start_job():
     return args, spark, job
 
 
+def _client_error_code(e):
+    return getattr(e, "response", {}).get("Error", {}).get("Code")
+
+
+def _read_lease(ddb, table, key):
+    item = ddb.get_item(TableName=table, Key={"pk": {"S": key}}, ConsistentRead=True).get("Item")
+    if not item:
+        return None, {}
+    holders = {}
+    for run, h in item.get("holders", {}).get("M", {}).items():
+        holders[run] = {"exclusive": h["M"]["exclusive"]["BOOL"], "expires": int(h["M"]["expires"]["N"])}
+    return int(item["version"]["N"]), holders
+
+
+def _write_lease(ddb, table, key, version, holders):
+    item = {
+        "pk": {"S": key},
+        "version": {"N": str((version or 0) + 1)},
+        "holders": {"M": {run: {"M": {"exclusive": {"BOOL": h["exclusive"]}, "expires": {"N": str(h["expires"])}}} for run, h in holders.items()}},
+    }
+    if version is None:
+        condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+    else:
+        condition = {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": {"N": str(version)}}}
+    try:
+        ddb.put_item(TableName=table, Item=item, **condition)
+        return True
+    except Exception as e:
+        if _client_error_code(e) == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def acquire_lease(ddb, table, source, run_id, exclusive, wait_seconds, clock=time.time, sleep=time.sleep):
+    """Takes the source's lease, shared or exclusive; waits up to wait_seconds. True when held."""
+    key = "source#" + source
+    deadline = clock() + wait_seconds
+    delay = 5
+    while True:
+        version, holders = _read_lease(ddb, table, key)
+        now = int(clock())
+        live = {run: h for run, h in holders.items() if h["expires"] > now and run != run_id}
+        free = not live if exclusive else not any(h["exclusive"] for h in live.values())
+        if free:
+            live[run_id] = {"exclusive": exclusive, "expires": now + LEASE["holdSeconds"]}
+            if _write_lease(ddb, table, key, version, live):
+                return True
+            continue
+        if clock() >= deadline:
+            return False
+        sleep(delay)
+        delay = min(delay * 2, 60)
+
+
+def release_lease(ddb, table, source, run_id, clock=time.time):
+    key = "source#" + source
+    while True:
+        version, holders = _read_lease(ddb, table, key)
+        if run_id not in holders:
+            return
+        now = int(clock())
+        rest = {run: h for run, h in holders.items() if run != run_id and h["expires"] > now}
+        if _write_lease(ddb, table, key, version, rest):
+            return
+
+
+def packed_tag(run_id):
+    return "%s%s-%s" % (PACKED_PREFIX, time.strftime("%Y%m%d%H%M%S", time.gmtime()), run_id[:8])
+
+
+def partition_manifest_key(table, part):
+    return "%s%s/%s.json" % (COMPACTION_PREFIX, table, part if part else "_")
+
+
+def input_marker_key(source_name, h):
+    return "%sinputs/%s/%s.json" % (COMPACTION_PREFIX, source_name, h)
+
+
+def list_keys(s3, bucket, prefix):
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys.extend(item["Key"] for item in page.get("Contents", []))
+    return keys
+
+
+def delete_keys(s3, bucket, keys):
+    """Exactly these objects (never a prefix: a newer run's files have other names)."""
+    keys = sorted(set(keys))
+    for i in range(0, len(keys), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True})
+
+
+def published_objects(s3, bucket, table, partition_key):
+    """partition folder ('' when unpartitioned) -> {_input value -> [object keys]}: committed Parquet only."""
+    depth = 3 if partition_key else 2
+    out = {}
+    for key in list_keys(s3, bucket, table + "/"):
+        parts = key[len(table) + 1 :].split("/")
+        if len(parts) != depth or not parts[-1].startswith("part-") or not parts[-1].endswith(".parquet"):
+            continue
+        if not parts[-2].startswith("_input=") or (partition_key and not parts[0].startswith(partition_key + "=")):
+            continue
+        part = parts[0] if partition_key else ""
+        out.setdefault(part, {}).setdefault(parts[-2][len("_input=") :], []).append(key)
+    return out
+
+
+def folder_key(table, part, tag):
+    return "%s/%s_input=%s/" % (table, part + "/" if part else "", tag)
+
+
+def write_packed(spark, s3, bucket, table, part, keys, dropped, tag):
+    """Reads the objects keys, keeps the rows of raw files not in dropped (PACKED_SQL) and writes
+    them to the partition's folder _input=tag as at most 2 objects. Returns (rows, raw files, objects)."""
+    rows = spark.read.option("mergeSchema", "true").parquet(*[hadoop_path(bucket, k) for k in keys])
+    # Paths of single objects carry no partition columns; drop them should a reader infer any.
+    rows = rows.drop(*[c for c in rows.columns if c == "_input" or (part and c == part.split("=")[0])])
+    rows.createOrReplaceTempView("lakec_partition_rows")
+    spark.createDataFrame([(k,) for k in dropped], "raw_key STRING").createOrReplaceTempView("lakec_dropped_inputs")
+    kept = spark.sql(PACKED_SQL).persist(StorageLevel.MEMORY_AND_DISK)
+    count = kept.count()
+    if count == 0:
+        kept.unpersist()
+        return 0, [], []
+    size = sum(s3.head_object(Bucket=bucket, Key=k)["ContentLength"] for k in keys)
+    folder = folder_key(table, part, tag)
+    # coalesce keeps the global order: each object holds a contiguous range of it.
+    kept.coalesce(1 if size <= PACKED_OBJECT_BYTES else 2).write.mode("overwrite").parquet("s3://%s/%s" % (bucket, folder))
+    members = sorted(row[0] for row in kept.select("_source_file").distinct().collect())
+    kept.unpersist()
+    written = sorted(k for k in list_keys(s3, bucket, folder) if "/" not in k[len(folder) :] and k.endswith(".parquet"))
+    return count, members, written
+
+
+def mark_inputs(s3, bucket, source_name, table, part, raw_keys):
+    """Before a packed folder is committed: each raw file's marker names the partition."""
+    for raw_key in raw_keys:
+        key = input_marker_key(source_name, input_hash(raw_key))
+        marker = get_json(s3, bucket, key) or {"raw_key": raw_key, "tables": {}}
+        parts = set(marker["tables"].get(table, []))
+        if part not in parts:
+            marker["tables"][table] = sorted(parts | {part})
+            put_json(s3, bucket, key, marker)
+
+
+def leftover_packed(s3, bucket, table, part, keep):
+    """Objects of packed folders of the partition other than the committed one (keep)."""
+    prefix = "%s/%s_input=%s" % (table, part + "/" if part else "", PACKED_PREFIX)
+    return [k for k in list_keys(s3, bucket, prefix) if keep is None or not k.startswith(folder_key(table, part, keep))]
+
+
+def commit_packed(s3, bucket, table, part, tag, rows, members, objects, absorbed):
+    """The partition's manifest: its packed folder, and the objects that folder replaced (absorbed),
+    which a run that died before deleting them leaves behind: the next run deletes them by key."""
+    document = {"pipeline": PIPELINE, "table": table, "partition": part, "packed": None, "absorbed": sorted(absorbed)}
+    if rows:
+        document["packed"] = {"input": tag, "objects": objects, "raw_files": members, "rows": rows}
+    put_json(s3, bucket, partition_manifest_key(table, part), document)
+
+
+def unpack_input(spark, s3, bucket, source_name, raw_key, run_id):
+    """A reprocess of a raw file whose rows were packed (under the exclusive lease, after its new
+    rows are written): every packed folder holding its rows is rewritten without them, committed,
+    and only then are the old objects deleted. Returns the partitions rewritten."""
+    marker_key = input_marker_key(source_name, input_hash(raw_key))
+    marker = get_json(s3, bucket, marker_key)
+    rewritten = 0
+    for table, parts in sorted((marker or {}).get("tables", {}).items()):
+        for part in parts:
+            manifest = get_json(s3, bucket, partition_manifest_key(table, part)) or {}
+            packed = manifest.get("packed")
+            if not packed or raw_key not in packed["raw_files"]:
+                continue
+            # What an earlier run replaced but did not get to delete (a no-op when it did).
+            delete_keys(s3, bucket, manifest.get("absorbed", []))
+            tag = packed_tag(run_id)
+            rows, members, objects = write_packed(spark, s3, bucket, table, part, packed["objects"], [raw_key], tag)
+            commit_packed(s3, bucket, table, part, tag, rows, members, objects, packed["objects"])
+            delete_keys(s3, bucket, packed["objects"] + leftover_packed(s3, bucket, table, part, tag if rows else None))
+            rewritten += 1
+    if marker is not None:
+        s3.delete_object(Bucket=bucket, Key=marker_key)
+    return rewritten
+
+
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
@@ -157,22 +368,44 @@ def write_table(spark, s3, bucket, table, h, previous_dirs):
     return {"rows": rows, "partitions": dirs}
 
 
+def take_lease(s3, ddb, bucket, leases, source_name, h, run_id):
+    """The source's lease: shared, or exclusive when this raw file's rows were packed (its
+    reprocess rewrites packed objects). The marker is read again once the lease is held: a
+    compaction may have packed this file in between. Returns whether it is exclusive."""
+    exclusive = get_json(s3, bucket, input_marker_key(source_name, h)) is not None
+    while True:
+        if not acquire_lease(ddb, leases, source_name, run_id, exclusive, LEASE["waitSeconds"]):
+            raise TimeoutError("the %s lease stayed taken (a compaction or a reprocess of packed rows); retried by the state machine" % source_name)
+        if exclusive or get_json(s3, bucket, input_marker_key(source_name, h)) is None:
+            return exclusive
+        release_lease(ddb, leases, source_name, run_id)
+        exclusive = True
+
+
 def main():
     args, spark, job = start_job()
     source_name = args["source"]
     source = SOURCES[source_name]
     bucket = args["processed_bucket"]
     s3 = boto3.client("s3")
+    ddb = boto3.client("dynamodb")
     raw_key = resolve_key(s3, args["raw_bucket"], args["raw_key"], source["prefix"])
     h = input_hash(raw_key)
+    run_id = uuid.uuid4().hex
 
     spark.read.parquet("s3://%s/%s%s/_input=%s/" % (bucket, CLEAN_PREFIX, source_name, h)).createOrReplaceTempView("clean")
     outputs_key = "%s%s/%s.outputs.json" % (MANIFEST_PREFIX, source_name, h)
-    previous = (get_json(s3, bucket, outputs_key) or {}).get("tables", {})
-    tables = {}
-    for table in source["tables"]:
-        tables[table["name"]] = write_table(spark, s3, bucket, table, h, previous.get(table["name"], {}).get("partitions", []))
-    put_json(s3, bucket, outputs_key, {"pipeline": PIPELINE, "source": source_name, "raw_key": raw_key, "input_hash": h, "tables": tables})
+    exclusive = take_lease(s3, ddb, bucket, args["leases_table"], source_name, h, run_id)
+    try:
+        previous = (get_json(s3, bucket, outputs_key) or {}).get("tables", {})
+        tables = {}
+        for table in source["tables"]:
+            tables[table["name"]] = write_table(spark, s3, bucket, table, h, previous.get(table["name"], {}).get("partitions", []))
+        # Its new rows are written: now the packed copies of its old rows go (write first, then delete).
+        unpacked = unpack_input(spark, s3, bucket, source_name, raw_key, run_id) if exclusive else 0
+        put_json(s3, bucket, outputs_key, {"pipeline": PIPELINE, "source": source_name, "raw_key": raw_key, "input_hash": h, "tables": tables, "packed_partitions_rewritten": unpacked})
+    finally:
+        release_lease(ddb, args["leases_table"], source_name, run_id)
     job.commit()
 
 
