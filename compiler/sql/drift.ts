@@ -178,3 +178,31 @@ export function driftOf(tokens: ReadonlyMap<string, number>): Drift {
   const absent = records === 0 ? [] : [...tokens].filter(([t, n]) => t.startsWith("a:") && n === records).map(([t]) => t.slice(2)).sort();
   return { unmappedPaths: unmapped.length, unmapped: Object.fromEntries(unmapped.slice(0, DRIFT_EXAMPLES)), absent };
 }
+
+/** One unmapped path of a parsed record, as `init --update` proposes it: a key of an object, or a field of a child table's objects. */
+export type UnmappedPath =
+  | { readonly kind: "key"; readonly path: readonly string[] }
+  | { readonly kind: "field"; readonly path: readonly string[]; readonly mode: "array" | "entries"; readonly field: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The unmapped paths of one parsed record, by the rules the drift query counts them with. */
+export function unmappedPathsOf(schema: DriftSchema, record: Record<string, unknown>): UnmappedPath[] {
+  const out: UnmappedPath[] = [];
+  const walk = (n: Node, value: unknown, path: readonly string[]): void => {
+    if (n.opaque) return;
+    if (n.elements !== undefined) {
+      const els = n.elements.mode === "array" ? (Array.isArray(value) ? value : []) : isObject(value) ? Object.values(value) : [];
+      for (const e of els) if (isObject(e)) for (const k of Object.keys(e)) if (!n.elements.fields.includes(k)) out.push({ kind: "field", path, mode: n.elements.mode, field: k });
+      return;
+    }
+    if (!isObject(value) || n.children.size === 0) return;
+    for (const [k, v] of Object.entries(value)) {
+      const child = n.children.get(k);
+      if (child === undefined) out.push({ kind: "key", path: [...path, k] });
+      else walk(child, v, [...path, k]);
+    }
+  };
+  walk(schema.root, record, []);
+  return out;
+}
