@@ -18,7 +18,7 @@ export interface InitOptions {
 }
 
 /** Double-quoted JSON strings are valid YAML; plain text is used only where it cannot be misread. */
-function q(text: string): string {
+export function q(text: string): string {
   const plain = /^[A-Za-z_][A-Za-z0-9_./-]*$/.test(text) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(text);
   return plain ? text : JSON.stringify(text);
 }
@@ -34,7 +34,7 @@ function typeText(t: Inferred): string {
   }
 }
 
-function typeOptions(t: Inferred): string[] {
+export function typeOptions(t: Inferred): string[] {
   const opts = [`type: ${q(typeText(t))}`];
   if ("unit" in t && t.unit) opts.push(`unit: ${t.unit}`);
   if ("format" in t && t.format) opts.push(`format: ${q(t.format)}`);

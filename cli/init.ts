@@ -1,6 +1,6 @@
 // lakec init --from SAMPLE.json[l] [--name N] [--out FILE]: a user's first step. The draft it
 // writes is compiled before it is shown, so it always validates.
-import { closeSync, existsSync, openSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -9,6 +9,7 @@ import { formatDiagnostic, hasErrors } from "../compiler/diagnostics.js";
 import { UsageError, type CliContext } from "./context.js";
 import { NamePool, snakeName, type SampleValue } from "./init-infer.js";
 import { renderPipeline } from "./init-render.js";
+import { proposeUpdate, updateDiff } from "./init-update.js";
 import { displayPath } from "./pipeline-files.js";
 
 /** Inference needs a sample, not the whole file: read at most this much of it. */
@@ -20,13 +21,19 @@ const EXAMPLES = `
 Examples:
   $ lakec init --from data/orders.jsonl --name orders --out pipelines/orders.yaml
   $ lakec init --from sample.json > pipeline.yaml
+  $ lakec init --update pipelines/orders.yaml --from new-export.jsonl          # diff
+  $ lakec init --update pipelines/orders.yaml --from new-export.jsonl --write  # apply
 
 Reads a file of up to 16 MiB whole, and the first ${MAX_SAMPLE_RECORDS} records of a larger one
 (JSON Lines, or one JSON array). It infers column types (dates,
 timestamps, epoch times, decimals), flattens nested objects into columns and arrays into child
 tables, and picks a key from id-like fields that are unique in the sample, or \`key: whole_record\`
 when none is (a guessed key that repeats would drop distinct records). The AWS and Snowflake
-settings are placeholders. The draft always validates; review it before you deploy.`;
+settings are placeholders. The draft always validates; review it before you deploy.
+
+With --update, the keys of the sample that the pipeline does not map (what a run reports as
+schema drift) are proposed as new columns, flatten keys or fields, with the same inferred
+types, as a unified diff of the pipeline file; --write applies it, keeping comments and layout.`;
 
 /** The file's first MAX_SAMPLE_BYTES, and whether that is all of it. */
 function readHead(path: string): { text: string; whole: boolean } {
@@ -101,7 +108,45 @@ function schemaFile(): string | undefined {
   return undefined;
 }
 
-function run(ctx: CliContext, opts: { from: string; name?: string; out?: string; force?: boolean }): void {
+interface InitCliOptions {
+  from: string;
+  name?: string;
+  out?: string;
+  force?: boolean;
+  update?: string;
+  source?: string;
+  write?: boolean;
+}
+
+/** --update: the sample's unmapped keys as new entries of an existing pipeline, printed as a diff (written with --write). */
+function runUpdate(ctx: CliContext, opts: InitCliOptions & { update: string }): void {
+  if (opts.name !== undefined || opts.out !== undefined) throw new UsageError("--update changes the pipeline file itself: --name and --out do not apply");
+  const samplePath = resolve(ctx.io.cwd, opts.from);
+  const pipelinePath = resolve(ctx.io.cwd, opts.update);
+  for (const [flag, p] of [["--from", samplePath], ["--update", pipelinePath]] as const) if (!existsSync(p)) throw new UsageError(`cannot read ${flag === "--from" ? opts.from : opts.update}: no such file`);
+  const head = readHead(samplePath);
+  const { records } = readSample(head.text, head.whole);
+  if (records.length === 0) throw new UsageError(`${opts.from} holds no JSON objects (expected JSON Lines or a JSON array of objects)`);
+  const shown = displayPath(ctx.io.cwd, opts.update);
+  const before = readFileSync(pipelinePath, "utf8");
+  const p = proposeUpdate(shown, before, records, opts.source);
+  for (const s of p.skipped) ctx.io.err(`lakec: not proposed: ${s}\n`);
+  if (p.added.length === 0) {
+    ctx.io.err(`${shown} maps every key of the ${records.length} records of ${opts.from}; nothing to add\n`);
+    return;
+  }
+  ctx.io.out(updateDiff(shown, before, p.text));
+  if (!opts.write) {
+    ctx.io.err(`${p.added.length} new entr${p.added.length === 1 ? "y" : "ies"} from ${records.length} records; review the types, then rerun with --write to apply\n`);
+    return;
+  }
+  writeFileSync(pipelinePath, p.text);
+  ctx.io.err(`wrote ${shown}: ${p.added.join("; ")}; next: lakec validate ${shown}\n`);
+}
+
+function run(ctx: CliContext, opts: InitCliOptions): void {
+  if (opts.update !== undefined) return runUpdate(ctx, { ...opts, update: opts.update });
+  if (opts.write || opts.source !== undefined) throw new UsageError("--write and --source go with --update");
   const samplePath = resolve(ctx.io.cwd, opts.from);
   if (!existsSync(samplePath)) throw new UsageError(`cannot read ${opts.from}: no such file`);
   const head = readHead(samplePath);
@@ -137,6 +182,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--name <name>", "pipeline name (default: from the sample's file name)")
     .option("--out <file>", "write the pipeline here instead of to standard output")
     .option("--force", "replace --out when it exists")
+    .option("--update <pipeline>", "propose the sample's unmapped keys as new entries of this pipeline, as a diff")
+    .option("--source <name>", "with --update: the source the sample belongs to (when there are several)")
+    .option("--write", "with --update: apply the diff to the pipeline file")
     .addHelpText("after", EXAMPLES)
-    .action((opts: { from: string; name?: string; out?: string; force?: boolean }) => run(ctx, opts));
+    .action((opts: InitCliOptions) => run(ctx, opts));
 }

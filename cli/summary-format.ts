@@ -34,6 +34,13 @@ function fileDetails(f: FileSummary): string[] {
   }
   const nulled = Object.entries(f.counts?.castNulls ?? {}).filter(([, n]) => n > 0);
   if (nulled.length > 0) out.push(`    set NULL, did not cast: ${nulled.map(([c, n]) => `${c} ${n}`).join(", ")}`);
+  const drift = f.counts?.drift;
+  if (drift && drift.unmappedPaths > 0) {
+    const shown = Object.entries(drift.unmapped).map(([p, n]) => `${p} (${n})`);
+    const more = drift.unmappedPaths - shown.length;
+    out.push(`    drift: ${drift.unmappedPaths} unmapped key path(s), records: ${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}`);
+  }
+  if (drift && drift.absent.length > 0) out.push(`    drift: mapped but absent in every record: ${drift.absent.join(", ")}`);
   for (const n of f.notes) out.push(`    note: ${n}`);
   return out;
 }

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { checkedInTwoSteps, cleanStages, rankedInTwoSteps } from "../compiler/sql/clean.js";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
-import type { ReasonCode, SourceIR } from "../compiler/ir.js";
+import type { ReasonCode, SourceIR, TableIR } from "../compiler/ir.js";
+import { driftOf, driftSql, type Drift } from "../compiler/sql/drift.js";
 import { openRecordReader } from "./read-json-records.js";
 import type { InvalidLine, LoadedSlice } from "./read-lines.js";
 
@@ -37,6 +38,8 @@ export interface CleanCounts {
   contentSha256?: string;
   /** Whether the file's text ends inside a record: no final line ending, or an unfinished JSON value. */
   endsCut?: boolean;
+  /** Schema drift (compiler/sql/drift.ts): unmapped raw keys and mapped paths no record has. */
+  drift?: Drift;
 }
 
 /** What stage 1 needs to know about the file; table names are per input so stages can be inspected. */
@@ -45,6 +48,8 @@ export interface CleanInput {
   /** Loads the next slice of lines while `conn` runs the current one's SQL (same database). */
   readonly loadConn: DuckDBConnection;
   readonly source: SourceIR;
+  /** The source's tables: child tables that expand objects map their fields (drift). */
+  readonly tables?: readonly TableIR[];
   readonly rawKey: string;
   readonly rawPath: string;
   /** The event time (the raw file's landing time), milliseconds since the epoch: `_ingested_at`. */
@@ -102,6 +107,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   // A retried Clean task starts over: nothing of an earlier attempt may be counted twice.
   for (const staged of [inp.stagedClean, inp.stagedQuarantine]) await dropStaged(conn, staged);
   await conn.run(`CREATE OR REPLACE TABLE seen_ids (${id} VARCHAR)`);
+  const drift = new Map<string, number>();
   const reader = await openRecordReader(inp.rawPath, source.format, inp.hashContent === true);
   // Two line tables take turns: the next slice loads (Node's reader and appender, on
   // `loadConn`) while DuckDB's threads run this one's SQL. Measured on 1M records: the reader
@@ -147,6 +153,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
       if (!slice.done) await conn.run(`INSERT INTO seen_ids SELECT ${id} FROM ranked WHERE _reason IS NULL AND _dup_rank = 1`);
       await conn.run(`CREATE OR REPLACE TABLE slice_quarantine (raw_record VARCHAR, reason VARCHAR, reason_column VARCHAR, source_key VARCHAR, line_number BIGINT)`);
       await addSliceCounts(inp, st, quarantineWithLines, counts);
+      await addDrift(inp, table, drift);
       await conn.run(`DROP TABLE ${table}`);
       await addInvalidUtf8(inp, slice.invalidUtf8, counts);
       await keepSlice(inp, "slice_quarantine", "SELECT * FROM slice_quarantine", inp.stagedQuarantine, SLICE_DIRS[1], counts.slices);
@@ -171,6 +178,7 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   const sha = reader.sha256();
   if (sha !== undefined) counts.contentSha256 = sha;
   counts.endsCut = reader.endsCut();
+  if (drift.size > 0) counts.drift = driftOf(drift);
   counts.samples.sort((a, b) => a.line - b.line).splice(SAMPLE_LIMIT);
   // SQL GROUP BY order varies between runs; manifests and reports must not.
   counts.byReason = Object.fromEntries(Object.entries(counts.byReason).sort(([a], [b]) => a.localeCompare(b)));
@@ -200,6 +208,13 @@ async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages
     counts.samples.push(...s.map((r) => ({ line: n(r.line_no), reason: String(r._reason), column: (r._reason_column as string | null) ?? null })));
   }
   if (source.onInvalid === "quarantine") await conn.run(`INSERT INTO slice_quarantine ${quarantine}`);
+}
+
+/** Adds one slice's drift tokens (compiler/sql/drift.ts), read from its lines. */
+async function addDrift(inp: CleanInput, lineTable: string, tokens: Map<string, number>): Promise<void> {
+  const sql = driftSql(inp.source, inp.tables ?? [], "duckdb", lineTable);
+  if (sql === undefined) return;
+  for (const r of await scalarRows(inp.conn, sql)) tokens.set(String(r.token), (tokens.get(String(r.token)) ?? 0) + n(r.records));
 }
 
 /**

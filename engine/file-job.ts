@@ -143,7 +143,7 @@ export class FileJob {
     const ingestedAtMs = this.versionTime(eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000);
     this.ingestedAtMs = ingestedAtMs;
     const onDisk = estimatedTextBytes(this.rawKey, (await stat(this.rawPath)).size) > this.lake.inMemoryFileBytes;
-    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, arrivalSeq: arrival, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
+    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, tables: this.ir.tables.filter((t) => t.source === src.name), rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, arrivalSeq: arrival, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
     this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, slot: this.slot, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
     this.timings.clean = ms(t0);
     this.lastLineCut = this.counts.endsCut === true;
@@ -216,7 +216,7 @@ export class FileJob {
       ...(reason !== undefined && { reason }),
       notes: c ? [...this.notes, ...notesFor(c, this.lastLineCut)] : this.notes,
       ...(c && {
-        counts: { recordsIn: c.recordsIn, clean: c.clean, invalid: c.invalid, quarantined: c.quarantined, droppedInvalid: c.droppedInvalid, duplicates: c.duplicates, byReason: c.byReason, castNulls: c.castNulls },
+        counts: { recordsIn: c.recordsIn, clean: c.clean, invalid: c.invalid, quarantined: c.quarantined, droppedInvalid: c.droppedInvalid, duplicates: c.duplicates, byReason: c.byReason, castNulls: c.castNulls, ...(c.drift && { drift: c.drift }) },
       }),
       samples: c?.samples ?? [],
       rowsWritten: this.flattened?.rowsByTable ?? {},
@@ -250,6 +250,7 @@ export class FileJob {
         by_reason: c?.byReason ?? {},
         ...(c && Object.keys(c.castNulls).length > 0 && { cast_nulls: c.castNulls }),
       },
+      ...(c?.drift && { drift: { unmapped_paths: c.drift.unmappedPaths, unmapped: c.drift.unmapped, absent: c.drift.absent } }),
       rows_written: status === "ok" ? (this.flattened?.rowsByTable ?? {}) : {},
       timings_ms: { ...this.timings },
       ...(status === "ok" && { files: this.published }),

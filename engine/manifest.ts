@@ -41,6 +41,11 @@ export interface FileManifest {
     /** `on_cast_error: set_null` columns → values set NULL because they did not cast (absent when the source has none). */
     readonly cast_nulls?: Record<string, number>;
   };
+  /**
+   * Schema drift (compiler/sql/drift.ts): how many distinct raw paths no column maps, the first
+   * few with the records that carry them, and the mapped paths (columns, `fields:`) no record has.
+   */
+  readonly drift?: { readonly unmapped_paths: number; readonly unmapped: Record<string, number>; readonly absent: readonly string[] };
   readonly rows_written: Record<string, number>;
   readonly timings_ms: Record<string, number>;
   /** Published files (path relative to the lake → bytes), checked on every run; absent before this was recorded. */

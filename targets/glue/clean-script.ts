@@ -2,6 +2,7 @@
 // manifest out. Its SQL is printed by compiler/sql/clean.ts, the same module the local DuckDB
 // engine uses, so the two classify, deduplicate and count records identically.
 import { cleanStages } from "../../compiler/sql/clean.js";
+import { DRIFT_EXAMPLES, driftSql } from "../../compiler/sql/drift.js";
 import type { PipelineIR, SourceIR } from "../../compiler/ir.js";
 import { generatedBy, pyComment } from "../text-escape.js";
 import { METRICS, metricPipeline, PROCESSED_PREFIX } from "./layout.js";
@@ -11,8 +12,9 @@ import { PY_JSON_VALUES } from "./json-values-py.js";
 import { jobArgsLine, PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
 import { DATA_ERROR_CLASS } from "../stepfunctions/glue-step.js";
 
-function sourceEntry(source: SourceIR, withFormat: boolean): PyValue {
-  const sql = cleanStages(source, "spark");
+function sourceEntry(ir: PipelineIR, source: SourceIR, withFormat: boolean): PyValue {
+  const drift = driftSql(source, ir.tables.filter((t) => t.source === source.name), "spark");
+  const sql = { ...cleanStages(source, "spark"), ...(drift !== undefined && { drift }) };
   return {
     prefix: source.prefix,
     ...(withFormat && { format: source.format }),
@@ -116,6 +118,19 @@ def cast_nulls(spark, sql):
     return {column: int(count or 0) for column, count in row.items()}
 
 
+def schema_drift(spark, sql):
+    """Schema drift, as the local engine's manifest reports it (compiler/sql/drift.ts): raw key
+    paths no column maps, the first few with the records that carry them, and mapped paths no
+    record has. Over the lines, so records that are not JSON objects are not counted."""
+    if "drift" not in sql:
+        return None
+    tokens = {row["token"]: int(row["records"]) for row in spark.sql(sql["drift"]).collect()}
+    records = tokens.get("#", 0)
+    unmapped = sorted(((t[2:], n) for t, n in tokens.items() if t.startswith("u:")), key=lambda x: (-x[1], x[0]))
+    absent = sorted(t[2:] for t, n in tokens.items() if t.startswith("a:") and records > 0 and n == records)
+    return {"unmapped_paths": len(unmapped), "unmapped": dict(unmapped[:DRIFT_EXAMPLES]), "absent": absent}
+
+
 def publish_metrics(manifest):
     """The input's share of invalid records (quarantined or dropped), which the stack alarms on.
     A failure to publish is logged, not raised: the outputs and the manifest are already written."""
@@ -159,6 +174,9 @@ def main():
     nulled = cast_nulls(spark, sql)
     if nulled is not None:
         manifest["cast_nulls"] = nulled
+    drift = schema_drift(spark, sql)
+    if drift is not None:
+        manifest["drift"] = drift
 
     clean_path = "s3://%s/%s%s/_input=%s/" % (bucket, CLEAN_PREFIX, source_name, h)
     spark.sql(sql["clean"]).write.mode("overwrite").parquet(clean_path)
@@ -217,7 +235,7 @@ function rawReader(ir: PipelineIR): { readonly imports: string; readonly code?: 
 
 export function cleanScript(ir: PipelineIR): string {
   const reader = rawReader(ir);
-  const sources = Object.fromEntries(ir.sources.map((s) => [s.name, sourceEntry(s, reader.code !== undefined)]));
+  const sources = Object.fromEntries(ir.sources.map((s) => [s.name, sourceEntry(ir, s, reader.code !== undefined)]));
   return [
     pyComment(generatedBy(ir.sourceFile)),
     `"""lakec clean job for pipeline ${ir.name}: one raw object to cleaned Parquet, quarantine and a manifest."""`,
@@ -228,6 +246,7 @@ export function cleanScript(ir: PipelineIR): string {
     `QUARANTINE_PREFIX = ${pyLiteral(PROCESSED_PREFIX.quarantine)}`,
     `MANIFEST_PREFIX = ${pyLiteral(PROCESSED_PREFIX.manifests)}`,
     `SOURCES = ${pyLiteral(sources)}`,
+    `DRIFT_EXAMPLES = ${DRIFT_EXAMPLES}`,
     // An environment's metrics carry its name in the dimension value (metricPipeline).
     `METRICS = ${pyLiteral({ ...METRICS, ...(ir.environment && { pipeline: metricPipeline(ir) }) })}`,
     "",

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../../compiler/index.js";
 import { glueScripts } from "../../targets/glue/index.js";
+import { driftOf } from "../../compiler/sql/drift.js";
 import { needsPython, python } from "../support/python.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lakec-glue-rt-"));
@@ -158,6 +159,27 @@ describe.skipIf(!python)(needsPython("the Glue scripts' runtime"), () => {
     );
     // An all-rejected input sums to NULL in Spark's sum(); the manifest still says 0.
     expect(out).toEqual([{ stars: 2, review_count: 0 }, null, ["SELECT 1"]]);
+  });
+
+  it("folds the drift query's tokens into the manifest's drift as the local engine does", () => {
+    const tokens: [string, number][] = [["#", 4], ["u:b", 1], ["u:a", 1], ["u:c", 3], ["u:d", 1], ["u:e", 1], ["u:f", 1], ["a:x", 4], ["a:y", 2]];
+    const out = run(
+      "clean",
+      [
+        `rows = [{'token': t, 'records': n} for t, n in ${JSON.stringify(tokens)}]`,
+        "class Spark:",
+        "    def sql(self, q):",
+        "        class Result:",
+        "            def collect(self):",
+        "                return rows",
+        "        return Result()",
+        "print(json.dumps([job.schema_drift(Spark(), {'drift': 'SELECT 1'}), job.schema_drift(Spark(), {'counts': 'x'})]))",
+      ].join("\n"),
+    ) as [unknown, unknown];
+    const local = driftOf(new Map(tokens));
+    expect(out[0]).toEqual({ unmapped_paths: local.unmappedPaths, unmapped: local.unmapped, absent: local.absent });
+    expect(out[0]).toEqual({ unmapped_paths: 6, unmapped: { c: 3, a: 1, b: 1, d: 1, e: 1 }, absent: ["x"] });
+    expect(out[1]).toBeNull();
   });
 
   it("deletes exactly one input's objects under a stale partition", () => {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { driftSql } from "../../compiler/sql/drift.js";
 import { cleanStages, tableSelect } from "../../compiler/sql/clean.js";
 import { glueScripts } from "../../targets/glue/index.js";
 import { pyLiteral } from "../../targets/glue/python.js";
@@ -76,7 +77,8 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
     const tokens = (sqls: Record<string, string>) => Object.fromEntries(Object.entries(sqls).map(([k, v]) => [k, sqlTokens(v)]));
     let multiLine = 0;
     for (const source of ir.sources) {
-      const stages = cleanStages(source, "spark");
+      const drift = driftSql(source, ir.tables.filter((t) => t.source === source.name), "spark");
+      const stages = { ...cleanStages(source, "spark"), ...(drift !== undefined && { drift }) };
       const embedded = cleanSources[source.name]!.sql!;
       expect(Object.keys(embedded)).toEqual(Object.keys(stages));
       expect(tokens(embedded)).toEqual(tokens({ ...stages }));

@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import type { PipelineDoc } from "../../compiler/doc.js";
 import { lower } from "../../compiler/lower.js";
 import { cleanStages, tableSelect } from "../../compiler/sql/clean.js";
+import { driftSql } from "../../compiler/sql/drift.js";
 
 const parser = new SparkSQL();
 
@@ -15,6 +16,8 @@ function statements(file: string): [string, string][] {
   const out: [string, string][] = [];
   for (const s of ir.sources) {
     for (const [stage, sql] of Object.entries(cleanStages(s, "spark"))) out.push([`${s.name}.${stage}`, sql]);
+    const drift = driftSql(s, ir.tables, "spark");
+    if (drift !== undefined) out.push([`${s.name}.drift`, drift]);
   }
   for (const t of ir.tables) out.push([`table ${t.name}`, tableSelect(t, "spark")]);
   return out;

@@ -216,9 +216,107 @@ SOURCES = {
                 "  _reason,\n"
                 "  _reason_column"
             ),
+            "drift": (
+                "SELECT\n"
+                "  t AS token,\n"
+                "  count(*) AS records\n"
+                "FROM\n"
+                "  (\n"
+                "    SELECT\n"
+                "      explode (\n"
+                "        array_distinct(\n"
+                "          concat(\n"
+                "            array('#'),\n"
+                "            coalesce(\n"
+                "              transform (\n"
+                "                filter (\n"
+                "                  json_object_keys(line),\n"
+                "                  k -> NOT array_contains(\n"
+                "                    array(\n"
+                "                      'user_id',\n"
+                "                      'business_id',\n"
+                "                      'text',\n"
+                "                      'date',\n"
+                "                      'compliment_count'\n"
+                "                    ),\n"
+                "                    k\n"
+                "                  )\n"
+                "                ),\n"
+                "                k -> concat('u:', k)\n"
+                "              ),\n"
+                "              CAST(array() AS ARRAY < STRING >)\n"
+                "            ),\n"
+                "            CASE\n"
+                "              WHEN array_contains(\n"
+                "                coalesce(\n"
+                "                  json_object_keys(line),\n"
+                "                  CAST(array() AS ARRAY < STRING >)\n"
+                "                ),\n"
+                "                'user_id'\n"
+                "              ) THEN CAST(array() AS ARRAY < STRING >)\n"
+                "              ELSE array('a:user_id')\n"
+                "            END,\n"
+                "            CASE\n"
+                "              WHEN array_contains(\n"
+                "                coalesce(\n"
+                "                  json_object_keys(line),\n"
+                "                  CAST(array() AS ARRAY < STRING >)\n"
+                "                ),\n"
+                "                'business_id'\n"
+                "              ) THEN CAST(array() AS ARRAY < STRING >)\n"
+                "              ELSE array('a:business_id')\n"
+                "            END,\n"
+                "            CASE\n"
+                "              WHEN array_contains(\n"
+                "                coalesce(\n"
+                "                  json_object_keys(line),\n"
+                "                  CAST(array() AS ARRAY < STRING >)\n"
+                "                ),\n"
+                "                'text'\n"
+                "              ) THEN CAST(array() AS ARRAY < STRING >)\n"
+                "              ELSE array('a:text')\n"
+                "            END,\n"
+                "            CASE\n"
+                "              WHEN array_contains(\n"
+                "                coalesce(\n"
+                "                  json_object_keys(line),\n"
+                "                  CAST(array() AS ARRAY < STRING >)\n"
+                "                ),\n"
+                "                'date'\n"
+                "              ) THEN CAST(array() AS ARRAY < STRING >)\n"
+                "              ELSE array('a:date')\n"
+                "            END,\n"
+                "            CASE\n"
+                "              WHEN array_contains(\n"
+                "                coalesce(\n"
+                "                  json_object_keys(line),\n"
+                "                  CAST(array() AS ARRAY < STRING >)\n"
+                "                ),\n"
+                "                'compliment_count'\n"
+                "              ) THEN CAST(array() AS ARRAY < STRING >)\n"
+                "              ELSE array('a:compliment_count')\n"
+                "            END\n"
+                "          )\n"
+                "        )\n"
+                "      ) AS t\n"
+                "    FROM\n"
+                "      (\n"
+                "        SELECT\n"
+                "          line\n"
+                "        FROM\n"
+                "          lines\n"
+                "        WHERE\n"
+                "          ltrim(line) LIKE '{%'\n"
+                "          AND json_object_keys(line) IS NOT NULL\n"
+                "      ) AS r\n"
+                "  ) AS u\n"
+                "GROUP BY\n"
+                "  t"
+            ),
         },
     },
 }
+DRIFT_EXAMPLES = 5
 METRICS = {
     "namespace": "lakec",
     "dimension": "Pipeline",
@@ -399,6 +497,19 @@ def cast_nulls(spark, sql):
     return {column: int(count or 0) for column, count in row.items()}
 
 
+def schema_drift(spark, sql):
+    """Schema drift, as the local engine's manifest reports it (compiler/sql/drift.ts): raw key
+    paths no column maps, the first few with the records that carry them, and mapped paths no
+    record has. Over the lines, so records that are not JSON objects are not counted."""
+    if "drift" not in sql:
+        return None
+    tokens = {row["token"]: int(row["records"]) for row in spark.sql(sql["drift"]).collect()}
+    records = tokens.get("#", 0)
+    unmapped = sorted(((t[2:], n) for t, n in tokens.items() if t.startswith("u:")), key=lambda x: (-x[1], x[0]))
+    absent = sorted(t[2:] for t, n in tokens.items() if t.startswith("a:") and records > 0 and n == records)
+    return {"unmapped_paths": len(unmapped), "unmapped": dict(unmapped[:DRIFT_EXAMPLES]), "absent": absent}
+
+
 def publish_metrics(manifest):
     """The input's share of invalid records (quarantined or dropped), which the stack alarms on.
     A failure to publish is logged, not raised: the outputs and the manifest are already written."""
@@ -442,6 +553,9 @@ def main():
     nulled = cast_nulls(spark, sql)
     if nulled is not None:
         manifest["cast_nulls"] = nulled
+    drift = schema_drift(spark, sql)
+    if drift is not None:
+        manifest["drift"] = drift
 
     clean_path = "s3://%s/%s%s/_input=%s/" % (bucket, CLEAN_PREFIX, source_name, h)
     spark.sql(sql["clean"]).write.mode("overwrite").parquet(clean_path)
