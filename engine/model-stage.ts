@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import type { LocalModel, LocalProject } from "../targets/dbt/index.js";
+import { traced } from "./trace.js";
 
 const q = (n: string): string => quoteIdent("duckdb", n);
 
@@ -63,7 +64,7 @@ async function buildIncremental(conn: DuckDBConnection, project: LocalProject, m
   const [k] = await rowsOf(conn, `SELECT count(DISTINCT ${q(m.uniqueKey!)}) AS n FROM ${batch}`);
   const columns = (await rowsOf(conn, `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", m.name)} ORDER BY ordinal_position`)).map((r) => String(r.column_name));
   try {
-    for (const statement of project.strategySql({ model: m, batch, columns })) await conn.run(statement);
+    for (const statement of project.strategySql({ model: m, batch, columns })) await traced(`  ${m.name}: ${statement.slice(0, 40).replace(/\s+/g, " ")}`, () => conn.run(statement));
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${batch}`);
   }
@@ -103,7 +104,7 @@ async function buildAll(conn: DuckDBConnection, project: LocalProject, opts: Mod
       (await relationType(conn, m.name)) !== "BASE TABLE";
     let materialized: string;
     try {
-      materialized = full ? await buildFull(conn, m) : await buildIncremental(conn, project, m);
+      materialized = await traced(`model ${m.name} ${full ? "full" : "incremental"}`, () => (full ? buildFull(conn, m) : buildIncremental(conn, project, m)));
     } catch (e) {
       throw onError(m.name, e);
     }
