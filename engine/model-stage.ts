@@ -42,7 +42,12 @@ async function dropRelation(conn: DuckDBConnection, name: string): Promise<void>
   if (type !== undefined) await conn.run(`DROP ${type === "VIEW" ? "VIEW" : "TABLE"} ${q(name)}`);
 }
 
-const fingerprint = (m: LocalModel): string => createHash("sha256").update(JSON.stringify([m.sql, m.incrementalSql ?? null, m.materialized, m.uniqueKey ?? null])).digest("hex");
+/**
+ * What decides a full rebuild. The history's columns are in it: a history table created with
+ * fewer columns than the models now look up (a mart added on another key) cannot take the
+ * strategy's insert, and a full refresh drops it (the staging model's pre_hook).
+ */
+const fingerprint = (m: LocalModel): string => createHash("sha256").update(JSON.stringify([m.sql, m.incrementalSql ?? null, m.materialized, m.uniqueKey ?? null, ...(m.historyColumns ? [m.historyColumns] : [])])).digest("hex");
 
 /** Batch keys that are placeholders (an emptied group, a parent with no rows left) count too. */
 function unitOf(m: LocalModel): string {
