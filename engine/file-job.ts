@@ -10,6 +10,7 @@ import { isCurrent, readManifest, semanticsFingerprint, writeManifest, type File
 import { isGzipKey } from "./read-lines.js";
 import type { Lake } from "./open-lake.js";
 import { damagedOutputs, nextSlot, publishToSlot, recordSuperseded, removeSlot } from "./publish.js";
+import { traced } from "./trace.js";
 
 export type FileStatus = "processed" | "skipped" | "failed" | "unmatched";
 
@@ -108,7 +109,7 @@ export class FileJob {
     this.timings.hash = ms(t0);
     if (!isCurrent(manifest, this.contentSha, this.semantics)) return false;
     // Published files deleted or changed behind lakec's back: rebuilt from the immutable raw file.
-    const damage = await damagedOutputs(this.lake.paths, manifest);
+    const damage = await traced(`file ${this.rawKey}: check published outputs`, () => damagedOutputs(this.lake.paths, manifest));
     if (damage.length === 0) return true;
     const more = damage.length > 3 ? ` and ${damage.length - 3} more` : "";
     this.notes.push(`repaired: ${damage.slice(0, 3).join("; ")}${more}; reprocessed from the raw file`);

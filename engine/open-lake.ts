@@ -9,6 +9,7 @@ import { ensureLake, isAlive, lakePaths, sweepStaleTmp, type LakePaths } from ".
 import { collectSuperseded } from "./publish.js";
 import { clearRetired } from "./retired-warehouses.js";
 import { collectCompacted } from "./compact-state.js";
+import { traced } from "./trace.js";
 
 export interface LakeOptions {
   /** DuckDB memory limit, e.g. "2GB" (default). */
@@ -135,10 +136,10 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
   const paths = lakePaths(dir);
   await ensureLake(paths);
   const unlock = await lockLake(paths);
-  await sweepStaleTmp(paths);
-  await collectSuperseded(paths);
-  await clearRetired(paths);
-  await collectCompacted(paths);
+  await traced("open: sweep stale tmp", () => sweepStaleTmp(paths));
+  await traced("open: collect superseded", () => collectSuperseded(paths));
+  await traced("open: clear retired", () => clearRetired(paths));
+  await traced("open: collect compacted", () => collectCompacted(paths));
   const memoryLimit = opts.memoryLimit ?? "2GB";
   const limitBytes = parseByteSize(memoryLimit);
   if (limitBytes === undefined) throw new Error(`memory limit '${memoryLimit}' is not a size like 2GB or 512MB`);

@@ -23,6 +23,7 @@ import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
 import { readManifest, type FileManifest } from "./manifest.js";
 import { filesToCheck, forgetRepublished } from "./compact-state.js";
+import { traced } from "./trace.js";
 
 /** The slot a (re)process writes into: the one the current manifest does not name. */
 export function nextSlot(rawKey: string, current: FileManifest | undefined): string {
@@ -214,11 +215,11 @@ export async function buildBeside<T>(paths: LakePaths, build: (next: LakePaths) 
   await rm(next, { force: true });
   await rm(`${next}.wal`, { force: true });
   if (await exists(paths.warehouse)) {
-    await copyFile(paths.warehouse, next);
+    await traced("warehouse: copy warehouse.duckdb", () => copyFile(paths.warehouse, next));
     if (await exists(`${paths.warehouse}.wal`)) await copyFile(`${paths.warehouse}.wal`, `${next}.wal`);
     // Everything in it is derived from processed/ and the pipeline: a file DuckDB cannot open
     // (random bytes, a torn copy) is replaced by one built from scratch.
-    const why = await cannotOpen(next);
+    const why = await traced("warehouse: check copy opens", () => cannotOpen(next));
     if (why !== undefined) {
       await rm(next, { force: true });
       await rm(`${next}.wal`, { force: true });

@@ -11,6 +11,7 @@ import { publishedState } from "./manifest.js";
 import { buildBeside } from "./publish.js";
 import { collectRetired, prepareRetirement } from "./retired-warehouses.js";
 import type { DbtProjectOptions } from "./dbt-project.js";
+import { traced } from "./trace.js";
 
 export interface TableSummary {
   readonly name: string;
@@ -84,16 +85,16 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOption
       await opts.beforeBuild?.(paths.warehouse);
       return buildWarehouse(paths, ir, lake.settings, { fullRefresh }, opts.dbt);
     };
-    const retirement = await prepareRetirement(lake.paths);
+    const retirement = await traced("warehouse: prepare retirement", () => prepareRetirement(lake.paths));
     let result: WarehouseResult;
     try {
-      result = await buildBeside(lake.paths, build, (why) => (rebuilt = why));
+      result = await traced("warehouse: build beside (copy, build, rename)", () => buildBeside(lake.paths, build, (why) => (rebuilt = why)));
     } catch (e) {
       await retirement.abandon();
       throw e;
     }
     await retirement.commit();
-    await collectRetired(lake.paths);
+    await traced("warehouse: collect retired", () => collectRetired(lake.paths));
     return rebuilt === undefined ? result : { ...result, rebuilt };
   });
 }
@@ -121,7 +122,7 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
   const files: FileSummary[] = [];
   for (const [index, rawKey] of keys.entries()) {
     opts.onFile?.({ phase: "start", rawKey, index, total: keys.length });
-    const summary = await processRawFile(lake, ir, rawKey);
+    const summary = await traced(`file ${rawKey}`, () => processRawFile(lake, ir, rawKey));
     files.push(summary);
     opts.onFile?.({ phase: "done", rawKey, index, total: keys.length, summary });
   }

@@ -84,6 +84,33 @@ function failureReason(e: unknown): string {
 
 const machines = new WeakMap<PipelineIR, StateMachine>();
 
+/** The Task states whose local handlers are the engine's clean and flatten stages. */
+const GLUE_TASKS: ReadonlySet<string> = new Set([STATE.cleanTask, STATE.flattenTask]);
+
+/**
+ * The definition the local engine executes: the cloud one, with each Glue Task bounded by the
+ * Glue job's own timeout (`aws.glue.timeout_minutes`), which is what bounds the run in the cloud.
+ * The definition sets no TimeoutSeconds on those Tasks, and aws-local-stepfunctions then applies
+ * the States Language default of 60 s: a large file whose clean or flatten took longer (1M
+ * records on a loaded machine) failed with States.Timeout, while its work went on in the
+ * background, and every later run or `lakec dev` start processed the whole file again.
+ */
+export function localDefinition(ir: PipelineIR): Record<string, unknown> {
+  const definition = buildDefinition(ir) as unknown as Record<string, unknown>;
+  const seconds = ir.aws.glue.timeoutMinutes * 60;
+  const visit = (states: unknown): void => {
+    if (states === null || typeof states !== "object") return;
+    for (const [name, state] of Object.entries(states as Record<string, Record<string, unknown>>)) {
+      if (state.Type === "Task" && GLUE_TASKS.has(name) && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = seconds;
+      for (const b of (state.Branches as { States?: unknown }[] | undefined) ?? []) visit(b.States);
+      const iterator = (state.ItemProcessor ?? state.Iterator) as { States?: unknown } | undefined;
+      if (iterator) visit(iterator.States);
+    }
+  };
+  visit(definition.States);
+  return definition;
+}
+
 /**
  * One StateMachine per IR. Validation is off: asl-validator takes about a second per
  * construction, and the definition is validated where it is generated (test/targets/asl.test.ts).
@@ -91,7 +118,7 @@ const machines = new WeakMap<PipelineIR, StateMachine>();
 function machineFor(ir: PipelineIR): StateMachine {
   let m = machines.get(ir);
   if (!m) {
-    m = new StateMachine(buildDefinition(ir) as never, { validationOptions: { noValidate: true } });
+    m = new StateMachine(localDefinition(ir) as never, { validationOptions: { noValidate: true } });
     machines.set(ir, m);
   }
   return m;

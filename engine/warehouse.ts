@@ -18,6 +18,7 @@ import { currentSlots } from "./publish.js";
 import { isCompacted, liveRowsWhere, recordLiveRows } from "./compact-state.js";
 import { ARRIVED_SCHEMA, createArrivedViews, slotsOfLastBuild } from "./incremental-sources.js";
 import { buildModels, type ModelOutcome, type ModelStageOptions } from "./model-stage.js";
+import { traced } from "./trace.js";
 
 const q = (n: string): string => quoteIdent("duckdb", n);
 
@@ -176,28 +177,30 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
   const project = await loadLocalProject(ir, dbt, ARRIVED_SCHEMA).catch((e: unknown) => {
     throw new WarehouseBuildError(`rendering the dbt project: ${e instanceof Error ? e.message : String(e)}`);
   });
-  const instance = await openWarehouse(paths.warehouse, settings);
+  const instance = await traced("warehouse: open", () => openWarehouse(paths.warehouse, settings));
   const conn = await instance.connect();
   try {
     await conn.run("SET parquet_metadata_cache = true");
     let t0 = performance.now();
     // Read before refreshViews records this build's slots: what the last build's models saw.
     const before = await slotsOfLastBuild(conn, CURRENT_INPUTS);
-    const views = await refreshViews(conn, paths, ir).catch((e: unknown) => {
+    const views = await traced("warehouse: refresh views", () => refreshViews(conn, paths, ir)).catch((e: unknown) => {
       throw new WarehouseBuildError(`refreshing the external-table views on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
     });
-    const published = await publishedState(paths, ir);
+    const published = await traced("warehouse: published state", () => publishedState(paths, ir));
     const refresh = performance.now() - t0;
     t0 = performance.now();
     // Only files committed since the last build can hold rows an incremental run reads: its views skip the rest.
-    await createArrivedViews(conn, paths, ir, published, before);
+    await traced("warehouse: arrived views", () => createArrivedViews(conn, paths, ir, published, before));
     const models = await buildModels(conn, project, opts, (model, e) => new WarehouseBuildError(`building dbt model ${model} on DuckDB: ${e instanceof Error ? e.message : String(e)}`));
     const modelsMs = performance.now() - t0;
     t0 = performance.now();
-    const tests = await runTests(conn, project.tests);
+    const tests = await traced("warehouse: tests", () => runTests(conn, project.tests));
     return { views, orphans: published.orphans, tableRows: published.rowsByTable, models, tests, timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 } };
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    await traced("warehouse: close", async () => {
+      conn.closeSync();
+      instance.closeSync();
+    });
   }
 }

@@ -18,6 +18,7 @@ import type { DbtProjectOptions } from "./dbt-project.js";
 import { runFiles, type RunSummary } from "./run.js";
 import type { WarehouseResult } from "./warehouse.js";
 import { compactLake, maxFilesPerPartition, type CompactionReport } from "./compact.js";
+import { traced } from "./trace.js";
 
 /** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
 export interface BatchReport {
@@ -232,7 +233,7 @@ class DevLoop {
 
 /** The engine as a dev runner: one open lake; a batch is `runFiles` over its keys (stages 1–5). */
 export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}, dbt: DbtProjectOptions = {}, compactAbove = DEFAULT_COMPACT_ABOVE): Promise<DevRunner> {
-  const lake = await openLake(lakeDir, lakeOptions);
+  const lake = await traced("dev: open lake", () => openLake(lakeDir, lakeOptions));
   // The last successful build and the pipeline it was built for: a batch whose files are all
   // unchanged (a touched or re-saved file) under the same pipeline keeps it, no mart rebuilt.
   let last: { ir: string; warehouse: WarehouseResult } | undefined;
@@ -242,10 +243,10 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
       const reuse = last?.ir === irText ? { reuseWarehouse: last.warehouse } : {};
       // Files of one batch get their arrivals in the order they landed (see inArrivalOrder); the
       // models then run incrementally, so a new file costs its own size, not the lake's.
-      const summary: RunSummary = await runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), { ...reuse, dbt });
+      const summary: RunSummary = await traced(`dev batch of ${keys.length}: runFiles`, async () => runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), { ...reuse, dbt }));
       last = summary.warehouse.error === undefined ? { ir: irText, warehouse: summary.warehouse } : undefined;
       // After the models merged the batch, so that its files can be packed too (compact.ts).
-      const compact = compactAbove > 0 && summary.warehouse.error === undefined && (await maxFilesPerPartition(lake.paths, ir)) > compactAbove;
+      const compact = compactAbove > 0 && summary.warehouse.error === undefined && (await traced("dev: files per partition", () => maxFilesPerPartition(lake.paths, ir))) > compactAbove;
       const compaction = compact ? await compactLake(lake, ir, { above: compactAbove }) : undefined;
       // Compaction rebuilt the warehouse: the next all-skipped batch must not stand on the old result.
       if (compaction) last = undefined;

@@ -5,7 +5,8 @@
 // `lakec_row_marker` column is NULL): the strategy deletes every key of the batch and inserts
 // only the real rows. With `lakec_history` it first copies the rows it replaces to
 // `<model>__replaced`, stamped with the merge clock of the run that replaced them (MERGE_COLUMN), which is how the marts find
-// the groups a record belonged to before (see marts.ts).
+// the groups a record belonged to before (see marts.ts). `lakec_history_columns` (a list) keeps
+// only those columns of the replaced rows: the ones the generated models look up (historyColumns).
 //
 // Custom strategies (dbt ≥ 1.6): https://docs.getdbt.com/docs/build/incremental-strategy
 // ("Custom strategies": a macro named get_incremental_<name>_sql(arg_dict) with target_relation,
@@ -52,10 +53,13 @@ export function strategyMacroSql(): string {
 {%- set marker = config.require("lakec_row_marker") -%}
 {%- set history = config.get("lakec_history", false) -%}
 {%- set history_rel = ${HISTORY_MACRO}(target_rel) -%}
+{%- set history_columns = config.get("lakec_history_columns", none) -%}
+{%- set kept = "*" if history_columns is none else history_columns | join(", ") -%}
+{%- set kept_t = "t.*" if history_columns is none else "t." ~ (history_columns | join(", t.")) -%}
 {% if target.type == 'snowflake' %}begin;
 {% endif %}
-{% if history %}create table if not exists {{ history_rel }} as select *, cast(null as bigint) as ${REPLACED_AT} from {{ target_rel }} where false;
-insert into {{ history_rel }} select t.*, b.${REPLACED_AT} from {{ target_rel }} as t inner join (select {{ key }}, max(${MERGE_COLUMN}) as ${REPLACED_AT} from {{ batch }} group by {{ key }}) as b on t.{{ key }} = b.{{ key }};
+{% if history %}create table if not exists {{ history_rel }} as select {{ kept }}, cast(null as bigint) as ${REPLACED_AT} from {{ target_rel }} where false;
+insert into {{ history_rel }} {% if history_columns is not none %}({{ kept }}, ${REPLACED_AT}) {% endif %}select {{ kept_t }}, b.${REPLACED_AT} from {{ target_rel }} as t inner join (select {{ key }}, max(${MERGE_COLUMN}) as ${REPLACED_AT} from {{ batch }} group by {{ key }}) as b on t.{{ key }} = b.{{ key }};
 {% endif %}
 delete from {{ target_rel }} where {{ key }} in (select {{ key }} from {{ batch }});
 insert into {{ target_rel }} ({{ cols }}) select {{ cols }} from {{ batch }} where {{ marker }} is not null;

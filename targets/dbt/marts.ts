@@ -111,6 +111,22 @@ function keyColumns(ir: PipelineIR, mart: MartIR, table: string): string[] {
   return cols;
 }
 
+/**
+ * The columns of `<staging model of table>__replaced` that the generated models read: the id,
+ * every mart's key columns for this table (keyColumns) and the merge clock; `_replaced_at` is
+ * added by the strategy. Replaced rows are only ever looked up for which groups and parents
+ * they belonged to, so copying the other columns was work (every column of the replaced rows,
+ * read through a join that narrows no scan) that nothing used.
+ */
+export function historyColumns(ir: PipelineIR, table: string): string[] {
+  const cols = [findTable(ir, table).idColumn];
+  for (const mart of ir.marts) {
+    if (!tablesOf(mart).includes(table)) continue;
+    for (const c of keyColumns(ir, mart, table)) if (!cols.includes(c)) cols.push(c);
+  }
+  return [...cols, MERGE_COLUMN];
+}
+
 function incrementalSql(ir: PipelineIR, mart: MartIR): string {
   const m = new ModelSql();
   const tables = tablesOf(mart);

@@ -24,6 +24,8 @@ export interface LocalModel {
   /** The strategy's config: the column that is NULL in placeholder rows, and whether replaced rows are kept. */
   readonly rowMarker?: string;
   readonly history?: boolean;
+  /** The columns of replaced rows the history keeps (`lakec_history_columns`); all when absent. */
+  readonly historyColumns?: readonly string[];
   /** The model's pre_hook as it renders on a full refresh (`flags.FULL_REFRESH` true), if any. */
   readonly fullRefreshPreHook?: string;
   readonly dependsOn: readonly string[];
@@ -121,14 +123,15 @@ export function renderModel(jinja: DbtJinja, scope: ModelScope, name: string, pa
   if (strategy !== STRATEGY) return { ...base, materialized: "table", ...hook };
   if (!uniqueKey || !rowMarker) throw new DbtRenderError(`an incremental model with incremental_strategy='${STRATEGY}' needs unique_key and lakec_row_marker`);
   const incremental = jinja.render(path, text, { ref, source: sourceRelation(scope, true), self, incremental: true, fullRefresh: false, config: {}, ...(scope.opts.vars && { vars: scope.opts.vars }) }).trim();
-  return { ...base, materialized: "incremental", incrementalSql: incremental, uniqueKey, rowMarker, history: config.lakec_history === true, ...hook };
+  const historyColumns = Array.isArray(config.lakec_history_columns) ? config.lakec_history_columns.map(String) : undefined;
+  return { ...base, materialized: "incremental", incrementalSql: incremental, uniqueKey, rowMarker, history: config.lakec_history === true, ...(historyColumns && { historyColumns }), ...hook };
 }
 
 /** The strategy macro, called as dbt calls it: arg_dict and the model's config. Statements in the macro's order. */
 function strategyRenderer(jinja: DbtJinja): (call: StrategyCall) => string[] {
   return (call) => {
     const m = call.model;
-    const config: ConfigValues = { unique_key: m.uniqueKey, lakec_row_marker: m.rowMarker, lakec_history: m.history === true, incremental_strategy: STRATEGY };
+    const config: ConfigValues = { unique_key: m.uniqueKey, lakec_row_marker: m.rowMarker, lakec_history: m.history === true, ...(m.historyColumns && { lakec_history_columns: [...m.historyColumns] }), incremental_strategy: STRATEGY };
     const argDict = { target_relation: new Relation(m.name), temp_relation: { toString: () => call.batch }, unique_key: m.uniqueKey, dest_columns: call.columns.map((name) => ({ name })), incremental_predicates: [] };
     const fail = (): never => {
       throw new DbtRenderError(`${STRATEGY}: the strategy macro refs a model`);

@@ -3,6 +3,7 @@
 import type { PipelineIR, TableIR } from "../../compiler/ir.js";
 import { findTable, META_COLUMNS } from "../../compiler/ir.js";
 import { HISTORY_MACRO, MERGE_CLOCK, MERGE_COLUMN, REPLACED_AT, STRATEGY } from "./macros.js";
+import { historyColumns } from "./marts.js";
 import { bare, headerLine, portableType, stagingModel } from "./naming.js";
 import { ModelSql } from "./sql-layout.js";
 
@@ -32,6 +33,7 @@ function config(ir: PipelineIR, table: TableIR, marker: string): string {
     `    incremental_strategy='${STRATEGY}',`,
     `    lakec_row_marker='${bare(marker)}',`,
     "    lakec_history=true,",
+    `    lakec_history_columns=[${historyColumns(ir, table.name).map((c) => `'${bare(c)}'`).join(", ")}],`,
     "    on_schema_change='fail',",
     `    pre_hook="{% if flags.FULL_REFRESH %}drop table if exists {{ ${HISTORY_MACRO}(this) }}{% endif %}",`,
     `    tags=['${bare(ir.name)}']`,

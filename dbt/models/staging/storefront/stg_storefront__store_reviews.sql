@@ -5,6 +5,7 @@
     incremental_strategy='lakec_replace',
     lakec_row_marker='_arrival_seq',
     lakec_history=true,
+    lakec_history_columns=['store_review_id', 'asin', 'review_date', '_merge_seq'],
     on_schema_change='fail',
     pre_hook="{% if flags.FULL_REFRESH %}drop table if exists {{ lakec_history_relation(this) }}{% endif %}",
     tags=['storefront']

@@ -13,10 +13,13 @@
 {%- set marker = config.require("lakec_row_marker") -%}
 {%- set history = config.get("lakec_history", false) -%}
 {%- set history_rel = lakec_history_relation(target_rel) -%}
+{%- set history_columns = config.get("lakec_history_columns", none) -%}
+{%- set kept = "*" if history_columns is none else history_columns | join(", ") -%}
+{%- set kept_t = "t.*" if history_columns is none else "t." ~ (history_columns | join(", t.")) -%}
 {% if target.type == 'snowflake' %}begin;
 {% endif %}
-{% if history %}create table if not exists {{ history_rel }} as select *, cast(null as bigint) as _replaced_at from {{ target_rel }} where false;
-insert into {{ history_rel }} select t.*, b._replaced_at from {{ target_rel }} as t inner join (select {{ key }}, max(_merge_seq) as _replaced_at from {{ batch }} group by {{ key }}) as b on t.{{ key }} = b.{{ key }};
+{% if history %}create table if not exists {{ history_rel }} as select {{ kept }}, cast(null as bigint) as _replaced_at from {{ target_rel }} where false;
+insert into {{ history_rel }} {% if history_columns is not none %}({{ kept }}, _replaced_at) {% endif %}select {{ kept_t }}, b._replaced_at from {{ target_rel }} as t inner join (select {{ key }}, max(_merge_seq) as _replaced_at from {{ batch }} group by {{ key }}) as b on t.{{ key }} = b.{{ key }};
 {% endif %}
 delete from {{ target_rel }} where {{ key }} in (select {{ key }} from {{ batch }});
 insert into {{ target_rel }} ({{ cols }}) select {{ cols }} from {{ batch }} where {{ marker }} is not null;
