@@ -8,13 +8,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compilePipeline } from "../compiler/index.js";
+import { compilePipeline } from "../../compiler/index.js";
 import { readFileSync } from "node:fs";
-import { openLake, runFiles, type RunSummary } from "../engine/index.js";
-import { localDefinition } from "../engine/state-machine.js";
-import { startDev, type DevEvent } from "../engine/watch.js";
-import { STATE } from "../targets/stepfunctions/index.js";
-import { generateAmazonReviews } from "../synthetic/amazon.js";
+import { openLake, runFiles, type RunSummary } from "../../engine/index.js";
+import { localDefinition } from "../../engine/state-machine.js";
+import { startDev, type DevEvent } from "../../engine/watch.js";
+import { STATE } from "../../targets/stepfunctions/index.js";
+import { generateAmazonReviews } from "../../synthetic/amazon.js";
 
 const dirs: string[] = [];
 afterAll(() => {
