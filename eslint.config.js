@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import prettier from "eslint-config-prettier/flat";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "generated/**", "dbt/**", ".lake/**", "**/*.js", "!eslint.config.js"] },
@@ -31,4 +32,7 @@ export default tseslint.config(
       }],
     },
   })),
+  // Last, so that no rule above can fight Prettier over layout: Prettier owns formatting
+  // (`npm run format`; `npm run lint` runs `prettier --check .`).
+  prettier,
 );
