@@ -24,12 +24,20 @@ export default tseslint.config(
   ].map(({ files, below, facade }) => ({
     files,
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [
-          ...below.map((layer) => ({ group: [`**/${layer}/*`, `**/${layer}/**`], message: `${files.map((f) => `${f.split("/")[0]}/`).join(" and ")} must not import ${layer}/ (layering: cli → engine, deploy → targets → compiler)` })),
-          ...(facade || files.some((f) => f.startsWith("deploy/")) ? [{ group: ["**/engine/*", "!**/engine/index.js"], message: "import the engine through engine/index.js, its interface" }] : []),
-        ],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            ...below.map((layer) => ({
+              group: [`**/${layer}/*`, `**/${layer}/**`],
+              message: `${files.map((f) => `${f.split("/")[0]}/`).join(" and ")} must not import ${layer}/ (layering: cli → engine, deploy → targets → compiler)`,
+            })),
+            ...(facade || files.some((f) => f.startsWith("deploy/"))
+              ? [{ group: ["**/engine/*", "!**/engine/index.js"], message: "import the engine through engine/index.js, its interface" }]
+              : []),
+          ],
+        },
+      ],
     },
   })),
   // Last, so that no rule above can fight Prettier over layout: Prettier owns formatting

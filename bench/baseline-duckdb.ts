@@ -58,11 +58,17 @@ function classifySql(input: string): string {
  * from the deduplicated rows already in memory, which is the advantage a one-off script has over
  * a pipeline that rebuilds marts from the published lake.
  */
-async function computeMarts(conn: Awaited<ReturnType<DuckDBInstance["connect"]>>, file: string, images: string): Promise<Record<string, number>> {
+async function computeMarts(
+  conn: Awaited<ReturnType<DuckDBInstance["connect"]>>,
+  file: string,
+  images: string,
+): Promise<Record<string, number>> {
   await conn.run(`ATTACH ${sqlString(file)} AS marts`);
   const marts: Record<string, string> = {
-    product_daily_ratings: "SELECT asin, review_date, count(*) AS reviews, avg(rating) AS avg_rating, count_if(verified) AS verified_reviews, sum(helpful_votes) AS helpful_votes FROM clean GROUP BY ALL",
-    reviewer_activity: "SELECT reviewer_id, count(*) AS reviews, min(reviewed_at) AS first_review_at, max(reviewed_at) AS last_review_at, avg(rating) AS avg_rating FROM clean GROUP BY ALL",
+    product_daily_ratings:
+      "SELECT asin, review_date, count(*) AS reviews, avg(rating) AS avg_rating, count_if(verified) AS verified_reviews, sum(helpful_votes) AS helpful_votes FROM clean GROUP BY ALL",
+    reviewer_activity:
+      "SELECT reviewer_id, count(*) AS reviews, min(reviewed_at) AS first_review_at, max(reviewed_at) AS last_review_at, avg(rating) AS avg_rating FROM clean GROUP BY ALL",
     product_image_counts: `SELECT asin, count(*) AS images, count(DISTINCT review_id) AS reviews_with_images FROM (${images}) GROUP BY ALL`,
   };
   const rows: Record<string, number> = {};
@@ -85,9 +91,19 @@ async function count(conn: Awaited<ReturnType<DuckDBInstance["connect"]>>, sql: 
  * memory on thousands of partitions; until run 19 the baseline used 100,000 (what an engineer
  * would find first), and 10,000 made it 0.7–1.3 s faster, so it is the near-limit setting.
  */
-export async function runDuckdbBaseline(input: string, outDir: string, threads: number, memoryLimit: string, opts: { marts?: boolean } = {}): Promise<BaselineResult> {
+export async function runDuckdbBaseline(
+  input: string,
+  outDir: string,
+  threads: number,
+  memoryLimit: string,
+  opts: { marts?: boolean } = {},
+): Promise<BaselineResult> {
   mkdirSync(outDir, { recursive: true });
-  const db = await DuckDBInstance.create(":memory:", { threads: String(threads), memory_limit: memoryLimit, temp_directory: join(outDir, ".spill") });
+  const db = await DuckDBInstance.create(":memory:", {
+    threads: String(threads),
+    memory_limit: memoryLimit,
+    temp_directory: join(outDir, ".spill"),
+  });
   const conn = await db.connect();
   await conn.run("SET partitioned_write_flush_threshold = 10000");
   try {
@@ -96,10 +112,16 @@ export async function runDuckdbBaseline(input: string, outDir: string, threads: 
     await conn.run("SET preserve_insertion_order = false");
     const main = `SELECT review_id, reviewer_id, asin, rating, verified, reviewed_at, review_date, helpful_votes, reviewer_name, title, body, style_size, style_color, style_flavor, style_scent, images, line_no AS _source_line FROM ranked WHERE reason IS NULL AND dup_rank = 1`;
     await conn.run(`CREATE TEMP TABLE clean AS ${main} ORDER BY review_date`);
-    await conn.run(`COPY clean TO ${sqlString(join(outDir, "product_reviews"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (review_date))`);
+    await conn.run(
+      `COPY clean TO ${sqlString(join(outDir, "product_reviews"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (review_date))`,
+    );
     const images = `SELECT review_id, reviewer_id, asin, reviewed_at, review_date, u.i - 1 AS position, u.v AS image_url FROM clean, unnest(from_json(images, '["VARCHAR"]')) WITH ORDINALITY AS u(v, i) WHERE images IS NOT NULL`;
-    await conn.run(`COPY (${images}) TO ${sqlString(join(outDir, "product_review_images"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (review_date))`);
-    await conn.run(`COPY (SELECT line AS raw_record, reason, line_no AS line_number FROM ranked WHERE reason IS NOT NULL) TO ${sqlString(join(outDir, "quarantine.parquet"))} (FORMAT parquet)`);
+    await conn.run(
+      `COPY (${images}) TO ${sqlString(join(outDir, "product_review_images"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (review_date))`,
+    );
+    await conn.run(
+      `COPY (SELECT line AS raw_record, reason, line_no AS line_number FROM ranked WHERE reason IS NOT NULL) TO ${sqlString(join(outDir, "quarantine.parquet"))} (FORMAT parquet)`,
+    );
     const martRows = opts.marts ? await computeMarts(conn, join(outDir, "marts.duckdb"), images) : undefined;
     const seconds = (performance.now() - t0) / 1000;
     return {

@@ -36,12 +36,20 @@ function partitionFiles(lakeDir: string, table: string): { files: number; partit
 }
 
 /** The views and every model rebuilt in full: what reads processed/ for the marts. */
-async function readAll(lakeDir: string, ir: NonNullable<ReturnType<typeof compilePipeline>["ir"]>): Promise<{ ms: number; refreshMs: number; modelsMs: number; rows: number }> {
+async function readAll(
+  lakeDir: string,
+  ir: NonNullable<ReturnType<typeof compilePipeline>["ir"]>,
+): Promise<{ ms: number; refreshMs: number; modelsMs: number; rows: number }> {
   const lake = await openLake(lakeDir, LAKE_OPTIONS);
   try {
     const t0 = performance.now();
     const w = await refreshWarehouse(lake, ir, { fullRefresh: true });
-    return { ms: performance.now() - t0, refreshMs: w.timingsMs.refresh, modelsMs: w.timingsMs.models, rows: w.models.reduce((a, m) => a + m.rows, 0) };
+    return {
+      ms: performance.now() - t0,
+      refreshMs: w.timingsMs.refresh,
+      modelsMs: w.timingsMs.models,
+      rows: w.models.reduce((a, m) => a + m.rows, 0),
+    };
   } finally {
     await lake.close();
   }
@@ -84,30 +92,44 @@ async function main(): Promise<void> {
       // The next open removes the superseded files: the layout readers are left with.
       await (await openLake(compacted, LAKE_OPTIONS)).close();
     }
-    const runs: Record<"plain" | "compacted", { ms: number; refreshMs: number; modelsMs: number; rows: number }[]> = { plain: [], compacted: [] };
+    const runs: Record<"plain" | "compacted", { ms: number; refreshMs: number; modelsMs: number; rows: number }[]> = {
+      plain: [],
+      compacted: [],
+    };
     for (let i = 0; i < repeat; i++) {
       runs.plain.push(await readAll(plain, ir));
       runs.compacted.push(await readAll(compacted, ir));
     }
     load.push(loadavg()[0]!);
-    if (runs.plain.some((r, i) => r.rows !== runs.compacted[i]!.rows)) throw new Error("the compacted lake's models hold other row counts: the comparison is void");
+    if (runs.plain.some((r, i) => r.rows !== runs.compacted[i]!.rows))
+      throw new Error("the compacted lake's models hold other row counts: the comparison is void");
     const lines: string[] = [];
-    lines.push(`### Compaction: ${exports} daily exports of ${records.toLocaleString("en-US")} synthetic reviews (lake built in ${buildSeconds.toFixed(1)} s), 1-minute load ${load.map((l) => l.toFixed(2)).join(" → ")} on ${cpus().length} cores`);
+    lines.push(
+      `### Compaction: ${exports} daily exports of ${records.toLocaleString("en-US")} synthetic reviews (lake built in ${buildSeconds.toFixed(1)} s), 1-minute load ${load.map((l) => l.toFixed(2)).join(" → ")} on ${cpus().length} cores`,
+    );
     lines.push("");
-    lines.push("| table | files before | partitions | max files/partition before | files after | max after | rows kept | dead rows dropped | compaction s |");
+    lines.push(
+      "| table | files before | partitions | max files/partition before | files after | max after | rows kept | dead rows dropped | compaction s |",
+    );
     lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const t of report.tables) {
       const after = partitionFiles(compacted, t.table);
-      lines.push(`| ${t.table} | ${t.filesBefore.toLocaleString("en-US")} | ${t.partitions.toLocaleString("en-US")} | ${t.maxFilesPerPartitionBefore} | ${after.files.toLocaleString("en-US")} | ${after.max} | ${t.rowsKept.toLocaleString("en-US")} | ${t.deadRowsDropped} | ${(report.ms / 1000).toFixed(2)} |`);
+      lines.push(
+        `| ${t.table} | ${t.filesBefore.toLocaleString("en-US")} | ${t.partitions.toLocaleString("en-US")} | ${t.maxFilesPerPartitionBefore} | ${after.files.toLocaleString("en-US")} | ${after.max} | ${t.rowsKept.toLocaleString("en-US")} | ${t.deadRowsDropped} | ${(report.ms / 1000).toFixed(2)} |`,
+      );
     }
     lines.push("");
-    lines.push("Reading the marts' inputs: views refreshed, then every staging model and mart rebuilt in full (`refreshWarehouse --full-refresh`), alternating the two lakes:");
+    lines.push(
+      "Reading the marts' inputs: views refreshed, then every staging model and mart rebuilt in full (`refreshWarehouse --full-refresh`), alternating the two lakes:",
+    );
     lines.push("");
     lines.push("| lake | median s | refresh (views) s | models s | every run, s |");
     lines.push("|---|---:|---:|---:|---|");
     for (const k of ["plain", "compacted"] as const) {
       const r = runs[k];
-      lines.push(`| ${k} | ${(median(r.map((x) => x.ms)) / 1000).toFixed(2)} | ${(median(r.map((x) => x.refreshMs)) / 1000).toFixed(2)} | ${(median(r.map((x) => x.modelsMs)) / 1000).toFixed(2)} | ${r.map((x) => (x.ms / 1000).toFixed(2)).join(", ")} |`);
+      lines.push(
+        `| ${k} | ${(median(r.map((x) => x.ms)) / 1000).toFixed(2)} | ${(median(r.map((x) => x.refreshMs)) / 1000).toFixed(2)} | ${(median(r.map((x) => x.modelsMs)) / 1000).toFixed(2)} | ${r.map((x) => (x.ms / 1000).toFixed(2)).join(", ")} |`,
+      );
     }
     const ratio = median(runs.plain.map((x) => x.ms)) / median(runs.compacted.map((x) => x.ms));
     lines.push("");

@@ -64,7 +64,8 @@ export function syntheticPipeline(sources: number): string {
 
 function compileOrThrow(file: string, text: string): void {
   const r = compilePipeline(file, text);
-  if (!r.ir) throw new Error(`bench: ${file} does not compile: ${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join("; ")}`);
+  if (!r.ir)
+    throw new Error(`bench: ${file} does not compile: ${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join("; ")}`);
 }
 
 function time(label: string, sources: number, file: string, text: string, runs: number): Omit<CompileTiming, "ratioToOne"> {

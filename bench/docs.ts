@@ -18,7 +18,14 @@ import { DRAW_ALL_UP_TO } from "../targets/docs-site/site-model.js";
 import { syntheticPipeline } from "./compile.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 interface SiteSize {
   files: number;
@@ -57,7 +64,13 @@ async function quiet(argv: string[], cwd: string): Promise<void> {
 }
 
 /** Milliseconds from navigation until `selector` is in the DOM (median of `repeat` fresh pages). */
-async function pageTime(browser: Browser, url: string, selector: string, repeat: number, act?: (p: Page) => Promise<void>): Promise<number> {
+async function pageTime(
+  browser: Browser,
+  url: string,
+  selector: string,
+  repeat: number,
+  act?: (p: Page) => Promise<void>,
+): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -86,7 +99,9 @@ async function run(): Promise<void> {
   /** Drawing the whole graph grows much faster than linearly (dagre on a compound graph): skip it above this. */
   const maxWhole = Number(arg("--max-whole", "2000"));
   const dir = mkdtempSync(join(tmpdir(), "lakec-bench-docs-"));
-  const browser = existsSync(CHROMIUM) ? await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: FLAGS }) : undefined;
+  const browser = existsSync(CHROMIUM)
+    ? await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: FLAGS })
+    : undefined;
   const lines = [
     `lakec docs benchmark: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(2)}, median of ${repeat}`,
     browser ? `browser: ${browser.version()} (headless)` : `browser: none (${CHROMIUM} missing): page times not measured`,
@@ -118,14 +133,28 @@ async function run(): Promise<void> {
       if (browser) {
         const index = await pageTime(browser, url("index.html"), "table.objects", repeat);
         const source = await pageTime(browser, url("p/bench/source-s001_reviews.html"), "#lineage g.node", repeat);
-        const lineage = await pageTime(browser, url("p/bench/lineage.html"), nodes > DRAW_ALL_UP_TO ? "#lineage button" : "#lineage g.node", repeat);
-        const scoped = await pageTime(browser, url("p/bench/lineage.html"), "#lineage g.node", repeat, (p) => p.selectOption("#lineage-scope", { label: "source s001_reviews" }).then(() => undefined));
+        const lineage = await pageTime(
+          browser,
+          url("p/bench/lineage.html"),
+          nodes > DRAW_ALL_UP_TO ? "#lineage button" : "#lineage g.node",
+          repeat,
+        );
+        const scoped = await pageTime(browser, url("p/bench/lineage.html"), "#lineage g.node", repeat, (p) =>
+          p.selectOption("#lineage-scope", { label: "source s001_reviews" }).then(() => undefined),
+        );
         // The click's handler lays the graph out synchronously: evaluate returns when it is drawn.
         const draw = (p: Page) => p.evaluate(() => (document.querySelector("#lineage button") as HTMLButtonElement).click());
-        const whole = nodes <= DRAW_ALL_UP_TO ? "drawn on load" : nodes <= maxWhole ? ms(await pageTime(browser, url("p/bench/lineage.html"), "#lineage g.node", 1, draw)) : `not measured (> ${maxWhole} columns)`;
+        const whole =
+          nodes <= DRAW_ALL_UP_TO
+            ? "drawn on load"
+            : nodes <= maxWhole
+              ? ms(await pageTime(browser, url("p/bench/lineage.html"), "#lineage g.node", 1, draw))
+              : `not measured (> ${maxWhole} columns)`;
         page = [ms(index), ms(source), ms(lineage), ms(scoped), whole];
       }
-      lines.push(`| ${n} | ${nodes} | ${ms(median(times))} | ${ms(targetsMs)} | ${size.files} | ${mb(size.bytes)} | ${size.largest.path} (${mb(size.largest.bytes)}) | ${page.join(" | ")} |`);
+      lines.push(
+        `| ${n} | ${nodes} | ${ms(median(times))} | ${ms(targetsMs)} | ${size.files} | ${mb(size.bytes)} | ${size.largest.path} (${mb(size.largest.bytes)}) | ${page.join(" | ")} |`,
+      );
       console.error(lines[lines.length - 1]);
     }
   } finally {

@@ -61,7 +61,8 @@ async function runOne(lakeDir: string, key: string): Promise<RunSummary> {
 async function buildLake(lakeDir: string, records: number): Promise<void> {
   await writeAmazonReviews(join(lakeDir, "raw", "reviews", "history.jsonl"), { seed: 2018, records });
   const s = await runOne(lakeDir, "");
-  if (!s.ok || s.files.some((f) => f.status !== "processed")) throw new Error(`building the ${records}-record lake failed: ${s.problems.join("; ")}`);
+  if (!s.ok || s.files.some((f) => f.status !== "processed"))
+    throw new Error(`building the ${records}-record lake failed: ${s.problems.join("; ")}`);
 }
 
 function waitForBatch(events: DevEvent[], key: string): Promise<void> {
@@ -106,7 +107,9 @@ async function measure(work: string, lakeRecords: number, repeat: number, cache:
     const s = await runOne(lakeDir, `reviews/${name}`);
     runMs.push(performance.now() - t0);
     const w = s.warehouse;
-    process.stderr.write(`  ${lakeRecords}: run ${Math.round(runMs.at(-1)!)} ms = files ${Math.round(s.timingsMs.files)} + refresh ${Math.round(w.timingsMs.refresh)} + models ${Math.round(w.timingsMs.models)} [${w.models.map((m) => `${m.name} ${m.ms}`).join(", ")}] + tests ${Math.round(w.timingsMs.tests)}\n`);
+    process.stderr.write(
+      `  ${lakeRecords}: run ${Math.round(runMs.at(-1)!)} ms = files ${Math.round(s.timingsMs.files)} + refresh ${Math.round(w.timingsMs.refresh)} + models ${Math.round(w.timingsMs.models)} [${w.models.map((m) => `${m.name} ${m.ms}`).join(", ")}] + tests ${Math.round(w.timingsMs.tests)}\n`,
+    );
     modelsMs.push(s.warehouse.timingsMs.models);
     materialized = s.warehouse.models.find((m) => m.name === "product_daily_ratings")?.materialized ?? "";
     if (!s.ok) throw new Error(`run on the ${lakeRecords}-record lake failed: ${s.problems.join("; ")}`);
@@ -122,9 +125,13 @@ async function measure(work: string, lakeRecords: number, repeat: number, cache:
       renameSync(staged, join(raw, name));
       await waitForBatch(events, `reviews/${name}`);
       devMs.push(performance.now() - t0);
-      const batch = events.find((x): x is Extract<DevEvent, { kind: "batch" }> => x.kind === "batch" && x.rawKeys.includes(`reviews/${name}`))!;
+      const batch = events.find(
+        (x): x is Extract<DevEvent, { kind: "batch" }> => x.kind === "batch" && x.rawKeys.includes(`reviews/${name}`),
+      )!;
       const r = batch.report.result as RunSummary;
-      process.stderr.write(`  ${lakeRecords}: dev ${Math.round(devMs.at(-1)!)} ms, batch of ${batch.rawKeys.length} file(s) ${Math.round(batch.ms)} ms = files ${Math.round(r.timingsMs.files)} + warehouse ${Math.round(r.timingsMs.warehouse)} (refresh ${Math.round(r.warehouse.timingsMs.refresh)}, models ${Math.round(r.warehouse.timingsMs.models)}, tests ${Math.round(r.warehouse.timingsMs.tests)})\n`);
+      process.stderr.write(
+        `  ${lakeRecords}: dev ${Math.round(devMs.at(-1)!)} ms, batch of ${batch.rawKeys.length} file(s) ${Math.round(batch.ms)} ms = files ${Math.round(r.timingsMs.files)} + warehouse ${Math.round(r.timingsMs.warehouse)} (refresh ${Math.round(r.warehouse.timingsMs.refresh)}, models ${Math.round(r.warehouse.timingsMs.models)}, tests ${Math.round(r.warehouse.timingsMs.tests)})\n`,
+      );
     }
   } finally {
     await dev.close();

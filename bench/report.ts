@@ -6,7 +6,10 @@ const ratio = (x: number): string => `${x.toFixed(2)}×`;
 
 function compileSection(r: BenchResults): string[] {
   if (!r.compile) return [];
-  const rows = r.compile.map((c) => `| ${c.label} | ${c.sources} | ${n(c.yamlBytes)} | ${c.medianMs.toFixed(1)} | ${c.minMs.toFixed(1)} | ${(c.minMs / c.sources).toFixed(2)} | ${c.ratioToOne === undefined ? "" : ratio(c.ratioToOne)} |`);
+  const rows = r.compile.map(
+    (c) =>
+      `| ${c.label} | ${c.sources} | ${n(c.yamlBytes)} | ${c.medianMs.toFixed(1)} | ${c.minMs.toFixed(1)} | ${(c.minMs / c.sources).toFixed(2)} | ${c.ratioToOne === undefined ? "" : ratio(c.ratioToOne)} |`,
+  );
   return [
     "## Compile time (in-process: load, schema, checks, lowering to IR)",
     "",
@@ -29,16 +32,24 @@ function throughputSection(r: BenchResults): string[] {
   const rate = (s: number): string => n(r.records / s);
   if (ran && !e) out.push(`| lakec run | **failed** after ${ran.processSeconds.toFixed(2)} s: ${ran.reason ?? "unknown"} | | | |`);
   if (e) {
-    out.push(`| lakec run, stages 1–2 | clean, dedupe, flatten, Snappy Parquet, quarantine, manifest | ${e.processSeconds.toFixed(2)} | ${rate(e.processSeconds)} | |`);
-    out.push(`| lakec run, stages 1–5 | the above, then views, dbt models, dbt tests | ${(e.processSeconds + e.warehouseSeconds).toFixed(2)} | ${rate(e.processSeconds + e.warehouseSeconds)} | |`);
+    out.push(
+      `| lakec run, stages 1–2 | clean, dedupe, flatten, Snappy Parquet, quarantine, manifest | ${e.processSeconds.toFixed(2)} | ${rate(e.processSeconds)} | |`,
+    );
+    out.push(
+      `| lakec run, stages 1–5 | the above, then views, dbt models, dbt tests | ${(e.processSeconds + e.warehouseSeconds).toFixed(2)} | ${rate(e.processSeconds + e.warehouseSeconds)} | |`,
+    );
   }
   if (t) {
     const vs = e ? ratio(t.duckdb.seconds / e.processSeconds) : "";
-    out.push(`| (a) hand-written DuckDB SQL, same process | clean, dedupe, flatten, Snappy Parquet, quarantine | ${t.duckdb.seconds.toFixed(2)} | ${rate(t.duckdb.seconds)} | ${vs} as fast (target ≥ 0.8×) |`);
+    out.push(
+      `| (a) hand-written DuckDB SQL, same process | clean, dedupe, flatten, Snappy Parquet, quarantine | ${t.duckdb.seconds.toFixed(2)} | ${rate(t.duckdb.seconds)} | ${vs} as fast (target ≥ 0.8×) |`,
+    );
   }
   if (r.pandas) {
     const vs = e ? ratio(r.pandas.seconds / e.processSeconds) : "";
-    out.push(`| (b) pandas json_normalize, Debian python3-pandas | same cleaning; writes CSV, as Debian ships no Parquet writer for Python | ${r.pandas.seconds.toFixed(2)} | ${rate(r.pandas.seconds)} | ${vs} faster (target ≥ 5×) |`);
+    out.push(
+      `| (b) pandas json_normalize, Debian python3-pandas | same cleaning; writes CSV, as Debian ships no Parquet writer for Python | ${r.pandas.seconds.toFixed(2)} | ${rate(r.pandas.seconds)} | ${vs} faster (target ≥ 5×) |`,
+    );
   }
   out.push("");
   if (t && t.engineSeconds.length > 1) {
@@ -50,14 +61,24 @@ function throughputSection(r: BenchResults): string[] {
     );
   }
   const counts = [
-    ran && `lakec: ${n(ran.records)} in = ${n(ran.clean)} clean + ${n(ran.invalid)} invalid + ${n(ran.duplicates)} duplicates (status ${ran.status}, reconciled: ${ran.reconciled}, failed dbt tests: ${ran.testsFailed})`,
-    t && `DuckDB baseline: ${n(t.duckdb.records)} in = ${n(t.duckdb.clean)} clean + ${n(t.duckdb.invalid)} invalid + ${n(t.duckdb.duplicates)} duplicates`,
-    r.pandas && `pandas baseline: ${n(r.pandas.records)} in = ${n(r.pandas.clean)} clean + ${n(r.pandas.invalid)} invalid + ${n(r.pandas.duplicates)} duplicates`,
+    ran &&
+      `lakec: ${n(ran.records)} in = ${n(ran.clean)} clean + ${n(ran.invalid)} invalid + ${n(ran.duplicates)} duplicates (status ${ran.status}, reconciled: ${ran.reconciled}, failed dbt tests: ${ran.testsFailed})`,
+    t &&
+      `DuckDB baseline: ${n(t.duckdb.records)} in = ${n(t.duckdb.clean)} clean + ${n(t.duckdb.invalid)} invalid + ${n(t.duckdb.duplicates)} duplicates`,
+    r.pandas &&
+      `pandas baseline: ${n(r.pandas.records)} in = ${n(r.pandas.clean)} clean + ${n(r.pandas.invalid)} invalid + ${n(r.pandas.duplicates)} duplicates`,
   ].filter((x): x is string => typeof x === "string");
   out.push("Counts (all three must agree):", "", ...counts.map((c) => `- ${c}`), "");
-  if (ran) out.push(`lakec's output: ${n(ran.parquetFiles)} Parquet files; \`_input\` folders holding more than one file: ${n(ran.foldersWithSeveralFiles)}.`, "");
+  if (ran)
+    out.push(
+      `lakec's output: ${n(ran.parquetFiles)} Parquet files; \`_input\` folders holding more than one file: ${n(ran.foldersWithSeveralFiles)}.`,
+      "",
+    );
   out.push("Peak memory (RSS of the whole process):", "");
-  if (ran) out.push(`- lakec run, 1 process (Node + DuckDB, DuckDB memory limit ${r.memoryLimit}): ${n(ran.peakRssMb)} MB${e ? "" : " (run failed)"}`);
+  if (ran)
+    out.push(
+      `- lakec run, 1 process (Node + DuckDB, DuckDB memory limit ${r.memoryLimit}): ${n(ran.peakRssMb)} MB${e ? "" : " (run failed)"}`,
+    );
   if (r.pandas) out.push(`- pandas baseline: ${n(r.pandas.peak_rss_mb)} MB`);
   out.push("");
   return out;
@@ -89,7 +110,9 @@ function wholeRunSection(r: BenchResults): string[] {
     `| dbt models | ${stage("models")} |`,
     `| dbt tests | ${stage("tests")} |`,
     "",
-    w.disagreements.length ? `**The two sides disagree, so the comparison is void:** ${w.disagreements.join("; ")}.` : "Both sides agree on records in, clean, invalid, duplicates and every mart's row count.",
+    w.disagreements.length
+      ? `**The two sides disagree, so the comparison is void:** ${w.disagreements.join("; ")}.`
+      : "Both sides agree on records in, clean, invalid, duplicates and every mart's row count.",
     "",
   ];
 }
@@ -114,6 +137,11 @@ function latencySection(r: BenchResults): string[] {
 
 export function formatReport(r: BenchResults): string {
   const m = r.machine;
-  const head = [`# lakec benchmarks`, "", `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, Node ${m.node}; 1-minute load average ${m.loadAvg.map((x) => x.toFixed(1)).join(" at start, ")} at the end (other work on the machine slows every figure).`, ""];
+  const head = [
+    `# lakec benchmarks`,
+    "",
+    `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, Node ${m.node}; 1-minute load average ${m.loadAvg.map((x) => x.toFixed(1)).join(" at start, ")} at the end (other work on the machine slows every figure).`,
+    "",
+  ];
   return `${[...head, ...compileSection(r), ...wholeRunSection(r), ...throughputSection(r), ...latencySection(r)].join("\n")}\n`;
 }

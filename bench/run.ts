@@ -39,7 +39,14 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { records: 1_000_000, latencyRecords: 10_000, only: new Set(["compile", "whole", "throughput", "pandas", "latency"]), memoryLimit: "2GB", repeat: 3, keep: false };
+  const a: Args = {
+    records: 1_000_000,
+    latencyRecords: 10_000,
+    only: new Set(["compile", "whole", "throughput", "pandas", "latency"]),
+    memoryLimit: "2GB",
+    repeat: 3,
+    keep: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -70,7 +77,8 @@ function parseArgs(argv: readonly string[]): Args {
         throw new Error(`bench: unknown argument ${argv[i]}`);
     }
   }
-  if (!Number.isInteger(a.records) || a.records < 1 || !Number.isInteger(a.latencyRecords) || a.latencyRecords < 1) throw new Error("bench: record counts must be positive integers");
+  if (!Number.isInteger(a.records) || a.records < 1 || !Number.isInteger(a.latencyRecords) || a.latencyRecords < 1)
+    throw new Error("bench: record counts must be positive integers");
   if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new Error("bench: --repeat takes a positive integer");
   return a;
 }
@@ -82,7 +90,9 @@ function child<T>(args: readonly string[]): Promise<T> {
     let out = "";
     p.stdout.on("data", (d: Buffer) => (out += d.toString()));
     p.on("error", rej);
-    p.on("close", (code) => (code === 0 ? res(JSON.parse(out.trim().split("\n").pop()!) as T) : rej(new Error(`bench child ${args[0]} exited with ${code}`))));
+    p.on("close", (code) =>
+      code === 0 ? res(JSON.parse(out.trim().split("\n").pop()!) as T) : rej(new Error(`bench child ${args[0]} exited with ${code}`)),
+    );
   });
 }
 
@@ -99,7 +109,13 @@ async function main(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv);
   const work = mkdtempSync(join(tmpdir(), "lakec-bench-"));
   const results: BenchResults = {
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, loadAvg: [loadavg()[0]!] },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGb: Math.round(totalmem() / 1024 ** 3),
+      node: process.version,
+      loadAvg: [loadavg()[0]!],
+    },
     records: args.records,
     memoryLimit: args.memoryLimit,
   };
@@ -122,7 +138,13 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     if (args.only.has("throughput")) {
       log(`throughput: engine and the hand-written DuckDB baseline, alternating, ${args.repeat} time(s) each`);
-      results.throughput = await child<ThroughputResult>(["throughput", input, join(work, "throughput"), args.memoryLimit, String(args.repeat)]);
+      results.throughput = await child<ThroughputResult>([
+        "throughput",
+        input,
+        join(work, "throughput"),
+        args.memoryLimit,
+        String(args.repeat),
+      ]);
     }
     if (args.only.has("pandas")) {
       log("throughput: pandas baseline");

@@ -51,7 +51,8 @@ function measure(args: readonly string[]): Promise<Measured<string>> {
     p.on("error", reject);
     p.on("close", (code) => {
       const seconds = (performance.now() - t0) / 1000;
-      if (code !== 0) return reject(new Error(`${args.slice(0, 2).join(" ")} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`));
+      if (code !== 0)
+        return reject(new Error(`${args.slice(0, 2).join(" ")} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`));
       const peakRssMb = rss ? (JSON.parse(rss.trim().split("\n").pop()!) as { maxRssKb: number }).maxRssKb / 1024 : NaN;
       resolvePromise({ seconds, peakRssMb, result: out });
     });
@@ -70,7 +71,23 @@ interface RunJson {
 const MARTS = ["product_daily_ratings", "reviewer_activity", "product_image_counts"];
 
 async function runLakec(input: string, lakeDir: string, memoryLimit: string): Promise<Measured<LakecRun>> {
-  const m = await measure([join(ROOT, "bin/lakec.js"), "run", "pipelines/reviews.yaml", "--lake", lakeDir, "--input", input, "--link", "--source", "product_reviews", "--memory-limit", memoryLimit, "--threads", "2", "--json"]);
+  const m = await measure([
+    join(ROOT, "bin/lakec.js"),
+    "run",
+    "pipelines/reviews.yaml",
+    "--lake",
+    lakeDir,
+    "--input",
+    input,
+    "--link",
+    "--source",
+    "product_reviews",
+    "--memory-limit",
+    memoryLimit,
+    "--threads",
+    "2",
+    "--json",
+  ]);
   const doc = JSON.parse(m.result) as RunJson;
   const f = doc.result.files[0]!;
   const w = doc.result.warehouse;

@@ -140,7 +140,11 @@ async function apply(ctx: CliContext, term: Terminal, file: string, opts: ApplyC
     if (!prepared.saved && !(await confirmed(ctx, term, opts))) return ctx.exit(1);
     const show = (steps: readonly Step[]): void => ctx.io.out(`${steps.flatMap((s) => renderStep(s, { color: false })).join("\n")}\n`);
     const account = process.env.LAKEC_AWS_ACCOUNT_ID;
-    const result = await applyPlan(plan, desired, snapshot, prepared.dctx, { allowDestructive: opts.allowDestructive === true, showChanges: show, ...(account ? { awsAccountId: account } : {}) });
+    const result = await applyPlan(plan, desired, snapshot, prepared.dctx, {
+      allowDestructive: opts.allowDestructive === true,
+      showChanges: show,
+      ...(account ? { awsAccountId: account } : {}),
+    });
     for (const p of result.problems) ctx.io.err(`lakec: ${p}\n`);
     const done = summarize(plan.steps.filter((st) => result.applied.includes(st.layer) && st.action !== "noop"));
     ctx.io.out(`\n${appliedLine(result.applied, done)}${result.problems.length ? ` (${result.problems.length} problem(s))` : ""}\n`);
@@ -165,5 +169,7 @@ export function register(program: Command, ctx: CliContext, term: Terminal = pro
     .option("--no-drift", "skip CloudFormation drift detection")
     .option("--no-color", "no ANSI colours (also: NO_COLOR=1)")
     .addHelpText("after", HELP)
-    .action((file: string, opts: ApplyCliOptions, cmd: Command) => apply(ctx, term, file, opts, cmd.getOptionValueSource("target") === "cli"));
+    .action((file: string, opts: ApplyCliOptions, cmd: Command) =>
+      apply(ctx, term, file, opts, cmd.getOptionValueSource("target") === "cli"),
+    );
 }

@@ -60,9 +60,12 @@ async function compact(ctx: CliContext, file: string, opts: CompactCliOptions): 
   }
   const ir = loaded.ir;
   const known = ir.tables.map((t) => t.name);
-  for (const t of opts.table ?? []) if (!known.includes(t)) throw new UsageError(`--table ${t}: no such table; ${didYouMean(t, known) ?? `the pipeline has: ${known.join(", ")}`}`);
+  for (const t of opts.table ?? [])
+    if (!known.includes(t))
+      throw new UsageError(`--table ${t}: no such table; ${didYouMean(t, known) ?? `the pipeline has: ${known.join(", ")}`}`);
   const above = opts.above === undefined ? undefined : Number(opts.above);
-  if (above !== undefined && (!Number.isInteger(above) || above < 1)) throw new UsageError(`--above ${opts.above}: expected a whole number of files, at least 1`);
+  if (above !== undefined && (!Number.isInteger(above) || above < 1))
+    throw new UsageError(`--above ${opts.above}: expected a whole number of files, at least 1`);
   const lake = await openLake(resolve(ctx.io.cwd, opts.lake), lakeOptions(opts));
   try {
     const report = await compactLake(lake, ir, { ...(opts.table && { tables: opts.table }), ...(above !== undefined && { above }) });

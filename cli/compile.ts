@@ -41,7 +41,15 @@ function selectTargets(names: readonly string[] | undefined): Target[] | undefin
   if (!names) return undefined;
   return names.map((n) => {
     const t = findTarget(n);
-    if (!t) throw new UsageError(`unknown target '${n}'; ${didYouMean(n, targets.map((x) => x.name)) ?? `targets are ${targets.map((x) => x.name).join(", ")}`}`);
+    if (!t)
+      throw new UsageError(
+        `unknown target '${n}'; ${
+          didYouMean(
+            n,
+            targets.map((x) => x.name),
+          ) ?? `targets are ${targets.map((x) => x.name).join(", ")}`
+        }`,
+      );
     return t;
   });
 }
@@ -86,12 +94,24 @@ function summary(changes: readonly FileChange[]): string {
  * The hand-written dbt files in the project compile writes (dbt/models/custom/<pipeline>/ …),
  * checked like validate checks them, so a pipeline edit that breaks one fails here, not in dbt.
  */
-async function handWritten(ctx: CliContext, pipelines: readonly LoadedPipeline[], root: string, selected: Target[] | undefined): Promise<LoadedPipeline[]> {
+async function handWritten(
+  ctx: CliContext,
+  pipelines: readonly LoadedPipeline[],
+  root: string,
+  selected: Target[] | undefined,
+): Promise<LoadedPipeline[]> {
   if (pipelines.some((l) => hasErrors(l.diagnostics) || !l.ir) || (selected && !selected.some((t) => t.name === "dbt"))) return [];
   const dbt = { dbtDir: join(root, "dbt") };
   const mine: LoadedPipeline[] = [];
   for (const l of pipelines) mine.push(...(await userProjectDiagnostics(ctx, l.ir!, dbt, true)));
-  return [...mine, ...(await projectClashDiagnostics(ctx, pipelines.map((l) => l.ir!), dbt))];
+  return [
+    ...mine,
+    ...(await projectClashDiagnostics(
+      ctx,
+      pipelines.map((l) => l.ir!),
+      dbt,
+    )),
+  ];
 }
 
 async function run(ctx: CliContext, files: string[], opts: CompileOptions): Promise<void> {
@@ -106,7 +126,18 @@ async function run(ctx: CliContext, files: string[], opts: CompileOptions): Prom
   const shown = (p: string): string => relative(root, p).split(sep).join("/");
   const done = (ok: boolean, changes: readonly FileChange[], text: string, kept: readonly string[] = []): void => {
     const listed = changes.map((c) => ({ path: shown(c.path), kind: c.kind }));
-    if (format === "json") printJson(ctx, { command: "compile", ok, diagnostics, result: { check: opts.check === true, pipelines: pipelines.flatMap((l) => (l.ir ? [l.ir.name] : [])), changes: listed, kept: kept.map(shown) } });
+    if (format === "json")
+      printJson(ctx, {
+        command: "compile",
+        ok,
+        diagnostics,
+        result: {
+          check: opts.check === true,
+          pipelines: pipelines.flatMap((l) => (l.ir ? [l.ir.name] : [])),
+          changes: listed,
+          kept: kept.map(shown),
+        },
+      });
     else ctx.io.out(text);
     ctx.exit(ok ? 0 : 1);
   };
@@ -117,7 +148,13 @@ async function run(ctx: CliContext, files: string[], opts: CompileOptions): Prom
   if (opts.check) {
     const changes = diffTree(tree);
     if (changes.length === 0) return done(true, [], `up to date: ${names}\n`);
-    const again = ["lakec compile", ...files, ...(opts.out === "generated" ? [] : ["--out", opts.out]), ...(opts.env ? ["--env", opts.env] : []), ...(opts.target ? ["--target", ...opts.target] : [])];
+    const again = [
+      "lakec compile",
+      ...files,
+      ...(opts.out === "generated" ? [] : ["--out", opts.out]),
+      ...(opts.env ? ["--env", opts.env] : []),
+      ...(opts.target ? ["--target", ...opts.target] : []),
+    ];
     ctx.io.err(`generated output is stale (${summary(changes)}); run: ${again.join(" ")}\n`);
     return done(false, changes, paintDiff(formatChanges(changes, root), paintFor(ctx.io.colour?.out === true)));
   }

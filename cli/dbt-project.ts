@@ -22,24 +22,41 @@ export interface DbtCliOptions {
 const DEFAULT_DBT_DIR = "dbt";
 
 export function addDbtDirOption(cmd: Command): Command {
-  return cmd.option("--dbt-dir <dir>", "the dbt project with your own models (models/custom/<pipeline>/) and tests (tests/<pipeline>/)", DEFAULT_DBT_DIR);
+  return cmd.option(
+    "--dbt-dir <dir>",
+    "the dbt project with your own models (models/custom/<pipeline>/) and tests (tests/<pipeline>/)",
+    DEFAULT_DBT_DIR,
+  );
 }
 
 export function addSelectOptions(cmd: Command): Command {
   return addDbtDirOption(cmd)
-    .option("--select <selectors...>", "only these models and their tests, as dbt: name, name+, +name, 2+name, @name, tag:<tag>, a,b (both)")
+    .option(
+      "--select <selectors...>",
+      "only these models and their tests, as dbt: name, name+, +name, 2+name, @name, tag:<tag>, a,b (both)",
+    )
     .option("--exclude <selectors...>", "leave these models out (same syntax)");
 }
 
 export function dbtOptions(ctx: CliContext, opts: DbtCliOptions): DbtProjectOptions {
-  return { dbtDir: resolve(ctx.io.cwd, opts.dbtDir ?? DEFAULT_DBT_DIR), cwd: ctx.io.cwd, ...(opts.select && { select: opts.select }), ...(opts.exclude && { exclude: opts.exclude }) };
+  return {
+    dbtDir: resolve(ctx.io.cwd, opts.dbtDir ?? DEFAULT_DBT_DIR),
+    cwd: ctx.io.cwd,
+    ...(opts.select && { select: opts.select }),
+    ...(opts.exclude && { exclude: opts.exclude }),
+  };
 }
 
 /**
  * The hand-written files' diagnostics as entries reportDiagnostics prints with their source
  * lines: rendering and refs, then (with `bind`) each model and test bound on DuckDB.
  */
-export async function userProjectDiagnostics(ctx: CliContext, ir: PipelineIR, opts: DbtCliOptions, bind: boolean): Promise<LoadedPipeline[]> {
+export async function userProjectDiagnostics(
+  ctx: CliContext,
+  ir: PipelineIR,
+  opts: DbtCliOptions,
+  bind: boolean,
+): Promise<LoadedPipeline[]> {
   // The engine (and DuckDB with it) loads only when needed: validate stays fast without a dbt/.
   const { hasUserFiles, readUserDbtFiles, checkUserProject } = await import("../engine/index.js");
   const user = await readUserDbtFiles(resolve(ctx.io.cwd, opts.dbtDir ?? DEFAULT_DBT_DIR), ir.name, ctx.io.cwd);
@@ -68,12 +85,15 @@ export async function projectClashDiagnostics(ctx: CliContext, irs: readonly Pip
   if (irs.length < 2) return [];
   const { readUserDbtFiles } = await import("../engine/index.js");
   const pipelines = [];
-  for (const ir of irs) pipelines.push({ ir, files: await readUserDbtFiles(resolve(ctx.io.cwd, opts.dbtDir ?? DEFAULT_DBT_DIR), ir.name, ctx.io.cwd) });
+  for (const ir of irs)
+    pipelines.push({ ir, files: await readUserDbtFiles(resolve(ctx.io.cwd, opts.dbtDir ?? DEFAULT_DBT_DIR), ir.name, ctx.io.cwd) });
   const diagnostics = projectNameClashes(pipelines);
-  return pipelines.flatMap((p) => p.files.models.flatMap((f) => {
-    const mine = diagnostics.filter((d) => d.file === f.path);
-    return mine.length === 0 ? [] : [{ file: f.path, text: f.text, diagnostics: mine }];
-  }));
+  return pipelines.flatMap((p) =>
+    p.files.models.flatMap((f) => {
+      const mine = diagnostics.filter((d) => d.file === f.path);
+      return mine.length === 0 ? [] : [{ file: f.path, text: f.text, diagnostics: mine }];
+    }),
+  );
 }
 
 /** Checks `--select`/`--exclude` before anything runs: a selector that matches nothing is a usage error. */

@@ -48,7 +48,9 @@ function describeBatch(e: Extract<DevEvent, { kind: "batch" }>): string {
   const s = e.report.result as RunSummary;
   const lines = s.files.map((f) => {
     const c = f.counts;
-    const counts = c ? `: ${c.recordsIn} in, ${c.clean} clean, ${c.invalid} invalid, ${c.duplicates} duplicates${f.reconciled ? "" : " (COUNTS DO NOT RECONCILE)"}` : "";
+    const counts = c
+      ? `: ${c.recordsIn} in, ${c.clean} clean, ${c.invalid} invalid, ${c.duplicates} duplicates${f.reconciled ? "" : " (COUNTS DO NOT RECONCILE)"}`
+      : "";
     return `  ${f.rawKey} ${f.status}${counts}${f.reason && f.status !== "processed" ? ` (${f.reason})` : ""}`;
   });
   const failed = s.warehouse.tests.filter((t) => t.failures > 0);
@@ -56,7 +58,13 @@ function describeBatch(e: Extract<DevEvent, { kind: "batch" }>): string {
   if (s.warehouse.error !== undefined) lines.push(`  warehouse not built: ${s.warehouse.error}`);
   else lines.push(`  marts updated in ${secs(e.ms)} (${tests})`);
   for (const t of failed) lines.push(`  ${t.severity === "error" ? "FAIL" : "warn"} ${t.name}: ${t.failures} row(s)`);
-  if (e.report.compaction) lines.push(...formatCompaction(e.report.compaction).trimEnd().split("\n").map((l) => `  compacted ${l}`));
+  if (e.report.compaction)
+    lines.push(
+      ...formatCompaction(e.report.compaction)
+        .trimEnd()
+        .split("\n")
+        .map((l) => `  compacted ${l}`),
+    );
   return `${lines.join("\n")}\n`;
 }
 
@@ -93,7 +101,8 @@ export async function runDev(ctx: CliContext, file: string, opts: DevCliOptions,
   const environment = loaded.ir?.environment?.name ?? opts.env;
   if (loaded.ir && !hasErrors(loaded.diagnostics)) await checkSelection(ctx, loaded.ir, opts);
   const compactAbove = Number(opts.compactAbove ?? DEFAULT_COMPACT_ABOVE);
-  if (!Number.isInteger(compactAbove) || compactAbove < 0) throw new UsageError(`--compact-above ${opts.compactAbove}: expected a whole number of files (0: never compact)`);
+  if (!Number.isInteger(compactAbove) || compactAbove < 0)
+    throw new UsageError(`--compact-above ${opts.compactAbove}: expected a whole number of files (0: never compact)`);
   const watcher = await startDev({
     pipelineFile: resolve(ctx.io.cwd, file),
     displayName: displayPath(ctx.io.cwd, file),
@@ -131,7 +140,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)")
     .option("--poll", "poll the file system instead of native events (network drives, some containers)")
-    .option("--compact-above <n>", "compact the lake (see lakec compact) after a batch leaves more than n files in a partition; 0: never", String(DEFAULT_COMPACT_ABOVE));
+    .option(
+      "--compact-above <n>",
+      "compact the lake (see lakec compact) after a batch leaves more than n files in a partition; 0: never",
+      String(DEFAULT_COMPACT_ABOVE),
+    );
   addSelectOptions(cmd)
     .addHelpText("after", HELP)
     .action((f: string, opts: DevCliOptions) => runDev(ctx, f, opts, interrupted()));

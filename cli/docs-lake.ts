@@ -98,8 +98,17 @@ async function samples(paths: LakePaths, source: SourceIR, files: readonly FileM
 async function warehouseStats(dir: string, ir: PipelineIR): Promise<{ rows: Record<string, number>; freshness: Record<string, string> }> {
   const present = new Set(await warehouseRelations(dir));
   const parts = [
-    ...ir.tables.filter((t) => present.has(t.name)).map((t) => `SELECT ${quoteString("duckdb", t.name)} AS name, count(*) AS n, strftime(max(_ingested_at), '%Y-%m-%dT%H:%M:%SZ') AS fresh FROM main.${quoteIdent("duckdb", t.name)}`),
-    ...ir.marts.filter((m) => present.has(m.name)).map((m) => `SELECT ${quoteString("duckdb", m.name)} AS name, count(*) AS n, NULL AS fresh FROM main.${quoteIdent("duckdb", m.name)}`),
+    ...ir.tables
+      .filter((t) => present.has(t.name))
+      .map(
+        (t) =>
+          `SELECT ${quoteString("duckdb", t.name)} AS name, count(*) AS n, strftime(max(_ingested_at), '%Y-%m-%dT%H:%M:%SZ') AS fresh FROM main.${quoteIdent("duckdb", t.name)}`,
+      ),
+    ...ir.marts
+      .filter((m) => present.has(m.name))
+      .map(
+        (m) => `SELECT ${quoteString("duckdb", m.name)} AS name, count(*) AS n, NULL AS fresh FROM main.${quoteIdent("duckdb", m.name)}`,
+      ),
   ];
   const rows: Record<string, number> = {};
   const freshness: Record<string, string> = {};
@@ -128,7 +137,9 @@ async function pipelineStats(dir: string, ir: PipelineIR): Promise<LakePipelineS
     ({ rows, freshness } = await warehouseStats(dir, ir));
   } catch (e) {
     // No warehouse yet, or another process holds it: fall back to what the manifests say was published.
-    notes.push(`The warehouse could not be read (${e instanceof Error ? e.message : String(e)}); table rows are from the run manifests, marts and freshness are not shown.`);
+    notes.push(
+      `The warehouse could not be read (${e instanceof Error ? e.message : String(e)}); table rows are from the run manifests, marts and freshness are not shown.`,
+    );
     rows = { ...(await publishedState(paths, ir)).rowsByTable };
   }
   return { files, rows, freshness, samples: sampleMap, notes };

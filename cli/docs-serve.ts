@@ -10,7 +10,12 @@ import { watch, type FSWatcher } from "chokidar";
 import { lakePaths } from "../engine/index.js";
 import { UsageError, type CliContext } from "./context.js";
 
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".json": "application/json" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+};
 const EVENTS = "/__lakec/events";
 const RELOAD = `<script>new EventSource(${JSON.stringify(EVENTS)}).onmessage = () => location.reload();</script>\n`;
 
@@ -60,13 +65,21 @@ export interface ServeOptions {
  * Starts serving `opts.out` after one build. `build` writes the site and returns false when a
  * pipeline has errors (the old site stays up, and the errors are printed).
  */
-export async function startDocsServer(ctx: CliContext, files: readonly string[], opts: ServeOptions, build: () => Promise<boolean>): Promise<DocsServer> {
+export async function startDocsServer(
+  ctx: CliContext,
+  files: readonly string[],
+  opts: ServeOptions,
+  build: () => Promise<boolean>,
+): Promise<DocsServer> {
   const root = resolve(ctx.io.cwd, opts.out);
-  if (!(await build()) && !existsSync(join(root, "index.html"))) throw new UsageError("nothing to serve: fix the pipeline errors above first");
+  if (!(await build()) && !existsSync(join(root, "index.html")))
+    throw new UsageError("nothing to serve: fix the pipeline errors above first");
   const clients = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
     if (req.url === EVENTS) {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" }).write(": connected\n\n");
+      res
+        .writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" })
+        .write(": connected\n\n");
       clients.add(res);
       req.on("close", () => clients.delete(res));
       return;
@@ -87,15 +100,24 @@ export async function startDocsServer(ctx: CliContext, files: readonly string[],
     });
     return queue;
   };
-  const watched = [...files.map((f) => resolve(ctx.io.cwd, f)), ...(opts.lake ? [lakePaths(resolve(ctx.io.cwd, opts.lake)).manifests] : [])];
-  const watcher: FSWatcher = watch(watched, { ignoreInitial: true, usePolling: opts.poll === true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
+  const watched = [
+    ...files.map((f) => resolve(ctx.io.cwd, f)),
+    ...(opts.lake ? [lakePaths(resolve(ctx.io.cwd, opts.lake)).manifests] : []),
+  ];
+  const watcher: FSWatcher = watch(watched, {
+    ignoreInitial: true,
+    usePolling: opts.poll === true,
+    awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 },
+  });
   let timer: NodeJS.Timeout | undefined;
   watcher.on("all", () => {
     clearTimeout(timer);
     timer = setTimeout(() => void rebuild(), 150);
   });
   await new Promise<void>((ok) => watcher.once("ready", ok));
-  ctx.io.out(`serving ${opts.out} at ${url} (rebuilds when ${files.length === 1 ? "the pipeline changes" : "a pipeline changes"}${opts.lake ? " or the lake is run" : ""}; Ctrl-C to stop)\n`);
+  ctx.io.out(
+    `serving ${opts.out} at ${url} (rebuilds when ${files.length === 1 ? "the pipeline changes" : "a pipeline changes"}${opts.lake ? " or the lake is run" : ""}; Ctrl-C to stop)\n`,
+  );
   return {
     url,
     rebuild,

@@ -69,14 +69,29 @@ function checkOut(out: string, shown: string): void {
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) throw new UsageError(`--out ${shown} is a file, not a folder`);
   if (readdirSync(out).length > 0 && !existsSync(join(out, SITE_MARKER))) {
-    throw new UsageError(`--out ${shown} is not empty and holds no ${SITE_MARKER}: lakec docs replaces the whole folder, so it writes only into an empty folder or an earlier site`);
+    throw new UsageError(
+      `--out ${shown} is not empty and holds no ${SITE_MARKER}: lakec docs replaces the whole folder, so it writes only into an empty folder or an earlier site`,
+    );
   }
 }
 
 /** `handWritten`: per pipeline, its own dbt files (dbt/models/custom/<pipeline>/, dbt/tests/<pipeline>/), shown beside the generated ones. */
-export async function buildSite(irs: readonly PipelineIR[], out: string, lake?: LakeStats, handWritten: ReadonlyMap<string, readonly Artifact[]> = new Map()): Promise<FileChange[]> {
-  const files = emitDocsSite({ pipelines: irs.map((ir) => ({ ir, artifacts: [...artifactsOf(ir), ...(handWritten.get(ir.name) ?? [])] })), assets: layoutAssets(), ...(lake && { lake }) });
-  const tree: OutputTree = { files: new Map(files.map((f) => [join(out, ...f.path.split("/")), f.contents])), ownedDirs: [out], exclusive: true };
+export async function buildSite(
+  irs: readonly PipelineIR[],
+  out: string,
+  lake?: LakeStats,
+  handWritten: ReadonlyMap<string, readonly Artifact[]> = new Map(),
+): Promise<FileChange[]> {
+  const files = emitDocsSite({
+    pipelines: irs.map((ir) => ({ ir, artifacts: [...artifactsOf(ir), ...(handWritten.get(ir.name) ?? [])] })),
+    assets: layoutAssets(),
+    ...(lake && { lake }),
+  });
+  const tree: OutputTree = {
+    files: new Map(files.map((f) => [join(out, ...f.path.split("/")), f.contents])),
+    ownedDirs: [out],
+    exclusive: true,
+  };
   try {
     return writeTree(tree);
   } catch (err) {
@@ -96,26 +111,33 @@ export async function docsOnce(ctx: CliContext, files: readonly string[], opts: 
   let lake: LakeStats | undefined;
   if (opts.lake !== undefined) {
     const dir = resolve(ctx.io.cwd, opts.lake);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--lake ${opts.lake}: no such folder (run \`lakec run\` first)`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new UsageError(`--lake ${opts.lake}: no such folder (run \`lakec run\` first)`);
     lake = await readLakeStats(dir, opts.lake, irs);
   }
   const { readUserDbtFiles } = await import("../engine/index.js");
   const handWritten = new Map<string, Artifact[]>();
   for (const ir of irs) {
     const user = await readUserDbtFiles(resolve(ctx.io.cwd, "dbt"), ir.name, ctx.io.cwd);
-    handWritten.set(ir.name, [...user.models, ...user.properties, ...user.tests].map((f) => ({ path: `dbt/${f.rel}`, contents: f.text })));
+    handWritten.set(
+      ir.name,
+      [...user.models, ...user.properties, ...user.tests].map((f) => ({ path: `dbt/${f.rel}`, contents: f.text })),
+    );
   }
   const changes = await buildSite(irs, out, lake, handWritten);
   const count = (k: FileChange["kind"]) => changes.filter((c) => c.kind === k).length;
   const index = relative(ctx.io.cwd, join(out, "index.html")) || "index.html";
-  ctx.io.out(`docs for ${irs.map((i) => i.name).join(", ")}: ${count("added")} added, ${count("modified")} modified, ${count("removed")} removed; open ${index}\n`);
+  ctx.io.out(
+    `docs for ${irs.map((i) => i.name).join(", ")}: ${count("added")} added, ${count("modified")} modified, ${count("removed")} removed; open ${index}\n`,
+  );
   return changes;
 }
 
 /** Starts `lakec docs --serve`: one build, then the server and the watcher (see docs-serve.ts). */
 export function startServe(ctx: CliContext, files: readonly string[], opts: DocsOptions): Promise<DocsServer> {
   const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${opts.port}: expected a port number (0 for any free port)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${opts.port}: expected a port number (0 for any free port)`);
   const serveOpts = { out: opts.out, port, ...(opts.lake !== undefined && { lake: opts.lake }), ...(opts.poll && { poll: true }) };
   return startDocsServer(ctx, files, serveOpts, async () => (await docsOnce(ctx, files, opts)) !== undefined);
 }

@@ -19,10 +19,15 @@ function tableCell(v: unknown): string {
 }
 
 export function formatRows(r: QueryResult, format: RowFormat): string {
-  if (format === "csv") return [r.columns.map(csvCell).join(","), ...r.rows.map((row) => row.map(csvCell).join(","))].map((l) => `${l}\n`).join("");
+  if (format === "csv")
+    return [r.columns.map(csvCell).join(","), ...r.rows.map((row) => row.map(csvCell).join(","))].map((l) => `${l}\n`).join("");
   const cells = r.rows.map((row) => row.map(tableCell));
   const widths = r.columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: readonly string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join(" | ").trimEnd();
+  const line = (vals: readonly string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join(" | ")
+      .trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("-+-");
   const count = `(${r.rows.length} row${r.rows.length === 1 ? "" : "s"})`;
   return `${[line(r.columns), rule, ...cells.map(line), count].join("\n")}\n`;

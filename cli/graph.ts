@@ -32,7 +32,10 @@ export function register(program: Command, ctx: CliContext): void {
       // Hand-written dbt models are drawn after the models they ref.
       const { loadLocalProject } = await import("../engine/index.js");
       const project = await loadLocalProject(loaded.ir, dbtOptions(ctx, opts));
-      const graph = lineageMermaid(loaded.ir, project.models.filter((m) => m.userFile !== undefined));
+      const graph = lineageMermaid(
+        loaded.ir,
+        project.models.filter((m) => m.userFile !== undefined),
+      );
       ctx.io.out(opts.markdown ? `\`\`\`mermaid\n${graph}\`\`\`\n` : graph);
       ctx.exit(0);
     });

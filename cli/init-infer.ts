@@ -193,7 +193,11 @@ function duplicates(records: readonly Record<string, SampleValue>[], fields: rea
  * alone, two id-like fields, or id-like fields plus a time field (reviewer + product + time is
  * a common key). Duplicates are what lakec drops and counts, so fewest is best.
  */
-export function likelyKey(records: readonly Record<string, SampleValue>[], fields: readonly string[], timeFields: readonly string[]): { fields: string[]; duplicates: number } {
+export function likelyKey(
+  records: readonly Record<string, SampleValue>[],
+  fields: readonly string[],
+  timeFields: readonly string[],
+): { fields: string[]; duplicates: number } {
   const ids = fields.filter((f) => ID_LIKE.test(f));
   const candidates: string[][] = [...ids.map((f) => [f])];
   for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) candidates.push([ids[i]!, ids[j]!]);

@@ -60,7 +60,11 @@ const SHORT_TABLE_NAME = 24;
 export function childTableName(source: string, column: string): string {
   const full = `${source}_${column}`;
   if (full.length <= SHORT_TABLE_NAME) return full;
-  const last = source.split("_").filter((w) => w !== "").pop() ?? source;
+  const last =
+    source
+      .split("_")
+      .filter((w) => w !== "")
+      .pop() ?? source;
   return `${last}_${column}`;
 }
 
@@ -71,14 +75,31 @@ function childColumns(c: ColumnPlan, carried: readonly string[], wanted: readonl
   return wanted.map((w) => pool.take(w));
 }
 
-function flattenObject(records: readonly Record<string, SampleValue>[], c: ColumnPlan, source: string, tables: NamePool, carried: readonly string[]): string[] {
-  const values = records.map((r) => r[c.field]).filter((v): v is Record<string, SampleValue> => typeof v === "object" && v !== null && !Array.isArray(v));
+function flattenObject(
+  records: readonly Record<string, SampleValue>[],
+  c: ColumnPlan,
+  source: string,
+  tables: NamePool,
+  carried: readonly string[],
+): string[] {
+  const values = records
+    .map((r) => r[c.field])
+    .filter((v): v is Record<string, SampleValue> => typeof v === "object" && v !== null && !Array.isArray(v));
   const keys = c.type.kind === "object" ? c.type.keys : [];
   if (keys.length === 0 || keys.length > MAX_COLUMN_KEYS) {
-    const valueType = inferValues(c.field, values.flatMap((v) => Object.values(v)));
+    const valueType = inferValues(
+      c.field,
+      values.flatMap((v) => Object.values(v)),
+    );
     const scalar = valueType.kind === "object" || valueType.kind === "array" ? { kind: "string" as const } : valueType;
     const [key, value] = childColumns(c, carried, ["key", "value"]);
-    const lines = [`    ${c.name}:`, "      into: table                 # its keys are data: one row per key", `      table: ${tables.take(childTableName(source, c.name))}`, `      key: ${key}`, `      value: ${value}`];
+    const lines = [
+      `    ${c.name}:`,
+      "      into: table                 # its keys are data: one row per key",
+      `      table: ${tables.take(childTableName(source, c.name))}`,
+      `      key: ${key}`,
+      `      value: ${value}`,
+    ];
     if (scalar.kind !== "string") lines.push(`      type: ${q(typeText(scalar))}`);
     return lines;
   }
@@ -87,7 +108,10 @@ function flattenObject(records: readonly Record<string, SampleValue>[], c: Colum
   const lines = [`    ${c.name}:`, `      into: columns               # one column per key, named ${c.name}_<name>`, "      keys:"];
   for (const key of keys) {
     const name = names.take(snakeName(key, "key"));
-    const t = inferValues(key, values.map((v) => v[key] ?? null));
+    const t = inferValues(
+      key,
+      values.map((v) => v[key] ?? null),
+    );
     const scalar = t.kind === "object" || t.kind === "array" || (t.kind === "string" && !t.strip) ? undefined : t;
     lines.push(scalar ? `        ${q(key)}: { name: ${name}, ${typeOptions(scalar).join(", ")} }` : `        ${q(key)}: ${name}`);
   }
@@ -99,7 +123,8 @@ function flattenObject(records: readonly Record<string, SampleValue>[], c: Colum
 
 function flattenArray(c: ColumnPlan, source: string, tables: NamePool, carried: readonly string[]): string[] {
   const [index, value] = childColumns(c, carried, ["position", "value"]);
-  const nested = c.type.kind === "array" && c.type.nested ? ["      # its elements are objects or lists: each value is kept as JSON text"] : [];
+  const nested =
+    c.type.kind === "array" && c.type.nested ? ["      # its elements are objects or lists: each value is kept as JSON text"] : [];
   return [
     `    ${c.name}:`,
     "      into: table                 # one row per element, with the parent's id and key",
@@ -114,7 +139,15 @@ function planColumns(records: readonly Record<string, SampleValue>[], fields: re
   const pool = new NamePool(source.replace(/s$/, ""));
   return fields.map((field) => {
     const name = pool.take(snakeName(field, "field"));
-    return { field, name, type: inferValues(field, records.map((r) => r[field] ?? null)), lines: [] };
+    return {
+      field,
+      name,
+      type: inferValues(
+        field,
+        records.map((r) => r[field] ?? null),
+      ),
+      lines: [],
+    };
   });
 }
 
@@ -183,7 +216,11 @@ export function renderPipeline(records: readonly Record<string, SampleValue>[], 
   tables.reserve(o.sourceName);
   const carried = [idName, ...key.fields.map((f) => byField.get(f)!)];
   const flatten = columns.flatMap((c) =>
-    c.type.kind === "object" ? flattenObject(records, c, o.sourceName, tables, carried) : c.type.kind === "array" ? flattenArray(c, o.sourceName, tables, carried) : [],
+    c.type.kind === "object"
+      ? flattenObject(records, c, o.sourceName, tables, carried)
+      : c.type.kind === "array"
+        ? flattenArray(c, o.sourceName, tables, carried)
+        : [],
   );
   const partition = partitionColumn(records, columns);
   const keyLine = wholeRecord

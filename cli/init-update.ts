@@ -33,7 +33,13 @@ interface Insertion {
 
 function valuesAt(records: readonly Record<string, SampleValue>[], u: UnmappedPath): SampleValue[] {
   const at = (v: SampleValue | undefined, path: readonly string[]): SampleValue | undefined =>
-    path.reduce<SampleValue | undefined>((x, k) => (typeof x === "object" && x !== null && !Array.isArray(x) && !("decimalText" in x) ? (x as Record<string, SampleValue>)[k] : undefined), v);
+    path.reduce<SampleValue | undefined>(
+      (x, k) =>
+        typeof x === "object" && x !== null && !Array.isArray(x) && !("decimalText" in x)
+          ? (x as Record<string, SampleValue>)[k]
+          : undefined,
+      v,
+    );
   const out: SampleValue[] = [];
   for (const r of records) {
     if (u.kind === "key") {
@@ -42,8 +48,17 @@ function valuesAt(records: readonly Record<string, SampleValue>[], u: UnmappedPa
       continue;
     }
     const holder = at(r, u.path);
-    const els = u.mode === "array" ? (Array.isArray(holder) ? holder : []) : typeof holder === "object" && holder !== null && !Array.isArray(holder) && !("decimalText" in holder) ? Object.values(holder) : [];
-    for (const e of els) if (typeof e === "object" && e !== null && !Array.isArray(e) && !("decimalText" in e) && u.field in e) out.push((e as Record<string, SampleValue>)[u.field]!);
+    const els =
+      u.mode === "array"
+        ? Array.isArray(holder)
+          ? holder
+          : []
+        : typeof holder === "object" && holder !== null && !Array.isArray(holder) && !("decimalText" in holder)
+          ? Object.values(holder)
+          : [];
+    for (const e of els)
+      if (typeof e === "object" && e !== null && !Array.isArray(e) && !("decimalText" in e) && u.field in e)
+        out.push((e as Record<string, SampleValue>)[u.field]!);
   }
   return out;
 }
@@ -67,18 +82,28 @@ function pickSource(ir: PipelineIR, wanted: string | undefined): SourceIR {
     if (!s) throw new UsageError(`--source ${wanted}: the pipeline has ${ir.sources.map((x) => x.name).join(", ")}`);
     return s;
   }
-  if (ir.sources.length !== 1) throw new UsageError(`the pipeline has several sources (${ir.sources.map((x) => x.name).join(", ")}): pass --source`);
+  if (ir.sources.length !== 1)
+    throw new UsageError(`the pipeline has several sources (${ir.sources.map((x) => x.name).join(", ")}): pass --source`);
   return ir.sources[0]!;
 }
 
 /** The entries for the sample's unmapped paths, in the order they first appear. */
-function insertions(ir: PipelineIR, src: SourceIR, flattenDoc: Record<string, { into?: string }>, records: readonly Record<string, SampleValue>[]): { list: Insertion[]; skipped: string[] } {
-  const schema = driftSchema(src, ir.tables.filter((t) => t.source === src.name));
+function insertions(
+  ir: PipelineIR,
+  src: SourceIR,
+  flattenDoc: Record<string, { into?: string }>,
+  records: readonly Record<string, SampleValue>[],
+): { list: Insertion[]; skipped: string[] } {
+  const schema = driftSchema(
+    src,
+    ir.tables.filter((t) => t.source === src.name),
+  );
   const seen = new Map<string, UnmappedPath>();
-  for (const r of records) for (const u of unmappedPathsOf(schema, r as Record<string, unknown>)) {
-    const label = u.kind === "key" ? u.path.join(".") : `${u.path.join(".")}${u.mode === "array" ? "[]" : ".*"}.${u.field}`;
-    if (!seen.has(label)) seen.set(label, u);
-  }
+  for (const r of records)
+    for (const u of unmappedPathsOf(schema, r as Record<string, unknown>)) {
+      const label = u.kind === "key" ? u.path.join(".") : `${u.path.join(".")}${u.mode === "array" ? "[]" : ".*"}.${u.field}`;
+      if (!seen.has(label)) seen.set(label, u);
+    }
   const columns = new NamePool(src.name.replace(/s$/, ""));
   for (const t of ir.tables.filter((x) => x.source === src.name)) for (const c of t.columns) columns.reserve(c.name);
   for (const c of src.columns) columns.reserve(c.name);
@@ -93,7 +118,12 @@ function insertions(ir: PipelineIR, src: SourceIR, flattenDoc: Record<string, { 
         continue;
       }
       const name = new NamePool(col.name).take(snakeName(u.field, "field"));
-      list.push({ at: ["sources", src.name, "flatten", col.name, "fields"], key: u.field, value: `{ name: ${name}, ${scalarOptions(u.field, values).join(", ")} }`, note: `${label} → ${name}` });
+      list.push({
+        at: ["sources", src.name, "flatten", col.name, "fields"],
+        key: u.field,
+        value: `{ name: ${name}, ${scalarOptions(u.field, values).join(", ")} }`,
+        note: `${label} → ${name}`,
+      });
       continue;
     }
     if (u.path.some((k) => k.includes(".") || k === "")) {
@@ -103,12 +133,22 @@ function insertions(ir: PipelineIR, src: SourceIR, flattenDoc: Record<string, { 
     const head = u.path[0]!;
     if (u.path.length === 2 && flattenDoc[head]?.into === "columns") {
       const name = snakeName(u.path[1]!, "key");
-      list.push({ at: ["sources", src.name, "flatten", head, "keys"], key: u.path[1]!, value: `{ name: ${name}, ${scalarOptions(u.path[1]!, values).join(", ")} }`, note: `${label} → ${head} key ${name}` });
+      list.push({
+        at: ["sources", src.name, "flatten", head, "keys"],
+        key: u.path[1]!,
+        value: `{ name: ${name}, ${scalarOptions(u.path[1]!, values).join(", ")} }`,
+        note: `${label} → ${head} key ${name}`,
+      });
       continue;
     }
     const name = columns.take(snakeName(u.path.join("_"), "field"));
     const from = u.path.length === 1 && u.path[0] === name ? [] : [`from: ${q(u.path.join("."))}`];
-    list.push({ at: ["sources", src.name, "columns"], key: name, value: `{ ${[...from, ...columnOptions(name, values)].join(", ")} }`, note: `${label} → column ${name}` });
+    list.push({
+      at: ["sources", src.name, "columns"],
+      key: name,
+      value: `{ ${[...from, ...columnOptions(name, values)].join(", ")} }`,
+      note: `${label} → column ${name}`,
+    });
   }
   return { list, skipped };
 }
@@ -138,15 +178,23 @@ function edit(text: string, doc: ReturnType<typeof parseDocument>, ins: Insertio
 }
 
 /** The pipeline text with the sample's unmapped keys added. Throws a UsageError when the pipeline does not validate. */
-export function proposeUpdate(file: string, text: string, records: readonly Record<string, SampleValue>[], source?: string): UpdateProposal {
+export function proposeUpdate(
+  file: string,
+  text: string,
+  records: readonly Record<string, SampleValue>[],
+  source?: string,
+): UpdateProposal {
   const compiled = compilePipeline(file, text);
   if (hasErrors(compiled.diagnostics) || !compiled.ir) {
-    throw new UsageError(`${file} does not validate; fix it first:\n${compiled.diagnostics.map((d) => formatDiagnostic(d, text)).join("\n")}`);
+    throw new UsageError(
+      `${file} does not validate; fix it first:\n${compiled.diagnostics.map((d) => formatDiagnostic(d, text)).join("\n")}`,
+    );
   }
   const ir = compiled.ir;
   const src = pickSource(ir, source);
   const doc = parseDocument(text);
-  const flattenDoc = ((doc.toJS() as { sources?: Record<string, { flatten?: Record<string, { into?: string }> }> }).sources?.[src.name]?.flatten ?? {}) as Record<string, { into?: string }>;
+  const flattenDoc = ((doc.toJS() as { sources?: Record<string, { flatten?: Record<string, { into?: string }> }> }).sources?.[src.name]
+    ?.flatten ?? {}) as Record<string, { into?: string }>;
   const { list, skipped } = insertions(ir, src, flattenDoc, records);
   const edits: { at: number; text: string }[] = [];
   const added: string[] = [];
@@ -161,13 +209,17 @@ export function proposeUpdate(file: string, text: string, records: readonly Reco
   }
   // From the end, so earlier offsets stay valid; entries for the same map keep their order.
   let out = text;
-  for (const e of edits.map((x, i) => ({ ...x, i })).sort((a, b) => b.at - a.at || b.i - a.i)) out = out.slice(0, e.at) + e.text + out.slice(e.at);
+  for (const e of edits.map((x, i) => ({ ...x, i })).sort((a, b) => b.at - a.at || b.i - a.i))
+    out = out.slice(0, e.at) + e.text + out.slice(e.at);
   const check = compilePipeline(file, out);
-  if (hasErrors(check.diagnostics)) throw new Error(`the updated pipeline does not validate:\n${check.diagnostics.map((d) => formatDiagnostic(d, out)).join("\n")}`);
+  if (hasErrors(check.diagnostics))
+    throw new Error(`the updated pipeline does not validate:\n${check.diagnostics.map((d) => formatDiagnostic(d, out)).join("\n")}`);
   return { text: out, added, skipped };
 }
 
 /** A unified diff of the pipeline file, as `git diff` prints one. */
 export function updateDiff(file: string, before: string, after: string): string {
-  return before === after ? "" : createTwoFilesPatch(`a/${file}`, `b/${file}`, before, after, undefined, undefined, { context: 3 }).replace(/^=+\n/, "");
+  return before === after
+    ? ""
+    : createTwoFilesPatch(`a/${file}`, `b/${file}`, before, after, undefined, undefined, { context: 3 }).replace(/^=+\n/, "");
 }

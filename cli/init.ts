@@ -49,7 +49,9 @@ function readHead(path: string): { text: string; whole: boolean } {
 
 /** JSON.parse, but a number written with a fraction or exponent keeps its text (`5.0` is not 5). */
 export function parseSampleJson(text: string): SampleValue {
-  const tagged = text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)(?:[eE][+-]?\d+)?|-?\d+[eE][+-]?\d+/g, (m) => (m.startsWith('"') ? m : `{"${DECIMAL_KEY}":"${m}"}`));
+  const tagged = text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)(?:[eE][+-]?\d+)?|-?\d+[eE][+-]?\d+/g, (m) =>
+    m.startsWith('"') ? m : `{"${DECIMAL_KEY}":"${m}"}`,
+  );
   return JSON.parse(tagged, (_k, v: unknown) =>
     v !== null && typeof v === "object" && DECIMAL_KEY in v ? { decimalText: (v as Record<string, string>)[DECIMAL_KEY] } : v,
   ) as SampleValue;
@@ -64,7 +66,10 @@ function isRecord(v: SampleValue): v is Record<string, SampleValue> {
  * A file read `whole` gives every record: a sample cut at MAX_SAMPLE_RECORDS can call a key
  * unique that repeats later, and a small file costs little to read in full.
  */
-export function readSample(raw: string, whole = false): { records: Record<string, SampleValue>[]; skipped: number; format: "jsonl" | "json" } {
+export function readSample(
+  raw: string,
+  whole = false,
+): { records: Record<string, SampleValue>[]; skipped: number; format: "jsonl" | "json" } {
   const limit = whole ? Number.POSITIVE_INFINITY : MAX_SAMPLE_RECORDS;
   const text = raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
   const trimmed = text.trimStart();
@@ -120,10 +125,15 @@ interface InitCliOptions {
 
 /** --update: the sample's unmapped keys as new entries of an existing pipeline, printed as a diff (written with --write). */
 function runUpdate(ctx: CliContext, opts: InitCliOptions & { update: string }): void {
-  if (opts.name !== undefined || opts.out !== undefined) throw new UsageError("--update changes the pipeline file itself: --name and --out do not apply");
+  if (opts.name !== undefined || opts.out !== undefined)
+    throw new UsageError("--update changes the pipeline file itself: --name and --out do not apply");
   const samplePath = resolve(ctx.io.cwd, opts.from);
   const pipelinePath = resolve(ctx.io.cwd, opts.update);
-  for (const [flag, p] of [["--from", samplePath], ["--update", pipelinePath]] as const) if (!existsSync(p)) throw new UsageError(`cannot read ${flag === "--from" ? opts.from : opts.update}: no such file`);
+  for (const [flag, p] of [
+    ["--from", samplePath],
+    ["--update", pipelinePath],
+  ] as const)
+    if (!existsSync(p)) throw new UsageError(`cannot read ${flag === "--from" ? opts.from : opts.update}: no such file`);
   const head = readHead(samplePath);
   const { records } = readSample(head.text, head.whole);
   if (records.length === 0) throw new UsageError(`${opts.from} holds no JSON objects (expected JSON Lines or a JSON array of objects)`);
@@ -137,7 +147,9 @@ function runUpdate(ctx: CliContext, opts: InitCliOptions & { update: string }): 
   }
   ctx.io.out(updateDiff(shown, before, p.text));
   if (!opts.write) {
-    ctx.io.err(`${p.added.length} new entr${p.added.length === 1 ? "y" : "ies"} from ${records.length} records; review the types, then rerun with --write to apply\n`);
+    ctx.io.err(
+      `${p.added.length} new entr${p.added.length === 1 ? "y" : "ies"} from ${records.length} records; review the types, then rerun with --write to apply\n`,
+    );
     return;
   }
   writeFileSync(pipelinePath, p.text);
@@ -155,11 +167,18 @@ function run(ctx: CliContext, opts: InitCliOptions): void {
   const base = basename(samplePath).replace(/\.(jsonl|ndjson|json)(\.gz)?$/i, "");
   const sourceName = new NamePool("source").take(snakeName(base, "source"));
   const pipelineName = opts.name ?? sourceName;
-  if (!/^[a-z][a-z0-9_]*$/.test(pipelineName)) throw new UsageError(`--name '${pipelineName}' is not a valid name: use lower case letters, digits and _ (for example ${snakeName(pipelineName, "pipeline")})`);
+  if (!/^[a-z][a-z0-9_]*$/.test(pipelineName))
+    throw new UsageError(
+      `--name '${pipelineName}' is not a valid name: use lower case letters, digits and _ (for example ${snakeName(pipelineName, "pipeline")})`,
+    );
   const outPath = opts.out ? resolve(ctx.io.cwd, opts.out) : undefined;
   if (outPath && existsSync(outPath) && !opts.force) throw new UsageError(`${opts.out} already exists; pass --force to replace it`);
   const schema = schemaFile();
-  const schemaPath = schema ? relative(outPath ? dirname(outPath) : ctx.io.cwd, schema).split(sep).join("/") : "pipeline.schema.json";
+  const schemaPath = schema
+    ? relative(outPath ? dirname(outPath) : ctx.io.cwd, schema)
+        .split(sep)
+        .join("/")
+    : "pipeline.schema.json";
   const text = renderPipeline(records, { pipelineName, sourceName, sampleName: basename(samplePath), schemaPath, format });
   const shown = opts.out ? displayPath(ctx.io.cwd, opts.out) : "pipeline.yaml";
   const result = compilePipeline(shown, text);

@@ -23,7 +23,15 @@ const RAW = "\u0000lakec-raw-result\u0000";
 /** The document as text; `rawResult` is JSON text put in as is (exact numbers from DuckDB). */
 export function jsonDocument(doc: JsonDocument, rawResult?: string): string {
   const { command, ok, diagnostics, error, result } = doc;
-  const body = { schema: OUTPUT_SCHEMA, lakec: VERSION, command, ok, diagnostics, ...(error && { error }), result: rawResult === undefined ? (result ?? null) : RAW };
+  const body = {
+    schema: OUTPUT_SCHEMA,
+    lakec: VERSION,
+    command,
+    ok,
+    diagnostics,
+    ...(error && { error }),
+    result: rawResult === undefined ? (result ?? null) : RAW,
+  };
   const text = JSON.stringify(body, null, 2);
   if (rawResult === undefined) return `${text}\n`;
   // `result` is the last key, so its placeholder is the last occurrence of the escaped marker.

@@ -21,7 +21,22 @@ import { argvWantsJson, jsonDocument, type JsonDocument } from "./json-output.js
 import { wantsColour } from "./style.js";
 import { VERSION } from "./version.js";
 
-const COMMANDS: readonly RegisterCommand[] = [validate, compile, init, run, test, query, show, graph, dev, compact, plan, apply, docs, completion];
+const COMMANDS: readonly RegisterCommand[] = [
+  validate,
+  compile,
+  init,
+  run,
+  test,
+  query,
+  show,
+  graph,
+  dev,
+  compact,
+  plan,
+  apply,
+  docs,
+  completion,
+];
 
 const processIO: CliIO = {
   out: (t) => void process.stdout.write(t),
@@ -38,10 +53,14 @@ function buildProgram(ctx: CliContext): Command {
     .configureOutput({ writeOut: (t) => ctx.io.out(t), writeErr: (t) => ctx.io.err(t) })
     .exitOverride()
     .version(VERSION, "-V, --version", "print lakec's version")
-    .addHelpText("after", "\nExamples:\n  $ lakec validate pipelines/reviews.yaml\n  $ lakec compile pipelines/*.yaml\n  $ lakec init --from sample.jsonl --name orders --out pipelines/orders.yaml");
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ lakec validate pipelines/reviews.yaml\n  $ lakec compile pipelines/*.yaml\n  $ lakec init --from sample.jsonl --name orders --out pipelines/orders.yaml",
+    );
   for (const register of COMMANDS) register(program, ctx);
   // Subcommands inherit the output and exit behaviour, so their usage errors come back here too.
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (t) => ctx.io.out(t), writeErr: (t) => ctx.io.err(t) });
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ writeOut: (t) => ctx.io.out(t), writeErr: (t) => ctx.io.err(t) });
   return program;
 }
 

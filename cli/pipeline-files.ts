@@ -58,10 +58,15 @@ function environmentsOf(loaded: LoadedPipeline): string[] {
 /** The IR of the environment `env` names; a UsageError lists the pipeline's environments. */
 function environmentIr(loaded: LoadedPipeline, env: string): PipelineIR {
   const names = environmentsOf(loaded);
-  if (names.length === 0) throw new UsageError(`${loaded.file} declares no environments, so --env ${env} does not apply; remove --env, or add an environments: block (docs/language.md, Environments)`);
+  if (names.length === 0)
+    throw new UsageError(
+      `${loaded.file} declares no environments, so --env ${env} does not apply; remove --env, or add an environments: block (docs/language.md, Environments)`,
+    );
   const ir = loaded.irs!.find((i) => i.environment?.name === env);
   if (ir) return ir;
-  throw new UsageError(`${loaded.file} has no environment '${env}'; ${didYouMean(env, names) ?? `its environments are ${names.join(", ")}`}`);
+  throw new UsageError(
+    `${loaded.file} has no environment '${env}'; ${didYouMean(env, names) ?? `its environments are ${names.join(", ")}`}`,
+  );
 }
 
 /**
@@ -76,7 +81,9 @@ export function loadPipeline(cwd: string, file: string, env?: string): LoadedPip
   if (env !== undefined) return { ...loaded, ir: environmentIr(loaded, env) };
   const names = environmentsOf(loaded);
   if (names.length > 1 && loaded.defaultEnvironment === undefined) {
-    throw new UsageError(`${loaded.file} has environments ${names.join(", ")} and none is marked default: true: choose one with ${names.map((n) => `--env ${n}`).join(" or ")}`);
+    throw new UsageError(
+      `${loaded.file} has environments ${names.join(", ")} and none is marked default: true: choose one with ${names.map((n) => `--env ${n}`).join(" or ")}`,
+    );
   }
   return loaded;
 }

@@ -62,7 +62,12 @@ export interface PlanPlace {
  * diagnostics (as the command's JSON document when `json` names the command). `text` is the
  * file as compiled, which a saved plan is bound to.
  */
-export async function loadDesired(ctx: CliContext, at: PlanPlace, json?: { command: string }, dbtDir = "dbt"): Promise<{ desired: Desired; text: string } | undefined> {
+export async function loadDesired(
+  ctx: CliContext,
+  at: PlanPlace,
+  json?: { command: string },
+  dbtDir = "dbt",
+): Promise<{ desired: Desired; text: string } | undefined> {
   const loaded = loadPipeline(at.cwd, at.file, at.env);
   // Hand-written dbt models are part of what is planned (local layer) and published (dbt).
   const dir = resolve(at.cwd, dbtDir);
@@ -101,14 +106,25 @@ export async function contextFor(ctx: CliContext, desired: Desired, opts: PlanCl
 export function reportFailure(ctx: CliContext, e: unknown, json?: { command: string }): void {
   const err = explainAwsCredentialError(e);
   if (err instanceof UsageError) throw err;
-  const message = err instanceof CredentialError ? err.message : err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
+  const message =
+    err instanceof CredentialError
+      ? err.message
+      : err instanceof Error
+        ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}`
+        : String(err);
   ctx.io.err(`lakec: ${message.split("\n")[0]}\n`);
-  if (json) printJson(ctx, { command: json.command, ok: false, diagnostics: [], error: { kind: "failure", message: message.split("\n")[0]! } });
+  if (json)
+    printJson(ctx, { command: json.command, ok: false, diagnostics: [], error: { kind: "failure", message: message.split("\n")[0]! } });
   ctx.exit(1);
 }
 
 /** The plan and the context it was read through; the caller closes `dctx` (apply reuses it). */
-export async function computePlan(ctx: CliContext, desired: Desired, opts: PlanCliOptions, cwd = ctx.io.cwd): Promise<{ plan: Plan; snapshot: DeployedSnapshot; dctx: RealContext }> {
+export async function computePlan(
+  ctx: CliContext,
+  desired: Desired,
+  opts: PlanCliOptions,
+  cwd = ctx.io.cwd,
+): Promise<{ plan: Plan; snapshot: DeployedSnapshot; dctx: RealContext }> {
   const dctx = await contextFor(ctx, desired, opts, cwd);
   try {
     const { layersFor, makePlan } = await import("../deploy/planner.js");
@@ -137,18 +153,29 @@ async function plan(ctx: CliContext, file: string, opts: PlanOnlyOptions): Promi
 }
 
 async function planOrThrow(ctx: CliContext, file: string, opts: PlanOnlyOptions): Promise<void> {
-  if (opts.failOn !== undefined && opts.failOn !== "destructive") throw new UsageError(`--fail-on ${opts.failOn}: the only value is 'destructive'`);
+  if (opts.failOn !== undefined && opts.failOn !== "destructive")
+    throw new UsageError(`--fail-on ${opts.failOn}: the only value is 'destructive'`);
   parseTarget(opts.target);
   const json = formatOf(opts) === "json";
   const cwd = ctx.io.cwd;
-  const loaded = await loadDesired(ctx, { cwd, file, ...(opts.env !== undefined && { env: opts.env }) }, json ? { command: "plan" } : undefined);
+  const loaded = await loadDesired(
+    ctx,
+    { cwd, file, ...(opts.env !== undefined && { env: opts.env }) },
+    json ? { command: "plan" } : undefined,
+  );
   if (!loaded) return ctx.exit(1);
   const { desired } = loaded;
   const { plan: p, dctx } = await computePlan(ctx, desired, opts);
   await dctx.close();
   if (opts.out) {
     const environment = desired.ir.environment?.name;
-    const binding = { ...(environment !== undefined && { environment }), pipelinePath: resolve(cwd, file), pipelineSha256: sha256Hex(loaded.text), cwd: resolve(cwd), lake: planLake(cwd, desired, opts) };
+    const binding = {
+      ...(environment !== undefined && { environment }),
+      pipelinePath: resolve(cwd, file),
+      pipelineSha256: sha256Hex(loaded.text),
+      cwd: resolve(cwd),
+      lake: planLake(cwd, desired, opts),
+    };
     await writePlanFile(resolve(cwd, opts.out), p, binding);
   }
   if (json) printJson(ctx, { command: "plan", ok: true, diagnostics: [], result: p });

@@ -7,7 +7,20 @@ import { Listr, ProcessOutput } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { inArrivalOrder, ingestInputs, IngestError, listRawKeys, openLake, parseByteSize, processRawFile, refreshWarehouseForRun, summarizeRun, type FileSummary, type Lake, type RunSummary } from "../engine/index.js";
+import {
+  inArrivalOrder,
+  ingestInputs,
+  IngestError,
+  listRawKeys,
+  openLake,
+  parseByteSize,
+  processRawFile,
+  refreshWarehouseForRun,
+  summarizeRun,
+  type FileSummary,
+  type Lake,
+  type RunSummary,
+} from "../engine/index.js";
 import { queryWarehouse } from "../engine/index.js";
 import { formatRows } from "./format-rows.js";
 import { formatRunSummary } from "./summary-format.js";
@@ -61,7 +74,8 @@ interface RunCliOptions extends FormatFlags, DbtCliOptions {
 const DEMO = { seed: 2018, records: 2000, file: "demo-reviews.jsonl" };
 
 async function demoInput(ir: PipelineIR, opts: RunCliOptions): Promise<{ file: string; cleanup: () => Promise<void> }> {
-  if (ir.sources.length !== 1 && opts.source === undefined) throw new UsageError("--demo needs --source when the pipeline has several sources");
+  if (ir.sources.length !== 1 && opts.source === undefined)
+    throw new UsageError("--demo needs --source when the pipeline has several sources");
   const dir = await mkdtemp(join(tmpdir(), "lakec-demo-"));
   const file = join(dir, DEMO.file);
   await writeFile(file, generateAmazonReviews({ seed: DEMO.seed, records: DEMO.records }));
@@ -92,7 +106,14 @@ function progressStream(ctx: CliContext, json: boolean): NodeJS.WriteStream | un
 }
 
 /** Files one by one (a task list on a terminal), then the warehouse stages. */
-async function runWithProgress(lake: Lake, ir: PipelineIR, keys: readonly string[], stream: NodeJS.WriteStream | undefined, fullRefresh: boolean, dbt: DbtProjectOptions): Promise<RunSummary> {
+async function runWithProgress(
+  lake: Lake,
+  ir: PipelineIR,
+  keys: readonly string[],
+  stream: NodeJS.WriteStream | undefined,
+  fullRefresh: boolean,
+  dbt: DbtProjectOptions,
+): Promise<RunSummary> {
   const t0 = performance.now();
   const files: FileSummary[] = [];
   const renderer = !stream ? "silent" : stream.rows ? "default" : "simple";
@@ -133,7 +154,10 @@ async function showMartTop(ctx: CliContext, lakeDir: string, lakeOption: string 
   const mart = ir.marts[0];
   if (!mart) return;
   // Biggest first by the first measure; the grain breaks ties, so the demo prints the same rows every time.
-  const order = [...(mart.measures[0] ? [`${quoteIdent("duckdb", mart.measures[0].name)} DESC`] : []), ...mart.grain.map((g) => quoteIdent("duckdb", g.name))];
+  const order = [
+    ...(mart.measures[0] ? [`${quoteIdent("duckdb", mart.measures[0].name)} DESC`] : []),
+    ...mart.grain.map((g) => quoteIdent("duckdb", g.name)),
+  ];
   const cols = [...mart.grain.map((g) => g.name), ...mart.measures.map((m) => m.name)].map((c) => quoteIdent("duckdb", c));
   const sql = `SELECT ${cols.join(", ")} FROM ${quoteIdent("duckdb", mart.name)} ORDER BY ${order.join(", ")} LIMIT 10`;
   ctx.io.out(`\ntop rows of ${mart.name}:\n${formatRows(await queryWarehouse(lakeDir, sql), "table")}`);
@@ -162,7 +186,10 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
   try {
     if (opts.demo) demo = await demoInput(ir, opts);
     const inputs = [...(opts.input ?? []).map((i) => resolve(ctx.io.cwd, i)), ...(demo ? [demo.file] : [])];
-    await ingestInputs(lake.paths, ir, inputs, { ...(opts.source !== undefined && { source: opts.source }), link: opts.link === true }).catch((e: unknown) => {
+    await ingestInputs(lake.paths, ir, inputs, {
+      ...(opts.source !== undefined && { source: opts.source }),
+      link: opts.link === true,
+    }).catch((e: unknown) => {
       throw e instanceof IngestError ? new UsageError(e.message) : e;
     });
     const keys = await inArrivalOrder(lake.paths, await listRawKeys(lake.paths));
@@ -172,7 +199,12 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
     // A first run builds exactly what `apply` would, so it records the deployment; later runs
     // leave the record to `apply`, which also drops what a pipeline edit removed.
     const damaged = (message: string): void => ctx.io.err(`lakec: note: ${message}; recorded again from this run\n`);
-    if (summary.ok && opts.select === undefined && opts.exclude === undefined && (await readDeployedRecord(lakeDir, damaged)) === undefined) {
+    if (
+      summary.ok &&
+      opts.select === undefined &&
+      opts.exclude === undefined &&
+      (await readDeployedRecord(lakeDir, damaged)) === undefined
+    ) {
       await writeDeployedRecord(lakeDir, ir, localDesired(ir, await readUserDbtFiles(dbtOptions(ctx, opts).dbtDir!, ir.name, ctx.io.cwd)));
     }
     if (demo && !json && summary.warehouse.error === undefined) await showMartTop(ctx, lakeDir, opts.lake, ir);

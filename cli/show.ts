@@ -36,7 +36,9 @@ export function register(program: Command, ctx: CliContext): void {
         throw new UsageError(e instanceof Error ? e.message : String(e));
       });
       if (!known.includes(table)) {
-        throw new UsageError(`no table, view or model named '${table}' in the warehouse; ${didYouMean(table, known) ?? `it has: ${known.join(", ")}`}`);
+        throw new UsageError(
+          `no table, view or model named '${table}' in the warehouse; ${didYouMean(table, known) ?? `it has: ${known.join(", ")}`}`,
+        );
       }
       await printQuery(ctx, "show", lake, `SELECT * FROM ${quoteIdent("duckdb", table)} LIMIT ${limit}`, format);
     });

@@ -32,6 +32,16 @@ export function paintDiff(diff: string, paint: Paint): string {
   if (paint === plain) return diff;
   return diff
     .split("\n")
-    .map((l) => (/^(---|\+\+\+) /.test(l) ? paint("bold", l) : l.startsWith("@@") ? paint("cyan", l) : l.startsWith("-") ? paint("red", l) : l.startsWith("+") ? paint("green", l) : l))
+    .map((l) =>
+      /^(---|\+\+\+) /.test(l)
+        ? paint("bold", l)
+        : l.startsWith("@@")
+          ? paint("cyan", l)
+          : l.startsWith("-")
+            ? paint("red", l)
+            : l.startsWith("+")
+              ? paint("green", l)
+              : l,
+    )
     .join("\n");
 }

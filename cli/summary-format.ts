@@ -19,7 +19,16 @@ function fileRow(f: FileSummary): string[] {
   const c = f.counts;
   const invalidLabel = c ? String(c.invalid) : "-";
   const t = f.timingsMs;
-  return [f.rawKey, f.status, c ? String(c.recordsIn) : "-", c ? String(c.clean) : "-", invalidLabel, c ? String(c.duplicates) : "-", c ? (f.reconciled ? "ok" : "MISMATCH") : "-", `${fmtMs(t.clean)}/${fmtMs(t.flatten)}/${fmtMs(t.publish)}`];
+  return [
+    f.rawKey,
+    f.status,
+    c ? String(c.recordsIn) : "-",
+    c ? String(c.clean) : "-",
+    invalidLabel,
+    c ? String(c.duplicates) : "-",
+    c ? (f.reconciled ? "ok" : "MISMATCH") : "-",
+    `${fmtMs(t.clean)}/${fmtMs(t.flatten)}/${fmtMs(t.publish)}`,
+  ];
 }
 
 function fileDetails(f: FileSummary): string[] {
@@ -52,29 +61,68 @@ export function formatRunSummary(s: RunSummary): string {
   const skipped = s.files.length - shown.length;
   if (s.files.length === 0) out.push("No raw files. Put JSON Lines files under raw/<prefix>/ or pass --input.");
   if (shown.length > 0) {
-    const rows = table(["file", "status", "in", "clean", "invalid", "dup", "reconciled", "clean/flatten/publish"], shown.map(fileRow), new Set([2, 3, 4, 5]));
+    const rows = table(
+      ["file", "status", "in", "clean", "invalid", "dup", "reconciled", "clean/flatten/publish"],
+      shown.map(fileRow),
+      new Set([2, 3, 4, 5]),
+    );
     out.push(rows[0]!);
     shown.forEach((f, i) => out.push(rows[i + 1]!, ...fileDetails(f)));
   }
-  if (skipped > 0) out.push(`${shown.length > 0 ? "\n" : ""}${skipped} unchanged file(s) skipped: already processed with this pipeline's semantics`);
+  if (skipped > 0)
+    out.push(`${shown.length > 0 ? "\n" : ""}${skipped} unchanged file(s) skipped: already processed with this pipeline's semantics`);
   if (s.warehouse.orphans.length > 0) {
-    out.push("", `note: ${s.warehouse.orphans.length} raw file(s) are gone from raw/ but their rows are still published: ${s.warehouse.orphans.join(", ")}`);
+    out.push(
+      "",
+      `note: ${s.warehouse.orphans.length} raw file(s) are gone from raw/ but their rows are still published: ${s.warehouse.orphans.join(", ")}`,
+    );
     out.push("  (delete their _input=<h> folders under processed/ and their manifests to drop them)");
   }
-  if (s.warehouse.rebuilt !== undefined) out.push("", `note: rebuilt warehouse.duckdb from the lake: the old file could not be opened (${s.warehouse.rebuilt})`);
-  out.push("", ...table(["table", "rows written", "rows total"], s.tables.map((t) => [t.name, String(t.rowsWritten), String(t.totalRows)]), new Set([1, 2])));
+  if (s.warehouse.rebuilt !== undefined)
+    out.push("", `note: rebuilt warehouse.duckdb from the lake: the old file could not be opened (${s.warehouse.rebuilt})`);
+  out.push(
+    "",
+    ...table(
+      ["table", "rows written", "rows total"],
+      s.tables.map((t) => [t.name, String(t.rowsWritten), String(t.totalRows)]),
+      new Set([1, 2]),
+    ),
+  );
   const w = s.warehouse;
   if (w.reused) out.push("", "models and tests: nothing changed since the last build, not rebuilt (results of that build below)");
   // One line per model and per test with its time, as dbt prints them.
-  if (w.models.length > 0) out.push("", ...table(["model", "dbt materialization", "rows", "time"], w.models.map((m) => [m.name, m.materialized, String(m.rows), fmtMs(m.ms)]), new Set([2, 3])));
+  if (w.models.length > 0)
+    out.push(
+      "",
+      ...table(
+        ["model", "dbt materialization", "rows", "time"],
+        w.models.map((m) => [m.name, m.materialized, String(m.rows), fmtMs(m.ms)]),
+        new Set([2, 3]),
+      ),
+    );
   const failed = w.tests.filter((t) => t.failures > 0);
-  out.push("", w.error !== undefined ? "tests: not run, the warehouse was not built (see problems)" : `tests: ${w.tests.length - failed.length} passed, ${failed.length} failed`);
-  if (w.tests.length > 0) out.push(...table(["  result", "test", "time"], w.tests.map((t) => [`  ${testResult(t)}`, t.name, fmtMs(t.ms)]), new Set([2])));
+  out.push(
+    "",
+    w.error !== undefined
+      ? "tests: not run, the warehouse was not built (see problems)"
+      : `tests: ${w.tests.length - failed.length} passed, ${failed.length} failed`,
+  );
+  if (w.tests.length > 0)
+    out.push(
+      ...table(
+        ["  result", "test", "time"],
+        w.tests.map((t) => [`  ${testResult(t)}`, t.name, fmtMs(t.ms)]),
+        new Set([2]),
+      ),
+    );
   for (const t of failed) {
     out.push(`  ${testResult(t)} ${t.name}: ${t.failures} row(s)`);
     for (const r of t.sample) out.push(`    ${JSON.stringify(r)}`);
   }
-  out.push("", `time: files ${fmtMs(s.timingsMs.files)}, refresh ${fmtMs(w.timingsMs.refresh)}, models ${fmtMs(w.timingsMs.models)}, tests ${fmtMs(w.timingsMs.tests)}, total ${fmtMs(s.timingsMs.total)}`);
+  out.push(
+    "",
+    `time: files ${fmtMs(s.timingsMs.files)}, refresh ${fmtMs(w.timingsMs.refresh)}, models ${fmtMs(w.timingsMs.models)}, tests ${fmtMs(w.timingsMs.tests)}, total ${fmtMs(s.timingsMs.total)}`,
+  );
   if (s.problems.length > 0) out.push("", `${s.problems.length} problem(s):`, ...s.problems.map((p) => `  ${p}`));
   return `${out.join("\n")}\n`;
 }

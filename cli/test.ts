@@ -37,7 +37,9 @@ function describe(r: StandaloneTestResult): string {
   }
   for (const n of r.notBuilt) lines.push(`ERROR ${n.name}: ${n.models.join(", ")} not in the warehouse (run \`lakec run\` first)`);
   const count = (f: (t: StandaloneTestResult["tests"][number]) => boolean): number => r.tests.filter(f).length;
-  lines.push(`\n${count((t) => t.failures === 0)} passed, ${count((t) => t.failures > 0 && t.severity === "error")} failed, ${count((t) => t.failures > 0 && t.severity === "warn")} warned, ${r.notBuilt.length} not built`);
+  lines.push(
+    `\n${count((t) => t.failures === 0)} passed, ${count((t) => t.failures > 0 && t.severity === "error")} failed, ${count((t) => t.failures > 0 && t.severity === "warn")} warned, ${r.notBuilt.length} not built`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

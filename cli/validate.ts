@@ -33,11 +33,26 @@ export function register(program: Command, ctx: CliContext): void {
       const pipelines = loadProject(ctx.io.cwd, files);
       const mine = [];
       for (const l of pipelines) if (l.ir && !hasErrors(l.diagnostics)) mine.push(...(await userProjectDiagnostics(ctx, l.ir, opts, true)));
-      mine.push(...(await projectClashDiagnostics(ctx, pipelines.flatMap((l) => (l.ir && !hasErrors(l.diagnostics) ? [l.ir] : [])), opts)));
+      mine.push(
+        ...(await projectClashDiagnostics(
+          ctx,
+          pipelines.flatMap((l) => (l.ir && !hasErrors(l.diagnostics) ? [l.ir] : [])),
+          opts,
+        )),
+      );
       const loaded = [...pipelines, ...mine];
       const diagnostics = reportDiagnostics(ctx.io, loaded, format);
       const ok = !loaded.some((l) => hasErrors(l.diagnostics));
-      if (format === "json") printJson(ctx, { command: "validate", ok, diagnostics, result: { files: pipelines.map((l) => ({ file: l.file, ok: !hasErrors(l.diagnostics) })), dbtFiles: mine.map((l) => ({ file: l.file, ok: !hasErrors(l.diagnostics) })) } });
+      if (format === "json")
+        printJson(ctx, {
+          command: "validate",
+          ok,
+          diagnostics,
+          result: {
+            files: pipelines.map((l) => ({ file: l.file, ok: !hasErrors(l.diagnostics) })),
+            dbtFiles: mine.map((l) => ({ file: l.file, ok: !hasErrors(l.diagnostics) })),
+          },
+        });
       else for (const l of pipelines) if (!hasErrors(l.diagnostics)) ctx.io.out(`${l.file}: ok\n`);
       ctx.exit(ok ? 0 : 1);
     });

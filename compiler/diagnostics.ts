@@ -81,7 +81,9 @@ export function formatDiagnostic(d: Diagnostic, sourceText?: string, paint: Diag
       const gutter = String(d.line).padStart(4);
       out.push(`${paint("dim", `${gutter} |`)} ${src}`);
       const width = d.endLine === d.line && d.endCol !== undefined && d.endCol > d.col ? d.endCol - d.col : 1;
-      out.push(`${paint("dim", `${" ".repeat(gutter.length)} |`)} ${" ".repeat(Math.max(0, d.col - 1))}${paint(d.severity === "error" ? "red" : "yellow", "^".repeat(Math.min(width, 80)))}`);
+      out.push(
+        `${paint("dim", `${" ".repeat(gutter.length)} |`)} ${" ".repeat(Math.max(0, d.col - 1))}${paint(d.severity === "error" ? "red" : "yellow", "^".repeat(Math.min(width, 80)))}`,
+      );
     }
   }
   if (d.hint) out.push(`  ${paint("cyan", "hint:")} ${d.hint}`);

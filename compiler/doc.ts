@@ -24,7 +24,8 @@ export interface ColumnDoc {
 }
 
 /** A key of an `into: columns` flatten: a bare output name, or a column spec with `name`. */
-export type FlattenKeyDoc = string | (Omit<ColumnDoc, "from" | "from_any" | "type" | "split" | "references"> & { name: string; type?: string });
+export type FlattenKeyDoc =
+  string | (Omit<ColumnDoc, "from" | "from_any" | "type" | "split" | "references"> & { name: string; type?: string });
 
 /** A field of the objects a child table expands: a bare column name, or a name with a type. */
 export type FlattenFieldDoc = string | { name: string; type?: string; description?: string };

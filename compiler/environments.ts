@@ -84,7 +84,14 @@ function claimsOf(merged: PipelineDoc): Claimed[] {
   return [
     { what: "raw bucket", value: merged.aws.raw_bucket, paths: [["aws", "raw_bucket"]] },
     { what: "processed bucket", value: merged.aws.processed_bucket, paths: [["aws", "processed_bucket"]] },
-    { what: "Snowflake schema", value: `${sf.database}.${sf.schema}`.toUpperCase(), paths: [["snowflake", "database"], ["snowflake", "schema"]] },
+    {
+      what: "Snowflake schema",
+      value: `${sf.database}.${sf.schema}`.toUpperCase(),
+      paths: [
+        ["snowflake", "database"],
+        ["snowflake", "schema"],
+      ],
+    },
     { what: "storage integration", value: sf.storage_integration.toUpperCase(), paths: [["snowflake", "storage_integration"]] },
   ];
 }
@@ -93,11 +100,24 @@ function checkNamesAndDefault(ctx: CheckContext, names: readonly string[]): void
   let firstDefault: string | undefined;
   for (const name of names) {
     if (!ENVIRONMENT_NAME.test(name)) {
-      ctx.error("LK360", ["environments", name], `environment name ${q(name)} is not valid`, "environment names are 1-16 lower-case letters and digits starting with a letter (dev, staging, prod, qa2): they become part of stack, job and folder names", { key: true });
+      ctx.error(
+        "LK360",
+        ["environments", name],
+        `environment name ${q(name)} is not valid`,
+        "environment names are 1-16 lower-case letters and digits starting with a letter (dev, staging, prod, qa2): they become part of stack, job and folder names",
+        { key: true },
+      );
     }
     if (ctx.doc.environments?.[name]?.default !== true) continue;
     if (firstDefault === undefined) firstDefault = name;
-    else ctx.error("LK361", ["environments", name, "default"], `environments ${q(firstDefault)} and ${q(name)} are both marked default: true`, "mark at most one environment as the default; the others are chosen with --env", { key: true });
+    else
+      ctx.error(
+        "LK361",
+        ["environments", name, "default"],
+        `environments ${q(firstDefault)} and ${q(name)} are both marked default: true`,
+        "mark at most one environment as the default; the others are chosen with --env",
+        { key: true },
+      );
   }
 }
 
@@ -143,7 +163,9 @@ function checkSharedDbtPublish(ctx: CheckContext, file: string, locate: Locator,
       owners.set(key, name);
       continue;
     }
-    const at: DocPath = hasPath(envOf(ctx.doc, name), ["publish", "dbt"]) ? ["environments", name, "publish", "dbt"] : ["environments", name];
+    const at: DocPath = hasPath(envOf(ctx.doc, name), ["publish", "dbt"])
+      ? ["environments", name, "publish", "dbt"]
+      : ["environments", name];
     ctx.diagnostics.push({
       file,
       ...locate(at, { key: at.length === 2 }),
@@ -199,7 +221,12 @@ export function lowerEnvironments(doc: PipelineDoc, file: string): PipelineIR[] 
   const dflt = defaultEnvironment(doc);
   return names.map((name) => {
     const description = envOf(doc, name).description;
-    const environment: EnvironmentIR = { name, ...(description !== undefined && { description }), all, ...(dflt !== undefined && { default: dflt }) };
+    const environment: EnvironmentIR = {
+      name,
+      ...(description !== undefined && { description }),
+      all,
+      ...(dflt !== undefined && { default: dflt }),
+    };
     return { ...lower(environmentDoc(doc, name), file), environment };
   });
 }

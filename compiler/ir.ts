@@ -12,22 +12,13 @@ export type ScalarType =
   | { readonly kind: "timestamp" };
 
 /** `object` and `array<T>` are carried as JSON text until flattened. */
-export type Type =
-  | ScalarType
-  | { readonly kind: "object" }
-  | { readonly kind: "array"; readonly element: Type };
+export type Type = ScalarType | { readonly kind: "object" } | { readonly kind: "array"; readonly element: Type };
 
 export type OnInvalid = "quarantine" | "drop" | "fail";
 
 /** Reason codes written next to every quarantined record. Stable: users filter on them. */
 export type ReasonCode =
-  | "malformed_json"
-  | "not_an_object"
-  | "invalid_utf8"
-  | "missing_required"
-  | "cast_failed"
-  | "out_of_range"
-  | "not_accepted";
+  "malformed_json" | "not_an_object" | "invalid_utf8" | "missing_required" | "cast_failed" | "out_of_range" | "not_accepted";
 
 /** One cleaned column of a source, computed from the raw record. */
 export interface CleanColumn {
@@ -142,9 +133,28 @@ export interface ChildField {
  * (or entry value) is an object and the fields are the row's value columns; `valueColumn` is unused.
  */
 export type ChildExpansion =
-  | { readonly mode: "array"; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string; readonly fields?: readonly ChildField[] }
-  | { readonly mode: "split"; readonly separator: string; readonly trim: boolean; readonly element: ScalarType; readonly indexColumn: string; readonly valueColumn: string }
-  | { readonly mode: "entries"; readonly element: ScalarType; readonly keyColumn: string; readonly valueColumn: string; readonly fields?: readonly ChildField[] };
+  | {
+      readonly mode: "array";
+      readonly element: ScalarType;
+      readonly indexColumn: string;
+      readonly valueColumn: string;
+      readonly fields?: readonly ChildField[];
+    }
+  | {
+      readonly mode: "split";
+      readonly separator: string;
+      readonly trim: boolean;
+      readonly element: ScalarType;
+      readonly indexColumn: string;
+      readonly valueColumn: string;
+    }
+  | {
+      readonly mode: "entries";
+      readonly element: ScalarType;
+      readonly keyColumn: string;
+      readonly valueColumn: string;
+      readonly fields?: readonly ChildField[];
+    };
 
 /**
  * Columns every output table carries so reprocessing and "latest record wins" are possible.

@@ -3,7 +3,20 @@
 // 0.5 MB/s, recurses on nesting (a deep flow sequence exhausts memory before it throws) and
 // expands aliases on demand, so size, nesting and alias counts are bounded before and during
 // parsing rather than trusted to the parser.
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type YAMLError } from "yaml";
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Alias,
+  type Document,
+  type Node,
+  type YAMLError,
+} from "yaml";
 import type { Diagnostic, Locator } from "./diagnostics.js";
 import { locateNothing, makeLocator } from "./locator.js";
 
@@ -66,7 +79,9 @@ export function decodeSource(file: string, bytes: Uint8Array): { text?: string; 
     const bad = firstInvalidUtf8(bytes);
     const pos = posOf(new TextDecoder("utf-8").decode(bytes.subarray(0, bad)), bad);
     return {
-      diagnostics: [diag(file, pos.line, pos.col, "LK008", "the file is not valid UTF-8", "pipeline files must be UTF-8 text; is this a binary file?")],
+      diagnostics: [
+        diag(file, pos.line, pos.col, "LK008", "the file is not valid UTF-8", "pipeline files must be UTF-8 text; is this a binary file?"),
+      ],
     };
   }
 }
@@ -93,7 +108,14 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /** LK004; exported so a caller can refuse a huge file before reading it. */
 export function tooLarge(file: string, size: number): Diagnostic {
-  return diag(file, 1, 1, "LK004", `the file is too large (${size} bytes; the limit is ${MAX_SOURCE_BYTES})`, "a pipeline.yaml describes the feed, not its data: is this the right file?");
+  return diag(
+    file,
+    1,
+    1,
+    "LK004",
+    `the file is too large (${size} bytes; the limit is ${MAX_SOURCE_BYTES})`,
+    "a pipeline.yaml describes the feed, not its data: is this the right file?",
+  );
 }
 
 /** Problems visible in the raw text, checked before the parser sees it. */
@@ -106,17 +128,38 @@ function checkText(file: string, text: string): Diagnostic | undefined {
   if (control) {
     const p = posOf(text, control.index);
     const code = control[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase();
-    return diag(file, p.line, p.col, "LK007", `the file contains a control character (U+${code}); it looks like binary data`, "pipeline files must be plain UTF-8 text");
+    return diag(
+      file,
+      p.line,
+      p.col,
+      "LK007",
+      `the file contains a control character (U+${code}); it looks like binary data`,
+      "pipeline files must be plain UTF-8 text",
+    );
   }
   const replacement = text.indexOf("\uFFFD");
   if (replacement !== -1) {
     const p = posOf(text, replacement);
-    return diag(file, p.line, p.col, "LK008", "the file contains U+FFFD: it was probably not valid UTF-8 when it was read", "save the file as UTF-8");
+    return diag(
+      file,
+      p.line,
+      p.col,
+      "LK008",
+      "the file contains U+FFFD: it was probably not valid UTF-8 when it was read",
+      "save the file as UTF-8",
+    );
   }
   const deep = flowTooDeep(text);
   if (deep !== undefined) {
     const p = posOf(text, deep);
-    return diag(file, p.line, p.col, "LK009", `nesting is deeper than ${MAX_FLOW_DEPTH} levels`, "a pipeline nests at most a few levels; check for unbalanced brackets");
+    return diag(
+      file,
+      p.line,
+      p.col,
+      "LK009",
+      `nesting is deeper than ${MAX_FLOW_DEPTH} levels`,
+      "a pipeline nests at most a few levels; check for unbalanced brackets",
+    );
   }
   return undefined;
 }
@@ -140,7 +183,11 @@ const YAML_CODES: Partial<Record<YAMLError["code"], { code: string; message?: st
   TAB_AS_INDENT: { code: "LK003", message: "tab used for indentation", hint: "YAML indentation must use spaces, not tabs" },
   DUPLICATE_KEY: { code: "LK002" },
   RESOURCE_EXHAUSTION: { code: "LK009", message: `nesting is too deep`, hint: "a pipeline nests at most a few levels" },
-  MULTIPLE_DOCS: { code: "LK011", message: "the file holds more than one YAML document", hint: "a pipeline file holds one document: remove the `---` separator" },
+  MULTIPLE_DOCS: {
+    code: "LK011",
+    message: "the file holds more than one YAML document",
+    hint: "a pipeline file holds one document: remove the `---` separator",
+  },
   BAD_ALIAS: { code: "LK012", hint: "define the anchor (&name) before using the alias (*name)" },
 };
 
@@ -156,11 +203,28 @@ function yamlErrors(file: string, errors: readonly YAMLError[], severity: "error
     if (severity === "warning") {
       const tag = /^Unresolved tag: (.*)$/.exec(text);
       const message = tag ? `unknown YAML tag '${tag[1]}' is ignored` : `YAML warning: ${text}`;
-      return { ...diag(file, pos.line, pos.col, "LK020", message, tag ? "pipelines use no YAML tags; remove it" : "see the YAML 1.2 specification"), severity };
+      return {
+        ...diag(
+          file,
+          pos.line,
+          pos.col,
+          "LK020",
+          message,
+          tag ? "pipelines use no YAML tags; remove it" : "see the YAML 1.2 specification",
+        ),
+        severity,
+      };
     }
     const code = mapped?.code ?? "LK001";
     const message = code === "LK001" ? `YAML syntax error: ${text}` : (mapped?.message ?? text);
-    return diag(file, pos.line, pos.col, code, message, mapped?.hint ?? "check the indentation and the brackets on this line and the one before it");
+    return diag(
+      file,
+      pos.line,
+      pos.col,
+      code,
+      message,
+      mapped?.hint ?? "check the indentation and the brackets on this line and the one before it",
+    );
   });
 }
 
@@ -172,11 +236,26 @@ function at(file: string, counter: LineCounter, node: unknown, code: string, mes
 /** Problems of one alias: it names no anchor, or it sits inside the node it names (a cycle). */
 function aliasProblem(file: string, doc: Document, counter: LineCounter, alias: Alias): Diagnostic | undefined {
   const target = alias.resolve(doc) as Node | undefined;
-  if (target === undefined) return at(file, counter, alias, "LK012", `unknown alias '*${alias.source}'`, "define the anchor (&name) before using the alias (*name)");
+  if (target === undefined)
+    return at(
+      file,
+      counter,
+      alias,
+      "LK012",
+      `unknown alias '*${alias.source}'`,
+      "define the anchor (&name) before using the alias (*name)",
+    );
   const [start, , end] = target.range ?? [0, 0, 0];
   const own = alias.range?.[0] ?? -1;
   if (own >= start && own < end) {
-    return at(file, counter, alias, "LK014", `alias '*${alias.source}' is inside the node it refers to`, "an alias cannot contain itself; copy the values instead");
+    return at(
+      file,
+      counter,
+      alias,
+      "LK014",
+      `alias '*${alias.source}' is inside the node it refers to`,
+      "an alias cannot contain itself; copy the values instead",
+    );
   }
   return undefined;
 }
@@ -185,7 +264,14 @@ function aliasProblem(file: string, doc: Document, counter: LineCounter, alias: 
 function keyProblem(file: string, doc: Document, counter: LineCounter, key: unknown): Diagnostic | undefined {
   const resolved = isAlias(key) ? key.resolve(doc) : key;
   if (!isMap(resolved) && !isSeq(resolved)) return undefined;
-  return at(file, counter, key, "LK013", "a mapping key must be a text, not a list or a mapping", "write the key as plain text, for example `name:`");
+  return at(
+    file,
+    counter,
+    key,
+    "LK013",
+    "a mapping key must be a text, not a list or a mapping",
+    "write the key as plain text, for example `name:`",
+  );
 }
 
 /** Walks the node tree without recursion: the tree is untrusted and may be deep. */
@@ -229,7 +315,16 @@ function duplicateKeys(file: string, pairs: readonly { key: unknown }[], counter
     }
     const p = counter.linePos(offset);
     const firstLine = counter.linePos(first).line;
-    out.push(diag(file, p.line, p.col, "LK002", `duplicate key '${name}'`, `'${name}' is already defined on line ${firstLine}; YAML keeps only one of them`));
+    out.push(
+      diag(
+        file,
+        p.line,
+        p.col,
+        "LK002",
+        `duplicate key '${name}'`,
+        `'${name}' is already defined on line ${firstLine}; YAML keeps only one of them`,
+      ),
+    );
   }
   return out;
 }
@@ -253,9 +348,24 @@ function toValue(file: string, doc: Document, counter: LineCounter): { value?: u
     const message = err instanceof Error ? err.message : String(err);
     if (/excessive alias count/i.test(message)) {
       const p = firstAlias(doc, counter);
-      return { diagnostics: [diag(file, p.line, p.col, "LK010", `too many alias expansions (more than ${MAX_ALIAS_COUNT})`, "this looks like a YAML alias bomb; expand the aliases by hand")] };
+      return {
+        diagnostics: [
+          diag(
+            file,
+            p.line,
+            p.col,
+            "LK010",
+            `too many alias expansions (more than ${MAX_ALIAS_COUNT})`,
+            "this looks like a YAML alias bomb; expand the aliases by hand",
+          ),
+        ],
+      };
     }
-    return { diagnostics: [diag(file, 1, 1, "LK001", `YAML could not be read: ${message}`, "simplify the YAML: plain mappings, lists and scalars")] };
+    return {
+      diagnostics: [
+        diag(file, 1, 1, "LK001", `YAML could not be read: ${message}`, "simplify the YAML: plain mappings, lists and scalars"),
+      ],
+    };
   }
 }
 
@@ -272,13 +382,24 @@ export function parseYaml(file: string, rawText: string): ParsedYaml {
   diagnostics.push(...checkTree(file, doc, counter));
   if (diagnostics.some((d) => d.severity === "error")) return { locate, diagnostics };
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-    diagnostics.push(diag(file, 1, 1, "LK005", "the file is empty", "start from `lakec init --from sample.jsonl`, or see docs/language.md"));
+    diagnostics.push(
+      diag(file, 1, 1, "LK005", "the file is empty", "start from `lakec init --from sample.jsonl`, or see docs/language.md"),
+    );
     return { locate, diagnostics };
   }
   if (!isMap(doc.contents)) {
     const p = locate([]);
     const kind = isSeq(doc.contents) ? "a list" : "a single value";
-    diagnostics.push(diag(file, p.line, p.col, "LK006", `the top level of a pipeline must be a mapping of keys, not ${kind}`, "a pipeline starts with `version: 1` and `name: …`"));
+    diagnostics.push(
+      diag(
+        file,
+        p.line,
+        p.col,
+        "LK006",
+        `the top level of a pipeline must be a mapping of keys, not ${kind}`,
+        "a pipeline starts with `version: 1` and `name: …`",
+      ),
+    );
     return { locate, diagnostics };
   }
   const converted = toValue(file, doc, counter);

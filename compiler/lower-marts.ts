@@ -44,7 +44,14 @@ function scalarOf(c: OutputColumn): ScalarType {
 }
 
 /** The typed, table-qualified form of an expression the checker accepted. */
-function typed(kind: "condition" | "value", e: Expr, text: string, spans: Spans, resolve: (t: string | undefined, c: string) => Resolved, what: string): { expr: Expr; type?: ScalarType } {
+function typed(
+  kind: "condition" | "value",
+  e: Expr,
+  text: string,
+  spans: Spans,
+  resolve: (t: string | undefined, c: string) => Resolved,
+  what: string,
+): { expr: Expr; type?: ScalarType } {
   const env: TypeEnv = {
     text,
     spans,
@@ -105,7 +112,13 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
   const source = included[0]!.source;
   const columns: OutputColumn[] = [
     // Joins are left joins: a column from a joined table is NULL when no row matched.
-    ...grain.map((g) => ({ name: g.name, type: g.type, nullable: g.col.nullable || g.table !== m.from, ...(g.col.description !== undefined && { description: g.col.description }), lineage: g.col.lineage })),
+    ...grain.map((g) => ({
+      name: g.name,
+      type: g.type,
+      nullable: g.col.nullable || g.table !== m.from,
+      ...(g.col.description !== undefined && { description: g.col.description }),
+      lineage: g.col.lineage,
+    })),
     ...measures.map((ms) => ({
       name: ms.name,
       type: ms.type,
@@ -125,8 +138,6 @@ export function lowerMart(name: string, m: MartDoc, tables: readonly TableIR[]):
     columns,
   };
 }
-
-
 
 /** The raw paths an expression's columns come from. */
 function exprLineage(e: Expr, source: string, resolve: (t: string | undefined, c: string) => Resolved): OutputColumn["lineage"] {

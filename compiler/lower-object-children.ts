@@ -7,8 +7,10 @@ import { parseType } from "./types-parse.js";
 /** The fields of a table flatten over objects, or undefined when its values are scalars. */
 export function childFields(col: CleanColumn, f: FlattenDoc): ChildField[] | undefined {
   if (f.fields === undefined) return undefined;
-  const valuesAreObjects = col.type.kind === "array" ? col.type.element.kind === "object" : f.type !== undefined && parseType(f.type)?.kind === "object";
-  if (!valuesAreObjects) throw new Error(`lower: fields on '${col.name}' whose values are not objects (the checker should have rejected it)`);
+  const valuesAreObjects =
+    col.type.kind === "array" ? col.type.element.kind === "object" : f.type !== undefined && parseType(f.type)?.kind === "object";
+  if (!valuesAreObjects)
+    throw new Error(`lower: fields on '${col.name}' whose values are not objects (the checker should have rejected it)`);
   return Object.entries(f.fields).map(([field, spec]) => {
     const name = typeof spec === "string" ? spec : spec.name;
     const typeText = typeof spec === "string" ? undefined : spec.type;

@@ -66,7 +66,21 @@ function asScalar(t: Type): ScalarType | undefined {
 }
 
 /** Cleaning options shared by columns and flattened keys. */
-type CleanSpec = Pick<ColumnDoc, "required" | "default" | "trim" | "strip" | "null_if" | "range" | "unit" | "format" | "accepted_values" | "split" | "description" | "on_cast_error">;
+type CleanSpec = Pick<
+  ColumnDoc,
+  | "required"
+  | "default"
+  | "trim"
+  | "strip"
+  | "null_if"
+  | "range"
+  | "unit"
+  | "format"
+  | "accepted_values"
+  | "split"
+  | "description"
+  | "on_cast_error"
+>;
 
 function textExpr(paths: readonly (readonly string[])[], spec: CleanSpec): Expr {
   let e: Expr = rawOfFirstPresent(paths);
@@ -104,7 +118,11 @@ function checksFor(col: CleanColumn, spec: CleanSpec): Check[] {
   const v = ref(col.name);
   const checks: Check[] = [];
   if (col.type.kind !== "string" && spec.split === undefined && col.castNull !== true) {
-    checks.push({ reason: "cast_failed", column: col.name, fails: and({ k: "isNull", arg: ref(`${col.name}__text`), negate: true }, { k: "isNull", arg: v }) });
+    checks.push({
+      reason: "cast_failed",
+      column: col.name,
+      fails: and({ k: "isNull", arg: ref(`${col.name}__text`), negate: true }, { k: "isNull", arg: v }),
+    });
   }
   if (col.required) checks.push({ reason: "missing_required", column: col.name, fails: { k: "isNull", arg: v } });
   const scalar = asScalar(col.type);
@@ -121,7 +139,13 @@ function checksFor(col: CleanColumn, spec: CleanSpec): Check[] {
   return checks;
 }
 
-function cleanColumn(name: string, paths: readonly (readonly string[])[], type: Type, spec: CleanSpec, flattenedFrom?: string): CleanColumn {
+function cleanColumn(
+  name: string,
+  paths: readonly (readonly string[])[],
+  type: Type,
+  spec: CleanSpec,
+  flattenedFrom?: string,
+): CleanColumn {
   const [path, ...alternatives] = paths;
   return {
     name,
@@ -138,7 +162,11 @@ function cleanColumn(name: string, paths: readonly (readonly string[])[], type: 
   };
 }
 
-function flattenKeyColumns(colName: string, paths: readonly (readonly string[])[], fl: FlattenDoc): { col: CleanColumn; spec: CleanSpec }[] {
+function flattenKeyColumns(
+  colName: string,
+  paths: readonly (readonly string[])[],
+  fl: FlattenDoc,
+): { col: CleanColumn; spec: CleanSpec }[] {
   return Object.entries(fl.keys ?? {}).map(([key, k]: [string, FlattenKeyDoc]) => {
     const own = typeof k === "string" ? { name: k } : k;
     const spec: CleanSpec = {
@@ -148,7 +176,16 @@ function flattenKeyColumns(colName: string, paths: readonly (readonly string[])[
       ...own,
     };
     const type = own.type ? mustType(own.type, `flatten.${colName}.keys.${key}`) : ({ kind: "string" } as const);
-    return { col: cleanColumn(flattenedColumnName(colName, fl, own.name), paths.map((p) => [...p, key]), type, spec, colName), spec };
+    return {
+      col: cleanColumn(
+        flattenedColumnName(colName, fl, own.name),
+        paths.map((p) => [...p, key]),
+        type,
+        spec,
+        colName,
+      ),
+      spec,
+    };
   });
 }
 
@@ -185,7 +222,9 @@ function lowerSource(doc: PipelineDoc, name: string, s: SourceDoc, shape: Source
     key,
     ...(isWholeRecordKey(s) && { wholeRecordKey: true as const }),
     idColumn: s.id,
-    recordId: isWholeRecordKey(s) ? ref(RECORD_HASH_COLUMN) : { k: "md5Join", args: keyTypes.map(({ k, t }) => ({ k: "canonText", arg: ref(k), type: t })) },
+    recordId: isWholeRecordKey(s)
+      ? ref(RECORD_HASH_COLUMN)
+      : { k: "md5Join", args: keyTypes.map(({ k, t }) => ({ k: "canonText", arg: ref(k), type: t })) },
     onInvalid: s.on_invalid ?? "quarantine",
     columns,
     checks,
@@ -213,7 +252,15 @@ function partitionKeyColumn(p: Partition | undefined, columns: readonly OutputCo
   if (!of) throw new Error(`lower: partition column '${p.column}' missing`);
   const type: ScalarType = p.grain === "day" ? { kind: "date" } : { kind: "string" };
   const text = { day: "YYYY-MM-DD", month: "YYYY-MM", year: "YYYY" }[p.grain];
-  return [{ name: p.key, type, nullable: of.nullable, description: `Partition key: the ${p.grain} of ${p.column} (${text}), from the file path.`, lineage: of.lineage }];
+  return [
+    {
+      name: p.key,
+      type,
+      nullable: of.nullable,
+      description: `Partition key: the ${p.grain} of ${p.column} (${text}), from the file path.`,
+      lineage: of.lineage,
+    },
+  ];
 }
 
 function resolveReference(doc: PipelineDoc, column: string, target: string): Reference {
@@ -256,12 +303,21 @@ function tablesOf(doc: PipelineDoc, src: SourceIR, shape: SourceShape): { source
     name: src.idColumn,
     type: { kind: "string" },
     nullable: false,
-    description: src.wholeRecordKey ? "Record id: md5 of the raw record's text (key: whole_record)." : `Record id: md5 of (${src.key.join(", ")}).`,
-    lineage: { source: src.name, paths: src.wholeRecordKey ? src.columns.flatMap(pathsOfColumn) : src.key.map((k) => src.columns.find((c) => c.name === k)!.path) },
+    description: src.wholeRecordKey
+      ? "Record id: md5 of the raw record's text (key: whole_record)."
+      : `Record id: md5 of (${src.key.join(", ")}).`,
+    lineage: {
+      source: src.name,
+      paths: src.wholeRecordKey ? src.columns.flatMap(pathsOfColumn) : src.key.map((k) => src.columns.find((c) => c.name === k)!.path),
+    },
   };
   const cleanCols = [idCol, ...src.columns.filter((c) => !flattened.has(c.name)).map((c) => outColumn(src.name, c, acceptedOf(s, c)))];
   const derived = lowerDerived(cleanCols, s.derive, `source '${src.name}'`);
-  const mainCols = [...cleanCols, ...derived.map((d) => derivedOutput(src.name, d, cleanCols)), ...partitionKeyColumn(src.partition, cleanCols)];
+  const mainCols = [
+    ...cleanCols,
+    ...derived.map((d) => derivedOutput(src.name, d, cleanCols)),
+    ...partitionKeyColumn(src.partition, cleanCols),
+  ];
   const main: TableIR = {
     name: src.mainTable,
     kind: "main",
@@ -287,7 +343,11 @@ function childTable(src: SourceIR, shape: SourceShape, parentCols: readonly Outp
     if (!c) throw new Error(`lower: carried column '${n}' missing from '${src.mainTable}'`);
     return c;
   });
-  const element: ScalarType = f.type ? (asScalar(mustType(f.type, `flatten.${colName}.type`)) ?? { kind: "string" }) : col.type.kind === "array" ? (asScalar(col.type.element) ?? { kind: "string" }) : { kind: "string" };
+  const element: ScalarType = f.type
+    ? (asScalar(mustType(f.type, `flatten.${colName}.type`)) ?? { kind: "string" })
+    : col.type.kind === "array"
+      ? (asScalar(col.type.element) ?? { kind: "string" })
+      : { kind: "string" };
   const value = child.valueColumn;
   const lineage = { source: src.name, paths: pathsOfColumn(col) };
   let expansion: ChildExpansion;
@@ -302,9 +362,10 @@ function childTable(src: SourceIR, shape: SourceShape, parentCols: readonly Outp
     extra = [{ name: key, type: { kind: "string" }, nullable: false, lineage }, ...valueCols];
   } else {
     const index = child.indexColumn;
-    expansion = col.split !== undefined
-      ? { mode: "split", separator: col.split, trim: true, element, indexColumn: index, valueColumn: value }
-      : { mode: "array", element, indexColumn: index, valueColumn: value, ...(fields && { fields }) };
+    expansion =
+      col.split !== undefined
+        ? { mode: "split", separator: col.split, trim: true, element, indexColumn: index, valueColumn: value }
+        : { mode: "array", element, indexColumn: index, valueColumn: value, ...(fields && { fields }) };
     extra = [{ name: index, type: { kind: "integer" }, nullable: false, lineage }, ...valueCols];
   }
   const name = child.name;
@@ -382,4 +443,3 @@ export function airflowConfig(doc: PipelineDoc): AirflowConfig {
     tags: a.tags ?? ["lakec", doc.name],
   };
 }
-

@@ -63,7 +63,9 @@ function pointerToPath(pointer: string): (string | number)[] {
 export function showPath(path: DocPath): string {
   if (path.length === 0) return "the top level";
   return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `[${JSON.stringify(p)}]` : i === 0 ? p : `.${p}`))
+    .map((p, i) =>
+      typeof p === "number" ? `[${p}]` : !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `[${JSON.stringify(p)}]` : i === 0 ? p : `.${p}`,
+    )
     .join("");
 }
 
@@ -92,7 +94,7 @@ function expectedTypes(t: unknown): string {
 }
 
 function show(v: unknown): string {
-  const s = typeof v === "string" ? `'${v}'` : JSON.stringify(v) ?? String(v);
+  const s = typeof v === "string" ? `'${v}'` : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -120,7 +122,8 @@ function homesOf(key: string): string[] {
       const node = stack.pop();
       if (node === null || typeof node !== "object") continue;
       const { title, properties } = node as { title?: unknown; properties?: Record<string, unknown> };
-      if (typeof title === "string" && properties) for (const k of Object.keys(properties)) keyHomes.set(k, [...(keyHomes.get(k) ?? []), title]);
+      if (typeof title === "string" && properties)
+        for (const k of Object.keys(properties)) keyHomes.set(k, [...(keyHomes.get(k) ?? []), title]);
       stack.push(...Object.values(node));
     }
   }
@@ -137,15 +140,30 @@ function unknownKey(path: DocPath, e: ErrorObject): Built {
   const key = String((e.params as { additionalProperty: string }).additionalProperty);
   const parent = e.parentSchema as { properties?: object; title?: unknown };
   const allowed = Object.keys(parent.properties ?? {});
-  const hint = didYouMean(key, allowed) ?? misplacedHint(key, parent.title) ?? (allowed.length > 0 ? `allowed keys here: ${allowed.join(", ")}` : undefined);
-  return { code: "LK101", path: [...path, key], key: true, message: `unknown key '${key}' in ${showPath(path)}`, ...(hint ? { hint } : {}) };
+  const hint =
+    didYouMean(key, allowed) ??
+    misplacedHint(key, parent.title) ??
+    (allowed.length > 0 ? `allowed keys here: ${allowed.join(", ")}` : undefined);
+  return {
+    code: "LK101",
+    path: [...path, key],
+    key: true,
+    message: `unknown key '${key}' in ${showPath(path)}`,
+    ...(hint ? { hint } : {}),
+  };
 }
 
 function missingKey(path: DocPath, e: ErrorObject): Built {
   const key = String((e.params as { missingProperty: string }).missingProperty);
   const props = (e.parentSchema as { properties?: Record<string, unknown> }).properties ?? {};
   const hint = description(props[key]);
-  return { code: "LK102", path: [...path, key], key: true, message: `missing required key '${key}' in ${showPath(path)}`, ...(hint ? { hint } : {}) };
+  return {
+    code: "LK102",
+    path: [...path, key],
+    key: true,
+    message: `missing required key '${key}' in ${showPath(path)}`,
+    ...(hint ? { hint } : {}),
+  };
 }
 
 function wrongType(path: DocPath, e: ErrorObject): Built {
@@ -155,9 +173,11 @@ function wrongType(path: DocPath, e: ErrorObject): Built {
   const allowed = (e.parentSchema as { enum?: unknown[] }).enum;
   const items = (e.parentSchema as { items?: { type?: unknown; $ref?: unknown } }).items;
   if (allowed && typeof e.data !== "string") hint = `quote it: one of ${allowed.map((v) => JSON.stringify(String(v))).join(", ")}`;
-  else if (expected.startsWith("a text") && (typeof e.data === "number" || typeof e.data === "boolean")) hint = `quote it to make it text: "${String(e.data)}"`;
+  else if (expected.startsWith("a text") && (typeof e.data === "number" || typeof e.data === "boolean"))
+    hint = `quote it to make it text: "${String(e.data)}"`;
   else if (expected === "true or false" && typeof e.data === "string") hint = `write true or false; YAML reads '${e.data}' as text`;
-  else if (expected === "a list" && typeof e.data === "string" && (items?.type === "string" || items?.$ref !== undefined)) hint = `write a list, for example [${e.data}]`;
+  else if (expected === "a list" && typeof e.data === "string" && (items?.type === "string" || items?.$ref !== undefined))
+    hint = `write a list, for example [${e.data}]`;
   return { code: "LK103", path, message: `${showPath(path)} must be ${expected}, not ${got}`, ...(hint ? { hint } : {}) };
 }
 
@@ -176,7 +196,12 @@ function badRange(path: DocPath, e: ErrorObject): Built {
       : s.minimum !== undefined
         ? `at least ${s.minimum}`
         : `at most ${String(s.maximum)}`;
-  return { code: "LK108", path, message: `${showPath(path)} must be ${bounds}, not ${show(e.data)}`, ...optionalHint(description(e.parentSchema)) };
+  return {
+    code: "LK108",
+    path,
+    message: `${showPath(path)} must be ${bounds}, not ${show(e.data)}`,
+    ...optionalHint(description(e.parentSchema)),
+  };
 }
 
 function badSize(path: DocPath, e: ErrorObject): Built {
@@ -187,7 +212,12 @@ function badSize(path: DocPath, e: ErrorObject): Built {
     minProperties: "must not be empty",
     minLength: "must not be empty text",
   };
-  return { code: "LK109", path, message: `${showPath(path)} ${what[e.keyword] ?? e.message ?? "has the wrong size"}`, ...optionalHint(description(e.parentSchema)) };
+  return {
+    code: "LK109",
+    path,
+    message: `${showPath(path)} ${what[e.keyword] ?? e.message ?? "has the wrong size"}`,
+    ...optionalHint(description(e.parentSchema)),
+  };
 }
 
 function optionalHint(hint: string | undefined): { hint?: string } {
@@ -206,11 +236,26 @@ function build(e: ErrorObject): Built | undefined {
     case "enum":
       return badEnum(path, e);
     case "const":
-      return { code: "LK107", path, message: `${showPath(path)} must be ${show((e.params as { allowedValue: unknown }).allowedValue)}, not ${show(e.data)}`, hint: "this is version 1 of the pipeline language" };
+      return {
+        code: "LK107",
+        path,
+        message: `${showPath(path)} must be ${show((e.params as { allowedValue: unknown }).allowedValue)}, not ${show(e.data)}`,
+        hint: "this is version 1 of the pipeline language",
+      };
     case "pattern":
-      return { code: "LK105", path, message: `${show(e.data)} is not a valid ${showPath(path)}`, ...optionalHint(description(e.parentSchema)) };
+      return {
+        code: "LK105",
+        path,
+        message: `${show(e.data)} is not a valid ${showPath(path)}`,
+        ...optionalHint(description(e.parentSchema)),
+      };
     case "format":
-      return { code: "LK106", path, message: `${show(e.data)} is not a valid e-mail address`, ...optionalHint(description(e.parentSchema)) };
+      return {
+        code: "LK106",
+        path,
+        message: `${show(e.data)} is not a valid e-mail address`,
+        ...optionalHint(description(e.parentSchema)),
+      };
     case "minimum":
     case "maximum":
       return badRange(path, e);
@@ -243,12 +288,22 @@ function collapseAnyOf(errors: readonly ErrorObject[]): ErrorObject[] {
       return allowed.length > 0 && allowed.every((v) => jsonType(v) !== jsonType(e.data));
     };
     // Errors inside the value (a list's items) mean the branch of that shape was meant.
-    const others = out.filter((e) => e !== group && !offType(e) && ((e.keyword !== "type" && e.instancePath === at) || e.instancePath.startsWith(`${at}/`)));
+    const others = out.filter(
+      (e) => e !== group && !offType(e) && ((e.keyword !== "type" && e.instancePath === at) || e.instancePath.startsWith(`${at}/`)),
+    );
     const drop = new Set<ErrorObject>([...typeErrors, ...out.filter(offType)]);
     // A text that is not the one special word a list option allows (`key: order_id` where
     // `key: whole_record` is the only text): the list was meant, so its type error explains it.
-    const listBranch = typeErrors.find((e) => String((e.params as { type: unknown }).type).split(",").includes("array"));
-    if (listBranch && others.length > 0 && others.every((e) => e.keyword === "enum" && e.instancePath === at && typeof e.data === "string")) {
+    const listBranch = typeErrors.find((e) =>
+      String((e.params as { type: unknown }).type)
+        .split(",")
+        .includes("array"),
+    );
+    if (
+      listBranch &&
+      others.length > 0 &&
+      others.every((e) => e.keyword === "enum" && e.instancePath === at && typeof e.data === "string")
+    ) {
       for (const e of others) drop.add(e);
       drop.delete(listBranch);
     }

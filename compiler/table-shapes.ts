@@ -43,7 +43,9 @@ interface ChildCommon {
 }
 
 /** One row per array element (or per part of a split string), or per entry of an object. */
-export type ChildShape = (ChildCommon & { readonly mode: "array"; readonly indexColumn: string }) | (ChildCommon & { readonly mode: "entries"; readonly keyColumn: string });
+export type ChildShape =
+  | (ChildCommon & { readonly mode: "array"; readonly indexColumn: string })
+  | (ChildCommon & { readonly mode: "entries"; readonly keyColumn: string });
 
 export interface SourceShape {
   readonly source: string;
@@ -116,11 +118,19 @@ export interface JoinableTable {
 export function joinCondition(included: readonly JoinableTable[], next: JoinableTable): MartJoin | undefined {
   for (const t of included) {
     const fwd = t.references.find((r) => r.toTable === next.name && t.kind === "main");
-    if (fwd) return { table: next.name, on: [{ left: { table: t.name, column: fwd.column }, right: { table: next.name, column: fwd.toColumn } }] };
+    if (fwd)
+      return { table: next.name, on: [{ left: { table: t.name, column: fwd.column }, right: { table: next.name, column: fwd.toColumn } }] };
     const back = next.kind === "main" ? next.references.find((r) => r.toTable === t.name) : undefined;
-    if (back) return { table: next.name, on: [{ left: { table: t.name, column: back.toColumn }, right: { table: next.name, column: back.column } }] };
+    if (back)
+      return {
+        table: next.name,
+        on: [{ left: { table: t.name, column: back.toColumn }, right: { table: next.name, column: back.column } }],
+      };
     if (next.child?.parent === t.name || t.child?.parent === next.name) {
-      return { table: next.name, on: [{ left: { table: t.name, column: t.idColumn }, right: { table: next.name, column: next.idColumn } }] };
+      return {
+        table: next.name,
+        on: [{ left: { table: t.name, column: t.idColumn }, right: { table: next.name, column: next.idColumn } }],
+      };
     }
   }
   return undefined;

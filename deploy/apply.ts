@@ -39,7 +39,9 @@ export interface ApplyResult {
 export function checkDestructive(plan: Plan, allow: boolean): void {
   const bad = plan.steps.filter((s) => s.destructive);
   if (bad.length && !allow) {
-    throw new DestructiveStepsRefused(`the plan has ${bad.length} destructive step(s): ${bad.map((s) => `${s.layer} ${s.resource}`).join("; ")}. Re-run with --allow-destructive to accept`);
+    throw new DestructiveStepsRefused(
+      `the plan has ${bad.length} destructive step(s): ${bad.map((s) => `${s.layer} ${s.resource}`).join("; ")}. Re-run with --allow-destructive to accept`,
+    );
   }
 }
 
@@ -62,7 +64,15 @@ async function applyWiring(desired: Desired, ctx: DeployContext, o: ApplyOptions
   if (!Object.entries(wanted).every(([k, v]) => holds({ parameters: current, tags }, k, v) === true)) {
     ctx.log("aws: wiring Snowflake's IAM user, external ID and queue ARN into the stack parameters");
     const aws = desired.aws(wanted);
-    await deployStack(ctx.aws(), { stackName: aws.stackName, templateBody: aws.templateBody, uploadTemplate: templateUploader(ctx.aws(), aws, desired.ir.aws.region), parameters: wanted, allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges });
+    await deployStack(ctx.aws(), {
+      stackName: aws.stackName,
+      templateBody: aws.templateBody,
+      uploadTemplate: templateUploader(ctx.aws(), aws, desired.ir.aws.region),
+      parameters: wanted,
+      allowDestructive: o.allowDestructive,
+      log: ctx.log,
+      showChanges: o.showChanges,
+    });
   }
   // Always, not only when the wiring changed: an apply interrupted after the wiring must still
   // register the files that landed before the notifications existed.
@@ -82,36 +92,66 @@ async function backfill(plan: Plan, desired: Desired, ctx: DeployContext): Promi
 
 async function applyCloud(plan: Plan, desired: Desired, snapshot: DeployedSnapshot, ctx: DeployContext, o: ApplyOptions): Promise<Layer[]> {
   const applied: Layer[] = [];
-  const has = (layer: Layer, pred: (s: Step) => boolean = () => true): boolean => plan.steps.some((s) => s.layer === layer && s.action !== "noop" && pred(s));
+  const has = (layer: Layer, pred: (s: Step) => boolean = () => true): boolean =>
+    plan.steps.some((s) => s.layer === layer && s.action !== "noop" && pred(s));
   if (has("aws", (s) => s.kind !== "wiring")) {
     const bucketInStack = desired.ir.aws.artifactsBucket === desired.ir.aws.processedBucket;
     const aws = desired.aws(stackParameters(snapshot.aws?.stack?.parameters ?? {}, wiringFrom(snapshot.snowflake)));
-    await applyAws(ctx.aws(), aws, bucketInStack, { allowDestructive: o.allowDestructive, log: ctx.log, showChanges: o.showChanges, region: desired.ir.aws.region });
+    await applyAws(ctx.aws(), aws, bucketInStack, {
+      allowDestructive: o.allowDestructive,
+      log: ctx.log,
+      showChanges: o.showChanges,
+      region: desired.ir.aws.region,
+    });
     await backfill(plan, desired, ctx);
     applied.push("aws");
   }
   if (has("snowflake")) {
     const accountId = await awsAccountId(plan, desired, ctx, o);
-    await applySnowflake(plan.steps, { client: await ctx.snowflake(), objects: desired.snowflake, log: ctx.log, ...(accountId ? { awsAccountId: accountId } : {}) });
+    await applySnowflake(plan.steps, {
+      client: await ctx.snowflake(),
+      objects: desired.snowflake,
+      log: ctx.log,
+      ...(accountId ? { awsAccountId: accountId } : {}),
+    });
     applied.push("snowflake");
   }
-  if (plan.targets.includes("aws") && plan.targets.includes("snowflake") && (has("snowflake") || has("aws", (s) => s.kind === "wiring" || s.kind === "parameters"))) {
+  if (
+    plan.targets.includes("aws") &&
+    plan.targets.includes("snowflake") &&
+    (has("snowflake") || has("aws", (s) => s.kind === "wiring" || s.kind === "parameters"))
+  ) {
     await applyWiring(desired, ctx, o);
   }
   for (const layer of ["dbt", "airflow"] as const) {
     const destination = desired.ir.publish[layer];
     if (!destination || !has(layer)) continue;
-    await publish(publishStore(destination, ctx), publishOwner(desired.ir), plan.steps.filter((s) => s.layer === layer), desired[layer], ctx.log);
+    await publish(
+      publishStore(destination, ctx),
+      publishOwner(desired.ir),
+      plan.steps.filter((s) => s.layer === layer),
+      desired[layer],
+      ctx.log,
+    );
     applied.push(layer);
   }
   return applied;
 }
 
-export async function applyPlan(plan: Plan, desired: Desired, snapshot: DeployedSnapshot, ctx: DeployContext, o: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(
+  plan: Plan,
+  desired: Desired,
+  snapshot: DeployedSnapshot,
+  ctx: DeployContext,
+  o: ApplyOptions,
+): Promise<ApplyResult> {
   checkDestructive(plan, o.allowDestructive);
   if (!hasChanges(plan)) return { applied: [], problems: [] };
   const applied = await applyCloud(plan, desired, snapshot, ctx, o);
   if (!plan.steps.some((s) => s.layer === "local")) return { applied, problems: [] };
-  const local = await applyLocal(ctx.lakeDir, desired.ir, plan.steps, { log: ctx.log, ...(desired.dbtProject && { dbtProject: desired.dbtProject }) });
+  const local = await applyLocal(ctx.lakeDir, desired.ir, plan.steps, {
+    log: ctx.log,
+    ...(desired.dbtProject && { dbtProject: desired.dbtProject }),
+  });
   return { applied: [...applied, "local"], local, problems: local.problems };
 }

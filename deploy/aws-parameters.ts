@@ -30,7 +30,11 @@ export function holds(stack: StackParameterState, k: string, value: string): boo
 }
 
 /** Plan lines for parameters that change; NoEcho values are never shown. */
-export function parameterChanges(desired: Readonly<Record<string, string>>, noEcho: readonly string[], stack: StackParameterState): string[] {
+export function parameterChanges(
+  desired: Readonly<Record<string, string>>,
+  noEcho: readonly string[],
+  stack: StackParameterState,
+): string[] {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(desired)) {
     const same = holds(stack, k, v);
@@ -42,7 +46,11 @@ export function parameterChanges(desired: Readonly<Record<string, string>>, noEc
 }
 
 /** Tags recording the hashes of the NoEcho values being set, merged over the stack's tags. */
-export function hashTags(existing: Readonly<Record<string, string>>, parameters: Readonly<Record<string, string>>, noEcho: readonly string[]): Record<string, string> {
+export function hashTags(
+  existing: Readonly<Record<string, string>>,
+  parameters: Readonly<Record<string, string>>,
+  noEcho: readonly string[],
+): Record<string, string> {
   const tags = { ...existing };
   for (const k of noEcho) if (parameters[k] !== undefined) tags[hashTag(k)] = sha256(parameters[k]);
   return tags;

@@ -112,7 +112,11 @@ export function classifyCleaning(i: CleaningChangeInput): CleaningImpact {
 
   for (const col of removedColumns(i.before, i.after)) {
     const n = i.counts?.removedColumnValues?.[col];
-    destructive.push(n === undefined ? `the values of column ${col} in ${i.table} would be deleted${why}` : `${plural(n, "non-NULL value")} of column ${col} in ${i.table} would be deleted`);
+    destructive.push(
+      n === undefined
+        ? `the values of column ${col} in ${i.table} would be deleted${why}`
+        : `${plural(n, "non-NULL value")} of column ${col} in ${i.table} would be deleted`,
+    );
   }
 
   return { destructive, breaking, ...counted };

@@ -18,7 +18,8 @@ export interface SnowflakeCredentials {
     | { readonly kind: "keypair"; readonly privateKeyPath: string; readonly passphrase?: string };
 }
 
-const SNOWFLAKE_ENV_HELP = "key-pair authentication: SNOWFLAKE_PRIVATE_KEY_PATH, plus SNOWFLAKE_PRIVATE_KEY_PASSPHRASE for an encrypted key; optional: SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE";
+const SNOWFLAKE_ENV_HELP =
+  "key-pair authentication: SNOWFLAKE_PRIVATE_KEY_PATH, plus SNOWFLAKE_PRIVATE_KEY_PASSPHRASE for an encrypted key; optional: SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE";
 
 export function snowflakeCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): SnowflakeCredentials {
   const missing = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER"].filter((k) => !env[k]);
@@ -26,9 +27,14 @@ export function snowflakeCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env
   const password = env.SNOWFLAKE_PASSWORD;
   if (!keyPath && !password) missing.push("SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH");
   if (missing.length) throw new CredentialError(`Snowflake credentials missing: set ${missing.join(", ")} (${SNOWFLAKE_ENV_HELP})`);
-  if (keyPath && !existsSync(keyPath)) throw new CredentialError(`SNOWFLAKE_PRIVATE_KEY_PATH points at a file that does not exist; set it to your PKCS#8 private key file`);
+  if (keyPath && !existsSync(keyPath))
+    throw new CredentialError(`SNOWFLAKE_PRIVATE_KEY_PATH points at a file that does not exist; set it to your PKCS#8 private key file`);
   const auth: SnowflakeCredentials["auth"] = keyPath
-    ? { kind: "keypair", privateKeyPath: keyPath, ...(env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE ? { passphrase: env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE } : {}) }
+    ? {
+        kind: "keypair",
+        privateKeyPath: keyPath,
+        ...(env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE ? { passphrase: env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE } : {}),
+      }
     : { kind: "password", password: password! };
   return {
     account: env.SNOWFLAKE_ACCOUNT!,

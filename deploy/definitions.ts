@@ -34,7 +34,15 @@ export function sourceDefinition(s: SourceIR): Definition {
 
 export function martDefinition(m: MartIR): Definition {
   const out: Record<string, Record<string, string>> = {
-    from: { value: [m.from, ...m.joins.map((j) => `join ${j.table} on ${j.on.map((o) => `${o.left.table}.${o.left.column} = ${o.right.table}.${o.right.column}`).join(" and ")}`)].join(" ") },
+    from: {
+      value: [
+        m.from,
+        ...m.joins.map(
+          (j) =>
+            `join ${j.table} on ${j.on.map((o) => `${o.left.table}.${o.left.column} = ${o.right.table}.${o.right.column}`).join(" and ")}`,
+        ),
+      ].join(" "),
+    },
     grain: { value: m.grain.map((g) => g.name).join(", ") },
   };
   if (m.whereText !== undefined) out["where"] = { value: m.whereText };

@@ -23,7 +23,11 @@ export interface SnowflakeWiring {
 export const WIRING_PARAMETERS = [PARAMETERS.snowflakeIamUserArn, PARAMETERS.snowflakeExternalId, PARAMETERS.snowflakeQueueArn] as const;
 
 export function wiringParameters(w: SnowflakeWiring): Record<string, string> {
-  return { [PARAMETERS.snowflakeIamUserArn]: w.iamUserArn, [PARAMETERS.snowflakeExternalId]: w.externalId, [PARAMETERS.snowflakeQueueArn]: w.queueArn };
+  return {
+    [PARAMETERS.snowflakeIamUserArn]: w.iamUserArn,
+    [PARAMETERS.snowflakeExternalId]: w.externalId,
+    [PARAMETERS.snowflakeQueueArn]: w.queueArn,
+  };
 }
 
 export interface Desired {
@@ -54,7 +58,8 @@ export function desiredState(ir: PipelineIR, dbtProject?: Desired["dbtProject"])
   const snowflake = snowflakeObjects(ir);
   const dbt = strip("dbt/", emitDbt(ir));
   const user = dbtProject?.files;
-  for (const f of [...(user?.models ?? []), ...(user?.properties ?? []), ...(user?.tests ?? []), ...(user?.macros ?? [])]) dbt.set(f.rel, f.text);
+  for (const f of [...(user?.models ?? []), ...(user?.properties ?? []), ...(user?.tests ?? []), ...(user?.macros ?? [])])
+    dbt.set(f.rel, f.text);
   const airflow = strip("airflow/", emitAirflow(ir));
   const local = localDesired(ir, user);
   const hash = fingerprint({ ir, templateBody, scripts, snowflake, dbt: [...dbt], airflow: [...airflow], local });
@@ -67,6 +72,12 @@ export function desiredState(ir: PipelineIR, dbtProject?: Desired["dbtProject"])
     airflow,
     local,
     ...(dbtProject && { dbtProject }),
-    backfill: { rawBucket: ir.aws.rawBucket, semantics: local.semantics, columnTypes: local.columnTypes, definitions: local.definitions.sources, mainTables: local.mainTables },
+    backfill: {
+      rawBucket: ir.aws.rawBucket,
+      semantics: local.semantics,
+      columnTypes: local.columnTypes,
+      definitions: local.definitions.sources,
+      mainTables: local.mainTables,
+    },
   };
 }

@@ -129,11 +129,25 @@ function resourceSteps(desired: CfnTemplate, deployed: CfnTemplate | undefined):
     const resource = `${r.Type} ${id}`;
     const key = { layer: "aws", kind: "resource", name: id } as const;
     if (!old) {
-      steps.push({ ...key, action: "create", resource, details: [], destructive: false, reason: deployed ? "new resource in the template" : "the stack does not exist yet" });
+      steps.push({
+        ...key,
+        action: "create",
+        resource,
+        details: [],
+        destructive: false,
+        reason: deployed ? "new resource in the template" : "the stack does not exist yet",
+      });
       continue;
     }
     if (old.Type !== r.Type) {
-      steps.push({ ...key, action: "replace", resource, details: [`~ Type: ${old.Type} → ${r.Type}  (Replacement: True)`], destructive: isDestructiveResourceChange(old.Type, "replace"), reason: "resource type changed" });
+      steps.push({
+        ...key,
+        action: "replace",
+        resource,
+        details: [`~ Type: ${old.Type} → ${r.Type}  (Replacement: True)`],
+        destructive: isDestructiveResourceChange(old.Type, "replace"),
+        reason: "resource type changed",
+      });
       continue;
     }
     const { lines, replacing } = propertyChanges(old, r);
@@ -148,7 +162,16 @@ function resourceSteps(desired: CfnTemplate, deployed: CfnTemplate | undefined):
   for (const [id, old] of Object.entries(have)) {
     if (id in desired.Resources) continue;
     const retained = old.DeletionPolicy === "Retain" ? ["DeletionPolicy Retain: kept in the account, no longer managed"] : [];
-    steps.push({ layer: "aws", kind: "resource", name: id, action: "destroy", resource: `${old.Type} ${id}`, details: retained, destructive: isDestructiveResourceChange(old.Type, "destroy"), reason: "no longer in the template" });
+    steps.push({
+      layer: "aws",
+      kind: "resource",
+      name: id,
+      action: "destroy",
+      resource: `${old.Type} ${id}`,
+      details: retained,
+      destructive: isDestructiveResourceChange(old.Type, "destroy"),
+      reason: "no longer in the template",
+    });
   }
   return steps;
 }
@@ -157,19 +180,39 @@ function parameterStep(desired: AwsDesired, stack: DeployedStack | undefined): S
   if (!stack) return [];
   const lines = parameterChanges(desired.parameters, noEchoParameters(desired.template), stack);
   if (!lines.length) return [];
-  return [{ layer: "aws", kind: "parameters", action: "update", resource: `stack parameters of ${desired.stackName}`, details: lines, destructive: false, reason: "stack parameters changed" }];
+  return [
+    {
+      layer: "aws",
+      kind: "parameters",
+      action: "update",
+      resource: `stack parameters of ${desired.stackName}`,
+      details: lines,
+      destructive: false,
+      reason: "stack parameters changed",
+    },
+  ];
 }
 
 export function diffAws(desired: AwsDesired, deployed: AwsDeployed): Step[] {
   const uploads: Step[] = desired.scripts
     .filter((s) => !deployed.presentScripts.includes(s.key))
-    .map((s) => ({ layer: "aws", kind: "script", name: s.key, action: "create", resource: `s3://${s.bucket}/${s.key}`, details: [], destructive: false, reason: "Glue script content changed (content-hashed key)" }));
+    .map((s) => ({
+      layer: "aws",
+      kind: "script",
+      name: s.key,
+      action: "create",
+      resource: `s3://${s.bucket}/${s.key}`,
+      details: [],
+      destructive: false,
+      reason: "Glue script content changed (content-hashed key)",
+    }));
   return [...uploads, ...resourceSteps(desired.template, deployed.stack?.template), ...parameterStep(desired, deployed.stack)];
 }
 
 /** Plan notes for drifted resources: CloudFormation will not revert them by itself. */
 export function driftNotes(deployed: AwsDeployed): string[] {
   return (deployed.drift ?? []).map(
-    (d) => `drift: ${d.type} ${d.logicalId} is ${d.status}${d.properties.length ? ` (${d.properties.join(", ")})` : ""}; changed outside CloudFormation`,
+    (d) =>
+      `drift: ${d.type} ${d.logicalId} is ${d.status}${d.properties.length ? ` (${d.properties.join(", ")})` : ""}; changed outside CloudFormation`,
   );
 }

@@ -54,7 +54,15 @@ export function diffBackfill(desired: BackfillDesired, deployed: BackfillDeploye
     const { lines, narrowing } = typeChanges(deployed.state?.columnTypes[source], desired.columnTypes[source] ?? {});
     const isNew = deployed.state?.semantics[source] === undefined;
     const before = deployed.state?.definitions?.[source];
-    const cleaning = before ? classifyCleaning({ source, table: desired.mainTables[source] ?? source, before, after: desired.definitions[source] ?? {}, noCounts: CLOUD_NO_COUNTS }) : undefined;
+    const cleaning = before
+      ? classifyCleaning({
+          source,
+          table: desired.mainTables[source] ?? source,
+          before,
+          after: desired.definitions[source] ?? {},
+          noCounts: CLOUD_NO_COUNTS,
+        })
+      : undefined;
     const reason = narrowing.length
       ? `narrowing ${narrowing.join(", ")}: values that fitted the old type become cast_failed and are quarantined`
       : isNew
@@ -70,7 +78,11 @@ export function diffBackfill(desired: BackfillDesired, deployed: BackfillDeploye
       name: source,
       action: "reprocess",
       resource: `source ${source} (${keys.length} raw object${keys.length === 1 ? "" : "s"})`,
-      details: [...lines, ...(cleaning ? [...cleaning.destructive, ...cleaning.breaking] : []), ...keys.map((k) => `reprocess s3://${desired.rawBucket}/${k}`)],
+      details: [
+        ...lines,
+        ...(cleaning ? [...cleaning.destructive, ...cleaning.breaking] : []),
+        ...keys.map((k) => `reprocess s3://${desired.rawBucket}/${k}`),
+      ],
       destructive: narrowing.length > 0 || (cleaning?.destructive.length ?? 0) > 0,
       reason,
       impact: { rawFiles: keys.map((k) => `s3://${desired.rawBucket}/${k}`), ...rowCounts(cleaning) },

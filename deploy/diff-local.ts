@@ -80,7 +80,10 @@ export function narrows(from: string, to: string): boolean {
   return true;
 }
 
-export function typeChanges(before: Readonly<Record<string, string>> | undefined, after: Readonly<Record<string, string>>): { lines: string[]; narrowing: string[] } {
+export function typeChanges(
+  before: Readonly<Record<string, string>> | undefined,
+  after: Readonly<Record<string, string>>,
+): { lines: string[]; narrowing: string[] } {
   const lines: string[] = [];
   const narrowing: string[] = [];
   if (!before) return { lines, narrowing };
@@ -118,7 +121,17 @@ function reprocessSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
     const before = dep.record?.definitions?.sources[source];
     const after = d.definitions.sources[source] ?? {};
     const attrs = before && stale.length ? diffDefinition(before, after) : undefined;
-    const cleaning = before && stale.length ? classifyCleaning({ source, table: d.mainTables[source] ?? source, before, after, ...(dep.cleaning?.[source] && { counts: dep.cleaning[source] }), noCounts: "the lake was not measured" }) : undefined;
+    const cleaning =
+      before && stale.length
+        ? classifyCleaning({
+            source,
+            table: d.mainTables[source] ?? source,
+            before,
+            after,
+            ...(dep.cleaning?.[source] && { counts: dep.cleaning[source] }),
+            noCounts: "the lake was not measured",
+          })
+        : undefined;
     const lines = attrs ? attrs.lines : types.lines;
     const reason = narrowing.length
       ? `narrowing ${narrowing.join(", ")}: values that fitted the old type become cast_failed and are quarantined`
@@ -129,10 +142,31 @@ function reprocessSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
           : stale.length
             ? "cleaning or flatten semantics changed: outputs are recomputed from the immutable raw files"
             : "raw files not processed yet (or their last run failed)";
-    const details = [...lines, ...(cleaning ? [...cleaning.destructive, ...cleaning.breaking] : []), ...stale.map((k) => `reprocess ${k}`), ...fresh.map((k) => `process ${k}`)];
-    const change = cleaning && (cleaning.destructive.length || cleaning.breaking.length) ? { change: "breaking" as const } : attrs?.kind ? { change: attrs.kind } : {};
+    const details = [
+      ...lines,
+      ...(cleaning ? [...cleaning.destructive, ...cleaning.breaking] : []),
+      ...stale.map((k) => `reprocess ${k}`),
+      ...fresh.map((k) => `process ${k}`),
+    ];
+    const change =
+      cleaning && (cleaning.destructive.length || cleaning.breaking.length)
+        ? { change: "breaking" as const }
+        : attrs?.kind
+          ? { change: attrs.kind }
+          : {};
     const destructive = narrowing.length > 0 || (cleaning?.destructive.length ?? 0) > 0;
-    steps.push({ layer: "local", kind: "source", name: source, action: "reprocess", resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`, details, destructive, reason, impact: { rawFiles: [...stale, ...fresh], ...rowCounts(cleaning) }, ...change });
+    steps.push({
+      layer: "local",
+      kind: "source",
+      name: source,
+      action: "reprocess",
+      resource: `source ${source} (${stale.length + fresh.length} raw file${stale.length + fresh.length === 1 ? "" : "s"})`,
+      details,
+      destructive,
+      reason,
+      impact: { rawFiles: [...stale, ...fresh], ...rowCounts(cleaning) },
+      ...change,
+    });
   }
   return steps;
 }
@@ -143,13 +177,32 @@ function viewSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
   for (const [table, hash] of Object.entries(d.views)) {
     const key = { layer: "local", kind: "view", name: table } as const;
     const resource = `view ${table}`;
-    if (!dep.record) steps.push({ ...key, action: "update", resource, details: [], destructive: false, reason: "no record of a previous apply: rebuilt to be sure" });
-    else if (had[table] === undefined) steps.push({ ...key, action: "create", resource, details: [], destructive: false, reason: "new output table" });
-    else if (had[table] !== hash) steps.push({ ...key, action: "update", resource, details: [], destructive: false, reason: "columns, types or partition changed" });
+    if (!dep.record)
+      steps.push({
+        ...key,
+        action: "update",
+        resource,
+        details: [],
+        destructive: false,
+        reason: "no record of a previous apply: rebuilt to be sure",
+      });
+    else if (had[table] === undefined)
+      steps.push({ ...key, action: "create", resource, details: [], destructive: false, reason: "new output table" });
+    else if (had[table] !== hash)
+      steps.push({ ...key, action: "update", resource, details: [], destructive: false, reason: "columns, types or partition changed" });
   }
   for (const table of Object.keys(had)) {
     if (table in d.views) continue;
-    steps.push({ layer: "local", kind: "view", name: table, action: "destroy", resource: `view ${table}`, details: [], destructive: true, reason: "no longer in the pipeline: queries reading it will fail (processed files stay on disk)" });
+    steps.push({
+      layer: "local",
+      kind: "view",
+      name: table,
+      action: "destroy",
+      resource: `view ${table}`,
+      details: [],
+      destructive: true,
+      reason: "no longer in the pipeline: queries reading it will fail (processed files stay on disk)",
+    });
   }
   return steps;
 }
@@ -158,12 +211,21 @@ function viewSteps(d: LocalDesired, dep: LocalDeployed): Step[] {
  * What changed in a model: the mart's attributes when both definitions are known, then the SQL
  * diff. Without attributes, removed SQL lines make the change breaking, added ones only do not.
  */
-function modelChange(m: LocalModelSpec, oldSql: string | undefined, before: Definition | undefined, after: Definition | undefined): { details: string[]; reason: string; change?: ChangeKind } {
+function modelChange(
+  m: LocalModelSpec,
+  oldSql: string | undefined,
+  before: Definition | undefined,
+  after: Definition | undefined,
+): { details: string[]; reason: string; change?: ChangeKind } {
   const attrs = before && after ? diffDefinition(before, after) : undefined;
   const sql = oldSql === undefined ? [] : lineDiff(oldSql, m.sql);
   const kind = attrs?.kind ?? (oldSql === undefined ? undefined : sql.some((l) => l.startsWith("- ")) ? "breaking" : "non-breaking");
   const details = [...(attrs?.lines ?? []), ...(sql.length ? [`SQL of ${m.name}:`, ...sql.map((l) => `  ${l}`)] : [])];
-  return { details, reason: m.mart ? "mart definition changed (grain, measures or filter)" : "model SQL changed", ...(kind && { change: kind }) };
+  return {
+    details,
+    reason: m.mart ? "mart definition changed (grain, measures or filter)" : "model SQL changed",
+    ...(kind && { change: kind }),
+  };
 }
 
 /** Models downstream of any of `roots` (model names or `source:<table>`), in dependency order. */
@@ -176,21 +238,46 @@ function downstream(models: readonly LocalModelSpec[], roots: ReadonlySet<string
 function modelSteps(d: LocalDesired, dep: LocalDeployed, reprocessed: ReadonlySet<string>): Step[] {
   const steps: Step[] = [];
   const had = dep.record?.models ?? {};
-  const changedTables = Object.entries(d.tableSource).filter(([, s]) => reprocessed.has(s)).map(([t]) => `source:${t}`);
+  const changedTables = Object.entries(d.tableSource)
+    .filter(([, s]) => reprocessed.has(s))
+    .map(([t]) => `source:${t}`);
   const fed = downstream(d.models, new Set(changedTables));
   for (const m of d.models) {
     const resource = `${m.mart ? "mart" : "model"} ${m.name}`;
     const impact = m.mart ? { marts: [m.name] } : undefined;
     const old = had[m.name];
-    const base = { layer: "local" as const, kind: m.mart ? ("mart" as const) : ("model" as const), name: m.name, resource, details: [] as string[], destructive: false, ...(impact ? { impact } : {}) };
-    if (!dep.record) steps.push({ ...base, action: m.mart ? "rebuild" : "update", reason: "no record of a previous apply: rebuilt to be sure" });
+    const base = {
+      layer: "local" as const,
+      kind: m.mart ? ("mart" as const) : ("model" as const),
+      name: m.name,
+      resource,
+      details: [] as string[],
+      destructive: false,
+      ...(impact ? { impact } : {}),
+    };
+    if (!dep.record)
+      steps.push({ ...base, action: m.mart ? "rebuild" : "update", reason: "no record of a previous apply: rebuilt to be sure" });
     else if (!old) steps.push({ ...base, action: "create", reason: m.mart ? "new mart" : "new model" });
-    else if (old.hash !== m.hash) steps.push({ ...base, action: m.mart ? "rebuild" : "update", ...modelChange(m, old.sql, dep.record?.definitions?.marts[m.name], d.definitions.marts[m.name]) });
+    else if (old.hash !== m.hash)
+      steps.push({
+        ...base,
+        action: m.mart ? "rebuild" : "update",
+        ...modelChange(m, old.sql, dep.record?.definitions?.marts[m.name], d.definitions.marts[m.name]),
+      });
     else if (m.mart && fed.has(m.name)) steps.push({ ...base, action: "rebuild", reason: "its inputs are reprocessed" });
   }
   for (const [name, old] of Object.entries(had)) {
     if (d.models.some((m) => m.name === name)) continue;
-    steps.push({ layer: "local", kind: old.mart ? "mart" : "model", name, action: "destroy", resource: `${old.mart ? "mart" : "model"} ${name}`, details: [], destructive: old.mart, reason: old.mart ? "mart removed from the pipeline: its table is dropped" : "model no longer emitted" });
+    steps.push({
+      layer: "local",
+      kind: old.mart ? "mart" : "model",
+      name,
+      action: "destroy",
+      resource: `${old.mart ? "mart" : "model"} ${name}`,
+      details: [],
+      destructive: old.mart,
+      reason: old.mart ? "mart removed from the pipeline: its table is dropped" : "model no longer emitted",
+    });
   }
   return steps;
 }

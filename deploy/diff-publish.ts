@@ -17,13 +17,26 @@ export interface PublishDeployed {
   readonly files: Readonly<Record<string, PublishedFile>>;
 }
 
-export function diffPublish(layer: Extract<Layer, "dbt" | "airflow">, destination: string, desired: ReadonlyMap<string, string>, deployed: PublishDeployed): Step[] {
+export function diffPublish(
+  layer: Extract<Layer, "dbt" | "airflow">,
+  destination: string,
+  desired: ReadonlyMap<string, string>,
+  deployed: PublishDeployed,
+): Step[] {
   const steps: Step[] = [];
   const where = destination.endsWith("/") ? destination : `${destination}/`;
   for (const [path, content] of [...desired].sort(([a], [b]) => a.localeCompare(b))) {
     const old = deployed.files[path];
     const key = { layer, kind: "file", name: path } as const;
-    if (!old) steps.push({ ...key, action: "create", resource: `${where}${path}`, details: [`${content.split("\n").length} lines`], destructive: false, reason: "new file" });
+    if (!old)
+      steps.push({
+        ...key,
+        action: "create",
+        resource: `${where}${path}`,
+        details: [`${content.split("\n").length} lines`],
+        destructive: false,
+        reason: "new file",
+      });
     else if (old.sha256 !== sha256(content)) {
       const details = old.content !== undefined ? lineDiff(old.content, content) : ["content changed"];
       steps.push({ ...key, action: "update", resource: `${where}${path}`, details, destructive: false, reason: "content changed" });
@@ -31,7 +44,16 @@ export function diffPublish(layer: Extract<Layer, "dbt" | "airflow">, destinatio
   }
   for (const path of Object.keys(deployed.files).sort()) {
     if (desired.has(path)) continue;
-    steps.push({ layer, kind: "file", name: path, action: "destroy", resource: `${where}${path}`, details: [], destructive: false, reason: "no longer emitted (published by lakec before)" });
+    steps.push({
+      layer,
+      kind: "file",
+      name: path,
+      action: "destroy",
+      resource: `${where}${path}`,
+      details: [],
+      destructive: false,
+      reason: "no longer emitted (published by lakec before)",
+    });
   }
   return steps;
 }

@@ -39,7 +39,10 @@ const ACCOUNT_VARIABLE = /&\{[a-z_]+\}/g;
 
 /** The desired role ARN carries `&{aws_account_id}`; any 12-digit account matches it. */
 function roleArnMatches(desired: string, deployed: string): boolean {
-  const re = desired.split(ACCOUNT_VARIABLE).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[0-9]{12}");
+  const re = desired
+    .split(ACCOUNT_VARIABLE)
+    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("[0-9]{12}");
   return new RegExp(`^${re}$`).test(deployed);
 }
 
@@ -63,7 +66,16 @@ function integrationSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[] {
   if (!roleArnMatches(i.roleArn, dep.integration.roleArn)) details.push(`~ role ${dep.integration.roleArn} → ${i.roleArn}`);
   if (!details.length && sameSet(have, i.allowedLocations)) return [];
   // ALTER, never CREATE OR REPLACE: replacing rotates the external ID and breaks the IAM trust.
-  return [{ ...key, action: "update", resource, details, destructive: false, reason: "allowed locations or role differ (ALTER, keeps the external ID)" }];
+  return [
+    {
+      ...key,
+      action: "update",
+      resource,
+      details,
+      destructive: false,
+      reason: "allowed locations or role differ (ALTER, keeps the external ID)",
+    },
+  ];
 }
 
 function columnDiff(want: readonly VirtualColumn[], have: readonly DeployedColumn[]): { lines: string[]; narrowing: string[] } {
@@ -82,10 +94,13 @@ function columnDiff(want: readonly VirtualColumn[], have: readonly DeployedColum
       lines.push(`~ column ${c.name.toUpperCase()} ${oldType} → ${type}`);
       if (isNarrowing(oldType, type)) narrowing.push(`${c.name.toUpperCase()} ${oldType} → ${type}`);
     }
-    if (old.partition !== c.partition) lines.push(`~ ${c.name.toUpperCase()} ${c.partition ? "becomes a partition column" : "is no longer a partition column"}`);
+    if (old.partition !== c.partition)
+      lines.push(`~ ${c.name.toUpperCase()} ${c.partition ? "becomes a partition column" : "is no longer a partition column"}`);
   }
   const wanted = new Set(want.map((c) => c.name.toUpperCase()));
-  for (const c of have) if (!wanted.has(c.name.toUpperCase())) lines.push(`- ${c.partition ? "partition" : "column"} ${c.name.toUpperCase()} ${normalizeSnowflakeType(c.type)}`);
+  for (const c of have)
+    if (!wanted.has(c.name.toUpperCase()))
+      lines.push(`- ${c.partition ? "partition" : "column"} ${c.name.toUpperCase()} ${normalizeSnowflakeType(c.type)}`);
   return { lines, narrowing };
 }
 
@@ -98,7 +113,10 @@ function externalTableSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[]
     const url = stageUrl.get(t.stage) ?? "";
     const old = dep.externalTables.find((x) => x.name.toUpperCase() === t.name.toUpperCase());
     if (!old) {
-      const details = [`location ${url}`, ...t.columns.map((c) => `+ ${c.partition ? "partition" : "column"} ${c.name.toUpperCase()} ${normalizeSnowflakeType(c.type)}`)];
+      const details = [
+        `location ${url}`,
+        ...t.columns.map((c) => `+ ${c.partition ? "partition" : "column"} ${c.name.toUpperCase()} ${normalizeSnowflakeType(c.type)}`),
+      ];
       steps.push({ ...key, action: "create", resource, details, destructive: false, reason: "the external table does not exist" });
       continue;
     }
@@ -108,7 +126,15 @@ function externalTableSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[]
     const reason = narrowing.length
       ? `narrowing ${narrowing.join(", ")}: Parquet values that do not fit the new type can no longer be read`
       : "columns, partitions or location changed: recreated over the same Parquet files";
-    steps.push({ ...key, action: "replace", resource, details: lines, destructive: narrowing.length > 0, reason, impact: { externalTables: [t.name] } });
+    steps.push({
+      ...key,
+      action: "replace",
+      resource,
+      details: lines,
+      destructive: narrowing.length > 0,
+      reason,
+      impact: { externalTables: [t.name] },
+    });
   }
   const wanted = new Set(d.externalTables.map((t) => t.name.toUpperCase()));
   const ours = new Set(d.stages.map((s) => s.url));
@@ -140,13 +166,38 @@ function stageSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[] {
   for (const s of d.stages) {
     const old = dep.stages.find((x) => x.name.toUpperCase() === s.name.toUpperCase());
     const key = { layer: "snowflake", kind: "stage", name: s.name } as const;
-    if (!old) steps.push({ ...key, action: "create", resource: `stage ${s.name}`, details: [`url ${s.url}`], destructive: false, reason: "the stage does not exist" });
-    else if (old.url !== s.url) steps.push({ ...key, action: "replace", resource: `stage ${s.name}`, details: [`~ url ${old.url} → ${s.url}`], destructive: false, reason: "the stage URL changed" });
+    if (!old)
+      steps.push({
+        ...key,
+        action: "create",
+        resource: `stage ${s.name}`,
+        details: [`url ${s.url}`],
+        destructive: false,
+        reason: "the stage does not exist",
+      });
+    else if (old.url !== s.url)
+      steps.push({
+        ...key,
+        action: "replace",
+        resource: `stage ${s.name}`,
+        details: [`~ url ${old.url} → ${s.url}`],
+        destructive: false,
+        reason: "the stage URL changed",
+      });
   }
   for (const old of dep.stages) {
     if (d.stages.some((s) => s.name.toUpperCase() === old.name.toUpperCase())) continue;
     if (!old.url.startsWith(commonBucketPrefix(d))) continue;
-    steps.push({ layer: "snowflake", kind: "stage", name: old.name, action: "destroy", resource: `stage ${old.name}`, details: [`url ${old.url}`], destructive: false, reason: "no table reads this prefix any more" });
+    steps.push({
+      layer: "snowflake",
+      kind: "stage",
+      name: old.name,
+      action: "destroy",
+      resource: `stage ${old.name}`,
+      details: [`url ${old.url}`],
+      destructive: false,
+      reason: "no table reads this prefix any more",
+    });
   }
   return steps;
 }
@@ -155,7 +206,16 @@ function stageSteps(d: SnowflakeObjects, dep: SnowflakeDeployed): Step[] {
 export function diffSnowflake(desired: SnowflakeObjects, deployed: SnowflakeDeployed): Step[] {
   const steps: Step[] = [...integrationSteps(desired, deployed)];
   if (!deployed.fileFormat) {
-    steps.push({ layer: "snowflake", kind: "file-format", name: desired.fileFormat, action: "create", resource: `file format ${desired.fileFormat}`, details: ["TYPE = PARQUET"], destructive: false, reason: "the file format does not exist" });
+    steps.push({
+      layer: "snowflake",
+      kind: "file-format",
+      name: desired.fileFormat,
+      action: "create",
+      resource: `file format ${desired.fileFormat}`,
+      details: ["TYPE = PARQUET"],
+      destructive: false,
+      reason: "the file format does not exist",
+    });
   }
   const stages = stageSteps(desired, deployed);
   const tables = externalTableSteps(desired, deployed);

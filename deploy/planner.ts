@@ -72,7 +72,11 @@ export function wiringFrom(sf: SnowflakeDeployed | undefined): Partial<Snowflake
  * masked `****`: those are left out, and the change set keeps the previous value).
  */
 export function stackParameters(current: Readonly<Record<string, string>>, known: Partial<SnowflakeWiring>): Record<string, string> {
-  const fromSnowflake = wiringParameters({ iamUserArn: known.iamUserArn ?? "", externalId: known.externalId ?? "", queueArn: known.queueArn ?? "" });
+  const fromSnowflake = wiringParameters({
+    iamUserArn: known.iamUserArn ?? "",
+    externalId: known.externalId ?? "",
+    queueArn: known.queueArn ?? "",
+  });
   const out: Record<string, string> = {};
   for (const k of WIRING_PARAMETERS) {
     const value = fromSnowflake[k] || current[k];
@@ -160,7 +164,8 @@ export function planFrom(desired: Desired, layers: readonly Layer[], snapshot: D
   }
   for (const layer of ["dbt", "airflow"] as const) {
     const destination = desired.ir.publish[layer];
-    if (layers.includes(layer) && destination && snapshot[layer]) steps.push(...diffPublish(layer, destination, desired[layer], snapshot[layer]));
+    if (layers.includes(layer) && destination && snapshot[layer])
+      steps.push(...diffPublish(layer, destination, desired[layer], snapshot[layer]));
   }
   if (layers.includes("local") && snapshot.local) steps.push(...diffLocal(desired.local, snapshot.local));
   return {
@@ -178,7 +183,11 @@ export function planFrom(desired: Desired, layers: readonly Layer[], snapshot: D
   };
 }
 
-export async function makePlan(desired: Desired, layers: readonly Layer[], ctx: DeployContext): Promise<{ plan: Plan; snapshot: DeployedSnapshot }> {
+export async function makePlan(
+  desired: Desired,
+  layers: readonly Layer[],
+  ctx: DeployContext,
+): Promise<{ plan: Plan; snapshot: DeployedSnapshot }> {
   const snapshot = await readDeployed(layers, desired, ctx);
   return { plan: planFrom(desired, layers, snapshot), snapshot };
 }

@@ -125,7 +125,11 @@ export function scheduleLine(schedule: string | undefined, now: Date): string[] 
 
 export function renderPlan(plan: Plan, o: RenderOptions): string {
   const env = plan.environment === undefined ? "" : ` [environment ${plan.environment}]`;
-  const out: string[] = [`lakec plan: ${plan.pipeline}${env} (${plan.pipelineFile}) → ${plan.targets.join(", ")}`, ...scheduleLine(plan.schedule, o.now ?? new Date()), ""];
+  const out: string[] = [
+    `lakec plan: ${plan.pipeline}${env} (${plan.pipelineFile}) → ${plan.targets.join(", ")}`,
+    ...scheduleLine(plan.schedule, o.now ?? new Date()),
+    "",
+  ];
   for (const w of plan.warnings ?? []) out.push(paint(o.color, "yellow", `warning: ${w}`));
   for (const n of plan.notes) out.push(`note: ${n}`);
   if (plan.notes.length || plan.warnings?.length) out.push("");

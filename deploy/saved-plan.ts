@@ -50,15 +50,21 @@ export async function readPlanFile(file: string): Promise<SavedPlan> {
   if (parsed === null || typeof parsed !== "object") throw new StalePlanError(`${file} is not a saved lakec plan (not a JSON object)`);
   const p = parsed as Omit<Partial<Plan>, "format"> & { format?: unknown };
   if (p.format === "lakec-plan/1") {
-    throw new StalePlanError(`${file} was made by an older lakec (format lakec-plan/1, steps keyed by strings): run \`lakec plan --out\` again`);
+    throw new StalePlanError(
+      `${file} was made by an older lakec (format lakec-plan/1, steps keyed by strings): run \`lakec plan --out\` again`,
+    );
   }
   if (p.format !== PLAN_FORMAT || !Array.isArray(p.steps) || !Array.isArray(p.targets) || typeof p.desired !== "string") {
     throw new StalePlanError(`${file} is not a saved lakec plan (format ${String(p.format)})`);
   }
   const bad = (p.steps as unknown[]).findIndex((s) => !isStepObject(s));
-  if (bad >= 0) throw new StalePlanError(`${file} is not a saved lakec plan (step ${bad + 1} does not say which layer, kind and object it changes)`);
+  if (bad >= 0)
+    throw new StalePlanError(`${file} is not a saved lakec plan (step ${bad + 1} does not say which layer, kind and object it changes)`);
   const { binding, ...plan } = parsed as Plan & { binding?: Partial<PlanBinding> };
-  if (!isBinding(binding)) throw new StalePlanError(`${file} does not say which environment, pipeline file and lake it was made for (an older lakec made it): run \`lakec plan --out\` again`);
+  if (!isBinding(binding))
+    throw new StalePlanError(
+      `${file} does not say which environment, pipeline file and lake it was made for (an older lakec made it): run \`lakec plan --out\` again`,
+    );
   return { plan: plan as Plan, binding };
 }
 
@@ -92,7 +98,8 @@ export interface ApplyRequest {
  */
 export function bindingRefusal(b: PlanBinding, req: ApplyRequest): string | undefined {
   const made = b.environment === undefined ? "a pipeline without environments" : `environment '${b.environment}'`;
-  if (req.environment !== undefined && req.environment !== b.environment) return `it was made for ${made}, not environment '${req.environment}'`;
+  if (req.environment !== undefined && req.environment !== b.environment)
+    return `it was made for ${made}, not environment '${req.environment}'`;
   if (req.lake !== undefined && req.lake !== b.lake) return `it was made with the lake ${b.lake}, not ${req.lake}`;
   if (req.pipelineBytes === undefined) return `the pipeline it was made for, ${b.pipelinePath}, cannot be read`;
   if (sha256Hex(req.pipelineBytes) !== b.pipelineSha256) return `${b.pipelinePath} changed since the plan was made`;

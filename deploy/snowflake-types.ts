@@ -3,7 +3,13 @@
 // canonical spelling DESC uses, or every plan would show phantom changes.
 
 export function normalizeSnowflakeType(t: string): string {
-  const s = t.trim().toUpperCase().replace(/\s+/g, " ").replace(/\s*\(\s*/g, "(").replace(/\s*,\s*/g, ",").replace(/\s*\)/g, ")");
+  const s = t
+    .trim()
+    .toUpperCase()
+    .replace(/\s+/g, " ")
+    .replace(/\s*\(\s*/g, "(")
+    .replace(/\s*,\s*/g, ",")
+    .replace(/\s*\)/g, ")");
   const num = /^(?:NUMBER|DECIMAL|NUMERIC)(?:\((\d+)(?:,(\d+))?\))?$/.exec(s);
   if (num) return `NUMBER(${num[1] ?? "38"},${num[2] ?? "0"})`;
   if (/^(?:INT|INTEGER|BIGINT|SMALLINT|TINYINT|BYTEINT)$/.test(s)) return "NUMBER(38,0)";
@@ -17,7 +23,8 @@ export function normalizeSnowflakeType(t: string): string {
   return s;
 }
 
-type Kind = { k: "number"; p: number; s: number } | { k: "float" } | { k: "text"; n: number } | { k: "ts"; p: number } | { k: "other"; t: string };
+type Kind =
+  { k: "number"; p: number; s: number } | { k: "float" } | { k: "text"; n: number } | { k: "ts"; p: number } | { k: "other"; t: string };
 
 function kindOf(t: string): Kind {
   const n = /^NUMBER\((\d+),(\d+)\)$/.exec(t);

@@ -26,13 +26,24 @@ function range(start: number, count: number): string {
 /** Unified diff of two texts (3 lines of context by default); empty when they are equal. */
 export function unifiedDiff(oldName: string, newName: string, before: string, after: string, context = 3): string {
   if (before === after) return "";
-  const patch = createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, { context, headerOptions: FILE_HEADERS_ONLY, maxEditLength: MAX_EDIT_LENGTH });
+  const patch = createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, {
+    context,
+    headerOptions: FILE_HEADERS_ONLY,
+    maxEditLength: MAX_EDIT_LENGTH,
+  });
   if (patch !== undefined) return patch;
   // Too many edits for an exact diff: one hunk replacing every line, which is still correct.
   const removed = prefixed(before, "-");
   const added = prefixed(after, "+");
   const count = (ls: string[]): number => ls.filter((l) => !l.startsWith("\\")).length;
-  return [`--- ${oldName}`, `+++ ${newName}`, `@@ -${range(1, count(removed))} +${range(1, count(added))} @@`, ...removed, ...added, ""].join("\n");
+  return [
+    `--- ${oldName}`,
+    `+++ ${newName}`,
+    `@@ -${range(1, count(removed))} +${range(1, count(added))} @@`,
+    ...removed,
+    ...added,
+    "",
+  ].join("\n");
 }
 
 /** `-`/`+` lines with one line of context around each change; `…` marks skipped runs. */

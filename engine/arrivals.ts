@@ -48,7 +48,10 @@ interface UpdateItemInput {
 
 /** The two DynamoDB Task states, as local handlers; the caller serialises calls on one lake. */
 export function arrivalHandlers(paths: LakePaths): { next: (input: Json) => Promise<Json>; record: (input: Json) => Promise<Json> } {
-  const update = async (input: Json, apply: (items: Items, pk: string, values: NonNullable<UpdateItemInput["ExpressionAttributeValues"]>) => Record<string, number>): Promise<Json> => {
+  const update = async (
+    input: Json,
+    apply: (items: Items, pk: string, values: NonNullable<UpdateItemInput["ExpressionAttributeValues"]>) => Record<string, number>,
+  ): Promise<Json> => {
     const req = input as UpdateItemInput;
     const pk = req.Key?.pk?.S;
     if (pk === undefined) throw new Error(`arrivals: UpdateItem without a string key ${ARRIVALS.partitionKey}`);
@@ -84,6 +87,14 @@ const natural = new Intl.Collator("en", { numeric: true });
  * natural order, so `export-9` comes before `export-10` when both landed in the same second.
  */
 export async function inArrivalOrder(paths: LakePaths, keys: readonly string[]): Promise<string[]> {
-  const landed = await Promise.all(keys.map(async (k) => ({ k, s: await stat(rawFile(paths, k)).then((st) => Math.floor(st.mtimeMs / 1000), () => Number.MAX_SAFE_INTEGER) })));
+  const landed = await Promise.all(
+    keys.map(async (k) => ({
+      k,
+      s: await stat(rawFile(paths, k)).then(
+        (st) => Math.floor(st.mtimeMs / 1000),
+        () => Number.MAX_SAFE_INTEGER,
+      ),
+    })),
+  );
   return landed.sort((a, b) => a.s - b.s || natural.compare(a.k, b.k) || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)).map((x) => x.k);
 }

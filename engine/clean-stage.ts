@@ -74,7 +74,8 @@ export interface CleanInput {
 const SAMPLE_LIMIT = 5;
 
 /** Every set_null column at 0, in declaration order: a column that nulled nothing is reported as 0, not left out. */
-const castNullsStart = (source: SourceIR): Record<string, number> => Object.fromEntries(source.columns.filter((c) => c.castNull === true).map((c) => [c.name, 0]));
+const castNullsStart = (source: SourceIR): Record<string, number> =>
+  Object.fromEntries(source.columns.filter((c) => c.castNull === true).map((c) => [c.name, 0]));
 
 async function scalarRows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
@@ -102,7 +103,19 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
   // The shared quarantine SELECT over `ranked_rejected`: rejected rows joined to their raw lines.
   const quarantineWithLines = cleanStages(source, "duckdb", "ranked_rejected").quarantine;
   const id = quoteIdent("duckdb", source.idColumn);
-  const counts: CleanCounts = { recordsIn: 0, clean: 0, invalid: 0, quarantined: 0, droppedInvalid: 0, duplicates: 0, byReason: {}, castNulls: castNullsStart(source), samples: [], slices: 0, nonEmptyLines: 0 };
+  const counts: CleanCounts = {
+    recordsIn: 0,
+    clean: 0,
+    invalid: 0,
+    quarantined: 0,
+    droppedInvalid: 0,
+    duplicates: 0,
+    byReason: {},
+    castNulls: castNullsStart(source),
+    samples: [],
+    slices: 0,
+    nonEmptyLines: 0,
+  };
   for (const dir of SLICE_DIRS) await mkdir(join(inp.stagingDir, dir), { recursive: true });
   // A retried Clean task starts over: nothing of an earlier attempt may be counted twice.
   for (const staged of [inp.stagedClean, inp.stagedQuarantine]) await dropStaged(conn, staged);
@@ -133,7 +146,9 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
       // `line` after this, and it takes it from the lines table: `parsed` and `ranked` hold no
       // copy of the raw text, and `ranked` may stay in memory as staged rows.
       await conn.run(`CREATE OR REPLACE TABLE parsed AS SELECT * REPLACE (CAST(NULL AS VARCHAR) AS line) FROM (${twoStep.parsed}) AS p`);
-      await conn.run(`CREATE OR REPLACE TEMP VIEW checked AS SELECT * EXCLUDE (${checkedOnlyColumns(source)}) FROM (${twoStep.checkedFromParsed}) AS c`);
+      await conn.run(
+        `CREATE OR REPLACE TEMP VIEW checked AS SELECT * EXCLUDE (${checkedOnlyColumns(source)}) FROM (${twoStep.checkedFromParsed}) AS c`,
+      );
       // `ranked` is built from its two steps (see rankedInTwoSteps): every valid record first,
       // then the later copies of an id within the slice set to 2. A record whose id an earlier
       // slice kept is a duplicate too (the first by line already won): it ranks 2 as well, so
@@ -148,10 +163,14 @@ export async function runCleanStage(inp: CleanInput): Promise<CleanCounts> {
           : `SELECT * REPLACE (CASE WHEN _dup_rank = 1 AND ${id} IN (SELECT ${id} FROM seen_ids) THEN 2 ELSE _dup_rank END AS _dup_rank) FROM (${rankSteps.provisional}) AS r`;
       await conn.run(`CREATE OR REPLACE TABLE ranked AS ${ranked}`);
       await conn.run(`UPDATE ranked SET _dup_rank = 2 WHERE line_no IN (${rankSteps.laterDuplicates})`);
-      await conn.run(`CREATE OR REPLACE TEMP VIEW ranked_rejected AS SELECT r.* REPLACE (l.line AS line) FROM ranked AS r JOIN ${table} AS l ON l.line_no = r.line_no WHERE r._reason IS NOT NULL`);
+      await conn.run(
+        `CREATE OR REPLACE TEMP VIEW ranked_rejected AS SELECT r.* REPLACE (l.line AS line) FROM ranked AS r JOIN ${table} AS l ON l.line_no = r.line_no WHERE r._reason IS NOT NULL`,
+      );
       await conn.run("DROP TABLE parsed");
       if (!slice.done) await conn.run(`INSERT INTO seen_ids SELECT ${id} FROM ranked WHERE _reason IS NULL AND _dup_rank = 1`);
-      await conn.run(`CREATE OR REPLACE TABLE slice_quarantine (raw_record VARCHAR, reason VARCHAR, reason_column VARCHAR, source_key VARCHAR, line_number BIGINT)`);
+      await conn.run(
+        `CREATE OR REPLACE TABLE slice_quarantine (raw_record VARCHAR, reason VARCHAR, reason_column VARCHAR, source_key VARCHAR, line_number BIGINT)`,
+      );
       await addSliceCounts(inp, st, quarantineWithLines, counts);
       await addDrift(inp, table, drift);
       await conn.run(`DROP TABLE ${table}`);
@@ -204,8 +223,13 @@ async function addSliceCounts(inp: CleanInput, st: ReturnType<typeof cleanStages
     for (const col of Object.keys(counts.castNulls)) counts.castNulls[col]! += n(nulls![col]);
   }
   if (counts.samples.length < SAMPLE_LIMIT) {
-    const s = await scalarRows(conn, `SELECT line_no, _reason, _reason_column FROM ranked WHERE _reason IS NOT NULL ORDER BY line_no LIMIT ${SAMPLE_LIMIT}`);
-    counts.samples.push(...s.map((r) => ({ line: n(r.line_no), reason: String(r._reason), column: (r._reason_column as string | null) ?? null })));
+    const s = await scalarRows(
+      conn,
+      `SELECT line_no, _reason, _reason_column FROM ranked WHERE _reason IS NOT NULL ORDER BY line_no LIMIT ${SAMPLE_LIMIT}`,
+    );
+    counts.samples.push(
+      ...s.map((r) => ({ line: n(r.line_no), reason: String(r._reason), column: (r._reason_column as string | null) ?? null })),
+    );
   }
   if (source.onInvalid === "quarantine") await conn.run(`INSERT INTO slice_quarantine ${quarantine}`);
 }
@@ -225,14 +249,22 @@ async function addDrift(inp: CleanInput, lineTable: string, tokens: Map<string, 
  */
 async function keepSlice(inp: CleanInput, table: string, select: string, staged: string, dir: string, slice: number): Promise<void> {
   if (inp.onDisk) {
-    await inp.conn.run(`COPY (${select}) TO ${sqlPath(join(inp.stagingDir, dir, `slice-${slice}.parquet`))} (FORMAT parquet, COMPRESSION uncompressed)`);
+    await inp.conn.run(
+      `COPY (${select}) TO ${sqlPath(join(inp.stagingDir, dir, `slice-${slice}.parquet`))} (FORMAT parquet, COMPRESSION uncompressed)`,
+    );
   } else {
     await inp.conn.run(`ALTER TABLE ${table} RENAME TO ${sliceTable(staged, slice)}`);
   }
 }
 
 /** The staged relation flatten reads: over the Parquet slices on disk, or `perSlice` of each kept slice table. */
-async function createStagedView(inp: CleanInput, view: string, dir: string, slices: number, perSlice: (sliceTable: string) => string): Promise<void> {
+async function createStagedView(
+  inp: CleanInput,
+  view: string,
+  dir: string,
+  slices: number,
+  perSlice: (sliceTable: string) => string,
+): Promise<void> {
   const body = inp.onDisk
     ? `SELECT * FROM read_parquet(${sqlPath(join(inp.stagingDir, dir, "*.parquet"))})`
     : Array.from({ length: slices }, (_, i) => perSlice(sliceTable(view, i + 1))).join(" UNION ALL ");
@@ -248,7 +280,9 @@ const sliceTable = (staged: string, slice: number): string => `${staged}_s${slic
 export async function dropStaged(conn: DuckDBConnection, staged: string): Promise<void> {
   await conn.run(`DROP VIEW IF EXISTS ${staged}`);
   const like = quoteString("duckdb", `${staged}\\_s%`);
-  const tables = (await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE ${like} ESCAPE '\\'`)).getRowsJson();
+  const tables = (
+    await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE ${like} ESCAPE '\\'`)
+  ).getRowsJson();
   for (const [name] of tables) await conn.run(`DROP TABLE IF EXISTS ${quoteIdent("duckdb", String(name))}`);
 }
 

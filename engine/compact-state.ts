@@ -78,7 +78,8 @@ export async function readCompaction(paths: LakePaths): Promise<CompactionState>
   if (!st) return EMPTY;
   if (cache && cache.file === file && cache.mtimeMs === st.mtimeMs && cache.size === st.size) return cache.state;
   const value = JSON.parse(await readFile(file, "utf8")) as CompactionState;
-  if (value?.version !== 1 || typeof value.tables !== "object") throw new Error(`${file} is not a lakec compaction state; restore it or delete processed/ and state/ to rebuild the lake from raw/`);
+  if (value?.version !== 1 || typeof value.tables !== "object")
+    throw new Error(`${file} is not a lakec compaction state; restore it or delete processed/ and state/ to rebuild the lake from raw/`);
   cache = { file, mtimeMs: st.mtimeMs, size: st.size, state: value };
   return value;
 }
@@ -107,7 +108,9 @@ export async function currentSlotsByKey(paths: LakePaths, source: string): Promi
 export function livePairs(t: TableCompaction | undefined, current: ReadonlyMap<string, FileManifest>): [string, string][] {
   const pairs: [string, string][] = [];
   for (const [rawKey, m] of current) if (t?.absorbed[rawKey] !== m.input) pairs.push([m.input, rawKey]);
-  for (const p of Object.values(t?.packed ?? {})) for (const [rawKey, slot] of Object.entries(p.members)) if (current.get(rawKey)?.input === slot && t?.absorbed[rawKey] === slot) pairs.push([p.tag, rawKey]);
+  for (const p of Object.values(t?.packed ?? {}))
+    for (const [rawKey, slot] of Object.entries(p.members))
+      if (current.get(rawKey)?.input === slot && t?.absorbed[rawKey] === slot) pairs.push([p.tag, rawKey]);
   return pairs;
 }
 
@@ -135,7 +138,9 @@ export async function recordLiveRows(conn: DuckDBConnection, paths: LakePaths, i
     if (!tc) continue;
     const pairs = livePairs(tc, await currentSlotsByKey(paths, t.source));
     for (let i = 0; i < pairs.length; i += 1000) {
-      const values = pairs.slice(i, i + 1000).map(([input, key]) => `(${quoteString("duckdb", t.name)}, ${quoteString("duckdb", input)}, ${quoteString("duckdb", key)})`);
+      const values = pairs
+        .slice(i, i + 1000)
+        .map(([input, key]) => `(${quoteString("duckdb", t.name)}, ${quoteString("duckdb", input)}, ${quoteString("duckdb", key)})`);
       await conn.run(`INSERT INTO ${LIVE_ROWS} VALUES ${values.join(", ")}`);
     }
   }

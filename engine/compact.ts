@@ -18,7 +18,16 @@ import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
 import type { PipelineIR, TableIR } from "../compiler/ir.js";
-import { currentSlotsByKey, PACKED_PREFIX, readCompaction, writeCompaction, type CompactionState, type PackedFile, type PendingRemoval, type TableCompaction } from "./compact-state.js";
+import {
+  currentSlotsByKey,
+  PACKED_PREFIX,
+  readCompaction,
+  writeCompaction,
+  type CompactionState,
+  type PackedFile,
+  type PendingRemoval,
+  type TableCompaction,
+} from "./compact-state.js";
 import { parquetCopyOptions } from "./flatten-stage.js";
 import { duckdb } from "./duckdb.js";
 import { exists, tableDir, type LakePaths } from "./lake.js";
@@ -121,14 +130,23 @@ interface Plan {
   readonly notYetMerged: number;
 }
 
-function planTable(t: TableIR, before: TableCompaction | undefined, current: Map<string, FileManifest>, partitions: Map<string, Folder[]>, merged: Set<string> | undefined): Plan {
+function planTable(
+  t: TableIR,
+  before: TableCompaction | undefined,
+  current: Map<string, FileManifest>,
+  partitions: Map<string, Folder[]>,
+  merged: Set<string> | undefined,
+): Plan {
   const owner = new Map<string, string>();
   for (const [key, m] of current) if (before?.absorbed[key] !== m.input) owner.set(m.input, key);
   const livePacked = (part: string): PackedFile | undefined => {
     const p = before?.packed[part];
-    return p && Object.entries(p.members).some(([k, slot]) => current.get(k)?.input === slot && before?.absorbed[k] === slot) ? p : undefined;
+    return p && Object.entries(p.members).some(([k, slot]) => current.get(k)?.input === slot && before?.absorbed[k] === slot)
+      ? p
+      : undefined;
   };
-  const live = (folders: readonly Folder[], part: string): Folder[] => folders.filter((f) => owner.has(f.input) || f.input === livePacked(part)?.tag);
+  const live = (folders: readonly Folder[], part: string): Folder[] =>
+    folders.filter((f) => owner.has(f.input) || f.input === livePacked(part)?.tag);
   const absorb = new Map<string, string>();
   let notYetMerged = 0;
   for (const [slot, key] of owner) {
@@ -139,7 +157,8 @@ function planTable(t: TableIR, before: TableCompaction | undefined, current: Map
   const rewrite: string[] = [];
   for (const [part, folders] of partitions) {
     const p = before?.packed[part];
-    const dead = p !== undefined && Object.entries(p.members).some(([k, slot]) => !(current.get(k)?.input === slot && before?.absorbed[k] === slot));
+    const dead =
+      p !== undefined && Object.entries(p.members).some(([k, slot]) => !(current.get(k)?.input === slot && before?.absorbed[k] === slot));
     if (folders.some((f) => absorbing.has(f.input)) || (dead && livePacked(part))) rewrite.push(part);
   }
   return { table: t, before, current, partitions, live, absorb, rewrite: rewrite.sort(), notYetMerged };
@@ -149,7 +168,13 @@ function fileCounts(plan: Plan, after?: { readonly rewritten: ReadonlySet<string
   let files = 0;
   let max = 0;
   for (const [part, folders] of plan.partitions) {
-    const n = after?.rewritten.has(part) ? 1 + plan.live(folders, part).filter((f) => !f.input.startsWith(PACKED_PREFIX) && ![...plan.absorb.values()].includes(f.input)).reduce((a, f) => a + f.files.length, 0) : plan.live(folders, part).reduce((a, f) => a + f.files.length, 0);
+    const n = after?.rewritten.has(part)
+      ? 1 +
+        plan
+          .live(folders, part)
+          .filter((f) => !f.input.startsWith(PACKED_PREFIX) && ![...plan.absorb.values()].includes(f.input))
+          .reduce((a, f) => a + f.files.length, 0)
+      : plan.live(folders, part).reduce((a, f) => a + f.files.length, 0);
     files += n;
     max = Math.max(max, n);
   }
@@ -159,29 +184,57 @@ function fileCounts(plan: Plan, after?: { readonly rewritten: ReadonlySet<string
 const sqlList = (items: readonly string[]): string => items.map((x) => quoteString("duckdb", x)).join(", ");
 
 /** Writes the rewritten partitions' live rows into staged packed files; returns rows kept and dropped, and each file's members. */
-async function writePacked(lake: Lake, plan: Plan, stagingDir: string): Promise<{ kept: number; dead: number; members: Map<number, { rows: number; keys: string[] }> }> {
+async function writePacked(
+  lake: Lake,
+  plan: Plan,
+  stagingDir: string,
+): Promise<{ kept: number; dead: number; members: Map<number, { rows: number; keys: string[] }> }> {
   const conn = lake.conn;
   const pairs: [string, string][] = [...plan.absorb].map(([key, slot]) => [slot, key]);
   for (const part of plan.rewrite) {
     const p = plan.before?.packed[part];
-    if (p) for (const [k, slot] of Object.entries(p.members)) if (plan.current.get(k)?.input === slot && plan.before?.absorbed[k] === slot) pairs.push([p.tag, k]);
+    if (p)
+      for (const [k, slot] of Object.entries(p.members))
+        if (plan.current.get(k)?.input === slot && plan.before?.absorbed[k] === slot) pairs.push([p.tag, k]);
   }
   const absorbing = new Set(plan.absorb.values());
   const files: [string, number, string][] = [];
   plan.rewrite.forEach((part, n) => {
     for (const f of plan.partitions.get(part) ?? []) {
-      if (absorbing.has(f.input) || f.input === plan.before?.packed[part]?.tag) for (const file of f.files) files.push([join(lake.paths.root, ...file.split("/")), n, f.input]);
+      if (absorbing.has(f.input) || f.input === plan.before?.packed[part]?.tag)
+        for (const file of f.files) files.push([join(lake.paths.root, ...file.split("/")), n, f.input]);
     }
   });
   const q = (n: string): string => quoteIdent("duckdb", n);
   await conn.run("CREATE OR REPLACE TEMP TABLE lakec_compact_pairs (input VARCHAR, raw_key VARCHAR)");
-  for (let i = 0; i < pairs.length; i += 1000) await conn.run(`INSERT INTO lakec_compact_pairs VALUES ${pairs.slice(i, i + 1000).map(([a, b]) => `(${quoteString("duckdb", a)}, ${quoteString("duckdb", b)})`).join(", ")}`);
+  for (let i = 0; i < pairs.length; i += 1000)
+    await conn.run(
+      `INSERT INTO lakec_compact_pairs VALUES ${pairs
+        .slice(i, i + 1000)
+        .map(([a, b]) => `(${quoteString("duckdb", a)}, ${quoteString("duckdb", b)})`)
+        .join(", ")}`,
+    );
   await conn.run("CREATE OR REPLACE TEMP TABLE lakec_compact_files (path VARCHAR, p INTEGER, input VARCHAR)");
-  for (let i = 0; i < files.length; i += 1000) await conn.run(`INSERT INTO lakec_compact_files VALUES ${files.slice(i, i + 1000).map(([a, n, b]) => `(${quoteString("duckdb", a.split("\\").join("/"))}, ${n}, ${quoteString("duckdb", b)})`).join(", ")}`);
+  for (let i = 0; i < files.length; i += 1000)
+    await conn.run(
+      `INSERT INTO lakec_compact_files VALUES ${files
+        .slice(i, i + 1000)
+        .map(([a, n, b]) => `(${quoteString("duckdb", a.split("\\").join("/"))}, ${n}, ${quoteString("duckdb", b)})`)
+        .join(", ")}`,
+    );
   // The file's own columns, in its order: the partition key and `_input` live only in the path.
   const first = files[0]![0].split("\\").join("/");
-  const columns = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString("duckdb", first)}, hive_partitioning = false)`)).getRows().map((r) => String(r[0]));
-  const order = ["_arrival_seq", "_source_file", "_source_line", ...columns.filter((c) => !["_arrival_seq", "_source_file", "_source_line"].includes(c))].map(q);
+  const columns = (
+    await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString("duckdb", first)}, hive_partitioning = false)`)
+  )
+    .getRows()
+    .map((r) => String(r[0]));
+  const order = [
+    "_arrival_seq",
+    "_source_file",
+    "_source_line",
+    ...columns.filter((c) => !["_arrival_seq", "_source_file", "_source_line"].includes(c)),
+  ].map(q);
   let kept = 0;
   let total = 0;
   // One COPY per range of partitions: a partitioned COPY holds a writer per open partition (flatten-stage.ts).
@@ -193,11 +246,19 @@ async function writePacked(lake: Lake, plan: Plan, stagingDir: string): Promise<
     const [c] = (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${read}`)).getRowObjectsJson() as { n: string }[];
     total += Number(c!.n);
     const select = `SELECT ${columns.map((c2) => `r.${q(c2)}`).join(", ")}, f.p AS _p FROM ${read} WHERE (f.input, r._source_file) IN (SELECT input, raw_key FROM lakec_compact_pairs) ORDER BY f.p, ${order.map((c2) => `r.${c2}`).join(", ")}`;
-    kept += (await conn.run(`COPY (${select}) TO ${quoteString("duckdb", stagingDir.split("\\").join("/"))} (${parquetCopyOptions(lake.rowGroupBytes)}, PARTITION_BY (_p))`)).rowsChanged;
+    kept += (
+      await conn.run(
+        `COPY (${select}) TO ${quoteString("duckdb", stagingDir.split("\\").join("/"))} (${parquetCopyOptions(lake.rowGroupBytes)}, PARTITION_BY (_p))`,
+      )
+    ).rowsChanged;
   }
   const members = new Map<number, { rows: number; keys: string[] }>();
   if (kept > 0) {
-    const rows = (await conn.runAndReadAll(`SELECT _p, count(*) AS n, list(DISTINCT _source_file ORDER BY _source_file) AS keys FROM read_parquet(${quoteString("duckdb", `${stagingDir.split("\\").join("/")}/**/*.parquet`)}, hive_partitioning = true, hive_types = {'_p': INTEGER}) GROUP BY _p`)).getRowObjectsJson() as { _p: number; n: string; keys: string[] }[];
+    const rows = (
+      await conn.runAndReadAll(
+        `SELECT _p, count(*) AS n, list(DISTINCT _source_file ORDER BY _source_file) AS keys FROM read_parquet(${quoteString("duckdb", `${stagingDir.split("\\").join("/")}/**/*.parquet`)}, hive_partitioning = true, hive_types = {'_p': INTEGER}) GROUP BY _p`,
+      )
+    ).getRowObjectsJson() as { _p: number; n: string; keys: string[] }[];
     for (const r of rows) members.set(Number(r._p), { rows: Number(r.n), keys: r.keys });
   }
   await conn.run("DROP TABLE lakec_compact_pairs");
@@ -205,7 +266,11 @@ async function writePacked(lake: Lake, plan: Plan, stagingDir: string): Promise<
   return { kept, dead: total - kept, members };
 }
 
-async function compactTable(lake: Lake, plan: Plan, generation: number): Promise<{ table: TableCompaction; pending: PendingRemoval[]; kept: number; dead: number }> {
+async function compactTable(
+  lake: Lake,
+  plan: Plan,
+  generation: number,
+): Promise<{ table: TableCompaction; pending: PendingRemoval[]; kept: number; dead: number }> {
   const paths = lake.paths;
   const t = plan.table;
   const stagingDir = join(paths.tmp, `${process.pid}-compact-${t.name}`);
@@ -231,12 +296,26 @@ async function compactTable(lake: Lake, plan: Plan, generation: number): Promise
       await mkdir(join(target, ".."), { recursive: true });
       await rename(staged, target);
       const file = join(target, names[0]!);
-      packed[part] = { tag, file: posix(relative(paths.root, file)), bytes: (await stat(file)).size, rows: m.rows, members: Object.fromEntries(m.keys.map((k) => [k, plan.current.get(k)!.input])) };
+      packed[part] = {
+        tag,
+        file: posix(relative(paths.root, file)),
+        bytes: (await stat(file)).size,
+        rows: m.rows,
+        members: Object.fromEntries(m.keys.map((k) => [k, plan.current.get(k)!.input])),
+      };
     }
     for (const [part, folders] of plan.partitions) {
       for (const f of folders) {
         const key = [...plan.absorb].find(([, slot]) => slot === f.input)?.[0];
-        if (key !== undefined) pending.push({ dir: posix(relative(paths.root, join(tableDir(paths, t.name), ...part.split("/").filter((x) => x !== ""), `_input=${f.input}`))), table: t.name, rawKey: key, slot: f.input });
+        if (key !== undefined)
+          pending.push({
+            dir: posix(
+              relative(paths.root, join(tableDir(paths, t.name), ...part.split("/").filter((x) => x !== ""), `_input=${f.input}`)),
+            ),
+            table: t.name,
+            rawKey: key,
+            slot: f.input,
+          });
       }
     }
     const absorbed = { ...(plan.before?.absorbed ?? {}), ...Object.fromEntries(plan.absorb) };
@@ -263,20 +342,54 @@ export async function compactLake(lake: Lake, ir: PipelineIR, opts: CompactOptio
     const nextTables: Record<string, TableCompaction> = { ...before.tables };
     const pending: PendingRemoval[] = [...before.pending];
     for (const t of tables) {
-      const plan = planTable(t, before.tables[t.name], await currentSlotsByKey(paths, t.source), await listPartitions(paths, t.name), merged);
+      const plan = planTable(
+        t,
+        before.tables[t.name],
+        await currentSlotsByKey(paths, t.source),
+        await listPartitions(paths, t.name),
+        merged,
+      );
       const counts = fileCounts(plan);
-      const base = { table: t.name, filesBefore: counts.files, partitions: plan.partitions.size, maxFilesPerPartitionBefore: counts.max, notYetMerged: plan.notYetMerged };
-      const nothing = (skipped: string): TableCompactionReport => ({ ...base, filesAfter: counts.files, maxFilesPerPartitionAfter: counts.max, partitionsRewritten: 0, inputsAbsorbed: 0, rowsKept: 0, deadRowsDropped: 0, skipped });
-      if (merged === undefined) reports.push(nothing("the warehouse was never built: run `lakec run` first, so the models merge the files before they are packed"));
-      else if (opts.above !== undefined && counts.max <= opts.above) reports.push(nothing(`at most ${counts.max} file(s) per partition, not above ${opts.above}`));
-      else if (plan.rewrite.length === 0) reports.push(nothing(plan.notYetMerged > 0 ? `${plan.notYetMerged} file(s) not merged by a warehouse build yet` : "already compacted"));
+      const base = {
+        table: t.name,
+        filesBefore: counts.files,
+        partitions: plan.partitions.size,
+        maxFilesPerPartitionBefore: counts.max,
+        notYetMerged: plan.notYetMerged,
+      };
+      const nothing = (skipped: string): TableCompactionReport => ({
+        ...base,
+        filesAfter: counts.files,
+        maxFilesPerPartitionAfter: counts.max,
+        partitionsRewritten: 0,
+        inputsAbsorbed: 0,
+        rowsKept: 0,
+        deadRowsDropped: 0,
+        skipped,
+      });
+      if (merged === undefined)
+        reports.push(nothing("the warehouse was never built: run `lakec run` first, so the models merge the files before they are packed"));
+      else if (opts.above !== undefined && counts.max <= opts.above)
+        reports.push(nothing(`at most ${counts.max} file(s) per partition, not above ${opts.above}`));
+      else if (plan.rewrite.length === 0)
+        reports.push(
+          nothing(plan.notYetMerged > 0 ? `${plan.notYetMerged} file(s) not merged by a warehouse build yet` : "already compacted"),
+        );
       else {
         const generation = (before.tables[t.name]?.generation ?? 0) + 1;
         const done = await compactTable(lake, plan, generation);
         nextTables[t.name] = done.table;
         pending.push(...done.pending);
         const after = fileCounts(plan, { rewritten: new Set(plan.rewrite) });
-        reports.push({ ...base, filesAfter: after.files, maxFilesPerPartitionAfter: after.max, partitionsRewritten: plan.rewrite.length, inputsAbsorbed: plan.absorb.size, rowsKept: done.kept, deadRowsDropped: done.dead });
+        reports.push({
+          ...base,
+          filesAfter: after.files,
+          maxFilesPerPartitionAfter: after.max,
+          partitionsRewritten: plan.rewrite.length,
+          inputsAbsorbed: plan.absorb.size,
+          rowsKept: done.kept,
+          deadRowsDropped: done.dead,
+        });
       }
     }
     if (reports.every((r) => r.skipped !== undefined)) return { tables: reports, ms: performance.now() - t0 };
@@ -292,7 +405,10 @@ export async function compactLake(lake: Lake, ir: PipelineIR, opts: CompactOptio
           for (const r of reports.filter((x) => x.skipped === undefined)) {
             const rel = `main.${quoteIdent("duckdb", r.table)}`;
             const [c] = (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${rel}`)).getRowObjectsJson() as { n: string }[];
-            if (Number(c!.n) !== expected[r.table]) throw new Error(`compaction of ${r.table}: the view holds ${c!.n} rows after it, the manifests say ${expected[r.table]}; nothing was changed`);
+            if (Number(c!.n) !== expected[r.table])
+              throw new Error(
+                `compaction of ${r.table}: the view holds ${c!.n} rows after it, the manifests say ${expected[r.table]}; nothing was changed`,
+              );
           }
         } finally {
           conn.closeSync();
@@ -312,7 +428,13 @@ export async function maxFilesPerPartition(paths: LakePaths, ir: PipelineIR): Pr
   const state = await readCompaction(paths);
   let max = 0;
   for (const t of ir.tables) {
-    const plan = planTable(t, state.tables[t.name], await currentSlotsByKey(paths, t.source), await listPartitions(paths, t.name), undefined);
+    const plan = planTable(
+      t,
+      state.tables[t.name],
+      await currentSlotsByKey(paths, t.source),
+      await listPartitions(paths, t.name),
+      undefined,
+    );
     max = Math.max(max, fileCounts(plan).max);
   }
   return max;

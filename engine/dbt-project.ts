@@ -6,7 +6,15 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { PipelineIR } from "../compiler/ir.js";
-import { emitDbt, renderForDuckDB, userModelsDir, userTestsDir, type LocalProject, type UserDbtFile, type UserDbtFiles } from "../targets/dbt/index.js";
+import {
+  emitDbt,
+  renderForDuckDB,
+  userModelsDir,
+  userTestsDir,
+  type LocalProject,
+  type UserDbtFile,
+  type UserDbtFiles,
+} from "../targets/dbt/index.js";
 import { selectModels, testSelected } from "../targets/dbt/select.js";
 
 export interface DbtProjectOptions {
@@ -42,7 +50,9 @@ export async function readUserDbtFiles(dbtDir: string, pipeline: string, cwd: st
     return files;
   };
   const models = join(dbtDir, ...userModelsDir(pipeline).split("/"));
-  const macros = (await read(await filesUnder(join(dbtDir, "macros"), [".sql"], false))).filter((f) => !GENERATED.test(f.text.slice(0, 1024)));
+  const macros = (await read(await filesUnder(join(dbtDir, "macros"), [".sql"], false))).filter(
+    (f) => !GENERATED.test(f.text.slice(0, 1024)),
+  );
   return {
     models: await read(await filesUnder(models, [".sql"])),
     properties: await read(await filesUnder(models, [".yml", ".yaml"])),
@@ -58,7 +68,11 @@ export function hasUserFiles(f: UserDbtFiles): boolean {
 /** The project with only the selected models and the tests that read them. */
 export function narrowProject(project: LocalProject, selected: ReadonlySet<string> | undefined): LocalProject {
   if (selected === undefined) return project;
-  return { ...project, models: project.models.filter((m) => selected.has(m.name)), tests: project.tests.filter((t) => testSelected(t, selected)) };
+  return {
+    ...project,
+    models: project.models.filter((m) => selected.has(m.name)),
+    tests: project.tests.filter((t) => testSelected(t, selected)),
+  };
 }
 
 /**
@@ -70,7 +84,10 @@ export async function loadLocalProject(ir: PipelineIR, opts: DbtProjectOptions, 
   const key = JSON.stringify([incrementalSourceSchema ?? null, user ?? null]);
   let cached = rendered.get(ir);
   if (cached?.key !== key) {
-    cached = { key, project: renderForDuckDB(ir, emitted(ir), incrementalSourceSchema === undefined ? {} : { incrementalSourceSchema }, user) };
+    cached = {
+      key,
+      project: renderForDuckDB(ir, emitted(ir), incrementalSourceSchema === undefined ? {} : { incrementalSourceSchema }, user),
+    };
     rendered.set(ir, cached);
   }
   return narrowProject(cached.project, selectModels(cached.project.models, opts.select, opts.exclude));

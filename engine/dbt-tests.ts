@@ -17,11 +17,21 @@ export async function runTests(conn: DuckDBConnection, tests: readonly LocalTest
   for (const t of tests) {
     const started = performance.now();
     const [c] = await rowsOf(conn, `SELECT count(*) AS n FROM (${t.sql}) AS failing`).catch((e: unknown) => {
-      throw new WarehouseBuildError(`running dbt test ${t.name}${t.userFile ? ` (${t.userFile})` : ""} on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
+      throw new WarehouseBuildError(
+        `running dbt test ${t.name}${t.userFile ? ` (${t.userFile})` : ""} on DuckDB: ${e instanceof Error ? e.message : String(e)}`,
+      );
     });
     const failures = Number(c!.n);
     const sample = failures > 0 ? await rowsOf(conn, `SELECT * FROM (${t.sql}) AS failing LIMIT 5`) : [];
-    out.push({ name: t.name, model: t.model, ...(t.column !== undefined && { column: t.column }), severity: t.severity, failures, sample, ms: Math.round(performance.now() - started) });
+    out.push({
+      name: t.name,
+      model: t.model,
+      ...(t.column !== undefined && { column: t.column }),
+      severity: t.severity,
+      failures,
+      sample,
+      ms: Math.round(performance.now() - started),
+    });
   }
   return out;
 }
@@ -35,7 +45,9 @@ export interface StandaloneTestResult {
 /** `lakec test`: the tests against the warehouse as it is, read-only; nothing is rebuilt. */
 export async function testWarehouse(lakeDir: string, tests: readonly LocalTest[]): Promise<StandaloneTestResult> {
   return readWarehouse(lakeDir, async (conn) => {
-    const present = new Set((await rowsOf(conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")).map((r) => String(r.table_name)));
+    const present = new Set(
+      (await rowsOf(conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")).map((r) => String(r.table_name)),
+    );
     const notBuilt = tests.flatMap((t) => {
       const missing = (t.models ?? [t.model]).filter((m) => !present.has(m));
       return missing.length === 0 ? [] : [{ name: t.name, models: missing }];

@@ -102,7 +102,8 @@ export class FileJob {
     this.slot = nextSlot(this.rawKey, manifest);
     this.hadOutputs = manifest?.status === "ok";
     if (manifest === undefined) {
-      if (await exists(manifestPath)) this.notes.push(`rebuilt: its manifest ${relative(this.lake.paths.root, manifestPath)} was damaged; reprocessed from the raw file`);
+      if (await exists(manifestPath))
+        this.notes.push(`rebuilt: its manifest ${relative(this.lake.paths.root, manifestPath)} was damaged; reprocessed from the raw file`);
       return false;
     }
     this.contentSha = await sha256File(this.rawPath);
@@ -133,7 +134,8 @@ export class FileJob {
   async clean(eventTime: string | undefined, arrivalSeq: string | undefined): Promise<void> {
     if (this.invalidError) throw this.invalidError;
     const arrival = Number(arrivalSeq);
-    if (!Number.isSafeInteger(arrival) || arrival < 1) throw new Error(`the state machine passed no arrival sequence for ${this.rawKey} (--arrival_seq ${String(arrivalSeq)})`);
+    if (!Number.isSafeInteger(arrival) || arrival < 1)
+      throw new Error(`the state machine passed no arrival sequence for ${this.rawKey} (--arrival_seq ${String(arrivalSeq)})`);
     this.arrivalSeq = arrival;
     const src = this.mustSource();
     const t0 = performance.now();
@@ -141,11 +143,41 @@ export class FileJob {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const names = { stagedClean: `staged_clean_${this.input}`, stagedQuarantine: `staged_quarantine_${this.input}` };
-    const ingestedAtMs = this.versionTime(eventTime !== undefined && !Number.isNaN(Date.parse(eventTime)) ? Date.parse(eventTime) : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000);
+    const ingestedAtMs = this.versionTime(
+      eventTime !== undefined && !Number.isNaN(Date.parse(eventTime))
+        ? Date.parse(eventTime)
+        : Math.floor((await stat(this.rawPath)).mtimeMs / 1000) * 1000,
+    );
     this.ingestedAtMs = ingestedAtMs;
     const onDisk = estimatedTextBytes(this.rawKey, (await stat(this.rawPath)).size) > this.lake.inMemoryFileBytes;
-    this.counts = await runCleanStage({ conn: this.lake.conn, loadConn: this.lake.loadConn, source: src, tables: this.ir.tables.filter((t) => t.source === src.name), rawKey: this.rawKey, rawPath: this.rawPath, ingestedAtMs, arrivalSeq: arrival, sliceBytes: this.lake.sliceBytes, stagingDir: dir, onDisk, hashContent: this.contentSha === "", ...names });
-    this.staging = { conn: this.lake.conn, writers: [this.lake.conn, this.lake.loadConn], ir: this.ir, source: src, rawKey: this.rawKey, slot: this.slot, stagingDir: dir, onDisk, partitionsPerWrite: this.lake.partitionsPerWrite, rowGroupBytes: this.lake.rowGroupBytes, ...names };
+    this.counts = await runCleanStage({
+      conn: this.lake.conn,
+      loadConn: this.lake.loadConn,
+      source: src,
+      tables: this.ir.tables.filter((t) => t.source === src.name),
+      rawKey: this.rawKey,
+      rawPath: this.rawPath,
+      ingestedAtMs,
+      arrivalSeq: arrival,
+      sliceBytes: this.lake.sliceBytes,
+      stagingDir: dir,
+      onDisk,
+      hashContent: this.contentSha === "",
+      ...names,
+    });
+    this.staging = {
+      conn: this.lake.conn,
+      writers: [this.lake.conn, this.lake.loadConn],
+      ir: this.ir,
+      source: src,
+      rawKey: this.rawKey,
+      slot: this.slot,
+      stagingDir: dir,
+      onDisk,
+      partitionsPerWrite: this.lake.partitionsPerWrite,
+      rowGroupBytes: this.lake.rowGroupBytes,
+      ...names,
+    };
     this.timings.clean = ms(t0);
     this.lastLineCut = this.counts.endsCut === true;
     this.checkCleanCounts(this.counts);
@@ -174,13 +206,21 @@ export class FileJob {
   /** Stage 2, then publish and commit with the manifest. */
   async flatten(): Promise<void> {
     const src = this.mustSource();
-    if (!this.staging || !this.counts) throw new Error(`flatten of ${this.rawKey} before clean: the state machine ran Flatten without Clean`);
+    if (!this.staging || !this.counts)
+      throw new Error(`flatten of ${this.rawKey} before clean: the state machine ran Flatten without Clean`);
     let t0 = performance.now();
     this.flattened = await runFlattenStage(this.staging);
     this.timings.flatten = ms(t0);
     this.checkWritten(this.counts, this.flattened);
     t0 = performance.now();
-    const staged = { ir: this.ir, source: src, rawKey: this.rawKey, slot: this.slot, stagingDir: this.staging.stagingDir, quarantineRows: this.flattened.quarantineRows };
+    const staged = {
+      ir: this.ir,
+      source: src,
+      rawKey: this.rawKey,
+      slot: this.slot,
+      stagingDir: this.staging.stagingDir,
+      quarantineRows: this.flattened.quarantineRows,
+    };
     this.published = await publishToSlot(this.lake.paths, staged);
     await this.ensureHash();
     const manifest = manifestFile(this.lake.paths, src.name, this.rawKey);
@@ -203,7 +243,11 @@ export class FileJob {
       const dir = join(this.lake.paths.tmp, `${process.pid}-${this.input}`);
       await mkdir(dir, { recursive: true });
       await this.ensureHash();
-      await writeManifest(manifestFile(this.lake.paths, src.name, this.rawKey), { ...this.manifest("failed"), error }, join(dir, "manifest.json"));
+      await writeManifest(
+        manifestFile(this.lake.paths, src.name, this.rawKey),
+        { ...this.manifest("failed"), error },
+        join(dir, "manifest.json"),
+      );
     }
     await this.dropStaging();
   }
@@ -217,7 +261,17 @@ export class FileJob {
       ...(reason !== undefined && { reason }),
       notes: c ? [...this.notes, ...notesFor(c, this.lastLineCut)] : this.notes,
       ...(c && {
-        counts: { recordsIn: c.recordsIn, clean: c.clean, invalid: c.invalid, quarantined: c.quarantined, droppedInvalid: c.droppedInvalid, duplicates: c.duplicates, byReason: c.byReason, castNulls: c.castNulls, ...(c.drift && { drift: c.drift }) },
+        counts: {
+          recordsIn: c.recordsIn,
+          clean: c.clean,
+          invalid: c.invalid,
+          quarantined: c.quarantined,
+          droppedInvalid: c.droppedInvalid,
+          duplicates: c.duplicates,
+          byReason: c.byReason,
+          castNulls: c.castNulls,
+          ...(c.drift && { drift: c.drift }),
+        },
       }),
       samples: c?.samples ?? [],
       rowsWritten: this.flattened?.rowsByTable ?? {},
@@ -260,7 +314,8 @@ export class FileJob {
 
   private checkCleanCounts(c: CleanCounts): void {
     const problems: string[] = [];
-    if (c.recordsIn !== c.clean + c.invalid + c.duplicates) problems.push(`records_in ${c.recordsIn} ≠ clean ${c.clean} + invalid ${c.invalid} + duplicates ${c.duplicates}`);
+    if (c.recordsIn !== c.clean + c.invalid + c.duplicates)
+      problems.push(`records_in ${c.recordsIn} ≠ clean ${c.clean} + invalid ${c.invalid} + duplicates ${c.duplicates}`);
     if (c.recordsIn !== c.nonEmptyLines) problems.push(`records_in ${c.recordsIn} ≠ ${c.nonEmptyLines} non-empty lines read`);
     if (problems.length > 0) this.reconciliationFailed(problems);
   }
@@ -278,7 +333,6 @@ export class FileJob {
     if (f.quarantineRows !== c.quarantined) problems.push(`${f.quarantineRows} quarantine rows written ≠ ${c.quarantined} quarantined`);
     if (problems.length > 0) this.reconciliationFailed(problems);
   }
-
 
   private async dropStaging(): Promise<void> {
     if (this.staging) {
@@ -308,9 +362,13 @@ function notesFor(c: CleanCounts, lastLineCut: boolean): string[] {
   const notes: string[] = [];
   if (c.recordsIn === 0) notes.push("no records: the file is empty or has only blank lines");
   const notObject = c.byReason.not_an_object ?? 0;
-  if (c.recordsIn > 0 && notObject === c.recordsIn) notes.push("no line is a JSON object: the file is not JSON Lines (a JSON array, CSV or text?); expected one JSON object per line");
-  if (lastLineCut && c.lastRecord?.reason === "malformed_json") notes.push(`line ${c.lastRecord.line}, the last, has no line ending and does not parse: the file looks truncated`);
-  if ((c.byReason.invalid_utf8 ?? 0) > 0) notes.push(`${c.byReason.invalid_utf8} line(s) are not valid UTF-8; the quarantine keeps them with U+FFFD for the bad bytes`);
-  if (c.recordsIn > 0 && (c.byReason.cast_failed ?? 0) === c.recordsIn) notes.push("every record has a value that does not cast: do the column types match this file?");
+  if (c.recordsIn > 0 && notObject === c.recordsIn)
+    notes.push("no line is a JSON object: the file is not JSON Lines (a JSON array, CSV or text?); expected one JSON object per line");
+  if (lastLineCut && c.lastRecord?.reason === "malformed_json")
+    notes.push(`line ${c.lastRecord.line}, the last, has no line ending and does not parse: the file looks truncated`);
+  if ((c.byReason.invalid_utf8 ?? 0) > 0)
+    notes.push(`${c.byReason.invalid_utf8} line(s) are not valid UTF-8; the quarantine keeps them with U+FFFD for the bad bytes`);
+  if (c.recordsIn > 0 && (c.byReason.cast_failed ?? 0) === c.recordsIn)
+    notes.push("every record has a value that does not cast: do the column types match this file?");
   return notes;
 }

@@ -75,7 +75,9 @@ export const parquetCopyOptions = (rowGroupBytes: number): string =>
 async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<number> {
   const conn = inp.conn;
   const view = `flat_${inputHash(inp.rawKey)}`;
-  await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT *, ${quoteString("duckdb", inp.slot)} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`);
+  await conn.run(
+    `CREATE OR REPLACE VIEW ${view} AS SELECT *, ${quoteString("duckdb", inp.slot)} AS _input FROM (${tableSelect(t, "duckdb", inp.stagedClean)}) AS x`,
+  );
   // Rows in a fixed order, so a file holds the same bytes in every run: by the record's line,
   // then the rest of the row key (a child row's index or key; the id is the line's). Unordered,
   // most files differed between two runs of one input (6,608 of 7,373 for 300k records)
@@ -94,18 +96,30 @@ async function writeTable(inp: FlattenInput, t: TableIR, dir: string): Promise<n
     if (!t.partition) return await writing(() => copyPartitioned(conn, inp, few(), dir, ["_input"]));
     const key = quoteIdent("duckdb", t.partition.key);
     const by = [key, "_input"];
-    const keys = (await conn.runAndReadAll(`SELECT DISTINCT CAST(${key} AS VARCHAR) FROM ${view} ORDER BY 1 NULLS LAST`)).getRowsJson().map((r) => r[0] as string | null);
+    const keys = (await conn.runAndReadAll(`SELECT DISTINCT CAST(${key} AS VARCHAR) FROM ${view} ORDER BY 1 NULLS LAST`))
+      .getRowsJson()
+      .map((r) => r[0] as string | null);
     if (keys.length <= SORT_ABOVE_PARTITIONS) return await writing(() => copyPartitioned(conn, inp, few(key), dir, by));
     const writers = inp.onDisk ? [conn] : inp.writers;
     // At least one range per writer, so that a table with a few hundred partitions uses them all.
     const per = Math.min(Math.floor(inp.partitionsPerWrite / writers.length), Math.ceil(keys.length / writers.length));
     const ranges = keyRanges(key, keys, Math.max(1, per));
-    if (inp.onDisk) return await copyRanges(inp, writers, ranges, (where) => `(SELECT * FROM ${view} WHERE ${where} ORDER BY ${key}, ${rowOrder})`, dir, by);
+    if (inp.onDisk)
+      return await copyRanges(
+        inp,
+        writers,
+        ranges,
+        (where) => `(SELECT * FROM ${view} WHERE ${where} ORDER BY ${key}, ${rowOrder})`,
+        dir,
+        by,
+      );
     const sorted = `${view}_sorted`;
     await conn.run(`CREATE OR REPLACE TABLE ${sorted} AS SELECT * FROM ${view} ORDER BY ${key}, ${rowOrder}`);
     try {
       return await writing(() =>
-        ranges.length === 1 ? copyPartitioned(conn, inp, sorted, dir, by) : copyRanges(inp, writers, ranges, (where) => `(SELECT * FROM ${sorted} WHERE ${where})`, dir, by),
+        ranges.length === 1
+          ? copyPartitioned(conn, inp, sorted, dir, by)
+          : copyRanges(inp, writers, ranges, (where) => `(SELECT * FROM ${sorted} WHERE ${where})`, dir, by),
       );
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${sorted}`);
@@ -135,7 +149,14 @@ async function oneThreadEach<T>(conn: DuckDBConnection, fn: () => Promise<T>): P
 }
 
 /** Writes each range's rows (`from(where)`), the writers taking the next range as they finish. */
-async function copyRanges(inp: FlattenInput, writers: readonly DuckDBConnection[], ranges: readonly string[], from: (where: string) => string, dir: string, by: readonly string[]): Promise<number> {
+async function copyRanges(
+  inp: FlattenInput,
+  writers: readonly DuckDBConnection[],
+  ranges: readonly string[],
+  from: (where: string) => string,
+  dir: string,
+  by: readonly string[],
+): Promise<number> {
   let rows = 0;
   await runPool(writers, ranges, async (where, writer) => {
     const written = await copyPartitioned(writer, inp, from(where), dir, by);
@@ -157,8 +178,15 @@ function keyRanges(key: string, keys: readonly (string | null)[], per: number): 
   return ranges;
 }
 
-async function copyPartitioned(conn: DuckDBConnection, inp: FlattenInput, from: string, dir: string, by: readonly string[]): Promise<number> {
-  return (await conn.run(`COPY ${from} TO ${sqlPath(dir)} (${parquetCopyOptions(inp.rowGroupBytes)}, PARTITION_BY (${by.join(", ")}))`)).rowsChanged;
+async function copyPartitioned(
+  conn: DuckDBConnection,
+  inp: FlattenInput,
+  from: string,
+  dir: string,
+  by: readonly string[],
+): Promise<number> {
+  return (await conn.run(`COPY ${from} TO ${sqlPath(dir)} (${parquetCopyOptions(inp.rowGroupBytes)}, PARTITION_BY (${by.join(", ")}))`))
+    .rowsChanged;
 }
 
 /** Writes every table of the source and the quarantine file into the staging folder. */

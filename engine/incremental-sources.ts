@@ -20,10 +20,15 @@ export const ARRIVED_SCHEMA = "lakec_arrived";
 
 /** The committed slots per source as the last build saw them (its CURRENT_INPUTS table), if it recorded them. */
 export async function slotsOfLastBuild(conn: DuckDBConnection, table: string): Promise<Map<string, Set<string>> | undefined> {
-  const exists = await conn.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", table)}`);
+  const exists = await conn.runAndReadAll(
+    `SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", table)}`,
+  );
   if (exists.getRows().length === 0) return undefined;
   const out = new Map<string, Set<string>>();
-  for (const r of (await conn.runAndReadAll(`SELECT source, input FROM ${quoteIdent("duckdb", table)}`)).getRowObjectsJson() as { source: string; input: string }[]) {
+  for (const r of (await conn.runAndReadAll(`SELECT source, input FROM ${quoteIdent("duckdb", table)}`)).getRowObjectsJson() as {
+    source: string;
+    input: string;
+  }[]) {
     (out.get(r.source) ?? out.set(r.source, new Set()).get(r.source)!).add(r.input);
   }
   return out;
@@ -40,7 +45,13 @@ export function slotsToRead(current: readonly string[], before: ReadonlySet<stri
 }
 
 /** Creates, for every table, the view the incremental form reads (see the top of this file). */
-export async function createArrivedViews(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR, published: PublishedState, before: ReadonlyMap<string, ReadonlySet<string>> | undefined): Promise<void> {
+export async function createArrivedViews(
+  conn: DuckDBConnection,
+  paths: LakePaths,
+  ir: PipelineIR,
+  published: PublishedState,
+  before: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+): Promise<void> {
   await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent("duckdb", ARRIVED_SCHEMA)}`);
   for (const t of ir.tables) {
     const current = published.arrivals.filter((a) => a.source === t.source).map((a) => a.input);

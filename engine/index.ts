@@ -38,7 +38,17 @@ export { LakeBusyError, openLake, parseByteSize, type Lake, type LakeOptions } f
 export { ingestInputs, IngestError, sourceForInput, type IngestOptions, type Ingested } from "./ingest.js";
 export { inputHash, lakePaths, listRawKeys, manifestFile, quarantineFile, sourceForKey, type LakePaths } from "./lake.js";
 export { inArrivalOrder } from "./arrivals.js";
-export { processRawFile, refreshWarehouse, refreshWarehouseForRun, runFiles, summarizeRun, type RunOptions, type RunSummary, type WarehouseOptions, type TableSummary } from "./run.js";
+export {
+  processRawFile,
+  refreshWarehouse,
+  refreshWarehouseForRun,
+  runFiles,
+  summarizeRun,
+  type RunOptions,
+  type RunSummary,
+  type WarehouseOptions,
+  type TableSummary,
+} from "./run.js";
 export type { FileStatus, FileSummary } from "./file-job.js";
 export { readManifest, semanticsFingerprint, type FileManifest } from "./manifest.js";
 export { WarehouseBuildError, type TestOutcome, type WarehouseResult } from "./warehouse.js";

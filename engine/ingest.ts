@@ -29,17 +29,28 @@ export class IngestError extends Error {
  * Which source an input belongs to: `--source`, else the source owning its path when it is
  * already under raw/, else the only source. Several sources and no `--source` is an error.
  */
-export function sourceForInput(paths: LakePaths, ir: PipelineIR, input: string, opts: IngestOptions): { source?: SourceIR; rawKey?: string } {
+export function sourceForInput(
+  paths: LakePaths,
+  ir: PipelineIR,
+  input: string,
+  opts: IngestOptions,
+): { source?: SourceIR; rawKey?: string } {
   const abs = resolve(input);
   const rel = relative(resolve(paths.raw), abs);
-  if (!rel.startsWith("..") && !rel.startsWith(sep) && rel !== "") return { rawKey: rawKeyOf(paths, abs), ...withSource(ir, rawKeyOf(paths, abs)) };
+  if (!rel.startsWith("..") && !rel.startsWith(sep) && rel !== "")
+    return { rawKey: rawKeyOf(paths, abs), ...withSource(ir, rawKeyOf(paths, abs)) };
   if (opts.source !== undefined) {
     const s = ir.sources.find((x) => x.name === opts.source);
-    if (!s) throw new IngestError(`--source ${opts.source}: pipeline ${ir.name} has no such source (sources: ${ir.sources.map((x) => x.name).join(", ")})`);
+    if (!s)
+      throw new IngestError(
+        `--source ${opts.source}: pipeline ${ir.name} has no such source (sources: ${ir.sources.map((x) => x.name).join(", ")})`,
+      );
     return { source: s };
   }
   if (ir.sources.length === 1) return { source: ir.sources[0]! };
-  throw new IngestError(`${input}: pipeline ${ir.name} has ${ir.sources.length} sources; say which one with --source (${ir.sources.map((x) => x.name).join(", ")})`);
+  throw new IngestError(
+    `${input}: pipeline ${ir.name} has ${ir.sources.length} sources; say which one with --source (${ir.sources.map((x) => x.name).join(", ")})`,
+  );
 }
 
 function withSource(ir: PipelineIR, rawKey: string): { source?: SourceIR } {
@@ -47,7 +58,12 @@ function withSource(ir: PipelineIR, rawKey: string): { source?: SourceIR } {
   return s ? { source: s } : {};
 }
 
-export async function ingestInputs(paths: LakePaths, ir: PipelineIR, inputs: readonly string[], opts: IngestOptions = {}): Promise<Ingested[]> {
+export async function ingestInputs(
+  paths: LakePaths,
+  ir: PipelineIR,
+  inputs: readonly string[],
+  opts: IngestOptions = {},
+): Promise<Ingested[]> {
   const out: Ingested[] = [];
   for (const input of inputs) {
     const st = await stat(input).catch(() => undefined);

@@ -71,7 +71,8 @@ export class LakePathError extends Error {
  */
 export function inside(dir: string, path: string): string {
   const rel = relative(dir, path);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new LakePathError(`${path} is not inside ${dir}: a prefix, key or name climbs out of the lake`);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new LakePathError(`${path} is not inside ${dir}: a prefix, key or name climbs out of the lake`);
   return path;
 }
 
@@ -148,7 +149,11 @@ const FS_CONCURRENCY = 16;
 
 /** Runs `fn` over `items`, at most FS_CONCURRENCY at a time (thousands of partition folders). */
 export async function forEachLimit<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  await runPool(Array.from({ length: FS_CONCURRENCY }, (_, i) => i), items, (item) => fn(item));
+  await runPool(
+    Array.from({ length: FS_CONCURRENCY }, (_, i) => i),
+    items,
+    (item) => fn(item),
+  );
 }
 
 /**

@@ -57,7 +57,11 @@ export interface FileManifest {
  * SELECT, partition keys and what happens to invalid records. `plan` compares it too.
  */
 export function semanticsFingerprint(ir: PipelineIR, source: SourceIR): string {
-  const tables = sourceTables(ir, source).map((t) => ({ name: t.name, select: tableSelect(t, "duckdb"), partition: t.partition?.key ?? null }));
+  const tables = sourceTables(ir, source).map((t) => ({
+    name: t.name,
+    select: tableSelect(t, "duckdb"),
+    partition: t.partition?.key ?? null,
+  }));
   const payload = { layout: LAYOUT_VERSION, onInvalid: source.onInvalid, stages: cleanStages(source, "duckdb"), tables };
   return createHash("sha256").update(JSON.stringify(payload)).digest("hex");
 }
@@ -79,7 +83,15 @@ export async function readManifest(file: string): Promise<FileManifest | undefin
   }
   // Damaged by hand or by a tool (`null`, a list, missing fields): absent too, and rebuilt.
   const m = value as Partial<FileManifest> | null;
-  const ok = m !== null && typeof m === "object" && typeof m.raw_key === "string" && typeof m.input === "string" && typeof m.status === "string" && typeof m.content_sha256 === "string" && typeof m.rows_written === "object" && m.rows_written !== null;
+  const ok =
+    m !== null &&
+    typeof m === "object" &&
+    typeof m.raw_key === "string" &&
+    typeof m.input === "string" &&
+    typeof m.status === "string" &&
+    typeof m.content_sha256 === "string" &&
+    typeof m.rows_written === "object" &&
+    m.rows_written !== null;
   return ok ? (m as FileManifest) : undefined;
 }
 

@@ -32,7 +32,10 @@ async function rowsOf(conn: DuckDBConnection, sql: string): Promise<Record<strin
 }
 
 async function relationType(conn: DuckDBConnection, name: string): Promise<string | undefined> {
-  const [r] = await rowsOf(conn, `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", name)}`);
+  const [r] = await rowsOf(
+    conn,
+    `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", name)}`,
+  );
   return r ? String(r.table_type) : undefined;
 }
 
@@ -49,7 +52,15 @@ async function dropRelation(conn: DuckDBConnection, name: string): Promise<void>
  */
 const fingerprint = (m: LocalModel): string =>
   createHash("sha256")
-    .update(JSON.stringify([withoutCommentLines(m.sql), m.incrementalSql === undefined ? null : withoutCommentLines(m.incrementalSql), m.materialized, m.uniqueKey ?? null, ...(m.historyColumns ? [m.historyColumns] : [])]))
+    .update(
+      JSON.stringify([
+        withoutCommentLines(m.sql),
+        m.incrementalSql === undefined ? null : withoutCommentLines(m.incrementalSql),
+        m.materialized,
+        m.uniqueKey ?? null,
+        ...(m.historyColumns ? [m.historyColumns] : []),
+      ]),
+    )
     .digest("hex");
 
 /**
@@ -83,9 +94,15 @@ async function buildIncremental(conn: DuckDBConnection, project: LocalProject, m
   const batch = q(`${m.name}__lakec_batch`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${batch} AS ${m.incrementalSql!}`);
   const [k] = await rowsOf(conn, `SELECT count(DISTINCT ${q(m.uniqueKey!)}) AS n FROM ${batch}`);
-  const columns = (await rowsOf(conn, `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", m.name)} ORDER BY ordinal_position`)).map((r) => String(r.column_name));
+  const columns = (
+    await rowsOf(
+      conn,
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", m.name)} ORDER BY ordinal_position`,
+    )
+  ).map((r) => String(r.column_name));
   try {
-    for (const statement of project.strategySql({ model: m, batch, columns })) await traced(`  ${m.name}: ${statement.slice(0, 40).replace(/\s+/g, " ")}`, () => conn.run(statement));
+    for (const statement of project.strategySql({ model: m, batch, columns }))
+      await traced(`  ${m.name}: ${statement.slice(0, 40).replace(/\s+/g, " ")}`, () => conn.run(statement));
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${batch}`);
   }
@@ -97,7 +114,12 @@ async function buildIncremental(conn: DuckDBConnection, project: LocalProject, m
  * model of the previous build or every model of this one, and a model that fails leaves all of
  * them as they were. (One commit, too: a commit per statement cost a WAL sync each.)
  */
-export async function buildModels(conn: DuckDBConnection, project: LocalProject, opts: ModelStageOptions = {}, onError: (model: string, e: unknown) => Error = (_m, e) => e as Error): Promise<ModelOutcome[]> {
+export async function buildModels(
+  conn: DuckDBConnection,
+  project: LocalProject,
+  opts: ModelStageOptions = {},
+  onError: (model: string, e: unknown) => Error = (_m, e) => e as Error,
+): Promise<ModelOutcome[]> {
   await conn.run("BEGIN TRANSACTION");
   try {
     const out = await buildAll(conn, project, opts, onError);
@@ -109,9 +131,16 @@ export async function buildModels(conn: DuckDBConnection, project: LocalProject,
   }
 }
 
-async function buildAll(conn: DuckDBConnection, project: LocalProject, opts: ModelStageOptions, onError: (model: string, e: unknown) => Error): Promise<ModelOutcome[]> {
+async function buildAll(
+  conn: DuckDBConnection,
+  project: LocalProject,
+  opts: ModelStageOptions,
+  onError: (model: string, e: unknown) => Error,
+): Promise<ModelOutcome[]> {
   await conn.run(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (model VARCHAR PRIMARY KEY, fingerprint VARCHAR)`);
-  const known = new Map((await rowsOf(conn, `SELECT model, fingerprint FROM ${STATE_TABLE}`)).map((r) => [String(r.model), String(r.fingerprint)]));
+  const known = new Map(
+    (await rowsOf(conn, `SELECT model, fingerprint FROM ${STATE_TABLE}`)).map((r) => [String(r.model), String(r.fingerprint)]),
+  );
   const rebuilt = new Set<string>();
   const out: ModelOutcome[] = [];
   for (const m of project.models) {
@@ -125,7 +154,9 @@ async function buildAll(conn: DuckDBConnection, project: LocalProject, opts: Mod
       (await relationType(conn, m.name)) !== "BASE TABLE";
     let materialized: string;
     try {
-      materialized = await traced(`model ${m.name} ${full ? "full" : "incremental"}`, () => (full ? buildFull(conn, m) : buildIncremental(conn, project, m)));
+      materialized = await traced(`model ${m.name} ${full ? "full" : "incremental"}`, () =>
+        full ? buildFull(conn, m) : buildIncremental(conn, project, m),
+      );
     } catch (e) {
       throw onError(m.name, e);
     }

@@ -44,7 +44,17 @@ export interface Lake {
   close(): Promise<void>;
 }
 
-const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KIB: 1024,
+  MIB: 1024 ** 2,
+  GIB: 1024 ** 3,
+  TIB: 1024 ** 4,
+};
 
 /** "2GB" → bytes; undefined for text DuckDB would reject, and for a bare number (`2` is 2 bytes to DuckDB, surely not meant). */
 export function parseByteSize(text: string): number | undefined {
@@ -80,7 +90,9 @@ function parseOwner(text: string): LockOwner | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockOwner> | number;
     if (typeof v === "number") return Number.isInteger(v) && v > 0 ? { pid: v } : undefined;
-    return typeof v?.pid === "number" && Number.isInteger(v.pid) && v.pid > 0 ? { pid: v.pid, ...(typeof v.start === "string" && { start: v.start }) } : undefined;
+    return typeof v?.pid === "number" && Number.isInteger(v.pid) && v.pid > 0
+      ? { pid: v.pid, ...(typeof v.start === "string" && { start: v.start }) }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -121,7 +133,9 @@ async function lockLake(paths: LakePaths): Promise<() => Promise<void>> {
       const owner = parseOwner((await readFile(file, "utf8").catch(() => "")).trim());
       if (owner?.pid === process.pid) break;
       if (owner && heldBy(owner)) {
-        throw new LakeBusyError(`the lake ${paths.root} is in use by process ${owner.pid} (a lakec run or dev); wait for it to finish or stop it`);
+        throw new LakeBusyError(
+          `the lake ${paths.root} is in use by process ${owner.pid} (a lakec run or dev); wait for it to finish or stop it`,
+        );
       }
       await rm(file, { force: true });
     }

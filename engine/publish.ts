@@ -136,7 +136,8 @@ interface SupersededEntry {
 /** Remembers the slot a reprocess replaced, for removal when the lake is next opened. */
 export async function recordSuperseded(paths: LakePaths, ir: PipelineIR, source: SourceIR, manifest: string, slot: string): Promise<void> {
   const dirs: string[] = [];
-  for (const t of sourceTableNames(ir, source)) for (const d of await inputDirs(paths, t, slot)) dirs.push(relative(paths.root, d).split(sep).join("/"));
+  for (const t of sourceTableNames(ir, source))
+    for (const d of await inputDirs(paths, t, slot)) dirs.push(relative(paths.root, d).split(sep).join("/"));
   const entry: SupersededEntry = { manifest: relative(paths.root, manifest).split(sep).join("/"), slot, dirs };
   await appendFile(supersededLog(paths), `${JSON.stringify(entry)}\n`);
 }
@@ -210,7 +211,11 @@ export async function currentSlots(paths: LakePaths, source: string): Promise<st
  * returns: a reader opens the old file or the new one, never waits on the run's lock and never
  * sees a model dropped and not yet rebuilt. When `build` throws, the previous warehouse stays.
  */
-export async function buildBeside<T>(paths: LakePaths, build: (next: LakePaths) => Promise<T>, onRebuilt: (why: string) => void = () => undefined): Promise<T> {
+export async function buildBeside<T>(
+  paths: LakePaths,
+  build: (next: LakePaths) => Promise<T>,
+  onRebuilt: (why: string) => void = () => undefined,
+): Promise<T> {
   const next = join(paths.tmp, `${process.pid}-warehouse.duckdb`);
   await rm(next, { force: true });
   await rm(`${next}.wal`, { force: true });

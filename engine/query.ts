@@ -45,7 +45,8 @@ async function confine(conn: DuckDBConnection, lakeDir: string): Promise<void> {
 async function onlySelect(conn: DuckDBConnection, sql: string): Promise<void> {
   const extracted = await conn.extractStatements(sql);
   if (extracted.count !== 1) {
-    const hint = extracted.count > 1 ? ": lakec query runs one statement per call, never only the first of several; run each on its own" : "";
+    const hint =
+      extracted.count > 1 ? ": lakec query runs one statement per call, never only the first of several; run each on its own" : "";
     throw new NotReadOnlyError(`expected one SQL statement, got ${extracted.count}${hint}`);
   }
   const type = (await extracted.prepare(0)).statementType;
@@ -63,7 +64,11 @@ async function onlySelect(conn: DuckDBConnection, sql: string): Promise<void> {
  * the same files in this lake. The next `lakec run` recreates the views in place.
  */
 async function relocate(conn: DuckDBConnection, lakeDir: string): Promise<void> {
-  const views = (await conn.runAndReadAll("SELECT schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal AND database_name = current_database()")).getRowObjectsJson() as { schema_name: string; view_name: string; sql: string }[];
+  const views = (
+    await conn.runAndReadAll(
+      "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal AND database_name = current_database()",
+    )
+  ).getRowObjectsJson() as { schema_name: string; view_name: string; sql: string }[];
   const here = `${lakeDir.split("\\").join("/")}/processed/`;
   const bySource = new Map(views.map((v) => [`${v.schema_name}.${v.view_name}`, v.sql]));
   for (const v of views.filter((x) => x.schema_name === "main")) {
@@ -72,7 +77,10 @@ async function relocate(conn: DuckDBConnection, lakeDir: string): Promise<void> 
     const def = src ? bySource.get(`${src[1]}.${src[2]}`) : undefined;
     const old = def ? /read_parquet\('((?:[^']|'')*?)\/processed\//.exec(def)?.[1] : undefined;
     if (def === undefined || old === undefined || `${old.replace(/''/g, "'")}/processed/` === here) continue;
-    const body = def.trim().replace(/^CREATE VIEW [^\n]*? AS /, "").replace(/;$/, "");
+    const body = def
+      .trim()
+      .replace(/^CREATE VIEW [^\n]*? AS /, "")
+      .replace(/;$/, "");
     const moved = body.split(`'${old}/processed/`).join(quoteString("duckdb", here).slice(0, -1));
     await conn.run(`CREATE TEMP VIEW ${quoteIdent("duckdb", v.view_name)} AS ${moved}`);
   }
@@ -83,7 +91,11 @@ export async function readWarehouse<T>(lakeDir: string, read: (conn: DuckDBConne
   const file = lakePaths(lakeDir).warehouse;
   if (!(await exists(file))) throw new NoWarehouseError(`no warehouse at ${file}: run \`lakec run\` first`);
   const { DuckDBInstance } = await duckdb();
-  const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY", autoinstall_known_extensions: "false", autoload_known_extensions: "false" });
+  const instance = await DuckDBInstance.create(file, {
+    access_mode: "READ_ONLY",
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+  });
   const conn = await instance.connect();
   try {
     await confine(conn, lakeDir);
@@ -104,6 +116,9 @@ export function queryWarehouse(lakeDir: string, sql: string): Promise<QueryResul
 }
 
 export async function warehouseRelations(lakeDir: string): Promise<string[]> {
-  const r = await queryWarehouse(lakeDir, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name");
+  const r = await queryWarehouse(
+    lakeDir,
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name",
+  );
   return r.rows.map((row) => String(row[0]));
 }

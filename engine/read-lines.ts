@@ -149,7 +149,6 @@ export class LineReader extends SourceReader {
     return this.lastByte !== -1 && this.lastByte !== 10;
   }
 
-
   /**
    * Appends lines to `table(line_no BIGINT, line VARCHAR)` until at least `maxBytes` of text
    * were read or the file ends. A slice always ends on a line boundary.

@@ -88,7 +88,9 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOption
     const retirement = await traced("warehouse: prepare retirement", () => prepareRetirement(lake.paths));
     let result: WarehouseResult;
     try {
-      result = await traced("warehouse: build beside (copy, build, rename)", () => buildBeside(lake.paths, build, (why) => (rebuilt = why)));
+      result = await traced("warehouse: build beside (copy, build, rename)", () =>
+        buildBeside(lake.paths, build, (why) => (rebuilt = why)),
+      );
     } catch (e) {
       await retirement.abandon();
       throw e;
@@ -110,8 +112,18 @@ export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR, opts: W
   } catch (e) {
     if (!(e instanceof WarehouseBuildError)) throw e;
     const published = await publishedState(lake.paths, ir);
-    const hint = /out of memory/i.test(e.message) ? " (raise --memory-limit: a full build of the dbt models reads whole tables, not one file)" : "";
-    return { views: [], orphans: published.orphans, tableRows: published.rowsByTable, models: [], tests: [], timingsMs: { refresh: 0, models: 0, tests: 0 }, error: `${e.message}${hint}` };
+    const hint = /out of memory/i.test(e.message)
+      ? " (raise --memory-limit: a full build of the dbt models reads whole tables, not one file)"
+      : "";
+    return {
+      views: [],
+      orphans: published.orphans,
+      tableRows: published.rowsByTable,
+      models: [],
+      tests: [],
+      timingsMs: { refresh: 0, models: 0, tests: 0 },
+      error: `${e.message}${hint}`,
+    };
   }
 }
 
@@ -129,15 +141,29 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
   const t1 = performance.now();
   // Every file skipped and the same pipeline as the build the caller holds: models, marts and
   // tests would come out the same, so that build stands (dev saves a rebuild per touched file).
-  const unchanged = opts.reuseWarehouse !== undefined && !opts.fullRefresh && files.every((f) => f.status === "skipped") && (await exists(lake.paths.warehouse));
+  const unchanged =
+    opts.reuseWarehouse !== undefined &&
+    !opts.fullRefresh &&
+    files.every((f) => f.status === "skipped") &&
+    (await exists(lake.paths.warehouse));
   const warehouse = unchanged
     ? { ...opts.reuseWarehouse!, reused: true as const, timingsMs: { refresh: 0, models: 0, tests: 0 } }
-    : await refreshWarehouseForRun(lake, ir, { files, ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }), ...(opts.dbt && { dbt: opts.dbt }) });
+    : await refreshWarehouseForRun(lake, ir, {
+        files,
+        ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }),
+        ...(opts.dbt && { dbt: opts.dbt }),
+      });
   const t2 = performance.now();
   return summarizeRun(lake, ir, files, warehouse, { files: t1 - t0, warehouse: t2 - t1, total: t2 - t0 });
 }
 
-export function summarizeRun(lake: Lake, ir: PipelineIR, files: readonly FileSummary[], warehouse: WarehouseResult, timingsMs: RunSummary["timingsMs"]): RunSummary {
+export function summarizeRun(
+  lake: Lake,
+  ir: PipelineIR,
+  files: readonly FileSummary[],
+  warehouse: WarehouseResult,
+  timingsMs: RunSummary["timingsMs"],
+): RunSummary {
   const tables = ir.tables.map((t) => ({
     name: t.name,
     source: t.source,
@@ -150,6 +176,7 @@ export function summarizeRun(lake: Lake, ir: PipelineIR, files: readonly FileSum
     if (!f.reconciled) problems.push(`${f.rawKey}: counts do not reconcile (engine bug)`);
   }
   if (warehouse.error !== undefined) problems.push(`warehouse not built: ${warehouse.error}`);
-  for (const t of warehouse.tests) if (t.failures > 0 && t.severity === "error") problems.push(`test ${t.name} failed: ${t.failures} row(s)`);
+  for (const t of warehouse.tests)
+    if (t.failures > 0 && t.severity === "error") problems.push(`test ${t.name} failed: ${t.failures} row(s)`);
   return { pipeline: ir.name, lake: lake.paths.root, files, tables, warehouse, problems, ok: problems.length === 0, timingsMs };
 }

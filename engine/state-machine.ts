@@ -35,7 +35,12 @@ export async function objectCreatedEvent(ir: PipelineIR, rawPath: string, rawKey
     time: new Date(Math.floor(st.mtimeMs / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
     region: ir.aws.region,
     resources: [`arn:aws:s3:::${ir.aws.rawBucket}`],
-    detail: { version: "0", bucket: { name: ir.aws.rawBucket }, object: { key: rawKey, size: st.size, etag: await localEtag(rawPath) }, reason: "PutObject" },
+    detail: {
+      version: "0",
+      bucket: { name: ir.aws.rawBucket },
+      object: { key: rawKey, size: st.size, etag: await localEtag(rawPath) },
+      reason: "PutObject",
+    },
   };
 }
 
@@ -69,7 +74,8 @@ function glueHandler(job: FileJob, step: "clean" | "flatten") {
 /** The failure message Step Functions ends with, minus the JSON wrapping of the Glue cause. */
 function failureReason(e: unknown): string {
   const cause = e instanceof ExecutionError ? (e as Error & { cause?: Error }).cause : undefined;
-  const text = cause?.message ?? ((e as { message?: unknown }).message !== undefined ? String((e as { message: unknown }).message) : String(e));
+  const text =
+    cause?.message ?? ((e as { message?: unknown }).message !== undefined ? String((e as { message: unknown }).message) : String(e));
   const inner = /"ErrorMessage":"((?:[^"\\]|\\.)*)"/.exec(text);
   if (!inner) return text;
   let message: string;
@@ -101,7 +107,8 @@ export function localDefinition(ir: PipelineIR): Record<string, unknown> {
   const visit = (states: unknown): void => {
     if (states === null || typeof states !== "object") return;
     for (const [name, state] of Object.entries(states as Record<string, Record<string, unknown>>)) {
-      if (state.Type === "Task" && GLUE_TASKS.has(name) && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = seconds;
+      if (state.Type === "Task" && GLUE_TASKS.has(name) && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined)
+        state.TimeoutSeconds = seconds;
       for (const b of (state.Branches as { States?: unknown }[] | undefined) ?? []) visit(b.States);
       const iterator = (state.ItemProcessor ?? state.Iterator) as { States?: unknown } | undefined;
       if (iterator) visit(iterator.States);
@@ -152,10 +159,25 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
         // One execution per file and run here: the lake's manifests already skip processed files.
         [DEDUPE_STATE.claim]: (async () => ({})) as never,
         // No Airflow here: `lakec dev` runs dbt itself after each file.
-        ...Object.fromEntries([AIRFLOW_STATE.postDataset, AIRFLOW_STATE.postAsset].map((name) => [name, (async () => ({ RestApiStatusCode: 200, RestApiResponse: {} })) as never])),
-        [AIRFLOW_STATE.findAsset]: (async (input: { QueryParameters: { uri_pattern: string } }) => ({ RestApiResponse: { assets: [{ id: 1, uri: input.QueryParameters.uri_pattern }] } })) as never,
+        ...Object.fromEntries(
+          [AIRFLOW_STATE.postDataset, AIRFLOW_STATE.postAsset].map((name) => [
+            name,
+            (async () => ({ RestApiStatusCode: 200, RestApiResponse: {} })) as never,
+          ]),
+        ),
+        [AIRFLOW_STATE.findAsset]: (async (input: { QueryParameters: { uri_pattern: string } }) => ({
+          RestApiResponse: { assets: [{ id: 1, uri: input.QueryParameters.uri_pattern }] },
+        })) as never,
       },
-      retryIntervalOverrides: { [STATE.nextArrival]: 0, [STATE.recordArrival]: 0, [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 },
+      retryIntervalOverrides: {
+        [STATE.nextArrival]: 0,
+        [STATE.recordArrival]: 0,
+        [STATE.clean]: 0,
+        [STATE.cleanTask]: 0,
+        [STATE.flatten]: 0,
+        [STATE.flattenTask]: 0,
+        [STATE.notifyFailure]: 0,
+      },
     },
   });
   try {
@@ -179,10 +201,17 @@ export async function executeFile(lake: Lake, ir: PipelineIR, rawKey: string): P
  */
 async function unfitRawFile(path: string, rawKey: string): Promise<string | undefined> {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(rawKey)) return `the file name has a line break or control character (${JSON.stringify(rawKey)}): rename the file`;
+  if (/[\u0000-\u001f\u007f]/.test(rawKey))
+    return `the file name has a line break or control character (${JSON.stringify(rawKey)}): rename the file`;
   const st = await lstat(path).catch(() => undefined);
   if (!st || st.isFile()) return undefined;
-  const what = st.isSymbolicLink() ? "a symbolic link" : st.isFIFO() ? "a FIFO (named pipe)" : st.isSocket() ? "a socket" : "not a regular file";
+  const what = st.isSymbolicLink()
+    ? "a symbolic link"
+    : st.isFIFO()
+      ? "a FIFO (named pipe)"
+      : st.isSocket()
+        ? "a socket"
+        : "not a regular file";
   return `${what}, not a file: raw files must be regular files (copy it in, or use lakec run --input --link for a hard link)`;
 }
 

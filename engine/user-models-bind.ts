@@ -10,14 +10,27 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { didYouMean, type Diagnostic } from "../compiler/diagnostics.js";
 import { quoteIdent } from "../compiler/expr/print.js";
 import type { PipelineIR } from "../compiler/ir.js";
-import { duckdbSourceRelation, duckdbSourceSchema, emitDbt, renderForDuckDB, UserProjectError, type LocalProject, type UserDbtFile, type UserDbtFiles } from "../targets/dbt/index.js";
+import {
+  duckdbSourceRelation,
+  duckdbSourceSchema,
+  emitDbt,
+  renderForDuckDB,
+  UserProjectError,
+  type LocalProject,
+  type UserDbtFile,
+  type UserDbtFiles,
+} from "../targets/dbt/index.js";
 import { columnPosition, diagnostic, positionOf, type Position } from "../targets/dbt/user-project.js";
 import { lakePaths } from "./lake.js";
 import { externalTableSql } from "./warehouse.js";
 
 const q = (n: string): string => quoteIdent("duckdb", n);
 
-const COLUMN_ERRORS = [/Referenced column "([^"]+)" not found/, /does not have a column named "([^"]+)"/, /column "([^"]+)" (?:must appear in the GROUP BY|not found)/i];
+const COLUMN_ERRORS = [
+  /Referenced column "([^"]+)" not found/,
+  /does not have a column named "([^"]+)"/,
+  /column "([^"]+)" (?:must appear in the GROUP BY|not found)/i,
+];
 
 /** The source line DuckDB quotes (`LINE 4:   avg(stars) …`), found in the hand-written file. */
 function quotedLine(file: UserDbtFile, message: string): number | undefined {
@@ -51,7 +64,14 @@ async function columnsOf(conn: DuckDBConnection, models: readonly string[]): Pro
 }
 
 /** One DuckDB error on a hand-written file as a diagnostic: a missing column is LK602, anything else LK608. */
-async function bindFailure(conn: DuckDBConnection, file: UserDbtFile, refs: readonly string[], e: unknown, what: string, readsGenerated: boolean): Promise<Diagnostic> {
+async function bindFailure(
+  conn: DuckDBConnection,
+  file: UserDbtFile,
+  refs: readonly string[],
+  e: unknown,
+  what: string,
+  readsGenerated: boolean,
+): Promise<Diagnostic> {
   const message = e instanceof Error ? e.message : String(e);
   const first = message.split("\n")[0]!;
   const column = COLUMN_ERRORS.map((re) => re.exec(message)?.[1]).find((x) => x !== undefined);
@@ -60,10 +80,22 @@ async function bindFailure(conn: DuckDBConnection, file: UserDbtFile, refs: read
     const near = didYouMean(column.replace(/^.*\./, ""), available);
     const where = refs.length > 0 ? ` of ${refs.map((r) => `ref('${r}')`).join(", ")}` : "";
     const hint = `${near ?? `columns${where}: ${available.join(", ")}`}${readsGenerated ? "; the pipeline may have renamed or removed it" : ""}`;
-    return diagnostic(file, positionIn(file, message, column.replace(/^.*\./, "")), "LK602", `${what}: column '${column}' does not exist (DuckDB: ${first})`, hint);
+    return diagnostic(
+      file,
+      positionIn(file, message, column.replace(/^.*\./, "")),
+      "LK602",
+      `${what}: column '${column}' does not exist (DuckDB: ${first})`,
+      hint,
+    );
   }
   const near = /at or near "([^"]+)"/.exec(message)?.[1];
-  return diagnostic(file, positionIn(file, message, near), "LK608", `${what} does not bind on DuckDB: ${first}`, "the local engine runs this SQL on DuckDB; see docs/local-engine.md for SQL that differs from Snowflake");
+  return diagnostic(
+    file,
+    positionIn(file, message, near),
+    "LK608",
+    `${what} does not bind on DuckDB: ${first}`,
+    "the local engine runs this SQL on DuckDB; see docs/local-engine.md for SQL that differs from Snowflake",
+  );
 }
 
 async function createSources(conn: DuckDBConnection, ir: PipelineIR): Promise<void> {
@@ -89,7 +121,16 @@ async function bindProject(conn: DuckDBConnection, ir: PipelineIR, project: Loca
       failed.add(m.name);
       const file = m.userFile === undefined ? undefined : byRel.get(m.userFile);
       if (!file) throw new Error(`the generated model ${m.name} does not bind on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
-      out.push(await bindFailure(conn, file, m.dependsOn, e, `model ${m.name}`, m.dependsOn.some((d) => !userModels.has(d))));
+      out.push(
+        await bindFailure(
+          conn,
+          file,
+          m.dependsOn,
+          e,
+          `model ${m.name}`,
+          m.dependsOn.some((d) => !userModels.has(d)),
+        ),
+      );
     }
   }
   for (const t of project.tests.filter((x) => x.userFile !== undefined)) {
@@ -99,16 +140,35 @@ async function bindProject(conn: DuckDBConnection, ir: PipelineIR, project: Loca
       await conn.prepare(`SELECT count(*) FROM (${t.sql}) AS failing`);
     } catch (e) {
       const file = byRel.get(t.userFile!)!;
-      const d = await bindFailure(conn, file, reads, e, `test ${t.name}`, reads.some((r) => !userModels.has(r)));
+      const d = await bindFailure(
+        conn,
+        file,
+        reads,
+        e,
+        `test ${t.name}`,
+        reads.some((r) => !userModels.has(r)),
+      );
       // A generic test in a .yml names its column as `- name: <column>`.
       const column = t.column;
-      out.push(column !== undefined && /\.ya?ml$/.test(file.rel) ? { ...d, ...span(positionOf(file.text, new RegExp(`name:\\s*['"]?(${column.replace(/[^A-Za-z0-9_]/g, "\\$&")})['"]?\\s*$`, "m"), 1)) } : d);
+      out.push(
+        column !== undefined && /\.ya?ml$/.test(file.rel)
+          ? {
+              ...d,
+              ...span(positionOf(file.text, new RegExp(`name:\\s*['"]?(${column.replace(/[^A-Za-z0-9_]/g, "\\$&")})['"]?\\s*$`, "m"), 1)),
+            }
+          : d,
+      );
     }
   }
   return out;
 }
 
-const span = (p: Position): Pick<Diagnostic, "line" | "col" | "endLine" | "endCol"> => ({ line: p.line, col: p.col, endLine: p.line, endCol: p.endCol ?? p.col + 1 });
+const span = (p: Position): Pick<Diagnostic, "line" | "col" | "endLine" | "endCol"> => ({
+  line: p.line,
+  col: p.col,
+  endLine: p.line,
+  endCol: p.endCol ?? p.col + 1,
+});
 
 /**
  * Every problem with one pipeline's hand-written dbt files: rendering and refs first (pure),

@@ -60,7 +60,12 @@ function columnType(c: OutputColumn): string {
   return c.type.kind === "json" ? "VARCHAR" : sqlType("duckdb", c.type);
 }
 
-const META_TYPES: Record<(typeof META_COLUMNS)[number], string> = { _source_file: "VARCHAR", _source_line: "BIGINT", _ingested_at: "TIMESTAMP", _arrival_seq: "BIGINT" };
+const META_TYPES: Record<(typeof META_COLUMNS)[number], string> = {
+  _source_file: "VARCHAR",
+  _source_line: "BIGINT",
+  _ingested_at: "TIMESTAMP",
+  _arrival_seq: "BIGINT",
+};
 
 /** True at the first Parquet file found; a full recursive listing of a big table took 0.7 s. */
 async function hasParquet(dir: string): Promise<boolean> {
@@ -76,7 +81,10 @@ async function hasParquet(dir: string): Promise<boolean> {
  * `inputDirs`, only those `_input=<h>` folders (see incremental-sources.ts).
  */
 export async function externalTableSql(paths: LakePaths, t: TableIR, inputDirs?: readonly string[]): Promise<string> {
-  const cols = [...t.columns.map((c) => ({ name: c.name, type: columnType(c) })), ...META_COLUMNS.map((m) => ({ name: m, type: META_TYPES[m] }))];
+  const cols = [
+    ...t.columns.map((c) => ({ name: c.name, type: columnType(c) })),
+    ...META_COLUMNS.map((m) => ({ name: m, type: META_TYPES[m] })),
+  ];
   const dir = tableDir(paths, t.name);
   if (inputDirs ? inputDirs.length === 0 : !(await hasParquet(dir))) {
     return `SELECT ${cols.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(", ")} WHERE false`;
@@ -107,7 +115,10 @@ export async function externalTableSql(paths: LakePaths, t: TableIR, inputDirs?:
  */
 async function sameView(conn: DuckDBConnection, ir: PipelineIR, table: string, sql: string): Promise<boolean> {
   await conn.run(`CREATE TABLE IF NOT EXISTS ${VIEW_STATE} (view_name VARCHAR PRIMARY KEY, sql VARCHAR)`);
-  const views = await rowsOf(conn, `SELECT count(*) AS n FROM duckdb_views() WHERE NOT internal AND ((schema_name = ${quoteString("duckdb", duckdbSourceSchema(ir))} AND view_name = ${quoteString("duckdb", table.toUpperCase())}) OR (schema_name = 'main' AND view_name = ${quoteString("duckdb", table)}))`);
+  const views = await rowsOf(
+    conn,
+    `SELECT count(*) AS n FROM duckdb_views() WHERE NOT internal AND ((schema_name = ${quoteString("duckdb", duckdbSourceSchema(ir))} AND view_name = ${quoteString("duckdb", table.toUpperCase())}) OR (schema_name = 'main' AND view_name = ${quoteString("duckdb", table)}))`,
+  );
   const [kept] = await rowsOf(conn, `SELECT sql FROM ${VIEW_STATE} WHERE view_name = ${quoteString("duckdb", table)}`);
   return Number(views[0]!.n) === 2 && kept?.sql === sql;
 }
@@ -122,7 +133,10 @@ async function recordCurrentInputs(conn: DuckDBConnection, paths: LakePaths, ir:
   await conn.run(`DELETE FROM ${CURRENT_INPUTS} WHERE source IN (${ir.sources.map((s) => quoteString("duckdb", s.name)).join(", ")})`);
   for (const s of ir.sources) {
     const slots = await currentSlots(paths, s.name);
-    if (slots.length > 0) await conn.run(`INSERT INTO ${CURRENT_INPUTS} VALUES ${slots.map((x) => `(${quoteString("duckdb", s.name)}, ${quoteString("duckdb", x)})`).join(", ")}`);
+    if (slots.length > 0)
+      await conn.run(
+        `INSERT INTO ${CURRENT_INPUTS} VALUES ${slots.map((x) => `(${quoteString("duckdb", s.name)}, ${quoteString("duckdb", x)})`).join(", ")}`,
+      );
   }
 }
 
@@ -131,7 +145,12 @@ async function recordCurrentInputs(conn: DuckDBConnection, paths: LakePaths, ir:
  * rebuilds views without running the models, and a file they have not merged yet must stay "new"
  * for the next build's incremental read (incremental-sources.ts).
  */
-export async function refreshViews(conn: DuckDBConnection, paths: LakePaths, ir: PipelineIR, opts: { recordInputs?: boolean } = {}): Promise<string[]> {
+export async function refreshViews(
+  conn: DuckDBConnection,
+  paths: LakePaths,
+  ir: PipelineIR,
+  opts: { recordInputs?: boolean } = {},
+): Promise<string[]> {
   await conn.run(`CREATE SCHEMA IF NOT EXISTS ${q(duckdbSourceSchema(ir))}`);
   if (opts.recordInputs !== false) await recordCurrentInputs(conn, paths, ir);
   await recordLiveRows(conn, paths, ir);
@@ -173,7 +192,13 @@ async function openWarehouse(file: string, settings: Record<string, string>): Pr
 }
 
 /** Refresh, models, tests. Opens warehouse.duckdb only for this, so `lakec query` can use it in between. */
-export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings: Record<string, string>, opts: ModelStageOptions = {}, dbt: DbtProjectOptions = {}): Promise<WarehouseResult> {
+export async function buildWarehouse(
+  paths: LakePaths,
+  ir: PipelineIR,
+  settings: Record<string, string>,
+  opts: ModelStageOptions = {},
+  dbt: DbtProjectOptions = {},
+): Promise<WarehouseResult> {
   const project = await loadLocalProject(ir, dbt, ARRIVED_SCHEMA).catch((e: unknown) => {
     throw new WarehouseBuildError(`rendering the dbt project: ${e instanceof Error ? e.message : String(e)}`);
   });
@@ -192,11 +217,23 @@ export async function buildWarehouse(paths: LakePaths, ir: PipelineIR, settings:
     t0 = performance.now();
     // Only files committed since the last build can hold rows an incremental run reads: its views skip the rest.
     await traced("warehouse: arrived views", () => createArrivedViews(conn, paths, ir, published, before));
-    const models = await buildModels(conn, project, opts, (model, e) => new WarehouseBuildError(`building dbt model ${model} on DuckDB: ${e instanceof Error ? e.message : String(e)}`));
+    const models = await buildModels(
+      conn,
+      project,
+      opts,
+      (model, e) => new WarehouseBuildError(`building dbt model ${model} on DuckDB: ${e instanceof Error ? e.message : String(e)}`),
+    );
     const modelsMs = performance.now() - t0;
     t0 = performance.now();
     const tests = await traced("warehouse: tests", () => runTests(conn, project.tests));
-    return { views, orphans: published.orphans, tableRows: published.rowsByTable, models, tests, timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 } };
+    return {
+      views,
+      orphans: published.orphans,
+      tableRows: published.rowsByTable,
+      models,
+      tests,
+      timingsMs: { refresh, models: modelsMs, tests: performance.now() - t0 },
+    };
   } finally {
     await traced("warehouse: close", async () => {
       conn.closeSync();

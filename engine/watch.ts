@@ -39,7 +39,13 @@ export type DevEvent =
   | { readonly kind: "compiled"; readonly pipeline: string; readonly changed: boolean }
   | { readonly kind: "diagnostics"; readonly diagnostics: readonly Diagnostic[]; readonly text: string }
   | { readonly kind: "queued"; readonly rawKey: string }
-  | { readonly kind: "batch"; readonly rawKeys: readonly string[]; readonly report: BatchReport; readonly ms: number; readonly queuedAt: readonly number[] }
+  | {
+      readonly kind: "batch";
+      readonly rawKeys: readonly string[];
+      readonly report: BatchReport;
+      readonly ms: number;
+      readonly queuedAt: readonly number[];
+    }
   | { readonly kind: "batch-failed"; readonly rawKeys: readonly string[]; readonly error: string }
   | { readonly kind: "watch-error"; readonly message: string }
   | { readonly kind: "ready" };
@@ -143,7 +149,10 @@ class DevLoop {
       // that environment, or adds environments to a pipeline started without, must not run
       // another environment's pipeline in this lake.
       this.ir = undefined;
-      const message = env === undefined ? "now declares environments; restart lakec dev (with --env) to run one in its own lake" : `has no environment '${env}' any more`;
+      const message =
+        env === undefined
+          ? "now declares environments; restart lakec dev (with --env) to run one in its own lake"
+          : `has no environment '${env}' any more`;
       this.emit({ kind: "watch-error", message: `${this.shown} ${message}; new raw files wait` });
       return false;
     }
@@ -232,7 +241,12 @@ class DevLoop {
 }
 
 /** The engine as a dev runner: one open lake; a batch is `runFiles` over its keys (stages 1–5). */
-export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {}, dbt: DbtProjectOptions = {}, compactAbove = DEFAULT_COMPACT_ABOVE): Promise<DevRunner> {
+export async function engineRunner(
+  lakeDir: string,
+  lakeOptions: LakeOptions = {},
+  dbt: DbtProjectOptions = {},
+  compactAbove = DEFAULT_COMPACT_ABOVE,
+): Promise<DevRunner> {
   const lake = await traced("dev: open lake", () => openLake(lakeDir, lakeOptions));
   // The last successful build and the pipeline it was built for: a batch whose files are all
   // unchanged (a touched or re-saved file) under the same pipeline keeps it, no mart rebuilt.
@@ -243,14 +257,23 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
       const reuse = last?.ir === irText ? { reuseWarehouse: last.warehouse } : {};
       // Files of one batch get their arrivals in the order they landed (see inArrivalOrder); the
       // models then run incrementally, so a new file costs its own size, not the lake's.
-      const summary: RunSummary = await traced(`dev batch of ${keys.length}: runFiles`, async () => runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), { ...reuse, dbt }));
+      const summary: RunSummary = await traced(`dev batch of ${keys.length}: runFiles`, async () =>
+        runFiles(lake, ir, await inArrivalOrder(lake.paths, keys), { ...reuse, dbt }),
+      );
       last = summary.warehouse.error === undefined ? { ir: irText, warehouse: summary.warehouse } : undefined;
       // After the models merged the batch, so that its files can be packed too (compact.ts).
-      const compact = compactAbove > 0 && summary.warehouse.error === undefined && (await traced("dev: files per partition", () => maxFilesPerPartition(lake.paths, ir))) > compactAbove;
+      const compact =
+        compactAbove > 0 &&
+        summary.warehouse.error === undefined &&
+        (await traced("dev: files per partition", () => maxFilesPerPartition(lake.paths, ir))) > compactAbove;
       const compaction = compact ? await compactLake(lake, ir, { above: compactAbove }) : undefined;
       // Compaction rebuilt the warehouse: the next all-skipped batch must not stand on the old result.
       if (compaction) last = undefined;
-      return { files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })), result: summary, ...(compaction && { compaction }) };
+      return {
+        files: summary.files.map((f) => ({ rawKey: f.rawKey, status: f.status, ...(f.reason !== undefined && { detail: f.reason }) })),
+        result: summary,
+        ...(compaction && { compaction }),
+      };
     },
     close: () => lake.close(),
   };
@@ -260,16 +283,35 @@ export async function engineRunner(lakeDir: string, lakeOptions: LakeOptions = {
 export async function startDev(options: DevOptions): Promise<DevWatcher> {
   const rawDir = resolve(options.lakeDir, "raw");
   await mkdir(rawDir, { recursive: true });
-  const opts = { ...options, runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions, options.dbt, options.compactAbove)) };
+  const opts = {
+    ...options,
+    runner: options.runner ?? (await engineRunner(options.lakeDir, options.lakeOptions, options.dbt, options.compactAbove)),
+  };
   const loop = new DevLoop(opts, rawDir);
   await loop.recompile();
   const stable = opts.writeStableMs ?? 100;
-  const common = { usePolling: opts.usePolling ?? false, interval: 50, awaitWriteFinish: { stabilityThreshold: stable, pollInterval: Math.max(10, Math.floor(stable / 4)) } };
+  const common = {
+    usePolling: opts.usePolling ?? false,
+    interval: 50,
+    awaitWriteFinish: { stabilityThreshold: stable, pollInterval: Math.max(10, Math.floor(stable / 4)) },
+  };
   // Existing raw files are events too (ignoreInitial: false): whatever arrived while dev was not
   // running is processed now, and files already processed are skipped by their manifests.
   const raw = watch(rawDir, { ...common, ignoreInitial: false });
   const path = (fn: (p: string) => void) => (p: unknown) => void (typeof p === "string" && fn(p));
-  raw.on("add", path((p) => loop.enqueue(p))).on("change", path((p) => loop.enqueue(p))).on("unlink", path((p) => loop.forget(p)));
+  raw
+    .on(
+      "add",
+      path((p) => loop.enqueue(p)),
+    )
+    .on(
+      "change",
+      path((p) => loop.enqueue(p)),
+    )
+    .on(
+      "unlink",
+      path((p) => loop.forget(p)),
+    );
   raw.on("error", (e) => opts.onEvent?.({ kind: "watch-error", message: e instanceof Error ? e.message : String(e) }));
   const pipeline = watch(resolve(opts.pipelineFile), { ...common, ignoreInitial: true });
   const onPipeline = (): void => {

@@ -130,7 +130,18 @@ const STYLE_VALUES: Record<string, readonly string[]> = {
   "Design:": [" Gift Set"],
 };
 
-const NAMES = ["Shelly F", "houserules18", "Adam", "Rich K", "Kindle Customer", "J. Smith", "Ren\u00e9e", "M\u00fcller", "sam", "  Lisa M  "];
+const NAMES = [
+  "Shelly F",
+  "houserules18",
+  "Adam",
+  "Rich K",
+  "Kindle Customer",
+  "J. Smith",
+  "Ren\u00e9e",
+  "M\u00fcller",
+  "sam",
+  "  Lisa M  ",
+];
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const DAY_S = 86_400;
 const FIRST_DAY = Date.UTC(2005, 0, 1) / 1000 / DAY_S;
@@ -200,7 +211,16 @@ function words(rng: Rng, mean: number): string {
 
 function styleJson(rng: Rng): string | undefined {
   if (rng.chance(0.2)) return undefined;
-  const keys = [rng.weighted<string>([["Size:", 80], ["Color:", 10], ["Flavor:", 3], ["Scent Name:", 3], ["Style Name:", 2], ["Design:", 1]])];
+  const keys = [
+    rng.weighted<string>([
+      ["Size:", 80],
+      ["Color:", 10],
+      ["Flavor:", 3],
+      ["Scent Name:", 3],
+      ["Style Name:", 2],
+      ["Design:", 1],
+    ]),
+  ];
   if (rng.chance(0.15)) keys.push(rng.pick(["Color:", "Flavor:", "Scent Name:"]));
   const uniq = [...new Set(keys)];
   return `{${uniq.map((k) => `${pyString(k)}: ${pyString(rng.pick(STYLE_VALUES[k]!))}`).join(", ")}}`;
@@ -214,7 +234,10 @@ function voteText(rng: Rng): string | undefined {
 
 function imageJson(rng: Rng): string | undefined {
   if (!rng.chance(0.02)) return undefined;
-  const urls = Array.from({ length: rng.int(1, 4) }, () => `https://images-na.ssl-images-amazon.com/images/I/${rng.chars(ALNUM + "abcdefghijklmnopqrstuvwxyz", 11)}._SY88.jpg`);
+  const urls = Array.from(
+    { length: rng.int(1, 4) },
+    () => `https://images-na.ssl-images-amazon.com/images/I/${rng.chars(ALNUM + "abcdefghijklmnopqrstuvwxyz", 11)}._SY88.jpg`,
+  );
   return `[${urls.map(pyString).join(", ")}]`;
 }
 
@@ -247,7 +270,10 @@ function reviewFields(rng: Rng, key: ReviewKey, overall: string, bodyWords: numb
 }
 
 function render(fields: readonly Field[]): string {
-  return `{${fields.filter(([, v]) => v !== undefined).map(([k, v]) => `"${k}": ${v}`).join(", ")}}`;
+  return `{${fields
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `"${k}": ${v}`)
+    .join(", ")}}`;
 }
 
 type LineKind = "clean" | "exactDuplicate" | "keyDuplicate" | "missingKey" | "malformed" | "outOfRange";
@@ -293,7 +319,13 @@ export function* amazonReviewLines(opts: AmazonOptions): Generator<readonly [str
       asin: rng.pick(products),
       unixReviewTime: reviewDay(rng, days) * DAY_S,
     };
-    const stars = rng.weighted([[5, 60], [4, 18], [3, 9], [2, 5], [1, 8]] as const);
+    const stars = rng.weighted([
+      [5, 60],
+      [4, 18],
+      [3, 9],
+      [2, 5],
+      [1, 8],
+    ] as const);
     const overall = kind === "outOfRange" ? rng.pick(["0.0", "6.0"]) : `${stars}.0`;
     let fields = reviewFields(rng, key, overall, bodyWords);
     if (kind === "missingKey") {
@@ -317,7 +349,16 @@ function count(stats: AmazonStats, line: string, kind: LineKind): void {
   stats[kind === "clean" ? "clean" : kind === "exactDuplicate" ? "exactDuplicates" : kind === "keyDuplicate" ? "keyDuplicates" : kind]++;
 }
 
-const emptyStats = (): AmazonStats => ({ lines: 0, bytes: 0, clean: 0, exactDuplicates: 0, keyDuplicates: 0, missingKey: 0, malformed: 0, outOfRange: 0 });
+const emptyStats = (): AmazonStats => ({
+  lines: 0,
+  bytes: 0,
+  clean: 0,
+  exactDuplicates: 0,
+  keyDuplicates: 0,
+  missingKey: 0,
+  malformed: 0,
+  outOfRange: 0,
+});
 
 /** The whole export as one string, one record per line, newline-terminated. */
 export function generateAmazonReviews(opts: AmazonOptions): string {

@@ -23,7 +23,14 @@ export interface YelpMessiness {
   readonly arrayCategories: number;
 }
 
-export const DEFAULT_YELP_MESSINESS: YelpMessiness = { nullObjects: 0.1, orphanReview: 0, malformed: 0.002, badStars: 0.002, duplicate: 0.005, arrayCategories: 0 };
+export const DEFAULT_YELP_MESSINESS: YelpMessiness = {
+  nullObjects: 0.1,
+  orphanReview: 0,
+  malformed: 0.002,
+  badStars: 0.002,
+  duplicate: 0.005,
+  arrayCategories: 0,
+};
 
 export interface YelpOptions {
   readonly seed: number;
@@ -48,12 +55,45 @@ const CITIES: readonly (readonly [string, string, number, number])[] = [
   ["Nashville", "TN", 36.16, -86.78],
   ["Saint Louis", "MO", 38.63, -90.2],
 ];
-const CATEGORIES = ["Restaurants", "Food", "Nightlife", "Bars", "Coffee & Tea", "Doctors", "Health & Medical", "Naturopathic/Holistic", "Shopping", "Beauty & Spas", "Auto Repair", "Caf\u00e9s"];
-const NAMES = ["The UPS Store", "Target", "St Honore Pastries", "Perkiomen Valley Brewery", "Sonic Drive-In", "Caf\u00e9 Olé", "Abby Rappoport, LAC, CMQ", "Joe's Pizza"];
+const CATEGORIES = [
+  "Restaurants",
+  "Food",
+  "Nightlife",
+  "Bars",
+  "Coffee & Tea",
+  "Doctors",
+  "Health & Medical",
+  "Naturopathic/Holistic",
+  "Shopping",
+  "Beauty & Spas",
+  "Auto Repair",
+  "Caf\u00e9s",
+];
+const NAMES = [
+  "The UPS Store",
+  "Target",
+  "St Honore Pastries",
+  "Perkiomen Valley Brewery",
+  "Sonic Drive-In",
+  "Caf\u00e9 Olé",
+  "Abby Rappoport, LAC, CMQ",
+  "Joe's Pizza",
+];
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-const BOOL_ATTRS = ["BusinessAcceptsCreditCards", "BikeParking", "RestaurantsTakeOut", "RestaurantsDelivery", "GoodForKids", "OutdoorSeating", "ByAppointmentOnly", "Caters"];
+const BOOL_ATTRS = [
+  "BusinessAcceptsCreditCards",
+  "BikeParking",
+  "RestaurantsTakeOut",
+  "RestaurantsDelivery",
+  "GoodForKids",
+  "OutdoorSeating",
+  "ByAppointmentOnly",
+  "Caters",
+];
 const WIFI = ["u'free'", "u'no'", "'free'", "'no'", "u'paid'", "None"];
-const TEXT = "great food friendly staff slow service will come back again best coffee in town parking was hard to find prices fair".split(" ");
+const TEXT = "great food friendly staff slow service will come back again best coffee in town parking was hard to find prices fair".split(
+  " ",
+);
 
 /** pandas to_json escaping: "/" as "\/", non-ASCII as \uXXXX. */
 const js = (s: string): string => pyString(s).replace(/\//g, "\\/");
@@ -61,17 +101,48 @@ const obj = (pairs: readonly (readonly [string, string])[]): string => `{${pairs
 
 function attributes(rng: Rng): string {
   const pairs: [string, string][] = [];
-  for (const a of BOOL_ATTRS) if (rng.chance(0.5)) pairs.push([a, js(rng.weighted([["True", 80], ["False", 19], ["None", 1]] as const))]);
-  if (rng.chance(0.6)) pairs.push(["RestaurantsPriceRange2", js(rng.weighted([["1", 30], ["2", 50], ["3", 12], ["4", 3], ["None", 1]] as const))]);
+  for (const a of BOOL_ATTRS)
+    if (rng.chance(0.5))
+      pairs.push([
+        a,
+        js(
+          rng.weighted([
+            ["True", 80],
+            ["False", 19],
+            ["None", 1],
+          ] as const),
+        ),
+      ]);
+  if (rng.chance(0.6))
+    pairs.push([
+      "RestaurantsPriceRange2",
+      js(
+        rng.weighted([
+          ["1", 30],
+          ["2", 50],
+          ["3", 12],
+          ["4", 3],
+          ["None", 1],
+        ] as const),
+      ),
+    ]);
   if (rng.chance(0.4)) pairs.push(["WiFi", js(rng.pick(WIFI))]);
-  if (rng.chance(0.3)) pairs.push(["BusinessParking", js(`{'garage': False, 'street': ${rng.chance(0.5) ? "True" : "False"}, 'validated': False, 'lot': True, 'valet': False}`)]);
+  if (rng.chance(0.3))
+    pairs.push([
+      "BusinessParking",
+      js(`{'garage': False, 'street': ${rng.chance(0.5) ? "True" : "False"}, 'validated': False, 'lot': True, 'valet': False}`),
+    ]);
   return obj(pairs);
 }
 
 function hours(rng: Rng): string {
   const open = rng.int(6, 11);
   const close = rng.int(17, 23);
-  return obj(DAYS.filter(() => rng.chance(0.85)).map((d) => [d, js(rng.chance(0.05) ? "0:0-0:0" : `${open}:0-${close}:${rng.pick(["0", "30"])}`)] as const));
+  return obj(
+    DAYS.filter(() => rng.chance(0.85)).map(
+      (d) => [d, js(rng.chance(0.05) ? "0:0-0:0" : `${open}:0-${close}:${rng.pick(["0", "30"])}`)] as const,
+    ),
+  );
 }
 
 function categories(rng: Rng, m: YelpMessiness): string {
@@ -111,7 +182,15 @@ function businessLine(rng: Rng, id: string, m: YelpMessiness): string {
 }
 
 function reviewLine(rng: Rng, businessIds: readonly string[], m: YelpMessiness): string {
-  const stars = rng.chance(m.badStars) ? rng.pick([0, 6]) : rng.weighted([[5, 44], [4, 25], [3, 12], [2, 8], [1, 11]] as const);
+  const stars = rng.chance(m.badStars)
+    ? rng.pick([0, 6])
+    : rng.weighted([
+        [5, 44],
+        [4, 25],
+        [3, 12],
+        [2, 8],
+        [1, 11],
+      ] as const);
   const business = rng.chance(m.orphanReview) ? rng.chars(ID_CHARS, 22) : rng.pick(businessIds);
   const text = Array.from({ length: rng.int(5, 60) }, () => rng.pick(TEXT)).join(" ");
   const line = obj([

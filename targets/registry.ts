@@ -65,7 +65,9 @@ export interface OutputLayout {
 function checkedPath(target: Target, path: string): string {
   const parts = path.split("/");
   if (path === "" || path.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..") || path.includes("\\")) {
-    throw new Error(`target '${target.name}' emitted an invalid path '${path}': paths are relative, use '/', and have no empty, '.' or '..' parts`);
+    throw new Error(
+      `target '${target.name}' emitted an invalid path '${path}': paths are relative, use '/', and have no empty, '.' or '..' parts`,
+    );
   }
   return path;
 }

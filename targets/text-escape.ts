@@ -53,7 +53,9 @@ export function sqlComment(text: string): string {
  * ends, so CR, LF and tab are written as escapes and kept, and quotes and backslashes escaped.
  */
 export function jinjaString(text: string): string {
-  const body = text.replace(/[\\']/g, (c) => `\\${c}`).replace(CONTROLS, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : u4(c)));
+  const body = text
+    .replace(/[\\']/g, (c) => `\\${c}`)
+    .replace(CONTROLS, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : u4(c)));
   return `'${body}'`;
 }
 

@@ -17,7 +17,11 @@ import { outputTree } from "../cli/compile.js";
 const CASES = join(import.meta.dirname, "cases");
 const UPDATE = process.env.LAKEC_UPDATE_GOLDENS === "1";
 
-const caseNames = existsSync(CASES) ? readdirSync(CASES).filter((n) => statSync(join(CASES, n)).isDirectory()).sort() : [];
+const caseNames = existsSync(CASES)
+  ? readdirSync(CASES)
+      .filter((n) => statSync(join(CASES, n)).isDirectory())
+      .sort()
+  : [];
 
 const diagnosticLine = (d: Diagnostic): string => `${d.line}:${d.col} ${d.code} ${d.message}`;
 
@@ -54,7 +58,8 @@ function checkTree(name: string, dir: string, files: ReadonlyMap<string, string>
   for (const [p, c] of files) {
     const want = existsSync(join(dir, p)) ? readFileSync(join(dir, p), "utf8") : undefined;
     expect(want, `case ${name}: ${p} is produced but not expected (run npm run test:update)`).toBeDefined();
-    if (want !== c) expect.fail(`case ${name}: ${p} differs from the golden file\n${unifiedDiff(`expected/${p}`, `produced/${p}`, want ?? "", c)}`);
+    if (want !== c)
+      expect.fail(`case ${name}: ${p} differs from the golden file\n${unifiedDiff(`expected/${p}`, `produced/${p}`, want ?? "", c)}`);
   }
 }
 

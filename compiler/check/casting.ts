@@ -34,11 +34,13 @@ export function castError(text: string, type: ScalarType, opts: CastOptions = {}
     case "boolean":
       return BOOLEAN_WORDS.has(text.toLowerCase()) ? undefined : `'${text}' is not a boolean (true/false, 1/0, yes/no, t/f, y/n)`;
     case "date":
-      if (opts.format !== undefined) return matchesFormat(text, opts.format) ? undefined : `'${text}' does not match the format '${opts.format}'`;
+      if (opts.format !== undefined)
+        return matchesFormat(text, opts.format) ? undefined : `'${text}' does not match the format '${opts.format}'`;
       return isoDate(text) ? undefined : `'${text}' is not an ISO date (YYYY-MM-DD)`;
     case "timestamp":
       if (opts.unit !== undefined) return NUMBER.test(text) ? undefined : `'${text}' is not an epoch number of ${opts.unit}`;
-      if (opts.format !== undefined) return matchesFormat(text, opts.format) ? undefined : `'${text}' does not match the format '${opts.format}'`;
+      if (opts.format !== undefined)
+        return matchesFormat(text, opts.format) ? undefined : `'${text}' does not match the format '${opts.format}'`;
       return isoTimestamp(text) ? undefined : `'${text}' is not an ISO 8601 timestamp`;
   }
 }

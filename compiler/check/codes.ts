@@ -49,7 +49,8 @@ export const SEMANTIC_CODES = {
   LK316: "format uses %I without %p, or %p without %I",
   LK317: "partition_by is not a date or timestamp column",
   LK318: "trim or strip is set on JSON text (an object, or an array without split)",
-  LK319: "a flatten option does not apply to the flatten mode or column kind (`fields` on values that are not objects, `value` beside `fields`)",
+  LK319:
+    "a flatten option does not apply to the flatten mode or column kind (`fields` on values that are not objects, `value` beside `fields`)",
   LK320: "a scalar-only option (default, accepted_values, references) is set on an object or array",
   LK321: "a child table's element or value type is not a scalar (objects need `fields`), or a field's type is not a scalar",
   LK322: "from and from_any are both set, or from_any lists a path twice",
@@ -58,7 +59,8 @@ export const SEMANTIC_CODES = {
   LK331: "an expression calls an unknown function",
   LK332: "a function is called with the wrong number of arguments",
   LK333: "an argument, operand, case branch or cast has the wrong type",
-  LK334: "an argument that must be a literal is not one, or is not allowed (date unit, pattern, regex outside the portable subset, regexp group, split_part part 0)",
+  LK334:
+    "an argument that must be a literal is not one, or is not allowed (date unit, pattern, regex outside the portable subset, regexp group, split_part part 0)",
   LK335: "a derived column has no type (it is always null) or is set on a flatten that is not into: table",
   LK350: "an S3 bucket name (aws buckets, publish s3:// URLs) is not valid",
   LK351: "the AWS region is not a region name",

@@ -13,7 +13,9 @@ import { checkMessyOptions } from "./messy-feeds.js";
 /** The options a column spec may carry; flatten key specs carry a subset. */
 type ColumnLike = Omit<ColumnDoc, "type"> & { type?: string };
 
-const FORMAT_CODES_HINT = `supported codes: ${Object.keys(SUPPORTED_CODES).map((c) => `%${c}`).join(" ")}`;
+const FORMAT_CODES_HINT = `supported codes: ${Object.keys(SUPPORTED_CODES)
+  .map((c) => `%${c}`)
+  .join(" ")}`;
 
 /** Parses a type string at `path`, reporting LK301 when it does not parse. */
 export function checkType(ctx: CheckContext, path: DocPath, text: string): Type | undefined {
@@ -33,7 +35,13 @@ export function checkColumnSpec(ctx: CheckContext, path: DocPath, spec: ColumnLi
   checkValues(ctx, path, spec, type);
   checkMessyOptions(ctx, path, spec, type);
   if (spec.required === true && spec.default !== undefined) {
-    ctx.warn("LK390", [...path, "required"], "required: true has no effect: the column has a default, so it is never NULL", "remove required, or remove the default to reject records without a value", { key: true });
+    ctx.warn(
+      "LK390",
+      [...path, "required"],
+      "required: true has no effect: the column has a default, so it is never NULL",
+      "remove required, or remove the default to reject records without a value",
+      { key: true },
+    );
   }
   return type;
 }
@@ -42,13 +50,24 @@ function checkRange(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: Ty
   if (spec.range === undefined) return;
   const at = [...path, "range"];
   if (!isNumeric(type) && !isTemporal(type)) {
-    ctx.error("LK302", at, `range does not apply to ${aType(type)} column`, "range applies to integer, double, decimal, date and timestamp columns; use accepted_values to restrict other values", { key: true });
+    ctx.error(
+      "LK302",
+      at,
+      `range does not apply to ${aType(type)} column`,
+      "range applies to integer, double, decimal, date and timestamp columns; use accepted_values to restrict other values",
+      { key: true },
+    );
     return;
   }
   const bounds: (number | undefined)[] = spec.range.map((b, i) => rangeBound(ctx, [...at, i], b, type));
   const [lo, hi] = bounds;
   if (lo !== undefined && hi !== undefined && lo > hi) {
-    ctx.error("LK303", at, `range minimum ${String(spec.range[0])} is greater than its maximum ${String(spec.range[1])}`, "write range: [min, max]");
+    ctx.error(
+      "LK303",
+      at,
+      `range minimum ${String(spec.range[0])} is greater than its maximum ${String(spec.range[1])}`,
+      "write range: [min, max]",
+    );
   }
 }
 
@@ -57,7 +76,12 @@ function rangeBound(ctx: CheckContext, path: DocPath, b: number | string | null,
   if (b === null) return undefined;
   if (isNumeric(type)) {
     if (typeof b === "number") return b;
-    ctx.error("LK304", path, `range bound ${q(b)} is not a number, but the column is ${aType(type)}`, "write the bound as a number, or null for no bound");
+    ctx.error(
+      "LK304",
+      path,
+      `range bound ${q(b)} is not a number, but the column is ${aType(type)}`,
+      "write the bound as a number, or null for no bound",
+    );
     return undefined;
   }
   const ok = typeof b === "string" && (type.kind === "date" ? isoDate(b) : isoTimestamp(b));
@@ -72,16 +96,34 @@ function rangeBound(ctx: CheckContext, path: DocPath, b: number | string | null,
 function checkFormatAndUnit(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: Type): void {
   if (spec.format !== undefined) {
     if (!isTemporal(type)) {
-      ctx.error("LK305", [...path, "format"], `format does not apply to ${aType(type)} column`, "format parses dates and timestamps; use type: date or type: timestamp", { key: true });
+      ctx.error(
+        "LK305",
+        [...path, "format"],
+        `format does not apply to ${aType(type)} column`,
+        "format parses dates and timestamps; use type: date or type: timestamp",
+        { key: true },
+      );
     } else {
       checkFormatString(ctx, [...path, "format"], spec.format);
     }
   }
   if (spec.unit !== undefined) {
     if (type.kind !== "timestamp") {
-      ctx.error("LK307", [...path, "unit"], `unit does not apply to ${aType(type)} column`, "unit reads an epoch number into a timestamp; use type: timestamp", { key: true });
+      ctx.error(
+        "LK307",
+        [...path, "unit"],
+        `unit does not apply to ${aType(type)} column`,
+        "unit reads an epoch number into a timestamp; use type: timestamp",
+        { key: true },
+      );
     } else if (spec.format !== undefined) {
-      ctx.error("LK308", [...path, "unit"], "unit and format cannot both be set: a value is either an epoch number or formatted text", "keep unit for epoch numbers, or format for text", { key: true });
+      ctx.error(
+        "LK308",
+        [...path, "unit"],
+        "unit and format cannot both be set: a value is either an epoch number or formatted text",
+        "keep unit for epoch numbers, or format for text",
+        { key: true },
+      );
     }
   }
 }
@@ -102,7 +144,12 @@ function checkFormatString(ctx: CheckContext, path: DocPath, fmt: string): void 
   for (let i = 0; i < fmt.length; i++) if (fmt[i] === "%") codes.add(fmt[++i] ?? "");
   if (codes.has("I") !== codes.has("p")) {
     const [has, lacks] = codes.has("I") ? ["%I", "%p"] : ["%p", "%I"];
-    ctx.error("LK316", path, `format '${fmt}' uses ${has} without ${lacks}`, "12-hour times need both %I (hour 1-12) and %p (AM/PM); use %H for 24-hour times");
+    ctx.error(
+      "LK316",
+      path,
+      `format '${fmt}' uses ${has} without ${lacks}`,
+      "12-hour times need both %I (hour 1-12) and %p (AM/PM); use %H for 24-hour times",
+    );
   }
 }
 
@@ -118,13 +165,25 @@ function findCode(fmt: string, code: string): number {
 
 function checkTextOptions(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: Type): void {
   if (spec.split !== undefined && (type.kind !== "array" || !isScalar(type.element))) {
-    ctx.error("LK309", [...path, "split"], `split does not apply to ${aType(type)} column`, "split turns a delimited string into array<T> of scalars; use type: \"array<string>\"", { key: true });
+    ctx.error(
+      "LK309",
+      [...path, "split"],
+      `split does not apply to ${aType(type)} column`,
+      'split turns a delimited string into array<T> of scalars; use type: "array<string>"',
+      { key: true },
+    );
   }
   const jsonText = type.kind === "object" || (type.kind === "array" && spec.split === undefined);
   if (!jsonText) return;
   for (const opt of ["trim", "strip"] as const) {
     if (spec[opt] === undefined || spec[opt] === false) continue;
-    ctx.error("LK318", [...path, opt], `${opt} does not apply to ${aType(type)} column: it would edit the JSON text`, "trim and strip apply to scalar text; set them on the flattened keys instead", { key: true });
+    ctx.error(
+      "LK318",
+      [...path, opt],
+      `${opt} does not apply to ${aType(type)} column: it would edit the JSON text`,
+      "trim and strip apply to scalar text; set them on the flattened keys instead",
+      { key: true },
+    );
   }
 }
 
@@ -132,7 +191,13 @@ function checkValues(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: T
   const opts = { format: spec.format, unit: spec.unit };
   for (const opt of ["default", "accepted_values", "references"] as const) {
     if (spec[opt] === undefined || isScalar(type)) continue;
-    ctx.error("LK320", [...path, opt], `${opt} does not apply to ${aType(type)} column`, "only scalar columns take a default, accepted_values or references; flatten the column first", { key: true });
+    ctx.error(
+      "LK320",
+      [...path, opt],
+      `${opt} does not apply to ${aType(type)} column`,
+      "only scalar columns take a default, accepted_values or references; flatten the column first",
+      { key: true },
+    );
   }
   if (!isScalar(type)) return;
   if (spec.default !== undefined) {
@@ -141,7 +206,8 @@ function checkValues(ctx: CheckContext, path: DocPath, spec: ColumnLike, type: T
   }
   (spec.accepted_values ?? []).forEach((v, i) => {
     const why = castError(rawText(v), type, opts);
-    if (why) ctx.error("LK314", [...path, "accepted_values", i], `accepted value cannot be cast to ${typeToString(type)}: ${why}`, castHint(type));
+    if (why)
+      ctx.error("LK314", [...path, "accepted_values", i], `accepted value cannot be cast to ${typeToString(type)}: ${why}`, castHint(type));
   });
 }
 

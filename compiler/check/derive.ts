@@ -8,7 +8,12 @@ import { q, type CheckContext } from "./context.js";
 import type { ColumnInfo, TableInfo } from "./tables.js";
 
 /** The derived columns of a table, typed (type undefined where the expression has a problem). */
-export function derivedColumns(base: readonly ColumnInfo[], derive: Readonly<Record<string, unknown>> | undefined, path: DocPath, where: string): { columns: ColumnInfo[]; typed: TypedDerive[] } {
+export function derivedColumns(
+  base: readonly ColumnInfo[],
+  derive: Readonly<Record<string, unknown>> | undefined,
+  path: DocPath,
+  where: string,
+): { columns: ColumnInfo[]; typed: TypedDerive[] } {
   const readable = base.filter((c) => !c.fromPath);
   const computed = base.filter((c) => c.fromPath).map((c) => c.name);
   const typed = typeDerives(readable, derive, where, computed);
@@ -24,13 +29,26 @@ function report(ctx: CheckContext, path: DocPath, typed: readonly TypedDerive[])
     const at: DocPath = [...path, d.name];
     if (d.parseError) {
       const pe = d.parseError;
-      ctx.errorInScalar("LK330", at, d.text, pe.offset, 1, `derived column ${q(d.name)} does not parse: ${pe.message}`, pe.hint ?? "e.g. lower(city), date_trunc('month', tip_date) or case when stars >= 4 then 'good' else 'other' end");
+      ctx.errorInScalar(
+        "LK330",
+        at,
+        d.text,
+        pe.offset,
+        1,
+        `derived column ${q(d.name)} does not parse: ${pe.message}`,
+        pe.hint ?? "e.g. lower(city), date_trunc('month', tip_date) or case when stars >= 4 then 'good' else 'other' end",
+      );
       continue;
     }
     const r = d.result!;
     for (const i of r.issues) ctx.errorInScalar(i.code, at, d.text, i.offset, i.length, i.message, i.hint);
     if (r.issues.length === 0 && r.type?.kind === "null") {
-      ctx.error("LK335", at, `derived column ${q(d.name)} is always null, so it has no type`, "cast it to the type you want: cast(null as string)");
+      ctx.error(
+        "LK335",
+        at,
+        `derived column ${q(d.name)} is always null, so it has no type`,
+        "cast it to the type you want: cast(null as string)",
+      );
     }
   }
 }
@@ -39,7 +57,13 @@ export function checkDerives(ctx: CheckContext, tables: readonly TableInfo[]): v
   for (const [s, src] of Object.entries(ctx.doc.sources ?? {})) {
     for (const [col, fl] of Object.entries(src.flatten ?? {})) {
       if (fl.derive !== undefined && fl.into !== "table") {
-        ctx.error("LK335", ["sources", s, "flatten", col, "derive"], `derive on flatten ${q(col)} needs into: table: the columns of into: columns are the main table's`, "move the expressions to the source's derive:", { key: true });
+        ctx.error(
+          "LK335",
+          ["sources", s, "flatten", col, "derive"],
+          `derive on flatten ${q(col)} needs into: table: the columns of into: columns are the main table's`,
+          "move the expressions to the source's derive:",
+          { key: true },
+        );
       }
     }
   }
@@ -49,6 +73,10 @@ export function checkDerives(ctx: CheckContext, tables: readonly TableInfo[]): v
     if (!derive) continue;
     const base = t.columns.filter((c) => c.origin !== "derived");
     const path: DocPath = t.kind === "main" ? ["sources", t.source, "derive"] : ["sources", t.source, "flatten", t.fromColumn!, "derive"];
-    report(ctx, path, derivedColumns(base, derive, path, t.kind === "main" ? `the main table of ${q(t.source)}` : `child table ${q(t.name)}`).typed);
+    report(
+      ctx,
+      path,
+      derivedColumns(base, derive, path, t.kind === "main" ? `the main table of ${q(t.source)}` : `child table ${q(t.name)}`).typed,
+    );
   }
 }

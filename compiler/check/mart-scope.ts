@@ -38,18 +38,38 @@ export interface MartScope {
  * Resolves `column` or `table.column` against the mart's tables; `where` says where it is
  * written. Undefined means it names a table whose join already failed: nothing more to report.
  */
-export function resolveColumn(ms: MartScope, table: string | undefined, column: string, where: string): Resolved | ResolveError | undefined {
+export function resolveColumn(
+  ms: MartScope,
+  table: string | undefined,
+  column: string,
+  where: string,
+): Resolved | ResolveError | undefined {
   const scope = ms.tables;
   const names = scope.map((t) => t.name);
   if (table !== undefined && ms.failed.has(table)) return undefined;
   if (table !== undefined) {
     const t = scope.find((x) => x.name === table);
     if (!t) {
-      return { code: "LK223", message: `table ${q(table)} in ${where} is not one of this mart's tables (${names.join(", ")})`, hint: didYouMean(table, names) ?? "add the table to join:, or qualify with a table the mart reads" };
+      return {
+        code: "LK223",
+        message: `table ${q(table)} in ${where} is not one of this mart's tables (${names.join(", ")})`,
+        hint: didYouMean(table, names) ?? "add the table to join:, or qualify with a table the mart reads",
+      };
     }
     const c = readable(t).find((x) => x.name === column);
     if (c) return { table: t, column: c };
-    return { code: "LK204", message: `unknown column ${q(column)} of table ${q(table)} in ${where}`, hint: didYouMean(column, readable(t).map((x) => x.name)) ?? `columns of ${table}: ${readable(t).map((x) => x.name).join(", ")}` };
+    return {
+      code: "LK204",
+      message: `unknown column ${q(column)} of table ${q(table)} in ${where}`,
+      hint:
+        didYouMean(
+          column,
+          readable(t).map((x) => x.name),
+        ) ??
+        `columns of ${table}: ${readable(t)
+          .map((x) => x.name)
+          .join(", ")}`,
+    };
   }
   const hits: Resolved[] = [];
   for (const t of scope) {
@@ -59,11 +79,19 @@ export function resolveColumn(ms: MartScope, table: string | undefined, column: 
   if (hits.length === 1) return hits[0]!;
   if (hits.length > 1) {
     const options = hits.map((h) => `${h.table.name}.${column}`);
-    return { code: "LK214", message: `column ${q(column)} in ${where} is ambiguous: it is in ${options.length} tables`, hint: `qualify it as ${options.join(" or ")}` };
+    return {
+      code: "LK214",
+      message: `column ${q(column)} in ${where} is ambiguous: it is in ${options.length} tables`,
+      hint: `qualify it as ${options.join(" or ")}`,
+    };
   }
   if (ms.failedTables.some((t) => readable(t).some((c) => c.name === column))) return undefined;
   const all = scope.flatMap((t) => readable(t).map((c) => c.name));
-  return { code: "LK204", message: `unknown column ${q(column)} in ${where}`, hint: didYouMean(column, all) ?? `none of the mart's tables (${names.join(", ")}) has it; join the table that does` };
+  return {
+    code: "LK204",
+    message: `unknown column ${q(column)} in ${where}`,
+    hint: didYouMean(column, all) ?? `none of the mart's tables (${names.join(", ")}) has it; join the table that does`,
+  };
 }
 
 export function isResolveError(r: Resolved | ResolveError | undefined): r is ResolveError {
@@ -88,10 +116,21 @@ function referencesOf(doc: PipelineDoc, t: TableInfo): Reference[] {
 /** A checked table as a join sees it, so the checks join exactly as lowering does. */
 function joinable(doc: PipelineDoc, t: TableInfo): JoinableTable {
   const idColumn = doc.sources?.[t.source]?.id ?? "";
-  return { name: t.name, kind: t.kind, idColumn, references: referencesOf(doc, t), ...(t.kind === "child" && { child: { parent: t.source } }) };
+  return {
+    name: t.name,
+    kind: t.kind,
+    idColumn,
+    references: referencesOf(doc, t),
+    ...(t.kind === "child" && { child: { parent: t.source } }),
+  };
 }
 
 /** True when `next` can join the tables already in the mart (joinCondition, as lowering uses it). */
 export function canJoin(doc: PipelineDoc, included: readonly TableInfo[], next: TableInfo): boolean {
-  return joinCondition(included.map((t) => joinable(doc, t)), joinable(doc, next)) !== undefined;
+  return (
+    joinCondition(
+      included.map((t) => joinable(doc, t)),
+      joinable(doc, next),
+    ) !== undefined
+  );
 }

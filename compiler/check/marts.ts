@@ -29,7 +29,9 @@ function martScope(ctx: CheckContext, name: string, mart: MartDoc, byName: Reado
   const from = byName.get(mart.from);
   if (!from) {
     const isMart = Object.hasOwn(ctx.doc.marts ?? {}, mart.from);
-    const hint = isMart ? "a mart reads sources' main and child tables, not other marts" : didYouMean(mart.from, byName.keys()) ?? `tables are: ${[...byName.keys()].join(", ")}`;
+    const hint = isMart
+      ? "a mart reads sources' main and child tables, not other marts"
+      : (didYouMean(mart.from, byName.keys()) ?? `tables are: ${[...byName.keys()].join(", ")}`);
     ctx.error("LK211", ["marts", name, "from"], `mart ${q(name)} reads from unknown table ${q(mart.from)}`, hint);
     return undefined;
   }
@@ -46,13 +48,23 @@ function martScope(ctx: CheckContext, name: string, mart: MartDoc, byName: Reado
     const t = byName.get(j);
     if (!t || scope.includes(t)) failed.add(j);
     if (!t) {
-      ctx.error("LK212", at, `mart ${q(name)} joins unknown table ${q(j)}`, didYouMean(j, byName.keys()) ?? `tables are: ${[...byName.keys()].join(", ")}`);
+      ctx.error(
+        "LK212",
+        at,
+        `mart ${q(name)} joins unknown table ${q(j)}`,
+        didYouMean(j, byName.keys()) ?? `tables are: ${[...byName.keys()].join(", ")}`,
+      );
       return;
     }
     if (scope.includes(t)) return;
     if (!canJoin(ctx.doc, scope, t)) {
       failed.add(j);
-      ctx.error("LK213", at, `table ${q(j)} is not linked to ${scope.map((s) => q(s.name)).join(", ")}`, `declare references: ${t.source} on a column of a joined table, or first join a table that ${q(j)} is the parent or child of`);
+      ctx.error(
+        "LK213",
+        at,
+        `table ${q(j)} is not linked to ${scope.map((s) => q(s.name)).join(", ")}`,
+        `declare references: ${t.source} on a column of a joined table, or first join a table that ${q(j)} is the parent or child of`,
+      );
       return;
     }
     scope.push(t);
@@ -78,17 +90,34 @@ function checkGrain(ctx: CheckContext, name: string, mart: MartDoc, scope: MartS
     if (isResolveError(r)) return ctx.error(r.code, [...at, i], r.message, r.hint);
     if (!r) return;
     const t = r.column.type;
-    if (t && !isScalar(t)) ctx.error("LK410", [...at, i], `grain column ${q(g)} is ${aType(t)}; a mart cannot group by JSON`, "flatten the column and group by its parts");
+    if (t && !isScalar(t))
+      ctx.error(
+        "LK410",
+        [...at, i],
+        `grain column ${q(g)} is ${aType(t)}; a mart cannot group by JSON`,
+        "flatten the column and group by its parts",
+      );
     const prev = out.get(column);
     if (prev && prev.table !== r.table) {
-      ctx.error("LK208", [...at, i], `grain columns ${prev.table.name}.${column} and ${g} both become column ${q(column)} of mart ${q(name)}`, "a mart's columns are unique; keep one of them");
+      ctx.error(
+        "LK208",
+        [...at, i],
+        `grain columns ${prev.table.name}.${column} and ${g} both become column ${q(column)} of mart ${q(name)}`,
+        "a mart's columns are unique; keep one of them",
+      );
     }
     out.set(column, r);
   });
   // Marts are incremental by arrival, not by a date window (docs/warehouse.md), so a lookback
   // window has nothing left to do; old pipelines that set it still compile.
   if (mart.lookback_days !== undefined) {
-    ctx.warn("LK490", ["marts", name, "lookback_days"], `lookback_days is obsolete and ignored: mart ${q(name)} re-aggregates exactly the groups that newly arrived records touch, whatever their dates`, "remove lookback_days", { key: true });
+    ctx.warn(
+      "LK490",
+      ["marts", name, "lookback_days"],
+      `lookback_days is obsolete and ignored: mart ${q(name)} re-aggregates exactly the groups that newly arrived records touch, whatever their dates`,
+      "remove lookback_days",
+      { key: true },
+    );
   }
   return new Set(out.keys());
 }
@@ -97,12 +126,26 @@ function checkMeasures(ctx: CheckContext, name: string, mart: MartDoc, scope: Ma
   for (const [mName, text] of Object.entries(mart.measures ?? {})) {
     const at: DocPath = ["marts", name, "measures", mName];
     if (grainNames.has(mName)) {
-      ctx.error("LK404", at, `measure ${q(mName)} has the name of a grain column of mart ${q(name)}`, `rename the measure, e.g. ${mName}_total`, { key: true });
+      ctx.error(
+        "LK404",
+        at,
+        `measure ${q(mName)} has the name of a grain column of mart ${q(name)}`,
+        `rename the measure, e.g. ${mName}_total`,
+        { key: true },
+      );
     }
     if (typeof text !== "string") continue;
     const m = parseMeasure(text);
     if (isParseError(m)) {
-      ctx.errorInScalar("LK405", at, text, m.offset, 1, `measure ${q(text)} does not parse: ${m.message}`, m.hint ?? "measures are count(*), count(col), count_distinct(col), count_if(col), sum(col), avg(col), min(col), max(col)");
+      ctx.errorInScalar(
+        "LK405",
+        at,
+        text,
+        m.offset,
+        1,
+        `measure ${q(text)} does not parse: ${m.message}`,
+        m.hint ?? "measures are count(*), count(col), count_distinct(col), count_if(col), sum(col), avg(col), min(col), max(col)",
+      );
       continue;
     }
     if (!scope) continue;
@@ -122,21 +165,53 @@ function checkMeasures(ctx: CheckContext, name: string, mart: MartDoc, scope: Ma
     if (!t) continue;
     const fail = (code: "LK401" | "LK402" | "LK403", why: string, hint: string): void =>
       ctx.errorInScalar(code, at, text, arg.offset, arg.length, `${m.fn}(${arg.column}) ${why}`, hint);
-    if (!isScalar(t)) fail("LK403", `aggregates ${typeToString(t)} column ${q(arg.column)}, which holds JSON text`, "flatten the column and aggregate its parts");
-    else if ((m.fn === "sum" || m.fn === "avg") && !isNumeric(t)) fail("LK401", `needs a number, but ${q(arg.column)} is ${aType(t)}`, m.fn === "sum" ? "use count(col) to count values" : "use min(col) or max(col), or count the values");
-    else if (m.fn === "count_if" && t.kind !== "boolean") fail("LK402", `needs a boolean, but ${q(arg.column)} is ${aType(t)}`, "count_if counts the rows where a boolean column is true; use count(col) to count non-null values");
+    if (!isScalar(t))
+      fail(
+        "LK403",
+        `aggregates ${typeToString(t)} column ${q(arg.column)}, which holds JSON text`,
+        "flatten the column and aggregate its parts",
+      );
+    else if ((m.fn === "sum" || m.fn === "avg") && !isNumeric(t))
+      fail(
+        "LK401",
+        `needs a number, but ${q(arg.column)} is ${aType(t)}`,
+        m.fn === "sum" ? "use count(col) to count values" : "use min(col) or max(col), or count the values",
+      );
+    else if (m.fn === "count_if" && t.kind !== "boolean")
+      fail(
+        "LK402",
+        `needs a boolean, but ${q(arg.column)} is ${aType(t)}`,
+        "count_if counts the rows where a boolean column is true; use count(col) to count non-null values",
+      );
   }
 }
 
 /** An aggregate over an expression, e.g. `sum(case when stars >= 4 then 1 else 0 end)`. */
 function checkMeasureExpr(ctx: CheckContext, at: DocPath, text: string, m: ParsedMeasure, scope: MartScope): void {
-  const r = typeExpr(m.argExpr!, { text, spans: m.spans, context: `measure ${q(text)}`, conditionCode: "LK333", resolve: martResolver(scope, `measure ${text}`) });
+  const r = typeExpr(m.argExpr!, {
+    text,
+    spans: m.spans,
+    context: `measure ${q(text)}`,
+    conditionCode: "LK333",
+    resolve: martResolver(scope, `measure ${text}`),
+  });
   for (const i of r.issues) ctx.errorInScalar(i.code, at, text, i.offset, i.length, i.message, i.hint);
   const t = r.type;
   if (r.issues.length > 0 || !t || t.kind === "null") return;
   const span = m.spans.get(m.argExpr!) ?? { offset: 0, length: text.length };
   const arg = text.slice(span.offset, span.offset + span.length);
-  const fail = (code: "LK401" | "LK402", why: string, hint: string): void => ctx.errorInScalar(code, at, text, span.offset, span.length, `${m.fn}(${arg}) ${why}`, hint);
-  if ((m.fn === "sum" || m.fn === "avg") && !isNumeric(t)) fail("LK401", `needs a number, but the expression is ${aType(t)}`, "sum or average a numeric expression, e.g. case when stars >= 4 then 1 else 0 end");
-  else if (m.fn === "count_if" && t.kind !== "boolean") fail("LK402", `needs a condition, but the expression is ${aType(t)}`, "count_if counts the rows where a condition is true, e.g. count_if(stars >= 4)");
+  const fail = (code: "LK401" | "LK402", why: string, hint: string): void =>
+    ctx.errorInScalar(code, at, text, span.offset, span.length, `${m.fn}(${arg}) ${why}`, hint);
+  if ((m.fn === "sum" || m.fn === "avg") && !isNumeric(t))
+    fail(
+      "LK401",
+      `needs a number, but the expression is ${aType(t)}`,
+      "sum or average a numeric expression, e.g. case when stars >= 4 then 1 else 0 end",
+    );
+  else if (m.fn === "count_if" && t.kind !== "boolean")
+    fail(
+      "LK402",
+      `needs a condition, but the expression is ${aType(t)}`,
+      "count_if counts the rows where a condition is true, e.g. count_if(stars >= 4)",
+    );
 }

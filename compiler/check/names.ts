@@ -29,22 +29,38 @@ function checkName(ctx: CheckContext, n: NameAt): void {
   const opts = { key: n.key };
   if (n.name.startsWith("_")) {
     const meta = (META_COLUMNS as readonly string[]).includes(n.name) ? `${q(n.name)} is one of` : "names starting with '_' are kept for";
-    ctx.error("LK210", n.path, `${n.what} ${q(n.name)} starts with '_': ${meta} lakec's meta columns (${META_COLUMNS.join(", ")})`, `rename it, e.g. ${q(n.name.replace(/^_+/, "") || "value")}, and read the field with from: if needed`, opts);
+    ctx.error(
+      "LK210",
+      n.path,
+      `${n.what} ${q(n.name)} starts with '_': ${meta} lakec's meta columns (${META_COLUMNS.join(", ")})`,
+      `rename it, e.g. ${q(n.name.replace(/^_+/, "") || "value")}, and read the field with from: if needed`,
+      opts,
+    );
     return;
   }
   if (!NAME_PATTERN.test(n.name) || n.name.length > MAX_NAME_LENGTH) {
     if (n.name.length > MAX_NAME_LENGTH) {
-      const shorten = n.what === "flattened column" ? "use a shorter name, or a shorter prefix: on the flatten entry" : "use a shorter name";
+      const shorten =
+        n.what === "flattened column" ? "use a shorter name, or a shorter prefix: on the flatten entry" : "use a shorter name";
       ctx.error("LK201", n.path, `${n.what} ${q(n.name)} is ${n.name.length} characters long (at most ${MAX_NAME_LENGTH})`, shorten, opts);
     } else {
-      ctx.error("LK201", n.path, `${n.what} ${q(n.name)} is not a valid name`, "names match ^[a-z][a-z0-9_]*$: lower-case letters, digits and '_', starting with a letter", opts);
+      ctx.error(
+        "LK201",
+        n.path,
+        `${n.what} ${q(n.name)} is not a valid name`,
+        "names match ^[a-z][a-z0-9_]*$: lower-case letters, digits and '_', starting with a letter",
+        opts,
+      );
     }
     return;
   }
   if (n.reservedOk) return;
   const engines = reservedIn(n.name);
   if (engines.length > 0) {
-    const hint = n.field !== undefined ? `rename the column and keep reading the field with from:, e.g. ${n.name}_value: { from: ${n.field}, … }` : `choose another name, e.g. ${q(`${n.name}_value`)}`;
+    const hint =
+      n.field !== undefined
+        ? `rename the column and keep reading the field with from:, e.g. ${n.name}_value: { from: ${n.field}, … }`
+        : `choose another name, e.g. ${q(`${n.name}_value`)}`;
     ctx.error("LK202", n.path, `${n.what} ${q(n.name)} is a reserved word in ${listAnd(engines)}`, hint, opts);
   }
 }
@@ -62,7 +78,14 @@ function declaredNames(ctx: CheckContext, tables: readonly TableInfo[]): NameAt[
     }
     if (typeof src.id === "string") names.push({ name: src.id, what: "id column", path: ["sources", s, "id"], key: false });
   }
-  const derived: Partial<Record<ColumnOrigin, string>> = { flattened: "flattened column", partition: "partition key", index: "index column", key: "key column", value: "value column", derived: "derived column" };
+  const derived: Partial<Record<ColumnOrigin, string>> = {
+    flattened: "flattened column",
+    partition: "partition key",
+    index: "index column",
+    key: "key column",
+    value: "value column",
+    derived: "derived column",
+  };
   for (const t of tables) {
     if (t.kind === "child") names.push({ name: t.name, what: "child table", path: t.path, key: t.key });
     for (const c of t.columns) {
@@ -72,7 +95,8 @@ function declaredNames(ctx: CheckContext, tables: readonly TableInfo[]): NameAt[
   }
   for (const [m, mart] of Object.entries(doc.marts ?? {})) {
     names.push({ name: m, what: "mart", path: ["marts", m], key: true });
-    for (const ms of Object.keys(mart.measures ?? {})) names.push({ name: ms, what: "measure", path: ["marts", m, "measures", ms], key: true });
+    for (const ms of Object.keys(mart.measures ?? {}))
+      names.push({ name: ms, what: "measure", path: ["marts", m, "measures", ms], key: true });
   }
   return names;
 }
@@ -93,7 +117,13 @@ function checkTableNames(ctx: CheckContext, tables: readonly TableInfo[]): void 
       first.set(t.name, t);
       continue;
     }
-    ctx.error("LK203", t.path, `output table ${q(t.name)} is defined twice: as ${describeTable(prev)} and as ${describeTable(t)}`, "table names are unique across sources, child tables and marts; rename one", { key: t.key });
+    ctx.error(
+      "LK203",
+      t.path,
+      `output table ${q(t.name)} is defined twice: as ${describeTable(prev)} and as ${describeTable(t)}`,
+      "table names are unique across sources, child tables and marts; rename one",
+      { key: t.key },
+    );
   }
 }
 
@@ -120,11 +150,23 @@ function checkColumnNames(ctx: CheckContext, t: TableInfo): void {
     // id vs declared column is LK209, reported by the source checks.
     if (prev.origin === "id" && c.origin === "column") continue;
     if (prev.origin === "carried" && (c.origin === "index" || c.origin === "key" || c.origin === "value")) {
-      ctx.error("LK218", c.path, `${ORIGIN_TEXT[c.origin]} ${q(c.name)} of child table ${q(t.name)} has the name of ${ORIGIN_TEXT.carried}`, `child tables carry the parent's id, key and partition columns; name the ${c.origin} column differently, e.g. ${c.origin}: ${t.fromColumn ?? "item"}_${c.origin}`, { key: c.key });
+      ctx.error(
+        "LK218",
+        c.path,
+        `${ORIGIN_TEXT[c.origin]} ${q(c.name)} of child table ${q(t.name)} has the name of ${ORIGIN_TEXT.carried}`,
+        `child tables carry the parent's id, key and partition columns; name the ${c.origin} column differently, e.g. ${c.origin}: ${t.fromColumn ?? "item"}_${c.origin}`,
+        { key: c.key },
+      );
       continue;
     }
     if (prev.origin === "carried" && c.origin === "carried") continue;
-    ctx.error("LK208", c.path, `column ${q(c.name)} of table ${q(t.name)} is defined twice: as ${ORIGIN_TEXT[prev.origin]} and as ${ORIGIN_TEXT[c.origin]}`, "column names are unique within an output table, flattened columns included", { key: c.key });
+    ctx.error(
+      "LK208",
+      c.path,
+      `column ${q(c.name)} of table ${q(t.name)} is defined twice: as ${ORIGIN_TEXT[prev.origin]} and as ${ORIGIN_TEXT[c.origin]}`,
+      "column names are unique within an output table, flattened columns included",
+      { key: c.key },
+    );
   }
 }
 

@@ -29,26 +29,57 @@ export function fieldColumns(fl: FlattenDoc, base: DocPath): ColumnInfo[] {
  * The rules for one table flatten whose elements or values (`valueType`) may be objects. Returns
  * whether it reported the element type itself (so the caller does not report LK321 again).
  */
-export function checkObjectChildren(ctx: CheckContext, at: DocPath, col: string, fl: FlattenDoc, valueType: Type | undefined, noun: "element" | "value"): boolean {
+export function checkObjectChildren(
+  ctx: CheckContext,
+  at: DocPath,
+  col: string,
+  fl: FlattenDoc,
+  valueType: Type | undefined,
+  noun: "element" | "value",
+): boolean {
   if (valueType === undefined) return false;
   const objects = valueType.kind === "object";
   if (fl.fields === undefined) {
     if (!objects) return false;
     const what = fl.type !== undefined ? [...at, "type"] : at;
-    ctx.error("LK321", what, `each ${noun} of ${q(col)} is an object; a child table needs its fields listed`, 'list the fields to keep as columns, e.g. fields: { open: opens_at, close: closes_at }', { key: fl.type === undefined });
+    ctx.error(
+      "LK321",
+      what,
+      `each ${noun} of ${q(col)} is an object; a child table needs its fields listed`,
+      "list the fields to keep as columns, e.g. fields: { open: opens_at, close: closes_at }",
+      { key: fl.type === undefined },
+    );
     return true;
   }
   if (!objects) {
-    ctx.error("LK319", [...at, "fields"], `fields does not apply: ${q(col)} holds ${typeToString(valueType)} values, not objects`, 'fields needs array<object>, or type: object for the values of an object', { key: true });
+    ctx.error(
+      "LK319",
+      [...at, "fields"],
+      `fields does not apply: ${q(col)} holds ${typeToString(valueType)} values, not objects`,
+      "fields needs array<object>, or type: object for the values of an object",
+      { key: true },
+    );
     return true;
   }
   if (fl.value !== undefined) {
-    ctx.error("LK319", [...at, "value"], "value does not apply with fields: the fields are the child table's value columns", "remove value", { key: true });
+    ctx.error(
+      "LK319",
+      [...at, "value"],
+      "value does not apply with fields: the fields are the child table's value columns",
+      "remove value",
+      { key: true },
+    );
   }
   for (const [field, spec] of Object.entries(fl.fields)) {
     if (typeof spec === "string" || spec.type === undefined) continue;
     const t = checkType(ctx, [...at, "fields", field, "type"], spec.type);
-    if (t && !isScalar(t)) ctx.error("LK321", [...at, "fields", field, "type"], `field ${q(field)} of ${q(col)} cannot be ${typeToString(t)}; child table columns are scalars`, "use a scalar type, or flatten that field in another pipeline step");
+    if (t && !isScalar(t))
+      ctx.error(
+        "LK321",
+        [...at, "fields", field, "type"],
+        `field ${q(field)} of ${q(col)} cannot be ${typeToString(t)}; child table columns are scalars`,
+        "use a scalar type, or flatten that field in another pipeline step",
+      );
   }
   return true;
 }

@@ -25,7 +25,13 @@ const CRON_FIELDS: readonly { name: string; min: number; max: number; names?: re
   { name: "hour", min: 0, max: 23 },
   { name: "day of month", min: 1, max: 31, special: /^(\?|L|LW|\d{1,2}W)$/i },
   { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
-  { name: "day of week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], special: /^(\?|L[0-7]|[A-Za-z0-9]+#[1-5])$/i },
+  {
+    name: "day of week",
+    min: 0,
+    max: 7,
+    names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+    special: /^(\?|L[0-7]|[A-Za-z0-9]+#[1-5])$/i,
+  },
 ];
 
 function cronFieldError(text: string, f: (typeof CRON_FIELDS)[number]): string | undefined {
@@ -56,7 +62,10 @@ function cronFieldError(text: string, f: (typeof CRON_FIELDS)[number]): string |
 function forCroner(fields: readonly string[]): { pattern: string } | { error: string } {
   const dow = fields[4]!.split(",");
   const bad = dow.find((item) => /^\d+L$/i.test(item));
-  if (bad) return { error: `'${bad}' is croner's spelling; Airflow's croniter writes the last such weekday of the month as 'L${bad.slice(0, -1)}'` };
+  if (bad)
+    return {
+      error: `'${bad}' is croner's spelling; Airflow's croniter writes the last such weekday of the month as 'L${bad.slice(0, -1)}'`,
+    };
   const converted = dow.map((item) => (/^L\d+$/i.test(item) ? `${item.slice(1)}L` : item)).join(",");
   return { pattern: [...fields.slice(0, 4), converted].join(" ") };
 }
@@ -70,7 +79,8 @@ export function scheduleError(s: string): string | undefined {
   if (s === "dataset" || AIRFLOW_PRESETS.includes(s)) return undefined;
   if (s.startsWith("@")) return `'${s}' is not an Airflow preset`;
   const fields = s.trim().split(/\s+/);
-  if (fields.length !== 5) return `a cron expression has 5 fields (minute hour day-of-month month day-of-week), '${s}' has ${fields.length}`;
+  if (fields.length !== 5)
+    return `a cron expression has 5 fields (minute hour day-of-month month day-of-week), '${s}' has ${fields.length}`;
   const converted = forCroner(fields);
   if ("error" in converted) return converted.error;
   try {

@@ -7,7 +7,8 @@ import { SNOWFLAKE_RESERVED } from "../reserved-words.js";
 import { q, type CheckContext } from "./context.js";
 import { AIRFLOW_PRESETS, scheduleError } from "./schedule.js";
 
-const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov|-iso|-isob|-isoe|-isof)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/;
+const REGION =
+  /^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov|-iso|-isob|-isoe|-isof)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/;
 const BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
 const BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
 /** Why a name is not a valid general-purpose S3 bucket name, or undefined. */
@@ -31,11 +32,22 @@ function checkBuckets(ctx: CheckContext): void {
     const b = aws[k];
     if (typeof b !== "string") continue;
     const why = bucketNameError(b);
-    if (why) ctx.error("LK350", ["aws", k], `${k} ${q(b)} is not a valid S3 bucket name: it ${why}`, "bucket names are 3-63 lower-case letters, digits, '.' and '-', e.g. acme-reviews-raw");
+    if (why)
+      ctx.error(
+        "LK350",
+        ["aws", k],
+        `${k} ${q(b)} is not a valid S3 bucket name: it ${why}`,
+        "bucket names are 3-63 lower-case letters, digits, '.' and '-', e.g. acme-reviews-raw",
+      );
   }
   for (const k of ["processed_bucket", "artifacts_bucket"] as const) {
     if (aws[k] !== undefined && aws[k] === aws.raw_bucket) {
-      ctx.error("LK354", ["aws", k], `${k} is the raw bucket ${q(aws.raw_bucket)}: writes there would trigger the pipeline on its own output`, `use a separate bucket for ${k.replace("_bucket", "")} data`);
+      ctx.error(
+        "LK354",
+        ["aws", k],
+        `${k} is the raw bucket ${q(aws.raw_bucket)}: writes there would trigger the pipeline on its own output`,
+        `use a separate bucket for ${k.replace("_bucket", "")} data`,
+      );
     }
   }
   if (typeof aws.region === "string" && !REGION.test(aws.region)) {
@@ -53,9 +65,19 @@ function checkGlue(ctx: CheckContext): void {
   if (typeof wt !== "string") return;
   const at: DocPath = ["aws", "glue", "worker_type"];
   if (wt === "G.025X") {
-    ctx.error("LK355", at, "worker_type G.025X is for Glue streaming jobs; lakec's clean and flatten jobs are batch ETL jobs", "use G.1X, the smallest batch worker");
+    ctx.error(
+      "LK355",
+      at,
+      "worker_type G.025X is for Glue streaming jobs; lakec's clean and flatten jobs are batch ETL jobs",
+      "use G.1X, the smallest batch worker",
+    );
   } else if ((wt === "G.4X" || wt === "G.8X") && typeof glue?.version === "string" && Number(glue.version) < 3) {
-    ctx.error("LK355", at, `worker_type ${wt} needs Glue 3.0 or later, but glue version is ${glue.version}`, 'use version: "5.0", or worker_type G.1X or G.2X');
+    ctx.error(
+      "LK355",
+      at,
+      `worker_type ${wt} needs Glue 3.0 or later, but glue version is ${glue.version}`,
+      'use version: "5.0", or worker_type G.1X or G.2X',
+    );
   }
 }
 
@@ -66,7 +88,13 @@ function checkPublish(ctx: CheckContext): void {
     if (typeof url !== "string" || !url.startsWith("s3://")) continue;
     const bucket = url.slice("s3://".length).split("/")[0]!;
     const why = bucketNameError(bucket);
-    if (why) ctx.error("LK350", ["publish", k], `publish.${k} bucket ${q(bucket)} is not a valid S3 bucket name: it ${why}`, "write s3://bucket/prefix/ with a valid bucket name, or a local folder");
+    if (why)
+      ctx.error(
+        "LK350",
+        ["publish", k],
+        `publish.${k} bucket ${q(bucket)} is not a valid S3 bucket name: it ${why}`,
+        "write s3://bucket/prefix/ with a valid bucket name, or a local folder",
+      );
   }
 }
 
@@ -78,7 +106,12 @@ function checkSnowflake(ctx: CheckContext): void {
     if (typeof v !== "string") continue;
     const at: DocPath = ["snowflake", k];
     if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(v) || v.length > 255) {
-      ctx.error("LK352", at, `snowflake ${k} ${q(v)} is not a valid unquoted Snowflake identifier`, "identifiers start with a letter or '_' and contain letters, digits, '_' and '$', e.g. ANALYTICS");
+      ctx.error(
+        "LK352",
+        at,
+        `snowflake ${k} ${q(v)} is not a valid unquoted Snowflake identifier`,
+        "identifiers start with a letter or '_' and contain letters, digits, '_' and '$', e.g. ANALYTICS",
+      );
     } else if (SNOWFLAKE_RESERVED.has(v.toUpperCase())) {
       ctx.error("LK352", at, `snowflake ${k} ${q(v)} is a reserved word in Snowflake`, `choose another name, e.g. ${v.toUpperCase()}_DB`);
     }
@@ -90,7 +123,9 @@ function checkSchedule(ctx: CheckContext): void {
   if (typeof s !== "string") return;
   const why = scheduleError(s);
   if (!why) return;
-  const hint = s.startsWith("@") ? (didYouMean(s, AIRFLOW_PRESETS) ?? `presets are ${AIRFLOW_PRESETS.join(", ")}`) : 'use a preset such as "@daily", a cron expression such as "0 3 * * *", or dataset';
+  const hint = s.startsWith("@")
+    ? (didYouMean(s, AIRFLOW_PRESETS) ?? `presets are ${AIRFLOW_PRESETS.join(", ")}`)
+    : 'use a preset such as "@daily", a cron expression such as "0 3 * * *", or dataset';
   ctx.error("LK353", ["orchestration", "airflow", "schedule"], `schedule ${q(s)} is not valid: ${why}`, hint);
 }
 

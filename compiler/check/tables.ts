@@ -46,7 +46,13 @@ function flattenedColumns(col: string, fl: FlattenDoc, base: DocPath): ColumnInf
     const name = typeof spec === "string" ? spec : spec.name;
     const typeText = typeof spec === "string" ? undefined : spec.type;
     const path = typeof spec === "string" ? [...base, "keys", jsonKey] : [...base, "keys", jsonKey, "name"];
-    out.push({ name: flattenedColumnName(col, fl, name), type: typeText === undefined ? STRING : parseType(typeText), origin: "flattened", path, key: false });
+    out.push({
+      name: flattenedColumnName(col, fl, name),
+      type: typeText === undefined ? STRING : parseType(typeText),
+      origin: "flattened",
+      path,
+      key: false,
+    });
   }
   return out;
 }
@@ -82,7 +88,12 @@ function partitionKey(name: string, shape: SourceShape): ColumnInfo[] {
 function carriedColumns(srcName: string, src: SourceDoc, carried: readonly CarriedColumn[]): ColumnInfo[] {
   const types = declaredTypes(src);
   return carried.map((c) => {
-    const at: DocPath = c.from === "id" ? ["sources", srcName, "id"] : c.from === "key" ? ["sources", srcName, "key", c.keyIndex ?? 0] : ["sources", srcName, "partition_by"];
+    const at: DocPath =
+      c.from === "id"
+        ? ["sources", srcName, "id"]
+        : c.from === "key"
+          ? ["sources", srcName, "key", c.keyIndex ?? 0]
+          : ["sources", srcName, "partition_by"];
     return { name: c.name, type: c.from === "id" ? STRING : types.get(c.name), origin: "carried", path: at, key: false };
   });
 }
@@ -106,7 +117,15 @@ function childTable(srcName: string, src: SourceDoc, shape: SourceShape, child: 
   }
   cols.push(...partitionKey(srcName, shape).map((c) => ({ ...c, origin: "carried" as const })));
   cols.push(...derivedColumns(cols, fl.derive, [...base, "derive"], `child table ${child.name}`).columns);
-  return { name: child.name, kind: "child", source: srcName, fromColumn: child.fromColumn, columns: cols, path: [...base, "table"], key: false };
+  return {
+    name: child.name,
+    kind: "child",
+    source: srcName,
+    fromColumn: child.fromColumn,
+    columns: cols,
+    path: [...base, "table"],
+    key: false,
+  };
 }
 
 /** Every main and child table of the pipeline, in declaration order. */

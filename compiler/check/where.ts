@@ -23,11 +23,25 @@ export function martResolver(scope: MartScope, where: string): TypeEnv["resolve"
 export function checkWhere(ctx: CheckContext, path: DocPath, text: string, scope: MartScope | undefined, mart: string): void {
   const parsed = parseWhere(text);
   if (isParseError(parsed)) {
-    ctx.errorInScalar("LK406", path, text, parsed.offset, 1, `where of mart ${q(mart)} does not parse: ${parsed.message}`, parsed.hint ?? "e.g. where: verified = true and rating >= 4");
+    ctx.errorInScalar(
+      "LK406",
+      path,
+      text,
+      parsed.offset,
+      1,
+      `where of mart ${q(mart)} does not parse: ${parsed.message}`,
+      parsed.hint ?? "e.g. where: verified = true and rating >= 4",
+    );
     return;
   }
   if (!scope) return;
   const context = `where of mart ${q(mart)}`;
-  const r = typeCondition(parsed.expr, { text, spans: parsed.spans, context, conditionCode: "LK408", resolve: martResolver(scope, `the ${context}`) });
+  const r = typeCondition(parsed.expr, {
+    text,
+    spans: parsed.spans,
+    context,
+    conditionCode: "LK408",
+    resolve: martResolver(scope, `the ${context}`),
+  });
   for (const i of r.issues) ctx.errorInScalar(i.code, path, text, i.offset, i.length, i.message, i.hint);
 }

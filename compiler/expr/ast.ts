@@ -19,7 +19,13 @@ export type Expr =
   | { readonly k: "trim"; readonly arg: Expr }
   | { readonly k: "nullIf"; readonly arg: Expr; readonly values: readonly string[] }
   /** Text to typed value; NULL when the text does not parse. See docs/language.md "Casting". */
-  | { readonly k: "cast"; readonly arg: Expr; readonly to: ScalarType | { readonly kind: "object" | "array" }; readonly format?: string; readonly unit?: TimeUnit }
+  | {
+      readonly k: "cast";
+      readonly arg: Expr;
+      readonly to: ScalarType | { readonly kind: "object" | "array" };
+      readonly format?: string;
+      readonly unit?: TimeUnit;
+    }
   | { readonly k: "coalesce"; readonly args: readonly Expr[] }
   | { readonly k: "isNull"; readonly arg: Expr; readonly negate?: boolean }
   | { readonly k: "and" | "or"; readonly args: readonly Expr[] }
@@ -54,7 +60,8 @@ export const or = (...args: Expr[]): Expr => (args.length === 1 ? args[0]! : { k
 export function refsOf(e: Expr, out: { name: string; table?: string }[] = []): { name: string; table?: string }[] {
   switch (e.k) {
     case "ref":
-      if (!out.some((r) => r.name === e.name && r.table === e.table)) out.push(e.table ? { name: e.name, table: e.table } : { name: e.name });
+      if (!out.some((r) => r.name === e.name && r.table === e.table))
+        out.push(e.table ? { name: e.name, table: e.table } : { name: e.name });
       break;
     case "raw":
     case "lit":

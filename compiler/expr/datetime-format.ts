@@ -60,7 +60,17 @@ export function strftimeToJava(fmt: string): string {
 }
 
 const SNOWFLAKE_CODES: Readonly<Record<string, string>> = {
-  Y: "YYYY", m: "MM", d: "DD", H: "HH24", I: "HH12", M: "MI", S: "SS", f: "FF6", b: "MON", B: "MMMM", p: "AM",
+  Y: "YYYY",
+  m: "MM",
+  d: "DD",
+  H: "HH24",
+  I: "HH12",
+  M: "MI",
+  S: "SS",
+  f: "FF6",
+  b: "MON",
+  B: "MMMM",
+  p: "AM",
 };
 
 /** Translates a strftime-style pattern to a Snowflake format string; literals are double-quoted. */

@@ -25,7 +25,12 @@ export interface TypedDerive {
  * the path after deriving). `computed` names columns of the table that exist but cannot be
  * read here, for a sharper hint.
  */
-export function typeDerives(columns: readonly DeriveInput[], derive: Readonly<Record<string, unknown>> | undefined, where: string, computed: readonly string[] = []): TypedDerive[] {
+export function typeDerives(
+  columns: readonly DeriveInput[],
+  derive: Readonly<Record<string, unknown>> | undefined,
+  where: string,
+  computed: readonly string[] = [],
+): TypedDerive[] {
   const out: TypedDerive[] = [];
   const entries = Object.entries(derive ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
   const done = new Map<string, { type: Type | undefined; expr: Expr }>();
@@ -44,7 +49,11 @@ export function typeDerives(columns: readonly DeriveInput[], derive: Readonly<Re
       conditionCode: "LK333",
       resolve: (table, column) => {
         if (table !== undefined) {
-          return { code: "LK226", message: `derived column '${name}' reads ${table}.${column}, but a derived column reads only its own table`, hint: `write '${column}' without a table` };
+          return {
+            code: "LK226",
+            message: `derived column '${name}' reads ${table}.${column}, but a derived column reads only its own table`,
+            hint: `write '${column}' without a table`,
+          };
         }
         // A derived column above is inlined: every engine computes the whole SELECT list at once.
         const prev = done.get(column);
@@ -53,13 +62,25 @@ export function typeDerives(columns: readonly DeriveInput[], derive: Readonly<Re
         if (c) return { type: c.type, expr: { k: "ref", name: column } };
         if (later.includes(column)) {
           const why = column === name ? "itself" : `derived column '${column}', which is defined below it`;
-          return { code: "LK226", message: `derived column '${name}' reads ${why}`, hint: "a derived column may use only the columns of its table and the derived columns above it; reorder them" };
+          return {
+            code: "LK226",
+            message: `derived column '${name}' reads ${why}`,
+            hint: "a derived column may use only the columns of its table and the derived columns above it; reorder them",
+          };
         }
         if (computed.includes(column)) {
-          return { code: "LK226", message: `derived column '${name}' reads '${column}', which is computed after the derived columns`, hint: "partition keys come from the file path; derive from the column itself, e.g. date_trunc('month', col)" };
+          return {
+            code: "LK226",
+            message: `derived column '${name}' reads '${column}', which is computed after the derived columns`,
+            hint: "partition keys come from the file path; derive from the column itself, e.g. date_trunc('month', col)",
+          };
         }
         const names = [...columns.map((x) => x.name), ...done.keys()];
-        return { code: "LK226", message: `unknown column '${column}' in derived column '${name}' of ${where}`, hint: didYouMean(column, names) ?? `columns are: ${names.join(", ")}` };
+        return {
+          code: "LK226",
+          message: `unknown column '${column}' in derived column '${name}' of ${where}`,
+          hint: didYouMean(column, names) ?? `columns are: ${names.join(", ")}`,
+        };
       },
     });
     out.push({ name, text, result });

@@ -66,18 +66,33 @@ function exprTypeHint(e: Expr | undefined): string | undefined {
 
 /** The Monday on or before a date (ISO weeks), whatever the session's WEEK_START. */
 function monday(d: DialectName, x: string): string {
-  return same(d, `CAST(date_trunc('week', CAST(${x} AS DATE)) AS DATE)`, `CAST(date_trunc('WEEK', CAST(${x} AS DATE)) AS DATE)`, `DATEADD('day', 1 - DAYOFWEEKISO(${x}), CAST(${x} AS DATE))`);
+  return same(
+    d,
+    `CAST(date_trunc('week', CAST(${x} AS DATE)) AS DATE)`,
+    `CAST(date_trunc('WEEK', CAST(${x} AS DATE)) AS DATE)`,
+    `DATEADD('day', 1 - DAYOFWEEKISO(${x}), CAST(${x} AS DATE))`,
+  );
 }
 
 function daysBetween(d: DialectName, a: string, b: string): string {
-  return same(d, `date_diff('day', CAST(${a} AS DATE), CAST(${b} AS DATE))`, `datediff(CAST(${b} AS DATE), CAST(${a} AS DATE))`, `DATEDIFF('day', CAST(${a} AS DATE), CAST(${b} AS DATE))`);
+  return same(
+    d,
+    `date_diff('day', CAST(${a} AS DATE), CAST(${b} AS DATE))`,
+    `datediff(CAST(${b} AS DATE), CAST(${a} AS DATE))`,
+    `DATEDIFF('day', CAST(${a} AS DATE), CAST(${b} AS DATE))`,
+  );
 }
 
 function dateTrunc(d: DialectName, unit: DateUnit, x: string, date: boolean): string {
   if (unit === "week") {
     if (date) return monday(d, x);
     // A timestamp's Monday at midnight.
-    return same(d, `date_trunc('week', ${x})`, `date_trunc('WEEK', ${x})`, `DATEADD('day', 1 - DAYOFWEEKISO(${x}), DATE_TRUNC('DAY', ${x}))`);
+    return same(
+      d,
+      `date_trunc('week', ${x})`,
+      `date_trunc('WEEK', ${x})`,
+      `DATEADD('day', 1 - DAYOFWEEKISO(${x}), DATE_TRUNC('DAY', ${x}))`,
+    );
   }
   if (d === "snowflake") return `DATE_TRUNC('${unit.toUpperCase()}', ${x})`;
   const t = `date_trunc('${d === "spark" ? unit.toUpperCase() : unit}', ${x})`;
@@ -128,10 +143,42 @@ const firstNonNull = (types: readonly ArgType[]): ScalarType | { kind: "null" } 
 const fixed = (t: ScalarType) => (): ScalarType => t;
 
 export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
-  lower: { signature: "lower(s)", minArgs: 1, maxArgs: 1, args: ["string"], result: fixed(STRING), visible: true, print: (_d, a) => `lower(${a[0]})` },
-  upper: { signature: "upper(s)", minArgs: 1, maxArgs: 1, args: ["string"], result: fixed(STRING), visible: true, print: (_d, a) => `upper(${a[0]})` },
-  trim: { signature: "trim(s)", minArgs: 1, maxArgs: 1, args: ["string"], result: fixed(STRING), visible: true, print: (_d, a, h) => h.trim(a[0]!) },
-  length: { signature: "length(s)", minArgs: 1, maxArgs: 1, args: ["string"], result: fixed(INTEGER), visible: true, print: (_d, a) => `length(${a[0]})` },
+  lower: {
+    signature: "lower(s)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["string"],
+    result: fixed(STRING),
+    visible: true,
+    print: (_d, a) => `lower(${a[0]})`,
+  },
+  upper: {
+    signature: "upper(s)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["string"],
+    result: fixed(STRING),
+    visible: true,
+    print: (_d, a) => `upper(${a[0]})`,
+  },
+  trim: {
+    signature: "trim(s)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["string"],
+    result: fixed(STRING),
+    visible: true,
+    print: (_d, a, h) => h.trim(a[0]!),
+  },
+  length: {
+    signature: "length(s)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["string"],
+    result: fixed(INTEGER),
+    visible: true,
+    print: (_d, a) => `length(${a[0]})`,
+  },
   concat: {
     signature: "concat(a, b, …)",
     minArgs: 2,
@@ -142,7 +189,15 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     // NULL when any argument is NULL: DuckDB's concat() skips NULLs, its || operator does not.
     print: (d, a) => (d === "duckdb" ? `(${a.join(" || ")})` : `concat(${a.join(", ")})`),
   },
-  coalesce: { signature: "coalesce(a, b, …)", minArgs: 2, maxArgs: 64, args: ["any"], result: firstNonNull, visible: true, print: (_d, a) => `coalesce(${a.join(", ")})` },
+  coalesce: {
+    signature: "coalesce(a, b, …)",
+    minArgs: 2,
+    maxArgs: 64,
+    args: ["any"],
+    result: firstNonNull,
+    visible: true,
+    print: (_d, a) => `coalesce(${a.join(", ")})`,
+  },
   substr: {
     signature: "substr(s, start[, length])",
     minArgs: 2,
@@ -183,7 +238,15 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
       return `CASE WHEN REGEXP_INSTR(${a[0]}, ${a[1]}) > 0 THEN coalesce(${sub}, '') END`;
     },
   },
-  replace: { signature: "replace(s, search, replacement)", minArgs: 3, maxArgs: 3, args: ["string", "pattern", "string"], result: fixed(STRING), visible: true, print: (_d, a) => `replace(${a[0]}, ${a[1]}, ${a[2]})` },
+  replace: {
+    signature: "replace(s, search, replacement)",
+    minArgs: 3,
+    maxArgs: 3,
+    args: ["string", "pattern", "string"],
+    result: fixed(STRING),
+    visible: true,
+    print: (_d, a) => `replace(${a[0]}, ${a[1]}, ${a[2]})`,
+  },
   date_trunc: {
     signature: "date_trunc('day'|'week'|'month'|'quarter'|'year', x)",
     minArgs: 2,
@@ -202,10 +265,42 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     visible: true,
     print: (d, a, h) => dateDiff(d, unitOf(h), a[1]!, a[2]!),
   },
-  year: { signature: "year(x)", minArgs: 1, maxArgs: 1, args: ["temporal"], result: fixed(INTEGER), visible: true, print: (_d, a) => `year(${a[0]})` },
-  quarter: { signature: "quarter(x)", minArgs: 1, maxArgs: 1, args: ["temporal"], result: fixed(INTEGER), visible: true, print: (_d, a) => `quarter(${a[0]})` },
-  month: { signature: "month(x)", minArgs: 1, maxArgs: 1, args: ["temporal"], result: fixed(INTEGER), visible: true, print: (_d, a) => `month(${a[0]})` },
-  day: { signature: "day(x)", minArgs: 1, maxArgs: 1, args: ["temporal"], result: fixed(INTEGER), visible: true, print: (d, a) => `${d === "spark" ? "dayofmonth" : "day"}(${a[0]})` },
+  year: {
+    signature: "year(x)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["temporal"],
+    result: fixed(INTEGER),
+    visible: true,
+    print: (_d, a) => `year(${a[0]})`,
+  },
+  quarter: {
+    signature: "quarter(x)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["temporal"],
+    result: fixed(INTEGER),
+    visible: true,
+    print: (_d, a) => `quarter(${a[0]})`,
+  },
+  month: {
+    signature: "month(x)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["temporal"],
+    result: fixed(INTEGER),
+    visible: true,
+    print: (_d, a) => `month(${a[0]})`,
+  },
+  day: {
+    signature: "day(x)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["temporal"],
+    result: fixed(INTEGER),
+    visible: true,
+    print: (d, a) => `${d === "spark" ? "dayofmonth" : "day"}(${a[0]})`,
+  },
   day_of_week: {
     signature: "day_of_week(x)",
     minArgs: 1,
@@ -216,7 +311,15 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     // ISO: Monday 1 … Sunday 7. Spark's dayofweek starts on Sunday; its weekday() is Monday 0.
     print: (d, a) => same(d, `isodow(${a[0]})`, `(weekday(${a[0]}) + 1)`, `DAYOFWEEKISO(${a[0]})`),
   },
-  hour: { signature: "hour(x)", minArgs: 1, maxArgs: 1, args: ["timestamp"], result: fixed(INTEGER), visible: true, print: (_d, a) => `hour(${a[0]})` },
+  hour: {
+    signature: "hour(x)",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["timestamp"],
+    result: fixed(INTEGER),
+    visible: true,
+    print: (_d, a) => `hour(${a[0]})`,
+  },
   round: {
     signature: "round(x[, digits])",
     minArgs: 1,
@@ -227,12 +330,60 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     // Half away from zero in all three (Spark's round is HALF_UP).
     print: (_d, a) => `round(${a.join(", ")})`,
   },
-  like: { signature: "s like pattern", minArgs: 2, maxArgs: 2, args: ["string", "pattern"], result: fixed(BOOLEAN), visible: false, print: (d, a, h) => `(${a[0]} LIKE ${likePattern(d, h, a[1]!)})` },
-  ilike: { signature: "s ilike pattern", minArgs: 2, maxArgs: 2, args: ["string", "pattern"], result: fixed(BOOLEAN), visible: false, print: (d, a, h) => `(${a[0]} ILIKE ${likePattern(d, h, a[1]!)})` },
-  between: { signature: "x between low and high", minArgs: 3, maxArgs: 3, args: ["any"], result: fixed(BOOLEAN), visible: false, print: (_d, a) => `(${a[0]} BETWEEN ${a[1]} AND ${a[2]})` },
-  add: { signature: "a + b", minArgs: 2, maxArgs: 2, args: ["number"], result: arithmetic("add"), visible: false, print: (_d, a) => `(${a[0]} + ${a[1]})` },
-  subtract: { signature: "a - b", minArgs: 2, maxArgs: 2, args: ["number"], result: arithmetic("subtract"), visible: false, print: (_d, a) => `(${a[0]} - ${a[1]})` },
-  multiply: { signature: "a * b", minArgs: 2, maxArgs: 2, args: ["number"], result: arithmetic("multiply"), visible: false, print: (_d, a) => `(${a[0]} * ${a[1]})` },
+  like: {
+    signature: "s like pattern",
+    minArgs: 2,
+    maxArgs: 2,
+    args: ["string", "pattern"],
+    result: fixed(BOOLEAN),
+    visible: false,
+    print: (d, a, h) => `(${a[0]} LIKE ${likePattern(d, h, a[1]!)})`,
+  },
+  ilike: {
+    signature: "s ilike pattern",
+    minArgs: 2,
+    maxArgs: 2,
+    args: ["string", "pattern"],
+    result: fixed(BOOLEAN),
+    visible: false,
+    print: (d, a, h) => `(${a[0]} ILIKE ${likePattern(d, h, a[1]!)})`,
+  },
+  between: {
+    signature: "x between low and high",
+    minArgs: 3,
+    maxArgs: 3,
+    args: ["any"],
+    result: fixed(BOOLEAN),
+    visible: false,
+    print: (_d, a) => `(${a[0]} BETWEEN ${a[1]} AND ${a[2]})`,
+  },
+  add: {
+    signature: "a + b",
+    minArgs: 2,
+    maxArgs: 2,
+    args: ["number"],
+    result: arithmetic("add"),
+    visible: false,
+    print: (_d, a) => `(${a[0]} + ${a[1]})`,
+  },
+  subtract: {
+    signature: "a - b",
+    minArgs: 2,
+    maxArgs: 2,
+    args: ["number"],
+    result: arithmetic("subtract"),
+    visible: false,
+    print: (_d, a) => `(${a[0]} - ${a[1]})`,
+  },
+  multiply: {
+    signature: "a * b",
+    minArgs: 2,
+    maxArgs: 2,
+    args: ["number"],
+    result: arithmetic("multiply"),
+    visible: false,
+    print: (_d, a) => `(${a[0]} * ${a[1]})`,
+  },
   divide: {
     signature: "a / b",
     minArgs: 2,
@@ -243,7 +394,15 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     // Always a double, NULL for a zero divisor: Snowflake's / gives a NUMBER and raises on zero.
     print: (_d, a) => `(CAST(${a[0]} AS DOUBLE) / nullif(CAST(${a[1]} AS DOUBLE), 0))`,
   },
-  negate: { signature: "-x", minArgs: 1, maxArgs: 1, args: ["number"], result: (t) => t[0] ?? INTEGER, visible: false, print: (_d, a) => `(- ${a[0]})` },
+  negate: {
+    signature: "-x",
+    minArgs: 1,
+    maxArgs: 1,
+    args: ["number"],
+    result: (t) => t[0] ?? INTEGER,
+    visible: false,
+    print: (_d, a) => `(- ${a[0]})`,
+  },
 };
 
 export function isNumericArg(t: ArgType): boolean {
@@ -252,7 +411,12 @@ export function isNumericArg(t: ArgType): boolean {
 
 /** The functions users can call by name, for hints and docs. */
 export function visibleFunctions(): string[] {
-  return [...Object.entries(FUNCTIONS).filter(([, f]) => f.visible).map(([n]) => n), "cast"];
+  return [
+    ...Object.entries(FUNCTIONS)
+      .filter(([, f]) => f.visible)
+      .map(([n]) => n),
+    "cast",
+  ];
 }
 
 export function printFunction(name: string, d: DialectName, args: readonly string[], help: PrintHelp): string {

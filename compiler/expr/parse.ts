@@ -34,7 +34,25 @@ export interface ParsedMeasure {
 }
 
 /** Words with a meaning in the grammar: never column or function names. */
-const KEYWORDS = new Set(["and", "or", "not", "is", "in", "like", "ilike", "between", "case", "when", "then", "else", "end", "null", "true", "false", "as"]);
+const KEYWORDS = new Set([
+  "and",
+  "or",
+  "not",
+  "is",
+  "in",
+  "like",
+  "ilike",
+  "between",
+  "case",
+  "when",
+  "then",
+  "else",
+  "end",
+  "null",
+  "true",
+  "false",
+  "as",
+]);
 
 type Tok =
   | { t: "ident"; v: string; o: number; len: number }
@@ -80,7 +98,8 @@ function tokenize(src: string): Tok[] | ParseError {
       let j = i + 1;
       let v = "";
       for (;;) {
-        if (j >= src.length) return { offset: i, message: "unterminated string literal", hint: "close it with a single quote; write '' for a quote inside" };
+        if (j >= src.length)
+          return { offset: i, message: "unterminated string literal", hint: "close it with a single quote; write '' for a quote inside" };
         if (src[j] === "'") {
           if (src[j + 1] === "'") {
             v += "'";
@@ -300,7 +319,11 @@ class Parser {
     if (lit !== undefined) return this.at({ k: "lit", value: lit }, from);
     if (this.isWord("case")) return this.caseExpr();
     const t = this.peek();
-    const callee = t.t === "ident" && !KEYWORDS.has(t.v.toLowerCase()) && this.toks[this.i + 1]?.t === "op" && (this.toks[this.i + 1] as { v: string }).v === "(";
+    const callee =
+      t.t === "ident" &&
+      !KEYWORDS.has(t.v.toLowerCase()) &&
+      this.toks[this.i + 1]?.t === "op" &&
+      (this.toks[this.i + 1] as { v: string }).v === "(";
     if (callee && t.v.toLowerCase() === "cast") return this.castExpr();
     if (callee) return this.call();
     const r = this.ref();
@@ -353,7 +376,11 @@ class Parser {
     if (this.isOp("(")) {
       while (!this.isOp(")") && this.peek().t !== "end") this.i++;
       this.expectOp(")");
-      text = this.toks.slice(typeFrom, this.i).map((x) => ("v" in x ? String(x.v) : "")).join("").toLowerCase();
+      text = this.toks
+        .slice(typeFrom, this.i)
+        .map((x) => ("v" in x ? String(x.v) : ""))
+        .join("")
+        .toLowerCase();
     }
     const type = this.at({ k: "lit", value: text } as Expr, typeFrom);
     this.expectOp(")");
@@ -400,7 +427,9 @@ export function parseMeasure(src: string): ParsedMeasure | ParseError {
       throw new ParseFailure({
         offset: name.o,
         message: `unknown aggregate '${name.v}'`,
-        hint: `use one of count(*), ${Object.keys(AGGREGATES).map((a) => `${a}(col)`).join(", ")}; the argument may be an expression`,
+        hint: `use one of count(*), ${Object.keys(AGGREGATES)
+          .map((a) => `${a}(col)`)
+          .join(", ")}; the argument may be an expression`,
       });
     }
     p.expectOp("(");

@@ -52,7 +52,8 @@ const duckdb: Dialect = {
   ident: (n) => `"${n.replace(/"/g, '""')}"`,
   str: (s) => `'${s.replace(/'/g, "''")}'`,
   whitespace: "chr(32) || chr(9) || chr(10) || chr(13)",
-  sqlType: (t) => ansiType(t, { string: "VARCHAR", integer: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP" }),
+  sqlType: (t) =>
+    ansiType(t, { string: "VARCHAR", integer: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP" }),
   tryCast: (e, type) => `TRY_CAST(${e} AS ${type})`,
   fullMatch: (e, re) => `regexp_full_match(${e}, '${re}')`,
   // json_extract_string raises on text that is not JSON; the guard turns that into NULL, as in Spark.
@@ -78,14 +79,16 @@ const spark: Dialect = {
   // Spark SQL treats backslash as an escape inside literals.
   str: (s) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
   whitespace: "concat(chr(32), chr(9), chr(10), chr(13))",
-  sqlType: (t) => ansiType(t, { string: "STRING", integer: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP" }),
+  sqlType: (t) =>
+    ansiType(t, { string: "STRING", integer: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP" }),
   // With ANSI mode off (Glue's default) a failed CAST is NULL, like TRY_CAST; try_cast makes it explicit.
   tryCast: (e, type) => `try_cast(${e} AS ${type})`,
   fullMatch: (e, re) => `(${e} RLIKE '^${re}$')`,
   jsonField: (json, key) => `get_json_object(${json}, ${spark.str(`$['${key.replace(/'/g, "\\'")}']`)})`,
   parseFormatted: (text, fmt, to) =>
     to === "date" ? `to_date(${text}, ${spark.str(strftimeToJava(fmt))})` : `to_timestamp(${text}, ${spark.str(strftimeToJava(fmt))})`,
-  fromEpoch: (i, unit) => `${{ seconds: "timestamp_seconds", milliseconds: "timestamp_millis", microseconds: "timestamp_micros" }[unit]}(CAST(${i} AS BIGINT))`,
+  fromEpoch: (i, unit) =>
+    `${{ seconds: "timestamp_seconds", milliseconds: "timestamp_millis", microseconds: "timestamp_micros" }[unit]}(CAST(${i} AS BIGINT))`,
   isJson: (t, kind) => `(from_json(${t}, '${kind === "object" ? "map<string,string>" : "array<string>"}') IS NOT NULL)`,
   canonTimestamp: (e) => `CAST(unix_micros(${e}) AS STRING)`,
   formatDate: (e, g) => `date_format(${e}, '${{ day: "yyyy-MM-dd", month: "yyyy-MM", year: "yyyy" }[g]}')`,
@@ -100,11 +103,20 @@ const snowflake: Dialect = {
   ident: (n) => `"${n.toUpperCase().replace(/"/g, '""')}"`,
   str: (s) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`,
   whitespace: "CHR(32) || CHR(9) || CHR(10) || CHR(13)",
-  sqlType: (t) => ansiType(t, { string: "VARCHAR", integer: "NUMBER(38,0)", double: "DOUBLE", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP_NTZ" }),
+  sqlType: (t) =>
+    ansiType(t, {
+      string: "VARCHAR",
+      integer: "NUMBER(38,0)",
+      double: "DOUBLE",
+      boolean: "BOOLEAN",
+      date: "DATE",
+      timestamp: "TIMESTAMP_NTZ",
+    }),
   tryCast: (e, type) => `TRY_CAST(${e} AS ${type})`,
   fullMatch: (e, re) => `REGEXP_LIKE(${e}, '${re}')`,
   jsonField: (json, key) => `PARSE_JSON(${json}):${snowflake.ident(key).toLowerCase()}::VARCHAR`,
-  parseFormatted: (text, fmt, to) => `TRY_TO_${to === "date" ? "DATE" : "TIMESTAMP_NTZ"}(${text}, ${snowflake.str(strftimeToSnowflake(fmt))})`,
+  parseFormatted: (text, fmt, to) =>
+    `TRY_TO_${to === "date" ? "DATE" : "TIMESTAMP_NTZ"}(${text}, ${snowflake.str(strftimeToSnowflake(fmt))})`,
   fromEpoch: (i, unit) => `TO_TIMESTAMP_NTZ(CAST(${i} AS NUMBER), ${{ seconds: 0, milliseconds: 3, microseconds: 6 }[unit]})`,
   isJson: (t, kind) => `(TYPEOF(TRY_PARSE_JSON(${t})) = '${kind === "object" ? "OBJECT" : "ARRAY"}')`,
   canonTimestamp: (e) => `CAST(DATE_PART(EPOCH_MICROSECOND, ${e}) AS VARCHAR)`,

@@ -7,10 +7,13 @@ const ALLOWED_ESCAPES = new Set(["d", "D", "w", "W", "s", "S", "t", "n", "r"]);
 /** Why `re` is outside the portable subset, or undefined when it is inside (and compiles). */
 export function regexProblem(re: string): string | undefined {
   if (re === "") return "the pattern of regexp_extract is empty";
-  if (/\(\?/.test(re)) return "regexp_extract patterns cannot use (?…) groups (lookaround, named or non-capturing groups, inline flags): Snowflake's regular expressions have none";
-  if (/[*+?}]\?/.test(re)) return "regexp_extract patterns cannot use lazy quantifiers (*?, +?, ??): Snowflake's regular expressions have none";
+  if (/\(\?/.test(re))
+    return "regexp_extract patterns cannot use (?…) groups (lookaround, named or non-capturing groups, inline flags): Snowflake's regular expressions have none";
+  if (/[*+?}]\?/.test(re))
+    return "regexp_extract patterns cannot use lazy quantifiers (*?, +?, ??): Snowflake's regular expressions have none";
   if (/[*+?}]\+/.test(re)) return "regexp_extract patterns cannot use possessive quantifiers (*+, ++): DuckDB and Snowflake have none";
-  if (/\[\[?:/.test(re) || /\[:[a-z]+:\]/.test(re)) return "regexp_extract patterns cannot use POSIX classes like [[:alpha:]]: Spark has none; write [A-Za-z]";
+  if (/\[\[?:/.test(re) || /\[:[a-z]+:\]/.test(re))
+    return "regexp_extract patterns cannot use POSIX classes like [[:alpha:]]: Spark has none; write [A-Za-z]";
   for (let i = 0; i < re.length; i++) {
     if (re[i] !== "\\") continue;
     const c = re[i + 1];

@@ -24,7 +24,10 @@ export interface TypeIssue {
 }
 
 /** A column as the environment resolves it: its type and the reference to print. */
-export type Resolution = { readonly type: Type | undefined; readonly expr: Expr } | { readonly code: ExprCode; readonly message: string; readonly hint: string } | undefined;
+export type Resolution =
+  | { readonly type: Type | undefined; readonly expr: Expr }
+  | { readonly code: ExprCode; readonly message: string; readonly hint: string }
+  | undefined;
 
 export interface TypeEnv {
   /** The expression as written (for spans and snippets in messages). */
@@ -107,7 +110,13 @@ class Typer {
   private describe(x: Typed, original: Expr): string {
     if (original.k === "lit") {
       const v = original.value;
-      return typeof v === "number" ? `the number ${v}` : typeof v === "boolean" ? `the boolean ${v}` : v === null ? "null" : `the string ${q(v)}`;
+      return typeof v === "number"
+        ? `the number ${v}`
+        : typeof v === "boolean"
+          ? `the boolean ${v}`
+          : v === null
+            ? "null"
+            : `the string ${q(v)}`;
     }
     if (!x.type) return `${q(this.snippet(original))}`;
     if (original.k === "ref") return `${typeToString(x.type as ScalarType)} column ${q(original.name)}`;
@@ -120,8 +129,17 @@ class Typer {
     const x = this.type(e);
     if (!x.type || x.type.kind === "boolean") return x;
     const what =
-      e.k === "ref" ? `column ${q(e.name)} is ${aType(x.type)}` : e.k === "lit" ? `${q(e.value)} is not a condition` : `${q(this.snippet(e))} is ${aType(x.type)}`;
-    this.report(this.env.conditionCode, e.k === "lit" ? undefined : e, `${this.env.context} is not a condition: ${what}`, "compare it, e.g. rating >= 4, or use a boolean column");
+      e.k === "ref"
+        ? `column ${q(e.name)} is ${aType(x.type)}`
+        : e.k === "lit"
+          ? `${q(e.value)} is not a condition`
+          : `${q(this.snippet(e))} is ${aType(x.type)}`;
+    this.report(
+      this.env.conditionCode,
+      e.k === "lit" ? undefined : e,
+      `${this.env.context} is not a condition: ${what}`,
+      "compare it, e.g. rating >= 4, or use a boolean column",
+    );
     return { expr: x.expr };
   }
 
@@ -170,7 +188,12 @@ class Typer {
       return { expr: e };
     }
     if (r.type && (r.type.kind === "object" || r.type.kind === "array")) {
-      this.report("LK333", e, `column ${q(e.name)} in ${this.env.context} is ${typeToString(r.type)}, which holds JSON text`, "flatten the column and use its parts");
+      this.report(
+        "LK333",
+        e,
+        `column ${q(e.name)} in ${this.env.context} is ${typeToString(r.type)}, which holds JSON text`,
+        "flatten the column and use its parts",
+      );
       return { expr: r.expr };
     }
     return { expr: r.expr, ...(r.type && { type: r.type as ScalarType }) };
@@ -180,13 +203,23 @@ class Typer {
     const [col, colE, other, otherE] = le.k !== "ref" && re.k === "ref" ? [r, re, l, le] : [l, le, r, re];
     if (otherE.k === "lit" && otherE.value === null) {
       const x = colE.k === "ref" ? colE.name : "x";
-      const fix = op === "in" ? `remove null from the list and add 'or ${x} is null'` : op === "<>" ? `write '${x} is not null'` : `write '${x} is null'`;
+      const fix =
+        op === "in"
+          ? `remove null from the list and add 'or ${x} is null'`
+          : op === "<>"
+            ? `write '${x} is not null'`
+            : `write '${x} is null'`;
       this.report("LK409", colE.k === "ref" ? colE : undefined, `comparing with null is never true in ${this.env.context}`, fix);
       return;
     }
     if (!col.type || !other.type || col.type.kind === "null" || other.type.kind === "null") return;
     if (compatible(col.type, other.type, otherE) || (colE.k === "lit" && compatible(other.type, col.type, colE))) return;
-    this.report("LK407", colE, `cannot compare ${this.describe(col, colE)} with ${this.describe(other, otherE)} in ${this.env.context}`, hintFor(col.type));
+    this.report(
+      "LK407",
+      colE,
+      `cannot compare ${this.describe(col, colE)} with ${this.describe(other, otherE)} in ${this.env.context}`,
+      hintFor(col.type),
+    );
   }
 
   private caseExpr(e: Extract<Expr, { k: "case" }>): Typed {
@@ -198,7 +231,12 @@ class Typer {
     const type = unify(branches.map((b) => b.type!));
     if (!type) {
       const kinds = [...new Set(branches.map((b) => typeToString(b.type as ScalarType)))].join(", ");
-      this.report("LK333", e, `the branches of case in ${this.env.context} have different types (${kinds})`, "make every then and else the same type, e.g. with cast(x as string)");
+      this.report(
+        "LK333",
+        e,
+        `the branches of case in ${this.env.context} have different types (${kinds})`,
+        "make every then and else the same type, e.g. with cast(x as string)",
+      );
       return { expr };
     }
     return { expr, type };
@@ -210,7 +248,12 @@ class Typer {
     const text = typeE.k === "lit" ? String(typeE.value) : "";
     const to = parseType(text);
     if (!to || to.kind === "object" || to.kind === "array") {
-      this.report("LK334", typeE, `cannot cast to ${q(text)} in ${this.env.context}`, "cast to string, integer, double, decimal(p,s), boolean, date or timestamp");
+      this.report(
+        "LK334",
+        typeE,
+        `cannot cast to ${q(text)} in ${this.env.context}`,
+        "cast to string, integer, double, decimal(p,s), boolean, date or timestamp",
+      );
       return { expr: x.expr };
     }
     if (!x.type) return { expr: x.expr, type: to };
@@ -224,7 +267,10 @@ class Typer {
       (isTemporal(from) && isTemporal(to)) ||
       (to.kind === "string" && from.kind !== "double");
     if (!ok) {
-      const hint = from.kind === "double" ? "round it first, or cast it to decimal(p,s): a double's text differs between engines" : "cast between numbers, between dates and timestamps, from text, or to string";
+      const hint =
+        from.kind === "double"
+          ? "round it first, or cast it to decimal(p,s): a double's text differs between engines"
+          : "cast between numbers, between dates and timestamps, from text, or to string";
       this.report("LK333", e, `cannot cast ${aType(from)} to ${typeToString(to)} in ${this.env.context}`, hint);
       return { expr: x.expr, type: to };
     }
@@ -238,12 +284,22 @@ class Typer {
     const rebuilt = (xs: readonly Typed[]): Expr => ({ ...e, args: xs.map((a) => a.expr) });
     if (!f) {
       const names = visibleFunctions();
-      this.report("LK331", e, `unknown function ${q(e.name)} in ${this.env.context}`, didYouMean(e.name, names) ?? `functions are: ${names.join(", ")}`);
+      this.report(
+        "LK331",
+        e,
+        `unknown function ${q(e.name)} in ${this.env.context}`,
+        didYouMean(e.name, names) ?? `functions are: ${names.join(", ")}`,
+      );
       return { expr: rebuilt(args) };
     }
     if (e.args.length < f.minArgs || e.args.length > f.maxArgs) {
       const n = f.minArgs === f.maxArgs ? `${f.minArgs}` : f.maxArgs > 10 ? `at least ${f.minArgs}` : `${f.minArgs} to ${f.maxArgs}`;
-      this.report("LK332", e, `${e.name} takes ${n} argument${n === "1" ? "" : "s"}, got ${e.args.length}, in ${this.env.context}`, `write ${f.signature}`);
+      this.report(
+        "LK332",
+        e,
+        `${e.name} takes ${n} argument${n === "1" ? "" : "s"}, got ${e.args.length}, in ${this.env.context}`,
+        `write ${f.signature}`,
+      );
       return { expr: rebuilt(args) };
     }
     const out: Typed[] = [];
@@ -273,7 +329,12 @@ class Typer {
     }
     if (unify(types)) return true;
     const kinds = [...new Set(types.filter((t) => t.kind !== "null").map((t) => typeToString(t as ScalarType)))].join(", ");
-    this.report("LK333", e, `the arguments of ${e.name} in ${this.env.context} have different types (${kinds})`, "make them the same type, e.g. with cast(x as string)");
+    this.report(
+      "LK333",
+      e,
+      `the arguments of ${e.name} in ${this.env.context} have different types (${kinds})`,
+      "make them the same type, e.g. with cast(x as string)",
+    );
     return false;
   }
 
@@ -281,12 +342,22 @@ class Typer {
   private argument(call: Extract<Expr, { k: "fn" }>, signature: string, kind: ArgKind, a: Typed, written: Expr): Typed | undefined {
     const t = a.type;
     const bad = (needs: string, hint: string): undefined => {
-      this.report("LK333", written, `${call.name} needs ${needs}, but ${q(this.snippet(written))} is ${t ? aType(t) : "unknown"} (in ${this.env.context})`, hint);
+      this.report(
+        "LK333",
+        written,
+        `${call.name} needs ${needs}, but ${q(this.snippet(written))} is ${t ? aType(t) : "unknown"} (in ${this.env.context})`,
+        hint,
+      );
       return undefined;
     };
     const literal = (what: string, ok: (v: string) => string | undefined): Typed | undefined => {
       if (written.k !== "lit" || typeof written.value !== "string") {
-        this.report("LK334", written, `the ${what} of ${call.name} must be a quoted string literal (in ${this.env.context})`, `write ${signature}`);
+        this.report(
+          "LK334",
+          written,
+          `the ${what} of ${call.name} must be a quoted string literal (in ${this.env.context})`,
+          `write ${signature}`,
+        );
         return undefined;
       }
       const problem = ok(written.value);
@@ -299,26 +370,43 @@ class Typer {
     if (!t) return a;
     switch (kind) {
       case "unit":
-        return literal("unit", (v) => ((DATE_UNITS as readonly string[]).includes(v.toLowerCase()) ? undefined : `unknown date unit ${q(v)} of ${call.name}: use ${DATE_UNITS.map((u) => `'${u}'`).join(", ")}`));
+        return literal("unit", (v) =>
+          (DATE_UNITS as readonly string[]).includes(v.toLowerCase())
+            ? undefined
+            : `unknown date unit ${q(v)} of ${call.name}: use ${DATE_UNITS.map((u) => `'${u}'`).join(", ")}`,
+        );
       case "pattern":
         return literal(call.name === "split_part" ? "delimiter" : call.name === "replace" ? "search text" : "pattern", (v) => {
           if (call.name === "regexp_extract") return regexProblem(v);
-          if ((call.name === "split_part" || call.name === "replace") && v === "") return `the ${call.name === "replace" ? "search text" : "delimiter"} of ${call.name} is empty`;
+          if ((call.name === "split_part" || call.name === "replace") && v === "")
+            return `the ${call.name === "replace" ? "search text" : "delimiter"} of ${call.name} is empty`;
           return undefined;
         });
       case "string":
         return t.kind === "string" || t.kind === "null" ? a : bad("a string", `cast it first: cast(${this.snippet(written)} as string)`);
       case "text":
         if (t.kind === "string" || t.kind === "null") return a;
-        if (t.kind === "double") return bad("text, a number or a date", "round it or cast it to decimal(p,s) first: a double's text differs between engines");
+        if (t.kind === "double")
+          return bad("text, a number or a date", "round it or cast it to decimal(p,s) first: a double's text differs between engines");
         return { expr: { k: "convert", arg: a.expr, from: t, to: STRING }, type: STRING };
       case "number":
-        return isNumericArg(t) || t.kind === "null" ? a : bad("a number", t.kind === "date" || t.kind === "timestamp" ? "use date_diff('day', start, end) for the days between two dates" : `cast it first: cast(${this.snippet(written)} as double)`);
+        return isNumericArg(t) || t.kind === "null"
+          ? a
+          : bad(
+              "a number",
+              t.kind === "date" || t.kind === "timestamp"
+                ? "use date_diff('day', start, end) for the days between two dates"
+                : `cast it first: cast(${this.snippet(written)} as double)`,
+            );
       case "integer":
         return t.kind === "integer" || t.kind === "null" ? a : bad("an integer", "write a whole number, or round(x) it");
       case "temporal":
         if (t.kind === "null") return a;
-        if (!isTemporal(t)) return bad("a date or a timestamp", t.kind === "string" ? `cast the text first: cast(${this.snippet(written)} as date)` : "use a date or timestamp column");
+        if (!isTemporal(t))
+          return bad(
+            "a date or a timestamp",
+            t.kind === "string" ? `cast the text first: cast(${this.snippet(written)} as date)` : "use a date or timestamp column",
+          );
         // Printers tell dates from timestamps by this wrapper (functions.ts, exprTypeHint).
         return { expr: { k: "convert", arg: a.expr, from: t, to: t }, type: t };
       case "timestamp":
@@ -332,11 +420,22 @@ class Typer {
 
   private regexGroup(call: Expr, pattern: Expr, group: Expr): void {
     if (group.k !== "lit" || typeof group.value !== "number" || !Number.isInteger(group.value) || group.value < 0) {
-      this.report("LK334", group, `the group of regexp_extract must be a whole number literal, 0 or more (in ${this.env.context})`, "0 is the whole match, 1 the first parenthesised group");
+      this.report(
+        "LK334",
+        group,
+        `the group of regexp_extract must be a whole number literal, 0 or more (in ${this.env.context})`,
+        "0 is the whole match, 1 the first parenthesised group",
+      );
       return;
     }
     const groups = pattern.k === "lit" && typeof pattern.value === "string" ? countGroups(pattern.value) : 0;
-    if (group.value > groups) this.report("LK334", group, `regexp_extract asks for group ${group.value} of a pattern with ${groups} group${groups === 1 ? "" : "s"} (in ${this.env.context})`, "count the parenthesised groups of the pattern");
+    if (group.value > groups)
+      this.report(
+        "LK334",
+        group,
+        `regexp_extract asks for group ${group.value} of a pattern with ${groups} group${groups === 1 ? "" : "s"} (in ${this.env.context})`,
+        "count the parenthesised groups of the pattern",
+      );
     void call;
   }
 

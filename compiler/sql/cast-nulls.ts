@@ -29,6 +29,9 @@ export function castNullFlags(src: SourceIR, d: SqlDialect): string[] {
 export function castNullsSql(src: SourceIR, d: SqlDialect, ranked: string): string | undefined {
   const cols = nulledColumns(src);
   if (cols.length === 0) return undefined;
-  const sums = cols.map((c) => `coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank = 1 AND ${quoteIdent(d, flagName(c))} THEN 1 ELSE 0 END), 0) AS ${quoteIdent(d, c.name)}`);
+  const sums = cols.map(
+    (c) =>
+      `coalesce(sum(CASE WHEN _reason IS NULL AND _dup_rank = 1 AND ${quoteIdent(d, flagName(c))} THEN 1 ELSE 0 END), 0) AS ${quoteIdent(d, c.name)}`,
+  );
   return `SELECT ${sums.join(", ")} FROM ${ranked}`;
 }

@@ -81,7 +81,10 @@ function splitItemsAt(path: readonly string[], d: SqlDialect): string {
   const raw = printExpr({ k: "raw", path }, d, { rawRoot: "_j" });
   if (d === "duckdb") {
     const structure = path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), "VARCHAR[]");
-    const access = path.reduce((e, key) => `struct_extract(${e}, ${quoteString(d, key)})`, `from_json(line, ${quoteString(d, JSON.stringify(structure))})`);
+    const access = path.reduce(
+      (e, key) => `struct_extract(${e}, ${quoteString(d, key)})`,
+      `from_json(line, ${quoteString(d, JSON.stringify(structure))})`,
+    );
     return `CASE WHEN starts_with(ltrim(${raw}), '[') THEN ${access} END`;
   }
   const [head, ...rest] = path.map((k) => q(d, k));
@@ -126,7 +129,9 @@ function checkedFrom(src: SourceIR, d: SqlDialect, from: string): string {
   const values = src.columns.map((c) => `${printExpr(c.value, d)} AS ${q(d, c.name)}`);
   const typed = `SELECT *, ${values.join(", ")} FROM (${withTexts}) AS p2`;
   const id = printExpr(src.recordId, d);
-  const flags = castNullFlags(src, d).map((f) => `, ${f}`).join("");
+  const flags = castNullFlags(src, d)
+    .map((f) => `, ${f}`)
+    .join("");
   return `SELECT *, ${reasonCase(src, d, "reason")} AS _reason, ${reasonCase(src, d, "column")} AS _reason_column, CASE WHEN ${"_is_object"} THEN ${id} END AS ${q(d, src.idColumn)}${flags} FROM (${typed}) AS p3`;
 }
 
@@ -155,7 +160,11 @@ export function checkedInTwoSteps(src: SourceIR, d: SqlDialect): { readonly pars
  * counts; the rank of a third copy is 2 rather than 3, which nothing reads. Kept out of
  * CleanStages, whose every entry the Glue clean job embeds.
  */
-export function rankedInTwoSteps(src: SourceIR, d: SqlDialect, ranked = "ranked"): { readonly provisional: string; readonly laterDuplicates: string } {
+export function rankedInTwoSteps(
+  src: SourceIR,
+  d: SqlDialect,
+  ranked = "ranked",
+): { readonly provisional: string; readonly laterDuplicates: string } {
   const id = q(d, src.idColumn);
   return {
     provisional: "SELECT *, CASE WHEN _reason IS NULL THEN 1 END AS _dup_rank FROM checked",
@@ -167,7 +176,16 @@ export function rankedInTwoSteps(src: SourceIR, d: SqlDialect, ranked = "ranked"
 export function cleanStages(src: SourceIR, d: SqlDialect, ranked = "ranked"): CleanStages {
   const id = q(d, src.idColumn);
   const items = src.columns.filter((c) => c.split !== undefined).map((c) => q(d, itemsName(c.name)));
-  const cols = [id, ...src.columns.map((c) => q(d, c.name)), ...derivedItems(src.derived, d), ...items, "_source_file", "line_no AS _source_line", "_ingested_at", "_arrival_seq"];
+  const cols = [
+    id,
+    ...src.columns.map((c) => q(d, c.name)),
+    ...derivedItems(src.derived, d),
+    ...items,
+    "_source_file",
+    "line_no AS _source_line",
+    "_ingested_at",
+    "_arrival_seq",
+  ];
   const castNulls = castNullsSql(src, d, ranked);
   return {
     checked: checkedSql(src, d),
@@ -196,7 +214,9 @@ function elementCast(d: SqlDialect, element: ScalarType, text: Expr): string {
 function childValueColumns(x: Exclude<TableIR["child"], undefined>["expansion"], d: SqlDialect, alias: string): string[] {
   const fields = x.mode === "split" ? undefined : x.fields;
   if (fields === undefined) return [`${elementCast(d, x.element, { k: "ref", name: "v", table: alias })} AS ${q(d, x.valueColumn)}`];
-  return fields.map((f) => `${printExpr({ k: "cast", arg: { k: "raw", path: ["v", f.field] }, to: f.type }, d, { rawRoot: alias })} AS ${q(d, f.column)}`);
+  return fields.map(
+    (f) => `${printExpr({ k: "cast", arg: { k: "raw", path: ["v", f.field] }, to: f.type }, d, { rawRoot: alias })} AS ${q(d, f.column)}`,
+  );
 }
 
 function partitionExtra(t: TableIR, d: SqlDialect, alias: string): string[] {
@@ -217,8 +237,13 @@ export function tableSelect(t: TableIR, d: SqlDialect, cleanRelation = "clean"):
   if (derived.length === 0) return expanded;
   // A child's derived columns read its expanded rows (the cast value, the key or index).
   const names = new Set(t.child!.derived!.map((x) => x.name));
-  const own = storedColumns(t).filter((c) => !names.has(c.name)).map((c) => `c.${q(d, c.name)}`);
-  const tail = [...META.map((m) => `c.${m}`), ...(t.partition && t.partition.key !== t.partition.column ? [`c.${q(d, t.partition.key)}`] : [])];
+  const own = storedColumns(t)
+    .filter((c) => !names.has(c.name))
+    .map((c) => `c.${q(d, c.name)}`);
+  const tail = [
+    ...META.map((m) => `c.${m}`),
+    ...(t.partition && t.partition.key !== t.partition.column ? [`c.${q(d, t.partition.key)}`] : []),
+  ];
   return `SELECT ${[...own, ...derived, ...tail].join(", ")} FROM (${expanded}) AS c`;
 }
 

@@ -45,7 +45,8 @@ export interface DriftSchema {
 
 const samePath = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i]);
 const label = (path: readonly string[]): string => path.join(".");
-const elementLabel = (path: readonly string[], mode: "array" | "entries", field: string): string => `${label(path)}${mode === "array" ? "[]" : ".*"}.${field}`;
+const elementLabel = (path: readonly string[], mode: "array" | "entries", field: string): string =>
+  `${label(path)}${mode === "array" ? "[]" : ".*"}.${field}`;
 
 /** The raw schema a source maps: its columns' paths, and the fields of the child tables that expand objects. */
 export function driftSchema(src: SourceIR, tables: readonly TableIR[]): DriftSchema {
@@ -65,7 +66,8 @@ export function driftSchema(src: SourceIR, tables: readonly TableIR[]): DriftSch
       }
       if (fields !== undefined && (child!.mode === "array" || child!.mode === "entries")) {
         n.elements = { mode: child!.mode, fields: fields.map((f) => f.field) };
-        for (const f of fields) mapped.push({ label: elementLabel(path, child!.mode, f.field), paths: [], element: { path, mode: child!.mode, field: f.field } });
+        for (const f of fields)
+          mapped.push({ label: elementLabel(path, child!.mode, f.field), paths: [], element: { path, mode: child!.mode, field: f.field } });
       } else if (!flattenedInto.has(c.name)) {
         n.opaque = true;
       }
@@ -82,7 +84,10 @@ function objectNodes(n: Node, path: readonly string[] = []): { path: readonly st
   return [{ path, node: n }, ...[...n.children].flatMap(([k, c]) => objectNodes(c, [...path, k]))];
 }
 
-function elementNodes(n: Node, path: readonly string[] = []): { path: readonly string[]; mode: "array" | "entries"; fields: readonly string[] }[] {
+function elementNodes(
+  n: Node,
+  path: readonly string[] = [],
+): { path: readonly string[]; mode: "array" | "entries"; fields: readonly string[] }[] {
   if (n.opaque) return [];
   const own = n.elements !== undefined ? [{ path, ...n.elements }] : [];
   return [...own, ...[...n.children].flatMap(([k, c]) => elementNodes(c, [...path, k]))];
@@ -91,7 +96,8 @@ function elementNodes(n: Node, path: readonly string[] = []): { path: readonly s
 /** DuckDB's JSONPath for a key path: `$."a"."b"`. */
 const duckPath = (path: readonly string[]): string => `$${path.map((k) => `."${k.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join("")}`;
 /** Spark's get_json_object path: `$['a']['b']`. */
-const sparkPath = (path: readonly string[]): string => `$${path.map((k) => `['${k.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`).join("")}`;
+const sparkPath = (path: readonly string[]): string =>
+  `$${path.map((k) => `['${k.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`).join("")}`;
 
 /**
  * The drift query over `lines` (a relation with a `line` column): rows `token, records`, where a
@@ -109,7 +115,8 @@ export function driftSql(src: SourceIR, tables: readonly TableIR[], d: SqlDialec
   // Every object whose keys are read: the ones read into, and the parents of mapped paths (a
   // column may read a key of an object that another column keeps whole).
   const keyPaths: (readonly string[])[] = objects.map((o) => o.path);
-  for (const m of schema.mapped) for (const p of m.paths) if (!keyPaths.some((k) => samePath(k, p.slice(0, -1)))) keyPaths.push(p.slice(0, -1));
+  for (const m of schema.mapped)
+    for (const p of m.paths) if (!keyPaths.some((k) => samePath(k, p.slice(0, -1)))) keyPaths.push(p.slice(0, -1));
   // The keys of the object at each path the pipeline reads into (NULL when absent or not an object).
   const keysAt = (path: readonly string[]): string => {
     if (d === "duckdb") {
@@ -125,7 +132,8 @@ export function driftSql(src: SourceIR, tables: readonly TableIR[], d: SqlDialec
   };
   const keysOf = (json: string): string => (d === "duckdb" ? `json_keys(${json})` : `json_object_keys(${json})`);
   const nn = (x: string): string => `coalesce(${x}, ${empty})`;
-  const concat = (xs: readonly string[]): string => (xs.length === 1 ? xs[0]! : d === "duckdb" ? xs.reduce((a, b) => `list_concat(${a}, ${b})`) : `concat(${xs.join(", ")})`);
+  const concat = (xs: readonly string[]): string =>
+    xs.length === 1 ? xs[0]! : d === "duckdb" ? xs.reduce((a, b) => `list_concat(${a}, ${b})`) : `concat(${xs.join(", ")})`;
   const filter = (xs: string, lambda: string): string => `${d === "duckdb" ? "list_filter" : "filter"}(${xs}, k -> ${lambda})`;
   const transform = (xs: string, lambda: string): string => `${d === "duckdb" ? "list_transform" : "transform"}(${xs}, k -> ${lambda})`;
   const contains = (xs: string, x: string): string => `${d === "duckdb" ? "list_contains" : "array_contains"}(${xs}, ${x})`;
@@ -134,17 +142,29 @@ export function driftSql(src: SourceIR, tables: readonly TableIR[], d: SqlDialec
   for (const o of objects) {
     const known = [...o.node.children.keys()];
     const prefix = o.path.length === 0 ? "u:" : `u:${label(o.path)}.`;
-    tokens.push(nn(transform(filter(keysAt(o.path), `NOT ${contains(list(known), "k")}`), d === "duckdb" ? `${s(prefix)} || k` : `concat(${s(prefix)}, k)`)));
+    tokens.push(
+      nn(
+        transform(
+          filter(keysAt(o.path), `NOT ${contains(list(known), "k")}`),
+          d === "duckdb" ? `${s(prefix)} || k` : `concat(${s(prefix)}, k)`,
+        ),
+      ),
+    );
   }
-  const elementKeys = (path: readonly string[], mode: "array" | "entries"): string => nn(flattenList(transform(nn(elementsAt(path, mode)), nn(keysOf("k")))));
+  const elementKeys = (path: readonly string[], mode: "array" | "entries"): string =>
+    nn(flattenList(transform(nn(elementsAt(path, mode)), nn(keysOf("k")))));
   for (const e of elements) {
     const prefix = `u:${elementLabel(e.path, e.mode, "")}`;
     const keys = elementKeys(e.path, e.mode);
-    tokens.push(transform(filter(keys, `NOT ${contains(list(e.fields), "k")}`), d === "duckdb" ? `${s(prefix)} || k` : `concat(${s(prefix)}, k)`));
+    tokens.push(
+      transform(filter(keys, `NOT ${contains(list(e.fields), "k")}`), d === "duckdb" ? `${s(prefix)} || k` : `concat(${s(prefix)}, k)`),
+    );
   }
   // A mapped path is present when its key is among its parent object's keys (a JSON null is present).
   const present = (path: readonly string[]): string => contains(nn(keysAt(path.slice(0, -1))), s(path[path.length - 1]!));
-  const has = schema.mapped.map((m) => (m.element !== undefined ? contains(elementKeys(m.element.path, m.element.mode), s(m.element.field)) : m.paths.map(present).join(" OR ")));
+  const has = schema.mapped.map((m) =>
+    m.element !== undefined ? contains(elementKeys(m.element.path, m.element.mode), s(m.element.field)) : m.paths.map(present).join(" OR "),
+  );
   if (d === "duckdb") {
     // Each line is parsed once (every object's keys in one json_keys call) into a small
     // materialized row: its unmapped paths and a flag per mapped path. The counts of `#` and of
@@ -185,7 +205,13 @@ export function driftOf(tokens: ReadonlyMap<string, number>): Drift {
   const records = tokens.get("#") ?? 0;
   const unmapped = [...tokens].filter(([t]) => t.startsWith("u:")).map(([t, n]) => [t.slice(2), n] as const);
   unmapped.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
-  const absent = records === 0 ? [] : [...tokens].filter(([t, n]) => t.startsWith("a:") && n === records).map(([t]) => t.slice(2)).sort();
+  const absent =
+    records === 0
+      ? []
+      : [...tokens]
+          .filter(([t, n]) => t.startsWith("a:") && n === records)
+          .map(([t]) => t.slice(2))
+          .sort();
   return { unmappedPaths: unmapped.length, unmapped: Object.fromEntries(unmapped.slice(0, DRIFT_EXAMPLES)), absent };
 }
 
@@ -203,7 +229,10 @@ export function unmappedPathsOf(schema: DriftSchema, record: Record<string, unkn
     if (n.opaque) return;
     if (n.elements !== undefined) {
       const els = n.elements.mode === "array" ? (Array.isArray(value) ? value : []) : isObject(value) ? Object.values(value) : [];
-      for (const e of els) if (isObject(e)) for (const k of Object.keys(e)) if (!n.elements.fields.includes(k)) out.push({ kind: "field", path, mode: n.elements.mode, field: k });
+      for (const e of els)
+        if (isObject(e))
+          for (const k of Object.keys(e))
+            if (!n.elements.fields.includes(k)) out.push({ kind: "field", path, mode: n.elements.mode, field: k });
       return;
     }
     if (!isObject(value) || n.children.size === 0) return;

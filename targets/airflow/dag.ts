@@ -39,7 +39,9 @@ export const AIRFLOW_IMPORTS = {
 function scheduleExpr(ir: PipelineIR): string {
   if (!ir.airflow.datasetTriggered) return py(ir.airflow.schedule);
   // `|`: run when ANY table is updated (a list would wait for all of them).
-  return `(\n        ${processedDatasetUris(ir).map((u) => `Asset(${py(u)})`).join("\n        | ")}\n    )`;
+  return `(\n        ${processedDatasetUris(ir)
+    .map((u) => `Asset(${py(u)})`)
+    .join("\n        | ")}\n    )`;
 }
 
 function imports(ir: PipelineIR): string[] {
@@ -117,7 +119,9 @@ function failureCallback(): string[] {
 
 function docText(ir: PipelineIR): string {
   const a = ir.airflow;
-  const when = a.datasetTriggered ? "whenever any processed table of the pipeline is updated (Datasets in Airflow 2.9+, Assets in Airflow 3)." : `on the schedule ${a.schedule}.`;
+  const when = a.datasetTriggered
+    ? "whenever any processed table of the pipeline is updated (Datasets in Airflow 2.9+, Assets in Airflow 3)."
+    : `on the schedule ${a.schedule}.`;
   return [
     `dbt for the lakec pipeline '${ir.name}': source freshness, then \`dbt build\` of tag:${ir.name} and the hand-written models in models/custom/${ir.name}/ (models and their tests).`,
     `Runs ${when}`,

@@ -19,7 +19,13 @@ export function alertResources(ir: PipelineIR): Resources {
     AlarmActions: [ref(LOGICAL.alertTopic)],
   };
   const resources: Resources = {
-    [LOGICAL.alertTopic]: { Type: "AWS::SNS::Topic", Properties: { TopicName: names.alertTopic, DisplayName: `lakec ${ir.name}${ir.environment ? ` (${ir.environment.name})` : ""} alerts` } },
+    [LOGICAL.alertTopic]: {
+      Type: "AWS::SNS::Topic",
+      Properties: {
+        TopicName: names.alertTopic,
+        DisplayName: `lakec ${ir.name}${ir.environment ? ` (${ir.environment.name})` : ""} alerts`,
+      },
+    },
     [LOGICAL.failedExecutionsAlarm]: {
       Type: "AWS::CloudWatch::Alarm",
       Properties: {
@@ -60,7 +66,11 @@ export function alertResources(ir: PipelineIR): Resources {
     Type: "AWS::Events::Rule",
     Properties: {
       Description: `lakec ${ir.name}: a Glue job run reached its timeout (aws.glue.timeout_minutes)`,
-      EventPattern: { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.cleanJob, names.flattenJob, names.compactJob], state: ["TIMEOUT"] } },
+      EventPattern: {
+        source: ["aws.glue"],
+        "detail-type": ["Glue Job State Change"],
+        detail: { jobName: [names.cleanJob, names.flattenJob, names.compactJob], state: ["TIMEOUT"] },
+      },
       State: "ENABLED",
       Targets: [
         {
@@ -82,7 +92,11 @@ export function alertResources(ir: PipelineIR): Resources {
     Type: "AWS::Events::Rule",
     Properties: {
       Description: `lakec ${ir.name}: a run of the compaction job failed`,
-      EventPattern: { source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] } },
+      EventPattern: {
+        source: ["aws.glue"],
+        "detail-type": ["Glue Job State Change"],
+        detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] },
+      },
       State: "ENABLED",
       Targets: [
         {

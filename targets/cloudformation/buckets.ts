@@ -9,7 +9,9 @@ const BLOCK_PUBLIC: CfnValue = { BlockPublicAcls: true, BlockPublicPolicy: true,
 
 // The AWS-managed aws/s3 key: encrypted with KMS, and every principal of the account that IAM
 // lets read the bucket (Glue, the Snowflake role) can decrypt through S3 without key grants.
-const SSE_KMS: CfnValue = { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" }, BucketKeyEnabled: true }] };
+const SSE_KMS: CfnValue = {
+  ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" }, BucketKeyEnabled: true }],
+};
 
 function lifecycle(days: number, extra: CfnValue[] = []): CfnValue {
   return {
@@ -82,7 +84,14 @@ function snowflakeQueues(ir: PipelineIR): CfnValue {
     SNOWFLAKE_NOTIFICATION_EVENTS.map((event) => ({
       Event: event,
       Queue: ref(PARAMETERS.snowflakeQueueArn),
-      Filter: { S3Key: { Rules: [{ Name: "prefix", Value: `${t.name}/` }, { Name: "suffix", Value: ".parquet" }] } },
+      Filter: {
+        S3Key: {
+          Rules: [
+            { Name: "prefix", Value: `${t.name}/` },
+            { Name: "suffix", Value: ".parquet" },
+          ],
+        },
+      },
     })),
   );
   return fnIf(CONDITIONS.hasSnowflakeQueue, configs, NO_VALUE);
@@ -146,7 +155,9 @@ export function bucketResources(ir: PipelineIR): Resources {
         VersioningConfiguration: { Status: "Enabled" },
         PublicAccessBlockConfiguration: BLOCK_PUBLIC,
         OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
-        LifecycleConfiguration: lifecycle(ir.aws.noncurrentVersionDays, [{ Id: "expire-access-logs", Status: "Enabled", ExpirationInDays: 365 }]),
+        LifecycleConfiguration: lifecycle(ir.aws.noncurrentVersionDays, [
+          { Id: "expire-access-logs", Status: "Enabled", ExpirationInDays: 365 },
+        ]),
       },
     },
     [LOGICAL.accessLogsBucketPolicy]: tlsOnlyPolicy(LOGICAL.accessLogsBucket, [
@@ -157,7 +168,12 @@ export function bucketResources(ir: PipelineIR): Resources {
         Action: "s3:PutObject",
         Resource: sub(`\${${LOGICAL.accessLogsBucket}.Arn}/*`),
         Condition: {
-          ArnLike: { "aws:SourceArn": [sub(`arn:\${AWS::Partition}:s3:::${ir.aws.rawBucket}`), sub(`arn:\${AWS::Partition}:s3:::${ir.aws.processedBucket}`)] },
+          ArnLike: {
+            "aws:SourceArn": [
+              sub(`arn:\${AWS::Partition}:s3:::${ir.aws.rawBucket}`),
+              sub(`arn:\${AWS::Partition}:s3:::${ir.aws.processedBucket}`),
+            ],
+          },
           StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") },
         },
       },

@@ -61,7 +61,12 @@ function glueJob(ir: PipelineIR, name: string, script: GlueScript, logicalLogGro
 
 /** One raw object per run (clean, flatten): a burst runs this many at once, and the state machine retries ConcurrentRunsExceededException with backoff for the rest. */
 function perObjectJob(ir: PipelineIR, role: "clean" | "flatten", args: Record<string, CfnValue> = {}): JobShape {
-  return { role: LOGICAL.glueRole, maxConcurrentRuns: ir.aws.glue.maxConcurrentRuns, description: `lakec ${ir.name}: ${role} one raw object (sources: ${ir.sources.map((s) => s.name).join(", ")})`, arguments: args };
+  return {
+    role: LOGICAL.glueRole,
+    maxConcurrentRuns: ir.aws.glue.maxConcurrentRuns,
+    description: `lakec ${ir.name}: ${role} one raw object (sources: ${ir.sources.map((s) => s.name).join(", ")})`,
+    arguments: args,
+  };
 }
 
 /**
@@ -176,7 +181,13 @@ export function computeResources(ir: PipelineIR, scripts: readonly GlueScript[])
     [LOGICAL.glueErrorLogGroup]: logGroup(`${names.glueLogGroupPrefix}/error`, ir.aws.logRetentionDays),
     [LOGICAL.glueOutputLogGroup]: logGroup(`${names.glueLogGroupPrefix}/output`, ir.aws.logRetentionDays),
     [LOGICAL.cleanJob]: glueJob(ir, names.cleanJob, script("clean"), logs, perObjectJob(ir, "clean")),
-    [LOGICAL.flattenJob]: glueJob(ir, names.flattenJob, script("flatten"), logs, perObjectJob(ir, "flatten", { "--leases_table": ref(LOGICAL.leasesTable) })),
+    [LOGICAL.flattenJob]: glueJob(
+      ir,
+      names.flattenJob,
+      script("flatten"),
+      logs,
+      perObjectJob(ir, "flatten", { "--leases_table": ref(LOGICAL.leasesTable) }),
+    ),
     ...compactResources(ir, script("compact"), logs),
     [LOGICAL.stateMachineLogGroup]: logGroup(names.stateMachineLogGroup, ir.aws.logRetentionDays),
     [LOGICAL.stateMachine]: stateMachine(ir),

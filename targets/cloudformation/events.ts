@@ -46,7 +46,12 @@ export function eventResources(ir: PipelineIR): Resources {
       Properties: {
         Queues: [ref(LOGICAL.eventsDeadLetterQueue)],
         PolicyDocument: policyDocument([
-          fromEventBridgeRules("EventBridgeDeadLetters", "sqs:SendMessage", getAtt(LOGICAL.eventsDeadLetterQueue, "Arn"), [...ids.values()].map((id) => getAtt(id, "Arn"))),
+          fromEventBridgeRules(
+            "EventBridgeDeadLetters",
+            "sqs:SendMessage",
+            getAtt(LOGICAL.eventsDeadLetterQueue, "Arn"),
+            [...ids.values()].map((id) => getAtt(id, "Arn")),
+          ),
         ]),
       },
     },

@@ -6,7 +6,18 @@ import { PROCESSED_PREFIX } from "../glue/layout.js";
 import { CONDITIONS, LOGICAL, PARAMETERS, physicalNames } from "./names.js";
 import { claimDeliveryStatement } from "./deliveries.js";
 import { METRICS } from "../glue/layout.js";
-import { escapeSub, fnIf, getAtt, policyDocument, ref, sub, type CfnValue, type PolicyStatement, type Resource, type Resources } from "./intrinsics.js";
+import {
+  escapeSub,
+  fnIf,
+  getAtt,
+  policyDocument,
+  ref,
+  sub,
+  type CfnValue,
+  type PolicyStatement,
+  type Resource,
+  type Resources,
+} from "./intrinsics.js";
 
 const ACCOUNT_SOURCE: CfnValue = { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } };
 
@@ -48,9 +59,21 @@ function glueStatements(ir: PipelineIR): PolicyStatement[] {
   const names = physicalNames(ir);
   const raw = ir.sources.map((s) => s.prefix);
   // _lakec/compaction/: the flatten job reads the compaction records and rewrites packed objects.
-  const written = [...ir.tables.map((t) => `${t.name}/`), PROCESSED_PREFIX.clean, PROCESSED_PREFIX.quarantine, PROCESSED_PREFIX.manifests, PROCESSED_PREFIX.compaction, PROCESSED_PREFIX.tmp];
+  const written = [
+    ...ir.tables.map((t) => `${t.name}/`),
+    PROCESSED_PREFIX.clean,
+    PROCESSED_PREFIX.quarantine,
+    PROCESSED_PREFIX.manifests,
+    PROCESSED_PREFIX.compaction,
+    PROCESSED_PREFIX.tmp,
+  ];
   return [
-    { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objectArns(LOGICAL.rawBucket, raw) },
+    {
+      Sid: "ReadRawObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: objectArns(LOGICAL.rawBucket, raw),
+    },
     {
       Sid: "ListRawPrefixes",
       Effect: "Allow",
@@ -101,7 +124,12 @@ function glueStatements(ir: PipelineIR): PolicyStatement[] {
 }
 
 /** The per-source leases (targets/glue/packed-py.ts): read and conditionally replace an item, on that table only. */
-const leaseStatement = (): PolicyStatement => ({ Sid: "HoldSourceLeases", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: getAtt(LOGICAL.leasesTable, "Arn") });
+const leaseStatement = (): PolicyStatement => ({
+  Sid: "HoldSourceLeases",
+  Effect: "Allow",
+  Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
+  Resource: getAtt(LOGICAL.leasesTable, "Arn"),
+});
 
 /**
  * The compaction job's own role: the table prefixes and its records in the processed bucket, its
@@ -125,7 +153,12 @@ function compactStatements(ir: PipelineIR): PolicyStatement[] {
       Resource: getAtt(LOGICAL.processedBucket, "Arn"),
     },
     { Sid: "BucketLocation", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: getAtt(LOGICAL.processedBucket, "Arn") },
-    { Sid: "ReadCompactionScript", Effect: "Allow", Action: "s3:GetObject", Resource: artifactsObjectArn(ir, `${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-compact-*`) },
+    {
+      Sid: "ReadCompactionScript",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: artifactsObjectArn(ir, `${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-compact-*`),
+    },
     leaseStatement(),
     {
       Sid: "WriteJobLogs",
@@ -151,7 +184,14 @@ function compactStatements(ir: PipelineIR): PolicyStatement[] {
 function airflowEventsStatements(ir: PipelineIR): PolicyStatement[] {
   const env = ir.airflow.mwaaEnvironment;
   if (!ir.airflow.datasetTriggered || env === undefined) return [];
-  return [{ Sid: "PostAirflowEvents", Effect: "Allow", Action: "airflow:InvokeRestApi", Resource: sub(`arn:\${AWS::Partition}:airflow:\${AWS::Region}:\${AWS::AccountId}:role/${escapeSub(env)}/Op`) }];
+  return [
+    {
+      Sid: "PostAirflowEvents",
+      Effect: "Allow",
+      Action: "airflow:InvokeRestApi",
+      Resource: sub(`arn:\${AWS::Partition}:airflow:\${AWS::Region}:\${AWS::AccountId}:role/${escapeSub(env)}/Op`),
+    },
+  ];
 }
 
 function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
@@ -197,7 +237,12 @@ function stateMachineStatements(ir: PipelineIR): PolicyStatement[] {
 function snowflakeStatements(ir: PipelineIR): PolicyStatement[] {
   const tables = ir.tables.map((t) => `${t.name}/`);
   return [
-    { Sid: "ReadOutputTables", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objectArns(LOGICAL.processedBucket, tables) },
+    {
+      Sid: "ReadOutputTables",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: objectArns(LOGICAL.processedBucket, tables),
+    },
     {
       Sid: "ListOutputTables",
       Effect: "Allow",
@@ -219,10 +264,22 @@ function snowflakeTrust(): CfnValue {
   return policyDocument([
     {
       Effect: "Allow",
-      Principal: { AWS: fnIf(CONDITIONS.snowflakeTrustConfigured, ref(PARAMETERS.snowflakeIamUserArn), sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")) },
+      Principal: {
+        AWS: fnIf(
+          CONDITIONS.snowflakeTrustConfigured,
+          ref(PARAMETERS.snowflakeIamUserArn),
+          sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root"),
+        ),
+      },
       Action: "sts:AssumeRole",
       Condition: {
-        StringEquals: { "sts:ExternalId": fnIf(CONDITIONS.snowflakeTrustConfigured, ref(PARAMETERS.snowflakeExternalId), sub("lakec-pending-${AWS::StackName}")) },
+        StringEquals: {
+          "sts:ExternalId": fnIf(
+            CONDITIONS.snowflakeTrustConfigured,
+            ref(PARAMETERS.snowflakeExternalId),
+            sub("lakec-pending-${AWS::StackName}"),
+          ),
+        },
       },
     },
   ]);
@@ -231,8 +288,20 @@ function snowflakeTrust(): CfnValue {
 export function iamResources(ir: PipelineIR): Resources {
   const names = physicalNames(ir);
   return {
-    [LOGICAL.glueRole]: role(undefined, assumedBy("glue.amazonaws.com"), "lakec-glue-jobs", glueStatements(ir), `lakec ${ir.name}: Glue clean and flatten jobs`),
-    [LOGICAL.compactRole]: role(undefined, assumedBy("glue.amazonaws.com"), "lakec-glue-compact", compactStatements(ir), `lakec ${ir.name}: Glue compaction job`),
+    [LOGICAL.glueRole]: role(
+      undefined,
+      assumedBy("glue.amazonaws.com"),
+      "lakec-glue-jobs",
+      glueStatements(ir),
+      `lakec ${ir.name}: Glue clean and flatten jobs`,
+    ),
+    [LOGICAL.compactRole]: role(
+      undefined,
+      assumedBy("glue.amazonaws.com"),
+      "lakec-glue-compact",
+      compactStatements(ir),
+      `lakec ${ir.name}: Glue compaction job`,
+    ),
     [LOGICAL.stateMachineRole]: role(
       undefined,
       assumedBy("states.amazonaws.com"),

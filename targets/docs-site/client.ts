@@ -6,7 +6,12 @@
 
 /** The lineage data a page embeds in `<script type="application/json" id="lineage-data">`. */
 export interface ClientGraph {
-  readonly groups: readonly { readonly id: string; readonly kind: "raw" | "table" | "mart"; readonly title: string; readonly href?: string }[];
+  readonly groups: readonly {
+    readonly id: string;
+    readonly kind: "raw" | "table" | "mart";
+    readonly title: string;
+    readonly href?: string;
+  }[];
   /** [id, label, group id]. */
   readonly nodes: readonly (readonly [string, string, string])[];
   /** [from, to, rowsOnly (count(*)) ? 1 : 0]. */
@@ -20,7 +25,11 @@ export function clientMain(win: Window): void {
   const SVG = "http://www.w3.org/2000/svg";
   const CHAR_W = 7.2;
 
-  function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
+  function el<K extends keyof SVGElementTagNameMap>(
+    name: K,
+    attrs: Record<string, string | number>,
+    parent?: Element,
+  ): SVGElementTagNameMap[K] {
     const e = doc.createElementNS(SVG, name);
     for (const k of Object.keys(attrs)) e.setAttribute(k, String(attrs[k]));
     if (parent) parent.appendChild(e);
@@ -172,7 +181,12 @@ export function clientMain(win: Window): void {
     // A scope is a group's columns with everything upstream and downstream of them.
     const pick = doc.getElementById("lineage-scope") as HTMLSelectElement | null;
     const scoped = (): Set<string> | undefined =>
-      !pick || pick.value === "" ? undefined : closure(data.nodes.filter((n) => n[2] === pick.value).map((n) => n[0]), adj);
+      !pick || pick.value === ""
+        ? undefined
+        : closure(
+            data.nodes.filter((n) => n[2] === pick.value).map((n) => n[0]),
+            adj,
+          );
     if (pick) pick.addEventListener("change", () => draw(host, data, scoped()));
     const fromHash = /^#node=(.+)$/.exec(win.location.hash);
     const wanted = fromHash ? decodeURIComponent(fromHash[1]!) : undefined;

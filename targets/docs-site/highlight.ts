@@ -25,7 +25,16 @@ const JINJA: Rule = ["tpl", /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/];
 const WORD: Rule = ["word", /[A-Za-z_][A-Za-z0-9_$]*/];
 
 const RULES: Record<Exclude<Language, "text">, readonly Rule[]> = {
-  sql: [JINJA, ["com", /--[^\n]*/], ["com", /\/\*[\s\S]*?\*\//], ["str", /'(?:[^']|'')*'/], ["str", /\$\$[\s\S]*?\$\$/], ["id", /"(?:[^"]|"")*"/], NUMBER, WORD],
+  sql: [
+    JINJA,
+    ["com", /--[^\n]*/],
+    ["com", /\/\*[\s\S]*?\*\//],
+    ["str", /'(?:[^']|'')*'/],
+    ["str", /\$\$[\s\S]*?\$\$/],
+    ["id", /"(?:[^"]|"")*"/],
+    NUMBER,
+    WORD,
+  ],
   python: [
     ["com", /#[^\n]*/],
     ["str", /[rRbBfFuU]{0,2}(?:"""[\s\S]*?"""|'''[\s\S]*?''')/],
@@ -42,7 +51,12 @@ const RULES: Record<Exclude<Language, "text">, readonly Rule[]> = {
     NUMBER,
   ],
   json: [["key", /"(?:\\.|[^"\\])*"(?=\s*:)/], ["str", /"(?:\\.|[^"\\])*"/], ["kw", /\b(?:true|false|null)\b/], NUMBER],
-  markdown: [["kw", /^#{1,6} [^\n]*/m], ["str", /```[\s\S]*?```/], ["com", /<!--[\s\S]*?-->/], ["id", /`[^`\n]*`/]],
+  markdown: [
+    ["kw", /^#{1,6} [^\n]*/m],
+    ["str", /```[\s\S]*?```/],
+    ["com", /<!--[\s\S]*?-->/],
+    ["id", /`[^`\n]*`/],
+  ],
 };
 
 export function languageOf(path: string): Language {
@@ -117,7 +131,9 @@ export function highlightLines(text: string, lang: Language): string[] {
 
 /** A `<pre>` with numbered, linkable lines (`#L12`). */
 export function highlightedPre(text: string, lang: Language): string {
-  const rows = highlightLines(text, lang).map((html, i) => `<span class="line" id="L${i + 1}"><a class="ln" href="#L${i + 1}">${i + 1}</a>${html}</span>`);
+  const rows = highlightLines(text, lang).map(
+    (html, i) => `<span class="line" id="L${i + 1}"><a class="ln" href="#L${i + 1}">${i + 1}</a>${html}</span>`,
+  );
   // Lines are blocks, so no newline between them (it would render as an empty line).
   return `<pre class="code lang-${lang}"><code>${rows.join("")}</code></pre>`;
 }

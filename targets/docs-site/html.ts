@@ -24,7 +24,10 @@ export function scriptJson(value: unknown): string {
 /** A relative link target: each path segment percent-encoded, then HTML-escaped. */
 export function href(path: string): string {
   const [file, anchor] = path.split("#", 2);
-  const encoded = file!.split("/").map((s) => (s === ".." ? s : encodeURIComponent(s))).join("/");
+  const encoded = file!
+    .split("/")
+    .map((s) => (s === ".." ? s : encodeURIComponent(s)))
+    .join("/");
   return esc(anchor === undefined ? encoded : `${encoded}#${encodeURIComponent(anchor)}`);
 }
 
@@ -76,7 +79,7 @@ export function pageHtml(p: PageShell): string {
   const root = rootOf(p.path);
   const crumbs = p.crumbs
     .map(([path, label], i) => (i === p.crumbs.length - 1 ? `<span>${esc(label)}</span>` : link(root + path, label)))
-    .join(" <span class=\"sep\">/</span> ");
+    .join(' <span class="sep">/</span> ');
   const scripts = p.lineage
     ? `<script src="${href(`${root}assets/dagre.min.js`)}"></script>\n<script src="${href(`${root}assets/site.js`)}"></script>`
     : `<script src="${href(`${root}assets/site.js`)}"></script>`;

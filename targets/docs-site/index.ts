@@ -39,7 +39,11 @@ export function emitDocsSite(input: DocsInput): EmittedFile[] {
     const lake = input.lake && lakePage(site, input.lake);
     if (lake) pages.push(lake);
   }
-  const marker = { generator: "lakec docs", pipelines: sites.map((s) => ({ name: s.ir.name, file: s.ir.sourceFile })), lake: input.lake !== undefined };
+  const marker = {
+    generator: "lakec docs",
+    pipelines: sites.map((s) => ({ name: s.ir.name, file: s.ir.sourceFile })),
+    lake: input.lake !== undefined,
+  };
   return [
     ...pages.map((p) => ({ path: p.path, contents: p.html })),
     { path: "assets/site.css", contents: SITE_CSS },

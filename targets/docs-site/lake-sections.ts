@@ -25,7 +25,11 @@ export function filesTable(files: readonly LakeFile[]): string {
     number(f.duplicates),
     reconciles(f) ? `<span class="good">✓</span>` : `<span class="bad">✗</span>`,
   ]);
-  return table(["raw file", "source", "status", "records in", "clean", "quarantined", "dropped invalid", "duplicates", "reconciles"], rows, "grid files");
+  return table(
+    ["raw file", "source", "status", "records in", "clean", "quarantined", "dropped invalid", "duplicates", "reconciles"],
+    rows,
+    "grid files",
+  );
 }
 
 function byReason(files: readonly LakeFile[]): [string, number][] {
@@ -38,9 +42,21 @@ export function quarantineSection(lake: LakePipelineStats, s: SourceIR): string 
   const files = lake.files.filter((f) => f.source === s.name);
   const reasons = byReason(files);
   const samples = lake.samples[s.name] ?? [];
-  const counts = reasons.length ? table(["reason", "records"], reasons.map(([r, n]) => [code(r), number(n)])) : `<p class="muted">No invalid records.</p>`;
-  const sampleRows = samples.map((x) => [code(x.reason), esc(x.detail ?? ""), `${code(x.rawKey)}${x.line !== undefined ? `:${esc(String(x.line))}` : ""}`, `<code class="record">${esc(x.record)}</code>`]);
-  const sampleTable = sampleRows.length ? `<h3>Sample quarantined records</h3>${table(["reason", "column", "raw file:line", "record"], sampleRows, "grid samples")}` : "";
+  const counts = reasons.length
+    ? table(
+        ["reason", "records"],
+        reasons.map(([r, n]) => [code(r), number(n)]),
+      )
+    : `<p class="muted">No invalid records.</p>`;
+  const sampleRows = samples.map((x) => [
+    code(x.reason),
+    esc(x.detail ?? ""),
+    `${code(x.rawKey)}${x.line !== undefined ? `:${esc(String(x.line))}` : ""}`,
+    `<code class="record">${esc(x.record)}</code>`,
+  ]);
+  const sampleTable = sampleRows.length
+    ? `<h3>Sample quarantined records</h3>${table(["reason", "column", "raw file:line", "record"], sampleRows, "grid samples")}`
+    : "";
   return `<h3>Invalid records by reason (${esc(s.onInvalid)})</h3>${counts}${sampleTable}`;
 }
 
@@ -70,7 +86,13 @@ export function freshnessCell(site: PipelineSite, table: string): string | undef
   const ms = Date.parse(site.lakeReadAt) - Date.parse(ts);
   if (Number.isNaN(ms)) return esc(ts);
   const rule = site.freshnessRule;
-  const verdict = !rule ? "" : rule.errorMs !== undefined && ms > rule.errorMs ? "error" : rule.warnMs !== undefined && ms > rule.warnMs ? "warn" : "pass";
+  const verdict = !rule
+    ? ""
+    : rule.errorMs !== undefined && ms > rule.errorMs
+      ? "error"
+      : rule.warnMs !== undefined && ms > rule.warnMs
+        ? "warn"
+        : "pass";
   const cls = verdict === "pass" ? "good" : verdict ? "bad" : "";
   const judged = rule ? `: dbt source freshness <span class="${cls}">${verdict}</span> (${esc(rule.text)})` : "";
   return `${esc(ts)}, ${esc(age(Math.max(0, ms)))} old when read${judged}`;

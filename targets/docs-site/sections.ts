@@ -20,7 +20,9 @@ ${scopes}<div id="lineage" class="lineage" data-nodes="${data.nodes.length}">Dra
 
 /** Links to every generated file that mentions one of `names`, at the first line that does. */
 export function artifactsSection(site: PipelineSite, page: string, names: readonly string[]): string {
-  const items = mentionsOf(site, names).map((m) => `<li>${link(`${rel(page, artifactPage(site.ir, m.artifact))}#L${m.line}`, `${m.artifact.path}:${m.line}`)}</li>`);
+  const items = mentionsOf(site, names).map(
+    (m) => `<li>${link(`${rel(page, artifactPage(site.ir, m.artifact))}#L${m.line}`, `${m.artifact.path}:${m.line}`)}</li>`,
+  );
   const all = link(rel(page, `${pipelineDir(site.ir)}/artifacts.html`), "all generated files");
   if (items.length === 0) return `<section><h2>Generated code</h2><p class="muted">No generated file names it (${all}).</p></section>`;
   return `<section><h2>Generated code</h2><p class="hint">Files that create or use it, at the first line that names it (${all}).</p><ul class="artifacts">${items.join("")}</ul></section>`;
@@ -28,7 +30,10 @@ export function artifactsSection(site: PipelineSite, page: string, names: readon
 
 export function ruleChips(rules: readonly Rule[]): string {
   return rules
-    .map((r) => `<span class="chip${r.reason ? " check" : ""}"${r.reason ? ` title="${esc(`fails as ${r.reason}`)}"` : ""}><b>${esc(r.name)}</b> ${esc(r.value)}</span>`)
+    .map(
+      (r) =>
+        `<span class="chip${r.reason ? " check" : ""}"${r.reason ? ` title="${esc(`fails as ${r.reason}`)}"` : ""}><b>${esc(r.name)}</b> ${esc(r.value)}</span>`,
+    )
     .join(" ");
 }
 

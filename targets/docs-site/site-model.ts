@@ -96,7 +96,11 @@ function readFreshness(artifacts: readonly Artifact[]): FreshnessRule | undefine
     const says = (label: string, x: After) => (x?.count !== undefined ? [`${label} after ${x.count} ${x.period ?? ""}`.trim()] : []);
     const warnMs = ms(f.warn_after);
     const errorMs = ms(f.error_after);
-    return { ...(warnMs !== undefined && { warnMs }), ...(errorMs !== undefined && { errorMs }), text: [...says("warn", f.warn_after), ...says("error", f.error_after)].join(", ") };
+    return {
+      ...(warnMs !== undefined && { warnMs }),
+      ...(errorMs !== undefined && { errorMs }),
+      text: [...says("warn", f.warn_after), ...says("error", f.error_after)].join(", "),
+    };
   }
   return undefined;
 }
@@ -106,7 +110,9 @@ function readDbtTests(artifacts: readonly Artifact[]): Map<string, Map<string, s
   const out = new Map<string, Map<string, string[]>>();
   for (const a of artifacts) {
     if (!/^dbt\/models\/.*\.yml$/.test(a.path)) continue;
-    const doc = parse(a.contents) as { models?: { name: string; data_tests?: unknown[]; columns?: { name: string; data_tests?: unknown[] }[] }[] } | null;
+    const doc = parse(a.contents) as {
+      models?: { name: string; data_tests?: unknown[]; columns?: { name: string; data_tests?: unknown[] }[] }[];
+    } | null;
     for (const m of doc?.models ?? []) {
       const tests = new Map<string, string[]>([["", (m.data_tests ?? []).map(testText)]]);
       for (const c of m.columns ?? []) tests.set(c.name, (c.data_tests ?? []).map(testText));
@@ -193,7 +199,8 @@ export function pipelineSite(ir: PipelineIR, all: readonly Artifact[], lake?: La
 export function mentionsOf(site: PipelineSite, names: readonly string[]): Mention[] {
   const first = new Map<Artifact, number>();
   for (const n of names) for (const a of site.byStem.get(n.toLowerCase()) ?? []) first.set(a, 1);
-  for (const n of names) for (const m of site.mentions.get(n.toLowerCase()) ?? []) first.set(m.artifact, Math.min(first.get(m.artifact) ?? m.line, m.line));
+  for (const n of names)
+    for (const m of site.mentions.get(n.toLowerCase()) ?? []) first.set(m.artifact, Math.min(first.get(m.artifact) ?? m.line, m.line));
   return byLayer([...first.keys()]).map((artifact) => ({ artifact, line: first.get(artifact)! }));
 }
 
@@ -245,7 +252,9 @@ export function clientGraph(site: PipelineSite, focus?: readonly string[], bigAt
     groups.set(n.group.key, n.group);
     return [id(k), n.label, id(n.group.key)] as const;
   });
-  const edges = keys.flatMap((k) => (site.edgesFrom.get(k) ?? []).filter((e) => kept.has(e.to)).map((e) => [id(e.from), id(e.to), e.rowsOnly ? 1 : 0] as const));
+  const edges = keys.flatMap((k) =>
+    (site.edgesFrom.get(k) ?? []).filter((e) => kept.has(e.to)).map((e) => [id(e.from), id(e.to), e.rowsOnly ? 1 : 0] as const),
+  );
   return {
     groups: [...groups.values()].map((g) => ({ id: id(g.key), kind: g.kind, title: groupTitle(g), href: groupHref(g) })),
     nodes,

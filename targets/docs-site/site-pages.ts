@@ -38,7 +38,14 @@ export function indexPage(sites: readonly PipelineSite[]): Page {
   const path = "index.html";
   const pipes = table(
     ["pipeline", "description", "sources", "tables", "marts", "file"],
-    sites.map(({ ir }) => [link(`${pipelineDir(ir)}/index.html`, ir.name), ir.description ? esc(ir.description) : "", String(ir.sources.length), String(ir.tables.length), String(ir.marts.length), code(ir.sourceFile)]),
+    sites.map(({ ir }) => [
+      link(`${pipelineDir(ir)}/index.html`, ir.name),
+      ir.description ? esc(ir.description) : "",
+      String(ir.sources.length),
+      String(ir.tables.length),
+      String(ir.marts.length),
+      code(ir.sourceFile),
+    ]),
   );
   const rows = sites.flatMap(({ ir }) => entries(ir).map((e) => entryRow(ir, e, path, true)));
   const body = `<h1>Pipelines</h1>
@@ -57,12 +64,26 @@ export function pipelinePage(site: PipelineSite): Page {
   const info = facts([
     ["file", code(ir.sourceFile)],
     // A site documents one environment (`lakec docs --env`): say which, and what it is for.
-    ["environment", ir.environment && `${code(ir.environment.name)} of ${ir.environment.all.map((e) => code(e.name)).join(", ")}${ir.environment.description ? `: ${esc(ir.environment.description)}` : ""}`],
-    ["AWS", `${code(ir.aws.region)}, raw bucket ${code(ir.aws.rawBucket)}, processed bucket ${code(ir.aws.processedBucket)}, Glue ${esc(ir.aws.glue.version)} (${esc(ir.aws.glue.workerType)} × ${esc(String(ir.aws.glue.workers))})`],
-    ["Snowflake", `${code(`${ir.snowflake.database}.${ir.snowflake.schema}`)}, warehouse ${code(ir.snowflake.warehouse)}, integration ${code(ir.snowflake.storageIntegration)}`],
+    [
+      "environment",
+      ir.environment &&
+        `${code(ir.environment.name)} of ${ir.environment.all.map((e) => code(e.name)).join(", ")}${ir.environment.description ? `: ${esc(ir.environment.description)}` : ""}`,
+    ],
+    [
+      "AWS",
+      `${code(ir.aws.region)}, raw bucket ${code(ir.aws.rawBucket)}, processed bucket ${code(ir.aws.processedBucket)}, Glue ${esc(ir.aws.glue.version)} (${esc(ir.aws.glue.workerType)} × ${esc(String(ir.aws.glue.workers))})`,
+    ],
+    [
+      "Snowflake",
+      `${code(`${ir.snowflake.database}.${ir.snowflake.schema}`)}, warehouse ${code(ir.snowflake.warehouse)}, integration ${code(ir.snowflake.storageIntegration)}`,
+    ],
     ["Airflow", `schedule ${code(ir.airflow.schedule)}, ${esc(String(ir.airflow.retries))} retries`],
   ]);
-  const more = [link("lineage.html", "lineage"), link("artifacts.html", "generated files"), ...(site.lake ? [link("lake.html", "local lake")] : [])].join(" · ");
+  const more = [
+    link("lineage.html", "lineage"),
+    link("artifacts.html", "generated files"),
+    ...(site.lake ? [link("lake.html", "local lake")] : []),
+  ].join(" · ");
   const rows = entries(ir).map((e) => entryRow(ir, e, path, false));
   const body = `<h1><span class="kind">pipeline</span> ${esc(ir.name)}</h1>
 ${ir.description ? `<p class="desc">${esc(ir.description)}</p>` : ""}
@@ -71,28 +92,70 @@ ${info}
 <table class="grid objects"><thead><tr><th>kind</th><th>name</th><th>description</th></tr></thead><tbody>
 ${rows.join("\n")}
 </tbody></table>`;
-  return { path, html: pageHtml({ path, title: ir.name, crumbs: [["index.html", "pipelines"], ["", ir.name]], body }) };
+  return {
+    path,
+    html: pageHtml({
+      path,
+      title: ir.name,
+      crumbs: [
+        ["index.html", "pipelines"],
+        ["", ir.name],
+      ],
+      body,
+    }),
+  };
 }
 
 export function lineagePage(site: PipelineSite): Page {
   const ir = site.ir;
   const path = `${pipelineDir(ir)}/lineage.html`;
-  const options = site.graph.groups.map((g) => `<option value="${esc(site.ids.get(g.key)!)}">${esc(`${g.kind === "raw" ? "source" : g.kind} ${g.name}`)}</option>`);
+  const options = site.graph.groups.map(
+    (g) => `<option value="${esc(site.ids.get(g.key)!)}">${esc(`${g.kind === "raw" ? "source" : g.kind} ${g.name}`)}</option>`,
+  );
   const scopes = `<p><label>Show <select id="lineage-scope"><option value="">the whole pipeline</option>${options.join("")}</select></label></p>`;
   const body = `<h1><span class="kind">lineage</span> ${esc(ir.name)}</h1>\n${lineageSection(site, undefined, scopes)}`;
-  return { path, html: pageHtml({ path, title: `lineage of ${ir.name}`, crumbs: [["index.html", "pipelines"], [`${pipelineDir(ir)}/index.html`, ir.name], ["", "lineage"]], body, lineage: true }) };
+  return {
+    path,
+    html: pageHtml({
+      path,
+      title: `lineage of ${ir.name}`,
+      crumbs: [
+        ["index.html", "pipelines"],
+        [`${pipelineDir(ir)}/index.html`, ir.name],
+        ["", "lineage"],
+      ],
+      body,
+      lineage: true,
+    }),
+  };
 }
 
 export function artifactPages(site: PipelineSite): Page[] {
   const ir = site.ir;
   const listPath = `${pipelineDir(ir)}/artifacts.html`;
   const sorted = byLayer(site.artifacts);
-  const rows = sorted.map((a) => [esc(layerOf(a.path)), link(rel(listPath, artifactPage(ir, a)), a.path), number(a.contents.split("\n").length - (a.contents.endsWith("\n") ? 1 : 0))]);
+  const rows = sorted.map((a) => [
+    esc(layerOf(a.path)),
+    link(rel(listPath, artifactPage(ir, a)), a.path),
+    number(a.contents.split("\n").length - (a.contents.endsWith("\n") ? 1 : 0)),
+  ]);
   const listBody = `<h1><span class="kind">generated files</span> ${esc(ir.name)}</h1>
 <p class="hint">What <code>lakec compile ${esc(ir.sourceFile)}</code> writes, layer by layer, except the IR dump <code>generated/${esc(ir.name)}/ir/ir.json</code> that this site is drawn from. Object pages link here at the line that names them.</p>
 ${table(["layer", "file", "lines"], rows)}`;
-  const crumbs = (last: string): [string, string][] => [["index.html", "pipelines"], [`${pipelineDir(ir)}/index.html`, ir.name], ...(last ? ([[listPath, "generated files"], ["", last]] as [string, string][]) : ([["", "generated files"]] as [string, string][]))];
-  const list: Page = { path: listPath, html: pageHtml({ path: listPath, title: `generated files of ${ir.name}`, crumbs: crumbs(""), body: listBody }) };
+  const crumbs = (last: string): [string, string][] => [
+    ["index.html", "pipelines"],
+    [`${pipelineDir(ir)}/index.html`, ir.name],
+    ...(last
+      ? ([
+          [listPath, "generated files"],
+          ["", last],
+        ] as [string, string][])
+      : ([["", "generated files"]] as [string, string][])),
+  ];
+  const list: Page = {
+    path: listPath,
+    html: pageHtml({ path: listPath, title: `generated files of ${ir.name}`, crumbs: crumbs(""), body: listBody }),
+  };
   const pages = sorted.map((a): Page => {
     const path = artifactPage(ir, a);
     const body = `<h1 class="file">${esc(a.path)}</h1>\n${highlightedPre(a.contents, languageOf(a.path))}`;
@@ -109,7 +172,12 @@ export function lakePage(site: PipelineSite, lake: LakeStats): Page | undefined 
   const rowTable = table(
     ["kind", "name", "rows", "freshest row (_ingested_at)"],
     [
-      ...ir.tables.map((t) => ["table", link(sibling("table", t.name), t.name), number(stats.rows[t.name]), freshnessCell(site, t.name) ?? ""]),
+      ...ir.tables.map((t) => [
+        "table",
+        link(sibling("table", t.name), t.name),
+        number(stats.rows[t.name]),
+        freshnessCell(site, t.name) ?? "",
+      ]),
       ...ir.marts.map((m) => ["mart", link(sibling("mart", m.name), m.name), number(stats.rows[m.name]), ""]),
     ],
   );
@@ -121,5 +189,17 @@ ${notes(stats)}
 <section><h2>Tables and marts</h2>${rowTable}</section>
 <section><h2>Raw files</h2>${filesTable(stats.files)}</section>
 ${ir.sources.map((s) => `<section><h2>Source ${link(sibling("source", s.name), s.name)}</h2>${quarantineSection(stats, s)}</section>`).join("\n")}`;
-  return { path, html: pageHtml({ path, title: `local lake of ${ir.name}`, crumbs: [["index.html", "pipelines"], [`${pipelineDir(ir)}/index.html`, ir.name], ["", "local lake"]], body }) };
+  return {
+    path,
+    html: pageHtml({
+      path,
+      title: `local lake of ${ir.name}`,
+      crumbs: [
+        ["index.html", "pipelines"],
+        [`${pipelineDir(ir)}/index.html`, ir.name],
+        ["", "local lake"],
+      ],
+      body,
+    }),
+  };
 }

@@ -13,7 +13,11 @@ import { jobArgsLine, PY_IMPORTS, PY_RUNTIME } from "./runtime.js";
 import { DATA_ERROR_CLASS } from "../stepfunctions/glue-step.js";
 
 function sourceEntry(ir: PipelineIR, source: SourceIR, withFormat: boolean): PyValue {
-  const drift = driftSql(source, ir.tables.filter((t) => t.source === source.name), "spark");
+  const drift = driftSql(
+    source,
+    ir.tables.filter((t) => t.source === source.name),
+    "spark",
+  );
   const sql = { ...cleanStages(source, "spark"), ...(drift !== undefined && { drift }) };
   return {
     prefix: source.prefix,
@@ -253,7 +257,9 @@ export function cleanScript(ir: PipelineIR): string {
     "",
     PY_RUNTIME.trimEnd(),
     ...(reader.code !== undefined ? [reader.code] : []),
-    cleanMain(ir.environment ? 'METRICS["pipeline"]' : "PIPELINE").replace("READ_RAW(", `${reader.reader}(`).trimEnd(),
+    cleanMain(ir.environment ? 'METRICS["pipeline"]' : "PIPELINE")
+      .replace("READ_RAW(", `${reader.reader}(`)
+      .trimEnd(),
     "",
   ].join("\n");
 }

@@ -33,7 +33,9 @@ export function packedConstants(ir: PipelineIR): string[] {
 }
 
 function sourceEntry(ir: PipelineIR, source: SourceIR): PyValue {
-  return { tables: ir.tables.filter((t) => t.source === source.name).map((t) => ({ name: t.name, partition_key: t.partition?.key ?? null })) };
+  return {
+    tables: ir.tables.filter((t) => t.source === source.name).map((t) => ({ name: t.name, partition_key: t.partition?.key ?? null })),
+  };
 }
 
 const COMPACT_MAIN = String.raw`

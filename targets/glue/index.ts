@@ -23,6 +23,7 @@ export function emitGlueScripts(ir: PipelineIR): EmittedFile[] {
 
 export const glueTarget = {
   name: "glue",
-  description: "AWS Glue PySpark jobs: clean (validate, dedupe, quarantine, manifest), flatten (output tables) and compact (small files packed, per-file replace kept)",
+  description:
+    "AWS Glue PySpark jobs: clean (validate, dedupe, quarantine, manifest), flatten (output tables) and compact (small files packed, per-file replace kept)",
   emit: emitGlueScripts,
 };

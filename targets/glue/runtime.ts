@@ -24,7 +24,8 @@ export const JOB_ARGS = {
 } as const;
 
 /** The `JOB_ARGS = [...]` line of a script (one line: the stack's tests read it). */
-export const jobArgsLine = (role: keyof typeof JOB_ARGS): string => `JOB_ARGS = [${JOB_ARGS[role].map((a) => JSON.stringify(a)).join(", ")}]`;
+export const jobArgsLine = (role: keyof typeof JOB_ARGS): string =>
+  `JOB_ARGS = [${JOB_ARGS[role].map((a) => JSON.stringify(a)).join(", ")}]`;
 
 export const PY_RUNTIME = String.raw`class ${DATA_ERROR_CLASS}(RuntimeError):
     """A deterministic data failure (on_invalid is 'fail', counts that do not reconcile). Its

@@ -69,7 +69,12 @@ function tableGroup(t: TableIR, edges: Edges): LineageGroup {
     if (t.child?.carried.includes(c.name)) edges.add(colKey(t.child.parent, c.name), colKey(t.name, c.name));
     else for (const p of c.lineage.paths) edges.add(rawKey(t.source, p), colKey(t.name, c.name));
   }
-  return { kind: "table", key: `table:${t.name}`, name: t.name, nodes: t.columns.map((c) => ({ key: colKey(t.name, c.name), label: c.name })) };
+  return {
+    kind: "table",
+    key: `table:${t.name}`,
+    name: t.name,
+    nodes: t.columns.map((c) => ({ key: colKey(t.name, c.name), label: c.name })),
+  };
 }
 
 function martGroup(ir: PipelineIR, m: MartIR, edges: Edges): LineageGroup {

@@ -40,7 +40,12 @@ function externalTablesFile(o: SnowflakeObjects): DdlFile {
     "IF NOT EXISTS keeps re-runs safe; column and partition changes are diffed and applied by `lakec plan/apply`.",
     "Partition columns are parsed from METADATA$FILENAME, matching the hive layout the flatten job writes.",
   ];
-  return file(o, "03_external_tables.sql", notes, o.externalTables.map((t) => ({ kind: "create-external-table", name: t.name, mode: "if-not-exists" })));
+  return file(
+    o,
+    "03_external_tables.sql",
+    notes,
+    o.externalTables.map((t) => ({ kind: "create-external-table", name: t.name, mode: "if-not-exists" })),
+  );
 }
 
 function grantsFile(o: SnowflakeObjects, role: string): DdlFile {
@@ -69,7 +74,12 @@ function refreshFile(o: SnowflakeObjects): DdlFile {
     "Files written after 03 created the tables and before the notifications existed are otherwise never registered;",
     "REFRESH adds them and removes files deleted meanwhile. Auto-refresh keeps the tables current from then on.",
   ];
-  return file(o, "06_refresh.sql", notes, o.externalTables.map((t) => ({ kind: "refresh-external-table", name: t.name })));
+  return file(
+    o,
+    "06_refresh.sql",
+    notes,
+    o.externalTables.map((t) => ({ kind: "refresh-external-table", name: t.name })),
+  );
 }
 
 /** The DDL files in run order. */

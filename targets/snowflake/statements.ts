@@ -18,7 +18,8 @@ const str = (s: string): string => quoteString("snowflake", s);
 export type CreateMode = "if-not-exists" | "or-replace";
 
 /** What a GRANT is on: the schema's containers, or one named object in the schema. */
-export type GrantOn = { readonly object: "DATABASE" | "SCHEMA" | "FILE FORMAT" } | { readonly object: "STAGE" | "EXTERNAL TABLE"; readonly name: string };
+export type GrantOn =
+  { readonly object: "DATABASE" | "SCHEMA" | "FILE FORMAT" } | { readonly object: "STAGE" | "EXTERNAL TABLE"; readonly name: string };
 
 export type SnowflakeStatement =
   /** Never OR REPLACE: replacing an integration rotates its external ID and breaks the IAM trust. */
@@ -101,7 +102,14 @@ function createExternalTable(o: SnowflakeObjects, t: ExternalTableSpec, mode: Cr
 
 function grant(o: SnowflakeObjects, on: GrantOn, role: string): string {
   const privilege = on.object === "EXTERNAL TABLE" ? "SELECT" : "USAGE";
-  const target = "name" in on ? qualifiedName(o, on.name) : on.object === "DATABASE" ? id(o.database) : on.object === "SCHEMA" ? schemaName(o) : qualifiedName(o, o.fileFormat);
+  const target =
+    "name" in on
+      ? qualifiedName(o, on.name)
+      : on.object === "DATABASE"
+        ? id(o.database)
+        : on.object === "SCHEMA"
+          ? schemaName(o)
+          : qualifiedName(o, o.fileFormat);
   return `GRANT ${privilege} ON ${on.object} ${target} TO ROLE ${id(role)};`;
 }
 

@@ -11,7 +11,6 @@
 import type { PipelineIR } from "../../compiler/ir.js";
 import type { Json, State } from "./asl-types.js";
 
-
 export const AIRFLOW_STATE = {
   notify: "NotifyAirflow",
   postDataset: "Post dataset event",
@@ -27,7 +26,9 @@ const INVOKE = "arn:aws:states:::aws-sdk:mwaa:invokeRestApi";
 
 // MWAA answers Airflow's 4xx and 5xx as errors of the call; a webserver restart or a scheduler
 // busy with a burst is transient, so every failure gets a few tries before the alert.
-const RETRY: Json = [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" }];
+const RETRY: Json = [
+  { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
+];
 
 /** Recorded with the event, so a DAG run can tell which raw file caused it. */
 const EXTRA: Json = { lakec: { "source.$": "$.source", "bucket.$": "$.bucket", "key.$": "$.key" } };
@@ -40,7 +41,12 @@ function iterator(ir: PipelineIR, environment: string): Json {
   if (ir.airflow.airflowVersion === 2) {
     return {
       StartAt: AIRFLOW_STATE.postDataset,
-      States: { [AIRFLOW_STATE.postDataset]: { ...invoke(environment, "POST", "/datasets/events", { Body: { "dataset_uri.$": "$.uri", extra: EXTRA } }), End: true } },
+      States: {
+        [AIRFLOW_STATE.postDataset]: {
+          ...invoke(environment, "POST", "/datasets/events", { Body: { "dataset_uri.$": "$.uri", extra: EXTRA } }),
+          End: true,
+        },
+      },
     };
   }
   return {
@@ -55,7 +61,15 @@ function iterator(ir: PipelineIR, environment: string): Json {
       // uri_pattern is a substring match: only an asset with exactly this URI is the DAG's.
       [AIRFLOW_STATE.checkAsset]: {
         Type: "Choice",
-        Choices: [{ And: [{ Variable: "$.found.assets[0].uri", IsPresent: true }, { Variable: "$.found.assets[0].uri", StringEqualsPath: "$.uri" }], Next: AIRFLOW_STATE.postAsset }],
+        Choices: [
+          {
+            And: [
+              { Variable: "$.found.assets[0].uri", IsPresent: true },
+              { Variable: "$.found.assets[0].uri", StringEqualsPath: "$.uri" },
+            ],
+            Next: AIRFLOW_STATE.postAsset,
+          },
+        ],
         Default: AIRFLOW_STATE.assetNotFound,
       },
       [AIRFLOW_STATE.assetNotFound]: {
@@ -63,7 +77,10 @@ function iterator(ir: PipelineIR, environment: string): Json {
         Error: AIRFLOW_ERROR.assetNotFound,
         Cause: "Airflow has no asset with this table's URI: is the DAG deployed and parsed?",
       },
-      [AIRFLOW_STATE.postAsset]: { ...invoke(environment, "POST", "/assets/events", { Body: { "asset_id.$": "$.found.assets[0].id", extra: EXTRA } }), End: true },
+      [AIRFLOW_STATE.postAsset]: {
+        ...invoke(environment, "POST", "/assets/events", { Body: { "asset_id.$": "$.found.assets[0].id", extra: EXTRA } }),
+        End: true,
+      },
     },
   };
 }

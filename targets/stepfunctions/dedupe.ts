@@ -11,7 +11,6 @@
 // Conditional writes: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
 import type { State } from "./asl-types.js";
 
-
 export const DEDUPE_STATE = {
   identify: "IdentifyDelivery",
   byVersion: "DeliveryByVersion",
@@ -69,7 +68,12 @@ export function dedupeStates(tableName: string, next: string, onError: string): 
       ResultPath: null,
       Retry: [
         {
-          ErrorEquals: ["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException", "DynamoDB.InternalServerErrorException", "DynamoDB.RequestLimitExceeded"],
+          ErrorEquals: [
+            "DynamoDB.ProvisionedThroughputExceededException",
+            "DynamoDB.ThrottlingException",
+            "DynamoDB.InternalServerErrorException",
+            "DynamoDB.RequestLimitExceeded",
+          ],
           IntervalSeconds: 2,
           MaxAttempts: 6,
           BackoffRate: 2,

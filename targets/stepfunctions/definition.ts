@@ -8,7 +8,6 @@ import { dedupeStates, DEDUPE_STATE } from "./dedupe.js";
 import { glueStep } from "./glue-step.js";
 import type { Json, State } from "./asl-types.js";
 
-
 /** State names: the local engine overrides the Task states (`…Task`, notifyFailure) by these names. */
 export const STATE = {
   checkEvent: "CheckEvent",
@@ -60,7 +59,14 @@ export const ARRIVALS = {
 // are atomic), so retrying only costs a skipped counter value.
 const DYNAMODB_RETRY: Json = [
   {
-    ErrorEquals: ["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException", "DynamoDB.RequestLimitExceeded", "DynamoDB.InternalServerErrorException", "DynamoDB.AmazonDynamoDBException", "States.Timeout"],
+    ErrorEquals: [
+      "DynamoDB.ProvisionedThroughputExceededException",
+      "DynamoDB.ThrottlingException",
+      "DynamoDB.RequestLimitExceeded",
+      "DynamoDB.InternalServerErrorException",
+      "DynamoDB.AmazonDynamoDBException",
+      "States.Timeout",
+    ],
     IntervalSeconds: 1,
     MaxAttempts: 6,
     BackoffRate: 2,
@@ -200,7 +206,16 @@ function notifyState(ir: PipelineIR): State {
       "Message.$": "$.alert",
     },
     ResultPath: null,
-    Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: "FULL" }],
+    Retry: [
+      {
+        ErrorEquals: ["States.TaskFailed"],
+        IntervalSeconds: 2,
+        MaxAttempts: 3,
+        BackoffRate: 2,
+        MaxDelaySeconds: 30,
+        JitterStrategy: "FULL",
+      },
+    ],
     // An alert that cannot be sent must not hide the original failure.
     Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.notifyError", Next: STATE.failed }],
     Next: STATE.failed,
@@ -215,13 +230,22 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
       Type: "Choice",
       // Written with `IsPresent: true` (not `Or` of `IsPresent: false`): same meaning, and the
       // local engine's aws-local-stepfunctions 3.0 never matches `IsPresent: false`.
-      Choices: [{ And: ["$.detail.bucket.name", "$.detail.object.key", "$.detail.object.etag", "$.time", "$.id"].map((v) => ({ Variable: v, IsPresent: true })), Next: STATE.route }],
+      Choices: [
+        {
+          And: ["$.detail.bucket.name", "$.detail.object.key", "$.detail.object.etag", "$.time", "$.id"].map((v) => ({
+            Variable: v,
+            IsPresent: true,
+          })),
+          Next: STATE.route,
+        },
+      ],
       Default: STATE.invalidEvent,
     },
     [STATE.invalidEvent]: {
       Type: "Fail",
       Error: "lakec.InvalidEvent",
-      Cause: "The input is not an EventBridge 'Object Created' event: detail.bucket.name, detail.object.key, detail.object.etag, time or id is missing.",
+      Cause:
+        "The input is not an EventBridge 'Object Created' event: detail.bucket.name, detail.object.key, detail.object.etag, time or id is missing.",
     },
     [STATE.route]: routeState(ir),
     [STATE.unknownPrefix]: {
@@ -232,8 +256,22 @@ export function buildDefinition(ir: PipelineIR): { readonly [key: string]: Json 
     ...Object.fromEntries(ir.sources.map((s) => [sourceStateName(s), sourceState(ir, s)])),
     ...dedupeStates(placeholder(SUBSTITUTIONS.deliveriesTableName), STATE.nextArrival, STATE.claimFailed),
     ...arrivalStates(),
-    [STATE.clean]: glueStep({ step: STATE.clean, task: STATE.cleanTask }, placeholder(SUBSTITUTIONS.cleanJobName), GLUE_ARGUMENTS, "$.clean", STATE.cleanFailed, STATE.flatten),
-    [STATE.flatten]: glueStep({ step: STATE.flatten, task: STATE.flattenTask }, placeholder(SUBSTITUTIONS.flattenJobName), GLUE_ARGUMENTS, "$.flatten", STATE.flattenFailed, STATE.published),
+    [STATE.clean]: glueStep(
+      { step: STATE.clean, task: STATE.cleanTask },
+      placeholder(SUBSTITUTIONS.cleanJobName),
+      GLUE_ARGUMENTS,
+      "$.clean",
+      STATE.cleanFailed,
+      STATE.flatten,
+    ),
+    [STATE.flatten]: glueStep(
+      { step: STATE.flatten, task: STATE.flattenTask },
+      placeholder(SUBSTITUTIONS.flattenJobName),
+      GLUE_ARGUMENTS,
+      "$.flatten",
+      STATE.flattenFailed,
+      STATE.published,
+    ),
     [STATE.published]: {
       Type: "Pass",
       Comment: "Snowflake auto-refresh picks the new files up from the processed bucket's S3 notifications.",

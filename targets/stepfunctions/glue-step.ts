@@ -11,7 +11,6 @@
 // Retry/Catch semantics: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
 import type { Json, State } from "./asl-types.js";
 
-
 /** The Python exception class the Glue jobs raise for data failures; its name is in the run's cause. */
 export const DATA_ERROR_CLASS = "LakecDataError";
 
@@ -32,15 +31,35 @@ const GLUE_API_RETRY: Json = [
   // A burst of files beyond MaxConcurrentRuns waits for a slot rather than fails: up to 100
   // tries at most 5 minutes apart (about 4 hours on average with full jitter), so a backlog of
   // hundreds of files drains at the jobs' pace instead of raising alerts.
-  { ErrorEquals: ["Glue.ConcurrentRunsExceededException"], IntervalSeconds: 15, MaxAttempts: 100, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: "FULL" },
+  {
+    ErrorEquals: ["Glue.ConcurrentRunsExceededException"],
+    IntervalSeconds: 15,
+    MaxAttempts: 100,
+    BackoffRate: 2,
+    MaxDelaySeconds: 300,
+    JitterStrategy: "FULL",
+  },
   {
     ErrorEquals: ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException", "Glue.AWSGlueException"],
-    IntervalSeconds: 5, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: "FULL",
+    IntervalSeconds: 5,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 120,
+    JitterStrategy: "FULL",
   },
 ];
 
 /** A failed run that is neither a data failure nor a timeout: lost executors, S3 slow-downs. */
-const FAILED_RUN_RETRY: Json = [{ ErrorEquals: [GLUE_STEP_ERROR.failed], IntervalSeconds: 60, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: "FULL" }];
+const FAILED_RUN_RETRY: Json = [
+  {
+    ErrorEquals: [GLUE_STEP_ERROR.failed],
+    IntervalSeconds: 60,
+    MaxAttempts: 2,
+    BackoffRate: 2,
+    MaxDelaySeconds: 300,
+    JitterStrategy: "FULL",
+  },
+];
 
 export interface GlueStepNames {
   /** The Parallel state, as the execution history shows it. */
@@ -87,7 +106,14 @@ function branch(names: GlueStepNames, jobName: string, args: { readonly [k: stri
   };
 }
 
-export function glueStep(names: GlueStepNames, jobName: string, args: { readonly [k: string]: Json }, resultPath: string, onError: string, next: string): State {
+export function glueStep(
+  names: GlueStepNames,
+  jobName: string,
+  args: { readonly [k: string]: Json },
+  resultPath: string,
+  onError: string,
+  next: string,
+): State {
   return {
     Type: "Parallel",
     Branches: [branch(names, jobName, args)],

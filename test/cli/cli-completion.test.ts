@@ -27,9 +27,16 @@ function complete(bashScript: string, words: readonly string[]): string[] {
   const file = join(work, "lakec.bash");
   writeFileSync(file, bashScript);
   const arr = words.map((w) => `'${w}'`).join(" ");
-  const r = spawnSync("bash", ["-c", `source "$1"; COMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _lakec; printf '%s\\n' "\${COMPREPLY[@]}"`, "_", file], { cwd: work, encoding: "utf8" });
+  const r = spawnSync(
+    "bash",
+    ["-c", `source "$1"; COMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _lakec; printf '%s\\n' "\${COMPREPLY[@]}"`, "_", file],
+    { cwd: work, encoding: "utf8" },
+  );
   expect(r.stderr).toBe("");
-  return r.stdout.split("\n").filter((l) => l !== "").sort();
+  return r.stdout
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
 }
 
 describe.skipIf(!has("bash"))("bash completion (bash is installed)", () => {
@@ -66,7 +73,8 @@ describe("other shells", () => {
     expect(out).toContain("complete -c lakec -n 'not __fish_seen_subcommand_from validate compile");
     expect(out).toMatch(/-n '__fish_seen_subcommand_from plan' -l target -x -a 'local aws snowflake all'/);
     // A description with a quote stays one fish word: \' inside single quotes.
-    for (const line of out.split("\n").filter((l) => l.startsWith("complete"))) expect(line.replace(/\\'/g, "").split("'").length % 2).toBe(1);
+    for (const line of out.split("\n").filter((l) => l.startsWith("complete")))
+      expect(line.replace(/\\'/g, "").split("'").length % 2).toBe(1);
   });
 
   it("an unknown shell is a usage error", async () => {

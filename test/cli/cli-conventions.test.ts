@@ -14,7 +14,11 @@ import { wantsColour } from "../../cli/style.js";
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "bin", "lakec.js");
 const ESC = "\u001b[";
-const stripColour = (t: string): string => t.split(ESC).map((part, i) => (i === 0 ? part : part.replace(/^\d+m/, ""))).join("");
+const stripColour = (t: string): string =>
+  t
+    .split(ESC)
+    .map((part, i) => (i === 0 ? part : part.replace(/^\d+m/, "")))
+    .join("");
 const dir = mkdtempSync(join(tmpdir(), "lakec-conventions-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 mkdirSync(join(dir, "pipelines"));
@@ -31,7 +35,11 @@ async function lakec(argv: string[], io: Partial<CliIO> = {}): Promise<{ code: n
 
 /** The built CLI as a user runs it, with stdout and stderr piped (not terminals). */
 function spawnLakec(argv: string[], env: Record<string, string | undefined>): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...argv], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...argv], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -77,7 +85,9 @@ describe("colour", () => {
     writeFileSync(join(dir, "pipelines", "reviews.yaml"), good.replace("retries: 2", "retries: 3"));
     try {
       const plain = await lakec(["compile", "pipelines/reviews.yaml", "--target", "airflow", "--check"]);
-      const coloured = await lakec(["compile", "pipelines/reviews.yaml", "--target", "airflow", "--check"], { colour: { out: true, err: false } });
+      const coloured = await lakec(["compile", "pipelines/reviews.yaml", "--target", "airflow", "--check"], {
+        colour: { out: true, err: false },
+      });
       expect(plain.code).toBe(1);
       expect(plain.out).not.toContain(ESC);
       expect(coloured.out).toMatch(new RegExp(`\\u001b\\[31m-\\s+"retries": 2,\\u001b\\[39m`));
@@ -112,7 +122,15 @@ describe("a closed pipe", () => {
 });
 
 describe("one JSON contract", () => {
-  type Doc = { schema: string; lakec: string; command: string; ok: boolean; diagnostics: { code: string }[]; error?: { kind: string; message: string }; result: unknown };
+  type Doc = {
+    schema: string;
+    lakec: string;
+    command: string;
+    ok: boolean;
+    diagnostics: { code: string }[];
+    error?: { kind: string; message: string };
+    result: unknown;
+  };
   const parse = (text: string): Doc => JSON.parse(text) as Doc;
 
   it("every command with --format json tags its document and carries the pipeline's diagnostics", async () => {
@@ -132,9 +150,17 @@ describe("one JSON contract", () => {
   it("a usage error in JSON mode is a document too, with the exit code of a usage error", async () => {
     const r = await lakec(["plan", "pipelines/reviews.yaml", "--json", "--fail-on", "everything"]);
     expect(r.code).toBe(2);
-    expect(parse(r.out)).toMatchObject({ command: "plan", ok: false, error: { kind: "usage", message: "--fail-on everything: the only value is 'destructive'" } });
+    expect(parse(r.out)).toMatchObject({
+      command: "plan",
+      ok: false,
+      error: { kind: "usage", message: "--fail-on everything: the only value is 'destructive'" },
+    });
     const unknown = await lakec(["validate", "--json", "--frobnicate", "pipelines/reviews.yaml"]);
-    expect(parse(unknown.out)).toMatchObject({ command: "validate", ok: false, error: { kind: "usage", message: "unknown option '--frobnicate'" } });
+    expect(parse(unknown.out)).toMatchObject({
+      command: "validate",
+      ok: false,
+      error: { kind: "usage", message: "unknown option '--frobnicate'" },
+    });
   });
 
   it("query: numbers are JSON numbers with every digit, timestamps ISO 8601, also inside lists and structs", async () => {
@@ -153,7 +179,20 @@ describe("one JSON contract", () => {
     const doc = parse(r.out) as Doc & { result: { rows: Record<string, unknown>[]; types: string[] } };
     expect(doc.result.types.slice(0, 3)).toEqual(["BIGINT", "HUGEINT", "DECIMAL(10,2)"]);
     expect(doc.result.rows).toEqual([
-      { n: 1914, h: Number("12345678901234567890"), d: 1.5, f: 2.5, nan: "NaN", ts: "2018-09-01T10:00:00.123", tz: "2018-09-01T10:00:00Z", day: "2018-09-01", l: [1, 2], s: { at: "2018-09-01T00:00:00", k: 7 }, z: null, text: "12" },
+      {
+        n: 1914,
+        h: Number("12345678901234567890"),
+        d: 1.5,
+        f: 2.5,
+        nan: "NaN",
+        ts: "2018-09-01T10:00:00.123",
+        tz: "2018-09-01T10:00:00Z",
+        day: "2018-09-01",
+        l: [1, 2],
+        s: { at: "2018-09-01T00:00:00", k: 7 },
+        z: null,
+        text: "12",
+      },
     ]);
   });
 
@@ -169,11 +208,29 @@ describe("one JSON contract", () => {
 
 describe("package layout", () => {
   it("`npm pack` ships the launcher, the built CLI and the schema, and no tests or benchmarks", () => {
-    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(["bin/lakec.js", "dist/cli/main.js", "dist/schemas/pipeline.schema.json", "schemas/pipeline.schema.json", "package.json"]));
-    expect(files.filter((f) => /^(test|bench|generated|dbt|pipelines)\//.test(f) || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; dependencies: Record<string, string>; private?: boolean };
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "bin/lakec.js",
+        "dist/cli/main.js",
+        "dist/schemas/pipeline.schema.json",
+        "schemas/pipeline.schema.json",
+        "package.json",
+      ]),
+    );
+    expect(files.filter((f) => /^(test|bench|generated|dbt|pipelines)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual(
+      [],
+    );
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+      dependencies: Record<string, string>;
+      private?: boolean;
+    };
     expect(pkg.bin).toEqual({ lakec: "bin/lakec.js" });
     // Publishable: the packed tarball installs with `npm i -g` and runs `lakec run --demo` outside the repo.
     expect(pkg.private).toBeUndefined();
@@ -183,6 +240,8 @@ describe("package layout", () => {
   });
 
   it("the pipeline schema has an $id, for editors and other validators to refer to", () => {
-    expect((JSON.parse(readFileSync(join(ROOT, "schemas", "pipeline.schema.json"), "utf8")) as { $id?: string }).$id).toBe("urn:lakec:schema:pipeline:1");
+    expect((JSON.parse(readFileSync(join(ROOT, "schemas", "pipeline.schema.json"), "utf8")) as { $id?: string }).$id).toBe(
+      "urn:lakec:schema:pipeline:1",
+    );
   });
 });

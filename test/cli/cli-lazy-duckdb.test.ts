@@ -10,7 +10,10 @@ import { afterAll, describe, expect, it } from "vitest";
 const built = existsSync("dist/cli/main.js");
 const dir = mkdtempSync(join(tmpdir(), "lakec-lazy-duckdb-"));
 const hook = join(dir, "dlopen-hook.cjs");
-writeFileSync(hook, "const o = process.dlopen; process.dlopen = function (m, f, ...r) { process.stderr.write(`NATIVE ${f}\\n`); return o.call(this, m, f, ...r); };\n");
+writeFileSync(
+  hook,
+  "const o = process.dlopen; process.dlopen = function (m, f, ...r) { process.stderr.write(`NATIVE ${f}\\n`); return o.call(this, m, f, ...r); };\n",
+);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -21,7 +24,11 @@ function nativeModules(...argv: string[]): { code: number | null; native: string
 
 describe("start-up without DuckDB", () => {
   it.skipIf(!built)("--help, validate and compile load no DuckDB (needs `npm run build`)", () => {
-    for (const argv of [["--help"], ["validate", "pipelines/reviews.yaml"], ["compile", "pipelines/reviews.yaml", "--out", join(dir, "out")]]) {
+    for (const argv of [
+      ["--help"],
+      ["validate", "pipelines/reviews.yaml"],
+      ["compile", "pipelines/reviews.yaml", "--out", join(dir, "out")],
+    ]) {
       const r = nativeModules(...argv);
       expect({ argv, code: r.code }).toEqual({ argv, code: 0 });
       expect({ argv, native: r.native.filter((l) => /duckdb/i.test(l)) }).toEqual({ argv, native: [] });

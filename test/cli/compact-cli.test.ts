@@ -37,7 +37,9 @@ describe("lakec compact", () => {
     const before = await warehouseRows(join(cwd, "lake"), "SELECT * FROM product_daily_ratings ORDER BY ALL");
     const text = await lakecIn(cwd, "compact", "pipelines/reviews.yaml", "--lake", "lake");
     expect(text.code, text.err).toBe(0);
-    expect(text.out).toMatch(/^product_reviews: 12 files in 3 partitions \(at most 4 per partition\) → 3 files \(at most 1 per partition\); 3 partitions rewritten, 4 raw files packed, [\d,]+ rows kept, 0 dead rows dropped$/m);
+    expect(text.out).toMatch(
+      /^product_reviews: 12 files in 3 partitions \(at most 4 per partition\) → 3 files \(at most 1 per partition\); 3 partitions rewritten, 4 raw files packed, [\d,]+ rows kept, 0 dead rows dropped$/m,
+    );
     expect(text.out).toMatch(/^product_review_images: /m);
     expect(text.out).toMatch(/compacted in [\d.]+s; superseded files are removed when the lake is next opened/);
     expect(await warehouseRows(join(cwd, "lake"), "SELECT * FROM product_daily_ratings ORDER BY ALL")).toEqual(before);
@@ -45,7 +47,11 @@ describe("lakec compact", () => {
     expect(again.code, again.err).toBe(0);
     const doc = JSON.parse(again.out) as { command: string; ok: boolean; result: CompactionReport };
     expect(doc.command).toBe("compact");
-    expect(doc.result.tables.find((t) => t.table === "product_reviews")).toMatchObject({ filesBefore: 3, filesAfter: 3, skipped: "already compacted" });
+    expect(doc.result.tables.find((t) => t.table === "product_reviews")).toMatchObject({
+      filesBefore: 3,
+      filesAfter: 3,
+      skipped: "already compacted",
+    });
     // The second run opened the lake, which removed what the first one superseded.
     expect(await filesPerPartition(join(cwd, "lake"), "product_reviews")).toBe(1);
     const bad = await lakecIn(cwd, "compact", "pipelines/reviews.yaml", "--lake", "lake", "--table", "product_review");
@@ -62,11 +68,21 @@ describe("lakec dev compacts by itself", () => {
     const lakeDir = join(dir, "lake");
     const events: DevEvent[] = [];
     let notify = (): void => undefined;
-    const watcher = await startDev({ pipelineFile: pipeline, lakeDir, compactAbove: 2, lakeOptions: { threads: 2, memoryLimit: "512MB" }, onEvent: (e) => (events.push(e), notify()) });
-    const batches = (): Extract<DevEvent, { kind: "batch" }>[] => events.filter((e): e is Extract<DevEvent, { kind: "batch" }> => e.kind === "batch");
+    const watcher = await startDev({
+      pipelineFile: pipeline,
+      lakeDir,
+      compactAbove: 2,
+      lakeOptions: { threads: 2, memoryLimit: "512MB" },
+      onEvent: (e) => (events.push(e), notify()),
+    });
+    const batches = (): Extract<DevEvent, { kind: "batch" }>[] =>
+      events.filter((e): e is Extract<DevEvent, { kind: "batch" }> => e.kind === "batch");
     const waitBatches = (n: number): Promise<void> =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for batch ${n}: ${events.map((e) => e.kind).join(", ")}`)), 90_000);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for batch ${n}: ${events.map((e) => e.kind).join(", ")}`)),
+          90_000,
+        );
         notify = () => {
           if (batches().length >= n) {
             clearTimeout(timer);
@@ -95,7 +111,9 @@ describe("lakec dev compacts by itself", () => {
     printEvent({ out: (t) => void (out += t), err: () => undefined, cwd: dir }, third!);
     expect(out).toMatch(/^ {2}compacted product_reviews: 9 files in 3 partitions/m);
     // Nothing lost: the mart counts every clean record of the three files.
-    const clean = batches().flatMap((b) => (b.report.result as RunSummary).files).reduce((n, f) => n + (f.counts?.clean ?? 0), 0);
+    const clean = batches()
+      .flatMap((b) => (b.report.result as RunSummary).files)
+      .reduce((n, f) => n + (f.counts?.clean ?? 0), 0);
     const [row] = await warehouseRows(lakeDir, "SELECT sum(reviews) AS n FROM product_daily_ratings");
     expect(Number(row!.n)).toBe(clean);
     expect(readdirSync(join(lakeDir, "processed", "product_reviews")).length).toBe(3);

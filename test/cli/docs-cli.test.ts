@@ -43,7 +43,10 @@ describe("lakec docs", () => {
   });
 
   test("a pipeline with errors gets its diagnostics and exit code 1, and nothing is written", async () => {
-    writeFileSync(join(cwd, "pipelines/bad.yaml"), readFileSync(join(cwd, "pipelines/reviews.yaml"), "utf8").replace("trim: true, null_if", "trimm: true, null_if"));
+    writeFileSync(
+      join(cwd, "pipelines/bad.yaml"),
+      readFileSync(join(cwd, "pipelines/reviews.yaml"), "utf8").replace("trim: true, null_if", "trimm: true, null_if"),
+    );
     const r = await lakec("docs", "pipelines/bad.yaml", "--out", "site");
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/pipelines\/bad\.yaml:\d+:\d+ error LK101: unknown key 'trimm'/);

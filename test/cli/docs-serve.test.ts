@@ -35,7 +35,10 @@ function get(url: string, path: string): Promise<{ status: number; body: string 
     const u = new URL(url);
     const req = request({ host: u.hostname, port: u.port, path, method: "GET" }, (res) => {
       let body = "";
-      res.setEncoding("utf8").on("data", (c: string) => (body += c)).on("end", () => ok({ status: res.statusCode ?? 0, body }));
+      res
+        .setEncoding("utf8")
+        .on("data", (c: string) => (body += c))
+        .on("end", () => ok({ status: res.statusCode ?? 0, body }));
     });
     req.on("error", fail).end();
   });

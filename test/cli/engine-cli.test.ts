@@ -75,7 +75,16 @@ describe("lakec run", () => {
   it("a warehouse that cannot be built is the run's problem (exit 1, files reported), not an internal error", async () => {
     const whLake = join(dir, "wh-lake");
     const { mkdir, readdir, writeFile } = await import("node:fs/promises");
-    const first = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh1.jsonl"), [review(1), review(2)]), "--memory-limit", "512MB");
+    const first = await lakec(
+      "run",
+      "pipelines/reviews.yaml",
+      "--lake",
+      whLake,
+      "--input",
+      await writeLines(join(dir, "wh1.jsonl"), [review(1), review(2)]),
+      "--memory-limit",
+      "512MB",
+    );
     expect(first.code).toBe(0);
     // A Parquet file that is not one, beside a published one (a file the manifest does not list,
     // so the run's check of published files does not repair it): the views that read it fail.
@@ -84,7 +93,18 @@ describe("lakec run", () => {
     await mkdir(join(partition, slot!), { recursive: true });
     await writeFile(join(partition, slot!, "part-1.parquet"), "not parquet");
     // An incremental run reads only newly arrived files; the full refresh reads every one.
-    const r = await lakec("run", "pipelines/reviews.yaml", "--lake", whLake, "--input", await writeLines(join(dir, "wh2.jsonl"), [review(3)]), "--memory-limit", "512MB", "--json", "--full-refresh");
+    const r = await lakec(
+      "run",
+      "pipelines/reviews.yaml",
+      "--lake",
+      whLake,
+      "--input",
+      await writeLines(join(dir, "wh2.jsonl"), [review(3)]),
+      "--memory-limit",
+      "512MB",
+      "--json",
+      "--full-refresh",
+    );
     expect(r.err).not.toContain("internal error");
     expect(r.code).toBe(1);
     const s = (JSON.parse(r.out) as { result: RunSummary }).result;
@@ -126,7 +146,9 @@ describe("lakec run", () => {
     const [input] = await readdir(part);
     await mkdir(join(part, input!), { recursive: true });
     const db = await (await DuckDBInstance.create(":memory:")).connect();
-    await db.run(`COPY (SELECT * REPLACE (NULL::VARCHAR AS review_id) FROM read_parquet('${join(part, input!, "part-0.parquet")}') LIMIT 1) TO '${join(part, input!, "part-1.parquet")}' (FORMAT parquet)`);
+    await db.run(
+      `COPY (SELECT * REPLACE (NULL::VARCHAR AS review_id) FROM read_parquet('${join(part, input!, "part-0.parquet")}') LIMIT 1) TO '${join(part, input!, "part-1.parquet")}' (FORMAT parquet)`,
+    );
     db.closeSync();
     // The foreign file carries an arrival the models already saw, so only a full refresh reads it.
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", damaged, "--full-refresh");
@@ -151,7 +173,9 @@ describe("lakec run", () => {
   });
 
   it("rejects bad flags and unknown sources as usage errors", async () => {
-    expect((await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--memory-limit", "lots")).err).toContain("--memory-limit lots: expected a size");
+    expect((await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--memory-limit", "lots")).err).toContain(
+      "--memory-limit lots: expected a size",
+    );
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(dir, "day1.jsonl"), "--source", "nope");
     expect(r.code).toBe(2);
     expect(r.err).toContain("--source nope: pipeline reviews has no such source (sources: product_reviews)");
@@ -180,15 +204,25 @@ describe("lakec run", () => {
 
 describe("lakec query and show", () => {
   it("query prints an aligned table by default", async () => {
-    const r = await lakec("query", "pipelines/reviews.yaml", "SELECT asin, count(*) AS n FROM product_reviews GROUP BY asin ORDER BY asin", "--lake", lake);
+    const r = await lakec(
+      "query",
+      "pipelines/reviews.yaml",
+      "SELECT asin, count(*) AS n FROM product_reviews GROUP BY asin ORDER BY asin",
+      "--lake",
+      lake,
+    );
     expect(r.code).toBe(0);
     expect(r.out).toBe(["asin | n", "-----+--", "B0   | 5", "B1   | 5", "B2   | 5", "B3   | 5", "(4 rows)", ""].join("\n"));
   });
 
   it("query --format csv and json", async () => {
     const sql = "SELECT reviewer_id, title FROM product_reviews WHERE reviewer_id IN ('R1', 'R2') ORDER BY 1";
-    expect((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "csv")).out).toBe("reviewer_id,title\nR1,Summary 1\nR2,Summary 2\n");
-    const json = JSON.parse((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "json")).out) as { result: unknown };
+    expect((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "csv")).out).toBe(
+      "reviewer_id,title\nR1,Summary 1\nR2,Summary 2\n",
+    );
+    const json = JSON.parse((await lakec("query", "pipelines/reviews.yaml", sql, "--lake", lake, "--format", "json")).out) as {
+      result: unknown;
+    };
     expect(json.result).toEqual({
       columns: ["reviewer_id", "title"],
       types: ["VARCHAR", "VARCHAR"],

@@ -110,13 +110,18 @@ describe("local lakes, state and saved plans per environment", { timeout: 120_00
   it("a saved plan is refused for another environment or lake, and after the pipeline changed", async () => {
     expect((await lakec("plan", "storefront.yaml", "--out", "dev.plan")).code).toBe(0);
     const otherEnv = await lakec("apply", "dev.plan", "--env", "prod");
-    expect([otherEnv.code, otherEnv.err]).toEqual([1, "lakec: refusing the saved plan dev.plan: it was made for environment 'dev', not environment 'prod'. Run `lakec plan` again\n"]);
+    expect([otherEnv.code, otherEnv.err]).toEqual([
+      1,
+      "lakec: refusing the saved plan dev.plan: it was made for environment 'dev', not environment 'prod'. Run `lakec plan` again\n",
+    ]);
     const otherLake = await lakec("apply", "dev.plan", "--lake", "somewhere");
     expect(otherLake.code).toBe(1);
     expect(otherLake.err).toContain(`it was made with the lake ${join(dir, ".lake", "dev")}, not ${join(dir, "somewhere")}`);
     await writeFile(join(dir, "storefront.yaml"), `${await storefront()}# an edit\n`);
     const edited = await lakec("apply", "dev.plan");
-    expect(edited.err).toBe(`lakec: refusing the saved plan dev.plan: ${join(dir, "storefront.yaml")} changed since the plan was made. Run \`lakec plan\` again\n`);
+    expect(edited.err).toBe(
+      `lakec: refusing the saved plan dev.plan: ${join(dir, "storefront.yaml")} changed since the plan was made. Run \`lakec plan\` again\n`,
+    );
     await writeFile(join(dir, "storefront.yaml"), await storefront());
   });
 
@@ -132,7 +137,10 @@ describe("local lakes, state and saved plans per environment", { timeout: 120_00
   it("several environments and no default: a command asks for --env", async () => {
     await writeFile(join(dir, "nodefault.yaml"), (await storefront()).replace("    default: true\n", ""));
     const r = await lakec("run", "nodefault.yaml");
-    expect([r.code, r.err]).toEqual([2, "lakec: nodefault.yaml has environments dev, prod and none is marked default: true: choose one with --env dev or --env prod\n"]);
+    expect([r.code, r.err]).toEqual([
+      2,
+      "lakec: nodefault.yaml has environments dev, prod and none is marked default: true: choose one with --env dev or --env prod\n",
+    ]);
     expect((await lakec("validate", "nodefault.yaml")).code).toBe(0);
   });
 
@@ -156,7 +164,10 @@ describe("local lakes, state and saved plans per environment", { timeout: 120_00
     const session = devSession("storefront.yaml", { env: "prod" });
     await session.waitFor(/watching for raw files/);
     await mkdir(join(dir, ".lake", "prod", "raw", "storefront", "reviews"), { recursive: true });
-    await writeFile(join(dir, ".lake", "prod", "raw", "storefront", "reviews", "late.jsonl"), generateAmazonReviews({ seed: 3, records: 50 }));
+    await writeFile(
+      join(dir, ".lake", "prod", "raw", "storefront", "reviews", "late.jsonl"),
+      generateAmazonReviews({ seed: 3, records: 50 }),
+    );
     expect(existsSync(join(dir, ".lake", "dev", "raw", "storefront", "reviews", "late.jsonl"))).toBe(false);
     await session.waitFor(/late\.jsonl processed: 50 in/);
     await session.stop();

@@ -17,7 +17,14 @@ afterAll(removeTempDirs);
 
 const yaml = readFileSync(MESSY_PIPELINE, "utf8");
 const sample: Record<string, SampleValue>[] = [
-  { business_id: "a", shippingCountry: "DE", attributes: { WiFi: "no", Parking: true }, hours: { Mon: { open: "9", close: "5", note: "x" } }, menu: [{ dish: "a", price: 1.5, spicy: true }], status: { open: 1, since: "2020-01-02" } },
+  {
+    business_id: "a",
+    shippingCountry: "DE",
+    attributes: { WiFi: "no", Parking: true },
+    hours: { Mon: { open: "9", close: "5", note: "x" } },
+    menu: [{ dish: "a", price: 1.5, spicy: true }],
+    status: { open: 1, since: "2020-01-02" },
+  },
   { business_id: "b", shippingCountry: "FR", rating_count: 12 },
 ];
 const jsonl = `${sample.map((r) => JSON.stringify(r)).join("\n")}\n`;
@@ -41,7 +48,9 @@ describe("init --update", () => {
     expect(p.text).toContain("          spicy: { name: spicy, type: boolean }\n");
     // Nothing else changed: every line of the original is still there, in order.
     const kept = p.text.split("\n").filter((l) => yaml.split("\n").includes(l) || l.includes("note: { name: note"));
-    expect(kept.filter((l) => !l.includes("note: { name: note"))).toEqual(yaml.split("\n").filter((l) => !l.includes("fields: { open: opens_at, close: closes_at }")));
+    expect(kept.filter((l) => !l.includes("note: { name: note"))).toEqual(
+      yaml.split("\n").filter((l) => !l.includes("fields: { open: opens_at, close: closes_at }")),
+    );
     // The updated pipeline maps the whole sample: no drift left.
     const ir = compilePipeline("pipeline.yaml", p.text).ir!;
     const schema = driftSchema(ir.sources[0]!, ir.tables);
@@ -49,7 +58,11 @@ describe("init --update", () => {
   });
 
   it("proposes nothing for a sample the pipeline maps", () => {
-    expect(proposeUpdate("pipeline.yaml", yaml, [{ business_id: "a", name: "n", attributes: { WiFi: "x" } }])).toEqual({ text: yaml, added: [], skipped: [] });
+    expect(proposeUpdate("pipeline.yaml", yaml, [{ business_id: "a", name: "n", attributes: { WiFi: "x" } }])).toEqual({
+      text: yaml,
+      added: [],
+      skipped: [],
+    });
   });
 
   it("prints a unified diff, and --write applies it keeping comments", async () => {

@@ -48,7 +48,10 @@ function order(i: number): Record<string, unknown> {
 describe("lakec init on a synthetic sample", () => {
   const sample = join(dir, "orders.jsonl");
   // Written as text so `total` keeps its two decimals in one field and JSON numbers elsewhere.
-  writeFileSync(sample, `${Array.from({ length: 40 }, (_, i) => JSON.stringify(order(i)).replace(/"total":"([\d.]+)"/, '"total":$1')).join("\n")}\n`);
+  writeFileSync(
+    sample,
+    `${Array.from({ length: 40 }, (_, i) => JSON.stringify(order(i)).replace(/"total":"([\d.]+)"/, '"total":$1')).join("\n")}\n`,
+  );
 
   test("infers types, flattening, a key and names, and the draft validates", async () => {
     const r = await init("--from", "orders.jsonl", "--name", "shop", "--out", "shop.yaml");
@@ -77,7 +80,9 @@ describe("lakec init on a synthetic sample", () => {
     expect(text).toContain('      labels: { type: "array<string>", split: "," }\n');
     expect(text).toMatch(/ {6}labels:\n {8}into: table[^\n]*\n {8}table: orders_labels\n/);
     expect(text).toContain("      comment: { type: string }\n");
-    expect(text).toMatch(/ {6}lines:\n {8}into: table[^\n]*\n {8}# its elements are objects or lists: each value is kept as JSON text\n {8}table: orders_lines\n/);
+    expect(text).toMatch(
+      / {6}lines:\n {8}into: table[^\n]*\n {8}# its elements are objects or lists: each value is kept as JSON text\n {8}table: orders_lines\n/,
+    );
     expect(text).toContain("# PLACEHOLDER: your AWS region and bucket names.");
   });
 
@@ -102,25 +107,51 @@ describe("lakec init on a synthetic sample", () => {
     return r.out;
   }
 
-  test("takes dates written as text with a comma (\"09 4, 2015\") as dates, not as lists split on the comma", async () => {
-    const out = await draftFrom("review-times.jsonl", "review_times", Array.from({ length: 20 }, (_, i) => ({ reviewerID: `r${i}`, reviewTime: `${String(1 + (i % 12)).padStart(2, "0")} ${1 + (i % 28)}, 2015` })));
+  test('takes dates written as text with a comma ("09 4, 2015") as dates, not as lists split on the comma', async () => {
+    const out = await draftFrom(
+      "review-times.jsonl",
+      "review_times",
+      Array.from({ length: 20 }, (_, i) => ({
+        reviewerID: `r${i}`,
+        reviewTime: `${String(1 + (i % 12)).padStart(2, "0")} ${1 + (i % 28)}, 2015`,
+      })),
+    );
     expect(out).toMatch(/review_time: \{ from: reviewTime, type: date, format: "%m %d, %Y"/);
     expect(out).not.toContain("split");
   });
 
   test("chooses the whole-record key when no id-like key is unique in the sample (tips: two by one user, one business, one day)", async () => {
-    const out = await draftFrom("tips.jsonl", "tips", Array.from({ length: 30 }, (_, i) => ({ user_id: `u${i % 5}`, business_id: `b${i % 5}`, text: `tip ${i}`, date: "2016-03-05 10:00:00" })));
-    expect(out).toMatch(/\n {4}key: whole_record {3}# no field combination is unique in the sample \(\[[a-z_, ]+\] repeats in 25 of 30 records\)/);
+    const out = await draftFrom(
+      "tips.jsonl",
+      "tips",
+      Array.from({ length: 30 }, (_, i) => ({
+        user_id: `u${i % 5}`,
+        business_id: `b${i % 5}`,
+        text: `tip ${i}`,
+        date: "2016-03-05 10:00:00",
+      })),
+    );
+    expect(out).toMatch(
+      /\n {4}key: whole_record {3}# no field combination is unique in the sample \(\[[a-z_, ]+\] repeats in 25 of 30 records\)/,
+    );
     expect(out).not.toContain("required: true");
   });
 
   test("reads a small file whole: a key that repeats only after record 5,000 is not taken as unique", async () => {
-    const out = await draftFrom("events.jsonl", "events", Array.from({ length: 6000 }, (_, i) => ({ event_id: `e${i < 5500 ? i : i - 5500}`, value: i })));
+    const out = await draftFrom(
+      "events.jsonl",
+      "events",
+      Array.from({ length: 6000 }, (_, i) => ({ event_id: `e${i < 5500 ? i : i - 5500}`, value: i })),
+    );
     expect(out).toContain("[event_id] repeats in 500 of 6000 records");
   });
 
   test("keeps child-table names short for a source named after a long file name", async () => {
-    const out = await draftFrom("yelp_academic_dataset_business.jsonl", "yelp", Array.from({ length: 5 }, (_, i) => ({ business_id: `b${i}`, categories: ["Food", "Bars"] })));
+    const out = await draftFrom(
+      "yelp_academic_dataset_business.jsonl",
+      "yelp",
+      Array.from({ length: 5 }, (_, i) => ({ business_id: `b${i}`, categories: ["Food", "Bars"] })),
+    );
     expect(out).toContain("        table: business_categories\n");
   });
 
@@ -162,11 +193,15 @@ describe("lakec init on the shared data sets", () => {
   for (const sample of samples) {
     const path = join(DATA_DIR, sample);
     const data = shared(path);
-    test.skipIf(!data.present)(`${sample} gives a draft that validates${data.skipNote}`, async () => {
-      const out = join(dir, `${sample.replace(/\W/g, "_")}.yaml`);
-      const r = await init("--from", path, "--out", out);
-      expect(r.code, r.err).toBe(0);
-      expectValid(out, readFileSync(out, "utf8"));
-    }, 30_000);
+    test.skipIf(!data.present)(
+      `${sample} gives a draft that validates${data.skipNote}`,
+      async () => {
+        const out = join(dir, `${sample.replace(/\W/g, "_")}.yaml`);
+        const r = await init("--from", path, "--out", out);
+        expect(r.code, r.err).toBe(0);
+        expectValid(out, readFileSync(out, "utf8"));
+      },
+      30_000,
+    );
   }
 });

@@ -55,11 +55,19 @@ describe("lakec plan / apply on a local lake", { timeout: 60_000 }, () => {
     expect(applied.err).toBe("local: views 2, models 5, tests 33\n");
     expect(applied.code).toBe(0);
     // Ends with what was done, in the plan's terms (the plan said: 4 to change, 3 marts to rebuild).
-    expect(applied.out.trimEnd().split("\n").at(-1)).toBe("Apply complete: local: 0 added, 4 changed, 0 replaced, 0 destroyed; 3 marts rebuilt");
+    expect(applied.out.trimEnd().split("\n").at(-1)).toBe(
+      "Apply complete: local: 0 added, 4 changed, 0 replaced, 0 destroyed; 3 marts rebuilt",
+    );
     const plan = await lakec("plan", "reviews.yaml", "--detailed-exitcode");
     expect([plan.code, plan.out.trim().split("\n").at(-1)]).toEqual([0, "No changes. The deployed state matches reviews.yaml."]);
     const json = JSON.parse((await lakec("plan", "reviews.yaml", "--json")).out) as { command: string; result: unknown };
-    expect(json).toMatchObject({ schema: "lakec-output/1", command: "plan", ok: true, diagnostics: [], result: { format: "lakec-plan/2", steps: [], targets: ["local"] } });
+    expect(json).toMatchObject({
+      schema: "lakec-output/1",
+      command: "plan",
+      ok: true,
+      diagnostics: [],
+      result: { format: "lakec-plan/2", steps: [], targets: ["local"] },
+    });
     expect((await lakec("plan", "reviews.yaml", "--format", "json")).out).toBe((await lakec("plan", "reviews.yaml", "--json")).out);
   });
 
@@ -73,7 +81,9 @@ describe("lakec plan / apply on a local lake", { timeout: 60_000 }, () => {
     // mart2.plan was computed against the state mart.plan has just changed.
     const stale = await lakec("apply", "mart2.plan");
     expect(stale.code).toBe(1);
-    expect(stale.err).toBe("lakec: refusing the saved plan mart2.plan: the deployed state moved since the plan was made (local). Run `lakec plan` again\n");
+    expect(stale.err).toBe(
+      "lakec: refusing the saved plan mart2.plan: the deployed state moved since the plan was made (local). Run `lakec plan` again\n",
+    );
     await lakec("plan", "reviews.yaml", "--out", "edited.plan");
     await pipeline(EDITS.cleaningRule(EDITS.martMeasure(reviewsYaml())));
     const edited = await lakec("apply", "edited.plan");
@@ -86,7 +96,9 @@ describe("lakec plan / apply on a local lake", { timeout: 60_000 }, () => {
     await pipeline(withoutMart(EDITS.martMeasure(reviewsYaml())));
     const plan = await lakec("plan", "reviews.yaml", "--fail-on", "destructive");
     expect(plan.code).toBe(1);
-    expect(plan.out).toMatch(/Destructive changes \(1\): apply refuses them without --allow-destructive\n {2}- \[local\] mart reviewer_activity/);
+    expect(plan.out).toMatch(
+      /Destructive changes \(1\): apply refuses them without --allow-destructive\n {2}- \[local\] mart reviewer_activity/,
+    );
     const refused = await lakec("apply", "reviews.yaml", "--yes");
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/^lakec: DestructiveStepsRefused: the plan has 1 destructive step\(s\): local mart reviewer_activity/);
@@ -100,7 +112,10 @@ describe("lakec plan / apply on a local lake", { timeout: 60_000 }, () => {
     const run = async (answer: string): Promise<{ code: number; err: string }> => {
       let code = 0;
       let err = "";
-      const ctx: CliContext = { io: { out: () => {}, err: (t) => void (err += t), cwd: dir }, exit: (c) => void (code = Math.max(code, c)) };
+      const ctx: CliContext = {
+        io: { out: () => {}, err: (t) => void (err += t), cwd: dir },
+        exit: (c) => void (code = Math.max(code, c)),
+      };
       const term: Terminal = { interactive: true, ask: async (q) => (answers.push(q), answer) };
       const program = new Command("lakec").exitOverride();
       registerApply(program, ctx, term);
@@ -122,7 +137,11 @@ describe("credentials", () => {
     try {
       const r = await lakec("plan", "reviews.yaml", "--target", "snowflake", "--detailed-exitcode");
       expect(r.code).toBe(1);
-      expect(r.err.split("\n").filter(Boolean)).toEqual([expect.stringMatching(/^lakec: Snowflake credentials missing: set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH \(/)]);
+      expect(r.err.split("\n").filter(Boolean)).toEqual([
+        expect.stringMatching(
+          /^lakec: Snowflake credentials missing: set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH \(/,
+        ),
+      ]);
     } finally {
       process.env = saved;
     }

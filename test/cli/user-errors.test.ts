@@ -28,7 +28,10 @@ describe("errors users cause", () => {
     const dir = await tempDir("user-errors");
     const r = await lakec(cwd, cmd, "pipelines/reviews.yaml", "--lake", join(dir, "lake"), "--memory-limit", "2");
     oneLineError(r, "lakec: --memory-limit 2: expected a size with a unit, like 2GB or 512MB");
-    oneLineError(await lakec(cwd, cmd, "pipelines/reviews.yaml", "--lake", join(dir, "lake"), "--memory-limit", "1KB"), "--memory-limit 1KB: at least 16MB");
+    oneLineError(
+      await lakec(cwd, cmd, "pipelines/reviews.yaml", "--lake", join(dir, "lake"), "--memory-limit", "1KB"),
+      "--memory-limit 1KB: at least 16MB",
+    );
   });
 
   it("a full disk (ENOSPC) is a one-line error", async () => {

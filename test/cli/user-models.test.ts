@@ -82,7 +82,11 @@ describe("hand-written models run with the generated ones", () => {
   beforeAll(async () => {
     root = await project("user-models", GOOD);
     lake = join(root, ".lake");
-    const lines = [...MIXED_LINES, review(100, { asin: "B0A", overall: 2 }), review(101, { asin: "B0A", overall: 4, reviewTime: "06 26, 2018", unixReviewTime: 1530000000 })];
+    const lines = [
+      ...MIXED_LINES,
+      review(100, { asin: "B0A", overall: 2 }),
+      review(101, { asin: "B0A", overall: 4, reviewTime: "06 26, 2018", unixReviewTime: 1530000000 }),
+    ];
     await writeLines(join(root, "day1.jsonl"), lines);
   }, 30_000);
 
@@ -95,12 +99,16 @@ describe("hand-written models run with the generated ones", () => {
   it("run builds them in ref() order after the mart, and their tests pass", async () => {
     const r = await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "day1.jsonl"), "--json");
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.out) as { result: { warehouse: { models: { name: string; rows: number }[]; tests: { name: string; failures: number }[] } } };
+    const s = JSON.parse(r.out) as {
+      result: { warehouse: { models: { name: string; rows: number }[]; tests: { name: string; failures: number }[] } };
+    };
     const order = s.result.warehouse.models.map((m) => m.name);
     expect(order.indexOf("product_rating_ranks")).toBeGreaterThan(order.indexOf("product_daily_ratings"));
     expect(order.indexOf("best_days")).toBeGreaterThan(order.indexOf("product_rating_ranks"));
     const tests = s.result.warehouse.tests.map((t) => t.name);
-    expect(tests).toEqual(expect.arrayContaining(["not_null_product_rating_ranks_asin", "not_null_product_rating_ranks_day_rank", "median_in_range"]));
+    expect(tests).toEqual(
+      expect.arrayContaining(["not_null_product_rating_ranks_asin", "not_null_product_rating_ranks_day_rank", "median_in_range"]),
+    );
     expect(s.result.warehouse.tests.every((t) => t.failures === 0)).toBe(true);
   });
 
@@ -129,7 +137,11 @@ describe("hand-written models run with the generated ones", () => {
     const ok = await lakecIn(root, "test", "pipelines/reviews.yaml", "--lake", lake);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain("PASS median_in_range");
-    await put(root, "dbt/tests/reviews/no_low_best_day.sql", "{{ config(severity='error') }}\nselect asin, avg_rating from {{ ref('product_rating_ranks') }} where day_rank = 1 and asin = 'B0A' and avg_rating < 5\n");
+    await put(
+      root,
+      "dbt/tests/reviews/no_low_best_day.sql",
+      "{{ config(severity='error') }}\nselect asin, avg_rating from {{ ref('product_rating_ranks') }} where day_rank = 1 and asin = 'B0A' and avg_rating < 5\n",
+    );
     const bad = await lakecIn(root, "test", "pipelines/reviews.yaml", "--lake", lake);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/FAIL no_low_best_day: 1 failing row\(s\)/);
@@ -146,7 +158,11 @@ describe("hand-written models run with the generated ones", () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out) as { result: { warehouse: { models: { name: string }[]; tests: { name: string }[] } } };
     expect(s.result.warehouse.models.map((m) => m.name)).toEqual(["product_rating_ranks", "best_days"]);
-    expect(s.result.warehouse.tests.map((t) => t.name).sort()).toEqual(["median_in_range", "not_null_product_rating_ranks_asin", "not_null_product_rating_ranks_day_rank"]);
+    expect(s.result.warehouse.tests.map((t) => t.name).sort()).toEqual([
+      "median_in_range",
+      "not_null_product_rating_ranks_asin",
+      "not_null_product_rating_ranks_day_rank",
+    ]);
     const t = await lakecIn(root, "test", "pipelines/reviews.yaml", "--lake", lake, "--select", "tag:custom");
     expect(t.code).toBe(0);
     expect(t.out).not.toContain("product_daily_ratings");
@@ -172,12 +188,16 @@ describe("hand-written models run with the generated ones", () => {
 async function twoRuns(tag: string, model: string, second: readonly string[]): Promise<{ materialized?: string; lake: string }> {
   const root = await project(tag, { "dbt/models/custom/reviews/reviews_per_product.sql": model });
   const lake = join(root, ".lake");
-  await writeLines(join(root, "a.jsonl"), Array.from({ length: 8 }, (_, i) => review(i)));
+  await writeLines(
+    join(root, "a.jsonl"),
+    Array.from({ length: 8 }, (_, i) => review(i)),
+  );
   await writeLines(join(root, "b.jsonl"), second);
   expect((await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "a.jsonl"))).code).toBe(0);
   const r = await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "b.jsonl"), "--json");
   expect(r.code).toBe(0);
-  const models = (JSON.parse(r.out) as { result: { warehouse: { models: { name: string; materialized: string }[] } } }).result.warehouse.models;
+  const models = (JSON.parse(r.out) as { result: { warehouse: { models: { name: string; materialized: string }[] } } }).result.warehouse
+    .models;
   const built = models.find((m) => m.name === "reviews_per_product")?.materialized;
   return { ...(built !== undefined && { materialized: built }), lake };
 }
@@ -190,7 +210,11 @@ from {{ ref('stg_reviews__product_reviews') }}
 {% if is_incremental() %}where _arrival_seq > (select coalesce(max(seq), 0) from {{ this }}){% endif %}
 group by asin
 `;
-    const { materialized, lake } = await twoRuns("user-incremental", model, Array.from({ length: 8 }, (_, i) => review(i + 8)));
+    const { materialized, lake } = await twoRuns(
+      "user-incremental",
+      model,
+      Array.from({ length: 8 }, (_, i) => review(i + 8)),
+    );
     expect(materialized).toBe("table");
     const rows = await warehouseRows(lake, "SELECT asin, reviews::INT AS n FROM reviews_per_product ORDER BY asin");
     expect(rows).toEqual(["B0", "B1", "B2", "B3"].map((asin) => ({ asin, n: 4 })));
@@ -199,22 +223,35 @@ group by asin
 
 describe("lakec dev", () => {
   it("builds hand-written models with each batch and reads an edit with the next one; a broken edit is reported, not fatal", async () => {
-    const root = await project("user-dev", { "dbt/models/custom/reviews/rating_counts.sql": "select rating, count(*) as n from {{ ref('stg_reviews__product_reviews') }} group by rating\n" });
+    const root = await project("user-dev", {
+      "dbt/models/custom/reviews/rating_counts.sql":
+        "select rating, count(*) as n from {{ ref('stg_reviews__product_reviews') }} group by rating\n",
+    });
     let out = "";
     const waiters: { re: RegExp; resolve: () => void }[] = [];
     const heard = (t: string): void => {
       out += t;
       for (const w of waiters.filter((x) => x.re.test(out))) w.resolve();
     };
-    const waitFor = (re: RegExp): Promise<void> => (re.test(out) ? Promise.resolve() : new Promise((resolve) => waiters.push({ re, resolve })));
+    const waitFor = (re: RegExp): Promise<void> =>
+      re.test(out) ? Promise.resolve() : new Promise((resolve) => waiters.push({ re, resolve }));
     let stop!: () => void;
     const until = new Promise<void>((r) => (stop = r));
-    const done = runDev({ io: { out: heard, err: heard, cwd: root }, exit: () => undefined }, "pipelines/reviews.yaml", { lake: ".lake", memoryLimit: "1GB", threads: "2" }, until);
+    const done = runDev(
+      { io: { out: heard, err: heard, cwd: root }, exit: () => undefined },
+      "pipelines/reviews.yaml",
+      { lake: ".lake", memoryLimit: "1GB", threads: "2" },
+      until,
+    );
     await waitFor(/watching for raw files/);
     await mkdir(join(root, ".lake/raw/reviews"), { recursive: true });
     await writeLines(join(root, ".lake/raw/reviews/one.jsonl"), MIXED_LINES);
     await waitFor(/marts updated in [0-9.]+s/);
-    await put(root, "dbt/models/custom/reviews/rating_counts.sql", "select rating, count(*) as n from {{ ref('stg_reviews__product_reviews') }} group by ratin\n");
+    await put(
+      root,
+      "dbt/models/custom/reviews/rating_counts.sql",
+      "select rating, count(*) as n from {{ ref('stg_reviews__product_reviews') }} group by ratin\n",
+    );
     await writeLines(join(root, ".lake/raw/reviews/two.jsonl"), [review(50)]);
     await waitFor(/warehouse not built: .*rating_counts/);
     stop();
@@ -236,7 +273,13 @@ group by asin
     const { materialized, lake } = await twoRuns("user-lakec-replace", model, [review(8, { asin: "B0" }), review(9, { asin: "B9" })]);
     expect(materialized).toBe("incremental (2 ids)");
     const rows = await warehouseRows(lake, "SELECT asin, reviews::INT AS n FROM reviews_per_product ORDER BY asin");
-    expect(rows).toEqual([{ asin: "B0", n: 3 }, { asin: "B1", n: 2 }, { asin: "B2", n: 2 }, { asin: "B3", n: 2 }, { asin: "B9", n: 1 }]);
+    expect(rows).toEqual([
+      { asin: "B0", n: 3 },
+      { asin: "B1", n: 2 },
+      { asin: "B2", n: 2 },
+      { asin: "B3", n: 2 },
+      { asin: "B9", n: 1 },
+    ]);
   });
 });
 
@@ -247,7 +290,11 @@ describe("plan, apply and graph see hand-written models", () => {
     await writeLines(join(root, "day1.jsonl"), MIXED_LINES);
     expect((await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", lake, "--input", join(root, "day1.jsonl"))).code).toBe(0);
     expect((await lakecIn(root, "plan", "pipelines/reviews.yaml", "--lake", lake)).out).toContain("No changes.");
-    await put(root, "dbt/models/custom/reviews/days_per_product.sql", "select asin, count(*) as days from {{ ref('product_rating_ranks') }} group by asin\n");
+    await put(
+      root,
+      "dbt/models/custom/reviews/days_per_product.sql",
+      "select asin, count(*) as days from {{ ref('product_rating_ranks') }} group by asin\n",
+    );
     const plan = await lakecIn(root, "plan", "pipelines/reviews.yaml", "--lake", lake);
     expect(plan.out).toMatch(/\+ model days_per_product\n\s+# new model/);
     const apply = await lakecIn(root, "apply", "pipelines/reviews.yaml", "--lake", lake, "--yes");
@@ -263,17 +310,26 @@ describe("plan, apply and graph see hand-written models", () => {
     expect((await lakecIn(root, "docs", "pipelines/reviews.yaml", "--out", "site")).code).toBe(0);
     expect((await stat(join(root, "site/p/reviews/a/dbt/models/custom/reviews/product_rating_ranks.sql.html"))).isFile()).toBe(true);
     expect((await stat(join(root, "site/p/reviews/a/dbt/tests/reviews/median_in_range.sql.html"))).isFile()).toBe(true);
-    expect(await readFile(join(root, "site/p/reviews/mart-product_daily_ratings.html"), "utf8")).toContain("custom/reviews/product_rating_ranks.sql.html");
+    expect(await readFile(join(root, "site/p/reviews/mart-product_daily_ratings.html"), "utf8")).toContain(
+      "custom/reviews/product_rating_ranks.sql.html",
+    );
   });
 });
 
 describe("lakec validate checks hand-written files against the IR", () => {
   it("a column the pipeline does not have fails with LK602 at its line and column, with the mart's columns as hint", async () => {
-    const root = await project("user-removed-column", { ...GOOD, "dbt/models/custom/reviews/product_rating_ranks.sql": RANKS.replace("avg_rating, reviews\n", "avg_rating, review_count\n") });
+    const root = await project("user-removed-column", {
+      ...GOOD,
+      "dbt/models/custom/reviews/product_rating_ranks.sql": RANKS.replace("avg_rating, reviews\n", "avg_rating, review_count\n"),
+    });
     const r = await diagnosticsOf(root);
     expect(r.code).toBe(1);
-    expect(r.diagnostics).toEqual([expect.objectContaining({ file: "dbt/models/custom/reviews/product_rating_ranks.sql", line: 4, col: 41, code: "LK602" })]);
-    expect(r.err).toContain("dbt/models/custom/reviews/product_rating_ranks.sql:4:41 error LK602: model product_rating_ranks: column 'review_count' does not exist");
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ file: "dbt/models/custom/reviews/product_rating_ranks.sql", line: 4, col: 41, code: "LK602" }),
+    ]);
+    expect(r.err).toContain(
+      "dbt/models/custom/reviews/product_rating_ranks.sql:4:41 error LK602: model product_rating_ranks: column 'review_count' does not exist",
+    );
     expect(r.err).toMatch(/hint: columns of ref\('product_daily_ratings'\): grain_key, asin, review_date, reviews, avg_rating/);
     // run refuses before processing anything: no half-built warehouse.
     const run = await lakecIn(root, "run", "pipelines/reviews.yaml", "--lake", join(root, ".lake"), "--demo");
@@ -282,7 +338,10 @@ describe("lakec validate checks hand-written files against the IR", () => {
   });
 
   it("compile checks them too: a broken hand-written model fails it and nothing is written; a good one is kept as it is", async () => {
-    const root = await project("user-compile", { ...GOOD, "dbt/models/custom/reviews/product_rating_ranks.sql": RANKS.replace("avg_rating, reviews\n", "avg_rating, review_count\n") });
+    const root = await project("user-compile", {
+      ...GOOD,
+      "dbt/models/custom/reviews/product_rating_ranks.sql": RANKS.replace("avg_rating, reviews\n", "avg_rating, review_count\n"),
+    });
     const bad = await lakecIn(root, "compile", "pipelines/reviews.yaml");
     expect(bad.code).toBe(1);
     expect(bad.err).toContain("error LK602");
@@ -301,7 +360,9 @@ describe("lakec validate checks hand-written files against the IR", () => {
     await writeFile(join(root, "pipelines/reviews.yaml"), yaml.replace(/\bavg_rating\b/g, "mean_rating"));
     const r = await diagnosticsOf(root);
     expect(r.code).toBe(1);
-    expect(r.diagnostics.map((d) => `${d.code} ${d.file}:${d.line}`)).toEqual(["LK602 dbt/models/custom/reviews/product_rating_ranks.sql:4"]);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.file}:${d.line}`)).toEqual([
+      "LK602 dbt/models/custom/reviews/product_rating_ranks.sql:4",
+    ]);
   });
 
   it("reports every problem at once: unknown ref, unknown source, Jinja syntax, a name clash, properties of a missing model, an unknown test", async () => {
@@ -310,7 +371,8 @@ describe("lakec validate checks hand-written files against the IR", () => {
       "dbt/models/custom/reviews/b.sql": "select * from {{ source('reviews', 'product_review') }}\n",
       "dbt/models/custom/reviews/c.sql": "select 1\n{% if true %}\n",
       "dbt/models/custom/reviews/reviewer_activity.sql": "select 1 as x\n",
-      "dbt/models/custom/reviews/props.yml": "version: 2\nmodels:\n  - name: nothing_here\n  - name: a\n    columns:\n      - name: asin\n        data_tests: [dbt_utils.not_empty_string]\n",
+      "dbt/models/custom/reviews/props.yml":
+        "version: 2\nmodels:\n  - name: nothing_here\n  - name: a\n    columns:\n      - name: asin\n        data_tests: [dbt_utils.not_empty_string]\n",
       "dbt/tests/reviews/t.sql": "select * from {{ ref('zzz') }}\n",
     });
     const r = await diagnosticsOf(root);
@@ -331,9 +393,14 @@ describe("lakec validate checks hand-written files against the IR", () => {
   });
 
   it("a schema test on a column the hand-written model does not have is LK602 at the column's line in the .yml", async () => {
-    const root = await project("user-yml-column", { ...GOOD, "dbt/models/custom/reviews/schema.yml": RANKS_YML.replace("- name: day_rank", "- name: day_rnk") });
+    const root = await project("user-yml-column", {
+      ...GOOD,
+      "dbt/models/custom/reviews/schema.yml": RANKS_YML.replace("- name: day_rank", "- name: day_rnk"),
+    });
     const r = await diagnosticsOf(root);
-    expect(r.diagnostics).toEqual([expect.objectContaining({ file: "dbt/models/custom/reviews/schema.yml", line: 8, col: 15, endCol: 22, code: "LK602" })]);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ file: "dbt/models/custom/reviews/schema.yml", line: 8, col: 15, endCol: 22, code: "LK602" }),
+    ]);
     expect(r.err).toContain("did you mean 'day_rank'?");
   });
 
@@ -368,7 +435,9 @@ describe("lakec validate checks hand-written files against the IR", () => {
   });
 
   it("SQL that does not parse on DuckDB is LK608 at the offending word", async () => {
-    const root = await project("user-syntax", { "dbt/models/custom/reviews/s.sql": "select asin\nfrom {{ ref('product_daily_ratings') }}\nwehre reviews > 1\n" });
+    const root = await project("user-syntax", {
+      "dbt/models/custom/reviews/s.sql": "select asin\nfrom {{ ref('product_daily_ratings') }}\nwehre reviews > 1\n",
+    });
     const r = await diagnosticsOf(root);
     expect(r.diagnostics).toEqual([expect.objectContaining({ code: "LK608", line: 3 })]);
   });

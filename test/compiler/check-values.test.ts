@@ -9,7 +9,20 @@ import { typeToString } from "../../compiler/ir.js";
 import { parseType, parseTypeDetailed } from "../../compiler/types-parse.js";
 
 describe("parseType", () => {
-  test.each(["string", "integer", "double", "boolean", "date", "timestamp", "object", "decimal(2,1)", "decimal(38,0)", "array<string>", "array<decimal(10,2)>", "array<array<integer>>"])("%s round-trips", (s) => {
+  test.each([
+    "string",
+    "integer",
+    "double",
+    "boolean",
+    "date",
+    "timestamp",
+    "object",
+    "decimal(2,1)",
+    "decimal(38,0)",
+    "array<string>",
+    "array<decimal(10,2)>",
+    "array<array<integer>>",
+  ])("%s round-trips", (s) => {
     const t = parseType(s);
     expect(t && typeToString(t)).toBe(s);
   });
@@ -69,7 +82,9 @@ describe("castError follows docs/language.md Casting", () => {
 });
 
 describe("deployment settings", () => {
-  test.each(["acme-reviews-raw", "abc", "a.b-c.d1", "x".repeat(63)])("bucket %s is valid", (b) => expect(bucketNameError(b)).toBeUndefined());
+  test.each(["acme-reviews-raw", "abc", "a.b-c.d1", "x".repeat(63)])("bucket %s is valid", (b) =>
+    expect(bucketNameError(b)).toBeUndefined(),
+  );
   test.each([
     ["ab", "3 to 63"],
     ["x".repeat(64), "3 to 63"],
@@ -82,7 +97,23 @@ describe("deployment settings", () => {
     ["acme-s3alias", "-s3alias"],
   ])("bucket %s is rejected (%s)", (b, why) => expect(bucketNameError(b)).toContain(why));
 
-  test.each(["@hourly", "@daily", "@once", "dataset", "0 3 * * *", "*/15 * * * *", "0 0 1 JAN,JUL MON-FRI", "30 6 1-15/2 * 0", "0 0 * * 7", "0 0 L * *", "0 3 * * L5", "0 3 * * 5#2", "0 3 * * FRI#1", "0 3 15W * *", "0 3 1,L * *"])("schedule %s is valid", (s) => expect(scheduleError(s)).toBeUndefined());
+  test.each([
+    "@hourly",
+    "@daily",
+    "@once",
+    "dataset",
+    "0 3 * * *",
+    "*/15 * * * *",
+    "0 0 1 JAN,JUL MON-FRI",
+    "30 6 1-15/2 * 0",
+    "0 0 * * 7",
+    "0 0 L * *",
+    "0 3 * * L5",
+    "0 3 * * 5#2",
+    "0 3 * * FRI#1",
+    "0 3 15W * *",
+    "0 3 1,L * *",
+  ])("schedule %s is valid", (s) => expect(scheduleError(s)).toBeUndefined());
   test.each([
     ["@nightly", "not an Airflow preset"],
     ["0 3 * *", "5 fields"],
@@ -108,7 +139,11 @@ describe("deployment settings", () => {
     ["0 3 * * L5", "2026-12-25T03:00:00.000Z"],
     ["0 3 * * 5#2", "2026-12-11T03:00:00.000Z"],
     ["0 3 19W * *", "2026-12-18T03:00:00.000Z"],
-  ])("the next run of %s after 2026-12-04 08:00 UTC is %s", (s, next) => expect(nextScheduledRun(s, new Date("2026-12-04T08:00:00Z"))?.toISOString()).toBe(next));
+  ])("the next run of %s after 2026-12-04 08:00 UTC is %s", (s, next) =>
+    expect(nextScheduledRun(s, new Date("2026-12-04T08:00:00Z"))?.toISOString()).toBe(next),
+  );
 
-  test.each(["@once", "@continuous", "dataset", "0 25 * * *"])("%s has no next run", (s) => expect(nextScheduledRun(s, new Date())).toBeUndefined());
+  test.each(["@once", "@continuous", "dataset", "0 25 * * *"])("%s has no next run", (s) =>
+    expect(nextScheduledRun(s, new Date())).toBeUndefined(),
+  );
 });

@@ -54,7 +54,10 @@ function templateNames(template: string): Set<string> {
 
 /** `"DB"."SCHEMA"` of every external table, and the integration every statement names. */
 function snowflakeNames(ir: PipelineIR): { schemas: Set<string>; integrations: Set<string> } {
-  const sql = [...files(ir)].filter(([p]) => p.startsWith("snowflake/")).map(([, c]) => c).join("\n");
+  const sql = [...files(ir)]
+    .filter(([p]) => p.startsWith("snowflake/"))
+    .map(([, c]) => c)
+    .join("\n");
   const schemas = new Set([...sql.matchAll(/CREATE EXTERNAL TABLE IF NOT EXISTS ("[^"]+"\."[^"]+")\./g)].map((m) => m[1]!));
   const integrations = new Set([...sql.matchAll(/STORAGE[_ ]INTEGRATION (?:IF NOT EXISTS )?(?:= )?("[^"]+")/g)].map((m) => m[1]!));
   return { schemas, integrations };
@@ -127,13 +130,19 @@ describe("one dbt project for every environment", () => {
     expect([dev!.airflow.tags, prod!.airflow.tags]).toEqual([["shop"], ["shop", "finance"]]);
     expect(dev!.aws.alarmEmail).toBe("oncall@example.com");
     expect(staging!.publish).toEqual({ dbt: "s3://acme-mwaa-staging/dbt/", airflow: "s3://acme-mwaa-staging/dags/" });
-    expect([dev, staging, prod].map((i) => i!.snowflake.storageIntegration)).toEqual(["LAKE_S3_SHOP_DEV", "LAKE_S3_SHOP_QA", "LAKE_S3_SHOP_PROD"]);
+    expect([dev, staging, prod].map((i) => i!.snowflake.storageIntegration)).toEqual([
+      "LAKE_S3_SHOP_DEV",
+      "LAKE_S3_SHOP_QA",
+      "LAKE_S3_SHOP_PROD",
+    ]);
   });
 
   it("every environment emits the same dbt files", () => {
     const project = irs.map((ir) => JSON.stringify([...layoutOutput(ir).projectFiles]));
     expect(new Set(project).size).toBe(1);
-    const profiles = parse(layoutOutput(irs[0]!).projectFiles.get("dbt/profiles.shop.yml.example")!) as { lakec: { outputs: Record<string, { database: string }> } };
+    const profiles = parse(layoutOutput(irs[0]!).projectFiles.get("dbt/profiles.shop.yml.example")!) as {
+      lakec: { outputs: Record<string, { database: string }> };
+    };
     expect(Object.keys(profiles.lakec.outputs)).toEqual(["dev", "staging", "prod"]);
     expect(profiles.lakec.outputs.dev!.database).toBe("ANALYTICS_DEV");
   });
@@ -148,25 +157,31 @@ describe("one dbt project for every environment", () => {
   })();
 
   // dbt renders source properties with Jinja: target.name, target.type and env_var are in scope.
-  it.skipIf(python === undefined)("the sources render to each environment's database and schema (Jinja, as dbt renders them; needs python3 with jinja2)", () => {
-    const sources = parse(layoutOutput(irs[0]!).projectFiles.get("dbt/models/staging/shop/_sources.yml")!) as { sources: { database: string; schema: string }[] };
-    const { database, schema } = sources.sources[0]!;
-    const script = [
-      "import json, os, sys",
-      "from jinja2 import Environment",
-      "env = Environment()",
-      "database, schema, target, lakec_env = json.loads(sys.argv[1])",
-      "ctx = {'target': {'name': target, 'type': 'snowflake', 'database': 'X'}, 'env_var': lambda k, d=None: (lakec_env if k == 'LAKEC_ENV' and lakec_env else d)}",
-      "print(env.from_string(database).render(ctx) + '.' + env.from_string(schema).render(ctx))",
-    ].join("\n");
-    const render = (target: string, lakecEnv = ""): string => execFileSync(python!, ["-c", script, JSON.stringify([database, schema, target, lakecEnv])], { encoding: "utf8" }).trim();
-    expect(render("dev")).toBe("ANALYTICS_DEV.SHOP");
-    expect(render("staging")).toBe("ANALYTICS.SHOP_STAGING");
-    expect(render("prod")).toBe("ANALYTICS.SHOP");
-    expect(render("snowflake", "staging")).toBe("ANALYTICS.SHOP_STAGING");
-    // An unknown environment names itself in the relation, so the warehouse's error says which.
-    expect(render("qa")).toBe("NO_LAKEC_ENVIRONMENT_qa.NO_LAKEC_ENVIRONMENT_qa");
-  });
+  it.skipIf(python === undefined)(
+    "the sources render to each environment's database and schema (Jinja, as dbt renders them; needs python3 with jinja2)",
+    () => {
+      const sources = parse(layoutOutput(irs[0]!).projectFiles.get("dbt/models/staging/shop/_sources.yml")!) as {
+        sources: { database: string; schema: string }[];
+      };
+      const { database, schema } = sources.sources[0]!;
+      const script = [
+        "import json, os, sys",
+        "from jinja2 import Environment",
+        "env = Environment()",
+        "database, schema, target, lakec_env = json.loads(sys.argv[1])",
+        "ctx = {'target': {'name': target, 'type': 'snowflake', 'database': 'X'}, 'env_var': lambda k, d=None: (lakec_env if k == 'LAKEC_ENV' and lakec_env else d)}",
+        "print(env.from_string(database).render(ctx) + '.' + env.from_string(schema).render(ctx))",
+      ].join("\n");
+      const render = (target: string, lakecEnv = ""): string =>
+        execFileSync(python!, ["-c", script, JSON.stringify([database, schema, target, lakecEnv])], { encoding: "utf8" }).trim();
+      expect(render("dev")).toBe("ANALYTICS_DEV.SHOP");
+      expect(render("staging")).toBe("ANALYTICS.SHOP_STAGING");
+      expect(render("prod")).toBe("ANALYTICS.SHOP");
+      expect(render("snowflake", "staging")).toBe("ANALYTICS.SHOP_STAGING");
+      // An unknown environment names itself in the relation, so the warehouse's error says which.
+      expect(render("qa")).toBe("NO_LAKEC_ENVIRONMENT_qa.NO_LAKEC_ENVIRONMENT_qa");
+    },
+  );
 });
 
 describe("the environment a command uses", () => {
@@ -174,7 +189,9 @@ describe("the environment a command uses", () => {
     expect(loadPipeline(ROOT, STOREFRONT).ir!.environment!.name).toBe("dev");
     expect(loadPipeline(ROOT, STOREFRONT, "prod").ir!.environment!.name).toBe("prod");
     expect(() => loadPipeline(ROOT, STOREFRONT, "prd")).toThrow("pipelines/storefront.yaml has no environment 'prd'; did you mean 'prod'?");
-    expect(() => loadPipeline(ROOT, "pipelines/reviews.yaml", "dev")).toThrow("pipelines/reviews.yaml declares no environments, so --env dev does not apply");
+    expect(() => loadPipeline(ROOT, "pipelines/reviews.yaml", "dev")).toThrow(
+      "pipelines/reviews.yaml declares no environments, so --env dev does not apply",
+    );
     expect(() => loadPipeline(ROOT, "test/cases/err-environment-unknown-key/pipeline.yaml", "dev")).not.toThrow();
   });
 
@@ -200,14 +217,18 @@ describe("checks across pipelines see every environment", () => {
     expect(all.flatMap((l) => l.diagnostics)).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), "lakec-env-project-"));
     try {
-      const yelp = readFileSync(join(ROOT, "pipelines/yelp.yaml"), "utf8").replace("storage_integration: LAKE_S3_YELP", "storage_integration: LAKE_S3_STOREFRONT_PROD");
+      const yelp = readFileSync(join(ROOT, "pipelines/yelp.yaml"), "utf8").replace(
+        "storage_integration: LAKE_S3_YELP",
+        "storage_integration: LAKE_S3_STOREFRONT_PROD",
+      );
       writeFileSync(join(dir, "yelp.yaml"), yelp);
       writeFileSync(join(dir, "storefront.yaml"), readFileSync(join(ROOT, STOREFRONT), "utf8"));
       const [, clash] = loadProject(dir, ["storefront.yaml", "yelp.yaml"]);
-      expect(clash!.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["LK503 storage integration 'LAKE_S3_STOREFRONT_PROD' is also storefront.yaml's"]);
+      expect(clash!.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+        "LK503 storage integration 'LAKE_S3_STOREFRONT_PROD' is also storefront.yaml's",
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
-

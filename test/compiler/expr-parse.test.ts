@@ -30,7 +30,10 @@ describe("parseExpr: precedence and associativity", () => {
 
   it("binds comparison over arithmetic, not over comparison, and over and over or", () => {
     expect(tree("a + 1 > b")).toEqual(cmp(">", fn("add", ref("a"), lit(1)), ref("b")));
-    expect(tree("not a = 1 and b or c")).toEqual({ k: "or", args: [{ k: "and", args: [{ k: "not", arg: cmp("=", ref("a"), lit(1)) }, ref("b")] }, ref("c")] });
+    expect(tree("not a = 1 and b or c")).toEqual({
+      k: "or",
+      args: [{ k: "and", args: [{ k: "not", arg: cmp("=", ref("a"), lit(1)) }, ref("b")] }, ref("c")],
+    });
     expect(tree("a or b and c")).toEqual({ k: "or", args: [ref("a"), { k: "and", args: [ref("b"), ref("c")] }] });
     expect(tree("a and b and c")).toEqual({ k: "and", args: [ref("a"), ref("b"), ref("c")] });
     expect(tree("not not a")).toEqual({ k: "not", arg: { k: "not", arg: ref("a") } });
@@ -66,7 +69,13 @@ describe("parseExpr: constructs", () => {
     expect(tree("COALESCE(a, 'x')")).toEqual(fn("coalesce", ref("a"), lit("x")));
     expect(tree("now()")).toEqual(fn("now"));
     expect(tree("cast(a as Decimal(10, 2))")).toEqual(fn("cast", ref("a"), lit("decimal(10,2)")));
-    expect(tree("case when a > 1 then 'x' when a > 0 then 'y' end")).toEqual({ k: "case", whens: [{ when: cmp(">", ref("a"), lit(1)), then: lit("x") }, { when: cmp(">", ref("a"), lit(0)), then: lit("y") }] });
+    expect(tree("case when a > 1 then 'x' when a > 0 then 'y' end")).toEqual({
+      k: "case",
+      whens: [
+        { when: cmp(">", ref("a"), lit(1)), then: lit("x") },
+        { when: cmp(">", ref("a"), lit(0)), then: lit("y") },
+      ],
+    });
     expect(tree("case when a then 1 else 0 end")).toEqual({ k: "case", whens: [{ when: ref("a"), then: lit(1) }], else: lit(0) });
     expect(tree("business.city")).toEqual(ref("city", "business"));
   });
@@ -128,7 +137,11 @@ describe("parseMeasure", () => {
   });
 
   it("names the aggregates it knows when one is unknown, and points at it", () => {
-    expect(parseMeasure("  median(x)")).toMatchObject({ offset: 2, message: "unknown aggregate 'median'", hint: expect.stringContaining("count(*), count(col)") });
+    expect(parseMeasure("  median(x)")).toMatchObject({
+      offset: 2,
+      message: "unknown aggregate 'median'",
+      hint: expect.stringContaining("count(*), count(col)"),
+    });
     expect(parseMeasure("sum(x) + 1")).toMatchObject({ offset: 7, message: expect.stringMatching(/unexpected trailing input/) });
     expect(parseMeasure("sum(*)")).toMatchObject({ offset: 4 });
   });

@@ -52,7 +52,7 @@ describe("parse → print → parse", () => {
 
 describe("quoting and types per dialect", () => {
   it("quotes identifiers: DuckDB and Snowflake double quotes (Snowflake upper-cased), Spark backticks", () => {
-    expect(DIALECTS.map((d) => quoteIdent(d, 'we"ird`name'))).toEqual(['"we""ird`name"', "`we\"ird``name`", '"WE""IRD`NAME"']);
+    expect(DIALECTS.map((d) => quoteIdent(d, 'we"ird`name'))).toEqual(['"we""ird`name"', '`we"ird``name`', '"WE""IRD`NAME"']);
   });
 
   it("quotes strings so no value breaks out: doubled quotes, and backslashes where the dialect escapes", () => {
@@ -60,7 +60,15 @@ describe("quoting and types per dialect", () => {
   });
 
   it("names the scalar types in each dialect", () => {
-    const types: ScalarType[] = [{ kind: "string" }, { kind: "integer" }, { kind: "double" }, { kind: "boolean" }, { kind: "date" }, { kind: "timestamp" }, { kind: "decimal", precision: 10, scale: 2 }];
+    const types: ScalarType[] = [
+      { kind: "string" },
+      { kind: "integer" },
+      { kind: "double" },
+      { kind: "boolean" },
+      { kind: "date" },
+      { kind: "timestamp" },
+      { kind: "decimal", precision: 10, scale: 2 },
+    ];
     expect(DIALECTS.map((d) => types.map((t) => sqlType(d, t)))).toEqual([
       ["VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "DECIMAL(10,2)"],
       ["STRING", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "DECIMAL(10,2)"],
@@ -69,13 +77,26 @@ describe("quoting and types per dialect", () => {
   });
 
   it("prints typed literals as casts of their text, untyped ones as they are", () => {
-    expect(DIALECTS.map((d) => printExpr(lit("2020-01-01", { kind: "date" }), d))).toEqual(["CAST('2020-01-01' AS DATE)", "CAST('2020-01-01' AS DATE)", "CAST('2020-01-01' AS DATE)"]);
-    expect([lit(null), lit(true), lit(2.5), lit("x", { kind: "string" })].map((e) => printExpr(e, "duckdb"))).toEqual(["NULL", "TRUE", "2.5", "'x'"]);
+    expect(DIALECTS.map((d) => printExpr(lit("2020-01-01", { kind: "date" }), d))).toEqual([
+      "CAST('2020-01-01' AS DATE)",
+      "CAST('2020-01-01' AS DATE)",
+      "CAST('2020-01-01' AS DATE)",
+    ]);
+    expect([lit(null), lit(true), lit(2.5), lit("x", { kind: "string" })].map((e) => printExpr(e, "duckdb"))).toEqual([
+      "NULL",
+      "TRUE",
+      "2.5",
+      "'x'",
+    ]);
   });
 
   it("spells the dialect-specific parts: date parts, count_if, averages as doubles", () => {
     const month: Expr = { k: "datePart", arg: ref("d"), grain: "month" };
-    expect(DIALECTS.map((d) => printExpr(month, d))).toEqual(["strftime(\"d\", '%Y-%m')", "date_format(`d`, 'yyyy-MM')", "TO_CHAR(\"D\", 'YYYY-MM')"]);
+    expect(DIALECTS.map((d) => printExpr(month, d))).toEqual([
+      "strftime(\"d\", '%Y-%m')",
+      "date_format(`d`, 'yyyy-MM')",
+      "TO_CHAR(\"D\", 'YYYY-MM')",
+    ]);
     const countIf: Expr = { k: "agg", fn: "count_if", arg: ref("ok") };
     expect(DIALECTS.map((d) => printExpr(countIf, d, bare))).toEqual(["count_if(ok)", "count_if(ok)", "COUNT_IF(ok)"]);
     expect(printExpr({ k: "agg", fn: "avg", arg: ref("x") }, "spark", bare)).toBe("avg(CAST(x AS DOUBLE))");

@@ -38,9 +38,13 @@ function typed(text: string): Expr {
 
 const print = (text: string, d: DialectName): string => printExpr(typed(text), d);
 
-const sqlValue = (v: string | number | null, type: string): string => (v === null ? `CAST(NULL AS ${type})` : typeof v === "number" ? `CAST(${v} AS ${type})` : `CAST('${v.replace(/'/g, "''")}' AS ${type})`);
+const sqlValue = (v: string | number | null, type: string): string =>
+  v === null ? `CAST(NULL AS ${type})` : typeof v === "number" ? `CAST(${v} AS ${type})` : `CAST('${v.replace(/'/g, "''")}' AS ${type})`;
 
-const VALUES = ROWS.map((r) => `(${[sqlValue(r.s, "VARCHAR"), sqlValue(r.n, "BIGINT"), sqlValue(r.x, "DECIMAL(6,2)"), sqlValue(r.d, "DATE"), sqlValue(r.ts, "TIMESTAMP")].join(", ")})`).join(", ");
+const VALUES = ROWS.map(
+  (r) =>
+    `(${[sqlValue(r.s, "VARCHAR"), sqlValue(r.n, "BIGINT"), sqlValue(r.x, "DECIMAL(6,2)"), sqlValue(r.d, "DATE"), sqlValue(r.ts, "TIMESTAMP")].join(", ")})`,
+).join(", ");
 
 /** DuckDB's JSON rows give dates and timestamps as text, decimals and BIGINTs as text or numbers. */
 function normalise(db: unknown, model: V): unknown {
@@ -132,7 +136,33 @@ const SNOWFLAKE_FUNCTIONS: Record<string, string> = {
   REGEXP_LIKE: "https://docs.snowflake.com/en/sql-reference/functions/regexp_like",
 };
 
-const KEYWORDS = new Set(["CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "IS", "NULL", "AS", "LIKE", "ILIKE", "BETWEEN", "IN", "TRUE", "FALSE", "DATE", "TIMESTAMP_NTZ", "VARCHAR", "DOUBLE", "BIGINT", "DECIMAL", "NUMBER", "BOOLEAN"]);
+const KEYWORDS = new Set([
+  "CASE",
+  "WHEN",
+  "THEN",
+  "ELSE",
+  "END",
+  "AND",
+  "OR",
+  "NOT",
+  "IS",
+  "NULL",
+  "AS",
+  "LIKE",
+  "ILIKE",
+  "BETWEEN",
+  "IN",
+  "TRUE",
+  "FALSE",
+  "DATE",
+  "TIMESTAMP_NTZ",
+  "VARCHAR",
+  "DOUBLE",
+  "BIGINT",
+  "DECIMAL",
+  "NUMBER",
+  "BOOLEAN",
+]);
 
 describe("expressions printed for Snowflake", () => {
   for (const c of CASES) {
@@ -152,9 +182,13 @@ describe("expressions printed for Snowflake", () => {
   }
   it("spells out the agreed meaning where Snowflake differs", () => {
     expect(print("day_of_week(d)", "snowflake")).toBe('DAYOFWEEKISO(CAST("D" AS DATE))');
-    expect(print("date_trunc('week', d)", "snowflake")).toBe("DATEADD('day', 1 - DAYOFWEEKISO(CAST(\"D\" AS DATE)), CAST(CAST(\"D\" AS DATE) AS DATE))");
+    expect(print("date_trunc('week', d)", "snowflake")).toBe(
+      'DATEADD(\'day\', 1 - DAYOFWEEKISO(CAST("D" AS DATE)), CAST(CAST("D" AS DATE) AS DATE))',
+    );
     expect(print("n / 0", "snowflake")).toBe('(CAST("N" AS DOUBLE) / nullif(CAST(0 AS DOUBLE), 0))');
-    expect(print("regexp_extract(s, 'a(b)', 1)", "snowflake")).toBe(`CASE WHEN REGEXP_INSTR("S", 'a(b)') > 0 THEN coalesce(REGEXP_SUBSTR("S", 'a(b)', 1, 1, 'e', 1), '') END`);
+    expect(print("regexp_extract(s, 'a(b)', 1)", "snowflake")).toBe(
+      `CASE WHEN REGEXP_INSTR("S", 'a(b)') > 0 THEN coalesce(REGEXP_SUBSTR("S", 'a(b)', 1, 1, 'e', 1), '') END`,
+    );
   });
   it("the lexer check can fail", () => {
     expect(() => lex("SELECT 'open")).toThrow(/unterminated/);

@@ -19,8 +19,52 @@ type Mutation = (lines: string[], r: () => number) => string[];
 
 const pick = <T>(xs: readonly T[], r: () => number): T => xs[Math.floor(r() * xs.length)]!;
 const at = (lines: readonly string[], r: () => number): number => Math.floor(r() * lines.length);
-const GARBAGE = ["\t", "\u0000", "\uFFFD", "{", "}", "[", "]", ":", "- ", "&a", "*a", "!!binary", '"', "'", "#", "|", ">", "%", "@", "`", "\r", "\u00e9", "---", "? ", ",,"];
-const VALUES = ["42", "-1", "3.5", "true", "null", "~", '""', "[]", "{}", "[1, 2]", "{ a: 1 }", "string", '"decimal(99,2)"', "array<array<x>>", "count(*)", "sum(title)", "x".repeat(70)];
+const GARBAGE = [
+  "\t",
+  "\u0000",
+  "\uFFFD",
+  "{",
+  "}",
+  "[",
+  "]",
+  ":",
+  "- ",
+  "&a",
+  "*a",
+  "!!binary",
+  '"',
+  "'",
+  "#",
+  "|",
+  ">",
+  "%",
+  "@",
+  "`",
+  "\r",
+  "\u00e9",
+  "---",
+  "? ",
+  ",,",
+];
+const VALUES = [
+  "42",
+  "-1",
+  "3.5",
+  "true",
+  "null",
+  "~",
+  '""',
+  "[]",
+  "{}",
+  "[1, 2]",
+  "{ a: 1 }",
+  "string",
+  '"decimal(99,2)"',
+  "array<array<x>>",
+  "count(*)",
+  "sum(title)",
+  "x".repeat(70),
+];
 
 const MUTATIONS: Record<string, Mutation> = {
   deleteLine: (ls, r) => ls.filter((_, i) => i !== at(ls, r)),
@@ -35,7 +79,9 @@ const MUTATIONS: Record<string, Mutation> = {
   },
   changeFlowValue: (ls, r) => {
     const i = at(ls, r);
-    return ls.map((l, j) => (j === i ? l.replace(/(\w+): ([^,}]+)([,}])/, (_m, k: string, _v: string, end: string) => `${k}: ${pick(VALUES, r)}${end}`) : l));
+    return ls.map((l, j) =>
+      j === i ? l.replace(/(\w+): ([^,}]+)([,}])/, (_m, k: string, _v: string, end: string) => `${k}: ${pick(VALUES, r)}${end}`) : l,
+    );
   },
   insertGarbage: (ls, r) => {
     const i = at(ls, r);

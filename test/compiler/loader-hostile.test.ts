@@ -24,7 +24,10 @@ function timed<T>(fn: () => T): { result: T; ms: number } {
 
 function expectDiagnostic(diagnostics: readonly Diagnostic[], code: string, line?: number): void {
   const d = diagnostics.find((x) => x.code === code);
-  expect(d, `expected ${code}, got ${diagnostics.map((x) => `${x.line}:${x.col} ${x.code} ${x.message}`).join("; ") || "nothing"}`).toBeDefined();
+  expect(
+    d,
+    `expected ${code}, got ${diagnostics.map((x) => `${x.line}:${x.col} ${x.code} ${x.message}`).join("; ") || "nothing"}`,
+  ).toBeDefined();
   expect(d!.severity).toBe("error");
   expect(d!.hint).toBeTruthy();
   if (line !== undefined) expect(d!.line).toBe(line);
@@ -39,7 +42,12 @@ function compileText(text: string, code: string, line?: number): void {
 
 function billionLaughs(levels: number): string {
   const lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
-  for (let i = 1; i < levels; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(", ")}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]`,
+    );
   return `${lines.join("\n")}\n`;
 }
 
@@ -49,7 +57,8 @@ describe("hostile pipeline text", () => {
   test("a tab-indented file", () => compileText("version: 1\naws:\n\tregion: eu-west-1\n", "LK003", 3));
   test("duplicate keys", () => compileText("version: 1\nname: a\nname: b\n", "LK002", 3));
   test("a NUL byte", () => compileText("version: 1\nname: a\u0000b\n", "LK007", 2));
-  test("binary bytes decoded loosely", () => compileText(new TextDecoder().decode(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])), "LK007"));
+  test("binary bytes decoded loosely", () =>
+    compileText(new TextDecoder().decode(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])), "LK007"));
   test("a top-level list", () => compileText("- 1\n- 2\n", "LK006", 1));
   test("a top-level scalar", () => compileText("just text\n", "LK006", 1));
   test("a billion-laughs alias bomb", () => compileText(billionLaughs(10), "LK010", 2));
@@ -60,7 +69,8 @@ describe("hostile pipeline text", () => {
     compileText(text, "LK004", 1);
   });
   test("100,000 nested flow sequences", () => compileText(`version: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, "LK009", 1));
-  test("an unclosed flow nesting of a million brackets (just under the size limit)", () => compileText(`a: ${"[".repeat(MAX_SOURCE_BYTES - 10)}`, "LK009", 1));
+  test("an unclosed flow nesting of a million brackets (just under the size limit)", () =>
+    compileText(`a: ${"[".repeat(MAX_SOURCE_BYTES - 10)}`, "LK009", 1));
   test("deep block nesting", () => {
     const lines: string[] = [];
     for (let i = 0; i < 600; i++) lines.push(`${" ".repeat(i)}k${i}:`);
@@ -69,7 +79,8 @@ describe("hostile pipeline text", () => {
   test("20,000 duplicate keys in one mapping (the check is linear)", () => {
     compileText("k: 1\n".repeat(20_000), "LK002", 2);
     // Ten times the keys: about ten times the time when linear, a hundred when quadratic.
-    const best = (n: number): number => Math.min(...[0, 1, 2].map(() => timed(() => compilePipeline("hostile.yaml", "k: 1\n".repeat(n))).ms));
+    const best = (n: number): number =>
+      Math.min(...[0, 1, 2].map(() => timed(() => compilePipeline("hostile.yaml", "k: 1\n".repeat(n))).ms));
     const small = best(2_000);
     expect(best(20_000) / Math.max(small, 1)).toBeLessThan(35);
   });
@@ -111,7 +122,10 @@ describe("hostile pipeline files", () => {
 
   test("anchors, aliases and merge keys within the limit are accepted", () => {
     const text = readFileSync(join(import.meta.dirname, "..", "..", "pipelines", "reviews.yaml"), "utf8")
-      .replace("      reviewer_id:   { from: reviewerID, type: string, required: true }", "      reviewer_id:   &id_spec { from: reviewerID, type: string, required: true }")
+      .replace(
+        "      reviewer_id:   { from: reviewerID, type: string, required: true }",
+        "      reviewer_id:   &id_spec { from: reviewerID, type: string, required: true }",
+      )
       .replace("      asin:          { from: asin, type: string, required: true }", "      asin:          { <<: *id_spec, from: asin }");
     const result = compilePipeline("anchors.yaml", text);
     expect(result.diagnostics).toEqual([]);

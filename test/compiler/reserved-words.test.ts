@@ -13,10 +13,18 @@ const PY311 = python?.version === "3.11" ? python.path : undefined;
 test("DUCKDB_RESERVED is exactly the keywords DuckDB rejects as a column or table name", async () => {
   const db = await DuckDBInstance.create(":memory:");
   const con = await db.connect();
-  const rows = (await con.runAndReadAll("select keyword_name as k from duckdb_keywords() where keyword_category in ('reserved', 'type_function', 'column_name')")).getRowObjectsJson();
+  const rows = (
+    await con.runAndReadAll(
+      "select keyword_name as k from duckdb_keywords() where keyword_category in ('reserved', 'type_function', 'column_name')",
+    )
+  ).getRowObjectsJson();
   const rejected: string[] = [];
   for (const { k } of rows as { k: string }[]) {
-    for (const sql of [`create or replace temp table probe(${k} integer)`, `create or replace temp table ${k}(x integer)`, `select x.${k} from (select 1 as "${k}") x`]) {
+    for (const sql of [
+      `create or replace temp table probe(${k} integer)`,
+      `create or replace temp table ${k}(x integer)`,
+      `select x.${k} from (select 1 as "${k}") x`,
+    ]) {
       try {
         await con.run(sql);
       } catch {
@@ -31,7 +39,9 @@ test("DUCKDB_RESERVED is exactly the keywords DuckDB rejects as a column or tabl
 
 const python311Test = `PYTHON_RESERVED holds every lower-case keyword and soft keyword of the Glue Python (3.11)${PY311 ? "" : ` [skipped: the python3 on PATH is ${python?.version ?? "missing"}, not 3.11]`}`;
 test.skipIf(!PY311)(python311Test, () => {
-  const out = execFileSync(PY311!, ["-c", "import keyword, json; print(json.dumps(keyword.kwlist + keyword.softkwlist))"], { encoding: "utf8" });
+  const out = execFileSync(PY311!, ["-c", "import keyword, json; print(json.dumps(keyword.kwlist + keyword.softkwlist))"], {
+    encoding: "utf8",
+  });
   const words = (JSON.parse(out) as string[]).filter((w) => w === w.toLowerCase());
   expect([...PYTHON_RESERVED].sort()).toEqual(words.sort());
 });

@@ -48,7 +48,9 @@ describe("schemas/pipeline.schema.json", () => {
 
   test("every property has a description", () => {
     const missing = objects.flatMap(([p, n]) =>
-      Object.entries((n.properties ?? {}) as Record<string, Node>).filter(([, v]) => typeof v.description !== "string" || v.description.length < 10).map(([k]) => `${p}/properties/${k}`),
+      Object.entries((n.properties ?? {}) as Record<string, Node>)
+        .filter(([, v]) => typeof v.description !== "string" || v.description.length < 10)
+        .map(([k]) => `${p}/properties/${k}`),
     );
     expect(missing).toEqual([]);
   });

@@ -35,13 +35,18 @@ describe("semantic golden cases", () => {
     const expected = readFileSync(join(CASES, name, "expected-errors.txt"), "utf8");
     const code = name.slice(4, 9).toUpperCase();
     const got = check(`test/cases/${name}/pipeline.yaml`, text);
-    expect(got.map((d) => d.code), `case ${name} must report ${code}`).toContain(code);
+    expect(
+      got.map((d) => d.code),
+      `case ${name} must report ${code}`,
+    ).toContain(code);
     expect(expected).toMatch(new RegExp(`^\\d+:\\d+ ${code} `, "m"));
   });
 
   test("docs/language.md lists every semantic code with its rule", () => {
     const docs = readFileSync(join(import.meta.dirname, "..", "..", "docs", "language.md"), "utf8");
-    const missing = Object.entries(SEMANTIC_CODES).filter(([c, s]) => !docs.includes(`| \`${c}\` | `) || !docs.includes(s.replace(/^warning: /, "")));
+    const missing = Object.entries(SEMANTIC_CODES).filter(
+      ([c, s]) => !docs.includes(`| \`${c}\` | `) || !docs.includes(s.replace(/^warning: /, "")),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -52,10 +57,13 @@ describe("semantic golden cases", () => {
 });
 
 describe("reference pipelines", () => {
-  test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])("%s has no semantic errors or warnings", (file) => {
-    const text = readFileSync(join(import.meta.dirname, "..", "..", file), "utf8");
-    expect(check(file, text).map(line)).toEqual([]);
-  });
+  test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])(
+    "%s has no semantic errors or warnings",
+    (file) => {
+      const text = readFileSync(join(import.meta.dirname, "..", "..", file), "utf8");
+      expect(check(file, text).map(line)).toEqual([]);
+    },
+  );
 });
 
 describe("reporting", () => {
@@ -109,7 +117,7 @@ describe("reporting", () => {
   test.each([
     ["plain", "customer_id = 'a' and amout > 3"],
     ["single-quoted, with '' escapes", "'customer_id = ''a'' and amout > 3'"],
-    ["double-quoted, with escapes", '"customer_id = \'\\\\\' and amout > 3"'],
+    ["double-quoted, with escapes", "\"customer_id = '\\\\' and amout > 3\""],
   ])("where positions survive %s scalars", (_style, where) => {
     const src = `    where: ${where}`;
     const got = check("w.yaml", base.replace("    grain:", `${src}\n    grain:`));
@@ -117,8 +125,11 @@ describe("reporting", () => {
   });
 
   test("G.025X workers are refused whatever the Glue version; G.8X is fine on Glue 5.0", () => {
-    const glue = (g: string): string => base.replace("  processed_bucket: acme-shop-processed\n", `  processed_bucket: acme-shop-processed\n  glue: ${g}\n`);
-    expect(check("g.yaml", glue('{ version: "5.0", worker_type: G.025X }')).map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual(["7:40 LK355"]);
+    const glue = (g: string): string =>
+      base.replace("  processed_bucket: acme-shop-processed\n", `  processed_bucket: acme-shop-processed\n  glue: ${g}\n`);
+    expect(check("g.yaml", glue('{ version: "5.0", worker_type: G.025X }')).map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual([
+      "7:40 LK355",
+    ]);
     expect(check("g.yaml", glue('{ version: "5.0", worker_type: G.8X }'))).toEqual([]);
   });
 
@@ -139,13 +150,19 @@ describe("reporting", () => {
   });
 
   test("a failed join is reported once, not again for every column of that table", () => {
-    const text = readFileSync(join(CASES, "err-lk213-unlinked-join", "pipeline.yaml"), "utf8").replace("count(*)", "count(customers.email)");
+    const text = readFileSync(join(CASES, "err-lk213-unlinked-join", "pipeline.yaml"), "utf8").replace(
+      "count(*)",
+      "count(customers.email)",
+    );
     expect(check("join.yaml", text).map((d) => d.code)).toEqual(["LK213"]);
   });
 
   test("yelp.yaml mistakes are found across joined tables", () => {
     const yelp = readFileSync(join(import.meta.dirname, "..", "..", "pipelines", "yelp.yaml"), "utf8");
-    const text = yelp.replace("avg(review.stars)", "avg(review.starz)").replace("grain: [state]", "grain: [stat]").replace("sum(useful)", "sum(business_id)");
+    const text = yelp
+      .replace("avg(review.stars)", "avg(review.starz)")
+      .replace("grain: [state]", "grain: [stat]")
+      .replace("sum(useful)", "sum(business_id)");
     const got = check("yelp.yaml", text);
     expect(got.map((d) => `${d.code} ${d.message} / ${d.hint}`)).toEqual([
       "LK204 unknown column 'starz' of table 'review' in measure avg(review.starz) / did you mean 'stars'?",

@@ -13,7 +13,6 @@ import { compilePipeline } from "../../compiler/index.js";
 import { parseYaml } from "../../compiler/load.js";
 import { checkSchema } from "../../compiler/schema-check.js";
 
-
 /** A small deterministic PRNG so a failure reproduces. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -33,7 +32,19 @@ function leaves(v: unknown, path: Path = [], out: { path: Path; value: unknown }
   return out;
 }
 
-const TYPES = ["string", "integer", "double", "decimal(2,1)", "decimal(40,50)", "boolean", "date", "timestamp", "object", "array<string>", "array<object>"];
+const TYPES = [
+  "string",
+  "integer",
+  "double",
+  "decimal(2,1)",
+  "decimal(40,50)",
+  "boolean",
+  "date",
+  "timestamp",
+  "object",
+  "array<string>",
+  "array<object>",
+];
 
 function mutate(text: string, random: () => number): string {
   const doc = parseDocument(text);
@@ -47,7 +58,8 @@ function mutate(text: string, random: () => number): string {
     if (!doc.hasIn(target.path.slice(0, -1)) && target.path.length > 1) continue;
     try {
       if (r < 0.3) doc.deleteIn(target.path);
-      else if (target.path[target.path.length - 1] === "type" || r < 0.45) doc.setIn(target.path, TYPES[Math.floor(random() * TYPES.length)]);
+      else if (target.path[target.path.length - 1] === "type" || r < 0.45)
+        doc.setIn(target.path, TYPES[Math.floor(random() * TYPES.length)]);
       else if (typeof target.value === "string") doc.setIn(target.path, strings[Math.floor(random() * strings.length)]);
       else doc.setIn(target.path, random() < 0.5 ? 0 : "x");
     } catch {
@@ -57,30 +69,34 @@ function mutate(text: string, random: () => number): string {
   return doc.toString();
 }
 
-test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("schema-valid mutants of %s never crash the checks", (file) => {
-  const text = readFileSync(join(import.meta.dirname, "..", "..", file), "utf8");
-  const random = rng(42);
-  let checked = 0;
-  let clean = 0;
-  for (let i = 0; i < 150; i++) {
-    const mutant = mutate(text, random);
-    const parsed = parseYaml("m.yaml", mutant);
-    if (parsed.value === undefined || hasErrors(checkSchema("m.yaml", parsed.value, parsed.locate))) continue;
-    checked++;
-    const lines = mutant.split("\n").length;
-    let ds: ReturnType<typeof checkSemantics> = [];
-    expect(() => (ds = checkSemantics("m.yaml", parsed.value as PipelineDoc, parsed.locate)), mutant).not.toThrow();
-    for (const d of ds) {
-      expect(d.line, `${d.code} ${d.message}`).toBeGreaterThanOrEqual(1);
-      expect(d.line).toBeLessThanOrEqual(lines);
-      expect(d.hint, `${d.code} ${d.message}`).toBeTruthy();
+test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])(
+  "schema-valid mutants of %s never crash the checks",
+  (file) => {
+    const text = readFileSync(join(import.meta.dirname, "..", "..", file), "utf8");
+    const random = rng(42);
+    let checked = 0;
+    let clean = 0;
+    for (let i = 0; i < 150; i++) {
+      const mutant = mutate(text, random);
+      const parsed = parseYaml("m.yaml", mutant);
+      if (parsed.value === undefined || hasErrors(checkSchema("m.yaml", parsed.value, parsed.locate))) continue;
+      checked++;
+      const lines = mutant.split("\n").length;
+      let ds: ReturnType<typeof checkSemantics> = [];
+      expect(() => (ds = checkSemantics("m.yaml", parsed.value as PipelineDoc, parsed.locate)), mutant).not.toThrow();
+      for (const d of ds) {
+        expect(d.line, `${d.code} ${d.message}`).toBeGreaterThanOrEqual(1);
+        expect(d.line).toBeLessThanOrEqual(lines);
+        expect(d.hint, `${d.code} ${d.message}`).toBeTruthy();
+      }
+      // Lowering trusts the checks: whatever they pass must lower without an invariant error.
+      if (!hasErrors(ds)) {
+        clean++;
+        expect(() => compilePipeline("m.yaml", mutant), mutant).not.toThrow();
+      }
     }
-    // Lowering trusts the checks: whatever they pass must lower without an invariant error.
-    if (!hasErrors(ds)) {
-      clean++;
-      expect(() => compilePipeline("m.yaml", mutant), mutant).not.toThrow();
-    }
-  }
-  expect(checked).toBeGreaterThan(40);
-  expect(clean).toBeGreaterThan(5);
-}, 30_000);
+    expect(checked).toBeGreaterThan(40);
+    expect(clean).toBeGreaterThan(5);
+  },
+  30_000,
+);

@@ -20,11 +20,26 @@ describe("the checks and lowering share the table shapes", () => {
 });
 
 const source = (over: Partial<SourceDoc>): SourceDoc =>
-  ({ prefix: "raw/x/", id: "x_id", key: ["a"], columns: { a: { type: "string" }, at: { type: "timestamp" }, d: { type: "date" }, tags: { type: "array<string>" }, attrs: { type: "object" } }, ...over }) as SourceDoc;
+  ({
+    prefix: "raw/x/",
+    id: "x_id",
+    key: ["a"],
+    columns: {
+      a: { type: "string" },
+      at: { type: "timestamp" },
+      d: { type: "date" },
+      tags: { type: "array<string>" },
+      attrs: { type: "object" },
+    },
+    ...over,
+  }) as SourceDoc;
 
 describe("shapeSource", () => {
   it("names child tables' index, key and value columns by default, or as written", () => {
-    const s = shapeSource("x", source({ flatten: { tags: { into: "table", table: "x_tags" }, attrs: { into: "table", table: "x_attrs", key: "k", value: "v" } } }));
+    const s = shapeSource(
+      "x",
+      source({ flatten: { tags: { into: "table", table: "x_tags" }, attrs: { into: "table", table: "x_attrs", key: "k", value: "v" } } }),
+    );
     expect(s.children).toEqual([
       { name: "x_tags", fromColumn: "tags", valueColumn: "value", mode: "array", indexColumn: "position" },
       { name: "x_attrs", fromColumn: "attrs", valueColumn: "v", mode: "entries", keyColumn: "k" },
@@ -32,14 +47,21 @@ describe("shapeSource", () => {
   });
 
   it("leaves out a child table without a name or over a scalar (the checks report those)", () => {
-    const s = shapeSource("x", source({ flatten: { tags: { into: "table" }, a: { into: "table", table: "bad" }, attrs: { into: "columns", keys: { k: "k" } } } }));
+    const s = shapeSource(
+      "x",
+      source({ flatten: { tags: { into: "table" }, a: { into: "table", table: "bad" }, attrs: { into: "columns", keys: { k: "k" } } } }),
+    );
     expect(s.children).toEqual([]);
   });
 
   it("keys a date by day with its own name, and a timestamp or a coarser grain with a derived key", () => {
     expect(shapeSource("x", source({ partition_by: "d" })).partition).toEqual({ column: "d", grain: "day", key: "d" });
     expect(shapeSource("x", source({ partition_by: "at" })).partition).toEqual({ column: "at", grain: "day", key: "at_day" });
-    expect(shapeSource("x", source({ partition_by: "d", partition_grain: "month" })).partition).toEqual({ column: "d", grain: "month", key: "d_month" });
+    expect(shapeSource("x", source({ partition_by: "d", partition_grain: "month" })).partition).toEqual({
+      column: "d",
+      grain: "month",
+      key: "d_month",
+    });
   });
 
   it("carries the id, the key columns and the partition column once", () => {

@@ -14,10 +14,14 @@ const YAML_FILE = /\.(ya?ml|yml\.example)$/;
 
 describe("generated YAML means the same under YAML 1.1 and 1.2", () => {
   const pipelines = conformancePipelines();
-  const files = pipelines.flatMap((p) => [...p.files].filter(([path]) => YAML_FILE.test(path)).map(([path, text]) => ({ pipeline: p.ir.name, path, text })));
+  const files = pipelines.flatMap((p) =>
+    [...p.files].filter(([path]) => YAML_FILE.test(path)).map(([path, text]) => ({ pipeline: p.ir.name, path, text })),
+  );
 
   it("covers the dbt project, sources, models, profiles example and the CloudFormation template", () => {
-    const kinds = new Set(files.map((f) => f.path.replace(/^generated\/[^/]+\//, "").replace(/models\/(staging|marts)\/[^/]+\//, "models/$1/")));
+    const kinds = new Set(
+      files.map((f) => f.path.replace(/^generated\/[^/]+\//, "").replace(/models\/(staging|marts)\/[^/]+\//, "models/$1/")),
+    );
     expect([...kinds].sort()).toEqual(
       [
         "cloudformation/template.yaml",
@@ -48,7 +52,35 @@ describe("generated YAML means the same under YAML 1.1 and 1.2", () => {
 
 describe("yamlText", () => {
   // PyYAML's resolvers beyond the 1.1 type pages: `=` (tag:yaml.org,2002:value) and `<<` (merge).
-  const ambiguous = ["no", "No", "NO", "n", "Y", "yes", "on", "OFF", "true", "~", "null", "", "0o17", "017", "0x1F", "0b101", "1_000", "1:20", "1e3", ".inf", ".NaN", "2024-01-01", "2001-12-14 21:59:43.10 -5", "=", "<<", " lead", "trail "];
+  const ambiguous = [
+    "no",
+    "No",
+    "NO",
+    "n",
+    "Y",
+    "yes",
+    "on",
+    "OFF",
+    "true",
+    "~",
+    "null",
+    "",
+    "0o17",
+    "017",
+    "0x1F",
+    "0b101",
+    "1_000",
+    "1:20",
+    "1e3",
+    ".inf",
+    ".NaN",
+    "2024-01-01",
+    "2001-12-14 21:59:43.10 -5",
+    "=",
+    "<<",
+    " lead",
+    "trail ",
+  ];
 
   it.each(ambiguous)("writes %j so that both versions read it back as that string", (s) => {
     expect(isPlainSafe(s)).toBe(false);

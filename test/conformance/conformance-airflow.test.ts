@@ -72,7 +72,11 @@ const LAYOUTS: Record<2 | 3, Record<string, string>> = {
 
 for (const version of [2, 3] as const) {
   const root = join(dir, `airflow${version}`);
-  for (const [path, text] of Object.entries({ ...LAYOUTS[version], "_core.py": CORE, "pendulum.py": "def datetime(*a, **k):\n    return a\n" })) {
+  for (const [path, text] of Object.entries({
+    ...LAYOUTS[version],
+    "_core.py": CORE,
+    "pendulum.py": "def datetime(*a, **k):\n    return a\n",
+  })) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
   }
@@ -149,8 +153,16 @@ describe.each(conformancePipelines())("Airflow conformance: $file", ({ ir, files
       "dag_file.notify_failure({'task_instance': ti, 'run_id': 'scheduled__3'})",
     ].join("\n");
     const got = importUnder(3, path, fakeBoto);
-    expect(got.published!.map((p) => p.TopicArn)).toEqual([`arn:aws:sns:${ir.aws.region}:123456789012:lakec-${ir.name}-alerts`, "arn:aws:sns:eu-west-1:999999999999:custom"]);
-    expect(JSON.parse(got.published![0]!.Message)).toMatchObject({ pipeline: ir.name, task_id: "dbt_build", try_number: 3, run_id: "scheduled__1" });
+    expect(got.published!.map((p) => p.TopicArn)).toEqual([
+      `arn:aws:sns:${ir.aws.region}:123456789012:lakec-${ir.name}-alerts`,
+      "arn:aws:sns:eu-west-1:999999999999:custom",
+    ]);
+    expect(JSON.parse(got.published![0]!.Message)).toMatchObject({
+      pipeline: ir.name,
+      task_id: "dbt_build",
+      try_number: 3,
+      run_id: "scheduled__1",
+    });
     expect(got.published![0]!.Subject.length).toBeLessThanOrEqual(100);
   });
 });

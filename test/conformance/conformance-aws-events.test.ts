@@ -20,14 +20,23 @@ describe.each(conformancePipelines())("S3/EventBridge conformance: $file", ({ ir
   // "Object Created" events carry bucket.name and object.key under detail:
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
   it("routes the raw bucket's Object Created events of each source prefix to the state machine", () => {
-    expect((resources.RawBucket!.Properties.NotificationConfiguration as Obj).EventBridgeConfiguration).toEqual({ EventBridgeEnabled: true });
+    expect((resources.RawBucket!.Properties.NotificationConfiguration as Obj).EventBridgeConfiguration).toEqual({
+      EventBridgeEnabled: true,
+    });
     const rules = ofType("AWS::Events::Rule").filter(([id]) => id.endsWith("ObjectCreatedRule"));
     expect(rules).toHaveLength(ir.sources.length);
     for (const [, rule] of rules) {
-      expect(rule.Properties.EventPattern).toMatchObject({ source: ["aws.s3"], "detail-type": ["Object Created"], detail: { bucket: { name: [ir.aws.rawBucket] } } });
+      expect(rule.Properties.EventPattern).toMatchObject({
+        source: ["aws.s3"],
+        "detail-type": ["Object Created"],
+        detail: { bucket: { name: [ir.aws.rawBucket] } },
+      });
       // Undeliverable events go to a dead-letter queue instead of being dropped after 24 hours:
       // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
-      expect((rule.Properties.Targets as Obj[])[0]).toMatchObject({ DeadLetterConfig: { Arn: expect.anything() }, RetryPolicy: { MaximumEventAgeInSeconds: 86400 } });
+      expect((rule.Properties.Targets as Obj[])[0]).toMatchObject({
+        DeadLetterConfig: { Arn: expect.anything() },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400 },
+      });
     }
   });
 
@@ -37,20 +46,38 @@ describe.each(conformancePipelines())("S3/EventBridge conformance: $file", ({ ir
   // events.amazonaws.com: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
   it("alerts on Glue runs that reached their timeout, and on failed compaction runs, through a topic policy scoped to those rules", () => {
     const rule = resources.GlueTimeoutRule!;
-    expect(rule.Properties.EventPattern).toEqual({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.cleanJob, names.flattenJob, names.compactJob], state: ["TIMEOUT"] } });
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ["aws.glue"],
+      "detail-type": ["Glue Job State Change"],
+      detail: { jobName: [names.cleanJob, names.flattenJob, names.compactJob], state: ["TIMEOUT"] },
+    });
     // No state machine runs the compaction job (its trigger does), so its FAILED/ERROR runs are
     // alerted from the same Glue events; the clean and flatten jobs' are alerted by the state machine.
     // FAILED includes a run refused for exceeding MaxConcurrentRuns, ERROR a trigger that started a
     // deleted job: https://docs.aws.amazon.com/glue/latest/dg/job-run-statuses.html
     const compaction = resources.CompactionFailedRule!;
-    expect(compaction.Properties.EventPattern).toEqual({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] } });
+    expect(compaction.Properties.EventPattern).toEqual({
+      source: ["aws.glue"],
+      "detail-type": ["Glue Job State Change"],
+      detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] },
+    });
     expect((compaction.Properties.Targets as Obj[])[0]).toMatchObject({ Arn: { Ref: "AlertTopic" } });
     expect((rule.Properties.Targets as Obj[])[0]).toMatchObject({ Arn: { Ref: "AlertTopic" } });
     const policy = resources.AlertTopicPolicy!.Properties;
     expect(policy.Topics).toEqual([{ Ref: "AlertTopic" }]);
     expect((policy.PolicyDocument as { Statement: Obj[] }).Statement).toEqual([
-      expect.objectContaining({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": ["GlueTimeoutRule", "Arn"] } } } }),
-      expect.objectContaining({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": ["CompactionFailedRule", "Arn"] } } } }),
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": ["GlueTimeoutRule", "Arn"] } } },
+      }),
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": ["CompactionFailedRule", "Arn"] } } },
+      }),
     ]);
   });
 
@@ -79,6 +106,8 @@ describe.each(conformancePipelines())("S3/EventBridge conformance: $file", ({ ir
 
   it("subscribes the alert e-mail when given", () => {
     const subscriptions = ofType("AWS::SNS::Subscription");
-    expect(subscriptions.map(([, s]) => s.Properties)).toEqual(ir.aws.alarmEmail ? [{ TopicArn: { Ref: "AlertTopic" }, Protocol: "email", Endpoint: ir.aws.alarmEmail }] : []);
+    expect(subscriptions.map(([, s]) => s.Properties)).toEqual(
+      ir.aws.alarmEmail ? [{ TopicArn: { Ref: "AlertTopic" }, Protocol: "email", Endpoint: ir.aws.alarmEmail }] : [],
+    );
   });
 });

@@ -27,7 +27,14 @@ describe.each(conformancePipelines())("dbt conformance: $file", ({ ir, files }) 
   const stagingModels = read(files.get(`${staging}/_models.yml`)!).models as Model[];
   const martModels = files.has(`${marts}/_models.yml`) ? (read(files.get(`${marts}/_models.yml`)!).models as Model[]) : [];
   const sql = [...files].filter(([p]) => p.startsWith("dbt/models/") && p.endsWith(".sql"));
-  const modelNames = new Set(sql.map(([p]) => p.split("/").pop()!.replace(/\.sql$/, "")));
+  const modelNames = new Set(
+    sql.map(([p]) =>
+      p
+        .split("/")
+        .pop()!
+        .replace(/\.sql$/, ""),
+    ),
+  );
 
   // `data_tests:` (the name since 1.8) and contracts on incremental models need dbt 1.8:
   // https://docs.getdbt.com/reference/resource-properties/data-tests
@@ -62,8 +69,15 @@ describe.each(conformancePipelines())("dbt conformance: $file", ({ ir, files }) 
   // Freshness is computed from loaded_at_field, a column of the source table:
   // https://docs.getdbt.com/reference/resource-properties/freshness
   it("checks freshness on a column every source table has", () => {
-    expect(sources.freshness).toMatchObject({ warn_after: { count: expect.any(Number), period: "hour" }, error_after: { count: expect.any(Number), period: "hour" } });
-    for (const t of sources.tables as { name: string; columns: Column[] }[]) expect(t.columns.map((c) => c.name), t.name).toContain(sources.loaded_at_field);
+    expect(sources.freshness).toMatchObject({
+      warn_after: { count: expect.any(Number), period: "hour" },
+      error_after: { count: expect.any(Number), period: "hour" },
+    });
+    for (const t of sources.tables as { name: string; columns: Column[] }[])
+      expect(
+        t.columns.map((c) => c.name),
+        t.name,
+      ).toContain(sources.loaded_at_field);
   });
 
   // accepted_values compares the column with the values as loaded; they must be the declared
@@ -72,7 +86,9 @@ describe.each(conformancePipelines())("dbt conformance: $file", ({ ir, files }) 
     for (const t of ir.tables) {
       const model = stagingModels.find((m) => m.name === `stg_${ir.name}__${t.name}`)!;
       for (const c of t.columns.filter((x) => x.accepted?.length)) {
-        const test = model.columns.find((x) => x.name === c.name)!.data_tests!.find((x) => typeof x === "object" && "accepted_values" in (x as Obj)) as { accepted_values: { values: unknown[] } };
+        const test = model.columns
+          .find((x) => x.name === c.name)!
+          .data_tests!.find((x) => typeof x === "object" && "accepted_values" in (x as Obj)) as { accepted_values: { values: unknown[] } };
         expect(test.accepted_values.values, `${t.name}.${c.name}`).toEqual(c.accepted!.map((v) => String(v)));
       }
     }
@@ -80,10 +96,11 @@ describe.each(conformancePipelines())("dbt conformance: $file", ({ ir, files }) 
 
   // Credentials only through env_var: https://docs.getdbt.com/reference/dbt-jinja-functions/env_var
   it("reads every credential of the profiles example from the environment", () => {
-    const outputs = ((read(files.get("dbt/profiles.yml.example")!).lakec as Obj).outputs as Record<string, Obj>);
+    const outputs = (read(files.get("dbt/profiles.yml.example")!).lakec as Obj).outputs as Record<string, Obj>;
     for (const name of ["snowflake", "snowflake_keypair"]) {
       for (const key of ["account", "user", "role", "password", "private_key_path", "private_key_passphrase"]) {
-        if (key in outputs[name]!) expect(String(outputs[name]![key]), `${name}.${key}`).toMatch(/^\{\{ env_var\('SNOWFLAKE_[A-Z_]+'(, '[^']*')?\) \}\}$/);
+        if (key in outputs[name]!)
+          expect(String(outputs[name]![key]), `${name}.${key}`).toMatch(/^\{\{ env_var\('SNOWFLAKE_[A-Z_]+'(, '[^']*')?\) \}\}$/);
       }
     }
   });

@@ -11,17 +11,27 @@ import { FakeSnowflake, splitTop } from "../support/deploy-fake-snowflake.js";
 type Obj = Record<string, unknown>;
 
 /** The hive folder the flatten job writes a row of 2024-03-10 to. */
-const partitionFolder = (t: TableIR): string => (t.partition ? `${t.partition.key}=${{ day: "2024-03-10", month: "2024-03", year: "2024" }[t.partition.grain]}/` : "");
+const partitionFolder = (t: TableIR): string =>
+  t.partition ? `${t.partition.key}=${{ day: "2024-03-10", month: "2024-03", year: "2024" }[t.partition.grain]}/` : "";
 
 /** The statements of a generated .sql file, as a client would send them (comment lines dropped). */
-const statements = (sql: string): string[] => splitTop(sql.split("\n").filter((l) => !l.startsWith("--")).join("\n"), ";");
+const statements = (sql: string): string[] =>
+  splitTop(
+    sql
+      .split("\n")
+      .filter((l) => !l.startsWith("--"))
+      .join("\n"),
+    ";",
+  );
 
 const ddl = (files: ReadonlyMap<string, string>, name: string): [string, string][] =>
   [...files].filter(([p]) => p.startsWith(`generated/${name}/snowflake/`)).sort(([a], [b]) => a.localeCompare(b));
 
 describe.each(conformancePipelines())("Snowflake conformance: $file", ({ ir, files }) => {
   const objects = snowflakeObjects(ir);
-  const template = parse(files.get(`generated/${ir.name}/cloudformation/template.yaml`)!) as { Resources: Record<string, { Properties: Obj }> };
+  const template = parse(files.get(`generated/${ir.name}/cloudformation/template.yaml`)!) as {
+    Resources: Record<string, { Properties: Obj }>;
+  };
   const processed = template.Resources.ProcessedBucket!.Properties;
 
   // "External tables don't support storage versioning (S3 versioning, …)": tables-external-s3.
@@ -77,7 +87,10 @@ describe.each(conformancePipelines())("Snowflake conformance: $file", ({ ir, fil
     const queues = (processed.NotificationConfiguration as Obj).QueueConfigurations as { "Fn::If": [string, Obj[], unknown] };
     const configs = queues["Fn::If"][1] as { Event: string; Filter: { S3Key: { Rules: { Name: string; Value: string }[] } } }[];
     const notified = (event: string, key: string): boolean =>
-      configs.some((c) => c.Event === event && c.Filter.S3Key.Rules.every((r) => (r.Name === "prefix" ? key.startsWith(r.Value) : key.endsWith(r.Value))));
+      configs.some(
+        (c) =>
+          c.Event === event && c.Filter.S3Key.Rules.every((r) => (r.Name === "prefix" ? key.startsWith(r.Value) : key.endsWith(r.Value))),
+      );
     for (const t of ir.tables) {
       const re = new RegExp(`^(?:${objects.externalTables.find((x) => x.name === t.name.toUpperCase())!.pattern})$`);
       const partition = partitionFolder(t);
@@ -98,20 +111,23 @@ describe.each(conformancePipelines())("Snowflake conformance: $file", ({ ir, fil
 
   // Querying an external table needs USAGE on its database, schema, stage and file format, and
   // SELECT on the table: https://docs.snowflake.com/en/user-guide/security-access-control-privileges
-  it.skipIf(ir.snowflake.readRole === undefined)(`grants the read role every privilege a query needs${ir.snowflake.readRole === undefined ? " [skipped: this pipeline sets no snowflake.read_role]" : ""}`, () => {
-    const grants = statements(files.get(`generated/${ir.name}/snowflake/04_grants.sql`) ?? "");
-    const role = `TO ROLE "${ir.snowflake.readRole!.toUpperCase()}"`;
-    const q = (n: string) => `"${objects.database}"."${objects.schema}"."${n}"`;
-    expect(grants).toEqual(
-      expect.arrayContaining([
-        `GRANT USAGE ON DATABASE "${objects.database}" ${role}`,
-        `GRANT USAGE ON SCHEMA "${objects.database}"."${objects.schema}" ${role}`,
-        `GRANT USAGE ON FILE FORMAT ${q(objects.fileFormat)} ${role}`,
-        ...objects.stages.map((s) => `GRANT USAGE ON STAGE ${q(s.name)} ${role}`),
-        ...objects.externalTables.map((t) => `GRANT SELECT ON EXTERNAL TABLE ${q(t.name)} ${role}`),
-      ]),
-    );
-  });
+  it.skipIf(ir.snowflake.readRole === undefined)(
+    `grants the read role every privilege a query needs${ir.snowflake.readRole === undefined ? " [skipped: this pipeline sets no snowflake.read_role]" : ""}`,
+    () => {
+      const grants = statements(files.get(`generated/${ir.name}/snowflake/04_grants.sql`) ?? "");
+      const role = `TO ROLE "${ir.snowflake.readRole!.toUpperCase()}"`;
+      const q = (n: string) => `"${objects.database}"."${objects.schema}"."${n}"`;
+      expect(grants).toEqual(
+        expect.arrayContaining([
+          `GRANT USAGE ON DATABASE "${objects.database}" ${role}`,
+          `GRANT USAGE ON SCHEMA "${objects.database}"."${objects.schema}" ${role}`,
+          `GRANT USAGE ON FILE FORMAT ${q(objects.fileFormat)} ${role}`,
+          ...objects.stages.map((s) => `GRANT USAGE ON STAGE ${q(s.name)} ${role}`),
+          ...objects.externalTables.map((t) => `GRANT SELECT ON EXTERNAL TABLE ${q(t.name)} ${role}`),
+        ]),
+      );
+    },
+  );
 
   // The guide's order: integration, stage, external tables (AUTO_REFRESH), read the
   // notification_channel, configure the bucket's notification, then "manually refresh the
@@ -130,7 +146,8 @@ describe.each(conformancePipelines())("Snowflake conformance: $file", ({ ir, fil
       "05_notification_channels.sql",
       "06_refresh.sql",
     ]);
-    for (const [path, text] of sql.slice(0, -1)) await run(path.endsWith("01_integration.sql") ? substituteAccountId(text, "123456789012") : text);
+    for (const [path, text] of sql.slice(0, -1))
+      await run(path.endsWith("01_integration.sql") ? substituteAccountId(text, "123456789012") : text);
     const channels = await fake.query(statements(sql.find(([p]) => p.endsWith("05_notification_channels.sql"))![1]).at(-1)!);
     expect(channels.map((r) => r.name)).toEqual(objects.externalTables.map((t) => t.name).sort());
     expect(channels.every((r) => r.notification_channel === fake.queueArn)).toBe(true);
@@ -161,11 +178,27 @@ describe.each(conformancePipelines())("Snowflake conformance: $file", ({ ir, fil
 /** Offset of `zone` from UTC at `epochMs`, in minutes. */
 function offsetMinutes(epochMs: number, zone: string): number {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    })
       .formatToParts(new Date(epochMs))
       .map((p) => [p.type, p.value]),
   );
-  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const wall = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return (wall - epochMs) / 60000;
 }
 

@@ -15,7 +15,10 @@ import { processedDatasetUris } from "../../targets/airflow/index.js";
 
 beforeAll(polyfillWithResolvers);
 
-const aslValidator = createRequire(import.meta.url)("asl-validator") as (d: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+const aslValidator = createRequire(import.meta.url)("asl-validator") as (d: unknown) => {
+  isValid: boolean;
+  errorsText: (sep?: string) => string;
+};
 const NO_WAIT = { [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 };
 
 /** What Step Functions raises for a Glue run that ended in `state` with `message`. */
@@ -37,7 +40,8 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
       overrides: {
         taskResourceLocalHandlers: {
           ...ARRIVAL,
-          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi(uris).handlers as Record<string, never>),
+          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          ...(airflowApi(uris).handlers as Record<string, never>),
           [STATE.cleanTask]: (async () => {
             const e = clean(++attempts);
             if (e) throw e;
@@ -61,7 +65,9 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
   });
 
   it("does not retry a deterministic data failure: one run, the alert, lakec.DataError", async () => {
-    const r = await runWithClean(() => failedRun("FAILED", `${DATA_ERROR_CLASS}: on_invalid is 'fail' and 3 records are invalid {'not_castable': 3}; nothing was published`));
+    const r = await runWithClean(() =>
+      failedRun("FAILED", `${DATA_ERROR_CLASS}: on_invalid is 'fail' and 3 records are invalid {'not_castable': 3}; nothing was published`),
+    );
     expect(r.attempts).toBe(1);
     expect(r.failure?.name).toBe(GLUE_STEP_ERROR.data);
     expect(r.alerts).toHaveLength(1);
@@ -70,7 +76,9 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
   });
 
   it("does not retry a reconciliation mismatch", async () => {
-    const r = await runWithClean(() => failedRun("FAILED", `Error Category: UNCLASSIFIED_ERROR; ${DATA_ERROR_CLASS}: counts do not reconcile: records_in 10 != … = 9`));
+    const r = await runWithClean(() =>
+      failedRun("FAILED", `Error Category: UNCLASSIFIED_ERROR; ${DATA_ERROR_CLASS}: counts do not reconcile: records_in 10 != … = 9`),
+    );
     expect([r.attempts, r.failure?.name]).toEqual([1, GLUE_STEP_ERROR.data]);
   });
 
@@ -107,7 +115,15 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
       const jobs: string[] = [];
       const glue = (name: string) => async () => (jobs.push(name), { Id: `jr_${name}`, JobRunState: "SUCCEEDED" });
       const out = await new StateMachine(def as never).run(e as never, {
-        overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: table.putItem as never, ...(airflowApi(uris).handlers as Record<string, never>), [STATE.cleanTask]: glue("clean") as never, [STATE.flattenTask]: glue("flatten") as never } },
+        overrides: {
+          taskResourceLocalHandlers: {
+            ...ARRIVAL,
+            [DEDUPE_STATE.claim]: table.putItem as never,
+            ...(airflowApi(uris).handlers as Record<string, never>),
+            [STATE.cleanTask]: glue("clean") as never,
+            [STATE.flattenTask]: glue("flatten") as never,
+          },
+        },
       }).result;
       return { jobs, out };
     }
@@ -145,7 +161,7 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
       const run = new StateMachine(def as never).run(event(key, ir.aws.rawBucket, "v3") as never, {
         overrides: {
           taskResourceLocalHandlers: {
-          ...ARRIVAL,
+            ...ARRIVAL,
             [DEDUPE_STATE.claim]: (async () => {
               throw glueError("DynamoDB.AmazonDynamoDBException", "User is not authorized to perform: dynamodb:PutItem");
             }) as never,
@@ -166,66 +182,84 @@ describe.each(conformancePipelines())("Step Functions conformance: $file", ({ ir
   // https://airflow.apache.org/docs/apache-airflow/2.10.5/stable-rest-api-ref.html#operation/create_dataset_event
   // https://airflow.apache.org/docs/apache-airflow/stable/stable-rest-api-ref.html (POST /assets/events takes asset_id)
   const emitsEvents = ir.airflow.datasetTriggered && ir.airflow.mwaaEnvironment !== undefined;
-  describe.skipIf(!emitsEvents)(`dataset events for Airflow${emitsEvents ? "" : " [skipped: this pipeline has no schedule: dataset with mwaa_environment]"}`, () => {
-    const source = ir.sources[0]!;
-    const tableUris = ir.tables.filter((t) => t.source === source.name).map((t) => `s3://${ir.aws.processedBucket}/${t.name}/`);
-    const run = async (api: ReturnType<typeof airflowApi>, extra: Record<string, unknown> = {}) => {
-      const alerts: Record<string, unknown>[] = [];
-      const ok = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
-      const r = new StateMachine(def as never).run(event(`${source.prefix}f.jsonl`, ir.aws.rawBucket, "v1") as never, {
-        overrides: {
-          taskResourceLocalHandlers: {
-          ...ARRIVAL,
-            [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
-            [STATE.cleanTask]: ok as never,
-            [STATE.flattenTask]: ok as never,
-            [STATE.notifyFailure]: (async (i: Record<string, unknown>) => (alerts.push(i), { MessageId: "m" })) as never,
-            ...(api.handlers as Record<string, never>),
-            ...extra,
+  describe.skipIf(!emitsEvents)(
+    `dataset events for Airflow${emitsEvents ? "" : " [skipped: this pipeline has no schedule: dataset with mwaa_environment]"}`,
+    () => {
+      const source = ir.sources[0]!;
+      const tableUris = ir.tables.filter((t) => t.source === source.name).map((t) => `s3://${ir.aws.processedBucket}/${t.name}/`);
+      const run = async (api: ReturnType<typeof airflowApi>, extra: Record<string, unknown> = {}) => {
+        const alerts: Record<string, unknown>[] = [];
+        const ok = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
+        const r = new StateMachine(def as never).run(event(`${source.prefix}f.jsonl`, ir.aws.rawBucket, "v1") as never, {
+          overrides: {
+            taskResourceLocalHandlers: {
+              ...ARRIVAL,
+              [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+              [STATE.cleanTask]: ok as never,
+              [STATE.flattenTask]: ok as never,
+              [STATE.notifyFailure]: (async (i: Record<string, unknown>) => (alerts.push(i), { MessageId: "m" })) as never,
+              ...(api.handlers as Record<string, never>),
+              ...extra,
+            },
+            retryIntervalOverrides: { ...NO_WAIT, "Post dataset event": 0, "Find asset": 0, "Post asset event": 0 },
           },
-          retryIntervalOverrides: { ...NO_WAIT, "Post dataset event": 0, "Find asset": 0, "Post asset event": 0 },
-        },
-      });
-      return { result: r.result, alerts };
-    };
-
-    it("posts one event per updated table of the source, to the configured environment", async () => {
-      const api = airflowApi(uris);
-      await (await run(api)).result;
-      const posts = api.requests.filter((r) => r.Method === "POST");
-      expect(posts.map((p) => p.Name)).toEqual(tableUris.map(() => ir.airflow.mwaaEnvironment));
-      const extra = { lakec: { source: source.name, bucket: ir.aws.rawBucket, key: `${source.prefix}f.jsonl` } };
-      if (ir.airflow.airflowVersion === 2) {
-        expect(posts).toEqual(tableUris.map((u) => expect.objectContaining({ Path: "/datasets/events", Body: { dataset_uri: u, extra } })));
-      } else {
-        const gets = api.requests.filter((r) => r.Method === "GET");
-        expect(gets.map((g) => [g.Path, (g.QueryParameters as Record<string, string>).uri_pattern])).toEqual(tableUris.map((u) => ["/assets", u]));
-        expect(posts).toEqual(tableUris.map((u) => expect.objectContaining({ Path: "/assets/events", Body: { asset_id: uris.indexOf(u) + 1, extra } })));
-      }
-    });
-
-    it("retries a failing Airflow API, then alerts with step airflow", async () => {
-      let calls = 0;
-      const failing = async () => {
-        calls++;
-        throw glueError("Mwaa.RestApiServerException", "502 Bad Gateway");
+        });
+        return { result: r.result, alerts };
       };
-      const { result, alerts } = await run(airflowApi(uris), { "Post dataset event": failing, "Post asset event": failing });
-      expect((await failureOf(result)).name).toBe("Mwaa.RestApiServerException");
-      // At least one table's event was tried 1 + 4 times (the others stop when the Map fails).
-      expect(calls).toBeGreaterThanOrEqual(5);
-      expect(alerts[0]!.Message).toMatchObject({ step: "airflow", key: `${source.prefix}f.jsonl` });
-    });
 
-    it.skipIf(ir.airflow.airflowVersion === 2)(`fails clearly when Airflow has no asset with exactly the table's URI${ir.airflow.airflowVersion === 2 ? " [skipped: Airflow 2 posts dataset events by URI, with no lookup]" : ""}`, async () => {
-      const { result } = await run(airflowApi(uris.map((u) => `${u}old/`)));
-      expect((await failureOf(result)).name).toBe(AIRFLOW_ERROR.assetNotFound);
-    });
+      it("posts one event per updated table of the source, to the configured environment", async () => {
+        const api = airflowApi(uris);
+        await (
+          await run(api)
+        ).result;
+        const posts = api.requests.filter((r) => r.Method === "POST");
+        expect(posts.map((p) => p.Name)).toEqual(tableUris.map(() => ir.airflow.mwaaEnvironment));
+        const extra = { lakec: { source: source.name, bucket: ir.aws.rawBucket, key: `${source.prefix}f.jsonl` } };
+        if (ir.airflow.airflowVersion === 2) {
+          expect(posts).toEqual(
+            tableUris.map((u) => expect.objectContaining({ Path: "/datasets/events", Body: { dataset_uri: u, extra } })),
+          );
+        } else {
+          const gets = api.requests.filter((r) => r.Method === "GET");
+          expect(gets.map((g) => [g.Path, (g.QueryParameters as Record<string, string>).uri_pattern])).toEqual(
+            tableUris.map((u) => ["/assets", u]),
+          );
+          expect(posts).toEqual(
+            tableUris.map((u) => expect.objectContaining({ Path: "/assets/events", Body: { asset_id: uris.indexOf(u) + 1, extra } })),
+          );
+        }
+      });
 
-    it("grants the state machine InvokeRestApi on that environment only", () => {
-      const template = parse(files.get(`generated/${ir.name}/cloudformation/template.yaml`)!) as { Resources: Record<string, { Properties: { Policies: unknown } }> };
-      const policy = JSON.stringify(template.Resources.StateMachineRole!.Properties.Policies);
-      expect(policy).toContain(`"Action":"airflow:InvokeRestApi","Resource":{"Fn::Sub":"arn:\${AWS::Partition}:airflow:\${AWS::Region}:\${AWS::AccountId}:role/${ir.airflow.mwaaEnvironment}/Op"}`);
-    });
-  });
+      it("retries a failing Airflow API, then alerts with step airflow", async () => {
+        let calls = 0;
+        const failing = async () => {
+          calls++;
+          throw glueError("Mwaa.RestApiServerException", "502 Bad Gateway");
+        };
+        const { result, alerts } = await run(airflowApi(uris), { "Post dataset event": failing, "Post asset event": failing });
+        expect((await failureOf(result)).name).toBe("Mwaa.RestApiServerException");
+        // At least one table's event was tried 1 + 4 times (the others stop when the Map fails).
+        expect(calls).toBeGreaterThanOrEqual(5);
+        expect(alerts[0]!.Message).toMatchObject({ step: "airflow", key: `${source.prefix}f.jsonl` });
+      });
+
+      it.skipIf(ir.airflow.airflowVersion === 2)(
+        `fails clearly when Airflow has no asset with exactly the table's URI${ir.airflow.airflowVersion === 2 ? " [skipped: Airflow 2 posts dataset events by URI, with no lookup]" : ""}`,
+        async () => {
+          const { result } = await run(airflowApi(uris.map((u) => `${u}old/`)));
+          expect((await failureOf(result)).name).toBe(AIRFLOW_ERROR.assetNotFound);
+        },
+      );
+
+      it("grants the state machine InvokeRestApi on that environment only", () => {
+        const template = parse(files.get(`generated/${ir.name}/cloudformation/template.yaml`)!) as {
+          Resources: Record<string, { Properties: { Policies: unknown } }>;
+        };
+        const policy = JSON.stringify(template.Resources.StateMachineRole!.Properties.Policies);
+        expect(policy).toContain(
+          `"Action":"airflow:InvokeRestApi","Resource":{"Fn::Sub":"arn:\${AWS::Partition}:airflow:\${AWS::Region}:\${AWS::AccountId}:role/${ir.airflow.mwaaEnvironment}/Op"}`,
+        );
+      });
+    },
+  );
 });

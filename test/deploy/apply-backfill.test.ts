@@ -33,9 +33,23 @@ const RAW = ["reviews/2024-06-01.jsonl", "reviews/2024-06-02.jsonl", "reviews/a 
 function deployedAs(base: ReturnType<typeof desiredState>): Map<string, string> {
   let status: StackStatus = "UPDATE_COMPLETE";
   const objects = new Map<string, string>(base.aws({}).scripts.map((s) => [s.key, s.body]));
-  objects.set(stateKey(base.ir), JSON.stringify({ version: 1, pipeline: "reviews", semantics: base.backfill.semantics, columnTypes: base.backfill.columnTypes }));
+  objects.set(
+    stateKey(base.ir),
+    JSON.stringify({ version: 1, pipeline: "reviews", semantics: base.backfill.semantics, columnTypes: base.backfill.columnTypes }),
+  );
   const notFound = () => Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
-  cfn.on(DescribeStacksCommand).callsFake(() => ({ Stacks: [{ StackName: "lakec-reviews", StackId: "arn:aws:cloudformation:eu-west-1:123456789012:stack/lakec-reviews/1", StackStatus: status, CreationTime: new Date(), Parameters: [], Outputs: [{ OutputKey: "StateMachineArn", OutputValue: ARN }] }] }));
+  cfn.on(DescribeStacksCommand).callsFake(() => ({
+    Stacks: [
+      {
+        StackName: "lakec-reviews",
+        StackId: "arn:aws:cloudformation:eu-west-1:123456789012:stack/lakec-reviews/1",
+        StackStatus: status,
+        CreationTime: new Date(),
+        Parameters: [],
+        Outputs: [{ OutputKey: "StateMachineArn", OutputValue: ARN }],
+      },
+    ],
+  }));
   let template = base.aws({}).templateBody;
   let pending = template;
   cfn.on(GetTemplateCommand).callsFake(() => ({ TemplateBody: template }));
@@ -44,7 +58,15 @@ function deployedAs(base: ReturnType<typeof desiredState>): Map<string, string> 
     pending = i.TemplateBody ?? objects.get(new URL(i.TemplateURL!).pathname.slice(1))!;
     return { Id: "cs" };
   });
-  cfn.on(DescribeChangeSetCommand).resolves({ Status: "CREATE_COMPLETE", Changes: [{ Type: "Resource", ResourceChange: { Action: "Modify", LogicalResourceId: "CleanJob", ResourceType: "AWS::Glue::Job", Replacement: "False" } }] });
+  cfn.on(DescribeChangeSetCommand).resolves({
+    Status: "CREATE_COMPLETE",
+    Changes: [
+      {
+        Type: "Resource",
+        ResourceChange: { Action: "Modify", LogicalResourceId: "CleanJob", ResourceType: "AWS::Glue::Job", Replacement: "False" },
+      },
+    ],
+  });
   cfn.on(ExecuteChangeSetCommand).callsFake(() => {
     status = "UPDATE_COMPLETE";
     template = pending;
@@ -82,15 +104,33 @@ describe("the cloud backfill", () => {
   it("a cleaning-rule change re-runs every raw object through the state machine, once", async () => {
     const objects = deployedAs(desiredState(reviewsIr()));
     const clients = awsClients("eu-west-1", { credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" } }, async () => {});
-    const ctx: DeployContext = { cwd: "/", lakeDir: "/.lake", drift: false, aws: () => clients, snowflake: () => Promise.reject(new Error("unused")), publishS3: () => clients.s3, log: () => {} };
+    const ctx: DeployContext = {
+      cwd: "/",
+      lakeDir: "/.lake",
+      drift: false,
+      aws: () => clients,
+      snowflake: () => Promise.reject(new Error("unused")),
+      publishS3: () => clients.s3,
+      log: () => {},
+    };
     const desired = desiredState(reviewsIr(EDITS.cleaningRule));
     const { plan, snapshot } = await makePlan(desired, ["aws"], ctx);
     const step = plan.steps.find((s) => s.action === "reprocess")!;
-    expect(step).toMatchObject({ layer: "aws", kind: "backfill", name: "product_reviews", resource: "source product_reviews (3 raw objects)", destructive: false });
+    expect(step).toMatchObject({
+      layer: "aws",
+      kind: "backfill",
+      name: "product_reviews",
+      resource: "source product_reviews (3 raw objects)",
+      destructive: false,
+    });
     expect(step.impact?.rawFiles).toEqual(RAW.map((k) => `s3://acme-reviews-raw/${k}`).sort());
 
     const already = Object.assign(new Error("Execution Already Exists"), { name: "ExecutionAlreadyExists" });
-    sfn.on(StartExecutionCommand).resolvesOnce({ executionArn: "e1", startDate: new Date() }).rejectsOnce(already).resolves({ executionArn: "e3", startDate: new Date() });
+    sfn
+      .on(StartExecutionCommand)
+      .resolvesOnce({ executionArn: "e1", startDate: new Date() })
+      .rejectsOnce(already)
+      .resolves({ executionArn: "e3", startDate: new Date() });
     await applyPlan(plan, desired, snapshot, ctx, { allowDestructive: false, showChanges: () => {} });
 
     const calls = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
@@ -99,7 +139,12 @@ describe("the cloud backfill", () => {
     for (const c of calls) {
       expect(c.stateMachineArn).toBe(ARN);
       expect(c.name).toMatch(/^lakec-backfill-[0-9a-f]{48}$/);
-      const event = JSON.parse(c.input!) as { id: string; time: string; "detail-type": string; detail: { bucket: { name: string }; object: { key: string; etag: string } } };
+      const event = JSON.parse(c.input!) as {
+        id: string;
+        time: string;
+        "detail-type": string;
+        detail: { bucket: { name: string }; object: { key: string; etag: string } };
+      };
       // The object version's ETag keys its arrival: a reprocess keeps the arrival it first got.
       expect(event.detail.object.etag).toBe(`etag-${event.detail.object.key.length}`);
       expect(event).toMatchObject({ "detail-type": "Object Created", id: c.name, detail: { bucket: { name: "acme-reviews-raw" } } });

@@ -90,11 +90,14 @@ describe("apply --target local", { timeout: 60_000 }, () => {
   });
 
   it("removing a mart is destructive: refused without --allow-destructive, dropped with it", async () => {
-    const withoutMart = (t: string): string => EDITS.martMeasure(strictRange(t)).replace(/ {2}reviewer_activity:\n[\s\S]*?avg_rating: avg\(rating\)\n/, "");
+    const withoutMart = (t: string): string =>
+      EDITS.martMeasure(strictRange(t)).replace(/ {2}reviewer_activity:\n[\s\S]*?avg_rating: avg\(rating\)\n/, "");
     const ir = reviewsIr(withoutMart);
     const { plan: p, snapshot } = await makePlan(desiredState(ir), ["local"], ctx);
     expect(p.steps.filter((s) => s.destructive).map((s) => s.resource)).toEqual(["mart reviewer_activity"]);
-    await expect(applyPlan(p, desiredState(ir), snapshot, ctx, { allowDestructive: false, showChanges: () => {} })).rejects.toThrow(/destructive/);
+    await expect(applyPlan(p, desiredState(ir), snapshot, ctx, { allowDestructive: false, showChanges: () => {} })).rejects.toThrow(
+      /destructive/,
+    );
     expect(await scalar("SELECT count(*) FROM reviewer_activity")).toBeGreaterThan(0);
     // Another process holds the warehouse open across the apply, as `lakec query` may
     // (docs/local-engine.md, "Guarantees"). Its shared lock makes any write-open of the live

@@ -46,20 +46,42 @@ function statefulStack(onChangeSet: (n: number) => void = () => {}): { changeSet
     if (!status) throw Object.assign(new Error("Stack with id lakec-reviews does not exist"), { name: "ValidationError" });
     // Like CloudFormation: the NoEcho external ID is never shown.
     const shown = parameters.map((p) => (p.ParameterKey === "SnowflakeExternalId" ? { ...p, ParameterValue: "****" } : p));
-    return { Stacks: [{ StackName: "lakec-reviews", StackId: STACK_ID, StackStatus: status, CreationTime: new Date(), Parameters: shown, Tags: tags }] };
+    return {
+      Stacks: [
+        { StackName: "lakec-reviews", StackId: STACK_ID, StackStatus: status, CreationTime: new Date(), Parameters: shown, Tags: tags },
+      ],
+    };
   });
   cfn.on(GetTemplateCommand).callsFake(() => ({ TemplateBody: template }));
-  cfn.on(CreateChangeSetCommand).callsFake((input: { Parameters?: Parameter[]; TemplateBody?: string; TemplateURL?: string; ChangeSetType?: string; Tags?: Tag[] }) => {
-    if (input.ChangeSetType === "CREATE") status = "REVIEW_IN_PROGRESS";
-    const resolved = (input.Parameters ?? []).map((p) => (p.UsePreviousValue ? parameters.find((x) => x.ParameterKey === p.ParameterKey)! : p));
-    changeSets.push(resolved);
-    onChangeSet(changeSets.length);
-    if (resolved.some((p) => p.ParameterValue === "****")) throw new Error("a masked value was sent back as a parameter value");
-    const body = input.TemplateBody ?? (input.TemplateURL === undefined ? undefined : uploaded.get(new URL(input.TemplateURL).pathname.slice(1)));
-    pending = { parameters: resolved, template: body ?? template, ...(input.Tags ? { tags: input.Tags } : {}) };
-    return { Id: "cs" };
-  });
-  cfn.on(DescribeChangeSetCommand).callsFake(() => ({ Status: "CREATE_COMPLETE", Changes: [{ Type: "Resource", ResourceChange: { Action: "Modify", LogicalResourceId: "SnowflakeStorageRole", ResourceType: "AWS::IAM::Role", Replacement: "False" } }] }));
+  cfn
+    .on(CreateChangeSetCommand)
+    .callsFake((input: { Parameters?: Parameter[]; TemplateBody?: string; TemplateURL?: string; ChangeSetType?: string; Tags?: Tag[] }) => {
+      if (input.ChangeSetType === "CREATE") status = "REVIEW_IN_PROGRESS";
+      const resolved = (input.Parameters ?? []).map((p) =>
+        p.UsePreviousValue ? parameters.find((x) => x.ParameterKey === p.ParameterKey)! : p,
+      );
+      changeSets.push(resolved);
+      onChangeSet(changeSets.length);
+      if (resolved.some((p) => p.ParameterValue === "****")) throw new Error("a masked value was sent back as a parameter value");
+      const body =
+        input.TemplateBody ?? (input.TemplateURL === undefined ? undefined : uploaded.get(new URL(input.TemplateURL).pathname.slice(1)));
+      pending = { parameters: resolved, template: body ?? template, ...(input.Tags ? { tags: input.Tags } : {}) };
+      return { Id: "cs" };
+    });
+  cfn.on(DescribeChangeSetCommand).callsFake(() => ({
+    Status: "CREATE_COMPLETE",
+    Changes: [
+      {
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Modify",
+          LogicalResourceId: "SnowflakeStorageRole",
+          ResourceType: "AWS::IAM::Role",
+          Replacement: "False",
+        },
+      },
+    ],
+  }));
   cfn.on(ExecuteChangeSetCommand).callsFake(() => {
     status = status === "REVIEW_IN_PROGRESS" ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
     parameters = pending!.parameters;
@@ -99,7 +121,12 @@ describe("apply --target all wires Snowflake into the stack in one run", () => {
     const table = "s3://acme-reviews-processed/product_reviews/";
     const published = `${table}review_date=2016-09-01/_input=0123456789abcdef/part-00000-a.snappy.parquet`;
     const { changeSets } = statefulStack((n) => {
-      if (n === 2) fake.files.push(published, `${table}_temporary/0/_temporary/attempt_1/review_date=2016-09-01/_input=0123456789abcdef/part-00000-a.snappy.parquet`, `${table}.spark-staging-1/review_date=2016-09-01/_input=0123456789abcdef/part-00000-a.snappy.parquet`);
+      if (n === 2)
+        fake.files.push(
+          published,
+          `${table}_temporary/0/_temporary/attempt_1/review_date=2016-09-01/_input=0123456789abcdef/part-00000-a.snappy.parquet`,
+          `${table}.spark-staging-1/review_date=2016-09-01/_input=0123456789abcdef/part-00000-a.snappy.parquet`,
+        );
     });
     const logged: string[] = [];
     const ctx: DeployContext = {
@@ -141,7 +168,9 @@ describe("apply --target all wires Snowflake into the stack in one run", () => {
       expect.stringMatching(/scripts\/lakec-reviews-compact-/),
       "_lakec/state/reviews-semantics.json",
     ]);
-    expect(cfn).toHaveReceivedNthCommandWith(CreateChangeSetCommand, 2, { Tags: [{ Key: "lakec:sha256:SnowflakeExternalId", Value: sha256(fake.integrations.get("LAKE_S3")!.externalId) }] });
+    expect(cfn).toHaveReceivedNthCommandWith(CreateChangeSetCommand, 2, {
+      Tags: [{ Key: "lakec:sha256:SnowflakeExternalId", Value: sha256(fake.integrations.get("LAKE_S3")!.externalId) }],
+    });
     const order = logged.map((l) => l.split(":")[0]);
     expect(order.indexOf("snowflake")).toBeGreaterThan(order.indexOf("aws"));
     // The auto-refresh guide's last step, after the notification is wired: one REFRESH per table.

@@ -16,13 +16,22 @@ describe("Snowflake credentials from the environment", () => {
     try {
       snowflakeCredentialsFromEnv({ SNOWFLAKE_USER: "loader" });
     } catch (e) {
-      expect((e as Error).message).toMatch(/^Snowflake credentials missing: set SNOWFLAKE_ACCOUNT, SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH \(/);
+      expect((e as Error).message).toMatch(
+        /^Snowflake credentials missing: set SNOWFLAKE_ACCOUNT, SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH \(/,
+      );
       expect((e as Error).message).not.toContain("\n");
     }
   });
 
   it("password and key-pair authentication", async () => {
-    expect(snowflakeCredentialsFromEnv({ SNOWFLAKE_ACCOUNT: "xy12345", SNOWFLAKE_USER: "loader", SNOWFLAKE_PASSWORD: "pw-91c3", SNOWFLAKE_ROLE: "LOADER" })).toEqual({
+    expect(
+      snowflakeCredentialsFromEnv({
+        SNOWFLAKE_ACCOUNT: "xy12345",
+        SNOWFLAKE_USER: "loader",
+        SNOWFLAKE_PASSWORD: "pw-91c3",
+        SNOWFLAKE_ROLE: "LOADER",
+      }),
+    ).toEqual({
       account: "xy12345",
       username: "loader",
       role: "LOADER",
@@ -32,9 +41,16 @@ describe("Snowflake credentials from the environment", () => {
     try {
       const key = join(dir, "rsa_key.p8");
       await writeFile(key, "-----BEGIN ENCRYPTED PRIVATE KEY-----\n");
-      const env = { SNOWFLAKE_ACCOUNT: "xy12345", SNOWFLAKE_USER: "loader", SNOWFLAKE_PRIVATE_KEY_PATH: key, SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "pass-77" };
+      const env = {
+        SNOWFLAKE_ACCOUNT: "xy12345",
+        SNOWFLAKE_USER: "loader",
+        SNOWFLAKE_PRIVATE_KEY_PATH: key,
+        SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "pass-77",
+      };
       expect(snowflakeCredentialsFromEnv(env).auth).toEqual({ kind: "keypair", privateKeyPath: key, passphrase: "pass-77" });
-      expect(() => snowflakeCredentialsFromEnv({ ...env, SNOWFLAKE_PRIVATE_KEY_PATH: join(dir, "missing.p8") })).toThrow(/SNOWFLAKE_PRIVATE_KEY_PATH points at a file that does not exist/);
+      expect(() => snowflakeCredentialsFromEnv({ ...env, SNOWFLAKE_PRIVATE_KEY_PATH: join(dir, "missing.p8") })).toThrow(
+        /SNOWFLAKE_PRIVATE_KEY_PATH points at a file that does not exist/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -45,7 +61,11 @@ describe("Snowflake credentials from the environment", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const port = (server.address() as { port: number }).port;
     await new Promise<void>((r) => server.close(() => r()));
-    const creds = snowflakeCredentialsFromEnv({ SNOWFLAKE_ACCOUNT: "xy12345", SNOWFLAKE_USER: "loader", SNOWFLAKE_PASSWORD: "pw-secret-5150" });
+    const creds = snowflakeCredentialsFromEnv({
+      SNOWFLAKE_ACCOUNT: "xy12345",
+      SNOWFLAKE_USER: "loader",
+      SNOWFLAKE_PASSWORD: "pw-secret-5150",
+    });
     const err = await connectSnowflake(creds, "TRANSFORMING", { accessUrl: `http://127.0.0.1:${port}`, maxLoginRetries: 0 }).then(
       () => undefined,
       (e: unknown) => e as Error,
@@ -58,8 +78,13 @@ describe("Snowflake credentials from the environment", () => {
 describe("AWS credentials", () => {
   it("an empty default chain becomes one line naming what to set", async () => {
     const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) if (k.startsWith("AWS_") && k !== "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED") delete process.env[k];
-    Object.assign(process.env, { AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials" });
+    for (const k of Object.keys(process.env))
+      if (k.startsWith("AWS_") && k !== "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED") delete process.env[k];
+    Object.assign(process.env, {
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: "/nonexistent/config",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+    });
     try {
       const err = await describeStack(awsClients("eu-west-1"), "lakec-reviews").then(
         () => undefined,

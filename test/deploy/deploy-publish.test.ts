@@ -33,8 +33,14 @@ describe("publishing to a folder", () => {
     const store = new FolderStore("dags", dir);
     await mkdir(join(dir, "dags"), { recursive: true });
     await writeFile(join(dir, "dags", "someone_else.py"), "# not ours\n");
-    const v1 = new Map([["reviews_dbt.py", "schedule = '@hourly'\nretries = 2\n"], ["old.py", "x = 1\n"]]);
-    expect((await roundTrip(store, v1)).map((s) => `${s.action} ${s.resource}`)).toEqual(["create dags/old.py", "create dags/reviews_dbt.py"]);
+    const v1 = new Map([
+      ["reviews_dbt.py", "schedule = '@hourly'\nretries = 2\n"],
+      ["old.py", "x = 1\n"],
+    ]);
+    expect((await roundTrip(store, v1)).map((s) => `${s.action} ${s.resource}`)).toEqual([
+      "create dags/old.py",
+      "create dags/reviews_dbt.py",
+    ]);
     const v2 = new Map([["reviews_dbt.py", "schedule = '@daily'\nretries = 2\n"]]);
     const steps = await roundTrip(store, v2);
     expect(steps.map((s) => `${s.action} ${s.resource}`)).toEqual(["update dags/reviews_dbt.py", "destroy dags/old.py"]);
@@ -48,7 +54,8 @@ describe("publishing to a folder", () => {
   it("environments publishing their DAGs to one folder each own only their own files", async () => {
     const store = new FolderStore("dags", dir);
     const [dev, prod] = compilePipeline("pipelines/storefront.yaml", readFileSync("pipelines/storefront.yaml", "utf8")).irs!;
-    const dags = (ir: typeof dev): Map<string, string> => new Map(emitAirflow(ir!).map((f) => [f.path.replace("airflow/", ""), f.contents]));
+    const dags = (ir: typeof dev): Map<string, string> =>
+      new Map(emitAirflow(ir!).map((f) => [f.path.replace("airflow/", ""), f.contents]));
     const apply = async (ir: typeof dev): Promise<string[]> => {
       const steps = diffPublish("airflow", "dags/", dags(ir), await readPublished(store, publishOwner(ir!), dags(ir)));
       await publish(store, publishOwner(ir!), steps, dags(ir), () => {});
@@ -72,7 +79,10 @@ describe("publishing to a folder", () => {
 
   it("an interrupted publish is finished by the next one", async () => {
     const store = new FolderStore("dags", dir);
-    const desired = new Map([["a.py", "a\n"], ["b.py", "b\n"]]);
+    const desired = new Map([
+      ["a.py", "a\n"],
+      ["b.py", "b\n"],
+    ]);
     let puts = 0;
     const flaky: PublishStore = {
       description: store.description,
@@ -100,7 +110,11 @@ describe("publishing to S3", () => {
     s3.on(DeleteObjectCommand).resolves({});
     const url = parseS3Url("s3://acme-mwaa/dags")!;
     expect(url).toEqual({ bucket: "acme-mwaa", prefix: "dags/" });
-    const store = new S3Store(new S3Client({ region: "eu-west-1", credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" } }), url.bucket, url.prefix);
+    const store = new S3Store(
+      new S3Client({ region: "eu-west-1", credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" } }),
+      url.bucket,
+      url.prefix,
+    );
     const steps = await roundTrip(store, new Map([["reviews_dbt.py", "dag\n"]]));
     expect(steps.map((s) => `${s.action} ${s.resource}`)).toEqual(["create dags/reviews_dbt.py"]);
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: "acme-mwaa", Key: "dags/reviews_dbt.py", Body: "dag\n" });

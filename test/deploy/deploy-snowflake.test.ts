@@ -86,14 +86,24 @@ describe("snowflake plan and apply against the fake account", () => {
   it("a partition grain change moves the partition column, and the location is checked", async () => {
     const fake = new FakeSnowflake(["ANALYTICS"]);
     await deploy(fake, reviewsIr());
-    const steps = await deploy(fake, reviewsIr((t) => editYaml(t, "    partition_by: review_date\n", "    partition_by: review_date\n    partition_grain: month\n")));
+    const steps = await deploy(
+      fake,
+      reviewsIr((t) => editYaml(t, "    partition_by: review_date\n", "    partition_by: review_date\n    partition_grain: month\n")),
+    );
     const reviews = steps.find((s) => s.resource === "external table PRODUCT_REVIEWS")!;
     expect(reviews.action).toBe("replace");
-    expect(reviews.details).toEqual(expect.arrayContaining(["~ REVIEW_DATE is no longer a partition column", "+ partition REVIEW_DATE_MONTH VARCHAR(16777216)"]));
+    expect(reviews.details).toEqual(
+      expect.arrayContaining(["~ REVIEW_DATE is no longer a partition column", "+ partition REVIEW_DATE_MONTH VARCHAR(16777216)"]),
+    );
     expect(fake.tables.find((t) => t.name === "PRODUCT_REVIEWS")!.partitionBy).toEqual(["REVIEW_DATE_MONTH"]);
     fake.tables.find((t) => t.name === "PRODUCT_REVIEWS")!.location = fake.tables.find((t) => t.name === "PRODUCT_REVIEW_IMAGES")!.location;
-    const moved = await planFor(fake, reviewsIr((t) => editYaml(t, "    partition_by: review_date\n", "    partition_by: review_date\n    partition_grain: month\n")));
-    expect(moved.map((s) => s.details[0])).toEqual(["~ location s3://acme-reviews-processed/product_review_images/ → s3://acme-reviews-processed/product_reviews/"]);
+    const moved = await planFor(
+      fake,
+      reviewsIr((t) => editYaml(t, "    partition_by: review_date\n", "    partition_by: review_date\n    partition_grain: month\n")),
+    );
+    expect(moved.map((s) => s.details[0])).toEqual([
+      "~ location s3://acme-reviews-processed/product_review_images/ → s3://acme-reviews-processed/product_reviews/",
+    ]);
   });
 
   it("an interrupted apply can be re-run and converges", async () => {
@@ -110,7 +120,16 @@ describe("snowflake plan and apply against the fake account", () => {
 
   it("refuses to create the integration without the AWS account id", () => {
     const o = snowflakeObjects(reviewsIr());
-    const step: Step = { layer: "snowflake", kind: "integration", name: "LAKE_S3", action: "create", resource: "", details: [], destructive: false, reason: "" };
+    const step: Step = {
+      layer: "snowflake",
+      kind: "integration",
+      name: "LAKE_S3",
+      action: "create",
+      resource: "",
+      details: [],
+      destructive: false,
+      reason: "",
+    };
     expect(() => stepStatements(step, { client: new FakeSnowflake([]), objects: o, log: () => {} })).toThrow(/AWS account id/);
     const [sql] = stepStatements(step, { client: new FakeSnowflake([]), objects: o, awsAccountId: ACCOUNT, log: () => {} });
     expect(sql).toMatch(/^CREATE STORAGE INTEGRATION IF NOT EXISTS "LAKE_S3"/);
@@ -121,10 +140,25 @@ describe("snowflake plan and apply against the fake account", () => {
     const o = { ...snowflakeObjects(reviewsIr()), readRole: "ANALYST" };
     const ddl = new Set(ddlFiles(o).flatMap((f) => f.statements));
     const ctx = { client: new FakeSnowflake([]), objects: o, awsAccountId: ACCOUNT, log: () => {} };
-    const step = (kind: "stage" | "external-table", name: string, action: "create" | "replace"): Step => ({ layer: "snowflake", kind, name, action, resource: "", details: [], destructive: false, reason: "" });
-    for (const [kind, name] of [["stage", o.stages[0]!.name], ["external-table", o.externalTables[0]!.name]] as const) {
+    const step = (kind: "stage" | "external-table", name: string, action: "create" | "replace"): Step => ({
+      layer: "snowflake",
+      kind,
+      name,
+      action,
+      resource: "",
+      details: [],
+      destructive: false,
+      reason: "",
+    });
+    for (const [kind, name] of [
+      ["stage", o.stages[0]!.name],
+      ["external-table", o.externalTables[0]!.name],
+    ] as const) {
       const created = stepStatements(step(kind, name, "create"), ctx);
-      expect(created.every((sql) => ddl.has(sql)), created.join("\n")).toBe(true);
+      expect(
+        created.every((sql) => ddl.has(sql)),
+        created.join("\n"),
+      ).toBe(true);
       const object = kind === "stage" ? "STAGE" : "EXTERNAL TABLE";
       const [replaced, ...grants] = stepStatements(step(kind, name, "replace"), ctx);
       const original = created.find((sql) => sql.startsWith(`CREATE ${object} IF NOT EXISTS`))!;

@@ -30,7 +30,12 @@ function planAfter(edit: (t: string) => string, withDefinitions = true): Step[] 
   return diffLocal(localDesired(reviewsIr(edit)), { files, record: recordOf(before, withDefinitions) });
 }
 
-const nullIfTitle = (t: string): string => editYaml(t, "title:         { from: summary, type: string, trim: true }", 'title:         { from: summary, type: string, trim: true, null_if: [""] }');
+const nullIfTitle = (t: string): string =>
+  editYaml(
+    t,
+    "title:         { from: summary, type: string, trim: true }",
+    'title:         { from: summary, type: string, trim: true, null_if: [""] }',
+  );
 
 describe("attribute-level plans", () => {
   it("a new measure is a non-breaking mart change, shown as `+ measure` with the model's SQL diff", () => {
@@ -60,10 +65,22 @@ describe("attribute-level plans", () => {
   it("classifies: additions only are non-breaking; a removal, an edited attribute or a dropped attribute are breaking", () => {
     const base = { "column a": { type: "string", cleaning: "x" }, "measure n": { value: "count(*)" } };
     expect(diffDefinition(base, base)).toEqual({ lines: [], kind: undefined });
-    expect(diffDefinition(base, { ...base, "measure m": { value: "max(r)" } })).toEqual({ lines: ["+ measure m max(r)"], kind: "non-breaking" });
+    expect(diffDefinition(base, { ...base, "measure m": { value: "max(r)" } })).toEqual({
+      lines: ["+ measure m max(r)"],
+      kind: "non-breaking",
+    });
     expect(diffDefinition(base, { "column a": base["column a"] })).toEqual({ lines: ["- measure n count(*)"], kind: "breaking" });
-    expect(diffDefinition(base, { ...base, "column a": { type: "integer", cleaning: "x" } })).toEqual({ lines: ["~ column a: type string → integer"], kind: "breaking" });
-    expect(diffDefinition(base, { ...base, "column a": { type: "string", cleaning: "x", split: '","' } })).toEqual({ lines: ['~ column a: + split ","'], kind: "breaking" });
-    expect(diffDefinition(base, { ...base, "column a": { type: "string" } })).toEqual({ lines: ["~ column a: - cleaning x"], kind: "breaking" });
+    expect(diffDefinition(base, { ...base, "column a": { type: "integer", cleaning: "x" } })).toEqual({
+      lines: ["~ column a: type string → integer"],
+      kind: "breaking",
+    });
+    expect(diffDefinition(base, { ...base, "column a": { type: "string", cleaning: "x", split: '","' } })).toEqual({
+      lines: ['~ column a: + split ","'],
+      kind: "breaking",
+    });
+    expect(diffDefinition(base, { ...base, "column a": { type: "string" } })).toEqual({
+      lines: ["~ column a: - cleaning x"],
+      kind: "breaking",
+    });
   });
 });

@@ -20,8 +20,14 @@ const TITLE = "title:         { from: summary, type: string, trim: true }";
 const EDIT = {
   drop: (t: string): string => editYaml(t, "on_invalid: quarantine", "on_invalid: drop"),
   narrowRange: (t: string): string => editYaml(t, "range: [1, 5]", "range: [2, 5]"),
-  requireName: (t: string): string => editYaml(t, 'null_if: ["", "Amazon Customer"] }', 'null_if: ["", "Amazon Customer"], required: true }'),
-  acceptVerified: (t: string): string => editYaml(t, "verified:      { from: verified, type: boolean, default: false }", "verified:      { from: verified, type: boolean, default: false, accepted_values: [true] }"),
+  requireName: (t: string): string =>
+    editYaml(t, 'null_if: ["", "Amazon Customer"] }', 'null_if: ["", "Amazon Customer"], required: true }'),
+  acceptVerified: (t: string): string =>
+    editYaml(
+      t,
+      "verified:      { from: verified, type: boolean, default: false }",
+      "verified:      { from: verified, type: boolean, default: false, accepted_values: [true] }",
+    ),
   dropTitle: (t: string): string => editYaml(t, `      ${TITLE}\n`, ""),
 };
 
@@ -61,7 +67,9 @@ describe("plan: cleaning changes that move or delete published rows", { timeout:
     expect(quarantined).toBeGreaterThan(0);
     const { plan, step } = await reprocessStep(reviewsIr(EDIT.drop));
     expect(step).toMatchObject({ destructive: true, change: "breaking", impact: { quarantineDeleted: quarantined } });
-    expect(step.details).toContain(`the quarantine of product_reviews (${quarantined} records) would be deleted (on_invalid: quarantine → drop)`);
+    expect(step.details).toContain(
+      `the quarantine of product_reviews (${quarantined} records) would be deleted (on_invalid: quarantine → drop)`,
+    );
     expect(() => checkDestructive(plan, false)).toThrow(DestructiveStepsRefused);
     expect(() => checkDestructive(plan, true)).not.toThrow();
   });
@@ -83,7 +91,12 @@ describe("plan: cleaning changes that move or delete published rows", { timeout:
   });
 
   it.each([
-    ["an added required moves the published rows without a value", EDIT.requireName, "reviewer_name IS NULL", "missing_required on reviewer_name"],
+    [
+      "an added required moves the published rows without a value",
+      EDIT.requireName,
+      "reviewer_name IS NULL",
+      "missing_required on reviewer_name",
+    ],
     ["added accepted_values move the published rows with another value", EDIT.acceptVerified, "NOT verified", "not_accepted on verified"],
   ])("%s", async (_name, edit, failing, check) => {
     const moved = await scalar(`SELECT count(*) FROM product_reviews WHERE ${failing}`);
@@ -103,10 +116,13 @@ describe("plan: cleaning changes that move or delete published rows", { timeout:
   });
 
   it("says when the counts are unavailable: no warehouse, a check on a column not yet published", async () => {
-    const addRequired = (t: string): string => editYaml(t, `      ${TITLE}\n`, `      ${TITLE}\n      language:      { from: lang, type: string, required: true }\n`);
+    const addRequired = (t: string): string =>
+      editYaml(t, `      ${TITLE}\n`, `      ${TITLE}\n      language:      { from: lang, type: string, required: true }\n`);
     const { step } = await reprocessStep(reviewsIr(addRequired));
     expect(step.impact?.rowsToQuarantine).toBeUndefined();
-    expect(step.details).toContain("rows of product_reviews (count unavailable: the missing_required check reads language, which product_reviews does not publish yet) would move to quarantine (new check: missing_required on language)");
+    expect(step.details).toContain(
+      "rows of product_reviews (count unavailable: the missing_required check reads language, which product_reviews does not publish yet) would move to quarantine (new check: missing_required on language)",
+    );
     const warehouse = join(ctx.lakeDir, "warehouse.duckdb");
     await rename(warehouse, `${warehouse}.aside`);
     try {
@@ -124,7 +140,10 @@ describe("plan: cleaning changes that move or delete published rows", { timeout:
     const { plan, step } = await reprocessStep(reviewsIr(EDIT.narrowRange));
     const moved = step.impact!.rowsToQuarantine!;
     const { snapshot } = await makePlan(desiredState(reviewsIr(EDIT.narrowRange)), ["local"], ctx);
-    const r = await applyPlan(plan, desiredState(reviewsIr(EDIT.narrowRange)), snapshot, ctx, { allowDestructive: false, showChanges: () => {} });
+    const r = await applyPlan(plan, desiredState(reviewsIr(EDIT.narrowRange)), snapshot, ctx, {
+      allowDestructive: false,
+      showChanges: () => {},
+    });
     expect(r.problems).toEqual([]);
     // A key duplicate of a moved row may win in its place, so the table shrinks by at most `moved`.
     const after = await scalar("SELECT count(*) FROM product_reviews");
@@ -138,17 +157,30 @@ describe("plan: cleaning changes in the cloud backfill", () => {
   it("classifies them the same way and says rows in S3 are not counted", () => {
     const before = desiredState(reviewsIr());
     const after = desiredState(reviewsIr(EDIT.drop));
-    const state = { version: 1 as const, pipeline: "reviews", semantics: before.backfill.semantics, columnTypes: before.backfill.columnTypes, definitions: before.backfill.definitions };
+    const state = {
+      version: 1 as const,
+      pipeline: "reviews",
+      semantics: before.backfill.semantics,
+      columnTypes: before.backfill.columnTypes,
+      definitions: before.backfill.definitions,
+    };
     const [step] = diffBackfill(after.backfill, { state, rawKeys: { product_reviews: ["reviews/a.jsonl"] } });
     expect(step).toMatchObject({ layer: "aws", kind: "backfill", name: "product_reviews", destructive: true, change: "breaking" });
     expect(step!.impact?.quarantineDeleted).toBeUndefined();
-    expect(step!.details).toContain("the quarantine of product_reviews (count unavailable: rows in S3 are not counted; `lakec plan --target local` counts them on a local lake) would be deleted (on_invalid: quarantine → drop)");
+    expect(step!.details).toContain(
+      "the quarantine of product_reviews (count unavailable: rows in S3 are not counted; `lakec plan --target local` counts them on a local lake) would be deleted (on_invalid: quarantine → drop)",
+    );
   });
 
   it("a state written before definitions were recorded plans the reprocess as before", () => {
     const before = desiredState(reviewsIr());
     const after = desiredState(reviewsIr(EDIT.drop));
-    const state = { version: 1 as const, pipeline: "reviews", semantics: before.backfill.semantics, columnTypes: before.backfill.columnTypes };
+    const state = {
+      version: 1 as const,
+      pipeline: "reviews",
+      semantics: before.backfill.semantics,
+      columnTypes: before.backfill.columnTypes,
+    };
     const [step] = diffBackfill(after.backfill, { state, rawKeys: { product_reviews: ["reviews/a.jsonl"] } });
     expect(step).toMatchObject({ destructive: false, reason: expect.stringMatching(/^cleaning or flatten semantics changed/) });
   });

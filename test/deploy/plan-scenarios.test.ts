@@ -52,7 +52,9 @@ describe("plan scenarios", () => {
       "local rebuild mart reviewer_activity",
       "local rebuild mart product_image_counts",
     ]);
-    expect(summaryLine(summarize(p.steps))).toBe("Plan: 2 to add, 7 to change, 1 to replace, 0 to destroy; 6 raw files to reprocess; 3 marts to rebuild; 1 external table to recreate");
+    expect(summaryLine(summarize(p.steps))).toBe(
+      "Plan: 2 to add, 7 to change, 1 to replace, 0 to destroy; 6 raw files to reprocess; 3 marts to rebuild; 1 external table to recreate",
+    );
   });
 
   it("removed table: its external table and mart are destroyed, destructively", async () => {
@@ -92,7 +94,11 @@ describe("plan scenarios", () => {
     expect(cloud.impact?.rawFiles).toEqual(RAW_FILES.map((k) => `s3://acme-reviews-raw/${k}`));
     expect(of(p, "snowflake")).toEqual([]);
     expect(of(p, "dbt")).toEqual([]);
-    expect(p.steps.filter((s) => s.action === "rebuild").map((s) => s.reason)).toEqual(["its inputs are reprocessed", "its inputs are reprocessed", "its inputs are reprocessed"]);
+    expect(p.steps.filter((s) => s.action === "rebuild").map((s) => s.reason)).toEqual([
+      "its inputs are reprocessed",
+      "its inputs are reprocessed",
+      "its inputs are reprocessed",
+    ]);
   });
 
   it("mart measure change: that mart is rebuilt, nothing is reprocessed", async () => {
@@ -100,7 +106,10 @@ describe("plan scenarios", () => {
     expect(of(p, "local")).toEqual(["local rebuild mart product_daily_ratings"]);
     expect(of(p, "aws")).toEqual([]);
     expect(of(p, "snowflake")).toEqual([]);
-    expect(of(p, "dbt")).toEqual(["dbt update s3://acme-mwaa/dbt/models/marts/reviews/_models.yml", "dbt update s3://acme-mwaa/dbt/models/marts/reviews/product_daily_ratings.sql"]);
+    expect(of(p, "dbt")).toEqual([
+      "dbt update s3://acme-mwaa/dbt/models/marts/reviews/_models.yml",
+      "dbt update s3://acme-mwaa/dbt/models/marts/reviews/product_daily_ratings.sql",
+    ]);
     expect(summaryLine(summarize(p.steps))).toBe("Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy; 1 mart to rebuild");
   });
 

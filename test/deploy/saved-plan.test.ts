@@ -15,11 +15,27 @@ const change = { action: "create", resource: "r", details: [], destructive: fals
 const steps: Step[] = [
   { layer: "aws", kind: "resource", name: "RawBucket", ...change },
   { layer: "aws", kind: "wiring", ...change, action: "update" },
-  { layer: "snowflake", kind: "external-table", name: "PRODUCT_REVIEWS", ...change, action: "replace", impact: { externalTables: ["PRODUCT_REVIEWS"] } },
+  {
+    layer: "snowflake",
+    kind: "external-table",
+    name: "PRODUCT_REVIEWS",
+    ...change,
+    action: "replace",
+    impact: { externalTables: ["PRODUCT_REVIEWS"] },
+  },
   { layer: "dbt", kind: "file", name: "models/a.sql", ...change },
   { layer: "local", kind: "mart", name: "daily", ...change, action: "rebuild", change: "breaking" },
 ];
-const plan: Plan = { format: PLAN_FORMAT, pipeline: "reviews", pipelineFile: "reviews.yaml", targets: ["aws", "snowflake", "dbt", "local"], desired: "d", deployed: {}, notes: [], steps };
+const plan: Plan = {
+  format: PLAN_FORMAT,
+  pipeline: "reviews",
+  pipelineFile: "reviews.yaml",
+  targets: ["aws", "snowflake", "dbt", "local"],
+  desired: "d",
+  deployed: {},
+  notes: [],
+  steps,
+};
 const binding: PlanBinding = { pipelinePath: "/p/reviews.yaml", pipelineSha256: "h", cwd: "/p", lake: "/p/lake" };
 
 describe("saved plans", () => {
@@ -30,7 +46,13 @@ describe("saved plans", () => {
   });
 
   it("print a step's object in one form", () => {
-    expect(steps.map(stepKey)).toEqual(["aws:resource:RawBucket", "aws:wiring", "snowflake:external-table:PRODUCT_REVIEWS", "dbt:file:models/a.sql", "local:mart:daily"]);
+    expect(steps.map(stepKey)).toEqual([
+      "aws:resource:RawBucket",
+      "aws:wiring",
+      "snowflake:external-table:PRODUCT_REVIEWS",
+      "dbt:file:models/a.sql",
+      "local:mart:daily",
+    ]);
   });
 
   it("refuse a plan of the string-keyed format with what to do", async () => {

@@ -25,7 +25,16 @@ const deliveries: string[] = [];
 
 beforeAll(async () => {
   await mkdir(join("node_modules", ".cache", "lakec-engine-test"), { recursive: true });
-  await build({ entryPoints: ["test/support/compact-child.ts"], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile: CHILD, logLevel: "error" });
+  await build({
+    entryPoints: ["test/support/compact-child.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile: CHILD,
+    logLevel: "error",
+  });
   dir = await tempDir("compact");
   // Ten daily exports that overlap in ids (later ones update earlier reviews) and in days.
   for (let d = 0; d < 10; d++) deliveries.push(await writeLines(join(dir, `export-${d}.jsonl`), lines(d * 150, 200)));
@@ -58,7 +67,8 @@ const compact = (lakeDir: string, p: PipelineIR = ir): Promise<CompactionReport>
  * the same rows; it is left out. */
 async function everything(lakeDir: string): Promise<string> {
   const out: Record<string, unknown> = {};
-  for (const rel of ["product_reviews", "product_review_images", "product_daily_ratings", "stg_reviews__product_reviews"]) out[rel] = await warehouseRows(lakeDir, `SELECT * FROM ${rel} ORDER BY ALL`);
+  for (const rel of ["product_reviews", "product_review_images", "product_daily_ratings", "stg_reviews__product_reviews"])
+    out[rel] = await warehouseRows(lakeDir, `SELECT * FROM ${rel} ORDER BY ALL`);
   return JSON.stringify(out, (k, v: unknown) => (k === "_merge_seq" ? undefined : typeof v === "bigint" ? v.toString() : v));
 }
 
@@ -94,7 +104,8 @@ describe("lakec compaction, locally", () => {
       await compact(lakeDir);
       // The next open removes what the compaction superseded.
       await withLake(lakeDir, async () => undefined);
-      for (const t of ["product_reviews", "product_review_images"]) expect(Math.max(...(await filesPerPartition(lakeDir, t))), t).toBeLessThanOrEqual(2);
+      for (const t of ["product_reviews", "product_review_images"])
+        expect(Math.max(...(await filesPerPartition(lakeDir, t))), t).toBeLessThanOrEqual(2);
     }
     // The same lake built without compaction returns the same rows.
     const reference = join(dir, "many-reference");
@@ -164,7 +175,8 @@ describe("lakec compaction, locally", () => {
   it("a reader in a loop during compaction sees the same complete tables and marts every time, never an error", async () => {
     const lakeDir = join(dir, "loop");
     for (const d of deliveries.slice(0, 6)) expect((await runWith(lakeDir, ir, [d])).ok).toBe(true);
-    const COUNTS = "SELECT (SELECT count(*) FROM product_reviews) AS reviews, (SELECT count(*) FROM product_review_images) AS images, (SELECT sum(reviews) FROM product_daily_ratings) AS mart, (SELECT sum(hash(_source_file, _source_line, review_date, helpful_votes)) FROM product_reviews) AS fingerprint";
+    const COUNTS =
+      "SELECT (SELECT count(*) FROM product_reviews) AS reviews, (SELECT count(*) FROM product_review_images) AS images, (SELECT sum(reviews) FROM product_daily_ratings) AS mart, (SELECT sum(hash(_source_file, _source_line, review_date, helpful_votes)) FROM product_reviews) AS fingerprint";
     const counts = async (): Promise<string> => JSON.stringify((await queryWarehouse(lakeDir, COUNTS)).rows[0]);
     const expected = await counts();
     const pipeline = join(dir, "reviews.yaml");

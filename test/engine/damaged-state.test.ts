@@ -12,7 +12,6 @@ import { removeTempDirs, review, tempDir, writeLines, lakec } from "../support/e
 
 afterAll(removeTempDirs);
 
-
 let dir: string;
 let input: string;
 beforeAll(async () => {
@@ -27,7 +26,8 @@ async function freshLake(name: string): Promise<string> {
   return lake;
 }
 
-const count = async (lake: string): Promise<string> => (await lakec("query", "pipelines/reviews.yaml", "SELECT count(*) AS n FROM product_reviews", "--lake", lake, "--format", "csv")).out;
+const count = async (lake: string): Promise<string> =>
+  (await lakec("query", "pipelines/reviews.yaml", "SELECT count(*) AS n FROM product_reviews", "--lake", lake, "--format", "csv")).out;
 
 describe("damaged state", () => {
   it("a warehouse.duckdb of random bytes is rebuilt from the lake, and the run says so", async () => {
@@ -48,7 +48,9 @@ describe("damaged state", () => {
     const r = await lakec("run", "pipelines/reviews.yaml", "--lake", lake, "--memory-limit", "512MB");
     expect(r.err).not.toContain("internal error");
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`note: rebuilt: its manifest state/manifests/product_reviews/${name} was damaged; reprocessed from the raw file`);
+    expect(r.out).toContain(
+      `note: rebuilt: its manifest state/manifests/product_reviews/${name} was damaged; reprocessed from the raw file`,
+    );
     expect(JSON.parse(await readFile(join(dirOf, name!), "utf8"))).toMatchObject({ status: "ok", raw_key: "reviews/day1.jsonl" });
     expect(await count(lake)).toBe("n\n3\n");
   });

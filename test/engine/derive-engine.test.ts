@@ -46,7 +46,15 @@ function tips(n: number): Tip[] {
     const day = new Date(Date.UTC(2015, 11, 20) + Math.floor(r() * 900) * 86400000);
     const date = day.toISOString().slice(0, 10);
     const later = new Date(day.getTime() + Math.floor(r() * 40 * 86400) * 1000).toISOString().slice(0, 19);
-    const slots = r() < 0.7 ? Object.fromEntries(Array.from({ length: 1 + Math.floor(r() * 3) }, () => [`${Math.floor(r() * 24)}-${Math.floor(r() * 7)}`, 1 + Math.floor(r() * 5)])) : undefined;
+    const slots =
+      r() < 0.7
+        ? Object.fromEntries(
+            Array.from({ length: 1 + Math.floor(r() * 3) }, () => [
+              `${Math.floor(r() * 24)}-${Math.floor(r() * 7)}`,
+              1 + Math.floor(r() * 5),
+            ]),
+          )
+        : undefined;
     return {
       tip_id: `t${i}`,
       city: pick([" Tucson ", "tucson", "TUCSON", "Phoenix", "Tuc", null]),
@@ -64,9 +72,18 @@ describe("derived columns on the local engine agree with the independent model",
   const records = tips(300);
 
   it("computes every derived column, the partition key and the child table's derived columns", async () => {
-    const { lakeDir, summary } = await runOneFile(ir(), "tip", "tips.jsonl", records.map((t) => JSON.stringify(t)).join("\n") + "\n", "derive");
+    const { lakeDir, summary } = await runOneFile(
+      ir(),
+      "tip",
+      "tips.jsonl",
+      records.map((t) => JSON.stringify(t)).join("\n") + "\n",
+      "derive",
+    );
     expect(summary.files[0]?.counts?.clean).toBe(records.length);
-    const rows = await warehouseRows(lakeDir, "SELECT tip_id, CAST(tip_month AS VARCHAR) AS tip_month, CAST(tip_week AS VARCHAR) AS tip_week, weekday, city_lower, city_code, label, zip, words, good, days_open, checked_hour, tip_date_month FROM tip ORDER BY tip_id");
+    const rows = await warehouseRows(
+      lakeDir,
+      "SELECT tip_id, CAST(tip_month AS VARCHAR) AS tip_month, CAST(tip_week AS VARCHAR) AS tip_week, weekday, city_lower, city_code, label, zip, words, good, days_open, checked_hour, tip_date_month FROM tip ORDER BY tip_id",
+    );
     const byId = new Map(rows.map((x) => [x.tip_id, x]));
     for (const t of records) {
       const got = byId.get(t.tip_id)!;
@@ -87,15 +104,42 @@ describe("derived columns on the local engine agree with the independent model",
         checked_hour: Number(t.checked_at.slice(11, 13)),
         tip_date_month: t.tip_date.slice(0, 7),
       };
-      expect({ ...got, weekday: Number(got.weekday), words: got.words === null ? null : Number(got.words), days_open: Number(got.days_open), checked_hour: Number(got.checked_hour) }).toEqual(want);
+      expect({
+        ...got,
+        weekday: Number(got.weekday),
+        words: got.words === null ? null : Number(got.words),
+        days_open: Number(got.days_open),
+        checked_hour: Number(got.checked_hour),
+      }).toEqual(want);
     }
     const slots = await warehouseRows(lakeDir, "SELECT tip_id, slot, slot_hour, slot_weekday, tip_date_month FROM tip_slots");
-    const expected = records.flatMap((t) => Object.keys(t.slots ?? {}).map((k) => ({ tip_id: t.tip_id, slot: k, slot_hour: Number(splitPart(k, "-", 1)), slot_weekday: Number(splitPart(k, "-", 2)), tip_date_month: t.tip_date.slice(0, 7) })));
-    const norm = (xs: readonly Record<string, unknown>[]): Record<string, unknown>[] => xs.map((x): Record<string, unknown> => ({ ...x, slot_hour: Number(x.slot_hour), slot_weekday: Number(x.slot_weekday) })).sort((a, b) => `${String(a.tip_id)} ${String(a.slot)}`.localeCompare(`${String(b.tip_id)} ${String(b.slot)}`));
+    const expected = records.flatMap((t) =>
+      Object.keys(t.slots ?? {}).map((k) => ({
+        tip_id: t.tip_id,
+        slot: k,
+        slot_hour: Number(splitPart(k, "-", 1)),
+        slot_weekday: Number(splitPart(k, "-", 2)),
+        tip_date_month: t.tip_date.slice(0, 7),
+      })),
+    );
+    const norm = (xs: readonly Record<string, unknown>[]): Record<string, unknown>[] =>
+      xs
+        .map((x): Record<string, unknown> => ({ ...x, slot_hour: Number(x.slot_hour), slot_weekday: Number(x.slot_weekday) }))
+        .sort((a, b) => `${String(a.tip_id)} ${String(a.slot)}`.localeCompare(`${String(b.tip_id)} ${String(b.slot)}`));
     expect(norm(slots)).toEqual(norm(expected));
 
     // The mart: a filter with ilike, between, not like and a function; measures over expressions.
-    const kept = records.filter((t) => t.city !== null && like(trim(t.city), "tuc%", true) && t.stars !== null && t.stars >= 1 && t.stars <= 5 && t.text !== null && !like(t.text, "%spam%", false) && Number(t.tip_date.slice(0, 4)) >= 2015);
+    const kept = records.filter(
+      (t) =>
+        t.city !== null &&
+        like(trim(t.city), "tuc%", true) &&
+        t.stars !== null &&
+        t.stars >= 1 &&
+        t.stars <= 5 &&
+        t.text !== null &&
+        !like(t.text, "%spam%", false) &&
+        Number(t.tip_date.slice(0, 4)) >= 2015,
+    );
     const groups = new Map<string, { tips: number; good: number }>();
     for (const t of kept) {
       const k = `${truncate("month", t.tip_date)}|${trim(t.city!).toLowerCase()}`;
@@ -104,8 +148,13 @@ describe("derived columns on the local engine agree with the independent model",
       if (t.stars! >= 4) g.good++;
       groups.set(k, g);
     }
-    const mart = await warehouseRows(lakeDir, "SELECT CAST(tip_month AS VARCHAR) AS m, city_lower, tips, good_tips, good_count FROM tips_by_month");
-    const got = Object.fromEntries(mart.map((x) => [`${x.m}|${x.city_lower}`, { tips: Number(x.tips), good: Number(x.good_tips), count_if: Number(x.good_count) }]));
+    const mart = await warehouseRows(
+      lakeDir,
+      "SELECT CAST(tip_month AS VARCHAR) AS m, city_lower, tips, good_tips, good_count FROM tips_by_month",
+    );
+    const got = Object.fromEntries(
+      mart.map((x) => [`${x.m}|${x.city_lower}`, { tips: Number(x.tips), good: Number(x.good_tips), count_if: Number(x.good_count) }]),
+    );
     const want = Object.fromEntries([...groups].map(([k, g]) => [k, { tips: g.tips, good: g.good, count_if: g.good }]));
     expect(Object.keys(want).length).toBeGreaterThan(3);
     expect(got).toEqual(want);
@@ -119,6 +168,8 @@ describe("derived columns on the local engine agree with the independent model",
       }
     }
     const byWeekday = await warehouseRows(lakeDir, "SELECT slot_weekday, tip_date_month, visits FROM visits_by_weekday");
-    expect(Object.fromEntries(byWeekday.map((x) => [`${String(x.slot_weekday)}|${String(x.tip_date_month)}`, Number(x.visits)]))).toEqual(Object.fromEntries(visits));
+    expect(Object.fromEntries(byWeekday.map((x) => [`${String(x.slot_weekday)}|${String(x.tip_date_month)}`, Number(x.visits)]))).toEqual(
+      Object.fromEntries(visits),
+    );
   });
 });

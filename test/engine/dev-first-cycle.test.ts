@@ -30,7 +30,10 @@ function reviewsIr(file: string) {
 }
 
 /** Every Task state of the definition, nested Parallel branches included, by name. */
-function tasks(states: Record<string, Record<string, unknown>>, into: Map<string, Record<string, unknown>> = new Map()): Map<string, Record<string, unknown>> {
+function tasks(
+  states: Record<string, Record<string, unknown>>,
+  into: Map<string, Record<string, unknown>> = new Map(),
+): Map<string, Record<string, unknown>> {
   for (const [name, s] of Object.entries(states)) {
     if (s.Type === "Task") into.set(name, s);
     for (const b of (s.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) tasks(b.States, into);
@@ -59,7 +62,10 @@ describe("lakec dev on an up-to-date lake", { timeout: 120_000 }, () => {
     const lakeDir = join(dir, "lake");
     mkdirSync(join(lakeDir, "raw", "reviews"), { recursive: true });
     writeFileSync(join(lakeDir, "raw", "reviews", "history.jsonl"), generateAmazonReviews({ seed: 11, records: 2000 }));
-    writeFileSync(join(lakeDir, "raw", "reviews", "day-1.jsonl"), generateAmazonReviews({ seed: 12, records: 300, dateRange: ["2018-09-01", "2018-09-03"] }));
+    writeFileSync(
+      join(lakeDir, "raw", "reviews", "day-1.jsonl"),
+      generateAmazonReviews({ seed: 12, records: 300, dateRange: ["2018-09-01", "2018-09-03"] }),
+    );
     // The lake, built by `lakec run` and closed.
     const lake = await openLake(lakeDir, LAKE_OPTIONS);
     let built: RunSummary;

@@ -26,7 +26,8 @@ afterAll(async () => {
 });
 
 const warehouseIno = async (): Promise<number> => (await stat(join(dir, "lake", "warehouse.duckdb"))).ino;
-const batch = async (edit?: (t: string) => string): Promise<RunSummary> => (await runner.runBatch(reviewsIr(edit), [KEY])).result as RunSummary;
+const batch = async (edit?: (t: string) => string): Promise<RunSummary> =>
+  (await runner.runBatch(reviewsIr(edit), [KEY])).result as RunSummary;
 
 describe("dev: mart rebuilds only when something changed", { timeout: 60_000 }, () => {
   it("a batch of unchanged files under the same pipeline keeps the last build", async () => {

@@ -37,9 +37,12 @@ describe("the arrival order on the local engine", () => {
     const s = await runFiles(lake, ir);
     await lake.close();
     expect(s.files.map((f) => f.rawKey)).toEqual(["reviews/export-9.jsonl", "reviews/export-10.jsonl"]);
-    expect(await warehouseRows(lakeDir, "SELECT _source_file, _arrival_seq, cast(rating AS VARCHAR) AS rating FROM stg_reviews__product_reviews")).toEqual([
-      { _source_file: "reviews/export-10.jsonl", _arrival_seq: "2", rating: "5.0" },
-    ]);
+    expect(
+      await warehouseRows(
+        lakeDir,
+        "SELECT _source_file, _arrival_seq, cast(rating AS VARCHAR) AS rating FROM stg_reviews__product_reviews",
+      ),
+    ).toEqual([{ _source_file: "reviews/export-10.jsonl", _arrival_seq: "2", rating: "5.0" }]);
     const manifest = await readManifest(manifestFile(lake.paths, "product_reviews", "reviews/export-10.jsonl"));
     expect(manifest?.arrival_seq).toBe(2);
   });
@@ -58,7 +61,13 @@ describe("the arrival order on the local engine", () => {
     // What the incremental run left (read through the narrowed views) is what a full refresh builds.
     const marts = async (): Promise<unknown[]> =>
       // Without the merge clock, which says when a group was merged, not what it holds.
-      Promise.all(ir.marts.map((m) => warehouseRows(lakeDir, `SELECT * EXCLUDE (avg_rating, _merge_seq) FROM ${m.name} ORDER BY grain_key`).catch(() => warehouseRows(lakeDir, `SELECT * EXCLUDE (_merge_seq) FROM ${m.name} ORDER BY grain_key`))));
+      Promise.all(
+        ir.marts.map((m) =>
+          warehouseRows(lakeDir, `SELECT * EXCLUDE (avg_rating, _merge_seq) FROM ${m.name} ORDER BY grain_key`).catch(() =>
+            warehouseRows(lakeDir, `SELECT * EXCLUDE (_merge_seq) FROM ${m.name} ORDER BY grain_key`),
+          ),
+        ),
+      );
     const incrementally = await marts();
     expect(materialized(await run(lakeDir, ir, [], true), "reviewer_activity")).toBe("incremental (full build)");
     expect(await marts()).toEqual(incrementally);
@@ -67,7 +76,8 @@ describe("the arrival order on the local engine", () => {
     expect(materialized(idle, "product_daily_ratings")).toBe("incremental (0 groups)");
     // A cleaning change reprocesses both files: their rows change under the arrivals they kept,
     // as new versions of the files (a later _ingested_at), which the incremental models merge.
-    const ingested = async (): Promise<unknown[]> => warehouseRows(lakeDir, "SELECT _source_file, min(_ingested_at)::VARCHAR AS at FROM product_reviews GROUP BY 1 ORDER BY 1");
+    const ingested = async (): Promise<unknown[]> =>
+      warehouseRows(lakeDir, "SELECT _source_file, min(_ingested_at)::VARCHAR AS at FROM product_reviews GROUP BY 1 ORDER BY 1");
     const firstVersions = await ingested();
     const changed = reviewsIr((y) => y.replace('null_if: ["", "Amazon Customer"]', 'null_if: ["", "Amazon Customer", "Name 2"]'));
     const again = await run(lakeDir, changed);
@@ -79,16 +89,25 @@ describe("the arrival order on the local engine", () => {
     expect(materialized(again, "product_daily_ratings")).toMatch(/^incremental \(\d+ groups\)$/);
     expect(await ingested()).not.toEqual(firstVersions);
     // The name the new rule nulls is gone from staging, and the marts equal a full rebuild.
-    expect(await warehouseRows(lakeDir, "SELECT count(*) AS n FROM stg_reviews__product_reviews WHERE reviewer_name = 'Name 2'")).toEqual([{ n: "0" }]);
+    expect(await warehouseRows(lakeDir, "SELECT count(*) AS n FROM stg_reviews__product_reviews WHERE reviewer_name = 'Name 2'")).toEqual([
+      { n: "0" },
+    ]);
     const reprocessed = await marts();
     expect(materialized(await run(lakeDir, changed, [], true), "reviewer_activity")).toBe("incremental (full build)");
     expect(await marts()).toEqual(reprocessed);
-    expect(await warehouseRows(lakeDir, "SELECT _source_file, min(_arrival_seq) AS lo, max(_arrival_seq) AS hi FROM product_reviews GROUP BY 1 ORDER BY 1")).toEqual([
+    expect(
+      await warehouseRows(
+        lakeDir,
+        "SELECT _source_file, min(_arrival_seq) AS lo, max(_arrival_seq) AS hi FROM product_reviews GROUP BY 1 ORDER BY 1",
+      ),
+    ).toEqual([
       { _source_file: "reviews/a.jsonl", lo: "1", hi: "1" },
       { _source_file: "reviews/b.jsonl", lo: "2", hi: "2" },
     ]);
     // review(2) of b.jsonl (arrival 2) still wins over a.jsonl's.
-    expect(await warehouseRows(lakeDir, "SELECT _source_file FROM stg_reviews__product_reviews WHERE reviewer_id = 'R2'")).toEqual([{ _source_file: "reviews/b.jsonl" }]);
+    expect(await warehouseRows(lakeDir, "SELECT _source_file FROM stg_reviews__product_reviews WHERE reviewer_id = 'R2'")).toEqual([
+      { _source_file: "reviews/b.jsonl" },
+    ]);
   });
 
   it("new content under a key it already processed is a new arrival", async () => {
@@ -102,8 +121,11 @@ describe("the arrival order on the local engine", () => {
     await writeLines(join(lakeDir, "raw", "reviews", "a.jsonl"), [review(1, { overall: 4 })]);
     const s = await run(lakeDir, ir);
     expect(s.files.find((f) => f.rawKey === "reviews/a.jsonl")).toMatchObject({ status: "processed", replacedOutputs: true });
-    expect(await warehouseRows(lakeDir, "SELECT _source_file, _arrival_seq, cast(rating AS VARCHAR) AS rating FROM stg_reviews__product_reviews")).toEqual([
-      { _source_file: "reviews/a.jsonl", _arrival_seq: "3", rating: "4.0" },
-    ]);
+    expect(
+      await warehouseRows(
+        lakeDir,
+        "SELECT _source_file, _arrival_seq, cast(rating AS VARCHAR) AS rating FROM stg_reviews__product_reviews",
+      ),
+    ).toEqual([{ _source_file: "reviews/a.jsonl", _arrival_seq: "3", rating: "4.0" }]);
   });
 });

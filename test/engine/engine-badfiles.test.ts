@@ -29,14 +29,25 @@ beforeAll(async () => {
   await put("empty.jsonl", "");
   await put("not-json.jsonl", "id,name\n1,alpha\n2,beta\n");
   await put("truncated.jsonl", `${review(10)}\n${review(11)}\n${review(12).slice(0, 40)}`);
-  await put("bad-utf8.jsonl", Buffer.concat([Buffer.from(`${review(20)}\n`), Buffer.from(`${review(21).slice(0, 30)}`), Buffer.from([0xff, 0xfe]), Buffer.from(`${review(21).slice(30)}\n\r\n${review(22)}\r\n`)]));
+  await put(
+    "bad-utf8.jsonl",
+    Buffer.concat([
+      Buffer.from(`${review(20)}\n`),
+      Buffer.from(`${review(21).slice(0, 30)}`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`${review(21).slice(30)}\n\r\n${review(22)}\r\n`),
+    ]),
+  );
   await put("one-big-line.jsonl", `${review(30, { reviewText: "x".repeat(BIG_TEXT_BYTES) })}\n`);
   const long = Buffer.from(review(31, { reviewText: "y".repeat(6 * 1024 * 1024) }));
   long[3 * 1024 * 1024] = 0xff;
   await put("long-bad-utf8.jsonl", Buffer.concat([long, Buffer.from(`\n${review(32)}\n`)]));
   await put("array.json", `[${review(40)}, ${review(41)}]\n`);
   await put("array-pretty.json", `[\n  ${review(42)},\n  ${review(43)}\n]\n`);
-  await put("wrong-types.jsonl", `${[1, 2].map((i) => JSON.stringify({ overall: "five", reviewerID: i, asin: ["x"], unixReviewTime: "yesterday", vote: "many" })).join("\n")}\n`);
+  await put(
+    "wrong-types.jsonl",
+    `${[1, 2].map((i) => JSON.stringify({ overall: "five", reviewerID: i, asin: ["x"], unixReviewTime: "yesterday", vote: "many" })).join("\n")}\n`,
+  );
   await mkdir(join(lakeDir, "raw", "elsewhere"), { recursive: true });
   await writeFile(join(lakeDir, "raw", "elsewhere", "stray.jsonl"), `${review(50)}\n`);
   const lake = await openLake(lakeDir, { memoryLimit: "512MB", threads: 2 });
@@ -61,7 +72,11 @@ describe("bad raw files", () => {
     for (const f of processed) {
       const bytes = await readFile(join(lakeDir, "raw", ...f.rawKey.split("/")));
       const m = await readManifest(manifestFile(lakePaths(lakeDir), f.source!, f.rawKey));
-      expect({ key: f.rawKey, sha: m?.content_sha256, bytes: m?.bytes }).toEqual({ key: f.rawKey, sha: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length });
+      expect({ key: f.rawKey, sha: m?.content_sha256, bytes: m?.bytes }).toEqual({
+        key: f.rawKey,
+        sha: createHash("sha256").update(bytes).digest("hex"),
+        bytes: bytes.length,
+      });
     }
   });
 
@@ -88,7 +103,10 @@ describe("bad raw files", () => {
     const f = file("bad-utf8.jsonl");
     expect(f.counts).toMatchObject({ recordsIn: 3, clean: 2, quarantined: 1, byReason: { invalid_utf8: 1 } });
     expect(f.samples).toEqual([{ line: 2, reason: "invalid_utf8", column: null }]);
-    const rows = await warehouseRows(lakeDir, "SELECT reviewer_id, _source_line FROM product_reviews WHERE _source_file = 'reviews/bad-utf8.jsonl' ORDER BY 2");
+    const rows = await warehouseRows(
+      lakeDir,
+      "SELECT reviewer_id, _source_line FROM product_reviews WHERE _source_file = 'reviews/bad-utf8.jsonl' ORDER BY 2",
+    );
     expect(rows).toEqual([
       { reviewer_id: "R20", _source_line: "1" },
       { reviewer_id: "R22", _source_line: "4" },

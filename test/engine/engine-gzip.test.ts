@@ -38,8 +38,12 @@ describe("gzip-compressed JSON Lines", () => {
     expect(z.reconciled).toBe(true);
     expect(z.counts).toEqual({ ...p.counts, contentSha256: z.counts!.contentSha256 });
     expect(await rowsOf(zipped.lakeDir)).toEqual(await rowsOf(plain.lakeDir));
-    const manifests = (await listing(join(zipped.lakeDir, "state", "manifests"))).map((f) => JSON.parse(readFileSync(join(zipped.lakeDir, "state", "manifests", f), "utf8")) as Record<string, unknown>);
-    expect(manifests.map((m) => [m.raw_key, m.content_sha256, m.bytes])).toEqual([["reviews/export.jsonl.gz", createHash("sha256").update(gz).digest("hex"), gz.length]]);
+    const manifests = (await listing(join(zipped.lakeDir, "state", "manifests"))).map(
+      (f) => JSON.parse(readFileSync(join(zipped.lakeDir, "state", "manifests", f), "utf8")) as Record<string, unknown>,
+    );
+    expect(manifests.map((m) => [m.raw_key, m.content_sha256, m.bytes])).toEqual([
+      ["reviews/export.jsonl.gz", createHash("sha256").update(gz).digest("hex"), gz.length],
+    ]);
   });
 
   it("reads every member of a multi-member file (concatenated gzip streams)", async () => {

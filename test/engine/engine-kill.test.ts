@@ -49,7 +49,11 @@ async function completeRun(lakeDir: string): Promise<void> {
  * Spawns the child and SIGKILLs it `delayMs` after `marker` appears on its stdout (never, for
  * marker ""). Also returns when each marker line was seen, in ms since the spawn.
  */
-function killAt(lakeDir: string, marker: string, delayMs: number): Promise<{ killed: boolean; seen: string[]; at: Record<string, number> }> {
+function killAt(
+  lakeDir: string,
+  marker: string,
+  delayMs: number,
+): Promise<{ killed: boolean; seen: string[]; at: Record<string, number> }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [CHILD, lakeDir, "pipelines/reviews.yaml"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -79,7 +83,16 @@ function killAt(lakeDir: string, marker: string, delayMs: number): Promise<{ kil
 
 beforeAll(async () => {
   await mkdir(join("node_modules", ".cache", "lakec-engine-test"), { recursive: true });
-  await build({ entryPoints: ["test/support/engine-kill-child.ts"], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile: CHILD, logLevel: "error" });
+  await build({
+    entryPoints: ["test/support/engine-kill-child.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile: CHILD,
+    logLevel: "error",
+  });
   dir = await tempDir("kill");
   inputs = [await writeLines(join(dir, "a.jsonl"), fileLines(0)), await writeLines(join(dir, "b.jsonl"), fileLines(1000))];
   const refLake = await freshLake("reference");
@@ -101,22 +114,29 @@ describe("SIGKILL at any point, then rerun", () => {
     ["while cleaning the first file", "start reviews/a.jsonl", "done reviews/a.jsonl"],
     ["while the second file is written", "done reviews/a.jsonl", "done reviews/b.jsonl"],
     ["while the warehouse is built", "warehouse", "finished"],
-  ])("%s ends in the uninterrupted state", async (_name, marker, until) => {
-    const phaseMs = timeline[until]! - timeline[marker]!;
-    // A random point inside the phase; when this run outpaced the measured one and the kill
-    // landed after the phase ended, again with the delay halved.
-    let delay = Math.floor(Math.random() * phaseMs * 0.8);
-    for (let attempt = 1; ; attempt++, delay = Math.floor(delay / 2)) {
-      const lakeDir = await freshLake(`killed-${marker.replace(/\W+/g, "-")}-${attempt}`);
-      const { killed, seen } = await killAt(lakeDir, marker, delay);
-      const inPhase = killed && !seen.includes(until);
-      if (!inPhase && attempt < 6) continue;
-      expect(inPhase, `no kill inside the phase: ${delay} ms after "${marker}" (phase measured at ${Math.round(phaseMs)} ms; saw: ${seen.join(", ")})`).toBe(true);
-      await completeRun(lakeDir);
-      expect(await lakeSnapshot(lakeDir, ir)).toEqual(reference);
-      const [r] = await warehouseRows(lakeDir, "SELECT count(*) AS n, count(DISTINCT review_id) AS d FROM product_reviews");
-      expect(r!.n).toBe(r!.d);
-      return;
-    }
-  }, 60_000);
+  ])(
+    "%s ends in the uninterrupted state",
+    async (_name, marker, until) => {
+      const phaseMs = timeline[until]! - timeline[marker]!;
+      // A random point inside the phase; when this run outpaced the measured one and the kill
+      // landed after the phase ended, again with the delay halved.
+      let delay = Math.floor(Math.random() * phaseMs * 0.8);
+      for (let attempt = 1; ; attempt++, delay = Math.floor(delay / 2)) {
+        const lakeDir = await freshLake(`killed-${marker.replace(/\W+/g, "-")}-${attempt}`);
+        const { killed, seen } = await killAt(lakeDir, marker, delay);
+        const inPhase = killed && !seen.includes(until);
+        if (!inPhase && attempt < 6) continue;
+        expect(
+          inPhase,
+          `no kill inside the phase: ${delay} ms after "${marker}" (phase measured at ${Math.round(phaseMs)} ms; saw: ${seen.join(", ")})`,
+        ).toBe(true);
+        await completeRun(lakeDir);
+        expect(await lakeSnapshot(lakeDir, ir)).toEqual(reference);
+        const [r] = await warehouseRows(lakeDir, "SELECT count(*) AS n, count(DISTINCT review_id) AS d FROM product_reviews");
+        expect(r!.n).toBe(r!.d);
+        return;
+      }
+    },
+    60_000,
+  );
 });

@@ -5,10 +5,32 @@ import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type FileSummary, ingestInputs, inputHash, lakePaths, openLake, processRawFile, readManifest, manifestFile, runFiles, type RunSummary } from "../../engine/index.js";
+import {
+  type FileSummary,
+  ingestInputs,
+  inputHash,
+  lakePaths,
+  openLake,
+  processRawFile,
+  readManifest,
+  manifestFile,
+  runFiles,
+  type RunSummary,
+} from "../../engine/index.js";
 import type { PipelineIR } from "../../compiler/ir.js";
 import { checkedInTwoSteps, cleanStages } from "../../compiler/sql/clean.js";
-import { lakeSnapshot, listing, MIXED_LINES, review, reviewsIr, tempDir, warehouseRows, writeLines, removeTempDirs, runLake } from "../support/engine-fixtures.js";
+import {
+  lakeSnapshot,
+  listing,
+  MIXED_LINES,
+  review,
+  reviewsIr,
+  tempDir,
+  warehouseRows,
+  writeLines,
+  removeTempDirs,
+  runLake,
+} from "../support/engine-fixtures.js";
 import { formatRunSummary } from "../../cli/summary-format.js";
 
 afterAll(removeTempDirs);
@@ -51,15 +73,23 @@ describe("lakec run on a mixed file", () => {
   it("lays the lake out like the buckets: hive day partitions, one _input folder per raw file", async () => {
     const h = inputHash("reviews/2024-06-01.jsonl");
     expect(await listing(join(lakeDir, "processed"))).toEqual(
-      ["product_review_images", "product_reviews"].flatMap((t) => ["2016-09-01", "2016-09-02", "2016-09-03"].map((d) => `${t}/review_date=${d}/_input=${h}/part-0.parquet`)),
+      ["product_review_images", "product_reviews"].flatMap((t) =>
+        ["2016-09-01", "2016-09-02", "2016-09-03"].map((d) => `${t}/review_date=${d}/_input=${h}/part-0.parquet`),
+      ),
     );
     expect(await listing(join(lakeDir, "quarantine"))).toEqual([`product_reviews/_input=${h}.jsonl`]);
     expect((await stat(join(lakeDir, "raw", "reviews", "2024-06-01.jsonl"))).isFile()).toBe(true);
   });
 
   it("quarantines each rejected record with reason, column, file and line", async () => {
-    const text = await readFile(join(lakeDir, "quarantine", "product_reviews", `_input=${inputHash("reviews/2024-06-01.jsonl")}.jsonl`), "utf8");
-    const rows = text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const text = await readFile(
+      join(lakeDir, "quarantine", "product_reviews", `_input=${inputHash("reviews/2024-06-01.jsonl")}.jsonl`),
+      "utf8",
+    );
+    const rows = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((r) => [r.line_number, r.reason, r.reason_column, r.source_key])).toEqual([
       [23, "out_of_range", "rating", "reviews/2024-06-01.jsonl"],
       [24, "cast_failed", "rating", "reviews/2024-06-01.jsonl"],
@@ -72,7 +102,10 @@ describe("lakec run on a mixed file", () => {
   });
 
   it("gives the warehouse views the exact IR types, models and passing tests", async () => {
-    const cols = await warehouseRows(lakeDir, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'REVIEWS' AND table_name = 'PRODUCT_REVIEWS' ORDER BY ordinal_position");
+    const cols = await warehouseRows(
+      lakeDir,
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'REVIEWS' AND table_name = 'PRODUCT_REVIEWS' ORDER BY ordinal_position",
+    );
     expect(cols.slice(0, 8)).toEqual([
       { column_name: "review_id", data_type: "VARCHAR" },
       { column_name: "reviewer_id", data_type: "VARCHAR" },
@@ -84,7 +117,10 @@ describe("lakec run on a mixed file", () => {
       { column_name: "helpful_votes", data_type: "BIGINT" },
     ]);
     expect(cols.slice(-4).map((c) => c.column_name)).toEqual(["_source_file", "_source_line", "_ingested_at", "_arrival_seq"]);
-    const [r] = await warehouseRows(lakeDir, "SELECT reviewer_name, title, helpful_votes, style_size, _source_line FROM product_reviews WHERE reviewer_id = 'R2'");
+    const [r] = await warehouseRows(
+      lakeDir,
+      "SELECT reviewer_name, title, helpful_votes, style_size, _source_line FROM product_reviews WHERE reviewer_id = 'R2'",
+    );
     expect(r).toEqual({ reviewer_name: "Name 2", title: "Summary 2", helpful_votes: "1234", style_size: "2 oz", _source_line: "3" });
     // `_ingested_at` is the event time, as in the Glue job: the raw file's mtime in whole seconds.
     const mtime = (await stat(join(lakeDir, "raw", "reviews", "2024-06-01.jsonl"))).mtimeMs;
@@ -101,9 +137,18 @@ describe("lakec run on a mixed file", () => {
     const file = manifestFile(lakePaths(lakeDir), "product_reviews", "reviews/2024-06-01.jsonl");
     expect(file).toBe(join(lakeDir, "state", "manifests", "product_reviews", `${inputHash("reviews/2024-06-01.jsonl")}.json`));
     const real = await readManifest(file);
-    expect(real).toMatchObject({ status: "ok", raw_key: "reviews/2024-06-01.jsonl", counts: { records_in: 27, clean: 20, duplicates: 2 }, rows_written: { product_reviews: 20 } });
+    expect(real).toMatchObject({
+      status: "ok",
+      raw_key: "reviews/2024-06-01.jsonl",
+      counts: { records_in: 27, clean: 20, duplicates: 2 },
+      rows_written: { product_reviews: 20 },
+    });
     // A new file is hashed while the clean stage reads it: the hash must still be the file's.
-    expect(real!.content_sha256).toBe(createHash("sha256").update(await readFile(join(lakeDir, "raw", "reviews", "2024-06-01.jsonl"))).digest("hex"));
+    expect(real!.content_sha256).toBe(
+      createHash("sha256")
+        .update(await readFile(join(lakeDir, "raw", "reviews", "2024-06-01.jsonl")))
+        .digest("hex"),
+    );
     expect(real!.semantics).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -122,7 +167,9 @@ describe("lakec run on a mixed file", () => {
     await rm(raw);
     const s = await runOnce(lakeDir, ir);
     expect(s.warehouse.orphans).toEqual(["reviews/2024-06-01.jsonl"]);
-    expect(formatRunSummary(s)).toContain("note: 1 raw file(s) are gone from raw/ but their rows are still published: reviews/2024-06-01.jsonl");
+    expect(formatRunSummary(s)).toContain(
+      "note: 1 raw file(s) are gone from raw/ but their rows are still published: reviews/2024-06-01.jsonl",
+    );
     await copyFile(join(dir, "saved.jsonl"), raw);
     expect((await runOnce(lakeDir, ir)).warehouse.orphans).toEqual([]);
   });
@@ -145,7 +192,10 @@ describe("a second raw file into tables that already have rows", () => {
     await runOnce(lakeDir, ir, [await writeLines(join(dir, "a.jsonl"), [review(1), review(2), review(4)])]);
     const b = await writeLines(join(dir, "b.jsonl"), [review(10), review(11), review(12)]);
     const s = await runOnce(lakeDir, ir, [b]);
-    expect(s.tables.map((t) => [t.name, t.totalRows])).toEqual([["product_reviews", 6], ["product_review_images", 4]]);
+    expect(s.tables.map((t) => [t.name, t.totalRows])).toEqual([
+      ["product_reviews", 6],
+      ["product_review_images", 4],
+    ]);
     const [ha, hb] = [inputHash("reviews/a.jsonl"), inputHash("reviews/b.jsonl")];
     // review(i) is dated 2016-09-0<i % 3 + 1> and has images when i % 4 is 0.
     const files = await listing(join(lakeDir, "processed"));
@@ -181,7 +231,10 @@ describe("a table with no rows yet", () => {
       ["product_reviews", 2],
       ["product_review_images", 0],
     ]);
-    const cols = await warehouseRows(join(dir, ".lake"), "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'product_review_images' AND table_schema = 'main' ORDER BY ordinal_position");
+    const cols = await warehouseRows(
+      join(dir, ".lake"),
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'product_review_images' AND table_schema = 'main' ORDER BY ordinal_position",
+    );
     expect(cols.map((c) => `${String(c.column_name)} ${String(c.data_type)}`)).toEqual([
       "review_id VARCHAR",
       "reviewer_id VARCHAR",
@@ -209,8 +262,16 @@ describe("slices", () => {
     const input = await writeLines(join(dir, "a.jsonl"), lines);
     const results: RunSummary[] = [];
     // "on-disk" stages each slice's rows as Parquet instead of keeping them in tables.
-    for (const [name, sliceBytes, inMemoryFileBytes] of [["one", 1 << 20, undefined], ["many", 700, undefined], ["on-disk", 700, 0]] as const) {
-      const lake = await openLake(join(dir, name), { memoryLimit: "512MB", sliceBytes, ...(inMemoryFileBytes !== undefined && { inMemoryFileBytes }) });
+    for (const [name, sliceBytes, inMemoryFileBytes] of [
+      ["one", 1 << 20, undefined],
+      ["many", 700, undefined],
+      ["on-disk", 700, 0],
+    ] as const) {
+      const lake = await openLake(join(dir, name), {
+        memoryLimit: "512MB",
+        sliceBytes,
+        ...(inMemoryFileBytes !== undefined && { inMemoryFileBytes }),
+      });
       await ingestInputs(lake.paths, ir, [input]);
       results.push(await runFiles(lake, ir));
       await lake.close();
@@ -220,9 +281,13 @@ describe("slices", () => {
     expect(results[0]!.files[0]!.counts).toMatchObject({ recordsIn: 30, clean: 21, duplicates: 4 });
     expect(await lakeSnapshot(join(dir, "many"), ir)).toEqual(await lakeSnapshot(join(dir, "one"), ir));
     expect(await lakeSnapshot(join(dir, "on-disk"), ir)).toEqual(await lakeSnapshot(join(dir, "one"), ir));
-    const sha = createHash("sha256").update(await readFile(input)).digest("hex");
+    const sha = createHash("sha256")
+      .update(await readFile(input))
+      .digest("hex");
     for (const name of ["one", "many", "on-disk"]) {
-      expect((await readManifest(manifestFile(lakePaths(join(dir, name)), "product_reviews", "reviews/a.jsonl")))!.content_sha256).toBe(sha);
+      expect((await readManifest(manifestFile(lakePaths(join(dir, name)), "product_reviews", "reviews/a.jsonl")))!.content_sha256).toBe(
+        sha,
+      );
     }
   });
 });
@@ -239,7 +304,12 @@ describe("memory", () => {
     try {
       await ingestInputs(lake.paths, ir, [input]);
       const f = await processRawFile(lake, ir, "reviews/big.jsonl");
-      expect(f).toMatchObject({ status: "processed", reconciled: true, counts: { recordsIn: 64_000, clean: 64_000 }, rowsWritten: { product_reviews: 64_000 } });
+      expect(f).toMatchObject({
+        status: "processed",
+        reconciled: true,
+        counts: { recordsIn: 64_000, clean: 64_000 },
+        rowsWritten: { product_reviews: 64_000 },
+      });
     } finally {
       await lake.close();
     }
@@ -270,22 +340,34 @@ describe("many partitions", () => {
     const ir = reviewsIr();
     const dir = await tempDir("partitions");
     const body = "lorem ipsum dolor sit amet ".repeat(30);
-    const lines = Array.from({ length: 24_000 }, (_, i) => review(i, { reviewText: `${body}${i}`, reviewTime: reviewTimeOfDay(2015, (i * 7) % 400) }));
+    const lines = Array.from({ length: 24_000 }, (_, i) =>
+      review(i, { reviewText: `${body}${i}`, reviewTime: reviewTimeOfDay(2015, (i * 7) % 400) }),
+    );
     const input = await writeLines(join(dir, "days.jsonl"), lines);
-    expect((await stat(input)).size).toBeGreaterThan(64 * 1024 * 1024 / 4);
+    expect((await stat(input)).size).toBeGreaterThan((64 * 1024 * 1024) / 4);
     const snaps = [];
     // The in-memory path twice: its two writers and DuckDB's sort must not change a byte.
     for (const [i, limit] of ["64MB", "512MB", "512MB"].entries()) {
       const lakeDir = join(dir, `lake-${i}-${limit}`);
       const f = await processAlone(lakeDir, ir, input, limit);
-      expect(f).toMatchObject({ status: "processed", reconciled: true, rowsWritten: { product_reviews: 24_000, product_review_images: 12_000 } });
+      expect(f).toMatchObject({
+        status: "processed",
+        reconciled: true,
+        rowsWritten: { product_reviews: 24_000, product_review_images: 12_000 },
+      });
       const snap = await lakeSnapshot(lakeDir, ir);
       const files = snap.processed as string[];
       // One file per partition, and the same listing from both paths, file names included.
       // (Two files in a partition were seen only at 1M records, 20–31 of 5,021 partitions, until
       // a COPY kept all its partitions' files open: see open-lake.ts. Too slow for this suite.)
       expect(files.filter((f) => !f.endsWith("/part-0.parquet"))).toEqual([]);
-      const bytes = await Promise.all(files.map(async (f) => createHash("sha256").update(await readFile(join(lakeDir, "processed", f))).digest("hex")));
+      const bytes = await Promise.all(
+        files.map(async (f) =>
+          createHash("sha256")
+            .update(await readFile(join(lakeDir, "processed", f)))
+            .digest("hex"),
+        ),
+      );
       snaps.push({ files, bytes, reviews: snap.product_reviews, images: snap.product_review_images });
     }
     expect(snaps[0]!.files.filter((p) => p.startsWith("product_reviews/"))).toHaveLength(400);
@@ -301,9 +383,16 @@ describe("many partitions", () => {
   it("a small file spread over 2,000 days completes under 128 MB", async () => {
     const ir = reviewsIr();
     const dir = await tempDir("small-many");
-    const input = await writeLines(join(dir, "spread.jsonl"), Array.from({ length: 6_000 }, (_, i) => review(i, { reviewTime: reviewTimeOfDay(2010, i % 2_000) })));
+    const input = await writeLines(
+      join(dir, "spread.jsonl"),
+      Array.from({ length: 6_000 }, (_, i) => review(i, { reviewTime: reviewTimeOfDay(2010, i % 2_000) })),
+    );
     const f = await processAlone(join(dir, ".lake"), ir, input, "128MB");
-    expect(f).toMatchObject({ status: "processed", reconciled: true, rowsWritten: { product_reviews: 6_000, product_review_images: 3_000 } });
+    expect(f).toMatchObject({
+      status: "processed",
+      reconciled: true,
+      rowsWritten: { product_reviews: 6_000, product_review_images: 3_000 },
+    });
     const days = new Set((await listing(join(dir, ".lake", "processed", "product_reviews"))).map((f) => f.split("/")[0]));
     expect(days.size).toBe(2_000);
   }, 60_000);

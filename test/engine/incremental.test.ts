@@ -15,7 +15,6 @@ import { MERGE_COLUMN } from "../../targets/dbt/macros.js";
 import { createSourceTables, publish, randomDelivery, rng, type Delivery, type Row } from "../support/incremental-fixtures.js";
 import { load } from "../support/load.js";
 
-
 async function connect(ir: PipelineIR): Promise<DuckDBConnection> {
   const conn = await (await DuckDBInstance.create(":memory:")).connect();
   await createSourceTables(conn, ir);
@@ -31,8 +30,13 @@ async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string,
  * order. Without the merge clock, which says when a row was merged, not what it holds.
  */
 async function snapshot(conn: DuckDBConnection, model: string): Promise<string[]> {
-  const cols = await rows(conn, `select column_name, data_type from information_schema.columns where table_name = '${model}' and table_schema = 'main' and column_name <> '${MERGE_COLUMN}' order by ordinal_position`);
-  const list = cols.map((c) => (c.data_type === "DOUBLE" ? `round(${String(c.column_name)}, 9) as ${String(c.column_name)}` : String(c.column_name)));
+  const cols = await rows(
+    conn,
+    `select column_name, data_type from information_schema.columns where table_name = '${model}' and table_schema = 'main' and column_name <> '${MERGE_COLUMN}' order by ordinal_position`,
+  );
+  const list = cols.map((c) =>
+    c.data_type === "DOUBLE" ? `round(${String(c.column_name)}, 9) as ${String(c.column_name)}` : String(c.column_name),
+  );
   return (await rows(conn, `select ${list.join(", ")} from "${model}"`)).map((r) => JSON.stringify(r)).sort();
 }
 
@@ -100,23 +104,29 @@ function randomHistory(ir: PipelineIR, r: () => number, steps: number): { delive
   return out;
 }
 
-describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("incremental models of %s equal a full rebuild after every delivery", (file) => {
-  const ir = load(file);
-  it.each([1, 2, 3])("random deliveries, seed %i: re-deliveries, moved dates, very old dates, emptied groups, files registered late, reprocessed files with new content", async (seed) => {
-    const r = rng(seed);
-    const twin = await Twin.open(ir);
-    const history = randomHistory(ir, r, 16);
-    // Not vacuous: the history has late files and reprocesses.
-    expect(history.some((x) => x.note === "late")).toBe(true);
-    expect(history.some((x) => x.note === "reprocessed")).toBe(true);
-    for (const [i, { delivery, note }] of history.entries()) {
-      const ran = await twin.deliver(delivery);
-      // Only the first build is a full one; every later one ran the incremental form.
-      if (i > 0) for (const m of ran) expect(m.materialized, `step ${i + 1}: ${m.name}`).toMatch(/^incremental \(\d+ (groups|ids)\)$/);
-      await twin.expectEqual(`seed ${seed}, step ${i + 1}: ${delivery.file} (arrival ${delivery.arrival}${note ? `, ${note}` : ""})`);
-    }
-  });
-});
+describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])(
+  "incremental models of %s equal a full rebuild after every delivery",
+  (file) => {
+    const ir = load(file);
+    it.each([1, 2, 3])(
+      "random deliveries, seed %i: re-deliveries, moved dates, very old dates, emptied groups, files registered late, reprocessed files with new content",
+      async (seed) => {
+        const r = rng(seed);
+        const twin = await Twin.open(ir);
+        const history = randomHistory(ir, r, 16);
+        // Not vacuous: the history has late files and reprocesses.
+        expect(history.some((x) => x.note === "late")).toBe(true);
+        expect(history.some((x) => x.note === "reprocessed")).toBe(true);
+        for (const [i, { delivery, note }] of history.entries()) {
+          const ran = await twin.deliver(delivery);
+          // Only the first build is a full one; every later one ran the incremental form.
+          if (i > 0) for (const m of ran) expect(m.materialized, `step ${i + 1}: ${m.name}`).toMatch(/^incremental \(\d+ (groups|ids)\)$/);
+          await twin.expectEqual(`seed ${seed}, step ${i + 1}: ${delivery.file} (arrival ${delivery.arrival}${note ? `, ${note}` : ""})`);
+        }
+      },
+    );
+  },
+);
 
 /**
  * A generated pipeline with joins: yelp's sources with marts drawn at random over
@@ -137,7 +147,13 @@ function generatedJoinPipeline(seed: number): PipelineIR {
       join: withCategories ? ["business", "business_categories"] : ["business"],
       grain,
       ...(r() < 0.4 && { where: "business.is_open = true" }),
-      measures: { rows: "count(*)", users: "count_distinct(review.user_id)", first_at: "min(review.reviewed_at)", top_stars: "max(business.stars)", useful_votes: "sum(useful)" },
+      measures: {
+        rows: "count(*)",
+        users: "count_distinct(review.user_id)",
+        first_at: "min(review.reviewed_at)",
+        top_stars: "max(business.stars)",
+        useful_votes: "sum(useful)",
+      },
     };
   }
   return lower({ ...doc, marts } as PipelineDoc, "generated.yaml");
@@ -159,7 +175,12 @@ describe("incremental models of generated pipelines with joins equal a full rebu
 });
 
 /** product_reviews rows for reviews.yaml: `[id, asin, reviewer, date, rating]`. */
-function reviewsDelivery(ir: PipelineIR, file: string, arrival: number, records: readonly [string, string, string, string, number][]): Delivery {
+function reviewsDelivery(
+  ir: PipelineIR,
+  file: string,
+  arrival: number,
+  records: readonly [string, string, string, string, number][],
+): Delivery {
   const d = randomDelivery(ir, "product_reviews", file, arrival, rng(arrival));
   const template = d.rows["product_reviews"]![0]!;
   const rows: Row[] = records.map(([id, asin, reviewer, date, rating], i) => ({
@@ -181,13 +202,18 @@ describe("incremental marts, named cases (reviews.yaml, emitted SQL on DuckDB)",
   it("a late backfill: the newest two thirds first, then the oldest third, reaches the marts", async () => {
     const twin = await Twin.open(ir);
     const day = (i: number): string => `2020-01-${String(i + 1).padStart(2, "0")}`;
-    const records = Array.from({ length: 30 }, (_, i) => [`r${i}`, "A1", `u${i % 4}`, day(i), 4] as [string, string, string, string, number]);
+    const records = Array.from(
+      { length: 30 },
+      (_, i) => [`r${i}`, "A1", `u${i % 4}`, day(i), 4] as [string, string, string, string, number],
+    );
     await twin.deliver(reviewsDelivery(ir, "raw/newer-1.jsonl", 1, records.slice(20)));
     await twin.deliver(reviewsDelivery(ir, "raw/newer-2.jsonl", 2, records.slice(10, 20)));
     // Dates 20 to 30 days behind the newest one: a date-window filter would skip them all.
     const ran = await twin.deliver(reviewsDelivery(ir, "raw/backfill.jsonl", 3, records.slice(0, 10)));
     expect(ran.find((m) => m.name === "product_daily_ratings")!.materialized).toBe("incremental (10 groups)");
-    expect(await twin.rows("select count(*) as days, sum(reviews) as reviews from product_daily_ratings")).toEqual([{ days: "30", reviews: "30" }]);
+    expect(await twin.rows("select count(*) as days, sum(reviews) as reviews from product_daily_ratings")).toEqual([
+      { days: "30", reviews: "30" },
+    ]);
     await twin.expectEqual("backfill");
   });
 
@@ -197,20 +223,33 @@ describe("incremental marts, named cases (reviews.yaml, emitted SQL on DuckDB)",
     // Arrival 3 is merged first; arrival 2 becomes visible only afterwards (Snowflake's
     // auto-refresh registers files asynchronously). A max(_arrival_seq) watermark skipped it.
     await twin.deliver(reviewsDelivery(ir, "raw/c.jsonl", 3, [["r3", "A1", "u3", "2020-01-10", 1]]));
-    const ran = await twin.deliver(reviewsDelivery(ir, "raw/b.jsonl", 2, [["r1", "A1", "u1", "2020-01-10", 3], ["r2", "A2", "u2", "2020-01-11", 4], ["r3", "A1", "u3", "2020-01-10", 5]]));
+    const ran = await twin.deliver(
+      reviewsDelivery(ir, "raw/b.jsonl", 2, [
+        ["r1", "A1", "u1", "2020-01-10", 3],
+        ["r2", "A2", "u2", "2020-01-11", 4],
+        ["r3", "A1", "u3", "2020-01-10", 5],
+      ]),
+    );
     expect(ran.find((m) => m.name === "stg_reviews__product_reviews")!.materialized).toBe("incremental (2 ids)");
     // r1 takes arrival 2's version; r3 keeps arrival 3's, which is later although merged earlier.
-    expect(await twin.rows("select review_id, cast(rating as double) as rating, _arrival_seq from stg_reviews__product_reviews order by 1")).toEqual([
+    expect(
+      await twin.rows("select review_id, cast(rating as double) as rating, _arrival_seq from stg_reviews__product_reviews order by 1"),
+    ).toEqual([
       { review_id: "r1", rating: 3, _arrival_seq: "2" },
       { review_id: "r2", rating: 4, _arrival_seq: "2" },
       { review_id: "r3", rating: 1, _arrival_seq: "3" },
     ]);
-    expect(await twin.rows("select asin, cast(review_date as varchar) as d, reviews, avg_rating from product_daily_ratings order by 1")).toEqual([
+    expect(
+      await twin.rows("select asin, cast(review_date as varchar) as d, reviews, avg_rating from product_daily_ratings order by 1"),
+    ).toEqual([
       { asin: "A1", d: "2020-01-10", reviews: "2", avg_rating: 2 },
       { asin: "A2", d: "2020-01-11", reviews: "1", avg_rating: 4 },
     ]);
     // Nothing is merged twice: the next run with nothing new merges no review and touches no group.
-    const again = await twin.deliver({ ...reviewsDelivery(ir, "raw/none.jsonl", 4, []), rows: { product_reviews: [], product_review_images: [] } });
+    const again = await twin.deliver({
+      ...reviewsDelivery(ir, "raw/none.jsonl", 4, []),
+      rows: { product_reviews: [], product_review_images: [] },
+    });
     const ranAgain = (name: string): string => again.find((m) => m.name === name)!.materialized;
     expect(ranAgain("stg_reviews__product_reviews")).toBe("incremental (0 ids)");
     for (const mart of ir.marts) expect(ranAgain(mart.name), mart.name).toBe("incremental (0 groups)");
@@ -219,13 +258,34 @@ describe("incremental marts, named cases (reviews.yaml, emitted SQL on DuckDB)",
 
   it("a reprocessed file (same arrival, new _ingested_at) replaces its rows; an id it lost falls back to its older version", async () => {
     const twin = await Twin.open(ir);
-    await twin.deliver(reviewsDelivery(ir, "raw/a.jsonl", 1, [["r1", "A1", "u1", "2020-01-10", 5], ["r2", "A1", "u2", "2020-01-10", 5]]));
-    await twin.deliver(reviewsDelivery(ir, "raw/b.jsonl", 2, [["r1", "A1", "u1", "2020-01-10", 1], ["r2", "A2", "u2", "2020-01-12", 2], ["r3", "A2", "u3", "2020-01-12", 2]]));
+    await twin.deliver(
+      reviewsDelivery(ir, "raw/a.jsonl", 1, [
+        ["r1", "A1", "u1", "2020-01-10", 5],
+        ["r2", "A1", "u2", "2020-01-10", 5],
+      ]),
+    );
+    await twin.deliver(
+      reviewsDelivery(ir, "raw/b.jsonl", 2, [
+        ["r1", "A1", "u1", "2020-01-10", 1],
+        ["r2", "A2", "u2", "2020-01-12", 2],
+        ["r3", "A2", "u3", "2020-01-12", 2],
+      ]),
+    );
     // b.jsonl processed again after a cleaning change: r2 is now invalid (quarantined), r3 changed.
-    const redo = reviewsDelivery(ir, "raw/b.jsonl", 2, [["r1", "A1", "u1", "2020-01-10", 1], ["r3", "A2", "u3", "2020-01-12", 4]]);
-    const ran = await twin.deliver({ ...redo, rows: { ...redo.rows, product_reviews: redo.rows["product_reviews"]!.map((x) => ({ ...x, _ingested_at: "2026-02-01 00:00:00" })) } });
+    const redo = reviewsDelivery(ir, "raw/b.jsonl", 2, [
+      ["r1", "A1", "u1", "2020-01-10", 1],
+      ["r3", "A2", "u3", "2020-01-12", 4],
+    ]);
+    const ran = await twin.deliver({
+      ...redo,
+      rows: { ...redo.rows, product_reviews: redo.rows["product_reviews"]!.map((x) => ({ ...x, _ingested_at: "2026-02-01 00:00:00" })) },
+    });
     expect(ran.every((m) => m.materialized.startsWith("incremental ("))).toBe(true);
-    expect(await twin.rows("select review_id, asin, cast(rating as double) as rating, _arrival_seq, cast(_ingested_at as varchar) as at from stg_reviews__product_reviews order by 1")).toEqual([
+    expect(
+      await twin.rows(
+        "select review_id, asin, cast(rating as double) as rating, _arrival_seq, cast(_ingested_at as varchar) as at from stg_reviews__product_reviews order by 1",
+      ),
+    ).toEqual([
       { review_id: "r1", asin: "A1", rating: 1, _arrival_seq: "2", at: "2026-02-01 00:00:00" },
       { review_id: "r2", asin: "A1", rating: 5, _arrival_seq: "1", at: "2026-01-01 00:00:00" },
       { review_id: "r3", asin: "A2", rating: 4, _arrival_seq: "2", at: "2026-02-01 00:00:00" },
@@ -239,7 +299,12 @@ describe("incremental marts, named cases (reviews.yaml, emitted SQL on DuckDB)",
 
   it("a re-delivered record whose date moved counts in its new group only", async () => {
     const twin = await Twin.open(ir);
-    await twin.deliver(reviewsDelivery(ir, "raw/a.jsonl", 1, [["r1", "A1", "u1", "2020-01-10", 5], ["r2", "A1", "u2", "2020-01-10", 3]]));
+    await twin.deliver(
+      reviewsDelivery(ir, "raw/a.jsonl", 1, [
+        ["r1", "A1", "u1", "2020-01-10", 5],
+        ["r2", "A1", "u2", "2020-01-10", 3],
+      ]),
+    );
     const ran = await twin.deliver(reviewsDelivery(ir, "raw/b.jsonl", 2, [["r1", "A1", "u1", "2020-01-02", 5]]));
     // The group it left and the group it joined.
     expect(ran.find((m) => m.name === "product_daily_ratings")!.materialized).toBe("incremental (2 groups)");
@@ -252,19 +317,41 @@ describe("incremental marts, named cases (reviews.yaml, emitted SQL on DuckDB)",
 
   it("a group that becomes empty disappears", async () => {
     const twin = await Twin.open(ir);
-    await twin.deliver(reviewsDelivery(ir, "raw/a.jsonl", 1, [["r1", "A1", "u1", "2020-01-10", 5], ["r2", "A2", "u1", "2020-01-11", 3]]));
+    await twin.deliver(
+      reviewsDelivery(ir, "raw/a.jsonl", 1, [
+        ["r1", "A1", "u1", "2020-01-10", 5],
+        ["r2", "A2", "u1", "2020-01-11", 3],
+      ]),
+    );
     await twin.deliver(reviewsDelivery(ir, "raw/b.jsonl", 2, [["r1", "A2", "u1", "2020-01-11", 4]]));
-    expect(await twin.rows("select asin, cast(review_date as varchar) as d, reviews from product_daily_ratings order by 1")).toEqual([{ asin: "A2", d: "2020-01-11", reviews: "2" }]);
+    expect(await twin.rows("select asin, cast(review_date as varchar) as d, reviews from product_daily_ratings order by 1")).toEqual([
+      { asin: "A2", d: "2020-01-11", reviews: "2" },
+    ]);
     await twin.expectEqual("emptied group");
   });
 
   it("a mart without a date in its grain (reviewer_activity): min and max follow a moved record", async () => {
     const twin = await Twin.open(ir);
-    await twin.deliver(reviewsDelivery(ir, "raw/a.jsonl", 1, [["r1", "A1", "u1", "2020-01-01", 5], ["r2", "A1", "u1", "2020-03-01", 3], ["r3", "A1", "u2", "2020-02-01", 2]]));
+    await twin.deliver(
+      reviewsDelivery(ir, "raw/a.jsonl", 1, [
+        ["r1", "A1", "u1", "2020-01-01", 5],
+        ["r2", "A1", "u1", "2020-03-01", 3],
+        ["r3", "A1", "u2", "2020-02-01", 2],
+      ]),
+    );
     // r2 moves to reviewer u2: u1's last review and u2's first one both change; a very old date arrives late.
-    const ran = await twin.deliver(reviewsDelivery(ir, "raw/b.jsonl", 2, [["r2", "A1", "u2", "2020-03-01", 3], ["r4", "A1", "u1", "1999-05-05", 1]]));
+    const ran = await twin.deliver(
+      reviewsDelivery(ir, "raw/b.jsonl", 2, [
+        ["r2", "A1", "u2", "2020-03-01", 3],
+        ["r4", "A1", "u1", "1999-05-05", 1],
+      ]),
+    );
     expect(ran.find((m) => m.name === "reviewer_activity")!.materialized).toBe("incremental (2 groups)");
-    expect(await twin.rows("select reviewer_id, reviews, cast(first_review_at as varchar) as first, cast(last_review_at as varchar) as last from reviewer_activity order by 1")).toEqual([
+    expect(
+      await twin.rows(
+        "select reviewer_id, reviews, cast(first_review_at as varchar) as first, cast(last_review_at as varchar) as last from reviewer_activity order by 1",
+      ),
+    ).toEqual([
       { reviewer_id: "u1", reviews: "2", first: "1999-05-05 10:00:00", last: "2020-01-01 10:00:00" },
       { reviewer_id: "u2", reviews: "2", first: "2020-02-01 10:00:00", last: "2020-03-01 10:00:00" },
     ]);

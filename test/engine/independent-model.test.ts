@@ -25,7 +25,13 @@ const LINES = [
 describe("independent model", () => {
   it("keeps numbers as written and decodes strings", () => {
     const t = topLevelTexts(`{"a": 5.0, "b": "x\\"y", "c": {"k": [1, "}"]}, "d": null, "e": true}`);
-    expect([...t.entries()]).toEqual([["a", "5.0"], ["b", 'x"y'], ["c", '{"k": [1, "}"]}'], ["d", null], ["e", "true"]]);
+    expect([...t.entries()]).toEqual([
+      ["a", "5.0"],
+      ["b", 'x"y'],
+      ["c", '{"k": [1, "}"]}'],
+      ["d", null],
+      ["e", "true"],
+    ]);
   });
 
   it("parses the documented strftime codes strictly", () => {
@@ -40,7 +46,14 @@ describe("independent model", () => {
     expect({ recordsIn: o.recordsIn, clean: o.clean.length, duplicates: o.duplicates }).toEqual({ recordsIn: 8, clean: 2, duplicates: 1 });
     expect(o.invalidByReason).toEqual({ out_of_range: 1, cast_failed: 1, missing_required: 1, malformed_json: 1, not_an_object: 1 });
     const a1 = o.clean[0]!;
-    expect([a1.rating, a1.helpful_votes, a1.reviewer_name, a1.title, a1.style_size, a1.style_flavor]).toEqual([5, 1234, null, "Great", "7.0 oz", "Classic"]);
+    expect([a1.rating, a1.helpful_votes, a1.reviewer_name, a1.title, a1.style_size, a1.style_flavor]).toEqual([
+      5,
+      1234,
+      null,
+      "Great",
+      "7.0 oz",
+      "Classic",
+    ]);
     const a5 = o.clean[1]!;
     expect([a5.verified, a5.helpful_votes, (a5.review_date as Date).toISOString().slice(0, 10)]).toEqual([false, 7, "2016-09-02"]);
   });
@@ -88,8 +101,14 @@ describe("independent model", () => {
     expect(e.sources.review!.invalidByReason).toEqual({ not_accepted: 1 });
     expect(e.tables).toMatchObject({ business_categories: 3, business_hours: 1, orphan_reviews: 1 });
     const byCity = e.marts.find((m) => m.name === "ratings_by_city_category")!;
-    expect(byCity.rows).toEqual(["NULL | NULL | 1 | 0 | 4.00000000000 | 1", "Tucson | Bars | 1 | 1 | 5.00000000000 | 2", "Tucson | Food | 2 | 2 | 4.00000000000 | 2"]);
-    expect(e.marts.find((m) => m.name === "business_ratings")!.rows).toEqual(["b1 | A | 1 | 5.00000000000 | 4.50000000000 | 2018-07-07 22:09:11 | 2018-07-07 22:09:11"]);
+    expect(byCity.rows).toEqual([
+      "NULL | NULL | 1 | 0 | 4.00000000000 | 1",
+      "Tucson | Bars | 1 | 1 | 5.00000000000 | 2",
+      "Tucson | Food | 2 | 2 | 4.00000000000 | 2",
+    ]);
+    expect(e.marts.find((m) => m.name === "business_ratings")!.rows).toEqual([
+      "b1 | A | 1 | 5.00000000000 | 4.50000000000 | 2018-07-07 22:09:11 | 2018-07-07 22:09:11",
+    ]);
     expect(e.marts.find((m) => m.name === "open_businesses_by_state")!.rows).toEqual(["AZ | 2 | 1 | 1"]);
   });
 

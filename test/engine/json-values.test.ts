@@ -23,7 +23,11 @@ const CASES: Record<string, { text: string; records: string[]; cut: boolean }> =
   array: { text: '[{"a":1},{"b":[2,3]}]', records: ['{"a":1}', '{"b":[2,3]}'], cut: false },
   pretty: { text: '[\n  {\n    "a": 1\n  },\r\n  {"b": "x"}\n]\n', records: ['{\n    "a": 1\n  }', '{"b": "x"}'], cut: false },
   "back to back": { text: '{"a":1}{"a":2}\n{"a":3} {"a":4}', records: ['{"a":1}', '{"a":2}', '{"a":3}', '{"a":4}'], cut: false },
-  "brackets and quotes in strings": { text: '[{"s":"]}[{,\\"\\\\"},{"t":"\\u005d"}]', records: ['{"s":"]}[{,\\"\\\\"}', '{"t":"\\u005d"}'], cut: false },
+  "brackets and quotes in strings": {
+    text: '[{"s":"]}[{,\\"\\\\"},{"t":"\\u005d"}]',
+    records: ['{"s":"]}[{,\\"\\\\"}', '{"t":"\\u005d"}'],
+    cut: false,
+  },
   "scalars are records": { text: '[1, "two", null, {"a":1}, [4]]', records: ["1", '"two"', "null", '{"a":1}', "[4]"], cut: false },
   "empty elements are skipped": { text: "[{},,{}]", records: ["{}", "{}"], cut: false },
   "after the array": { text: '[{"a":1}] {"b":2} x', records: ['{"a":1}', '{"b":2}', "x"], cut: false },
@@ -40,8 +44,10 @@ const CASES: Record<string, { text: string; records: string[]; cut: boolean }> =
 /** Random documents over the characters that matter to the split, for the equivalence check. */
 function fuzzInputs(n: number): string[] {
   const rnd = mulberry32(20261204);
-  const alphabet = ['{', '}', '[', ']', '"', "\\", ",", " ", "\n", "a", "1", ":", "é"];
-  return Array.from({ length: n }, () => Array.from({ length: Math.floor(rnd() * 40) }, () => alphabet[Math.floor(rnd() * alphabet.length)]!).join(""));
+  const alphabet = ["{", "}", "[", "]", '"', "\\", ",", " ", "\n", "a", "1", ":", "é"];
+  return Array.from({ length: n }, () =>
+    Array.from({ length: Math.floor(rnd() * 40) }, () => alphabet[Math.floor(rnd() * alphabet.length)]!).join(""),
+  );
 }
 
 describe("the JSON value splitter", () => {
@@ -97,11 +103,16 @@ describe("format: json, end to end", () => {
   const run = (ir: typeof json, name: string, bytes: Buffer | string) => runOneFile(ir, "product_reviews", name, bytes, "json-format");
 
   const rows = async (lakeDir: string): Promise<unknown[]> =>
-    (JSON.parse(await parquetRows(lakeDir, "product_reviews", "review_id")) as Record<string, unknown>[]).map(({ _source_file: _f, _input: _i, _ingested_at: _t, ...rest }) => rest);
+    (JSON.parse(await parquetRows(lakeDir, "product_reviews", "review_id")) as Record<string, unknown>[]).map(
+      ({ _source_file: _f, _input: _i, _ingested_at: _t, ...rest }) => rest,
+    );
 
   it("a pretty-printed JSON array gives the counts and rows of the same records as JSON Lines", async () => {
     const asLines = await run(jsonl, "export.jsonl", records.join("\n") + "\n");
-    const pretty = `[\n${records.map((r) => JSON.stringify(JSON.parse(r.replace(",,", ",")), null, 2)).join(",\n")}\n]\n`.replace('"overall": 5,\n  "reviewerID": "X"', '"overall": 5,,\n  "reviewerID": "X"');
+    const pretty = `[\n${records.map((r) => JSON.stringify(JSON.parse(r.replace(",,", ",")), null, 2)).join(",\n")}\n]\n`.replace(
+      '"overall": 5,\n  "reviewerID": "X"',
+      '"overall": 5,,\n  "reviewerID": "X"',
+    );
     const asArray = await run(json, "export.json", pretty);
     const [l, a] = [asLines.summary.files[0]!, asArray.summary.files[0]!];
     expect(a.status).toBe("processed");
@@ -115,7 +126,11 @@ describe("format: json, end to end", () => {
     const { lakeDir, summary } = await run(json, "firehose.json.gz", gzipSync(records.join("")));
     expect(summary.files[0]!.counts).toMatchObject({ recordsIn: 16, clean: 12, duplicates: 1, invalid: 3 });
     const q = (await import("node:fs")).readdirSync(join(lakeDir, "quarantine", "product_reviews"));
-    const quarantined = (await import("node:fs")).readFileSync(join(lakeDir, "quarantine", "product_reviews", q[0]!), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { line_number: number; reason: string });
+    const quarantined = (await import("node:fs"))
+      .readFileSync(join(lakeDir, "quarantine", "product_reviews", q[0]!), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { line_number: number; reason: string });
     expect(quarantined.map((x) => [x.line_number, x.reason])).toEqual([
       [14, "out_of_range"],
       [15, "malformed_json"],

@@ -21,9 +21,15 @@ describe("paths stay inside the lake", () => {
     await writeFile(join(work, "pipelines", "p.yaml"), text);
     const input = await writeLines(join(dir, "day1.jsonl"), MIXED_LINES);
     let err = "";
-    const code = await main(["run", "pipelines/p.yaml", "--input", input], { out: () => undefined, err: (t) => void (err += t), cwd: work });
+    const code = await main(["run", "pipelines/p.yaml", "--input", input], {
+      out: () => undefined,
+      err: (t) => void (err += t),
+      cwd: work,
+    });
     expect(code).toBe(1);
-    expect(err).toMatch(/^pipelines\/p\.yaml:\d+:13 error LK225: prefix '\.\.\/\.\.\/\.\.\/escaped\/' of source 'product_reviews' has a '\.\.' folder/m);
+    expect(err).toMatch(
+      /^pipelines\/p\.yaml:\d+:13 error LK225: prefix '\.\.\/\.\.\/\.\.\/escaped\/' of source 'product_reviews' has a '\.\.' folder/m,
+    );
     expect(err).toContain("hint: name the raw-bucket folder itself, e.g. prefix: product_reviews/");
     expect((await readdir(dir)).sort()).toEqual(["a", "day1.jsonl"]);
     expect(await readdir(work)).toEqual(["pipelines"]);
@@ -32,7 +38,10 @@ describe("paths stay inside the lake", () => {
   it.each(["a//b/", "./reviews/", "reviews/../../x/"])("validation rejects the prefix %s", async (prefix) => {
     const dir = await tempDir("traversal");
     await mkdir(join(dir, "pipelines"));
-    await writeFile(join(dir, "pipelines", "p.yaml"), (await readFile("pipelines/reviews.yaml", "utf8")).replace("prefix: reviews/", `prefix: ${prefix}`));
+    await writeFile(
+      join(dir, "pipelines", "p.yaml"),
+      (await readFile("pipelines/reviews.yaml", "utf8")).replace("prefix: reviews/", `prefix: ${prefix}`),
+    );
     let err = "";
     expect(await main(["validate", "pipelines/p.yaml"], { out: (t) => void (err += t), err: (t) => void (err += t), cwd: dir })).toBe(1);
     expect(err).toContain("LK225");

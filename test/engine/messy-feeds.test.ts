@@ -58,11 +58,21 @@ describe("from_any: the first present path wins", () => {
 
   it("takes a split column's JSON array from the path that won", async () => {
     const r = await run(
-      [line({ business_id: "a", tags: ["Food", "Beer, Wine"] }), line({ business_id: "b", categories: "Bars, Pubs", tags: ["x"] }), line({ business_id: "c", categories: null, tags: "Tea" })],
+      [
+        line({ business_id: "a", tags: ["Food", "Beer, Wine"] }),
+        line({ business_id: "b", categories: "Bars, Pubs", tags: ["x"] }),
+        line({ business_id: "c", categories: null, tags: "Tea" }),
+      ],
       "from-any-split",
     );
     const cats = JSON.parse(await parquetRows(r.lakeDir, "business_categories", "business_id, position")) as Record<string, unknown>[];
-    expect(cats.map((c) => `${String(c.business_id)}:${String(c.category)}`)).toEqual(["a:Food", "a:Beer, Wine", "b:Bars", "b:Pubs", "c:Tea"]);
+    expect(cats.map((c) => `${String(c.business_id)}:${String(c.category)}`)).toEqual([
+      "a:Food",
+      "a:Beer, Wine",
+      "b:Bars",
+      "b:Pubs",
+      "c:Tea",
+    ]);
   });
 });
 
@@ -86,7 +96,9 @@ describe("on_cast_error: set_null", () => {
     expect(r.file.counts).toMatchObject({ recordsIn: 5, clean: 3, invalid: 1, duplicates: 1, byReason: { out_of_range: 1 } });
     expect(r.file.counts!.castNulls).toEqual({ stars: 2, review_count: 1, attributes_price_range: 1 });
     expect(r.file.reconciled).toBe(true);
-    const manifest = JSON.parse(await readFile(join(r.lakeDir, "state", "manifests", "business", `${inputHash(r.file.rawKey)}.json`), "utf8")) as { counts: Record<string, unknown> };
+    const manifest = JSON.parse(
+      await readFile(join(r.lakeDir, "state", "manifests", "business", `${inputHash(r.file.rawKey)}.json`), "utf8"),
+    ) as { counts: Record<string, unknown> };
     expect(manifest.counts.cast_nulls).toEqual({ stars: 2, review_count: 1, attributes_price_range: 1 });
     expect(formatRunSummary(r.summary)).toContain("set NULL, did not cast: stars 2, review_count 1, attributes_price_range 1");
   });
@@ -99,10 +111,18 @@ describe("on_cast_error: set_null", () => {
 
 /** An engine row and a model row in one comparable shape. */
 const comparable = (r: Row | Record<string, unknown>): string =>
-  JSON.stringify(["business_id", "name", "is_open", "stars", "review_count", "attributes_price_range", "attributes_wifi"].map((c) => {
-    const v = r[c];
-    return v === null || v === undefined ? null : typeof v === "boolean" ? v : c === "business_id" || c === "name" || c === "attributes_wifi" ? String(v) : Number(v);
-  }));
+  JSON.stringify(
+    ["business_id", "name", "is_open", "stars", "review_count", "attributes_price_range", "attributes_wifi"].map((c) => {
+      const v = r[c];
+      return v === null || v === undefined
+        ? null
+        : typeof v === "boolean"
+          ? v
+          : c === "business_id" || c === "name" || c === "attributes_wifi"
+            ? String(v)
+            : Number(v);
+    }),
+  );
 
 describe("a seeded messy export against the independent model", () => {
   it("agrees on every kept row, every count and every NULL from a failed cast", async () => {
@@ -110,7 +130,12 @@ describe("a seeded messy export against the independent model", () => {
     const { lakeDir, summary } = await runOneFile(ir, "business", "places.jsonl", text, "messy-model");
     const want = cleanFile(text, MESSY_RULES, ["business_id"]);
     const c = summary.files[0]!.counts!;
-    expect({ in: c.recordsIn, clean: c.clean, dup: c.duplicates, invalid: c.byReason }).toEqual({ in: want.recordsIn, clean: want.clean.length, dup: want.duplicates, invalid: want.invalidByReason });
+    expect({ in: c.recordsIn, clean: c.clean, dup: c.duplicates, invalid: c.byReason }).toEqual({
+      in: want.recordsIn,
+      clean: want.clean.length,
+      dup: want.duplicates,
+      invalid: want.invalidByReason,
+    });
     expect(c.castNulls).toEqual(want.castNulls);
     // The generator must exercise what it is for: NULLs from failed casts and every path.
     expect(Object.values(want.castNulls).every((n) => n > 0)).toBe(true);
@@ -119,7 +144,8 @@ describe("a seeded messy export against the independent model", () => {
     const cats = JSON.parse(await parquetRows(lakeDir, "business_categories", "business_id, position")) as unknown[];
     const elements = (r: Row): number => {
       const items = r._items_categories;
-      const parts = typeof items === "string" ? (JSON.parse(items) as string[]) : typeof r.categories === "string" ? r.categories.split(",") : [];
+      const parts =
+        typeof items === "string" ? (JSON.parse(items) as string[]) : typeof r.categories === "string" ? r.categories.split(",") : [];
       return parts.map((p) => p.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "")).filter((p) => p !== "").length;
     };
     expect(cats.length).toBe(want.clean.reduce((s, r) => s + elements(r), 0));
@@ -136,7 +162,12 @@ describe("child tables over objects (fields:)", () => {
         line({
           business_id: "a",
           hours: { Monday: { open: "06:00", close: "15:00" }, Tuesday: { open: "07:00" }, Sunday: "closed", Friday: null },
-          menu: [{ dish: "Soup", price: "4.50", vegan: true }, { dish: "Steak", price: 21, vegan: "no", extra: 1 }, null, { price: "free" }],
+          menu: [
+            { dish: "Soup", price: "4.50", vegan: true },
+            { dish: "Steak", price: 21, vegan: "no", extra: 1 },
+            null,
+            { price: "free" },
+          ],
         }),
         line({ business_id: "b", hours: {}, menu: [] }),
         line({ business_id: "c", hours: "not an object" }), // the parent column fails its cast: the record is rejected
@@ -180,6 +211,11 @@ describe("the Glue job's SQL for these options", () => {
     expect(st.checked).toContain("`is_open` STRING, `open` STRING, `status` STRING");
     expect(st.castNulls).toMatch(/AS `stars`, .* AS `review_count`, .* AS `attributes_price_range` FROM ranked$/);
     // No cast_failed check for a set_null column: the failed value is counted, not rejected.
-    expect(source.checks.filter((ch) => ch.reason === "cast_failed").map((ch) => ch.column)).toEqual(["is_open", "attributes", "hours", "menu"]);
+    expect(source.checks.filter((ch) => ch.reason === "cast_failed").map((ch) => ch.column)).toEqual([
+      "is_open",
+      "attributes",
+      "hours",
+      "menu",
+    ]);
   });
 });

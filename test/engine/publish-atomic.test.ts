@@ -28,12 +28,22 @@ let inputs: string[];
 
 const run = (lakeDir: string, ir: PipelineIR, memoryLimit = "512MB"): Promise<RunSummary> => runLake(lakeDir, ir, inputs, memoryLimit);
 
-const COUNTS = "SELECT (SELECT count(*) FROM product_reviews) AS reviews, (SELECT count(*) FROM product_review_images) AS images, (SELECT sum(reviews) FROM product_daily_ratings) AS mart";
+const COUNTS =
+  "SELECT (SELECT count(*) FROM product_reviews) AS reviews, (SELECT count(*) FROM product_review_images) AS images, (SELECT sum(reviews) FROM product_daily_ratings) AS mart";
 const counts = async (lakeDir: string): Promise<string> => JSON.stringify((await queryWarehouse(lakeDir, COUNTS)).rows[0]);
 
 beforeAll(async () => {
   await mkdir(join("node_modules", ".cache", "lakec-engine-test"), { recursive: true });
-  await build({ entryPoints: ["test/support/publish-child.ts"], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile: CHILD, logLevel: "error" });
+  await build({
+    entryPoints: ["test/support/publish-child.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile: CHILD,
+    logLevel: "error",
+  });
   dir = await tempDir("publish");
   inputs = [await writeLines(join(dir, "a.jsonl"), lines(0, 1500)), await writeLines(join(dir, "b.jsonl"), lines(5000, 1500))];
 }, 60_000);
@@ -71,7 +81,10 @@ describe("publishing a reprocessed raw file", () => {
     expect(await exited, childOut).toBe(0);
     expect(childOut).toContain("reviews/a.jsonl processed");
     const observed = [...seen.keys()];
-    expect(observed.filter((c) => c !== oldCounts && c !== newCounts), `seen: ${JSON.stringify([...seen])}`).toEqual([]);
+    expect(
+      observed.filter((c) => c !== oldCounts && c !== newCounts),
+      `seen: ${JSON.stringify([...seen])}`,
+    ).toEqual([]);
     expect(seen.get(oldCounts) ?? 0, "the reader ran while the old version was published").toBeGreaterThan(3);
     expect(await counts(lakeDir)).toBe(newCounts);
   }, 120_000);

@@ -11,7 +11,6 @@ import { MIXED_LINES, listing, removeTempDirs, tempDir, writeLines, lakec } from
 
 afterAll(removeTempDirs);
 
-
 let dir: string;
 let lake: string;
 /** Errors go to stderr as text; results are read from the JSON document (cli/json-output.ts). */
@@ -37,7 +36,10 @@ describe("lakec query is read-only", () => {
     const before = await listing(lake);
     const outsideFile = join(dir, "outside.csv");
     const refused: [string, RegExp][] = [
-      [`COPY (SELECT 1 AS x, 'a' AS p) TO '${join(lake, "processed", "product_reviews")}' (FORMAT parquet, PARTITION_BY (p), OVERWRITE)`, /not COPY/],
+      [
+        `COPY (SELECT 1 AS x, 'a' AS p) TO '${join(lake, "processed", "product_reviews")}' (FORMAT parquet, PARTITION_BY (p), OVERWRITE)`,
+        /not COPY/,
+      ],
       [`COPY (SELECT 1) TO '${outsideFile}'`, outside("COPY")],
       ["INSTALL httpfs", /not LOAD/],
       ["LOAD httpfs", /not LOAD/],
@@ -65,7 +67,11 @@ describe("lakec query is read-only", () => {
   it("reads no file outside the lake, not even through a SELECT", async () => {
     const secret = join(dir, "secret.txt");
     await writeFile(secret, "not for query\n");
-    for (const sql of [`SELECT * FROM read_text('${secret}')`, "SELECT * FROM read_csv('https://example.com/x.csv')", `SELECT * FROM glob('${dir}/*')`]) {
+    for (const sql of [
+      `SELECT * FROM read_text('${secret}')`,
+      "SELECT * FROM read_csv('https://example.com/x.csv')",
+      `SELECT * FROM glob('${dir}/*')`,
+    ]) {
       const r = await query(sql);
       expect({ sql, code: r.code }).toEqual({ sql, code: 1 });
       expect(r.err).toMatch(/Permission Error|disabled by configuration/);
@@ -75,7 +81,13 @@ describe("lakec query is read-only", () => {
 
   it("reads the lake's own files, and SELECT-shaped statements work", async () => {
     expect(await queryJson(`SELECT count(*) AS n FROM read_text('${join(lake, "raw", "reviews", "*.jsonl")}')`)).toEqual([{ n: 1 }]);
-    for (const sql of ["FROM product_reviews LIMIT 1", "WITH x AS (SELECT 1 AS a) SELECT a FROM x", "DESCRIBE product_reviews", "SHOW TABLES", "SUMMARIZE product_reviews"]) {
+    for (const sql of [
+      "FROM product_reviews LIMIT 1",
+      "WITH x AS (SELECT 1 AS a) SELECT a FROM x",
+      "DESCRIBE product_reviews",
+      "SHOW TABLES",
+      "SUMMARIZE product_reviews",
+    ]) {
       const r = await query(sql);
       expect({ sql, err: r.err, code: r.code }).toEqual({ sql, err: "", code: 0 });
     }
@@ -86,7 +98,12 @@ describe("lakec query is read-only", () => {
     const viaStdin = async (sql: string): Promise<{ code: number; out: string; err: string }> => {
       let out = "";
       let err = "";
-      const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), cwd: process.cwd(), readStdin: async () => sql };
+      const io = {
+        out: (t: string) => void (out += t),
+        err: (t: string) => void (err += t),
+        cwd: process.cwd(),
+        readStdin: async () => sql,
+      };
       const code = await main(["query", "pipelines/reviews.yaml", "-", "--lake", lake, "--format", "csv"], io);
       return { code, out, err };
     };

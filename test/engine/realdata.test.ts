@@ -52,7 +52,10 @@ async function runEngine(pipelineFile: string, inputs: readonly { file: string; 
 function checkCounts(run: EngineRun, e: PipelineExpectation): void {
   for (const [source, want] of Object.entries(e.sources)) {
     const files = run.summary.files.filter((f) => f.source === source);
-    expect(files.map((f) => f.status), source).toEqual(["processed"]);
+    expect(
+      files.map((f) => f.status),
+      source,
+    ).toEqual(["processed"]);
     const f = files[0]!;
     const c = f.counts!;
     expect(f.reconciled, `${source} reconciles`).toBe(true);
@@ -85,7 +88,12 @@ async function checkMart(run: EngineRun, m: MartExpectation): Promise<void> {
   const rows = got.rows.map((r) => m.columns.map(([, k], i) => normalise(r[i], k)).join(" | ")).sort();
   const want = new Set(m.rows);
   const have = new Set(rows);
-  expect({ mart: m.name, rows: rows.length, missing: m.rows.filter((r) => !have.has(r)).slice(0, 5), unexpected: rows.filter((r) => !want.has(r)).slice(0, 5) }).toEqual({
+  expect({
+    mart: m.name,
+    rows: rows.length,
+    missing: m.rows.filter((r) => !have.has(r)).slice(0, 5),
+    unexpected: rows.filter((r) => !want.has(r)).slice(0, 5),
+  }).toEqual({
     mart: m.name,
     rows: m.rows.length,
     missing: [],
@@ -127,7 +135,10 @@ describe("synthetic stand-ins (always run)", () => {
 
   it("reviews: a messy generated export matches the independent model", async () => {
     const file = join(dir, "reviews.jsonl");
-    writeFileSync(file, generateAmazonReviews({ seed: 42, records: 1500, products: 40, messiness: { missingKey: 0.02, malformed: 0.01, outOfRange: 0.02 } }));
+    writeFileSync(
+      file,
+      generateAmazonReviews({ seed: 42, records: 1500, products: 40, messiness: { missingKey: 0.02, malformed: 0.01, outOfRange: 0.02 } }),
+    );
     const run = await runEngine("pipelines/reviews.yaml", [{ file, source: "product_reviews" }]);
     await checkAll(run, expectReviews(readFileSync(file, "utf8")));
   }, 300_000);

@@ -47,7 +47,10 @@ describe("superseded slots in a lake that stays open", { timeout: 60_000 }, () =
     try {
       expect(await reader.count("product_reviews")).toBe(published);
       // A reprocess (here: a narrower range) publishes into the other slot and rebuilds the warehouse.
-      await runFiles(lake, reviewsIr((t) => editYaml(t, "range: [1, 5]", "range: [2, 5]")));
+      await runFiles(
+        lake,
+        reviewsIr((t) => editYaml(t, "range: [1, 5]", "range: [2, 5]")),
+      );
       expect(await slotsOnDisk()).toEqual([first, `${first}-b`]);
       expect(await collectRetired(lake.paths, later())).toBe(0);
       expect(await slotsOnDisk()).toEqual([first, `${first}-b`]);

@@ -67,7 +67,10 @@ describe("split on a value that is already a JSON array", () => {
     // branch is asserted in the form the Glue job runs.
     expect(stages.checked).toContain("from_json(line, '`categories` ARRAY<STRING>').`categories`");
     expect(stages.clean).toContain("`_items_categories`");
-    const child = tableSelect(ir.tables.find((t) => t.name === "business_categories")!, "spark");
+    const child = tableSelect(
+      ir.tables.find((t) => t.name === "business_categories")!,
+      "spark",
+    );
     expect(child).toContain("coalesce(p.`_items_categories`, split(p.`categories`, ','))");
     const parser = new SparkSQL();
     for (const sql of [stages.checked, stages.clean, child]) expect(parser.validate(sql)).toEqual([]);

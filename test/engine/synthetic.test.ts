@@ -126,7 +126,10 @@ describe("yelp generator", () => {
   it("writes both files in the re-serialised 2022 shape", () => {
     const { business, review } = generateYelp({ seed: 5, businesses: 300, reviews: 2000 });
     expect(generateYelp({ seed: 5, businesses: 300, reviews: 2000 }).review).toBe(review);
-    const bs = business.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const bs = business
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(bs).toHaveLength(300);
     expect(business).toMatch(/"attributes":\{[^}]*"BusinessAcceptsCreditCards":"(True|False|None)"/);
     expect(business).toMatch(/"WiFi":"u'(free|no|paid)'"/);

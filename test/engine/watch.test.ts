@@ -71,7 +71,13 @@ function harness(): Harness {
     dir,
     pipeline,
     events,
-    waitFor: (pred, what, ms = 15_000) => when(pushed.subscribe, () => pred(events), () => `${what}; events: ${events.map((e) => e.kind).join(", ")}`, ms),
+    waitFor: (pred, what, ms = 15_000) =>
+      when(
+        pushed.subscribe,
+        () => pred(events),
+        () => `${what}; events: ${events.map((e) => e.kind).join(", ")}`,
+        ms,
+      ),
   };
 }
 
@@ -104,7 +110,13 @@ function drop(dir: string, key: string, text: string): void {
 }
 
 async function start(h: Harness, runner?: DevRunner): Promise<DevWatcher> {
-  const w = await startDev({ pipelineFile: h.pipeline, lakeDir: join(h.dir, "lake"), onEvent: (e) => h.events.push(e), ...(runner && { runner }), lakeOptions: { threads: 2, memoryLimit: "1GB" } });
+  const w = await startDev({
+    pipelineFile: h.pipeline,
+    lakeDir: join(h.dir, "lake"),
+    onEvent: (e) => h.events.push(e),
+    ...(runner && { runner }),
+    lakeOptions: { threads: 2, memoryLimit: "1GB" },
+  });
   cleanups.push(() => w.close());
   return w;
 }
@@ -131,7 +143,15 @@ describe("lakec dev: the queue", () => {
     drop(join(h.dir, "lake"), "reviews/last.jsonl", "{}\n");
     await h.waitFor((e) => processedKeys(e).includes("reviews/last.jsonl"), "the last file");
     const keys = processedKeys(h.events).sort();
-    expect(keys).toEqual(["reviews/burst-0.jsonl", "reviews/burst-1.jsonl", "reviews/burst-2.jsonl", "reviews/burst-3.jsonl", "reviews/burst-4.jsonl", "reviews/first.jsonl", "reviews/last.jsonl"]);
+    expect(keys).toEqual([
+      "reviews/burst-0.jsonl",
+      "reviews/burst-1.jsonl",
+      "reviews/burst-2.jsonl",
+      "reviews/burst-3.jsonl",
+      "reviews/burst-4.jsonl",
+      "reviews/first.jsonl",
+      "reviews/last.jsonl",
+    ]);
     expect(runner.calls.map((c) => c.length)).toEqual([1, 5, 1]);
     expect(runner.calls.flat().sort()).toEqual(keys);
   });
@@ -144,7 +164,10 @@ describe("lakec dev: the queue", () => {
     writeFileSync(h.pipeline, good.replace("avg_rating: avg(rating)", "avg_rating: avg(ratng)"));
     await h.waitFor((e) => e.some((x) => x.kind === "diagnostics"), "diagnostics");
     const d = h.events.find((e) => e.kind === "diagnostics");
-    expect(d?.kind === "diagnostics" && d.diagnostics[0]).toMatchObject({ code: "LK204", line: good.split("\n").findIndex((l) => l.includes("avg(rating)")) + 1 });
+    expect(d?.kind === "diagnostics" && d.diagnostics[0]).toMatchObject({
+      code: "LK204",
+      line: good.split("\n").findIndex((l) => l.includes("avg(rating)")) + 1,
+    });
     drop(join(h.dir, "lake"), "reviews/while-broken.jsonl", "{}\n");
     await h.waitFor((e) => e.some((x) => x.kind === "queued" && x.rawKey === "reviews/while-broken.jsonl"), "the file to queue");
     await w.idle();
@@ -173,7 +196,8 @@ describe("lakec dev: with the engine", () => {
     await start(h);
     const lake = join(h.dir, "lake");
     // Nightly exports: each file's reviews fall on a few days, as in production.
-    const nightly = (i: number, records: number): string => generateAmazonReviews({ seed: 100 + i, records, dateRange: [`2018-09-0${i + 1}`, `2018-09-0${i + 3}`] });
+    const nightly = (i: number, records: number): string =>
+      generateAmazonReviews({ seed: 100 + i, records, dateRange: [`2018-09-0${i + 1}`, `2018-09-0${i + 3}`] });
     drop(lake, "reviews/day-0.jsonl", nightly(0, 300));
     await h.waitFor((e) => processedKeys(e).length === 1, "the first file", 60_000);
     for (let i = 1; i <= 5; i++) drop(lake, `reviews/day-${i}.jsonl`, nightly(i, 200));
@@ -181,13 +205,16 @@ describe("lakec dev: with the engine", () => {
     const burst = h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : []));
     expect(burst.map((f) => `${f.rawKey}:${f.status}`).sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `reviews/day-${i}.jsonl:processed`));
     const last = h.events.filter((e) => e.kind === "batch").pop();
-    expect(last?.kind === "batch" && (last.report.result as RunSummary).warehouse.tests.filter((t) => t.failures > 0 && t.severity === "error")).toEqual([]);
+    expect(
+      last?.kind === "batch" && (last.report.result as RunSummary).warehouse.tests.filter((t) => t.failures > 0 && t.severity === "error"),
+    ).toEqual([]);
     drop(lake, "elsewhere/stray.jsonl", nightly(0, 10));
     drop(lake, "reviews/empty.jsonl", "");
     await h.waitFor((e) => processedKeys(e).length >= 8, "the bad files", 60_000);
     drop(lake, "reviews/day-6.jsonl", nightly(6, 50));
     await h.waitFor((e) => processedKeys(e).includes("reviews/day-6.jsonl"), "a good file after the bad ones", 60_000);
-    const statusOf = (key: string): string | undefined => h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : [])).find((f) => f.rawKey === key)?.status;
+    const statusOf = (key: string): string | undefined =>
+      h.events.flatMap((e) => (e.kind === "batch" ? (e.report.result as RunSummary).files : [])).find((f) => f.rawKey === key)?.status;
     expect([statusOf("elsewhere/stray.jsonl"), statusOf("reviews/day-6.jsonl")]).toEqual(["unmatched", "processed"]);
     expect(statusOf("reviews/empty.jsonl")).toBeDefined();
     const db = await DuckDBInstance.create(join(lake, "warehouse.duckdb"), { access_mode: "READ_ONLY" });
@@ -210,16 +237,38 @@ describe("lakec dev: the command", () => {
     let stop!: () => void;
     const until = new Promise<void>((r) => (stop = r));
     const printed = changes();
-    const io = { out: (t: string) => void ((out += t), printed.notify()), err: (t: string) => void ((err += t), printed.notify()), cwd: h.dir };
-    const done = runDev({ io, exit: (c: 0 | 1 | 2) => void (code = c) }, "reviews.yaml", { lake: "lake", memoryLimit: "1GB", threads: "2" }, until);
-    const waitOut = (re: RegExp, what: string): Promise<void> => when(printed.subscribe, () => re.test(out + err), () => `${what}:\n${out}\n${err}`, 60_000);
+    const io = {
+      out: (t: string) => void ((out += t), printed.notify()),
+      err: (t: string) => void ((err += t), printed.notify()),
+      cwd: h.dir,
+    };
+    const done = runDev(
+      { io, exit: (c: 0 | 1 | 2) => void (code = c) },
+      "reviews.yaml",
+      { lake: "lake", memoryLimit: "1GB", threads: "2" },
+      until,
+    );
+    const waitOut = (re: RegExp, what: string): Promise<void> =>
+      when(
+        printed.subscribe,
+        () => re.test(out + err),
+        () => `${what}:\n${out}\n${err}`,
+        60_000,
+      );
     await waitOut(/watching for raw files/, "ready");
-    drop(join(h.dir, "lake"), "reviews/one.jsonl", generateAmazonReviews({ seed: 5, records: 100, dateRange: ["2018-09-01", "2018-09-02"] }));
+    drop(
+      join(h.dir, "lake"),
+      "reviews/one.jsonl",
+      generateAmazonReviews({ seed: 5, records: 100, dateRange: ["2018-09-01", "2018-09-02"] }),
+    );
     await waitOut(/marts updated in [0-9.]+s \(\d+\/\d+ dbt tests pass\)/, "the batch");
     expect(out).toContain("+ raw/reviews/one.jsonl");
     expect(out).toMatch(/reviews\/one\.jsonl processed: 100 in, \d+ clean/);
     const good = readFileSync(h.pipeline, "utf8");
-    writeFileSync(h.pipeline, good.replace("workers: 2", "workers: 2\n   bad indent: [").replace("avg_rating: avg(rating)", "avg_rating: avg(ratng)"));
+    writeFileSync(
+      h.pipeline,
+      good.replace("workers: 2", "workers: 2\n   bad indent: [").replace("avg_rating: avg(rating)", "avg_rating: avg(ratng)"),
+    );
     await waitOut(/reviews\.yaml:\d+:\d+ error LK\d{3}/, "the diagnostic");
     expect(err).toMatch(/new raw files wait until the pipeline compiles/);
     stop();

@@ -41,12 +41,19 @@ describe("key: whole_record", () => {
       expect(cleanStages(ir.sources[0]!, d).checked).toContain("md5(line) AS _record_hash");
     }
     expect(ir.sources[0]!.key).toEqual([]);
-    expect(ir.tables.find((t) => t.name === "tip")!.columns[0]!.description).toBe("Record id: md5 of the raw record's text (key: whole_record).");
+    expect(ir.tables.find((t) => t.name === "tip")!.columns[0]!.description).toBe(
+      "Record id: md5 of the raw record's text (key: whole_record).",
+    );
   });
 
   it("cannot be referenced: a foreign key needs a single-column key (LK216)", () => {
-    const withRef = text.replace("      business_id:      { type: string, required: true }", "      business_id:      { type: string, required: true, references: tip }");
+    const withRef = text.replace(
+      "      business_id:      { type: string, required: true }",
+      "      business_id:      { type: string, required: true, references: tip }",
+    );
     const d = compilePipeline(CASE, withRef).diagnostics;
-    expect(d.map((x) => `${x.code} ${x.message}`)).toEqual(["LK216 source 'tip' has the whole-record key; references needs a single-column key"]);
+    expect(d.map((x) => `${x.code} ${x.message}`)).toEqual([
+      "LK216 source 'tip' has the whole-record key; references needs a single-column key",
+    ]);
   });
 });

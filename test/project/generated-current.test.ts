@@ -7,7 +7,9 @@ import { outputTree } from "../../cli/compile.js";
 import { diffTree } from "../../cli/write-tree.js";
 import { compilePipeline } from "../../compiler/index.js";
 
-const files = readdirSync("pipelines").filter((f) => f.endsWith(".yaml")).map((f) => `pipelines/${f}`);
+const files = readdirSync("pipelines")
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => `pipelines/${f}`);
 
 describe("committed compiler output", () => {
   it("covers both reference pipelines", () => {
@@ -17,7 +19,10 @@ describe("committed compiler output", () => {
   it("generated/ and dbt/ are exactly what lakec compile writes (no stale, missing or orphan files)", () => {
     const irs = files.map((f) => {
       const r = compilePipeline(f, readFileSync(f, "utf8"));
-      expect(r.diagnostics.filter((d) => d.severity === "error"), f).toEqual([]);
+      expect(
+        r.diagnostics.filter((d) => d.severity === "error"),
+        f,
+      ).toEqual([]);
       return r.ir!;
     });
     const changes = diffTree(outputTree(irs, resolve("generated"), undefined));

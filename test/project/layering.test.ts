@@ -19,20 +19,46 @@ async function restricted(filePath: string, code: string): Promise<string[]> {
 
 describe("layering lint rule", () => {
   it.each([
-    ["compiler/check/x.ts", 'import { emitDbt } from "../../../targets/dbt/index.js";\nexport const x = emitDbt;\n', "compiler/ must not import targets/"],
-    ["targets/dbt/x.ts", 'import { openLake } from "../../../engine/index.js";\nexport const x = openLake;\n', "targets/ must not import engine/"],
+    [
+      "compiler/check/x.ts",
+      'import { emitDbt } from "../../../targets/dbt/index.js";\nexport const x = emitDbt;\n',
+      "compiler/ must not import targets/",
+    ],
+    [
+      "targets/dbt/x.ts",
+      'import { openLake } from "../../../engine/index.js";\nexport const x = openLake;\n',
+      "targets/ must not import engine/",
+    ],
     ["engine/x.ts", 'import { main } from "../../cli/main.js";\nexport const x = main;\n', "engine/ and deploy/ must not import cli/"],
     ["deploy/x.ts", 'import { main } from "../../cli/main.js";\nexport const x = main;\n', "engine/ and deploy/ must not import cli/"],
-    ["engine/x.ts", 'import { generateAmazonReviews } from "../../synthetic/amazon.js";\nexport const x = generateAmazonReviews;\n', "engine/ and deploy/ must not import synthetic/"],
-    ["cli/x.ts", 'import { queryWarehouse } from "../../engine/query.js";\nexport const x = queryWarehouse;\n', "import the engine through engine/index.js"],
-    ["bench/x.ts", 'import { startDev } from "../../engine/watch.js";\nexport const x = startDev;\n', "import the engine through engine/index.js"],
-    ["deploy/providers/local/x.ts", 'import { readManifest } from "../../../../engine/manifest.js";\nexport const x = readManifest;\n', "import the engine through engine/index.js"],
+    [
+      "engine/x.ts",
+      'import { generateAmazonReviews } from "../../synthetic/amazon.js";\nexport const x = generateAmazonReviews;\n',
+      "engine/ and deploy/ must not import synthetic/",
+    ],
+    [
+      "cli/x.ts",
+      'import { queryWarehouse } from "../../engine/query.js";\nexport const x = queryWarehouse;\n',
+      "import the engine through engine/index.js",
+    ],
+    [
+      "bench/x.ts",
+      'import { startDev } from "../../engine/watch.js";\nexport const x = startDev;\n',
+      "import the engine through engine/index.js",
+    ],
+    [
+      "deploy/providers/local/x.ts",
+      'import { readManifest } from "../../../../engine/manifest.js";\nexport const x = readManifest;\n',
+      "import the engine through engine/index.js",
+    ],
   ])("%s importing a layer above fails", async (file, code, message) => {
     expect((await restricted(file, code)).join("\n")).toContain(message);
   });
 
   it("the allowed direction passes", async () => {
-    expect(await restricted("targets/dbt/x.ts", 'import { lower } from "../../../compiler/lower.js";\nexport const x = lower;\n')).toEqual([]);
+    expect(await restricted("targets/dbt/x.ts", 'import { lower } from "../../../compiler/lower.js";\nexport const x = lower;\n')).toEqual(
+      [],
+    );
     expect(await restricted("cli/x.ts", 'import { openLake } from "../../engine/index.js";\nexport const x = openLake;\n')).toEqual([]);
   });
 });

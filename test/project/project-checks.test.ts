@@ -12,7 +12,10 @@ const YELP = readFileSync("pipelines/yelp.yaml", "utf8");
 
 function member(file: string, text: string): ProjectMember {
   const r = compilePipeline(file, text);
-  expect(r.diagnostics.filter((d) => d.severity === "error"), file).toEqual([]);
+  expect(
+    r.diagnostics.filter((d) => d.severity === "error"),
+    file,
+  ).toEqual([]);
   return { file, ir: r.ir!, locate: r.locate! };
 }
 
@@ -37,17 +40,23 @@ describe("checks across pipelines", () => {
 
   it("LK501: a second pipeline of the same name", () => {
     const second = separate().replace("name: reviews_eu\n", "name: reviews\n");
-    expect(lines([member("a.yaml", REVIEWS), member("b.yaml", second)])).toEqual(["b.yaml:8:7 LK501 pipeline name 'reviews' is already the name of a.yaml"]);
+    expect(lines([member("a.yaml", REVIEWS), member("b.yaml", second)])).toEqual([
+      "b.yaml:8:7 LK501 pipeline name 'reviews' is already the name of a.yaml",
+    ]);
   });
 
   it("LK502: a mart name another pipeline's dbt model already has", () => {
     const second = separate().replace("eu_reviewer_activity:", "reviewer_activity:");
-    expect(lines([member("a.yaml", REVIEWS), member("b.yaml", second)])).toEqual(["b.yaml:71:3 LK502 mart 'reviewer_activity' is also defined in a.yaml"]);
+    expect(lines([member("a.yaml", REVIEWS), member("b.yaml", second)])).toEqual([
+      "b.yaml:71:3 LK502 mart 'reviewer_activity' is also defined in a.yaml",
+    ]);
   });
 
   it("LK503: a shared storage integration, whatever its case", () => {
     const second = separate().replace("storage_integration: LAKE_S3_EU\n", "storage_integration: lake_s3\n");
-    expect(lines([member("a.yaml", REVIEWS), member("b.yaml", second)])).toEqual(["b.yaml:24:24 LK503 storage integration 'lake_s3' is also a.yaml's"]);
+    expect(lines([member("a.yaml", REVIEWS), member("b.yaml", second)])).toEqual([
+      "b.yaml:24:24 LK503 storage integration 'lake_s3' is also a.yaml's",
+    ]);
   });
 
   it("LK504: a table name in the same processed bucket, or in the same Snowflake schema, reported once when both", () => {
@@ -62,7 +71,10 @@ describe("checks across pipelines", () => {
       "b.yaml:55:16 LK504 output table 'product_review_images' is also written by a.yaml into the same Snowflake schema ANALYTICS.REVIEWS",
     ]);
     const both = sameBucket.replace("schema: REVIEWS_EU\n", "schema: REVIEWS\n");
-    expect(lines([member("a.yaml", REVIEWS), member("b.yaml", both)]).map((l) => l.split(" LK504")[0])).toEqual(["b.yaml:27:3", "b.yaml:55:16"]);
+    expect(lines([member("a.yaml", REVIEWS), member("b.yaml", both)]).map((l) => l.split(" LK504")[0])).toEqual([
+      "b.yaml:27:3",
+      "b.yaml:55:16",
+    ]);
   });
 
   it("blames the later file, names the earlier one, and gives every diagnostic a hint", () => {

@@ -9,7 +9,12 @@ describe("test/ layout", () => {
   it("keeps test files in the layer folders and helpers in test/support", () => {
     const top = readdirSync("test", { withFileTypes: true });
     expect(top.filter((e) => e.isFile()).map((e) => e.name)).toEqual(["golden.test.ts"]);
-    expect(top.filter((e) => e.isDirectory() && !["cases", "output"].includes(e.name)).map((e) => e.name).sort()).toEqual(LAYERS);
+    expect(
+      top
+        .filter((e) => e.isDirectory() && !["cases", "output"].includes(e.name))
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(LAYERS);
     for (const layer of LAYERS.filter((l) => l !== "support")) {
       const helpers = readdirSync(`test/${layer}`).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
       expect({ layer, helpers }).toEqual({ layer, helpers: [] });

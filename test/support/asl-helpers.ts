@@ -25,7 +25,13 @@ export const event = (key: string, bucket = "acme-reviews-raw", versionId?: stri
   detail: {
     version: "0",
     bucket: { name: bucket },
-    object: { key, size: 5, etag: "b1946ac92492d2347c6235b4d2611184", ...(versionId ? { "version-id": versionId } : {}), sequencer: "617f08299329d189" },
+    object: {
+      key,
+      size: 5,
+      etag: "b1946ac92492d2347c6235b4d2611184",
+      ...(versionId ? { "version-id": versionId } : {}),
+      sequencer: "617f08299329d189",
+    },
     reason: "PutObject",
   },
 });
@@ -48,14 +54,20 @@ export const glueError = (name: string, message: string): Error => Object.assign
  * The deliveries table of the dedupe step (targets/stepfunctions/dedupe.ts) as DynamoDB behaves
  * for a conditional put: the first put of a key succeeds, a second fails its condition.
  */
-export function deliveriesTable(): { items: Map<string, Record<string, unknown>>; putItem: (input: Record<string, unknown>) => Promise<Record<string, never>> } {
+export function deliveriesTable(): {
+  items: Map<string, Record<string, unknown>>;
+  putItem: (input: Record<string, unknown>) => Promise<Record<string, never>>;
+} {
   const items = new Map<string, Record<string, unknown>>();
   return {
     items,
     putItem: async (input) => {
       const item = input.Item as Record<string, { S: string }>;
       const key = item.delivery!.S;
-      if (input.ConditionExpression !== "attribute_not_exists(#d)" || (input.ExpressionAttributeNames as Record<string, string>)["#d"] !== "delivery") {
+      if (
+        input.ConditionExpression !== "attribute_not_exists(#d)" ||
+        (input.ExpressionAttributeNames as Record<string, string>)["#d"] !== "delivery"
+      ) {
         throw new Error(`unexpected condition ${String(input.ConditionExpression)}`);
       }
       if (items.has(key)) throw glueError("DynamoDB.ConditionalCheckFailedException", "The conditional request failed");
@@ -75,7 +87,10 @@ export const ARRIVAL = {
  * Airflow's REST API behind MWAA InvokeRestApi, for the NotifyAirflow states
  * (targets/stepfunctions/airflow-events.ts): records every request; knows the given asset URIs.
  */
-export function airflowApi(assets: readonly string[] = []): { requests: Record<string, unknown>[]; handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> } {
+export function airflowApi(assets: readonly string[] = []): {
+  requests: Record<string, unknown>[];
+  handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>>;
+} {
   const requests: Record<string, unknown>[] = [];
   const answer = async (input: Record<string, unknown>) => {
     requests.push(input);

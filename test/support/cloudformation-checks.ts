@@ -22,7 +22,16 @@ const isObj = (v: Json | undefined): v is Obj => typeof v === "object" && v !== 
 const INTRINSIC = /^(Ref|Condition|Fn::[A-Za-z]+)$/;
 const isIntrinsic = (v: Json): boolean => isObj(v) && Object.keys(v).length === 1 && INTRINSIC.test(Object.keys(v)[0]!);
 
-export const PSEUDO_PARAMETERS = ["AWS::AccountId", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix", "AWS::NotificationARNs"];
+export const PSEUDO_PARAMETERS = [
+  "AWS::AccountId",
+  "AWS::NoValue",
+  "AWS::Partition",
+  "AWS::Region",
+  "AWS::StackId",
+  "AWS::StackName",
+  "AWS::URLSuffix",
+  "AWS::NotificationARNs",
+];
 const RESOURCE_KEYS = ["Type", "Properties", "DependsOn", "Condition", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"];
 
 export class SpecChecker {
@@ -53,7 +62,8 @@ export class SpecChecker {
     for (const [where, target, attribute] of getAtts(template)) {
       const res = (template.Resources as Obj)[target];
       const spec = isObj(res) ? this.resource(String(res.Type)) : undefined;
-      if (spec && !(attribute in spec.attributes)) problems.push(`${where}: ${target} (${String((res as Obj).Type)}) has no attribute ${attribute}`);
+      if (spec && !(attribute in spec.attributes))
+        problems.push(`${where}: ${target} (${String((res as Obj).Type)}) has no attribute ${attribute}`);
     }
     return problems;
   }
@@ -81,7 +91,8 @@ export class SpecChecker {
         return;
       case "number":
       case "integer":
-        if (typeof value !== "number" || (type.type === "integer" && !Number.isInteger(value))) problems.push(`${path}: expected ${type.type}, got ${JSON.stringify(value)}`);
+        if (typeof value !== "number" || (type.type === "integer" && !Number.isInteger(value)))
+          problems.push(`${path}: expected ${type.type}, got ${JSON.stringify(value)}`);
         return;
       case "boolean":
         if (typeof value !== "boolean") problems.push(`${path}: expected a boolean, got ${JSON.stringify(value)}`);
@@ -162,7 +173,8 @@ export function unresolvedReferences(template: Obj): string[] {
     if (typeof node.Condition === "string" && !conditions.includes(node.Condition)) problems.push(`${path}: Condition ${node.Condition}`);
   });
   for (const [id, res] of Object.entries(template.Resources as Obj)) {
-    for (const dep of ((res as Obj).DependsOn as string[] | undefined) ?? []) if (!resources.includes(dep)) problems.push(`${id}: DependsOn ${dep}`);
+    for (const dep of ((res as Obj).DependsOn as string[] | undefined) ?? [])
+      if (!resources.includes(dep)) problems.push(`${id}: DependsOn ${dep}`);
   }
   return problems;
 }

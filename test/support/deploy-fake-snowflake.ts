@@ -45,7 +45,10 @@ function splitName(q: string): string[] {
 }
 
 function like(pattern: string, s: string): boolean {
-  const re = pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/%/g, ".*").replace(/_/g, ".");
+  const re = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    .replace(/%/g, ".*")
+    .replace(/_/g, ".");
   return new RegExp(`^${re}$`, "i").test(s);
 }
 
@@ -150,7 +153,19 @@ export class FakeSnowflake implements SnowflakeClient {
     if (m) {
       const db = this.needDb(m[2]!);
       const kind = m[1]!.toUpperCase();
-      if (kind === "FILE FORMATS") return this.fileFormats.filter((f) => f.db === db).map((f) => ({ created_on: "2026-01-01", name: f.name, database_name: f.db, schema_name: f.schema, type: "PARQUET", owner: "SYSADMIN", comment: "", format_options: "{}" }));
+      if (kind === "FILE FORMATS")
+        return this.fileFormats
+          .filter((f) => f.db === db)
+          .map((f) => ({
+            created_on: "2026-01-01",
+            name: f.name,
+            database_name: f.db,
+            schema_name: f.schema,
+            type: "PARQUET",
+            owner: "SYSADMIN",
+            comment: "",
+            format_options: "{}",
+          }));
       if (kind === "STAGES") return this.stages.filter((x) => x.db === db).map((x) => this.stageRow(x));
       return this.tables.filter((t) => t.db === db).map((t) => this.tableRow(t));
     }
@@ -161,10 +176,16 @@ export class FakeSnowflake implements SnowflakeClient {
       return this.lastShown;
     }
     // 05_notification_channels.sql: the channel of each named table from the SHOW just before.
-    m = /^SELECT "name", "notification_channel" FROM TABLE\(RESULT_SCAN\(LAST_QUERY_ID\(\)\)\) WHERE "name" IN \(([^)]*)\) ORDER BY "name"$/i.exec(s);
+    m =
+      /^SELECT "name", "notification_channel" FROM TABLE\(RESULT_SCAN\(LAST_QUERY_ID\(\)\)\) WHERE "name" IN \(([^)]*)\) ORDER BY "name"$/i.exec(
+        s,
+      );
     if (m) {
       const names = stringsIn(m[1]!);
-      return this.lastShown.filter((r) => names.includes(String(r.name))).map((r) => ({ name: r.name, notification_channel: r.notification_channel })).sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));
+      return this.lastShown
+        .filter((r) => names.includes(String(r.name)))
+        .map((r) => ({ name: r.name, notification_channel: r.notification_channel }))
+        .sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));
     }
     m = new RegExp(`^DESC(?:RIBE)? EXTERNAL TABLE ${QNAME}(?: TYPE = COLUMNS)?$`, "i").exec(s);
     if (m) return this.descTable(splitName(m[1]!));
@@ -172,13 +193,25 @@ export class FakeSnowflake implements SnowflakeClient {
   }
 
   private integrationRow(i: Integration): Row {
-    return { name: i.name, type: "EXTERNAL_STAGE", category: "STORAGE", enabled: "true", comment: null, created_on: "2026-01-01 00:00:00.000 -0800" };
+    return {
+      name: i.name,
+      type: "EXTERNAL_STAGE",
+      category: "STORAGE",
+      enabled: "true",
+      comment: null,
+      created_on: "2026-01-01 00:00:00.000 -0800",
+    };
   }
 
   private descIntegration(name: string): Row[] {
     const i = this.integrations.get(name);
     if (!i) throw new Error(`SQL compilation error: Integration '${name}' does not exist or not authorized.`);
-    const p = (property: string, property_type: string, property_value: string, property_default = ""): Row => ({ property, property_type, property_value, property_default });
+    const p = (property: string, property_type: string, property_value: string, property_default = ""): Row => ({
+      property,
+      property_type,
+      property_value,
+      property_default,
+    });
     return [
       p("ENABLED", "Boolean", "true", "false"),
       p("STORAGE_PROVIDER", "String", "S3"),
@@ -193,11 +226,49 @@ export class FakeSnowflake implements SnowflakeClient {
 
   private stageRow(x: Named & { url: string }): Row {
     const integration = [...this.integrations.values()][0]?.name ?? null;
-    return { created_on: "2026-01-01", name: x.name, database_name: x.db, schema_name: x.schema, url: x.url, has_credentials: "N", has_encryption_key: "N", owner: "SYSADMIN", comment: "", region: "eu-west-1", type: "EXTERNAL", cloud: "AWS", notification_channel: null, storage_integration: integration, endpoint: null, owner_role_type: "ROLE", directory_enabled: "N" };
+    return {
+      created_on: "2026-01-01",
+      name: x.name,
+      database_name: x.db,
+      schema_name: x.schema,
+      url: x.url,
+      has_credentials: "N",
+      has_encryption_key: "N",
+      owner: "SYSADMIN",
+      comment: "",
+      region: "eu-west-1",
+      type: "EXTERNAL",
+      cloud: "AWS",
+      notification_channel: null,
+      storage_integration: integration,
+      endpoint: null,
+      owner_role_type: "ROLE",
+      directory_enabled: "N",
+    };
   }
 
   private tableRow(t: Table): Row {
-    return { created_on: "2026-01-01", name: t.name, database_name: t.db, schema_name: t.schema, invalid: "false", invalid_reason: null, owner: "SYSADMIN", comment: "", stage: `${t.db}.${t.schema}.${t.location}`, location: this.stageUrl(t), file_format_name: "", file_format_type: "PARQUET", cloud: "AWS", region: "eu-west-1", notification_channel: this.queueArn, last_refreshed_on: null, table_format: "NATIVE", last_refresh_details: null, owner_role_type: "ROLE" };
+    return {
+      created_on: "2026-01-01",
+      name: t.name,
+      database_name: t.db,
+      schema_name: t.schema,
+      invalid: "false",
+      invalid_reason: null,
+      owner: "SYSADMIN",
+      comment: "",
+      stage: `${t.db}.${t.schema}.${t.location}`,
+      location: this.stageUrl(t),
+      file_format_name: "",
+      file_format_type: "PARQUET",
+      cloud: "AWS",
+      region: "eu-west-1",
+      notification_channel: this.queueArn,
+      last_refreshed_on: null,
+      table_format: "NATIVE",
+      last_refresh_details: null,
+      owner_role_type: "ROLE",
+    };
   }
 
   private stageUrl(t: Table): string {
@@ -207,8 +278,23 @@ export class FakeSnowflake implements SnowflakeClient {
   private descTable([db, schema, name]: string[]): Row[] {
     const t = this.tables.find((x) => x.db === db && x.schema === schema && x.name === name);
     if (!t) throw new Error(`SQL compilation error: Table '${db}.${schema}.${name}' does not exist or not authorized.`);
-    const row = (name: string, type: string, kind: string, expression: string | null, comment: string | null): Row => ({ name, type, kind, "null?": "Y", default: null, "primary key": "N", "unique key": "N", check: null, expression, comment, "policy name": null });
-    return [row("VALUE", "VARIANT", "COLUMN", null, "The value of this row"), ...t.columns.map((c) => row(c.name, describedType(c.type), "VIRTUAL", c.expr, null))];
+    const row = (name: string, type: string, kind: string, expression: string | null, comment: string | null): Row => ({
+      name,
+      type,
+      kind,
+      "null?": "Y",
+      default: null,
+      "primary key": "N",
+      "unique key": "N",
+      check: null,
+      expression,
+      comment,
+      "policy name": null,
+    });
+    return [
+      row("VALUE", "VARIANT", "COLUMN", null, "The value of this row"),
+      ...t.columns.map((c) => row(c.name, describedType(c.type), "VIRTUAL", c.expr, null)),
+    ];
   }
 
   private ddl(s: string): void {
@@ -257,7 +343,8 @@ export class FakeSnowflake implements SnowflakeClient {
     if (parts.length !== 3) throw new Error(`fake snowflake: expected a database.schema.name, got ${q}`);
     const [db, schema, name] = parts as [string, string, string];
     this.needDb(q);
-    if (!this.schemas.has(`${db}.${schema}`)) throw new Error(`SQL compilation error: Schema '${db}.${schema}' does not exist or not authorized.`);
+    if (!this.schemas.has(`${db}.${schema}`))
+      throw new Error(`SQL compilation error: Schema '${db}.${schema}' does not exist or not authorized.`);
     return { db, schema, name };
   }
 
@@ -271,7 +358,8 @@ export class FakeSnowflake implements SnowflakeClient {
   }
 
   private createStage(q: string, url: string, integration: string, replace: boolean): void {
-    if (!this.integrations.has(integration)) throw new Error(`SQL compilation error: Integration '${integration}' does not exist or not authorized.`);
+    if (!this.integrations.has(integration))
+      throw new Error(`SQL compilation error: Integration '${integration}' does not exist or not authorized.`);
     const n = this.qualify(q);
     const at = this.stages.findIndex((x) => x.db === n.db && x.schema === n.schema && x.name === n.name);
     if (at >= 0 && !replace) return;
@@ -294,7 +382,8 @@ export class FakeSnowflake implements SnowflakeClient {
     if (location.length !== 3 || !this.stages.some((x) => [x.db, x.schema, x.name].join(".") === location.join("."))) {
       throw new Error(`SQL compilation error: Stage '${location.join(".")}' does not exist or not authorized.`);
     }
-    for (const p of partitionBy) if (!columns.some((c) => c.name === p)) throw new Error(`SQL compilation error: invalid partition column ${p}`);
+    for (const p of partitionBy)
+      if (!columns.some((c) => c.name === p)) throw new Error(`SQL compilation error: invalid partition column ${p}`);
     const at = this.tables.findIndex((x) => x.db === n.db && x.schema === n.schema && x.name === n.name);
     if (at >= 0 && !replace) return;
     if (at >= 0) this.tables.splice(at, 1);

@@ -18,7 +18,8 @@ export function editYaml(text: string, from: string, to: string): string {
 
 export function compileText(text: string, file = REVIEWS_FILE): PipelineIR {
   const r = compilePipeline(file, text);
-  if (!r.ir) throw new Error(`test pipeline does not compile:\n${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join("\n")}`);
+  if (!r.ir)
+    throw new Error(`test pipeline does not compile:\n${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join("\n")}`);
   return r.ir;
 }
 
@@ -29,11 +30,16 @@ export function reviewsIr(edit?: (text: string) => string): PipelineIR {
 /** Edits of the reference pipeline that the plan tests share. */
 export const EDITS = {
   addColumn: (t: string): string =>
-    editYaml(t, "      body:          { from: reviewText, type: string }\n", "      body:          { from: reviewText, type: string }\n      language:      { from: lang, type: string }\n"),
+    editYaml(
+      t,
+      "      body:          { from: reviewText, type: string }\n",
+      "      body:          { from: reviewText, type: string }\n      language:      { from: lang, type: string }\n",
+    ),
   narrowRating: (t: string): string => editYaml(t, 'type: "decimal(2,1)"', 'type: "decimal(2,0)"'),
   widenRating: (t: string): string => editYaml(t, 'type: "decimal(2,1)"', 'type: "decimal(4,1)"'),
   cleaningRule: (t: string): string => editYaml(t, 'null_if: ["", "Amazon Customer"]', 'null_if: ["", "Amazon Customer", "A Customer"]'),
-  martMeasure: (t: string): string => editYaml(t, "      helpful_votes: sum(helpful_votes)\n", "      helpful_votes: sum(helpful_votes)\n      max_rating: max(rating)\n"),
+  martMeasure: (t: string): string =>
+    editYaml(t, "      helpful_votes: sum(helpful_votes)\n", "      helpful_votes: sum(helpful_votes)\n      max_rating: max(rating)\n"),
   renameRawBucket: (t: string): string => editYaml(t, "raw_bucket: acme-reviews-raw", "raw_bucket: acme-reviews-landing"),
   removeImagesTable: (t: string): string => {
     const flatten = / {6}images:\n {8}into: table[\s\S]*? {8}index: position\n/;

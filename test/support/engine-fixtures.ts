@@ -95,7 +95,9 @@ export async function parquetRows(lakeDir: string, table: string, orderBy: strin
     // Arrivals as their rank: an interrupted execution may skip a counter value (docs/language.md,
     // "Arrival order"), which changes no order and so no result.
     const rows = `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {'_input': VARCHAR})`;
-    const r = await conn.runAndReadAll(`SELECT * REPLACE (dense_rank() OVER (ORDER BY _arrival_seq) AS _arrival_seq) FROM (${rows}) ORDER BY ${orderBy}`);
+    const r = await conn.runAndReadAll(
+      `SELECT * REPLACE (dense_rank() OVER (ORDER BY _arrival_seq) AS _arrival_seq) FROM (${rows}) ORDER BY ${orderBy}`,
+    );
     return JSON.stringify(r.getRowObjectsJson());
   } finally {
     conn.closeSync();
@@ -148,7 +150,13 @@ export async function runLake(lakeDir: string, ir: PipelineIR, inputs: readonly 
 }
 
 /** Writes one raw file (`name`, `bytes`) of `source` into a fresh lake and runs the pipeline over it. */
-export async function runOneFile(ir: PipelineIR, source: string, name: string, bytes: Buffer | string, tag = "one-file"): Promise<{ lakeDir: string; summary: RunSummary }> {
+export async function runOneFile(
+  ir: PipelineIR,
+  source: string,
+  name: string,
+  bytes: Buffer | string,
+  tag = "one-file",
+): Promise<{ lakeDir: string; summary: RunSummary }> {
   const lakeDir = await tempDir(tag);
   const file = join(lakeDir, name);
   await writeFile(file, bytes);

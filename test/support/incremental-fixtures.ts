@@ -40,7 +40,10 @@ function randomValue(r: () => number, t: ScalarType | { kind: "json" }): string 
     case "date":
       return pick(r, DATES);
     case "timestamp":
-      return pick(r, DATES.map((d) => (d === null ? null : `${d} 10:00:00`)));
+      return pick(
+        r,
+        DATES.map((d) => (d === null ? null : `${d} 10:00:00`)),
+      );
     default:
       return pick(r, ["x", "y", "z", null]);
   }
@@ -89,16 +92,25 @@ function childRows(t: TableIR, parent: Row, r: () => number): Row[] {
 
 /** A file of `source` with 1–5 records drawn from a small id space (so records are re-delivered). */
 /** `ingestedAt` is the processing event's time: a reprocess (same file, same arrival) has a later one. */
-export function randomDelivery(ir: PipelineIR, source: string, file: string, arrival: number, r: () => number, ingestedAt = "2026-01-01 00:00:00"): Delivery {
+export function randomDelivery(
+  ir: PipelineIR,
+  source: string,
+  file: string,
+  arrival: number,
+  r: () => number,
+  ingestedAt = "2026-01-01 00:00:00",
+): Delivery {
   const main = ir.tables.find((t) => t.source === source && t.kind === "main")!;
   const ns = [...new Set(Array.from({ length: 1 + Math.floor(r() * 5) }, () => Math.floor(r() * RECORDS_PER_SOURCE)))];
   const rows: Record<string, Row[]> = Object.fromEntries(ir.tables.filter((t) => t.source === source).map((t) => [t.name, [] as Row[]]));
   ns.forEach((n, line) => {
     const parent = { ...mainRow(ir, main, n, r), _source_line: line + 1 };
     rows[main.name]!.push(parent);
-    for (const t of ir.tables.filter((x) => x.child?.parent === main.name)) rows[t.name]!.push(...childRows(t, parent, r).map((c) => ({ ...c, _source_line: line + 1 })));
+    for (const t of ir.tables.filter((x) => x.child?.parent === main.name))
+      rows[t.name]!.push(...childRows(t, parent, r).map((c) => ({ ...c, _source_line: line + 1 })));
   });
-  for (const list of Object.values(rows)) for (const row of list) Object.assign(row, { _source_file: file, _ingested_at: ingestedAt, _arrival_seq: arrival });
+  for (const list of Object.values(rows))
+    for (const row of list) Object.assign(row, { _source_file: file, _ingested_at: ingestedAt, _arrival_seq: arrival });
   return { source, file, arrival, rows };
 }
 
@@ -108,7 +120,9 @@ const literal = (v: Row[string]): string => (v === null ? "null" : typeof v === 
 export async function createSourceTables(conn: DuckDBConnection, ir: PipelineIR): Promise<void> {
   await conn.run(`create schema if not exists "${duckdbSourceSchema(ir)}"`);
   for (const t of ir.tables) {
-    const cols = stagingColumns(t).map(([n, type]) => `${n} ${type}`).join(", ");
+    const cols = stagingColumns(t)
+      .map(([n, type]) => `${n} ${type}`)
+      .join(", ");
     await conn.run(`create table ${duckdbSourceRelation(ir, t.name)} (${cols})`);
   }
 }
@@ -121,6 +135,8 @@ export async function publish(conn: DuckDBConnection, ir: PipelineIR, d: Deliver
     const rows = d.rows[t.name] ?? [];
     if (rows.length === 0) continue;
     const cols = stagingColumns(t).map(([n]) => n);
-    await conn.run(`insert into ${rel} (${cols.join(", ")}) values ${rows.map((row) => `(${cols.map((c) => literal(row[c] ?? null)).join(", ")})`).join(", ")}`);
+    await conn.run(
+      `insert into ${rel} (${cols.join(", ")}) values ${rows.map((row) => `(${cols.map((c) => literal(row[c] ?? null)).join(", ")})`).join(", ")}`,
+    );
   }
 }

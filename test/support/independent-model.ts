@@ -222,7 +222,11 @@ function splitArray(record: unknown, r: ColumnRule, row: Row): boolean {
 }
 
 /** The first failing check in column order (cast, required, range, accepted), or a cleaned row. */
-function cleanRecord(texts: Map<string, string | null>, rules: readonly ColumnRule[], record: unknown): { row: Row; nulled: string[] } | { reason: string } {
+function cleanRecord(
+  texts: Map<string, string | null>,
+  rules: readonly ColumnRule[],
+  record: unknown,
+): { row: Row; nulled: string[] } | { reason: string } {
   const row: Row = {};
   const nulled: string[] = [];
   for (const r of rules) {
@@ -239,7 +243,12 @@ function cleanRecord(texts: Map<string, string | null>, rules: readonly ColumnRu
       nulled.push(r.name);
     }
     if (r.required && v === null) return { reason: "missing_required" };
-    if (v !== null && r.range && ((r.range[0] !== null && compare(v, r.range[0]) < 0) || (r.range[1] !== null && compare(v, r.range[1]) > 0))) return { reason: "out_of_range" };
+    if (
+      v !== null &&
+      r.range &&
+      ((r.range[0] !== null && compare(v, r.range[0]) < 0) || (r.range[1] !== null && compare(v, r.range[1]) > 0))
+    )
+      return { reason: "out_of_range" };
     if (v !== null && r.accepted && !r.accepted.some((a) => compare(v, a) === 0)) return { reason: "not_accepted" };
     row[r.name] = v;
   }

@@ -105,21 +105,61 @@ export function expectReviews(text: string): PipelineExpectation {
   for (const r of o.clean) {
     if (r.images === null) continue;
     const urls = JSON.parse(r.images as string) as unknown[];
-    urls.forEach((u, i) => images.push({ asin: r.asin!, review_key: [r.reviewer_id, r.asin, r.reviewed_at].map((v) => canonical(v!)).join("|"), position: i, image_url: u === null ? null : String(u) }));
+    urls.forEach((u, i) =>
+      images.push({
+        asin: r.asin!,
+        review_key: [r.reviewer_id, r.asin, r.reviewed_at].map((v) => canonical(v!)).join("|"),
+        position: i,
+        image_url: u === null ? null : String(u),
+      }),
+    );
   }
   return {
     sources: { product_reviews: summary(o) },
     tables: { product_reviews: o.clean.length, product_review_images: images.length },
     marts: [
-      mart("product_daily_ratings", aggregate(o.clean, ["asin", "review_date"], { reviews: ["count"], avg_rating: ["avg", "rating"], verified_reviews: ["count_if", "verified"], helpful_votes: ["sum", "helpful_votes"] }), [
-        ["asin", "text"], ["review_date", "date"], ["reviews", "int"], ["avg_rating", "double"], ["verified_reviews", "int"], ["helpful_votes", "int"],
-      ]),
-      mart("reviewer_activity", aggregate(o.clean, ["reviewer_id"], { reviews: ["count"], first_review_at: ["min", "reviewed_at"], last_review_at: ["max", "reviewed_at"], avg_rating: ["avg", "rating"] }), [
-        ["reviewer_id", "text"], ["reviews", "int"], ["first_review_at", "timestamp"], ["last_review_at", "timestamp"], ["avg_rating", "double"],
-      ]),
-      mart("product_image_counts", aggregate(images, ["asin"], { images: ["count"], reviews_with_images: ["count_distinct", "review_key"] }), [
-        ["asin", "text"], ["images", "int"], ["reviews_with_images", "int"],
-      ]),
+      mart(
+        "product_daily_ratings",
+        aggregate(o.clean, ["asin", "review_date"], {
+          reviews: ["count"],
+          avg_rating: ["avg", "rating"],
+          verified_reviews: ["count_if", "verified"],
+          helpful_votes: ["sum", "helpful_votes"],
+        }),
+        [
+          ["asin", "text"],
+          ["review_date", "date"],
+          ["reviews", "int"],
+          ["avg_rating", "double"],
+          ["verified_reviews", "int"],
+          ["helpful_votes", "int"],
+        ],
+      ),
+      mart(
+        "reviewer_activity",
+        aggregate(o.clean, ["reviewer_id"], {
+          reviews: ["count"],
+          first_review_at: ["min", "reviewed_at"],
+          last_review_at: ["max", "reviewed_at"],
+          avg_rating: ["avg", "rating"],
+        }),
+        [
+          ["reviewer_id", "text"],
+          ["reviews", "int"],
+          ["first_review_at", "timestamp"],
+          ["last_review_at", "timestamp"],
+          ["avg_rating", "double"],
+        ],
+      ),
+      mart(
+        "product_image_counts",
+        aggregate(images, ["asin"], { images: ["count"], reviews_with_images: ["count_distinct", "review_key"] }),
+        [
+          ["asin", "text"],
+          ["images", "int"],
+          ["reviews_with_images", "int"],
+        ],
+      ),
     ],
   };
 }

@@ -65,7 +65,10 @@ function categoriesOf(b: Row): string[] {
 
 function hoursOf(b: Row): [string, string | null][] {
   if (b.hours === null || b.hours === undefined) return [];
-  return Object.entries(JSON.parse(String(b.hours)) as Record<string, unknown>).map(([k, v]) => [k, v === null ? null : typeof v === "string" ? v : JSON.stringify(v)]);
+  return Object.entries(JSON.parse(String(b.hours)) as Record<string, unknown>).map(([k, v]) => [
+    k,
+    v === null ? null : typeof v === "string" ? v : JSON.stringify(v),
+  ]);
 }
 
 /** Joined rows of review ⟕ business ⟕ business_categories, columns qualified as `table.column`. */
@@ -109,7 +112,14 @@ export function expectYelp(businessText: string, reviewText: string): PipelineEx
           avg_stars: ["avg", "review.stars"],
           useful_votes: ["sum", "review.useful"],
         }),
-        [["city", "text"], ["category", "text"], ["reviews", "int"], ["businesses", "int"], ["avg_stars", "double"], ["useful_votes", "int"]],
+        [
+          ["city", "text"],
+          ["category", "text"],
+          ["reviews", "int"],
+          ["businesses", "int"],
+          ["avg_stars", "double"],
+          ["useful_votes", "int"],
+        ],
       ),
       mart(
         "business_ratings",
@@ -120,12 +130,29 @@ export function expectYelp(businessText: string, reviewText: string): PipelineEx
           first_review_at: ["min", "review.reviewed_at"],
           last_review_at: ["max", "review.reviewed_at"],
         }),
-        [["business_id", "text"], ["name", "text"], ["reviews", "int"], ["avg_review_stars", "double"], ["listed_stars", "double"], ["first_review_at", "timestamp"], ["last_review_at", "timestamp"]],
+        [
+          ["business_id", "text"],
+          ["name", "text"],
+          ["reviews", "int"],
+          ["avg_review_stars", "double"],
+          ["listed_stars", "double"],
+          ["first_review_at", "timestamp"],
+          ["last_review_at", "timestamp"],
+        ],
       ),
       mart(
         "open_businesses_by_state",
-        aggregate(b.clean, ["state"], { businesses: ["count"], open_businesses: ["count_if", "is_open"], accepting_credit_cards: ["count_if", "attributes_accepts_credit_cards"] }),
-        [["state", "text"], ["businesses", "int"], ["open_businesses", "int"], ["accepting_credit_cards", "int"]],
+        aggregate(b.clean, ["state"], {
+          businesses: ["count"],
+          open_businesses: ["count_if", "is_open"],
+          accepting_credit_cards: ["count_if", "attributes_accepts_credit_cards"],
+        }),
+        [
+          ["state", "text"],
+          ["businesses", "int"],
+          ["open_businesses", "int"],
+          ["accepting_credit_cards", "int"],
+        ],
       ),
     ],
   };

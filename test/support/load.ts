@@ -8,6 +8,7 @@ import type { PipelineIR } from "../../compiler/ir.js";
 /** The IR of `file` (its default environment), or of `text` read as if it were `file`. */
 export function load(file: string, text: string = readFileSync(file, "utf8")): PipelineIR {
   const result = compilePipeline(file, text);
-  if (!result.ir) throw new Error(`${file} does not compile:\n${result.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join("\n")}`);
+  if (!result.ir)
+    throw new Error(`${file} does not compile:\n${result.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join("\n")}`);
   return result.ir;
 }

@@ -19,5 +19,8 @@ export async function localLakeContext(tag: string, seed: number, records: numbe
   const lake = await openLake(join(dir, "lake"));
   await ingestInputs(lake.paths, reviewsIr(), [input], { source: "product_reviews" });
   await lake.close();
-  return { dir, ctx: { cwd: dir, lakeDir: join(dir, "lake"), drift: false, aws: unused, snowflake: unused, publishS3: unused, log: () => {} } };
+  return {
+    dir,
+    ctx: { cwd: dir, lakeDir: join(dir, "lake"), drift: false, aws: unused, snowflake: unused, publishS3: unused, log: () => {} },
+  };
 }

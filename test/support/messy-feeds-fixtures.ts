@@ -16,7 +16,15 @@ export const MESSY_RULES: readonly ColumnRule[] = [
   { name: "name", path: ["name"], type: "string", trim: true },
   { name: "is_open", path: ["is_open"], alternatives: [["open"], ["status", "open"]], type: "boolean" },
   { name: "stars", path: ["stars"], type: "decimal", precision: 2, scale: 1, castNull: true, range: [1, 5] },
-  { name: "review_count", path: ["review_count"], alternatives: [["stats", "reviews"]], type: "integer", strip: ",", castNull: true, default: 0 },
+  {
+    name: "review_count",
+    path: ["review_count"],
+    alternatives: [["stats", "reviews"]],
+    type: "integer",
+    strip: ",",
+    castNull: true,
+    default: 0,
+  },
   { name: "categories", path: ["categories"], alternatives: [["tags"]], type: "array", split: "," },
   { name: "attributes", path: ["attributes"], type: "object" },
   { name: "attributes_price_range", path: ["attributes", "RestaurantsPriceRange2"], type: "integer", nullIf: ["None"], castNull: true },
@@ -48,25 +56,62 @@ export function generatePlaces(seed: number, n: number): string {
     else if (where === 1) r.open = open;
     else if (where === 2) r.status = { open };
     else if (where === 3) Object.assign(r, { is_open: null, open: rng.pick([0, 1]) }); // a JSON null is absent: the next path wins
-    r.stars = rng.weighted<unknown>([[rng.pick([1, 2.5, 3, 4.5, 5]), 8], ["4.0", 2], ["n/a", 1], ["", 1], [null, 1], [9, 1]]);
-    const count = rng.weighted<unknown>([[rng.int(0, 900), 6], [`${rng.int(1, 9)},${rng.int(100, 999)}`, 2], ["many", 1]]);
+    r.stars = rng.weighted<unknown>([
+      [rng.pick([1, 2.5, 3, 4.5, 5]), 8],
+      ["4.0", 2],
+      ["n/a", 1],
+      ["", 1],
+      [null, 1],
+      [9, 1],
+    ]);
+    const count = rng.weighted<unknown>([
+      [rng.int(0, 900), 6],
+      [`${rng.int(1, 9)},${rng.int(100, 999)}`, 2],
+      ["many", 1],
+    ]);
     if (rng.chance(0.3)) r.stats = { reviews: count };
     else if (rng.chance(0.9)) r.review_count = count;
-    const cats = rng.weighted<unknown>([["Food, Bars", 3], [["Food", "Beer, Wine & Spirits"], 2], [" Coffee & Tea ", 1], [[], 1]]);
+    const cats = rng.weighted<unknown>([
+      ["Food, Bars", 3],
+      [["Food", "Beer, Wine & Spirits"], 2],
+      [" Coffee & Tea ", 1],
+      [[], 1],
+    ]);
     if (rng.chance(0.7)) r.categories = cats;
     else r.tags = cats;
     if (rng.chance(0.85)) {
       r.attributes = {
-        ...(rng.chance(0.9) && { RestaurantsPriceRange2: rng.weighted<unknown>([["2", 5], [3, 3], ["None", 2], ["cheap", 1]]) }),
+        ...(rng.chance(0.9) && {
+          RestaurantsPriceRange2: rng.weighted<unknown>([
+            ["2", 5],
+            [3, 3],
+            ["None", 2],
+            ["cheap", 1],
+          ]),
+        }),
         ...(rng.chance(0.5) && { WiFi: rng.pick(["free", "no"]) }),
       };
     }
     if (rng.chance(0.7)) {
       const days = ["Monday", "Tuesday", "Sunday"].filter(() => rng.chance(0.7));
-      r.hours = Object.fromEntries(days.map((d) => [d, rng.weighted<unknown>([[{ open: `0${rng.int(6, 9)}:00`, close: `${rng.int(15, 22)}:00` }, 8], [{ open: "10:00" }, 1], ["closed", 1]])]));
+      r.hours = Object.fromEntries(
+        days.map((d) => [
+          d,
+          rng.weighted<unknown>([
+            [{ open: `0${rng.int(6, 9)}:00`, close: `${rng.int(15, 22)}:00` }, 8],
+            [{ open: "10:00" }, 1],
+            ["closed", 1],
+          ]),
+        ]),
+      );
     }
     if (rng.chance(0.6)) {
-      r.menu = Array.from({ length: rng.int(0, 4) }, (_, k) => rng.weighted<unknown>([[{ dish: `Dish ${k}`, price: rng.pick([4.5, "12.00", "free"]), vegan: rng.pick([true, "no", undefined]) }, 9], [null, 1]]));
+      r.menu = Array.from({ length: rng.int(0, 4) }, (_, k) =>
+        rng.weighted<unknown>([
+          [{ dish: `Dish ${k}`, price: rng.pick([4.5, "12.00", "free"]), vegan: rng.pick([true, "no", undefined]) }, 9],
+          [null, 1],
+        ]),
+      );
     }
     lines.push(JSON.stringify(r));
   }

@@ -29,24 +29,46 @@ function localDeployed(d: Desired): LocalDeployed {
   const l = d.local;
   return {
     files: RAW_FILES.map((rawKey) => ({ rawKey, source: "product_reviews", semantics: l.semantics.product_reviews!, ok: true })),
-    record: { version: 1, pipeline: d.ir.name, semantics: l.semantics, columnTypes: l.columnTypes, views: l.views, models: Object.fromEntries(l.models.map((m) => [m.name, { hash: m.hash, mart: m.mart }])) },
+    record: {
+      version: 1,
+      pipeline: d.ir.name,
+      semantics: l.semantics,
+      columnTypes: l.columnTypes,
+      views: l.views,
+      models: Object.fromEntries(l.models.map((m) => [m.name, { hash: m.hash, mart: m.mart }])),
+    },
   };
 }
 
 export async function deployedAs(ir: PipelineIR): Promise<{ snapshot: DeployedSnapshot; fake: FakeSnowflake }> {
   const d = desiredState(ir);
   const fake = new FakeSnowflake(["ANALYTICS"]);
-  await applySnowflake(diffSnowflake(d.snowflake, await readSnowflake(fake, d.snowflake)), { client: fake, objects: d.snowflake, awsAccountId: "123456789012", log: () => {} });
+  await applySnowflake(diffSnowflake(d.snowflake, await readSnowflake(fake, d.snowflake)), {
+    client: fake,
+    objects: d.snowflake,
+    awsAccountId: "123456789012",
+    log: () => {},
+  });
   const aws = d.aws(WIRED);
   return {
     fake,
     snapshot: {
       aws: {
         // DescribeStacks masks the NoEcho external ID; lakec compares it through its hash tag.
-        stack: { stackId: "arn:aws:cloudformation:eu-west-1:123456789012:stack/lakec-reviews/1", status: "UPDATE_COMPLETE", template: aws.template, parameters: { ...WIRED, SnowflakeExternalId: MASKED }, tags: hashTags({}, WIRED, ["SnowflakeExternalId"]), outputs: {} },
+        stack: {
+          stackId: "arn:aws:cloudformation:eu-west-1:123456789012:stack/lakec-reviews/1",
+          status: "UPDATE_COMPLETE",
+          template: aws.template,
+          parameters: { ...WIRED, SnowflakeExternalId: MASKED },
+          tags: hashTags({}, WIRED, ["SnowflakeExternalId"]),
+          outputs: {},
+        },
         presentScripts: aws.scripts.map((s) => s.key),
         // What the last apply recorded, and the raw objects a stale source would list.
-        backfill: { state: { version: 1, pipeline: d.ir.name, semantics: d.backfill.semantics, columnTypes: d.backfill.columnTypes }, rawKeys: { product_reviews: RAW_FILES } },
+        backfill: {
+          state: { version: 1, pipeline: d.ir.name, semantics: d.backfill.semantics, columnTypes: d.backfill.columnTypes },
+          rawKeys: { product_reviews: RAW_FILES },
+        },
       },
       snowflake: await readSnowflake(fake, d.snowflake),
       dbt: published(d.dbt),

@@ -86,7 +86,8 @@ export function pyright(files: Record<string, string>): Record<string, string[]>
     const run = spawnSync(process.execPath, [cli, "--outputjson", "--project", dir], { cwd: dir, encoding: "utf8", maxBuffer: 64 << 20 });
     if (!run.stdout.trim().startsWith("{")) throw new Error(`pyright did not run: ${run.stderr}${run.stdout}`);
     const report = JSON.parse(run.stdout) as { generalDiagnostics: PyrightDiagnostic[]; summary: { filesAnalyzed: number } };
-    if (report.summary.filesAnalyzed !== Object.keys(files).length) throw new Error(`pyright analysed ${report.summary.filesAnalyzed} of ${Object.keys(files).length} files`);
+    if (report.summary.filesAnalyzed !== Object.keys(files).length)
+      throw new Error(`pyright analysed ${report.summary.filesAnalyzed} of ${Object.keys(files).length} files`);
     const out: Record<string, string[]> = Object.fromEntries(Object.keys(files).map((f) => [f, []]));
     for (const d of report.generalDiagnostics) {
       if (d.severity === "information" || isUninstallableImport(d)) continue;

@@ -21,7 +21,9 @@ export interface SharedPaths {
 export function shared(...paths: string[]): SharedPaths {
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length > 0 && process.env["LAKEC_REQUIRE_SHARED"]) {
-    throw new Error(`LAKEC_REQUIRE_SHARED is set but shared test data is missing: ${missing.join(", ")} (set LAKEC_SHARED_DIR or LAKEC_DATA_DIR)`);
+    throw new Error(
+      `LAKEC_REQUIRE_SHARED is set but shared test data is missing: ${missing.join(", ")} (set LAKEC_SHARED_DIR or LAKEC_DATA_DIR)`,
+    );
   }
   return { present: missing.length === 0, skipNote: missing.length === 0 ? "" : ` [skipped: ${missing.join(", ")} not found]` };
 }

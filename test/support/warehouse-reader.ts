@@ -15,7 +15,10 @@ export async function holdOpen(file: string): Promise<{ count: (table: string) =
     for await (const table of createInterface({ input: process.stdin })) {
       console.log(String((await conn.runAndReadAll(\`SELECT count(*) FROM "\${table}"\`)).getRows()[0][0]));
     }`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script, file], { cwd: process.cwd(), stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script, file], {
+    cwd: process.cwd(),
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   expect((await lines.next()).value).toBe("ready");
   return {
@@ -31,4 +34,3 @@ export async function holdOpen(file: string): Promise<{ count: (table: string) =
     },
   };
 }
-

@@ -91,7 +91,11 @@ describe("airflow target", () => {
   beforeAll(() => {
     const reviews = emitAirflow(load("pipelines/reviews.yaml"))[0]!.contents;
     checked = pyright({
-      ...Object.fromEntries(pipelines.flatMap((file) => variants.map(([label, change]) => [dagName(file, label), emitAirflow(change(load(file)))[0]!.contents]))),
+      ...Object.fromEntries(
+        pipelines.flatMap((file) =>
+          variants.map(([label, change]) => [dagName(file, label), emitAirflow(change(load(file)))[0]!.contents]),
+        ),
+      ),
       "broken_undefined.py": reviews.replace("from datetime import timedelta\n", ""),
       "broken_syntax.py": reviews.replace("with DAG(", "with DAG(("),
       "broken_import.py": reviews.replace("from datetime import timedelta", "from datetime import timedelta\nfrom datetim import date"),
@@ -121,13 +125,21 @@ describe("airflow target", () => {
 
   it.skipIf(!python)(needsPython("reviews: a cron/preset schedule, freshness then build, retries with backoff"), () => {
     const s = structure(write(load("pipelines/reviews.yaml")));
-    expect(s["dag"]).toMatchObject({ dag_id: "reviews_dbt", schedule: "@hourly", catchup: false, tags: ["lakec", "reviews"], default_args: { name: "default_args" } });
+    expect(s["dag"]).toMatchObject({
+      dag_id: "reviews_dbt",
+      schedule: "@hourly",
+      catchup: false,
+      tags: ["lakec", "reviews"],
+      default_args: { name: "default_args" },
+    });
     expect(s["dag"]["start_date"]).toEqual({ call: "pendulum.datetime", args: [2024, 1, 1] });
     expect(Object.keys(s["tasks"])).toEqual(["dbt_source_freshness", "dbt_build"]);
     expect(s["tasks"]["dbt_build"]).toMatchObject({ operator: "BashOperator", trigger_rule: "all_done" });
     // Space-separated selectors are a union; `path:` selects the hand-written models' folder
     // (https://docs.getdbt.com/reference/node-selection/methods, "path").
-    expect(s["tasks"]["dbt_build"]!["bash_command"]).toMatch(/^dbt build --select tag:reviews path:models\/custom\/reviews --project-dir "\$DBT_PROJECT_DIR"/);
+    expect(s["tasks"]["dbt_build"]!["bash_command"]).toMatch(
+      /^dbt build --select tag:reviews path:models\/custom\/reviews --project-dir "\$DBT_PROJECT_DIR"/,
+    );
     expect(s["tasks"]["dbt_source_freshness"]!["bash_command"]).toMatch(/^dbt source freshness --select source:reviews /);
     expect(s["deps"]).toEqual([["source_freshness", "build"]]);
     expect(s["default_args"]).toMatchObject({

@@ -7,13 +7,23 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compilePipeline } from "../../compiler/index.js";
 import type { PipelineIR } from "../../compiler/ir.js";
 import { airflowApi, ARRIVAL, deliveriesTable, event, failureOf, glueError, polyfillWithResolvers } from "../support/asl-helpers.js";
-import { ASL_PATH, DEDUPE_STATE, emitStateMachine, GLUE_STEP_ERROR, matchPattern, prefixVariants, STATE } from "../../targets/stepfunctions/index.js";
+import {
+  ASL_PATH,
+  DEDUPE_STATE,
+  emitStateMachine,
+  GLUE_STEP_ERROR,
+  matchPattern,
+  prefixVariants,
+  STATE,
+} from "../../targets/stepfunctions/index.js";
 import { load } from "../support/load.js";
 
 beforeAll(polyfillWithResolvers);
 
-const aslValidator = createRequire(import.meta.url)("asl-validator") as (d: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
-
+const aslValidator = createRequire(import.meta.url)("asl-validator") as (d: unknown) => {
+  isValid: boolean;
+  errorsText: (sep?: string) => string;
+};
 
 function definitionOf(ir: PipelineIR): Record<string, unknown> {
   const files = emitStateMachine(ir);
@@ -30,7 +40,8 @@ function errorLists(def: Record<string, unknown>): { where: string; errors: stri
         const list = state[field] as { ErrorEquals: string[] }[] | undefined;
         if (list) out.push({ where: `${name}.${field}`, errors: list.map((r) => r.ErrorEquals) });
       }
-      for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) visit(branch.States);
+      for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? [])
+        visit(branch.States);
       const iterator = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
       if (iterator) visit(iterator.States);
     }
@@ -50,7 +61,15 @@ function catchAllProblems(def: Record<string, unknown>): string[] {
   );
 }
 
-const NO_WAIT = { [STATE.nextArrival]: 0, [STATE.recordArrival]: 0, [STATE.clean]: 0, [STATE.cleanTask]: 0, [STATE.flatten]: 0, [STATE.flattenTask]: 0, [STATE.notifyFailure]: 0 };
+const NO_WAIT = {
+  [STATE.nextArrival]: 0,
+  [STATE.recordArrival]: 0,
+  [STATE.clean]: 0,
+  [STATE.cleanTask]: 0,
+  [STATE.flatten]: 0,
+  [STATE.flattenTask]: 0,
+  [STATE.notifyFailure]: 0,
+};
 
 describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])("state machine of %s", (file) => {
   const ir = load(file);
@@ -69,11 +88,21 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
     const retriers = all(states).flatMap((s) => s.Retry ?? []);
     expect(retriers.length).toBeGreaterThan(0);
     for (const r of retriers) {
-      expect(r).toMatchObject({ JitterStrategy: "FULL", BackoffRate: expect.any(Number), MaxAttempts: expect.any(Number), MaxDelaySeconds: expect.any(Number) });
+      expect(r).toMatchObject({
+        JitterStrategy: "FULL",
+        BackoffRate: expect.any(Number),
+        MaxAttempts: expect.any(Number),
+        MaxDelaySeconds: expect.any(Number),
+      });
     }
-    for (const [step, task] of [[STATE.clean, STATE.cleanTask], [STATE.flatten, STATE.flattenTask]] as const) {
+    for (const [step, task] of [
+      [STATE.clean, STATE.cleanTask],
+      [STATE.flatten, STATE.flattenTask],
+    ] as const) {
       const errors = states[step]!.Branches![0]!.States[task]!.Retry!.flatMap((r) => r.ErrorEquals as string[]);
-      expect(errors).toEqual(expect.arrayContaining(["Glue.ConcurrentRunsExceededException", "Glue.ThrottlingException", "Glue.AWSGlueException"]));
+      expect(errors).toEqual(
+        expect.arrayContaining(["Glue.ConcurrentRunsExceededException", "Glue.ThrottlingException", "Glue.AWSGlueException"]),
+      );
       // A failed run is retried by its classified name only (see test/conformance/conformance-stepfunctions.test.ts).
       expect(states[step]!.Retry!.flatMap((r) => r.ErrorEquals as string[])).toEqual([GLUE_STEP_ERROR.failed]);
     }
@@ -87,7 +116,8 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
   it("takes the next arrival from an atomic counter and keeps an object version's first arrival", async () => {
     // Step Functions' optimized DynamoDB integration: https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
     const seen: Record<string, Record<string, unknown>> = {};
-    const capture = (state: string, answer: unknown) => (async (input: Record<string, unknown>) => ((seen[state] = input), answer)) as never;
+    const capture = (state: string, answer: unknown) =>
+      (async (input: Record<string, unknown>) => ((seen[state] = input), answer)) as never;
     const glue = (async () => ({ Id: "jr", JobRunState: "SUCCEEDED" })) as never;
     const key = `${ir.sources[0]!.prefix}a.jsonl`;
     const run = new StateMachine(def as never).run(event(key) as never, {
@@ -126,11 +156,23 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
       const glue = async (input: Record<string, unknown>) => (seen.push(input), { Id: `jr_${seen.length}`, JobRunState: "SUCCEEDED" });
       const sm = new StateMachine(def as never);
       const key = `${source.prefix}2026/11/27/export 1.jsonl`;
-      const run = sm.run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>), [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
+      const run = sm.run(event(key) as never, {
+        overrides: {
+          taskResourceLocalHandlers: {
+            ...ARRIVAL,
+            [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+            ...(airflowApi().handlers as Record<string, never>),
+            [STATE.cleanTask]: glue as never,
+            [STATE.flattenTask]: glue as never,
+          },
+        },
+      });
       const out = (await run.result) as Record<string, unknown>;
       expect(out.source).toBe(source.name);
       expect(out.key).toBe(key);
-      expect(out.outputs).toEqual(ir.tables.filter((t) => t.source === source.name).map((t) => `s3://${ir.aws.processedBucket}/${t.name}/`));
+      expect(out.outputs).toEqual(
+        ir.tables.filter((t) => t.source === source.name).map((t) => `s3://${ir.aws.processedBucket}/${t.name}/`),
+      );
       expect(out.cleanJobRunId).toBe("jr_1");
       expect(out.flattenJobRunId).toBe("jr_2");
       expect(seen.map((s) => s.JobName)).toEqual(["${CleanJobName}", "${FlattenJobName}"]);
@@ -155,7 +197,16 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
     };
     const flatten = async () => ({ Id: "jr_f", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}a.jsonl`) as never, {
-      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>), [STATE.cleanTask]: clean as never, [STATE.flattenTask]: flatten as never }, retryIntervalOverrides: NO_WAIT },
+      overrides: {
+        taskResourceLocalHandlers: {
+          ...ARRIVAL,
+          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          ...(airflowApi().handlers as Record<string, never>),
+          [STATE.cleanTask]: clean as never,
+          [STATE.flattenTask]: flatten as never,
+        },
+        retryIntervalOverrides: NO_WAIT,
+      },
     });
     const out = (await run.result) as Record<string, unknown>;
     expect(calls).toBe(2);
@@ -170,7 +221,10 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
     };
     const run = new StateMachine(def as never).run(event(key) as never, {
       overrides: {
-        taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>),
+        taskResourceLocalHandlers: {
+          ...ARRIVAL,
+          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          ...(airflowApi().handlers as Record<string, never>),
           [STATE.cleanTask]: (async () => ({ Id: "jr_c", JobRunState: "SUCCEEDED" })) as never,
           [STATE.flattenTask]: flatten as never,
           [STATE.notifyFailure]: (async (input: Record<string, unknown>) => (published.push(input), { MessageId: "m-1" })) as never,
@@ -192,7 +246,10 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
   it("still fails with the original error when the alert cannot be published", async () => {
     const run = new StateMachine(def as never).run(event(`${ir.sources[0]!.prefix}x.jsonl`) as never, {
       overrides: {
-        taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>),
+        taskResourceLocalHandlers: {
+          ...ARRIVAL,
+          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          ...(airflowApi().handlers as Record<string, never>),
           [STATE.cleanTask]: (async () => {
             throw glueError("Glue.EntityNotFoundException", "job not found");
           }) as never,
@@ -217,7 +274,15 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
     let glueRuns = 0;
     const glue = async () => (glueRuns++, { Id: "x", JobRunState: "SUCCEEDED" });
     const run = new StateMachine(def as never).run(event("elsewhere/a.jsonl") as never, {
-      overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>), [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } },
+      overrides: {
+        taskResourceLocalHandlers: {
+          ...ARRIVAL,
+          [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+          ...(airflowApi().handlers as Record<string, never>),
+          [STATE.cleanTask]: glue as never,
+          [STATE.flattenTask]: glue as never,
+        },
+      },
     });
     const failure = await failureOf(run.result);
     expect(failure.name).toBe("lakec.UnknownPrefix");
@@ -235,8 +300,21 @@ describe("a source prefix with characters URL encoding changes", () => {
     expect(aslValidator(def).isValid).toBe(true);
     const route = async (key: string) => {
       const glue = async () => ({ Id: "jr", JobRunState: "SUCCEEDED" });
-      const run = new StateMachine(def as never).run(event(key) as never, { overrides: { taskResourceLocalHandlers: { ...ARRIVAL, [DEDUPE_STATE.claim]: deliveriesTable().putItem as never, ...(airflowApi().handlers as Record<string, never>), [STATE.cleanTask]: glue as never, [STATE.flattenTask]: glue as never } } });
-      return run.result.then((out) => (out as { source: string }).source, (e: Error & { cause?: Error }) => e.cause?.name ?? e.name);
+      const run = new StateMachine(def as never).run(event(key) as never, {
+        overrides: {
+          taskResourceLocalHandlers: {
+            ...ARRIVAL,
+            [DEDUPE_STATE.claim]: deliveriesTable().putItem as never,
+            ...(airflowApi().handlers as Record<string, never>),
+            [STATE.cleanTask]: glue as never,
+            [STATE.flattenTask]: glue as never,
+          },
+        },
+      });
+      return run.result.then(
+        (out) => (out as { source: string }).source,
+        (e: Error & { cause?: Error }) => e.cause?.name ?? e.name,
+      );
     };
     expect(await route("exports/dt=2016/a.jsonl")).toBe("product_reviews");
     expect(await route("exports/dt%3D2016/a.jsonl")).toBe("product_reviews");
@@ -255,7 +333,15 @@ describe("catch-all check", () => {
     const def = {
       StartAt: "T",
       States: {
-        T: { Type: "Task", Resource: "arn:aws:states:::glue:startJobRun.sync", Catch: [{ ErrorEquals: ["States.ALL"], Next: "F" }, { ErrorEquals: ["X"], Next: "F" }], End: true },
+        T: {
+          Type: "Task",
+          Resource: "arn:aws:states:::glue:startJobRun.sync",
+          Catch: [
+            { ErrorEquals: ["States.ALL"], Next: "F" },
+            { ErrorEquals: ["X"], Next: "F" },
+          ],
+          End: true,
+        },
         F: { Type: "Fail" },
       },
     };

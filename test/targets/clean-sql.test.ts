@@ -34,7 +34,9 @@ beforeAll(async () => {
   conn = await (await DuckDBInstance.create(":memory:")).connect();
   await conn.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP, _arrival_seq BIGINT)");
   for (const [i, l] of LINES.entries()) {
-    await conn.run(`INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'reviews/a.jsonl', TIMESTAMP '2024-01-01 00:00:00', 1)`);
+    await conn.run(
+      `INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'reviews/a.jsonl', TIMESTAMP '2024-01-01 00:00:00', 1)`,
+    );
   }
   const st = cleanStages(ir.sources[0]!, "duckdb");
   for (const name of ["checked", "ranked"] as const) await conn.run(`CREATE TABLE ${name} AS ${st[name]}`);
@@ -60,15 +62,43 @@ describe("clean stages on DuckDB", () => {
   });
 
   it("cleans values: strip, trim, null_if, defaults, formats, epoch units, first record wins", async () => {
-    const r = await rows(`SELECT reviewer_id, CAST(rating AS VARCHAR) rating, verified, CAST(reviewed_at AS VARCHAR) ts, CAST(review_date AS VARCHAR) d, helpful_votes, reviewer_name, title, style_size, style_flavor, _source_line FROM clean ORDER BY reviewer_id`);
+    const r = await rows(
+      `SELECT reviewer_id, CAST(rating AS VARCHAR) rating, verified, CAST(reviewed_at AS VARCHAR) ts, CAST(review_date AS VARCHAR) d, helpful_votes, reviewer_name, title, style_size, style_flavor, _source_line FROM clean ORDER BY reviewer_id`,
+    );
     expect(r).toEqual([
-      { reviewer_id: "A1", rating: "5.0", verified: true, ts: "2016-09-01 00:00:00", d: "2016-09-01", helpful_votes: "1234", reviewer_name: null, title: "Great", style_size: "7.0 oz", style_flavor: "Classic", _source_line: "1" },
-      { reviewer_id: "A5", rating: "2.0", verified: false, ts: "2016-09-02 00:00:00", d: "2016-09-02", helpful_votes: "7", reviewer_name: null, title: null, style_size: null, style_flavor: null, _source_line: "9" },
+      {
+        reviewer_id: "A1",
+        rating: "5.0",
+        verified: true,
+        ts: "2016-09-01 00:00:00",
+        d: "2016-09-01",
+        helpful_votes: "1234",
+        reviewer_name: null,
+        title: "Great",
+        style_size: "7.0 oz",
+        style_flavor: "Classic",
+        _source_line: "1",
+      },
+      {
+        reviewer_id: "A5",
+        rating: "2.0",
+        verified: false,
+        ts: "2016-09-02 00:00:00",
+        d: "2016-09-02",
+        helpful_votes: "7",
+        reviewer_name: null,
+        title: null,
+        style_size: null,
+        style_flavor: null,
+        _source_line: "9",
+      },
     ]);
   });
 
   it("derives the record id from the key's canonical text", async () => {
-    const [r] = await rows(`SELECT review_id, md5(concat_ws(chr(31), 'A1', 'B1', '1472688000000000')) AS expected FROM clean WHERE reviewer_id = 'A1'`);
+    const [r] = await rows(
+      `SELECT review_id, md5(concat_ws(chr(31), 'A1', 'B1', '1472688000000000')) AS expected FROM clean WHERE reviewer_id = 'A1'`,
+    );
     expect(r!.review_id).toBe(r!.expected);
   });
 
@@ -86,16 +116,29 @@ describe("clean stages on DuckDB", () => {
 });
 
 describe("ranking in two steps (the local engine's form of `ranked`)", () => {
-  const rec = (reviewer: string, overall: number): string => `{"overall": ${overall}, "reviewerID": "${reviewer}", "asin": "B1", "unixReviewTime": 1472688000}`;
+  const rec = (reviewer: string, overall: number): string =>
+    `{"overall": ${overall}, "reviewerID": "${reviewer}", "asin": "B1", "unixReviewTime": 1472688000}`;
   // X three times; Y valid, then invalid with the same id (out of range), then valid again;
   // an invalid W before its valid copy; Z once; one line that is not JSON.
-  const DUPS = [rec("X", 5), rec("Y", 4), rec("Z", 3), rec("X", 5), rec("Y", 9), rec("W", 0), rec("X", 5), rec("Y", 4), rec("W", 2), "not json"];
+  const DUPS = [
+    rec("X", 5),
+    rec("Y", 4),
+    rec("Z", 3),
+    rec("X", 5),
+    rec("Y", 9),
+    rec("W", 0),
+    rec("X", 5),
+    rec("Y", 4),
+    rec("W", 2),
+    "not json",
+  ];
 
   it("keeps the same first records and counts the same duplicates as `ranked`, third copies included", async () => {
     const c = await (await DuckDBInstance.create(":memory:")).connect();
     try {
       await c.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP, _arrival_seq BIGINT)");
-      for (const [i, l] of DUPS.entries()) await c.run(`INSERT INTO lines VALUES (${i + 1}, '${l}', 'reviews/d.jsonl', TIMESTAMP '2024-01-01 00:00:00', 1)`);
+      for (const [i, l] of DUPS.entries())
+        await c.run(`INSERT INTO lines VALUES (${i + 1}, '${l}', 'reviews/d.jsonl', TIMESTAMP '2024-01-01 00:00:00', 1)`);
       const src = ir.sources[0]!;
       const st = cleanStages(src, "duckdb");
       const two = rankedInTwoSteps(src, "duckdb");
@@ -104,11 +147,18 @@ describe("ranking in two steps (the local engine's form of `ranked`)", () => {
       await c.run(`CREATE TABLE ranked AS ${two.provisional}`);
       await c.run(`UPDATE ranked SET _dup_rank = 2 WHERE line_no IN (${two.laterDuplicates})`);
       const kinds = async (table: string) =>
-        (await c.runAndReadAll(`SELECT line_no, CASE WHEN _reason IS NOT NULL THEN 'invalid' WHEN _dup_rank = 1 THEN 'first' ELSE 'duplicate' END AS kind FROM ${table} ORDER BY line_no`)).getRowObjectsJson();
-      const expected = ["first", "first", "first", "duplicate", "invalid", "invalid", "duplicate", "duplicate", "first", "invalid"].map((kind, i) => ({ line_no: String(i + 1), kind }));
+        (
+          await c.runAndReadAll(
+            `SELECT line_no, CASE WHEN _reason IS NOT NULL THEN 'invalid' WHEN _dup_rank = 1 THEN 'first' ELSE 'duplicate' END AS kind FROM ${table} ORDER BY line_no`,
+          )
+        ).getRowObjectsJson();
+      const expected = ["first", "first", "first", "duplicate", "invalid", "invalid", "duplicate", "duplicate", "first", "invalid"].map(
+        (kind, i) => ({ line_no: String(i + 1), kind }),
+      );
       expect(await kinds("one_step")).toEqual(expected);
       expect(await kinds("ranked")).toEqual(expected);
-      const counts = async (table: string) => (await c.runAndReadAll(st.counts.replace(/FROM ranked$/, `FROM ${table}`))).getRowObjectsJson();
+      const counts = async (table: string) =>
+        (await c.runAndReadAll(st.counts.replace(/FROM ranked$/, `FROM ${table}`))).getRowObjectsJson();
       expect(await counts("ranked")).toEqual(await counts("one_step"));
       expect(await counts("ranked")).toEqual([{ records_in: "10", clean: "4", invalid: "3", duplicates: "3" }]);
     } finally {
@@ -129,7 +179,10 @@ describe("yelp shapes on DuckDB", () => {
     yir = lower(parse(readFileSync("pipelines/yelp.yaml", "utf8")) as PipelineDoc, "pipelines/yelp.yaml");
     yc = await (await DuckDBInstance.create(":memory:")).connect();
     await yc.run("CREATE TABLE lines (line_no BIGINT, line VARCHAR, _source_file VARCHAR, _ingested_at TIMESTAMP, _arrival_seq BIGINT)");
-    for (const [i, l] of BIZ.entries()) await yc.run(`INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'yelp/business/a.json', TIMESTAMP '2024-01-01 00:00:00', 1)`);
+    for (const [i, l] of BIZ.entries())
+      await yc.run(
+        `INSERT INTO lines VALUES (${i + 1}, '${l.replace(/'/g, "''")}', 'yelp/business/a.json', TIMESTAMP '2024-01-01 00:00:00', 1)`,
+      );
     const st = cleanStages(yir.sources[0]!, "duckdb");
     for (const name of ["checked", "ranked", "clean", "quarantine"] as const) await yc.run(`CREATE TABLE ${name} AS ${st[name]}`);
   });
@@ -137,7 +190,11 @@ describe("yelp shapes on DuckDB", () => {
   const q = async (sql: string) => (await yc.runAndReadAll(sql)).getRowObjectsJson();
 
   it("casts object keys into typed columns and quarantines values outside accepted_values", async () => {
-    expect(await q("SELECT business_id, name, attributes_bike_parking AS bp, attributes_price_range AS pr, attributes_wifi AS wifi, attributes_delivery AS dl, is_open FROM clean ORDER BY 1")).toEqual([
+    expect(
+      await q(
+        "SELECT business_id, name, attributes_bike_parking AS bp, attributes_price_range AS pr, attributes_wifi AS wifi, attributes_delivery AS dl, is_open FROM clean ORDER BY 1",
+      ),
+    ).toEqual([
       { business_id: "b1", name: "Cafe", bp: true, pr: "2", wifi: "free", dl: null, is_open: true },
       { business_id: "b2", name: "Shop", bp: null, pr: null, wifi: null, dl: null, is_open: false },
     ]);

@@ -34,12 +34,18 @@ function resolver(template: { Resources: Record<string, Obj> }) {
         return `arn:aws:test:::${id}`;
     }
   };
-  const pseudo: Record<string, string> = { "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": "stack" };
+  const pseudo: Record<string, string> = {
+    "AWS::Partition": "aws",
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::StackName": "stack",
+  };
   const resolve = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(resolve);
     if (typeof v !== "object" || v === null) return v;
     const o = v as Obj;
-    if ("Fn::Sub" in o) return String(o["Fn::Sub"]).replace(/\$\{([^}]+)\}/g, (_, name: string) => pseudo[name] ?? arnOf(name.replace(/\.Arn$/, "")));
+    if ("Fn::Sub" in o)
+      return String(o["Fn::Sub"]).replace(/\$\{([^}]+)\}/g, (_, name: string) => pseudo[name] ?? arnOf(name.replace(/\.Arn$/, "")));
     if ("Fn::GetAtt" in o) return arnOf(String((o["Fn::GetAtt"] as string[])[0]));
     if ("Ref" in o) return pseudo[String(o.Ref)] ?? arnOf(String(o.Ref));
     if ("Fn::Join" in o) {
@@ -52,11 +58,22 @@ function resolver(template: { Resources: Record<string, Obj> }) {
 }
 
 const glob = (pattern: string, value: string): boolean =>
-  new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(value);
 const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 /** Whether the role's inline policies allow `action` on `resource` with these request keys. */
-function allows(template: { Resources: Record<string, Obj> }, role: string, action: string, resource: string, keys: Record<string, string> = {}): boolean {
+function allows(
+  template: { Resources: Record<string, Obj> },
+  role: string,
+  action: string,
+  resource: string,
+  keys: Record<string, string> = {},
+): boolean {
   const resolve = resolver(template);
   const policies = (template.Resources[role]!.Properties as { Policies: { PolicyDocument: { Statement: Obj[] } }[] }).Policies;
   return policies.some((p) =>
@@ -91,7 +108,8 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("IAM of %s", (f
     expect(can("s3:GetObject", `${raw}/elsewhere/a.jsonl`)).toBe(false);
     expect(can("s3:ListBucket", raw, { "s3:prefix": "elsewhere/" })).toBe(false);
     expect(can("s3:ListBucket", raw)).toBe(false);
-    for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]) expect(can(action, `${raw}/${source.prefix}a.jsonl`)).toBe(false);
+    for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"])
+      expect(can(action, `${raw}/${source.prefix}a.jsonl`)).toBe(false);
   });
 
   it("lets the Glue jobs write every output of the layout, and not their own scripts", () => {
@@ -105,7 +123,8 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("IAM of %s", (f
       `${PROCESSED_PREFIX.manifests}${source.name}/${h}.outputs.json`,
       `${PROCESSED_PREFIX.tmp}spark/x`,
     ];
-    for (const key of keys) for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(can(action, key), `${action} ${key}`).toBe(true);
+    for (const key of keys)
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(can(action, key), `${action} ${key}`).toBe(true);
     const script = `${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-clean-000000000000.py`;
     expect(can("s3:GetObject", script)).toBe(true);
     expect(can("s3:PutObject", script)).toBe(false);
@@ -126,14 +145,22 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("IAM of %s", (f
 
   it("lets the compaction job rewrite table objects and its records, and nothing of the raw bucket or the inputs' outputs", () => {
     const can = (action: string, res: string, keys?: Record<string, string>) => allows(template, "GlueCompactRole", action, res, keys);
-    for (const key of packedKeys) for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(true);
+    for (const key of packedKeys)
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+        expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(true);
     expect(can("s3:ListBucket", processed)).toBe(true);
     for (const action of ["dynamodb:GetItem", "dynamodb:PutItem"]) expect(can(action, leases)).toBe(true);
     expect(can("dynamodb:DeleteItem", leases)).toBe(false);
     expect(can("s3:GetObject", `${processed}/${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-compact-000000000000.py`)).toBe(true);
     expect(can("s3:GetObject", `${processed}/${ir.aws.artifactsPrefix}scripts/lakec-${ir.name}-clean-000000000000.py`)).toBe(false);
-    for (const key of [`${PROCESSED_PREFIX.clean}${source.name}/_input=${h}/part-0.parquet`, `${PROCESSED_PREFIX.quarantine}${source.name}/x.json`, `${PROCESSED_PREFIX.manifests}${source.name}/${h}.json`, "elsewhere/x"]) {
-      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(false);
+    for (const key of [
+      `${PROCESSED_PREFIX.clean}${source.name}/_input=${h}/part-0.parquet`,
+      `${PROCESSED_PREFIX.quarantine}${source.name}/x.json`,
+      `${PROCESSED_PREFIX.manifests}${source.name}/${h}.json`,
+      "elsewhere/x",
+    ]) {
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+        expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(false);
     }
     expect(can("s3:GetObject", `${raw}/${source.prefix}a.jsonl`)).toBe(false);
     expect(can("s3:ListBucket", raw, { "s3:prefix": source.prefix })).toBe(false);
@@ -141,7 +168,9 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("IAM of %s", (f
 
   it("lets the flatten job rewrite packed objects and hold the source lease", () => {
     const can = (action: string, res: string) => allows(template, "GlueJobRole", action, res);
-    for (const key of packedKeys) for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(true);
+    for (const key of packedKeys)
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+        expect(can(action, `${processed}/${key}`), `${action} ${key}`).toBe(true);
     for (const action of ["dynamodb:GetItem", "dynamodb:PutItem"]) expect(can(action, leases)).toBe(true);
   });
 
@@ -169,7 +198,9 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("IAM of %s", (f
     }
     expect(allows(template, "StateMachineRole", "sns:Publish", `arn:aws:sns:${REGION}:${ACCOUNT}:${names.alertTopic}`)).toBe(true);
     expect(allows(template, "StateMachineRole", "sns:Publish", `arn:aws:sns:${REGION}:${ACCOUNT}:other`)).toBe(false);
-    expect(allows(template, "EventsRole", "states:StartExecution", `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${names.stateMachine}`)).toBe(true);
+    expect(
+      allows(template, "EventsRole", "states:StartExecution", `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${names.stateMachine}`),
+    ).toBe(true);
     expect(allows(template, "EventsRole", "states:StartExecution", `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:other`)).toBe(false);
   });
 });

@@ -27,7 +27,6 @@ beforeAll(async () => {
   spec = await SpecChecker.load();
 }, 30_000);
 
-
 /** Waivers as listed in GUARD_WAIVERS.md: `rule resource` → reason. */
 function waivers(): Map<string, string> {
   const md = readFileSync("targets/cloudformation/GUARD_WAIVERS.md", "utf8");
@@ -68,10 +67,24 @@ function guardViolations(templates: Record<string, unknown>): Map<string, string
   });
   let out: string;
   try {
-    out = execFileSync(GUARD, ["validate", "--rules", RULES, ...paths.flatMap((p) => ["--data", p]), "--output-format", "json", "--show-summary", "none", "--structured"], {
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    out = execFileSync(
+      GUARD,
+      [
+        "validate",
+        "--rules",
+        RULES,
+        ...paths.flatMap((p) => ["--data", p]),
+        "--output-format",
+        "json",
+        "--show-summary",
+        "none",
+        "--structured",
+      ],
+      {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   } catch (e) {
     // Exit code 19: validation ran and found violations; anything else is a broken run.
     const err = e as { status?: number; stdout?: string; stderr?: string };
@@ -101,7 +114,15 @@ const BAD_TEMPLATE = {
       Type: "AWS::IAM::Role",
       Properties: {
         AssumeRolePolicyDocument: {},
-        Policies: [{ PolicyName: "p", PolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: { "Fn::Sub": "${Nope.Arn}/*" } }] } }],
+        Policies: [
+          {
+            PolicyName: "p",
+            PolicyDocument: {
+              Version: "2012-10-17",
+              Statement: [{ Effect: "Allow", Action: "s3:*", Resource: { "Fn::Sub": "${Nope.Arn}/*" } }],
+            },
+          },
+        ],
       },
     },
     Q: { Type: "AWS::SQS::Queue", Properties: { DelaySeconds: { "Fn::GetAtt": ["B", "Nope"] } } },
@@ -110,7 +131,9 @@ const BAD_TEMPLATE = {
 
 let guard: Map<string, string[]>;
 beforeAll(() => {
-  const templates = Object.fromEntries(FILES.map((f) => [load(f).name, parse(emitCloudFormation(load(f))[0]!.contents, { version: "1.1" })]));
+  const templates = Object.fromEntries(
+    FILES.map((f) => [load(f).name, parse(emitCloudFormation(load(f))[0]!.contents, { version: "1.1" })]),
+  );
   guard = guardViolations({ ...templates, bad: BAD_TEMPLATE });
 }, 120_000);
 
@@ -166,10 +189,16 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
   });
 
   it("protects both data buckets and notifies Snowflake only once its queue is known", () => {
-    for (const [id, versioning] of [["RawBucket", "Enabled"], ["ProcessedBucket", "Suspended"]] as const) {
+    for (const [id, versioning] of [
+      ["RawBucket", "Enabled"],
+      ["ProcessedBucket", "Suspended"],
+    ] as const) {
       const b = resources[id]!;
       expect(b).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
-      expect(b.Properties).toMatchObject({ VersioningConfiguration: { Status: versioning }, NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+      expect(b.Properties).toMatchObject({
+        VersioningConfiguration: { Status: versioning },
+        NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+      });
     }
     const rawPolicy = JSON.stringify((resources.RawBucketPolicy!.Properties as Obj).PolicyDocument);
     expect(rawPolicy).toContain('"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:DeleteObjectVersion"');
@@ -185,7 +214,12 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
   // https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html
   it("schedules the compaction job, one run at a time, under its own role, and alerts on its failed runs", () => {
     const trigger = resources.CompactTrigger!.Properties as Obj;
-    expect(trigger).toMatchObject({ Type: "SCHEDULED", Schedule: ir.aws.glue.compactSchedule, StartOnCreation: true, Actions: [{ JobName: { Ref: "CompactJob" } }] });
+    expect(trigger).toMatchObject({
+      Type: "SCHEDULED",
+      Schedule: ir.aws.glue.compactSchedule,
+      StartOnCreation: true,
+      Actions: [{ JobName: { Ref: "CompactJob" } }],
+    });
     // "Cron expressions have six required fields", in UTC.
     expect(ir.aws.glue.compactSchedule).toMatch(/^cron\(\S+( \S+){5}\)$/);
     const job = resources.CompactJob!.Properties as Obj;
@@ -196,7 +230,11 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
     expect(compactRole).not.toContain("RawBucket");
     const names = physicalNames(ir);
     const failed = resources.CompactionFailedRule!.Properties as Obj;
-    expect(failed.EventPattern).toEqual({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] } });
+    expect(failed.EventPattern).toEqual({
+      source: ["aws.glue"],
+      "detail-type": ["Glue Job State Change"],
+      detail: { jobName: [names.compactJob], state: ["FAILED", "ERROR"] },
+    });
     expect((failed.Targets as Obj[])[0]!.Arn).toEqual({ Ref: "AlertTopic" });
     expect(JSON.stringify((resources.GlueTimeoutRule!.Properties as Obj).EventPattern)).toContain(names.compactJob);
     expect(JSON.stringify((resources.AlertTopicPolicy!.Properties as Obj).PolicyDocument)).toContain('"CompactionFailedRule","Arn"');
@@ -204,11 +242,18 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
 
   it("routes each source prefix to the state machine through a role that may only start it", () => {
     for (const source of ir.sources) {
-      const rule = Object.values(resources).find((r) => r.Type === "AWS::Events::Rule" && JSON.stringify(r).includes(`"prefix":"${source.prefix}"`));
+      const rule = Object.values(resources).find(
+        (r) => r.Type === "AWS::Events::Rule" && JSON.stringify(r).includes(`"prefix":"${source.prefix}"`),
+      );
       expect(rule, source.name).toBeDefined();
-      expect((rule!.Properties as Obj).EventPattern).toMatchObject({ "detail-type": ["Object Created"], detail: { bucket: { name: [ir.aws.rawBucket] } } });
+      expect((rule!.Properties as Obj).EventPattern).toMatchObject({
+        "detail-type": ["Object Created"],
+        detail: { bucket: { name: [ir.aws.rawBucket] } },
+      });
     }
-    const events = allowStatements({ Resources: { EventsRole: resources.EventsRole } } as never).filter((s) => !s.actions.includes("sts:AssumeRole"));
+    const events = allowStatements({ Resources: { EventsRole: resources.EventsRole } } as never).filter(
+      (s) => !s.actions.includes("sts:AssumeRole"),
+    );
     expect(events.map((s) => [s.actions, s.resources])).toEqual([[["states:StartExecution"], [{ Ref: "StateMachine" }]]]);
   });
 
@@ -219,7 +264,9 @@ describe.each(FILES)("CloudFormation template of %s", (file) => {
     const placeholders = [...new Set([...JSON.stringify(sm.Definition).matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
     expect(Object.keys(sm.DefinitionSubstitutions as Obj).sort()).toEqual(placeholders);
     const keys = glueScripts(ir).map((s) => `s3://${ir.aws.artifactsBucket}/${s.s3Key}`);
-    expect([resources.CleanJob, resources.FlattenJob, resources.CompactJob].map((j) => ((j!.Properties as Obj).Command as Obj).ScriptLocation)).toEqual(keys);
+    expect(
+      [resources.CleanJob, resources.FlattenJob, resources.CompactJob].map((j) => ((j!.Properties as Obj).Command as Obj).ScriptLocation),
+    ).toEqual(keys);
     expect((resources.CleanJob!.Properties as Obj).ExecutionProperty).toEqual({ MaxConcurrentRuns: ir.aws.glue.maxConcurrentRuns });
   });
 
@@ -248,7 +295,9 @@ describe("the checks themselves", () => {
       "B.VersioningConfiguration: required property Status is missing",
       "Resources.Q.Properties.DelaySeconds: B (AWS::S3::Bucket) has no attribute Nope",
     ]);
-    expect(unresolvedReferences(bad as never)).toEqual(["Resources.R.Properties.Policies[0].PolicyDocument.Statement[0].Resource: Sub variable ${Nope.Arn}"]);
+    expect(unresolvedReferences(bad as never)).toEqual([
+      "Resources.R.Properties.Policies[0].PolicyDocument.Statement[0].Resource: Sub variable ${Nope.Arn}",
+    ]);
     expect(wildcardActions(bad as never)).toEqual(["Resources.R.Properties.Policies[0].PolicyDocument.Statement[0]: s3:*"]);
     expect(guard.get("bad")).toContain("CT.S3.PR.1 B");
   });
@@ -264,11 +313,15 @@ describe("logical IDs", () => {
   it("stay distinct when two source names give the same PascalCase", () => {
     const source = (name: string, prefix: string) =>
       `  ${name}:\n    format: jsonl\n    prefix: ${prefix}\n    key: [id]\n    id: ${name}_record_id\n    columns:\n      id: { type: string, required: true }\n`;
-    const text = readFileSync("test/cases/shop-minimal/pipeline.yaml", "utf8").replace(/^sources:\n[\s\S]*?(?=^marts:)/m, `sources:\n${source("a_b", "one/")}${source("ab", "two/")}${source("a__b", "three/")}`).replace(/^marts:[\s\S]*$/m, "");
+    const text = readFileSync("test/cases/shop-minimal/pipeline.yaml", "utf8")
+      .replace(/^sources:\n[\s\S]*?(?=^marts:)/m, `sources:\n${source("a_b", "one/")}${source("ab", "two/")}${source("a__b", "three/")}`)
+      .replace(/^marts:[\s\S]*$/m, "");
     const result = compilePipeline("clash.yaml", text);
     expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     const template = parse(emitCloudFormation(result.ir!)[0]!.contents, { version: "1.1" }) as Obj;
-    const rules = Object.entries(template.Resources as Record<string, Obj>).filter(([id, r]) => r.Type === "AWS::Events::Rule" && id.endsWith("ObjectCreatedRule"));
+    const rules = Object.entries(template.Resources as Record<string, Obj>).filter(
+      ([id, r]) => r.Type === "AWS::Events::Rule" && id.endsWith("ObjectCreatedRule"),
+    );
     expect(rules.map(([id]) => id)).toEqual(["ABObjectCreatedRule", "AbObjectCreatedRule", "AB2ObjectCreatedRule"]);
     expect(unresolvedReferences(template as never)).toEqual([]);
   });

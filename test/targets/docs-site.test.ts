@@ -13,7 +13,6 @@ import { highlightLines, languageOf, tokenize } from "../../targets/docs-site/hi
 import { columnRules } from "../../targets/docs-site/rules.js";
 import { referenceIr, ROOT } from "../support/docs-fixtures.js";
 
-
 const irs = [referenceIr("reviews"), referenceIr("yelp")];
 const input: DocsInput = { pipelines: irs.map((ir) => ({ ir, artifacts: artifactsOf(ir) })), assets: layoutAssets() };
 const files = new Map(emitDocsSite(input).map((f) => [f.path, f.contents]));
@@ -41,7 +40,9 @@ describe("docs site content", () => {
       const html = page(`p/${ir.name}/table-${t.name}.html`);
       expect(index).toContain(`>${t.name}</a>`);
       for (const c of t.columns) expect(html).toContain(`<td><code>${c.name}</code></td>`);
-      expect(html).toContain(esc(`"${ir.snowflake.database.toUpperCase()}"."${ir.snowflake.schema.toUpperCase()}"."${t.name.toUpperCase()}"`));
+      expect(html).toContain(
+        esc(`"${ir.snowflake.database.toUpperCase()}"."${ir.snowflake.schema.toUpperCase()}"."${t.name.toUpperCase()}"`),
+      );
       expect(html).toContain(`stg_${ir.name}__${t.name}`);
     }
     for (const m of ir.marts) {
@@ -57,14 +58,21 @@ describe("docs site content", () => {
     const [reviews, yelp] = irs as [PipelineIR, PipelineIR];
     const rules = (ir: PipelineIR, source: string, col: string) => {
       const s = ir.sources.find((x) => x.name === source)!;
-      return columnRules(s, s.columns.find((c) => c.name === col)!).map((r) => `${r.name} ${r.value}`);
+      return columnRules(
+        s,
+        s.columns.find((c) => c.name === col)!,
+      ).map((r) => `${r.name} ${r.value}`);
     };
     expect(rules(reviews, "product_reviews", "reviewer_name")).toEqual(["trim true", 'null_if ["", "Amazon Customer"]']);
     expect(rules(reviews, "product_reviews", "rating")).toEqual(["type must parse as decimal(2,1)", "required true", "range [1, 5]"]);
     expect(rules(reviews, "product_reviews", "helpful_votes")).toEqual(['strip ","', "default 0", "type must parse as integer"]);
     expect(rules(reviews, "product_reviews", "review_date")).toEqual(['format "%m %d, %Y"', "type must parse as date"]);
     expect(rules(reviews, "product_reviews", "reviewed_at")).toEqual(["unit seconds", "type must parse as timestamp", "required true"]);
-    expect(rules(yelp, "business", "attributes_wifi")).toEqual(['strip "u\'"', 'null_if ["None"]', 'accepted_values ["free", "no", "paid"]']);
+    expect(rules(yelp, "business", "attributes_wifi")).toEqual([
+      'strip "u\'"',
+      'null_if ["None"]',
+      'accepted_values ["free", "no", "paid"]',
+    ]);
     expect(rules(yelp, "business", "review_count")).toEqual(["default 0", "type must parse as integer", "range [0, null]"]);
     expect(rules(yelp, "business", "categories")).toEqual(['split ","']);
     const html = page("p/reviews/source-product_reviews.html");
@@ -79,7 +87,7 @@ describe("docs site content", () => {
     expect(child).toContain("unique (cast(review_id as varchar) || &#39;|&#39; || cast(position as varchar))");
     const review = page("p/yelp/table-review.html");
     expect(review).toContain(esc("relationships → ref('stg_yelp__business').business_id (warn)"));
-    expect(page("p/yelp/mart-business_ratings.html")).toContain("<span class=\"chip test\">unique</span>");
+    expect(page("p/yelp/mart-business_ratings.html")).toContain('<span class="chip test">unique</span>');
   });
 
   test("every generated file has a highlighted page, and object pages link to the line that names them", () => {
@@ -124,12 +132,40 @@ describe("local lake stats", () => {
     pipelines: {
       reviews: {
         files: [
-          { rawKey: "reviews/a.jsonl", source: "product_reviews", status: "ok", bytes: 10, recordsIn: 10, clean: 7, quarantined: 2, droppedInvalid: 0, duplicates: 1, byReason: { out_of_range: 2 }, rowsWritten: {} },
-          { rawKey: "reviews/b.jsonl", source: "product_reviews", status: "ok", bytes: 10, recordsIn: 10, clean: 7, quarantined: 2, droppedInvalid: 0, duplicates: 0, byReason: { out_of_range: 2 }, rowsWritten: {} },
+          {
+            rawKey: "reviews/a.jsonl",
+            source: "product_reviews",
+            status: "ok",
+            bytes: 10,
+            recordsIn: 10,
+            clean: 7,
+            quarantined: 2,
+            droppedInvalid: 0,
+            duplicates: 1,
+            byReason: { out_of_range: 2 },
+            rowsWritten: {},
+          },
+          {
+            rawKey: "reviews/b.jsonl",
+            source: "product_reviews",
+            status: "ok",
+            bytes: 10,
+            recordsIn: 10,
+            clean: 7,
+            quarantined: 2,
+            droppedInvalid: 0,
+            duplicates: 0,
+            byReason: { out_of_range: 2 },
+            rowsWritten: {},
+          },
         ],
         rows: { product_reviews: 14, product_daily_ratings: 3 },
         freshness,
-        samples: { product_reviews: [{ rawKey: "reviews/a.jsonl", line: 4, reason: "out_of_range", detail: "rating", record: '{"overall": 9, "x": "</script>"}' }] },
+        samples: {
+          product_reviews: [
+            { rawKey: "reviews/a.jsonl", line: 4, reason: "out_of_range", detail: "rating", record: '{"overall": 9, "x": "</script>"}' },
+          ],
+        },
         notes: [],
       },
     },
@@ -137,19 +173,36 @@ describe("local lake stats", () => {
 
   test("reconciliation per raw file, reasons, samples, rows, and freshness judged by the dbt source's thresholds", () => {
     const reviews = irs[0]!;
-    const site = new Map(emitDocsSite({ ...input, pipelines: [input.pipelines[0]!], lake: lake({ product_reviews: "2026-12-03T10:00:00Z", product_review_images: "2026-12-04T11:00:00Z" }) }).map((f) => [f.path, f.contents]));
+    const site = new Map(
+      emitDocsSite({
+        ...input,
+        pipelines: [input.pipelines[0]!],
+        lake: lake({ product_reviews: "2026-12-03T10:00:00Z", product_review_images: "2026-12-04T11:00:00Z" }),
+      }).map((f) => [f.path, f.contents]),
+    );
     const html = site.get("p/reviews/lake.html")!;
     expect(reviews.name).toBe("reviews");
     expect(html).toMatch(/<td><code>reviews\/a\.jsonl<\/code><\/td>.*<span class="good">✓<\/span>/);
     expect(html).toMatch(/<td><code>reviews\/b\.jsonl<\/code><\/td>.*<span class="bad">✗<\/span>/);
-    expect(html).toContain("<span class=\"bad\">1 do not reconcile or failed</span>");
+    expect(html).toContain('<span class="bad">1 do not reconcile or failed</span>');
     expect(html).toContain("<td><code>out_of_range</code></td><td>4</td>");
     expect(html).toContain(esc('{"overall": 9, "x": "</script>"}'));
-    expect(site.get("p/reviews/table-product_reviews.html")).toContain('2026-12-03T10:00:00Z, 26 h old when read: dbt source freshness <span class="bad">warn</span> (warn after 24 hour, error after 48 hour)');
-    expect(site.get("p/reviews/table-product_review_images.html")).toContain('60 min old when read: dbt source freshness <span class="good">pass</span>');
+    expect(site.get("p/reviews/table-product_reviews.html")).toContain(
+      '2026-12-03T10:00:00Z, 26 h old when read: dbt source freshness <span class="bad">warn</span> (warn after 24 hour, error after 48 hour)',
+    );
+    expect(site.get("p/reviews/table-product_review_images.html")).toContain(
+      '60 min old when read: dbt source freshness <span class="good">pass</span>',
+    );
     expect(site.get("p/reviews/mart-product_daily_ratings.html")).toMatch(/rows in the local lake<\/dt><dd>3<\/dd>/);
-    const stale = new Map(emitDocsSite({ ...input, pipelines: [input.pipelines[0]!], lake: lake({ product_reviews: "2026-11-30T12:00:00Z" }) }).map((f) => [f.path, f.contents]));
-    expect(stale.get("p/reviews/table-product_reviews.html")).toContain('4 days old when read: dbt source freshness <span class="bad">error</span>');
+    const stale = new Map(
+      emitDocsSite({ ...input, pipelines: [input.pipelines[0]!], lake: lake({ product_reviews: "2026-11-30T12:00:00Z" }) }).map((f) => [
+        f.path,
+        f.contents,
+      ]),
+    );
+    expect(stale.get("p/reviews/table-product_reviews.html")).toContain(
+      '4 days old when read: dbt source freshness <span class="bad">error</span>',
+    );
   });
 });
 
@@ -163,8 +216,11 @@ describe("escaping", () => {
 
   test("user text in a pipeline reaches the pages escaped", () => {
     const yaml = readFileSync(join(ROOT, "pipelines/reviews.yaml"), "utf8")
-      .replace("description: Storefront product reviews, cleaned, flattened and modelled for BI.", 'description: "</script><script>window.__pwned=1</script><img src=x onerror=alert(1)>"')
-      .replace("description: Rating trend per product and day.", "description: \"'><svg onload=alert(2)>\"")
+      .replace(
+        "description: Storefront product reviews, cleaned, flattened and modelled for BI.",
+        'description: "</script><script>window.__pwned=1</script><img src=x onerror=alert(1)>"',
+      )
+      .replace("description: Rating trend per product and day.", 'description: "\'><svg onload=alert(2)>"')
       .replace('null_if: ["", "Amazon Customer"]', 'null_if: ["", "</script><b>x"]');
     const ir = compilePipeline("pipelines/hostile.yaml", yaml).ir!;
     const site = emitDocsSite({ pipelines: [{ ir, artifacts: artifactsOf(ir) }], assets: layoutAssets() });
@@ -183,18 +239,26 @@ describe("highlighter", () => {
     for (const ir of irs) {
       for (const a of artifactsOf(ir)) {
         const lang = languageOf(a.path);
-        expect(tokenize(a.contents, lang).map((t) => t.text).join(""), a.path).toBe(a.contents);
+        expect(
+          tokenize(a.contents, lang)
+            .map((t) => t.text)
+            .join(""),
+          a.path,
+        ).toBe(a.contents);
         expect(highlightLines(a.contents, lang).length, a.path).toBe(a.contents.replace(/\n$/, "").split("\n").length);
       }
     }
   });
 
   test("classifies keywords, strings, comments, Jinja and YAML keys", () => {
-    const cls = (text: string, lang: Parameters<typeof tokenize>[1]) => tokenize(text, lang).filter((t) => t.cls).map((t) => `${t.cls}:${t.text}`);
+    const cls = (text: string, lang: Parameters<typeof tokenize>[1]) =>
+      tokenize(text, lang)
+        .filter((t) => t.cls)
+        .map((t) => `${t.cls}:${t.text}`);
     expect(cls("select 'a''b' -- note\n{{ ref('x') }}", "sql")).toEqual(["kw:select", "str:'a''b'", "com:-- note", "tpl:{{ ref('x') }}"]);
     expect(cls('def f():\n    return """doc"""  # c', "python")).toEqual(["kw:def", "kw:return", 'str:"""doc"""', "com:# c"]);
     expect(cls("key: 'v' # c\n- name: x", "yaml")).toEqual(["key:key", "str:'v'", "com:# c", "key:- name"]);
     expect(cls('{"a": 1, "b": "c"}', "json")).toEqual(['key:"a"', "num:1", 'key:"b"', 'str:"c"']);
-    expect(highlightLines("x = '<b>'", "python")).toEqual(["x = <span class=\"str\">&#39;&lt;b&gt;&#39;</span>"]);
+    expect(highlightLines("x = '<b>'", "python")).toEqual(['x = <span class="str">&#39;&lt;b&gt;&#39;</span>']);
   });
 });

@@ -170,12 +170,29 @@ print(json.dumps({
   "marker": json.loads(s3.objects[compact.input_marker_key("product_reviews", compact.input_hash(raw[3]))]),
   "above": compact.COMPACT_ABOVE,
 }))`,
-    ) as { report: Record<string, number>; same_rows: boolean; objects: string[]; manifest: { packed: { input: string; raw_files: string[]; rows: number; objects: string[] } }; marker: { tables: Record<string, string[]> }; above: number };
+    ) as {
+      report: Record<string, number>;
+      same_rows: boolean;
+      objects: string[];
+      manifest: { packed: { input: string; raw_files: string[]; rows: number; objects: string[] } };
+      marker: { tables: Record<string, string[]> };
+      above: number;
+    };
     expect(out.above).toBe(ir.aws.glue.compactAbove);
-    expect(out.report).toEqual({ partitions: 2, rewritten: 1, objects_before: inputs + 1, objects_after: 2, max_before: inputs, max_after: 1, rows: inputs * 3 });
+    expect(out.report).toEqual({
+      partitions: 2,
+      rewritten: 1,
+      objects_before: inputs + 1,
+      objects_after: 2,
+      max_before: inputs,
+      max_after: 1,
+      rows: inputs * 3,
+    });
     expect(out.same_rows).toBe(true);
     const prefix = `${table.name}/${part ? `${part}/` : ""}`;
-    expect(out.objects.filter((k) => k.startsWith(prefix))).toEqual([`${prefix}_input=packed-20261204033000-0a1b2c3d/part-00000-packed-20261204033000-0a1b2c3d.c000.snappy.parquet`]);
+    expect(out.objects.filter((k) => k.startsWith(prefix))).toEqual([
+      `${prefix}_input=packed-20261204033000-0a1b2c3d/part-00000-packed-20261204033000-0a1b2c3d.c000.snappy.parquet`,
+    ]);
     expect(out.manifest.packed).toMatchObject({ input: "packed-20261204033000-0a1b2c3d", rows: inputs * 3 });
     expect(out.manifest.packed.raw_files).toHaveLength(inputs);
     expect(out.marker.tables).toEqual({ [table.name]: [part] });
@@ -222,7 +239,16 @@ print(json.dumps({
   "marker_left": flatten.input_marker_key("product_reviews", h) in s3.objects,
   "packed_folders": sorted({k.split("/")[-2] for k in s3.objects if "_input=packed-" in k}),
 }))`,
-    ) as { rewritten: number; rows_of_r: [string, number, string][]; others_once: boolean; dupes: number; missing_others: number[]; raw_files: string[]; marker_left: boolean; packed_folders: string[] };
+    ) as {
+      rewritten: number;
+      rows_of_r: [string, number, string][];
+      others_once: boolean;
+      dupes: number;
+      missing_others: number[];
+      raw_files: string[];
+      marker_left: boolean;
+      packed_folders: string[];
+    };
     expect(out.rewritten).toBe(1);
     expect(out.rows_of_r).toEqual([
       ["reviews/export-03.jsonl", 1, "new"],
@@ -341,7 +367,9 @@ describe("the packed rows' SQL", () => {
     for (const s of scripts.filter((x) => x.role !== "clean")) {
       const literal = /^PACKED_SQL = (\([\s\S]*?\n\)|"[^\n]*")$/m.exec(s.contents)?.[1];
       expect(literal, s.role).toBeDefined();
-      const decoded = literal!.startsWith("(") ? [...literal!.matchAll(/^ {4}"((?:[^"\\]|\\.)*)"$/gm)].map((m) => JSON.parse(`"${m[1]}"`) as string).join("") : (JSON.parse(literal!) as string);
+      const decoded = literal!.startsWith("(")
+        ? [...literal!.matchAll(/^ {4}"((?:[^"\\]|\\.)*)"$/gm)].map((m) => JSON.parse(`"${m[1]}"`) as string).join("")
+        : (JSON.parse(literal!) as string);
       expect(sqlTokens(decoded)).toBe(sqlTokens(packedRowsSelect("spark")));
     }
   });

@@ -103,7 +103,9 @@ describe.skipIf(!python)(needsPython("the Glue scripts' runtime"), () => {
   });
 
   it("escapes Hadoop glob characters in the input path", () => {
-    expect(run("clean", `print(json.dumps(job.hadoop_path('raw', 'reviews/a*b?[c]{d}.jsonl')))`)).toBe("s3://raw/reviews/a\\*b\\?\\[c\\]\\{d\\}.jsonl");
+    expect(run("clean", `print(json.dumps(job.hadoop_path('raw', 'reviews/a*b?[c]{d}.jsonl')))`)).toBe(
+      "s3://raw/reviews/a\\*b\\?\\[c\\]\\{d\\}.jsonl",
+    );
   });
 
   it("reconciles the manifest and follows on_invalid", () => {
@@ -162,7 +164,17 @@ describe.skipIf(!python)(needsPython("the Glue scripts' runtime"), () => {
   });
 
   it("folds the drift query's tokens into the manifest's drift as the local engine does", () => {
-    const tokens: [string, number][] = [["#", 4], ["u:b", 1], ["u:a", 1], ["u:c", 3], ["u:d", 1], ["u:e", 1], ["u:f", 1], ["a:x", 4], ["a:y", 2]];
+    const tokens: [string, number][] = [
+      ["#", 4],
+      ["u:b", 1],
+      ["u:a", 1],
+      ["u:c", 3],
+      ["u:d", 1],
+      ["u:e", 1],
+      ["u:f", 1],
+      ["a:x", 4],
+      ["a:y", 2],
+    ];
     const out = run(
       "clean",
       [
@@ -220,7 +232,11 @@ describe("the clean job's metrics", () => {
     ) as { Namespace: string; MetricData: { MetricName: string; Value: number; Dimensions: unknown }[] }[];
     expect(out).toHaveLength(2);
     expect(out[0]!.Namespace).toBe("lakec");
-    expect(out[0]!.MetricData.map((m) => [m.MetricName, m.Value])).toEqual([["QuarantineRatio", 0.25], ["RecordsIn", 8], ["RecordsRejected", 2]]);
+    expect(out[0]!.MetricData.map((m) => [m.MetricName, m.Value])).toEqual([
+      ["QuarantineRatio", 0.25],
+      ["RecordsIn", 8],
+      ["RecordsRejected", 2],
+    ]);
     expect(out[0]!.MetricData[0]!.Dimensions).toEqual([{ Name: "Pipeline", Value: "reviews" }]);
     expect(out[1]!.MetricData[0]!.Value).toBe(0);
   });

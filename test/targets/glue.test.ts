@@ -16,13 +16,18 @@ import { load } from "../support/load.js";
 const dir = mkdtempSync(join(tmpdir(), "lakec-glue-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
 /** Runs Python on a script and returns what it prints: the embedded literal, decoded by Python. */
 function python(code: string): string {
   return execFileSync(interpreter!.path, ["-c", code], { encoding: "utf8" });
 }
 
-describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml", "test/cases/derive-checkins/pipeline.yaml", "test/cases/messy-feeds/pipeline.yaml"])("Glue scripts of %s", (file) => {
+describe.each([
+  "pipelines/reviews.yaml",
+  "pipelines/yelp.yaml",
+  "pipelines/storefront.yaml",
+  "test/cases/derive-checkins/pipeline.yaml",
+  "test/cases/messy-feeds/pipeline.yaml",
+])("Glue scripts of %s", (file) => {
   const ir = load(file);
   const scripts = glueScripts(ir);
 
@@ -77,7 +82,11 @@ describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/store
     const tokens = (sqls: Record<string, string>) => Object.fromEntries(Object.entries(sqls).map(([k, v]) => [k, sqlTokens(v)]));
     let multiLine = 0;
     for (const source of ir.sources) {
-      const drift = driftSql(source, ir.tables.filter((t) => t.source === source.name), "spark");
+      const drift = driftSql(
+        source,
+        ir.tables.filter((t) => t.source === source.name),
+        "spark",
+      );
       const stages = { ...cleanStages(source, "spark"), ...(drift !== undefined && { drift }) };
       const embedded = cleanSources[source.name]!.sql!;
       expect(Object.keys(embedded)).toEqual(Object.keys(stages));
@@ -116,7 +125,10 @@ describe("Glue clean job of a pipeline with derived columns", () => {
     expect(cleanSql).toContain("AS `tip_month`");
     expect(cleanSql).toContain("(weekday(CAST(`checked_at` AS TIMESTAMP)) + 1) AS BIGINT) AS `weekday`");
     expect(clean!.contents).toContain("`tip_month`");
-    const child = tableSelect(ir.tables.find((t) => t.name === "tip_slots")!, "spark");
+    const child = tableSelect(
+      ir.tables.find((t) => t.name === "tip_slots")!,
+      "spark",
+    );
     expect(child).toMatch(/split_part\(c\.`slot`, '-', 2\)/);
     expect(flatten!.contents).toContain("`slot_weekday`");
   });

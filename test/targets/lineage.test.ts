@@ -7,7 +7,6 @@ import { register } from "../../cli/graph.js";
 import { emitLineage, jsonPathText, lineageMermaid } from "../../targets/lineage/index.js";
 import { load } from "../support/load.js";
 
-
 interface Parsed {
   /** node id → label, prefixed with the label of its subgraph: `table product_reviews/rating`. */
   nodes: Map<string, string>;
@@ -43,10 +42,12 @@ describe("lineage", () => {
     const p = readMermaid(lineageMermaid(load("pipelines/reviews.yaml")));
     expect(upstream(p, "table product_reviews/rating")).toEqual(["raw product_reviews: reviews//$.overall"]);
     expect(upstream(p, "mart product_daily_ratings/avg_rating")).toEqual(["table product_reviews/rating"]);
-    expect(upstream(p, "table product_reviews/style_size")).toEqual(['raw product_reviews: reviews//$.style[#quot;Size:#quot;]']);
-    expect(upstream(p, "table product_reviews/review_id").sort()).toEqual(
-      ["raw product_reviews: reviews//$.asin", "raw product_reviews: reviews//$.reviewerID", "raw product_reviews: reviews//$.unixReviewTime"],
-    );
+    expect(upstream(p, "table product_reviews/style_size")).toEqual(["raw product_reviews: reviews//$.style[#quot;Size:#quot;]"]);
+    expect(upstream(p, "table product_reviews/review_id").sort()).toEqual([
+      "raw product_reviews: reviews//$.asin",
+      "raw product_reviews: reviews//$.reviewerID",
+      "raw product_reviews: reviews//$.unixReviewTime",
+    ]);
     // A child's carried columns come from the parent table; its own columns from the array.
     expect(upstream(p, "table product_review_images/review_id")).toEqual(["table product_reviews/review_id"]);
     expect(upstream(p, "table product_review_images/image_url")).toEqual(["raw product_reviews: reviews//$.image"]);

@@ -4,7 +4,6 @@ import { emitSnowflake, snowflakeObjects, substituteAccountId } from "../../targ
 import { lex } from "../support/snowflake-lex.js";
 import { load } from "../support/load.js";
 
-
 const statementsOf = (sql: string): string[][] => {
   const stmts: string[][] = [[]];
   for (const t of lex(sql)) {
@@ -30,11 +29,14 @@ describe("snowflake target", () => {
           expect(depth).toBeGreaterThanOrEqual(0);
         }
         expect(depth, s.join(" ")).toBe(0);
-        if (s[0] === "CREATE") expect(s.slice(0, 6).join(" ")).toMatch(/^CREATE (SCHEMA|FILE FORMAT|STAGE|EXTERNAL TABLE|STORAGE INTEGRATION) IF NOT EXISTS/);
+        if (s[0] === "CREATE")
+          expect(s.slice(0, 6).join(" ")).toMatch(/^CREATE (SCHEMA|FILE FORMAT|STAGE|EXTERNAL TABLE|STORAGE INTEGRATION) IF NOT EXISTS/);
         expect(s.join(" ")).not.toMatch(/OR REPLACE/);
       }
       // Dependency order: integration, schema, format, stages, tables, grants, then the query.
-      const kinds = all.map((s) => (s[0] === "CREATE" ? s.slice(1, s[1] === "EXTERNAL" || s[1] === "STORAGE" || s[1] === "FILE" ? 3 : 2).join(" ") : s[0]));
+      const kinds = all.map((s) =>
+        s[0] === "CREATE" ? s.slice(1, s[1] === "EXTERNAL" || s[1] === "STORAGE" || s[1] === "FILE" ? 3 : 2).join(" ") : s[0],
+      );
       const firstIndex = (k: string) => kinds.indexOf(k);
       const lastIndex = (k: string) => kinds.lastIndexOf(k);
       expect(firstIndex("STORAGE INTEGRATION")).toBe(0);
@@ -58,13 +60,19 @@ describe("snowflake target", () => {
   it("types virtual columns from VALUE and parses partitions from the file name", () => {
     const reviews = emitSnowflake(load("pipelines/reviews.yaml")).find((f) => f.path.endsWith("03_external_tables.sql"))!.contents;
     expect(reviews).toContain(`"RATING" DECIMAL(2,1) AS (VALUE:"rating"::DECIMAL(2,1))`);
-    expect(reviews).toContain(`"REVIEW_DATE" DATE AS (TRY_TO_DATE(REGEXP_SUBSTR(METADATA$FILENAME, '(^|/)review_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1, 1, 'e', 2), 'YYYY-MM-DD'))`);
+    expect(reviews).toContain(
+      `"REVIEW_DATE" DATE AS (TRY_TO_DATE(REGEXP_SUBSTR(METADATA$FILENAME, '(^|/)review_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1, 1, 'e', 2), 'YYYY-MM-DD'))`,
+    );
     expect(reviews).not.toContain(`VALUE:"review_date"`);
     expect(reviews).toContain(`PARTITION BY ("REVIEW_DATE")`);
-    expect(reviews).toContain(`"_INGESTED_AT" TIMESTAMP_NTZ AS (CONVERT_TIMEZONE('UTC', VALUE:"_ingested_at"::TIMESTAMP_TZ)::TIMESTAMP_NTZ)`);
+    expect(reviews).toContain(
+      `"_INGESTED_AT" TIMESTAMP_NTZ AS (CONVERT_TIMEZONE('UTC', VALUE:"_ingested_at"::TIMESTAMP_TZ)::TIMESTAMP_NTZ)`,
+    );
     const yelp = snowflakeObjects(load("pipelines/yelp.yaml")).externalTables.find((t) => t.name === "REVIEW")!;
     expect(yelp.partitionBy).toEqual(["reviewed_at_month"]);
-    expect(yelp.columns.find((c) => c.name === "reviewed_at")!.expr).toBe(`CONVERT_TIMEZONE('UTC', VALUE:"reviewed_at"::TIMESTAMP_TZ)::TIMESTAMP_NTZ`);
+    expect(yelp.columns.find((c) => c.name === "reviewed_at")!.expr).toBe(
+      `CONVERT_TIMEZONE('UTC', VALUE:"reviewed_at"::TIMESTAMP_TZ)::TIMESTAMP_NTZ`,
+    );
   });
 
   it("the partition regex and the object pattern match the agreed layout", () => {
@@ -103,7 +111,8 @@ describe("snowflake target", () => {
       const b = statementsOf(evil[i]!.contents);
       // Same statements, same keywords: the hostile text only ever lands inside quotes.
       expect(b.length).toBe(a.length);
-      const words = (s: string[][]) => s.map((x) => x.filter((t) => /^[A-Z_$]/.test(t) && !t.startsWith('"') && !t.startsWith("'")).join(" "));
+      const words = (s: string[][]) =>
+        s.map((x) => x.filter((t) => /^[A-Z_$]/.test(t) && !t.startsWith('"') && !t.startsWith("'")).join(" "));
       expect(words(b)).toEqual(words(a));
       for (const t of lex(evil[i]!.contents)) if (t.kind === "word") expect(t.text).not.toBe("DROP");
     }

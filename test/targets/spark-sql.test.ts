@@ -24,7 +24,13 @@ function statements(file: string): [string, string][] {
 }
 
 describe("Spark SQL of the clean and flatten stages parses", () => {
-  for (const file of ["pipelines/reviews.yaml", "pipelines/yelp.yaml", "test/cases/derive-checkins/pipeline.yaml", "test/cases/messy-feeds/pipeline.yaml", "test/cases/whole-record-key/pipeline.yaml"]) {
+  for (const file of [
+    "pipelines/reviews.yaml",
+    "pipelines/yelp.yaml",
+    "test/cases/derive-checkins/pipeline.yaml",
+    "test/cases/messy-feeds/pipeline.yaml",
+    "test/cases/whole-record-key/pipeline.yaml",
+  ]) {
     for (const [name, sql] of statements(file)) {
       it(`${file}: ${name}`, () => {
         expect(parser.validate(sql)).toEqual([]);

@@ -18,7 +18,8 @@ async function present(c: AwsClients, bucket: string, key: string): Promise<bool
     await c.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
   } catch (e) {
-    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404 || (e as Error).name === "NotFound") return false;
+    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404 || (e as Error).name === "NotFound")
+      return false;
     throw e;
   }
 }
@@ -46,12 +47,18 @@ export function templateUploader(c: AwsClients, desired: AwsDesired, region: str
     const bucket = desired.scripts[0]?.bucket;
     if (!bucket) throw new Error("no artifacts bucket to upload the template to");
     const key = desired.scripts[0]!.key.replace(/scripts\/[^/]*$/, `templates/${desired.stackName}-${sha256(body).slice(0, 12)}.yaml`);
-    if (!(await present(c, bucket, key))) await c.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "text/yaml" }));
+    if (!(await present(c, bucket, key)))
+      await c.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "text/yaml" }));
     return `https://${bucket}.s3.${region}.amazonaws.com/${key}`;
   };
 }
 
-export async function applyAws(c: AwsClients, desired: AwsDesired, bucketInStack: boolean, o: AwsApplyOptions & { region: string }): Promise<StackResult> {
+export async function applyAws(
+  c: AwsClients,
+  desired: AwsDesired,
+  bucketInStack: boolean,
+  o: AwsApplyOptions & { region: string },
+): Promise<StackResult> {
   const deploy = (): Promise<StackResult> =>
     deployStack(c, {
       stackName: desired.stackName,

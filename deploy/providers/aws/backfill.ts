@@ -62,7 +62,14 @@ export function objectCreatedEvent(ir: PipelineIR, key: string, etag: string, id
   });
 }
 
-export async function startBackfill(c: AwsClients, ir: PipelineIR, steps: readonly Step[], stateMachineArn: string, semantics: Readonly<Record<string, string>>, log: (l: string) => void): Promise<number> {
+export async function startBackfill(
+  c: AwsClients,
+  ir: PipelineIR,
+  steps: readonly Step[],
+  stateMachineArn: string,
+  semantics: Readonly<Record<string, string>>,
+  log: (l: string) => void,
+): Promise<number> {
   let started = 0;
   const time = new Date().toISOString();
   for (const step of steps) {
@@ -91,6 +98,19 @@ export async function startBackfill(c: AwsClients, ir: PipelineIR, steps: readon
 
 /** Recorded after the executions are started, so an interrupted apply plans the backfill again. */
 export async function writeBackfillState(c: AwsClients, ir: PipelineIR, desired: BackfillDesired): Promise<void> {
-  const state: BackfillState = { version: 1, pipeline: ir.name, semantics: desired.semantics, columnTypes: desired.columnTypes, definitions: desired.definitions };
-  await c.s3.send(new PutObjectCommand({ Bucket: ir.aws.artifactsBucket, Key: stateKey(ir), Body: `${JSON.stringify(state, null, 2)}\n`, ContentType: "application/json" }));
+  const state: BackfillState = {
+    version: 1,
+    pipeline: ir.name,
+    semantics: desired.semantics,
+    columnTypes: desired.columnTypes,
+    definitions: desired.definitions,
+  };
+  await c.s3.send(
+    new PutObjectCommand({
+      Bucket: ir.aws.artifactsBucket,
+      Key: stateKey(ir),
+      Body: `${JSON.stringify(state, null, 2)}\n`,
+      ContentType: "application/json",
+    }),
+  );
 }

@@ -33,7 +33,8 @@ export interface StackDeployment {
   readonly showChanges: (steps: readonly Step[]) => void;
 }
 
-export type StackResult = { readonly changed: false } | { readonly changed: true; readonly status: string; readonly outputs: Readonly<Record<string, string>> };
+export type StackResult =
+  { readonly changed: false } | { readonly changed: true; readonly status: string; readonly outputs: Readonly<Record<string, string>> };
 
 export class ChangeSetFailedError extends Error {
   override readonly name = "ChangeSetFailedError";
@@ -57,15 +58,35 @@ export function changeSetSteps(changes: readonly Change[]): Step[] {
     const action = r.Action === "Add" ? "create" : r.Action === "Remove" ? "destroy" : replacement === "True" ? "replace" : "update";
     const details = [
       ...(r.Action === "Modify" ? [`Replacement: ${replacement}`] : []),
-      ...(r.Details ?? []).map((d) => `~ ${d.Target?.Name ?? d.Target?.Attribute ?? "?"} (${d.Target?.RequiresRecreation ?? "Never"} recreation, ${d.ChangeSource ?? "direct"})`),
+      ...(r.Details ?? []).map(
+        (d) =>
+          `~ ${d.Target?.Name ?? d.Target?.Attribute ?? "?"} (${d.Target?.RequiresRecreation ?? "Never"} recreation, ${d.ChangeSource ?? "direct"})`,
+      ),
     ];
-    const kind = action === "destroy" ? "destroy" : replacement === "True" ? "replace" : replacement === "Conditional" ? "conditional" : undefined;
+    const kind =
+      action === "destroy" ? "destroy" : replacement === "True" ? "replace" : replacement === "Conditional" ? "conditional" : undefined;
     const destructive = kind !== undefined && r.Action !== "Add" && isDestructiveResourceChange(type, kind);
-    return [{ layer: "aws", kind: "resource", name: r.LogicalResourceId ?? "", action, resource: `${type} ${r.LogicalResourceId}`, details, destructive, reason: `change set: ${r.Action}` } satisfies Step];
+    return [
+      {
+        layer: "aws",
+        kind: "resource",
+        name: r.LogicalResourceId ?? "",
+        action,
+        resource: `${type} ${r.LogicalResourceId}`,
+        details,
+        destructive,
+        reason: `change set: ${r.Action}`,
+      } satisfies Step,
+    ];
   });
 }
 
-function parameterList(deployment: StackDeployment, templateParams: readonly string[], existing: boolean, deployedParams: readonly string[]): Parameter[] {
+function parameterList(
+  deployment: StackDeployment,
+  templateParams: readonly string[],
+  existing: boolean,
+  deployedParams: readonly string[],
+): Parameter[] {
   return templateParams.flatMap((k): Parameter[] => {
     const v = deployment.parameters[k];
     if (v !== undefined) return [{ ParameterKey: k, ParameterValue: v }];
@@ -101,7 +122,8 @@ async function clearFailedCreate(c: AwsClients, d: StackDeployment): Promise<voi
   for (;;) {
     const s = await describeStack(c, d.stackName);
     if (!s || s.StackStatus === "DELETE_COMPLETE") return;
-    if (s.StackStatus === "DELETE_FAILED") throw new StackRollbackError(`cannot delete ${d.stackName}: ${s.StackStatusReason ?? "DELETE_FAILED"}`);
+    if (s.StackStatus === "DELETE_FAILED")
+      throw new StackRollbackError(`cannot delete ${d.stackName}: ${s.StackStatusReason ?? "DELETE_FAILED"}`);
     await c.sleep(c.pollMs);
   }
 }
@@ -116,7 +138,9 @@ async function newEvents(c: AwsClients, stackName: string, since: Date, seen: Se
 function rollbackReason(events: readonly StackEvent[]): string {
   const failed = events.filter((e) => e.ResourceStatus?.endsWith("_FAILED") && e.LogicalResourceId !== undefined);
   const first = failed.find((e) => !/cancelled/i.test(e.ResourceStatusReason ?? "")) ?? failed[0];
-  return first ? `${first.LogicalResourceId} (${first.ResourceType}): ${first.ResourceStatusReason ?? first.ResourceStatus}` : "no failed resource reported";
+  return first
+    ? `${first.LogicalResourceId} (${first.ResourceType}): ${first.ResourceStatusReason ?? first.ResourceStatus}`
+    : "no failed resource reported";
 }
 
 async function execute(c: AwsClients, d: StackDeployment, changeSet: string): Promise<StackResult> {
@@ -127,12 +151,17 @@ async function execute(c: AwsClients, d: StackDeployment, changeSet: string): Pr
   for (;;) {
     const events = await newEvents(c, d.stackName, started, seen);
     all.push(...events);
-    for (const e of events) d.log(`aws: ${e.LogicalResourceId} ${e.ResourceStatus}${e.ResourceStatusReason ? `: ${e.ResourceStatusReason}` : ""}`);
+    for (const e of events)
+      d.log(`aws: ${e.LogicalResourceId} ${e.ResourceStatus}${e.ResourceStatusReason ? `: ${e.ResourceStatusReason}` : ""}`);
     const s = await describeStack(c, d.stackName);
     const status = s?.StackStatus ?? "DELETE_COMPLETE";
     if (!status.endsWith("_IN_PROGRESS")) {
       if (status === "CREATE_COMPLETE" || status === "UPDATE_COMPLETE") {
-        return { changed: true, status, outputs: Object.fromEntries((s?.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""])) };
+        return {
+          changed: true,
+          status,
+          outputs: Object.fromEntries((s?.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""])),
+        };
       }
       all.push(...(await newEvents(c, d.stackName, started, seen)));
       throw new StackRollbackError(`stack ${d.stackName} ended in ${status}: ${rollbackReason(all)}`);
@@ -146,7 +175,10 @@ export const MAX_INLINE_TEMPLATE_BYTES = 51_200;
 
 async function templateSource(d: StackDeployment): Promise<{ TemplateBody: string } | { TemplateURL: string }> {
   if (Buffer.byteLength(d.templateBody) <= MAX_INLINE_TEMPLATE_BYTES) return { TemplateBody: d.templateBody };
-  if (!d.uploadTemplate) throw new Error(`the template is ${Buffer.byteLength(d.templateBody)} bytes, over CloudFormation's inline limit, and there is nowhere to upload it`);
+  if (!d.uploadTemplate)
+    throw new Error(
+      `the template is ${Buffer.byteLength(d.templateBody)} bytes, over CloudFormation's inline limit, and there is nowhere to upload it`,
+    );
   return { TemplateURL: await d.uploadTemplate(d.templateBody) };
 }
 
@@ -184,7 +216,12 @@ export async function deployStack(c: AwsClients, d: StackDeployment): Promise<St
       ChangeSetName: name,
       ChangeSetType: isUpdate ? "UPDATE" : "CREATE",
       ...(await templateSource(d)),
-      Parameters: parameterList(d, Object.keys(template.Parameters ?? {}), isUpdate, (existing?.Parameters ?? []).map((p) => p.ParameterKey ?? "")),
+      Parameters: parameterList(
+        d,
+        Object.keys(template.Parameters ?? {}),
+        isUpdate,
+        (existing?.Parameters ?? []).map((p) => p.ParameterKey ?? ""),
+      ),
       Capabilities: ["CAPABILITY_NAMED_IAM"],
       Description: "lakec apply",
       ...(tags ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
@@ -201,7 +238,9 @@ export async function deployStack(c: AwsClients, d: StackDeployment): Promise<St
   const refused = steps.filter((s) => s.destructive);
   if (refused.length && !d.allowDestructive) {
     await c.cfn.send(new DeleteChangeSetCommand({ StackName: d.stackName, ChangeSetName: name }));
-    throw new DestructiveChangeRefused(`the change set replaces or removes ${refused.map((s) => s.resource).join(", ")}; re-run with --allow-destructive to accept`);
+    throw new DestructiveChangeRefused(
+      `the change set replaces or removes ${refused.map((s) => s.resource).join(", ")}; re-run with --allow-destructive to accept`,
+    );
   }
   return execute(c, d, name);
 }

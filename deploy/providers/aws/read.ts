@@ -61,7 +61,9 @@ export async function readDrift(c: AwsClients, name: string): Promise<DriftedRes
     if (st.DetectionStatus !== "DETECTION_IN_PROGRESS") break;
     await c.sleep(c.pollMs);
   }
-  const r = await c.cfn.send(new DescribeStackResourceDriftsCommand({ StackName: name, StackResourceDriftStatusFilters: ["MODIFIED", "DELETED"] }));
+  const r = await c.cfn.send(
+    new DescribeStackResourceDriftsCommand({ StackName: name, StackResourceDriftStatusFilters: ["MODIFIED", "DELETED"] }),
+  );
   return (r.StackResourceDrifts ?? []).map((d) => ({
     logicalId: d.LogicalResourceId ?? "",
     type: d.ResourceType ?? "",
@@ -70,7 +72,12 @@ export async function readDrift(c: AwsClients, name: string): Promise<DriftedRes
   }));
 }
 
-export async function readAws(c: AwsClients, name: string, scripts: readonly GlueScriptUpload[], opts: { drift: boolean }): Promise<AwsDeployed> {
+export async function readAws(
+  c: AwsClients,
+  name: string,
+  scripts: readonly GlueScriptUpload[],
+  opts: { drift: boolean },
+): Promise<AwsDeployed> {
   const stack = await readStack(c, name);
   const present: string[] = [];
   for (const s of scripts) if (await scriptPresent(c, s)) present.push(s.key);

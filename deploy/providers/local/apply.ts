@@ -5,7 +5,14 @@
 import { duckdb } from "../../../engine/index.js";
 import { quoteIdent } from "../../../compiler/expr/print.js";
 import type { PipelineIR } from "../../../compiler/ir.js";
-import { openLake, processRawFile, refreshWarehouse, type FileSummary, type LakeOptions, type WarehouseResult } from "../../../engine/index.js";
+import {
+  openLake,
+  processRawFile,
+  refreshWarehouse,
+  type FileSummary,
+  type LakeOptions,
+  type WarehouseResult,
+} from "../../../engine/index.js";
 import { duckdbSourceRelation, HISTORY_SUFFIX } from "../../../targets/dbt/index.js";
 import type { Step } from "../../plan.js";
 import type { Desired } from "../../desired.js";
@@ -38,7 +45,11 @@ async function dropRemoved(warehouse: string, ir: PipelineIR, drops: readonly St
         await conn.run(`DROP VIEW IF EXISTS main.${q(name)}`);
       } else {
         // A model is a view or a table depending on its materialization; drop whichever exists.
-        const rows = (await conn.runAndReadAll(`SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = '${name.replace(/'/g, "''")}'`)).getRowObjectsJson();
+        const rows = (
+          await conn.runAndReadAll(
+            `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = '${name.replace(/'/g, "''")}'`,
+          )
+        ).getRowObjectsJson();
         const type = rows[0]?.table_type;
         if (type) await conn.run(`DROP ${type === "VIEW" ? "VIEW" : "TABLE"} main.${q(name)}`);
         // An incremental staging model's history of replaced rows goes with it (targets/dbt/macros.ts).
@@ -51,7 +62,12 @@ async function dropRemoved(warehouse: string, ir: PipelineIR, drops: readonly St
   }
 }
 
-export async function applyLocal(lakeDir: string, ir: PipelineIR, steps: readonly Step[], opts: LakeOptions & { log: (l: string) => void; dbtProject?: Desired["dbtProject"] }): Promise<LocalApplyResult> {
+export async function applyLocal(
+  lakeDir: string,
+  ir: PipelineIR,
+  steps: readonly Step[],
+  opts: LakeOptions & { log: (l: string) => void; dbtProject?: Desired["dbtProject"] },
+): Promise<LocalApplyResult> {
   const mine = steps.filter((s) => s.layer === "local" && s.action !== "noop");
   if (!mine.length) return { files: [], problems: [] };
   const lake = await openLake(lakeDir, opts);
@@ -65,7 +81,11 @@ export async function applyLocal(lakeDir: string, ir: PipelineIR, steps: readonl
       }
     }
     const drops = mine.filter((s) => s.action === "destroy");
-    const warehouse = await refreshWarehouse(lake, ir, { files, ...(drops.length && { beforeBuild: (file: string) => dropRemoved(file, ir, drops) }), ...(opts.dbtProject && { dbt: { dbtDir: opts.dbtProject.dir } }) });
+    const warehouse = await refreshWarehouse(lake, ir, {
+      files,
+      ...(drops.length && { beforeBuild: (file: string) => dropRemoved(file, ir, drops) }),
+      ...(opts.dbtProject && { dbt: { dbtDir: opts.dbtProject.dir } }),
+    });
     opts.log(`local: views ${warehouse.views.length}, models ${warehouse.models.length}, tests ${warehouse.tests.length}`);
     await writeDeployedRecord(lakeDir, ir, localDesired(ir, opts.dbtProject?.files));
     const problems = [

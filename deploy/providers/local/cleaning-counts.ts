@@ -27,11 +27,19 @@ function refsOf(e: unknown, into: Set<string>): Set<string> {
 }
 
 async function publishedColumns(lakeDir: string, table: string): Promise<Set<string>> {
-  const r = await queryWarehouse(lakeDir, `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", table)}`);
+  const r = await queryWarehouse(
+    lakeDir,
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${quoteString("duckdb", table)}`,
+  );
   return new Set(r.rows.map((row) => String(row[0])));
 }
 
-async function measure(lakeDir: string, source: SourceIR, before: Definition, after: Definition): Promise<Omit<CleaningCounts, "quarantined">> {
+async function measure(
+  lakeDir: string,
+  source: SourceIR,
+  before: Definition,
+  after: Definition,
+): Promise<Omit<CleaningCounts, "quarantined">> {
   const table = source.mainTable;
   const columns = await publishedColumns(lakeDir, table);
   if (!columns.size) return { unavailable: [`${table} is not in the warehouse yet`] };
@@ -39,7 +47,8 @@ async function measure(lakeDir: string, source: SourceIR, before: Definition, af
   const added = new Set(addedChecks(before, after));
   const checks = source.checks.filter((c) => added.has(`check ${JSON.stringify(c)}`));
   const countable = checks.filter((c) => [...refsOf(c.fails, new Set())].every((n) => columns.has(n)));
-  for (const c of checks) if (!countable.includes(c)) unavailable.push(`the ${c.reason} check reads ${c.column}, which ${table} does not publish yet`);
+  for (const c of checks)
+    if (!countable.includes(c)) unavailable.push(`the ${c.reason} check reads ${c.column}, which ${table} does not publish yet`);
   const removed = removedColumns(before, after).filter((c) => columns.has(c));
   const out: { failingNewChecks?: number; removedColumnValues?: Record<string, number>; unavailable?: string[] } = {};
   if (unavailable.length) out.unavailable = unavailable;
@@ -57,7 +66,12 @@ async function measure(lakeDir: string, source: SourceIR, before: Definition, af
  * Counts for each source whose recorded definition differs from the desired one. `quarantined`
  * maps a source to the records its current manifests put in the quarantine.
  */
-export async function countCleaningChanges(lakeDir: string, ir: PipelineIR, record: DeployedRecord | undefined, quarantined: ReadonlyMap<string, number>): Promise<Record<string, CleaningCounts>> {
+export async function countCleaningChanges(
+  lakeDir: string,
+  ir: PipelineIR,
+  record: DeployedRecord | undefined,
+  quarantined: ReadonlyMap<string, number>,
+): Promise<Record<string, CleaningCounts>> {
   const out: Record<string, CleaningCounts> = {};
   for (const source of ir.sources) {
     const before = record?.definitions?.sources[source.name];

@@ -17,12 +17,22 @@ export function localDesired(ir: PipelineIR, user?: UserDbtFiles): LocalDesired 
     mart: marts.has(m.name),
     sql: m.sql,
     // source() references are rendered to the view's relation; ref() ones are listed by the renderer.
-    dependsOn: [...m.dependsOn, ...ir.tables.filter((t) => m.sql.includes(duckdbSourceRelation(ir, t.name))).map((t) => `source:${t.name}`)],
+    dependsOn: [
+      ...m.dependsOn,
+      ...ir.tables.filter((t) => m.sql.includes(duckdbSourceRelation(ir, t.name))).map((t) => `source:${t.name}`),
+    ],
   }));
   return {
     semantics: Object.fromEntries(ir.sources.map((s) => [s.name, semanticsFingerprint(ir, s)])),
-    columnTypes: Object.fromEntries(ir.sources.map((s) => [s.name, Object.fromEntries(s.columns.map((c) => [c.name, typeToString(c.type)]))])),
-    views: Object.fromEntries(ir.tables.map((t) => [t.name, fingerprint({ columns: t.columns.map((c) => [c.name, typeToString(c.type)]), partition: t.partition?.key ?? null })])),
+    columnTypes: Object.fromEntries(
+      ir.sources.map((s) => [s.name, Object.fromEntries(s.columns.map((c) => [c.name, typeToString(c.type)]))]),
+    ),
+    views: Object.fromEntries(
+      ir.tables.map((t) => [
+        t.name,
+        fingerprint({ columns: t.columns.map((c) => [c.name, typeToString(c.type)]), partition: t.partition?.key ?? null }),
+      ]),
+    ),
     models,
     tableSource: Object.fromEntries(ir.tables.map((t) => [t.name, t.source])),
     mainTables: Object.fromEntries(ir.sources.map((s) => [s.name, s.mainTable])),

@@ -16,7 +16,10 @@ export function deployedFile(lakeDir: string): string {
  * `deployed.json.damaged` and treated as absent: plan then shows the local warehouse as not yet
  * applied, and the next apply (or clean run) writes it again. `onDamaged` hears about it.
  */
-export async function readDeployedRecord(lakeDir: string, onDamaged: (message: string) => void = () => undefined): Promise<DeployedRecord | undefined> {
+export async function readDeployedRecord(
+  lakeDir: string,
+  onDamaged: (message: string) => void = () => undefined,
+): Promise<DeployedRecord | undefined> {
   const file = deployedFile(lakeDir);
   let text: string;
   try {

@@ -15,7 +15,8 @@ export async function readManifest(store: PublishStore, pipeline: string): Promi
   const text = await store.get(manifestPath(pipeline));
   if (text === undefined) return undefined;
   const m = JSON.parse(text) as PublishManifest;
-  if (m.version !== 1 || typeof m.files !== "object") throw new Error(`${store.description}${manifestPath(pipeline)} is not a lakec publish manifest`);
+  if (m.version !== 1 || typeof m.files !== "object")
+    throw new Error(`${store.description}${manifestPath(pipeline)} is not a lakec publish manifest`);
   return m;
 }
 
@@ -34,7 +35,13 @@ export async function readPublished(store: PublishStore, pipeline: string, desir
   return { files };
 }
 
-export async function publish(store: PublishStore, pipeline: string, steps: readonly Step[], desired: ReadonlyMap<string, string>, log: (l: string) => void): Promise<void> {
+export async function publish(
+  store: PublishStore,
+  pipeline: string,
+  steps: readonly Step[],
+  desired: ReadonlyMap<string, string>,
+  log: (l: string) => void,
+): Promise<void> {
   const old = (await readManifest(store, pipeline))?.files ?? {};
   // Claim ownership of new files before writing them, with a hash nothing matches: if this run
   // stops midway, the next plan reads their real bytes instead of trusting the manifest.

@@ -16,7 +16,8 @@ export interface SnowflakeApplyContext {
 }
 
 function needAccount(ctx: SnowflakeApplyContext): string {
-  if (!ctx.awsAccountId) throw new Error("the storage integration's role ARN needs the AWS account id: apply the aws target first, or set LAKEC_AWS_ACCOUNT_ID");
+  if (!ctx.awsAccountId)
+    throw new Error("the storage integration's role ARN needs the AWS account id: apply the aws target first, or set LAKEC_AWS_ACCOUNT_ID");
   return ctx.awsAccountId;
 }
 

@@ -11,8 +11,14 @@ const text = (r: Row, k: string): string => (r[k] === null || r[k] === undefined
 async function readIntegration(c: SnowflakeClient, name: string): Promise<DeployedIntegration | undefined> {
   const shown = await c.query(`SHOW STORAGE INTEGRATIONS LIKE ${quoteString("snowflake", name)}`);
   if (!shown.some((r) => text(r, "name").toUpperCase() === name.toUpperCase())) return undefined;
-  const props = new Map((await c.query(`DESC STORAGE INTEGRATION ${id(name)}`)).map((r) => [text(r, "property"), text(r, "property_value")]));
-  const list = (v: string | undefined): string[] => (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const props = new Map(
+    (await c.query(`DESC STORAGE INTEGRATION ${id(name)}`)).map((r) => [text(r, "property"), text(r, "property_value")]),
+  );
+  const list = (v: string | undefined): string[] =>
+    (v ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   return {
     name,
     roleArn: props.get("STORAGE_AWS_ROLE_ARN") ?? "",
@@ -31,7 +37,11 @@ async function readColumns(c: SnowflakeClient, qualified: string): Promise<Deplo
   // VALUE is the raw row (kind COLUMN); the declared columns are virtual. Filtering on the name
   // rather than on `kind` keeps this right whatever the kind column says for them.
   return rows
-    .filter((r) => !(text(r, "name") === "VALUE" && text(r, "type").toUpperCase() === "VARIANT") && !text(r, "name").toUpperCase().startsWith("METADATA$"))
+    .filter(
+      (r) =>
+        !(text(r, "name") === "VALUE" && text(r, "type").toUpperCase() === "VARIANT") &&
+        !text(r, "name").toUpperCase().startsWith("METADATA$"),
+    )
     .map((r) => ({ name: text(r, "name"), type: text(r, "type"), partition: /METADATA\$FILENAME/i.test(text(r, "expression")) }));
 }
 
@@ -39,7 +49,10 @@ export async function readSnowflake(c: SnowflakeClient, o: SnowflakeObjects): Pr
   const db = id(o.database);
   const integration = await readIntegration(c, o.integration.name);
   const formats = inSchema(await c.query(`SHOW FILE FORMATS IN DATABASE ${db}`), o.schema);
-  const stages = inSchema(await c.query(`SHOW STAGES IN DATABASE ${db}`), o.schema).map((r) => ({ name: text(r, "name"), url: text(r, "url") }));
+  const stages = inSchema(await c.query(`SHOW STAGES IN DATABASE ${db}`), o.schema).map((r) => ({
+    name: text(r, "name"),
+    url: text(r, "url"),
+  }));
   const tables: DeployedExternalTable[] = [];
   for (const r of inSchema(await c.query(`SHOW EXTERNAL TABLES IN DATABASE ${db}`), o.schema)) {
     const name = text(r, "name");

@@ -6,7 +6,13 @@ import { CredentialError } from "../../credentials.js";
 import type { Row, SnowflakeClient } from "./client.js";
 
 function connectionOptions(c: SnowflakeCredentials, warehouse: string): snowflake.ConnectionOptions {
-  const base = { account: c.account, username: c.username, warehouse: c.warehouse ?? warehouse, application: "lakec", ...(c.role ? { role: c.role } : {}) };
+  const base = {
+    account: c.account,
+    username: c.username,
+    warehouse: c.warehouse ?? warehouse,
+    application: "lakec",
+    ...(c.role ? { role: c.role } : {}),
+  };
   if (c.auth.kind === "password") return { ...base, password: c.auth.password };
   return {
     ...base,
@@ -20,7 +26,9 @@ function connectionOptions(c: SnowflakeCredentials, warehouse: string): snowflak
 function connectionError(e: Error & { code?: number | string }): Error {
   const text = e.message ?? String(e);
   if (/authentic|password|JWT|private key|login/i.test(text)) {
-    return new CredentialError(`Snowflake rejected the credentials (${text.split("\n")[0]}); check SNOWFLAKE_USER and SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH`);
+    return new CredentialError(
+      `Snowflake rejected the credentials (${text.split("\n")[0]}); check SNOWFLAKE_USER and SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH`,
+    );
   }
   return new Error(`cannot connect to Snowflake: ${text.split("\n")[0]}`);
 }
@@ -36,7 +44,10 @@ export interface ConnectTuning {
 export async function connectSnowflake(c: SnowflakeCredentials, warehouse: string, tuning: ConnectTuning = {}): Promise<SnowflakeClient> {
   snowflake.configure({ logLevel: "OFF", additionalLogToConsole: false });
   // sfRetryMaxLoginRetries is an "external parameter" the driver reads from the options, untyped.
-  const extra = { ...(tuning.accessUrl ? { accessUrl: tuning.accessUrl } : {}), ...(tuning.maxLoginRetries !== undefined ? { sfRetryMaxLoginRetries: tuning.maxLoginRetries } : {}) };
+  const extra = {
+    ...(tuning.accessUrl ? { accessUrl: tuning.accessUrl } : {}),
+    ...(tuning.maxLoginRetries !== undefined ? { sfRetryMaxLoginRetries: tuning.maxLoginRetries } : {}),
+  };
   const conn = snowflake.createConnection({ ...connectionOptions(c, warehouse), ...extra } as snowflake.ConnectionOptions);
   // connectAsync resolves even when the connection fails: wrap the callback form instead.
   await new Promise<void>((resolve, reject) => {
@@ -48,7 +59,8 @@ export async function connectSnowflake(c: SnowflakeCredentials, warehouse: strin
         conn.execute({
           sqlText: sql,
           ...(binds ? { binds: [...binds] } : {}),
-          complete: (err, _stmt, rows) => (err ? reject(new Error(`Snowflake: ${err.message}\n  in: ${sql.split("\n")[0]}`)) : resolve((rows ?? []) as Row[])),
+          complete: (err, _stmt, rows) =>
+            err ? reject(new Error(`Snowflake: ${err.message}\n  in: ${sql.split("\n")[0]}`)) : resolve((rows ?? []) as Row[]),
         });
       }),
     close: () => new Promise<void>((resolve) => conn.destroy(() => resolve())),
