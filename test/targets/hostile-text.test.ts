@@ -6,7 +6,7 @@
 // statement on line 2 of both Glue scripts and broke the CloudFormation template, and
 // `{{ 7*7 }}` in a where literal or accepted_values reached dbt's Jinja unescaped.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nunjucks from "nunjucks";
@@ -83,7 +83,12 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const PYTHON_FILES = ["generated/hostile/glue/clean.py", "generated/hostile/glue/flatten.py", "generated/hostile/airflow/hostile_dbt.py"];
+const PYTHON_FILES = [
+  "generated/hostile/glue/clean.py",
+  "generated/hostile/glue/flatten.py",
+  "generated/hostile/glue/compact.py",
+  "generated/hostile/airflow/hostile_dbt.py",
+];
 
 /** The module's statements with every string constant blanked: its meaning as code. */
 const AST_SHAPE = `
@@ -99,6 +104,9 @@ describe("hostile text in generated code", () => {
   it.skipIf(!hasPython)(
     "Python: the Glue scripts and the DAG parse, and are the same code as with plain text (needs /usr/bin/python3)",
     () => {
+      // Every Python file the compile wrote is in the list, so a new script cannot be missed.
+      const written = readdirSync(join(hostile.dir, "generated"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".py"));
+      expect(written.map((f) => `generated/${f}`).sort()).toEqual([...PYTHON_FILES].sort());
       for (const f of PYTHON_FILES) {
         const shape = (src: string): string => execFileSync(PY, ["-c", AST_SHAPE], { input: src, encoding: "utf8" });
         expect(shape(hostile.file(f)), f).toBe(shape(plain.file(f)));
