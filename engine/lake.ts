@@ -12,8 +12,8 @@
 // `<h>` is the first 16 hex digits of sha256(raw key): stable per raw file, so reprocessing a
 // file replaces its outputs instead of adding to them.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 
@@ -133,14 +133,16 @@ export async function inputDirs(paths: LakePaths, table: string, slot: string): 
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
-  await forEachLimit(entries, async (e) => {
-    if (!e.isDirectory()) return;
+  // existsSync, not a stat per partition: on a table of 3,870 day partitions the rejected
+  // promises' ENOENT errors took 0.45 s of the event loop per scan; existsSync takes 20–30 ms.
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
     if (e.name === tag) found.push(join(root, e.name));
     else if (e.name.includes("=") && !e.name.startsWith("_input=")) {
       const candidate = join(root, e.name, tag);
-      if (await exists(candidate)) found.push(candidate);
+      if (existsSync(candidate)) found.push(candidate);
     }
-  });
+  }
   return found.sort();
 }
 
@@ -200,6 +202,33 @@ export async function removeInputDir(dir: string): Promise<void> {
 export async function ensureLake(paths: LakePaths): Promise<void> {
   for (const d of [paths.raw, paths.processed, paths.quarantine, paths.manifests, paths.tmp]) await mkdir(d, { recursive: true });
   await mkdir(join(paths.root, "state"), { recursive: true });
+}
+
+const removals = new Set<Promise<void>>();
+let trashCount = 0;
+
+/**
+ * Moves `path` into tmp/ (one rename) and removes it in the background. Unlinking the last link
+ * of a 300 MB warehouse took 0.2 s; done beside the file stage it costs the run nothing. A
+ * process that dies first leaves it in tmp/, which the next open sweeps.
+ */
+export async function removeLater(paths: LakePaths, path: string): Promise<void> {
+  const trash = join(paths.tmp, `${process.pid}-trash-${++trashCount}`);
+  try {
+    await rename(path, trash);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  const done: Promise<void> = rm(trash, { recursive: true, force: true })
+    .catch(() => undefined)
+    .finally(() => removals.delete(done));
+  removals.add(done);
+}
+
+/** Waits for every removeLater of this process (the lake's close). */
+export async function settleRemovals(): Promise<void> {
+  while (removals.size > 0) await Promise.all([...removals]);
 }
 
 /** Removes staging folders left by processes that are gone (killed mid-run). */

@@ -92,7 +92,7 @@ async function buildFull(conn: DuckDBConnection, m: LocalModel): Promise<string>
 
 async function buildIncremental(conn: DuckDBConnection, project: LocalProject, m: LocalModel): Promise<string> {
   const batch = q(`${m.name}__lakec_batch`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${batch} AS ${m.incrementalSql!}`);
+  await traced(`  ${m.name}: batch`, () => conn.run(`CREATE OR REPLACE TEMP TABLE ${batch} AS ${m.incrementalSql!}`));
   const [k] = await rowsOf(conn, `SELECT count(DISTINCT ${q(m.uniqueKey!)}) AS n FROM ${batch}`);
   const columns = (
     await rowsOf(

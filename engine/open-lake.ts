@@ -5,7 +5,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { duckdb } from "./duckdb.js";
-import { ensureLake, isAlive, lakePaths, sweepStaleTmp, type LakePaths } from "./lake.js";
+import { ensureLake, isAlive, lakePaths, settleRemovals, sweepStaleTmp, type LakePaths } from "./lake.js";
 import { collectSuperseded } from "./publish.js";
 import { clearRetired } from "./retired-warehouses.js";
 import { collectCompacted } from "./compact-state.js";
@@ -202,6 +202,7 @@ export async function openLake(dir: string, opts: LakeOptions = {}): Promise<Lak
     },
     async close() {
       await tail;
+      await settleRemovals();
       conn.closeSync();
       loadConn.closeSync();
       instance.closeSync();

@@ -16,7 +16,7 @@
 //   warehouse that reads them (engine/retired-warehouses.ts).
 // - On every run, each current file's published files are checked against the names and sizes
 //   its manifest lists (stat only); a missing or changed file makes the raw file reprocess.
-import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { duckdb } from "./duckdb.js";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
@@ -206,22 +206,73 @@ export async function currentSlots(paths: LakePaths, source: string): Promise<st
   return slots.sort();
 }
 
+const besideFile = (paths: LakePaths): string => join(paths.tmp, `${process.pid}-warehouse.duckdb`);
+
+/** What the copy was taken from: a warehouse changed since (compaction, apply) is copied again. */
+async function identity(file: string): Promise<string | undefined> {
+  const [db, wal] = await Promise.all([stat(file).catch(() => undefined), stat(`${file}.wal`).catch(() => undefined)]);
+  return db && [db.ino, db.size, db.mtimeMs, wal?.size, wal?.mtimeMs].join(":");
+}
+
+/** A copy of warehouse.duckdb made ahead of buildBeside (startWarehouseCopy). */
+export interface WarehouseCopy {
+  /** The warehouse's identity when it was copied; undefined when there was none to copy. */
+  readonly ready: Promise<string | undefined>;
+}
+
+async function copyWarehouse(paths: LakePaths, next: string): Promise<void> {
+  await traced("warehouse: copy warehouse.duckdb", () => copyFile(paths.warehouse, next));
+  if (await exists(`${paths.warehouse}.wal`)) await copyFile(`${paths.warehouse}.wal`, `${next}.wal`);
+}
+
+/**
+ * Starts the copy buildBeside would make, and writes it to disk, while the file stage runs: on
+ * a 1M-record lake the copy took 0.2 s and the build's first commit 0.35 s more (its fsync
+ * wrote the copy's 300 MB of dirty pages), both in the time a user waits for.
+ */
+export function startWarehouseCopy(paths: LakePaths): WarehouseCopy {
+  const next = besideFile(paths);
+  const ready = (async (): Promise<string | undefined> => {
+    await rm(next, { force: true });
+    await rm(`${next}.wal`, { force: true });
+    const before = await identity(paths.warehouse);
+    if (before === undefined) return undefined;
+    await copyWarehouse(paths, next);
+    const fh = await open(next, "r+");
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    return before;
+  })();
+  // Awaited by buildBeside; a run that never builds leaves the copy for the next one to replace.
+  ready.catch(() => undefined);
+  return { ready };
+}
+
 /**
  * Runs `build` on a copy of warehouse.duckdb and renames the copy over it when `build`
  * returns: a reader opens the old file or the new one, never waits on the run's lock and never
  * sees a model dropped and not yet rebuilt. When `build` throws, the previous warehouse stays.
+ * `prepared` is a copy started earlier (startWarehouseCopy), used when the warehouse has not
+ * changed since.
  */
 export async function buildBeside<T>(
   paths: LakePaths,
   build: (next: LakePaths) => Promise<T>,
   onRebuilt: (why: string) => void = () => undefined,
+  prepared?: WarehouseCopy,
 ): Promise<T> {
-  const next = join(paths.tmp, `${process.pid}-warehouse.duckdb`);
-  await rm(next, { force: true });
-  await rm(`${next}.wal`, { force: true });
-  if (await exists(paths.warehouse)) {
-    await traced("warehouse: copy warehouse.duckdb", () => copyFile(paths.warehouse, next));
-    if (await exists(`${paths.warehouse}.wal`)) await copyFile(`${paths.warehouse}.wal`, `${next}.wal`);
+  const next = besideFile(paths);
+  const copied = await prepared?.ready.catch(() => undefined);
+  const current = await identity(paths.warehouse);
+  if (copied === undefined || copied !== current) {
+    await rm(next, { force: true });
+    await rm(`${next}.wal`, { force: true });
+    if (current !== undefined) await copyWarehouse(paths, next);
+  }
+  if (current !== undefined) {
     // Everything in it is derived from processed/ and the pipeline: a file DuckDB cannot open
     // (random bytes, a torn copy) is replaced by one built from scratch.
     const why = await traced("warehouse: check copy opens", () => cannotOpen(next));

@@ -17,7 +17,7 @@
 import { link, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { duckdb } from "./duckdb.js";
-import { exists, type LakePaths } from "./lake.js";
+import { exists, removeLater, type LakePaths } from "./lake.js";
 import { collectSupersededEntries, supersededLog } from "./publish.js";
 
 const MIN_AGE_MS = 2_000;
@@ -78,12 +78,13 @@ export async function collectRetired(paths: LakePaths, now = Date.now()): Promis
     const db = join(dir, n.replace(/\.json$/, ".duckdb"));
     if (now - r.at < MIN_AGE_MS || (await hasReader(db))) break;
     upTo = Math.max(upTo, r.logBytes);
-    for (const f of [db, `${db}.wal`, join(dir, n)]) await rm(f, { force: true });
+    for (const f of [db, `${db}.wal`]) await removeLater(paths, f);
+    await rm(join(dir, n), { force: true });
   }
   return upTo > 0 ? collectSupersededEntries(paths, upTo) : 0;
 }
 
 /** When the lake is opened every superseded slot is removed: the retired files go with them. */
 export async function clearRetired(paths: LakePaths): Promise<void> {
-  await rm(retiredDir(paths), { recursive: true, force: true });
+  await removeLater(paths, retiredDir(paths));
 }

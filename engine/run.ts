@@ -8,7 +8,7 @@ import { exists, listRawKeys, type LakePaths } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildWarehouse, WarehouseBuildError, type WarehouseResult } from "./warehouse.js";
 import { publishedState } from "./manifest.js";
-import { buildBeside } from "./publish.js";
+import { buildBeside, startWarehouseCopy, type WarehouseCopy } from "./publish.js";
 import { collectRetired, prepareRetirement } from "./retired-warehouses.js";
 import type { DbtProjectOptions } from "./dbt-project.js";
 import { traced } from "./trace.js";
@@ -68,6 +68,8 @@ export interface RefreshOptions extends WarehouseOptions {
    * the build, never the live file changed under them.
    */
   readonly beforeBuild?: (warehouseFile: string) => Promise<void>;
+  /** The copy to build on, started while the files ran (publish.ts startWarehouseCopy). */
+  readonly prepared?: WarehouseCopy;
 }
 
 /**
@@ -89,7 +91,7 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOption
     let result: WarehouseResult;
     try {
       result = await traced("warehouse: build beside (copy, build, rename)", () =>
-        buildBeside(lake.paths, build, (why) => (rebuilt = why)),
+        buildBeside(lake.paths, build, (why) => (rebuilt = why), opts.prepared),
       );
     } catch (e) {
       await retirement.abandon();
@@ -106,7 +108,7 @@ export function refreshWarehouse(lake: Lake, ir: PipelineIR, opts: RefreshOption
  * DuckDB out of memory) becomes the run's problem, with the files' results kept, instead of
  * an exception that loses them.
  */
-export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR, opts: WarehouseOptions = {}): Promise<WarehouseResult> {
+export async function refreshWarehouseForRun(lake: Lake, ir: PipelineIR, opts: RefreshOptions = {}): Promise<WarehouseResult> {
   try {
     return await refreshWarehouse(lake, ir, opts);
   } catch (e) {
@@ -132,6 +134,8 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
   const t0 = performance.now();
   const keys = rawKeys ?? (await inArrivalOrder(lake.paths, await listRawKeys(lake.paths)));
   const files: FileSummary[] = [];
+  // The files never touch warehouse.duckdb, so its copy for the build can be made meanwhile.
+  const prepared = opts.fullRefresh === true ? undefined : startWarehouseCopy(lake.paths);
   for (const [index, rawKey] of keys.entries()) {
     opts.onFile?.({ phase: "start", rawKey, index, total: keys.length });
     const summary = await traced(`file ${rawKey}`, () => processRawFile(lake, ir, rawKey));
@@ -150,6 +154,7 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
     ? { ...opts.reuseWarehouse!, reused: true as const, timingsMs: { refresh: 0, models: 0, tests: 0 } }
     : await refreshWarehouseForRun(lake, ir, {
         files,
+        ...(prepared && { prepared }),
         ...(opts.fullRefresh !== undefined && { fullRefresh: opts.fullRefresh }),
         ...(opts.dbt && { dbt: opts.dbt }),
       });
