@@ -20,6 +20,8 @@ export interface ModelOutcome {
   /** What ran: `table`, `incremental (full build)`, `incremental (12 groups)`, `incremental (3 ids)`. */
   readonly materialized: string;
   readonly ms: number;
+  /** Built by its incremental form: the rows it wrote are in the temp table `<name>__lakec_written` until the connection closes. */
+  readonly incremental?: true;
 }
 
 export interface ModelStageOptions {
@@ -103,6 +105,10 @@ async function buildIncremental(conn: DuckDBConnection, project: LocalProject, m
   try {
     for (const statement of project.strategySql({ model: m, batch, columns }))
       await traced(`  ${m.name}: ${statement.slice(0, 40).replace(/\s+/g, " ")}`, () => conn.run(statement));
+    // The rows the strategy inserted, for the tests that may look at them alone (dbt-tests.ts).
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${q(`${m.name}__lakec_written`)} AS SELECT * FROM ${batch} WHERE ${q(m.rowMarker!)} IS NOT NULL`,
+    );
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${batch}`);
   }
@@ -163,7 +169,13 @@ async function buildAll(
     if (full) rebuilt.add(m.name);
     await conn.run(`INSERT OR REPLACE INTO ${STATE_TABLE} VALUES (${quoteString("duckdb", m.name)}, ${quoteString("duckdb", print)})`);
     const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
-    out.push({ name: m.name, rows: Number(r!.n), materialized, ms: Math.round(performance.now() - t0) });
+    out.push({
+      name: m.name,
+      rows: Number(r!.n),
+      materialized,
+      ms: Math.round(performance.now() - t0),
+      ...(!full && { incremental: true as const }),
+    });
   }
   return out;
 }

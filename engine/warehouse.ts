@@ -32,6 +32,8 @@ export interface TestOutcome {
   readonly sample: readonly Record<string, unknown>[];
   /** How long the test's query took (printed per test, as dbt does; never in a golden file). */
   readonly ms: number;
+  /** Run over the rows the build wrote, because the rest passed before (engine/dbt-tests.ts). */
+  readonly scope?: "written rows";
 }
 
 /** Stages 3–5 could not finish (a model or test query failed, DuckDB ran out of memory, …). */
@@ -225,7 +227,9 @@ export async function buildWarehouse(
     );
     const modelsMs = performance.now() - t0;
     t0 = performance.now();
-    const tests = await traced("warehouse: tests", () => runTests(conn, project.tests));
+    const tests = await traced("warehouse: tests", () =>
+      runTests(conn, project.tests, { incremental: new Set(models.filter((m) => m.incremental).map((m) => m.name)) }),
+    );
     return {
       views,
       orphans: published.orphans,

@@ -17,7 +17,7 @@ import { openLake, type LakeOptions } from "./open-lake.js";
 import type { DbtProjectOptions } from "./dbt-project.js";
 import { runFiles, type RunSummary } from "./run.js";
 import type { WarehouseResult } from "./warehouse.js";
-import { compactLake, maxFilesPerPartition, type CompactionReport } from "./compact.js";
+import { compactLake, maxFilesPerPartition, partitionsWrittenBy, type CompactionReport } from "./compact.js";
 import { traced } from "./trace.js";
 
 /** What a batch of raw files did; the CLI prints it, tests and benchmarks inspect it. */
@@ -251,6 +251,7 @@ export async function engineRunner(
   // The last successful build and the pipeline it was built for: a batch whose files are all
   // unchanged (a touched or re-saved file) under the same pipeline keeps it, no mart rebuilt.
   let last: { ir: string; warehouse: WarehouseResult } | undefined;
+  let checkedAll = false;
   return {
     async runBatch(ir, keys) {
       const irText = JSON.stringify(ir);
@@ -262,10 +263,14 @@ export async function engineRunner(
       );
       last = summary.warehouse.error === undefined ? { ir: irText, warehouse: summary.warehouse } : undefined;
       // After the models merged the batch, so that its files can be packed too (compact.ts).
+      // The first batch looks at every partition; later ones only where their files wrote, since
+      // the rest were at most compactAbove after the batch before (or were compacted then).
+      const touched = checkedAll ? await partitionsWrittenBy(lake.paths, ir, keys) : undefined;
       const compact =
         compactAbove > 0 &&
         summary.warehouse.error === undefined &&
-        (await traced("dev: files per partition", () => maxFilesPerPartition(lake.paths, ir))) > compactAbove;
+        (await traced("dev: files per partition", () => maxFilesPerPartition(lake.paths, ir, touched))) > compactAbove;
+      if (summary.warehouse.error === undefined) checkedAll = true;
       const compaction = compact ? await compactLake(lake, ir, { above: compactAbove }) : undefined;
       // Compaction rebuilt the warehouse: the next all-skipped batch must not stand on the old result.
       if (compaction) last = undefined;

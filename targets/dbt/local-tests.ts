@@ -27,9 +27,17 @@ function rendered(jinja: DbtJinja, value: unknown): string {
   return jinja.render("test argument", text, { ref: none, source: none, self: new Relation("test"), incremental: false, fullRefresh: false, config: {} });
 }
 
-function testSql(jinja: DbtJinja, model: string, column: string, kind: string, args: Record<string, unknown>): string {
+/** The rows an incremental build of `model` wrote, as the engine keeps them for its tests (engine/model-stage.ts). */
+export const writtenRowsRelation = (model: string): string => q(`${model}__lakec_written`);
+
+function whereOf(jinja: DbtJinja, args: Record<string, unknown>): string | undefined {
   const where = (args["config"] as { where?: string } | undefined)?.where ?? args["where"];
-  const m = where === undefined ? q(model) : `(select * from ${q(model)} where ${rendered(jinja, where)})`;
+  return where === undefined ? undefined : rendered(jinja, where);
+}
+
+function testSql(jinja: DbtJinja, model: string, column: string, kind: string, args: Record<string, unknown>, from = q(model)): string {
+  const where = whereOf(jinja, args);
+  const m = where === undefined ? from : `(select * from ${from} where ${where})`;
   switch (kind) {
     case "not_null":
       return `select * from ${m} where ${column} is null`;
@@ -56,6 +64,21 @@ function testSql(jinja: DbtJinja, model: string, column: string, kind: string, a
   }
 }
 
+/**
+ * The test over the rows this build wrote, for a model built incrementally whose test passed on
+ * the previous build: the other rows are as they were then, so a failure must involve a written
+ * row, and the count is the whole test's. A unique test counts every row sharing a written value.
+ * relationships has none: a deleted parent fails child rows that were not written.
+ */
+function scopedTestSql(jinja: DbtJinja, model: string, column: string, kind: string, args: Record<string, unknown>): string | undefined {
+  const written = writtenRowsRelation(model);
+  if (kind === "not_null" || kind === "accepted_values") return testSql(jinja, model, column, kind, args, written);
+  if (kind !== "unique") return undefined;
+  const where = whereOf(jinja, args);
+  const keep = (rel: string): string => (where === undefined ? rel : `(select * from ${rel} where ${where})`);
+  return `select ${column} as unique_field, count(*) as n_records from ${keep(q(model))} where ${column} is not null and ${column} in (select ${column} from ${keep(written)}) group by ${column} having count(*) > 1`;
+}
+
 /** The models a generic test reads besides its own (relationships' `to`). */
 function otherModels(kind: string, args: Record<string, unknown>): string[] {
   const to = kind === "relationships" ? /ref\(\s*['"]([A-Za-z0-9_]+)['"]/.exec(String(args["to"])) : null;
@@ -71,7 +94,15 @@ export function testsOf(jinja: DbtJinja, model: string, column: string | undefin
     const severity = String((args["config"] as { severity?: string } | undefined)?.severity ?? args["severity"] ?? "error").toLowerCase() === "warn" ? "warn" : "error";
     const name = `${kind}_${model}_${(column ?? target).replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "")}`;
     const others = otherModels(kind, args);
-    const test: LocalTest = { name, sql: testSql(jinja, model, target, kind, args), model, severity, ...(others.length > 0 && { models: [model, ...others] }) };
+    const scopedSql = scopedTestSql(jinja, model, target, kind, args);
+    const test: LocalTest = {
+      name,
+      sql: testSql(jinja, model, target, kind, args),
+      ...(scopedSql !== undefined && { scopedSql }),
+      model,
+      severity,
+      ...(others.length > 0 && { models: [model, ...others] }),
+    };
     return column === undefined ? test : { ...test, column };
   });
 }

@@ -39,6 +39,11 @@ export interface LocalTest {
   readonly name: string;
   /** Returns the failing rows; zero rows means the test passed. */
   readonly sql: string;
+  /**
+   * The same test over the rows an incremental build wrote (`<model>__lakec_written`): what the
+   * engine runs when the model was built incrementally and the test passed on the previous build.
+   */
+  readonly scopedSql?: string;
   readonly model: string;
   readonly column?: string;
   readonly severity: "error" | "warn";

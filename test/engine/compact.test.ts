@@ -9,6 +9,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineIR } from "../../compiler/ir.js";
 import { compactLake, ingestInputs, openLake, runFiles, type CompactionReport, type RunSummary } from "../../engine/index.js";
+import { maxFilesPerPartition, partitionsWrittenBy } from "../../engine/compact.js";
 import { queryWarehouse } from "../../engine/query.js";
 import { listing, removeTempDirs, reviewsIr, reviewsOverDays, tempDir, warehouseRows, writeLines } from "../support/engine-fixtures.js";
 
@@ -221,4 +222,21 @@ describe("lakec compaction, locally", () => {
     for (const l of [lakeDir, reference]) expect((await runWith(l, ir)).ok).toBe(true);
     expect(await everything(lakeDir)).toBe(await everything(reference));
   }, 240_000);
+
+  it("dev's check after a batch looks only where the batch's files wrote, and finds there what a full listing finds", async () => {
+    const lakeDir = join(dir, "touched");
+    expect((await runWith(lakeDir, ir, deliveries.slice(0, 3))).ok).toBe(true);
+    await withLake(lakeDir, async (lake) => {
+      const touched = await partitionsWrittenBy(lake.paths, ir, ["reviews/export-2.jsonl"]);
+      expect([...touched.keys()].sort()).toEqual(["product_review_images", "product_reviews"]);
+      const days = [...touched.get("product_reviews")!];
+      expect(days.length).toBeGreaterThan(5);
+      expect(days.every((d) => /^review_date=\d{4}-\d{2}-\d{2}$/.test(d))).toBe(true);
+      // export-2 overlaps the days of export-1, so its partitions are the lake's fullest.
+      const all = await maxFilesPerPartition(lake.paths, ir);
+      expect(all).toBeGreaterThan(1);
+      expect(await maxFilesPerPartition(lake.paths, ir, touched)).toBe(all);
+      expect(await maxFilesPerPartition(lake.paths, ir, new Map())).toBe(0);
+    });
+  }, 120_000);
 });

@@ -35,21 +35,23 @@ with
   ),
   lakec_gone as (
     select distinct
-      review_id
+      replaced.review_id
     from
-      {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
+      {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }} as replaced
     where
-      _replaced_at > (
+      replaced._replaced_at > (
         select
           w
         from
           lakec_watermark
       )
-      and review_id not in (
+      and not exists (
         select
-          review_id
+          1
         from
-          {{ ref('stg_reviews__product_reviews') }}
+          {{ ref('stg_reviews__product_reviews') }} as kept
+        where
+          kept.review_id = replaced.review_id
       )
   ),
   child as (

@@ -35,21 +35,23 @@ with
   ),
   lakec_gone as (
     select distinct
-      tip_record_id
+      replaced.tip_record_id
     from
-      {{ lakec_history_relation(ref('stg_checkins__tip')) }}
+      {{ lakec_history_relation(ref('stg_checkins__tip')) }} as replaced
     where
-      _replaced_at > (
+      replaced._replaced_at > (
         select
           w
         from
           lakec_watermark
       )
-      and tip_record_id not in (
+      and not exists (
         select
-          tip_record_id
+          1
         from
-          {{ ref('stg_checkins__tip') }}
+          {{ ref('stg_checkins__tip') }} as kept
+        where
+          kept.tip_record_id = replaced.tip_record_id
       )
   ),
   child as (

@@ -35,21 +35,23 @@ with
   ),
   lakec_gone as (
     select distinct
-      business_record_id
+      replaced.business_record_id
     from
-      {{ lakec_history_relation(ref('stg_places__business')) }}
+      {{ lakec_history_relation(ref('stg_places__business')) }} as replaced
     where
-      _replaced_at > (
+      replaced._replaced_at > (
         select
           w
         from
           lakec_watermark
       )
-      and business_record_id not in (
+      and not exists (
         select
-          business_record_id
+          1
         from
-          {{ ref('stg_places__business') }}
+          {{ ref('stg_places__business') }} as kept
+        where
+          kept.business_record_id = replaced.business_record_id
       )
   ),
   child as (
