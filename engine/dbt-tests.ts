@@ -30,7 +30,7 @@ const sqlHash = (sql: string): string => createHash("sha256").update(sql).digest
  * on a 1M-record lake the unique tests took 0.4 s of a 2.6 s run over whole tables.
  */
 export async function runTests(conn: DuckDBConnection, tests: readonly LocalTest[], opts?: TestRunOptions): Promise<TestOutcome[]> {
-  const passed = opts === undefined ? new Map<string, string>() : await passedBefore(conn);
+  const passed = opts === undefined ? new Map<string, string>() : await verdicts(() => passedBefore(conn));
   const out: TestOutcome[] = [];
   for (const t of tests) {
     const started = performance.now();
@@ -54,8 +54,15 @@ export async function runTests(conn: DuckDBConnection, tests: readonly LocalTest
       ...(scoped && { scope: "written rows" as const }),
     });
   }
-  if (opts !== undefined) await recordResults(conn, tests, out);
+  if (opts !== undefined) await verdicts(() => recordResults(conn, tests, out));
   return out;
+}
+
+/** Reading or keeping the verdicts failed (DuckDB out of memory): the build stops like a failing test query. */
+function verdicts<T>(fn: () => Promise<T>): Promise<T> {
+  return fn().catch((e: unknown) => {
+    throw new WarehouseBuildError(`keeping the dbt tests' results on DuckDB: ${e instanceof Error ? e.message : String(e)}`);
+  });
 }
 
 /** Tests that passed when the last build ran them: name → hash of their SQL. */

@@ -116,14 +116,23 @@ export interface PublishedState {
    */
   readonly orphans: readonly string[];
   /** Every published raw file with its arrival (manifests written before arrivals existed have none). */
-  readonly arrivals: readonly { readonly rawKey: string; readonly source: string; readonly arrival: number; readonly input: string }[];
+  readonly arrivals: readonly PublishedFile[];
+}
+
+export interface PublishedFile {
+  readonly rawKey: string;
+  readonly source: string;
+  readonly arrival: number;
+  readonly input: string;
+  /** The folders its manifest lists files in, relative to the lake: `processed/<table>/…/_input=<slot>`. */
+  readonly folders: readonly string[];
 }
 
 /** What the manifests say is published: metadata only, no Parquet is opened. */
 export async function publishedState(paths: LakePaths, ir: PipelineIR): Promise<PublishedState> {
   const rowsByTable: Record<string, number> = Object.fromEntries(ir.tables.map((t) => [t.name, 0]));
   const orphans: string[] = [];
-  const arrivals: { rawKey: string; source: string; arrival: number; input: string }[] = [];
+  const arrivals: PublishedFile[] = [];
   for (const s of ir.sources) {
     const dir = join(paths.manifests, s.name);
     const names = await readdir(dir).catch(() => [] as string[]);
@@ -131,7 +140,12 @@ export async function publishedState(paths: LakePaths, ir: PipelineIR): Promise<
       const m = await readManifest(join(dir, n));
       if (m?.status !== "ok") continue;
       for (const [t, rows] of Object.entries(m.rows_written)) if (t in rowsByTable) rowsByTable[t]! += rows;
-      arrivals.push({ rawKey: m.raw_key, source: s.name, arrival: m.arrival_seq ?? 0, input: m.input });
+      const folders = new Set(
+        Object.keys(m.files ?? {})
+          .filter((f) => f.startsWith("processed/"))
+          .map((f) => f.slice(0, f.lastIndexOf("/"))),
+      );
+      arrivals.push({ rawKey: m.raw_key, source: s.name, arrival: m.arrival_seq ?? 0, input: m.input, folders: [...folders] });
       if (!(await exists(rawFile(paths, m.raw_key)))) orphans.push(m.raw_key);
     }
   }

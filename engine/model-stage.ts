@@ -132,9 +132,41 @@ export async function buildModels(
     await conn.run("COMMIT");
     return out;
   } catch (e) {
-    await conn.run("ROLLBACK");
+    // A rollback that fails too (out of memory) changes nothing: the build's copy is discarded.
+    await conn.run("ROLLBACK").catch(() => undefined);
     throw e;
   }
+}
+
+async function buildOne(
+  conn: DuckDBConnection,
+  project: LocalProject,
+  m: LocalModel,
+  opts: ModelStageOptions,
+  known: ReadonlyMap<string, string>,
+  rebuilt: Set<string>,
+): Promise<ModelOutcome> {
+  const t0 = performance.now();
+  const print = fingerprint(m);
+  const full =
+    opts.fullRefresh === true ||
+    m.materialized !== "incremental" ||
+    known.get(m.name) !== print ||
+    m.dependsOn.some((d) => rebuilt.has(d)) ||
+    (await relationType(conn, m.name)) !== "BASE TABLE";
+  const materialized = await traced(`model ${m.name} ${full ? "full" : "incremental"}`, () =>
+    full ? buildFull(conn, m) : buildIncremental(conn, project, m),
+  );
+  if (full) rebuilt.add(m.name);
+  await conn.run(`INSERT OR REPLACE INTO ${STATE_TABLE} VALUES (${quoteString("duckdb", m.name)}, ${quoteString("duckdb", print)})`);
+  const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
+  return {
+    name: m.name,
+    rows: Number(r!.n),
+    materialized,
+    ms: Math.round(performance.now() - t0),
+    ...(!full && { incremental: true as const }),
+  };
 }
 
 async function buildAll(
@@ -150,32 +182,13 @@ async function buildAll(
   const rebuilt = new Set<string>();
   const out: ModelOutcome[] = [];
   for (const m of project.models) {
-    const t0 = performance.now();
-    const print = fingerprint(m);
-    const full =
-      opts.fullRefresh === true ||
-      m.materialized !== "incremental" ||
-      known.get(m.name) !== print ||
-      m.dependsOn.some((d) => rebuilt.has(d)) ||
-      (await relationType(conn, m.name)) !== "BASE TABLE";
-    let materialized: string;
+    // Every statement of a model is its build: one that fails (DuckDB out of memory between two
+    // models, too) is reported as that model's, never as an unexplained crash.
     try {
-      materialized = await traced(`model ${m.name} ${full ? "full" : "incremental"}`, () =>
-        full ? buildFull(conn, m) : buildIncremental(conn, project, m),
-      );
+      out.push(await buildOne(conn, project, m, opts, known, rebuilt));
     } catch (e) {
       throw onError(m.name, e);
     }
-    if (full) rebuilt.add(m.name);
-    await conn.run(`INSERT OR REPLACE INTO ${STATE_TABLE} VALUES (${quoteString("duckdb", m.name)}, ${quoteString("duckdb", print)})`);
-    const [r] = await rowsOf(conn, `SELECT count(*) AS n FROM ${q(m.name)}`);
-    out.push({
-      name: m.name,
-      rows: Number(r!.n),
-      materialized,
-      ms: Math.round(performance.now() - t0),
-      ...(!full && { incremental: true as const }),
-    });
   }
   return out;
 }
