@@ -93,8 +93,14 @@ function fits(source: SourceIR, keys: ReadonlySet<string>): boolean {
   return read.filter((h) => keys.has(h)).length * 2 >= read.length;
 }
 
+/** A sample, each of its files with the source it goes to. */
+export interface DemoChoice {
+  readonly demo: Demo;
+  readonly sources: readonly string[];
+}
+
 /** Each file of the first sample whose every file fits a distinct source, with that source. */
-export function pickDemo(ir: PipelineIR, source?: string): { demo: Demo; sources: string[] } | undefined {
+export function pickDemo(ir: PipelineIR, source?: string): DemoChoice | undefined {
   const candidates = source === undefined ? ir.sources : ir.sources.filter((s) => s.name === source);
   for (const demo of DEMOS) {
     const taken: string[] = [];
@@ -109,27 +115,29 @@ export function pickDemo(ir: PipelineIR, source?: string): { demo: Demo; sources
   return undefined;
 }
 
+/** The sample for --demo; a usage error, before anything is written, when none fits. */
+export function chooseDemo(ir: PipelineIR, source?: string): DemoChoice {
+  const picked = pickDemo(ir, source);
+  if (picked) return picked;
+  const where = source === undefined ? "this pipeline's sources" : `source ${source}`;
+  const samples = DEMOS.map((d) => d.title).join("; ");
+  throw new UsageError(`--demo: no bundled sample has the shape of ${where}; the samples are ${samples}. Use --input with your own files`);
+}
+
 export interface DemoInputs {
   /** Each file written, with the source it goes to. */
   readonly files: readonly { readonly file: string; readonly source: string }[];
   readonly cleanup: () => Promise<void>;
 }
 
-/** Writes the sample that fits the pipeline to a temporary folder. */
-export async function demoInputs(ir: PipelineIR, source?: string): Promise<DemoInputs> {
-  const picked = pickDemo(ir, source);
-  if (!picked) {
-    const where = source === undefined ? "this pipeline's sources" : `source ${source}`;
-    throw new UsageError(
-      `--demo: no bundled sample has the shape of ${where}; the samples are ${DEMOS.map((d) => d.title).join("; ")}. Use --input with your own files`,
-    );
-  }
+/** Writes the sample's files to a temporary folder. */
+export async function writeDemo(choice: DemoChoice): Promise<DemoInputs> {
   const dir = await mkdtemp(join(tmpdir(), "lakec-demo-"));
   const files: { file: string; source: string }[] = [];
-  for (const [i, f] of picked.demo.files.entries()) {
+  for (const [i, f] of choice.demo.files.entries()) {
     const file = join(dir, f.name);
     await writeFile(file, f.content());
-    files.push({ file, source: picked.sources[i]! });
+    files.push({ file, source: choice.sources[i]! });
   }
   return { files, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -24,7 +24,7 @@ import { formatRows } from "./format-rows.js";
 import { formatRunSummary } from "./summary-format.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
-import { demoInputs, type DemoInputs } from "./demo.js";
+import { chooseDemo, writeDemo, type DemoInputs } from "./demo.js";
 import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, UserError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
@@ -48,6 +48,11 @@ Examples:
   $ lakec run pipelines/orders.yaml --demo                   # gzip Firehose files, drift reported
   $ lakec run pipelines/reviews.yaml --input exports/2024-06-01.jsonl
   $ lakec run pipelines/yelp.yaml --input business.json --source business --json
+
+--demo picks the sample by the raw keys the sources read: 2,000 Amazon-style reviews
+(reviews.yaml, storefront.yaml), 200 Yelp businesses and 2,000 reviews (yelp.yaml), or 2,000
+orders and 4,000 cart events as gzip Firehose files (orders.yaml). Each is seeded, so it is the
+same every time; a pipeline no sample fits is a usage error (use --input).
 
 Your own dbt models in dbt/models/custom/<pipeline>/ (and their tests, and singular tests in
 dbt/tests/<pipeline>/) are built and tested with the generated ones, in ref() order.
@@ -168,11 +173,12 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
   }
   const ir = loaded.ir;
   await checkSelection(ctx, ir, opts);
+  const sample = opts.demo ? chooseDemo(ir, opts.source) : undefined;
   const lakeDir = resolve(ctx.io.cwd, lakeFolder(opts.lake, ir.environment?.name));
   const lake = await openLake(lakeDir, lakeOptions(opts));
   let demo: DemoInputs | undefined;
   try {
-    if (opts.demo) demo = await demoInputs(ir, opts.source);
+    if (sample) demo = await writeDemo(sample);
     const ingest = (inputs: string[], source: string | undefined) =>
       ingestInputs(lake.paths, ir, inputs, { ...(source !== undefined && { source }), link: opts.link === true }).catch((e: unknown) => {
         throw e instanceof IngestError ? new UsageError(e.message) : e;
@@ -215,10 +221,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--link", "hard-link inputs into raw/ instead of copying them (then never edit an input in place: it is the raw file)")
     .option("--env <name>", ENV_OPTION_HELP)
     .option("--lake <dir>", LAKE_OPTION_HELP)
-    .option(
-      "--demo",
-      "first add a bundled synthetic sample to raw/, the one whose shape fits the pipeline's sources: Amazon-style reviews (reviews.yaml, storefront.yaml), Yelp businesses and reviews (yelp.yaml), or gzip Firehose orders and cart events (orders.yaml)",
-    )
+    .option("--demo", "first add to raw/ the bundled synthetic sample that fits the pipeline's sources (below)")
     .option("--full-refresh", "rebuild every dbt model in full instead of incrementally (like dbt run --full-refresh)")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)");
