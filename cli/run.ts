@@ -1,7 +1,5 @@
 // lakec run FILE [--input PATH…] [--lake DIR] [--format text|json] [--demo]
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { Listr, ProcessOutput } from "listr2";
 import { hasErrors } from "../compiler/diagnostics.js";
@@ -26,7 +24,7 @@ import { formatRows } from "./format-rows.js";
 import { formatRunSummary } from "./summary-format.js";
 import { localDesired } from "../deploy/providers/local/desired.js";
 import { readDeployedRecord, writeDeployedRecord } from "../deploy/providers/local/state.js";
-import { generateAmazonReviews } from "../synthetic/amazon.js";
+import { chooseDemo, writeDemo, type DemoInputs } from "./demo.js";
 import { ENV_OPTION_HELP, LAKE_OPTION_HELP, lakeFolder, UsageError, UserError, type CliContext } from "./context.js";
 import { addFormatOptions, formatOf, printJson, type FormatFlags } from "./json-output.js";
 import { loadPipeline, reportDiagnostics } from "./pipeline-files.js";
@@ -47,8 +45,14 @@ and pipeline semantics are unchanged are skipped, so running twice changes nothi
 
 Examples:
   $ lakec run pipelines/reviews.yaml --demo                  # bundled synthetic sample
+  $ lakec run pipelines/orders.yaml --demo                   # gzip Firehose files, drift reported
   $ lakec run pipelines/reviews.yaml --input exports/2024-06-01.jsonl
   $ lakec run pipelines/yelp.yaml --input business.json --source business --json
+
+--demo picks the sample by the raw keys the sources read: 2,000 Amazon-style reviews
+(reviews.yaml, storefront.yaml), 200 Yelp businesses and 2,000 reviews (yelp.yaml), or 2,000
+orders and 4,000 cart events as gzip Firehose files (orders.yaml). Each is seeded, so it is the
+same every time; a pipeline no sample fits is a usage error (use --input).
 
 Your own dbt models in dbt/models/custom/<pipeline>/ (and their tests, and singular tests in
 dbt/tests/<pipeline>/) are built and tested with the generated ones, in ref() order.
@@ -69,17 +73,6 @@ interface RunCliOptions extends FormatFlags, DbtCliOptions {
   fullRefresh?: boolean;
   memoryLimit: string;
   threads?: string;
-}
-
-const DEMO = { seed: 2018, records: 2000, file: "demo-reviews.jsonl" };
-
-async function demoInput(ir: PipelineIR, opts: RunCliOptions): Promise<{ file: string; cleanup: () => Promise<void> }> {
-  if (ir.sources.length !== 1 && opts.source === undefined)
-    throw new UsageError("--demo needs --source when the pipeline has several sources");
-  const dir = await mkdtemp(join(tmpdir(), "lakec-demo-"));
-  const file = join(dir, DEMO.file);
-  await writeFile(file, generateAmazonReviews({ seed: DEMO.seed, records: DEMO.records }));
-  return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** DuckDB cannot run the stages in less (it failed to start at a few MB). */
@@ -180,18 +173,21 @@ async function run(ctx: CliContext, file: string, opts: RunCliOptions): Promise<
   }
   const ir = loaded.ir;
   await checkSelection(ctx, ir, opts);
+  const sample = opts.demo ? chooseDemo(ir, opts.source) : undefined;
   const lakeDir = resolve(ctx.io.cwd, lakeFolder(opts.lake, ir.environment?.name));
   const lake = await openLake(lakeDir, lakeOptions(opts));
-  let demo: Awaited<ReturnType<typeof demoInput>> | undefined;
+  let demo: DemoInputs | undefined;
   try {
-    if (opts.demo) demo = await demoInput(ir, opts);
-    const inputs = [...(opts.input ?? []).map((i) => resolve(ctx.io.cwd, i)), ...(demo ? [demo.file] : [])];
-    await ingestInputs(lake.paths, ir, inputs, {
-      ...(opts.source !== undefined && { source: opts.source }),
-      link: opts.link === true,
-    }).catch((e: unknown) => {
-      throw e instanceof IngestError ? new UsageError(e.message) : e;
-    });
+    if (sample) demo = await writeDemo(sample);
+    const ingest = (inputs: string[], source: string | undefined) =>
+      ingestInputs(lake.paths, ir, inputs, { ...(source !== undefined && { source }), link: opts.link === true }).catch((e: unknown) => {
+        throw e instanceof IngestError ? new UsageError(e.message) : e;
+      });
+    await ingest(
+      (opts.input ?? []).map((i) => resolve(ctx.io.cwd, i)),
+      opts.source,
+    );
+    for (const f of demo?.files ?? []) await ingest([f.file], f.source);
     const keys = await inArrivalOrder(lake.paths, await listRawKeys(lake.paths));
     const summary = await runWithProgress(lake, ir, keys, progressStream(ctx, json), opts.fullRefresh === true, dbtOptions(ctx, opts));
     if (json) printJson(ctx, { command: "run", ok: summary.ok, diagnostics, result: summary });
@@ -225,7 +221,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--link", "hard-link inputs into raw/ instead of copying them (then never edit an input in place: it is the raw file)")
     .option("--env <name>", ENV_OPTION_HELP)
     .option("--lake <dir>", LAKE_OPTION_HELP)
-    .option("--demo", "first add a bundled synthetic sample to raw/: 2,000 Amazon-style reviews, the shape pipelines/reviews.yaml reads")
+    .option("--demo", "first add to raw/ the bundled synthetic sample that fits the pipeline's sources (below)")
     .option("--full-refresh", "rebuild every dbt model in full instead of incrementally (like dbt run --full-refresh)")
     .option("--memory-limit <size>", "DuckDB memory limit", "2GB")
     .option("--threads <n>", "DuckDB threads (default: all cores)");

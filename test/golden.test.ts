@@ -80,6 +80,14 @@ describe("golden cases", () => {
     }
   });
 
+  test("docs/language.md has a row for every loader and schema code, with its severity", () => {
+    const docs = readFileSync("docs/language.md", "utf8");
+    const rows = Object.entries({ ...LOADER_CODES, ...SCHEMA_CODES, LK199: "" }).map(
+      ([c, rule]) => `| \`${c}\` | ${rule.startsWith("warning: ") ? "warning" : "error"} | `,
+    );
+    expect(rows.filter((r) => !docs.includes(r))).toEqual([]);
+  });
+
   test.each(caseNames)("%s", (name) => {
     const caseDir = join(CASES, name);
     const file = `test/cases/${name}/pipeline.yaml`;

@@ -10,6 +10,7 @@ import { sortDiagnostics, type Diagnostic } from "../../compiler/diagnostics.js"
 import type { PipelineDoc } from "../../compiler/doc.js";
 import { parseYaml } from "../../compiler/load.js";
 import { checkSchema } from "../../compiler/schema-check.js";
+import { REFERENCE_PIPELINES } from "../support/conformance-fixtures.js";
 
 const CASES = join(import.meta.dirname, "..", "cases");
 
@@ -57,13 +58,10 @@ describe("semantic golden cases", () => {
 });
 
 describe("reference pipelines", () => {
-  test.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])(
-    "%s has no semantic errors or warnings",
-    (file) => {
-      const text = readFileSync(join(import.meta.dirname, "..", "..", file), "utf8");
-      expect(check(file, text).map(line)).toEqual([]);
-    },
-  );
+  test.each(REFERENCE_PIPELINES)("%s has no semantic errors or warnings", (file) => {
+    const text = readFileSync(join(import.meta.dirname, "..", "..", file), "utf8");
+    expect(check(file, text).map(line)).toEqual([]);
+  });
 });
 
 describe("reporting", () => {

@@ -3,9 +3,13 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { amazonReviewTime, amazonReviewLines, generateAmazonReviews, withThousands, writeAmazonReviews } from "../../synthetic/amazon.js";
+import { generateOrders, gzipText, orderLines, orderStats } from "../../synthetic/orders.js";
 import { generateYelp } from "../../synthetic/yelp.js";
+import { cleanFile } from "../support/independent-model.js";
+import { CART_RULES, ORDER_RULES } from "../support/independent-orders.js";
 
 export const SAMPLE_PATH = "pipelines/samples/reviews.sample.jsonl";
 export const SAMPLE_OPTIONS = { seed: 2018, records: 2000 } as const;
@@ -145,5 +149,103 @@ describe("yelp generator", () => {
       expect(ids.has(r.business_id)).toBe(true);
       expect(typeof r.date === "number" && r.date % 1000 === 0 && r.date > 1.1e12).toBe(true);
     }
+  });
+});
+
+describe("orders generator (pipelines/orders.yaml)", () => {
+  const opts = { seed: 9, orders: 3000, cartEvents: 3000 };
+
+  it("is deterministic per seed, text and gzip bytes alike, and differs across seeds", () => {
+    const a = generateOrders(opts);
+    const b = generateOrders(opts);
+    expect(b).toEqual(a);
+    expect(gzipText(b.orders).equals(gzipText(a.orders))).toBe(true);
+    expect(gunzipSync(gzipText(a.cartEvents)).toString("utf8")).toBe(a.cartEvents);
+    expect(generateOrders({ ...opts, seed: 10 }).orders).not.toBe(a.orders);
+    expect(a.orders.split("\n")).toHaveLength(3001);
+    // The cart events draw their own numbers: asking for more of them leaves the orders as they were.
+    expect(generateOrders({ ...opts, cartEvents: 10 }).orders).toBe(a.orders);
+  });
+
+  it("writes both app generations' shapes, money as numbers and strings, and maps of objects", () => {
+    const { orders, cartEvents } = generateOrders(opts);
+    expect(orders).toMatch(/^\{"order_id":"ord_[a-z0-9]{12}","customer":\{"id":"C\d{7}","email":"[^"]*"\}/m);
+    expect(orders).toMatch(/^\{"orderId":"ord_[a-z0-9]{12}","customer_id":"C\d{7}"/m);
+    expect(orders).toMatch(/"placed_at":"2024-06-0\dT\d\d:\d\d:\d\dZ"/);
+    expect(orders).toMatch(/"createdAt":"2024-06-0\d \d\d:\d\d:\d\d\.\d{3}"/);
+    expect(orders).toMatch(/"subtotal":"\d+\.\d\d"/);
+    expect(orders).toMatch(/"subtotal":\d+(\.\d+)?,/);
+    expect(orders).toMatch(/"discount":"(N\/A|10%|-)"/);
+    expect(orders).toMatch(/"fees":\{"delivery":\{"amount":[^}]+,"waived":(true|false)\}/);
+    expect(orders).toMatch(/"items":\[\{"sku":"SKU-[A-Z0-9]{5}","qty":"?\d"?,"unit_price":/);
+    expect(cartEvents).toMatch(/^\{"type":"view","customer_id":"C\d{7}","session":"s_[a-z0-9]{10}","sku":"SKU-/m);
+    expect(cartEvents).toMatch(/"customer":\{"id":"C\d{7}"\}/);
+    expect(cartEvents).toMatch(/"qty":"two"/);
+  });
+
+  it("produces each kind of mess as described, and the pipeline's rules, applied independently, count them exactly", () => {
+    const seenLines = new Set<string>();
+    const seenIds = new Set<string>();
+    const kinds: Record<string, number> = {};
+    for (const [line, kind] of orderLines(opts)) {
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+      const r = parse(line);
+      if (kind === "malformed") expect(r).toBeUndefined();
+      else expect(r).toBeDefined();
+      const id = r && String(r.order_id ?? r.orderId);
+      if (kind === "exactDuplicate") expect(seenLines.has(line)).toBe(true);
+      if (kind === "retry") expect(seenIds.has(id!) && !seenLines.has(line)).toBe(true);
+      if (kind === "missingId") expect(r!.order_id ?? r!.orderId).toBeUndefined();
+      if (kind === "badTimestamp") expect(String(r!.placed_at ?? r!.createdAt)).not.toMatch(/^2024-06-\d\d[T ]\d\d:\d\d:\d\d/);
+      if (kind === "negativeSubtotal") expect(Number(r!.subtotal)).toBeLessThan(0);
+      if (kind === "unknownCurrency") expect(["EUR", "GBP", "USD"]).not.toContain(r!.currency);
+      if (kind === "clean" || kind === "retry") {
+        seenLines.add(line);
+        seenIds.add(id!);
+      }
+    }
+    const { orders, cartEvents } = generateOrders(opts);
+    const o = cleanFile(orders, ORDER_RULES, ["order_id"]);
+    expect({ clean: o.clean.length, duplicates: o.duplicates, invalid: o.invalidByReason }).toEqual({
+      clean: kinds.clean,
+      duplicates: kinds.exactDuplicate! + kinds.retry!,
+      invalid: {
+        missing_required: kinds.missingId,
+        malformed_json: kinds.malformed,
+        cast_failed: kinds.badTimestamp,
+        out_of_range: kinds.negativeSubtotal,
+        not_accepted: kinds.unknownCurrency,
+      },
+    });
+    expect(o.castNulls.discount).toBeGreaterThan(0);
+    const stats = orderStats(opts);
+    expect(stats.orders).toEqual(kinds);
+    const c = cleanFile(cartEvents, CART_RULES, "whole_record");
+    expect({ clean: c.clean.length, duplicates: c.duplicates, invalid: c.invalidByReason }).toEqual({
+      clean: stats.cartEvents.clean,
+      duplicates: stats.cartEvents.exactDuplicate,
+      invalid: {
+        missing_required: stats.cartEvents.missingCustomer,
+        not_accepted: stats.cartEvents.unknownAction,
+        malformed_json: stats.cartEvents.malformed,
+      },
+    });
+    expect(c.castNulls.quantity).toBeGreaterThan(0);
+  });
+
+  it("produces each kind of order at about the requested rate", () => {
+    const messiness = {
+      exactDuplicate: 0.04,
+      retry: 0.03,
+      missingId: 0.02,
+      malformed: 0.02,
+      badTimestamp: 0.02,
+      negativeSubtotal: 0.02,
+      unknownCurrency: 0.02,
+    };
+    const n = 20_000;
+    const counts: Record<string, number> = {};
+    for (const [, kind] of orderLines({ seed: 3, orders: n, cartEvents: 0, messiness })) counts[kind] = (counts[kind] ?? 0) + 1;
+    for (const [k, rate] of Object.entries(messiness)) expect(Math.abs(counts[k]! / n - rate), k).toBeLessThan(rate * 0.25);
   });
 });

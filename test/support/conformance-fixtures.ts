@@ -1,7 +1,8 @@
-// The pipelines every conformance test (test/conformance-*.test.ts) runs over: the two reference
-// pipelines and test/cases/every-option, which uses every option of the language. Each is compiled
-// in memory into the tree `lakec compile` would write, relative to the project root.
-import { readFileSync } from "node:fs";
+// The pipelines every conformance test (test/conformance/*.test.ts) runs over: every reference
+// pipeline in pipelines/ without environments (a new one is covered by being there) and
+// test/cases/every-option, which uses every option of the language. Each is compiled in memory
+// into the tree `lakec compile` would write, relative to the project root.
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compilePipeline } from "../../compiler/index.js";
 import type { PipelineIR } from "../../compiler/ir.js";
@@ -9,7 +10,22 @@ import { layoutOutput } from "../../targets/registry.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
-export const CONFORMANCE_PIPELINES = ["pipelines/reviews.yaml", "pipelines/yelp.yaml", "test/cases/every-option/pipeline.yaml"] as const;
+/** The reference pipelines, `pipelines/<name>.yaml`, sorted. */
+export const REFERENCE_PIPELINES: readonly string[] = readdirSync(join(ROOT, "pipelines"))
+  .filter((f) => f.endsWith(".yaml"))
+  .sort()
+  .map((f) => `pipelines/${f}`);
+
+/**
+ * A pipeline with `environments:` compiles to a tree per environment, which these tests do not
+ * lay out; test/cli/environments-cli.test.ts and test/deploy/ cover storefront.yaml's.
+ */
+const hasEnvironments = (file: string): boolean => /^environments:/m.test(readFileSync(join(ROOT, file), "utf8"));
+
+export const CONFORMANCE_PIPELINES: readonly string[] = [
+  ...REFERENCE_PIPELINES.filter((f) => !hasEnvironments(f)),
+  "test/cases/every-option/pipeline.yaml",
+];
 
 export interface CompiledPipeline {
   readonly file: string;

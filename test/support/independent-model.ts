@@ -144,6 +144,17 @@ export function strptime(text: string, fmt: string): Date | null {
   return date;
 }
 
+/**
+ * ISO 8601 without a format: `YYYY-MM-DD`, then optionally `T` or a space, `HH:MM[:SS[.fff]]`,
+ * and `Z`. A zone offset is not read here: no pipeline's data has one.
+ */
+function isoTimestamp(t: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?Z?$/.exec(t);
+  if (!m) return null;
+  const date = strptime(`${m[1]}-${m[2]}-${m[3]} ${m[4] ?? "00"}:${m[5] ?? "00"}:${m[6] ?? "00"}`, "%Y-%m-%d %H:%M:%S");
+  return date && new Date(date.getTime() + Number((m[7] ?? "").padEnd(3, "0").slice(0, 3)));
+}
+
 /** Decimal cast: round half away from zero to `scale`, fail beyond `precision` digits. */
 function castDecimal(t: string, precision: number, scale: number): number | null {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
@@ -171,7 +182,7 @@ function cast(t: string, r: ColumnRule): Value {
     case "date":
       return r.format ? strptime(t, r.format) : strptime(t, "%Y-%m-%d");
     case "timestamp": {
-      if (!r.unit) return r.format ? strptime(t, r.format) : null;
+      if (!r.unit) return r.format ? strptime(t, r.format) : isoTimestamp(t);
       if (!/^[+-]?\d+$/.test(t)) return null;
       const ms = r.unit === "seconds" ? Number(t) * 1000 : Number(t);
       return ms >= -62135596800000 && ms <= 253402300799999 ? new Date(ms) : null;
@@ -255,8 +266,11 @@ function cleanRecord(
   return { row, nulled };
 }
 
-/** Classifies every line of one raw file and keeps the first clean record per key. */
-export function cleanFile(text: string, rules: readonly ColumnRule[], key: readonly string[]): SourceOutcome {
+/**
+ * Classifies every line of one raw file and keeps the first clean record per key. With
+ * `whole_record`, the key is the line itself: only byte-identical records are duplicates.
+ */
+export function cleanFile(text: string, rules: readonly ColumnRule[], key: readonly string[] | "whole_record"): SourceOutcome {
   const invalidByReason: Record<string, number> = {};
   const seen = new Set<string>();
   const clean: Row[] = [];
@@ -289,7 +303,7 @@ export function cleanFile(text: string, rules: readonly ColumnRule[], key: reado
       reject(r.reason);
       continue;
     }
-    const k = key.map((c) => canonical(r.row[c]!)).join("\u001f");
+    const k = key === "whole_record" ? line.replace(/\r$/, "") : key.map((c) => canonical(r.row[c]!)).join("\u001f");
     if (seen.has(k)) duplicates++;
     else {
       seen.add(k);

@@ -53,6 +53,7 @@ for node in tree.body:
 print(json.dumps(out))
 `;
 import { load } from "../support/load.js";
+import { REFERENCE_PIPELINES } from "../support/conformance-fixtures.js";
 
 function write(ir: PipelineIR, suffix = ""): string {
   const [file] = emitAirflow(ir);
@@ -82,7 +83,7 @@ const variants: [string, (ir: PipelineIR) => PipelineIR][] = [
   ["hostile paths", (ir) => ({ ...ir, airflow: { ...ir.airflow, dbtProjectDir: `/x/"{{ y }}'\n\\`, owner: 'o"\n' } })],
 ];
 
-const pipelines = ["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"];
+const pipelines = REFERENCE_PIPELINES;
 const dagName = (file: string, label: string): string => `${file.replace(/\W/g, "_")}_${label.replace(/\W/g, "")}.py`;
 
 describe("airflow target", () => {

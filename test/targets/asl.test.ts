@@ -17,6 +17,7 @@ import {
   STATE,
 } from "../../targets/stepfunctions/index.js";
 import { load } from "../support/load.js";
+import { REFERENCE_PIPELINES } from "../support/conformance-fixtures.js";
 
 beforeAll(polyfillWithResolvers);
 
@@ -71,7 +72,7 @@ const NO_WAIT = {
   [STATE.notifyFailure]: 0,
 };
 
-describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"])("state machine of %s", (file) => {
+describe.each(REFERENCE_PIPELINES)("state machine of %s", (file) => {
   const ir = load(file);
   const def = definitionOf(ir);
 

@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { compilePipeline } from "../../compiler/index.js";
 import { emitCloudFormation, physicalNames } from "../../targets/cloudformation/index.js";
 import { PROCESSED_PREFIX } from "../../targets/glue/index.js";
+import { REFERENCE_PIPELINES } from "../support/conformance-fixtures.js";
 
 type Obj = Record<string, unknown>;
 const ACCOUNT = "123456789012";
@@ -91,7 +92,7 @@ function allows(
   );
 }
 
-describe.each(["pipelines/reviews.yaml", "pipelines/yelp.yaml"])("IAM of %s", (file) => {
+describe.each(REFERENCE_PIPELINES)("IAM of %s", (file) => {
   const { ir, template } = load(file);
   const raw = `arn:aws:s3:::${ir.aws.rawBucket}`;
   const processed = `arn:aws:s3:::${ir.aws.processedBucket}`;

@@ -14,6 +14,7 @@ import { glueScripts } from "../../targets/glue/index.js";
 import { buildDefinition, STATE } from "../../targets/stepfunctions/index.js";
 import { allowStatements, SpecChecker, unresolvedReferences, wildcardActions } from "../support/cloudformation-checks.js";
 import { load } from "../support/load.js";
+import { REFERENCE_PIPELINES } from "../support/conformance-fixtures.js";
 
 type Obj = Record<string, unknown>;
 const GUARD_DIR = dirname(createRequire(import.meta.url).resolve("@cdklabs/cdk-validator-cfnguard/package.json"));
@@ -105,7 +106,7 @@ function guardViolations(templates: Record<string, unknown>): Map<string, string
 }
 
 // storefront: its default environment (dev), with environment-qualified names.
-const FILES = ["pipelines/reviews.yaml", "pipelines/yelp.yaml", "pipelines/storefront.yaml"];
+const FILES = REFERENCE_PIPELINES;
 const BAD_TEMPLATE = {
   Parameters: {},
   Resources: {

@@ -7,9 +7,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compilePipeline } from "../../compiler/index.js";
 import { glueScripts } from "../../targets/glue/index.js";
+import { REFERENCE_PIPELINES } from "../support/conformance-fixtures.js";
 
 describe("the Glue clean job's line split matches the local engine", () => {
-  for (const file of ["pipelines/reviews.yaml", "pipelines/yelp.yaml"]) {
+  for (const file of REFERENCE_PIPELINES) {
     it(file, () => {
       const ir = compilePipeline(file, readFileSync(file, "utf8")).ir!;
       const clean = glueScripts(ir).find((s) => s.role === "clean")!.contents;

@@ -3,6 +3,7 @@ import type { PipelineIR } from "../../compiler/ir.js";
 import { emitSnowflake, snowflakeObjects, substituteAccountId } from "../../targets/snowflake/index.js";
 import { lex } from "../support/snowflake-lex.js";
 import { load } from "../support/load.js";
+import { REFERENCE_PIPELINES } from "../support/conformance-fixtures.js";
 
 const statementsOf = (sql: string): string[][] => {
   const stmts: string[][] = [[]];
@@ -15,7 +16,7 @@ const statementsOf = (sql: string): string[][] => {
 
 describe("snowflake target", () => {
   it("emits numbered files in run order, every CREATE idempotent, never OR REPLACE", () => {
-    for (const file of ["pipelines/reviews.yaml", "pipelines/yelp.yaml"]) {
+    for (const file of REFERENCE_PIPELINES) {
       const files = emitSnowflake(load(file));
       const names = files.map((f) => f.path);
       expect(names).toEqual([...names].sort());
