@@ -28,6 +28,8 @@ interface Dialect {
   fullMatch(e: string, re: string): string;
   jsonField(json: string, key: string): string;
   parseFormatted(text: string, fmt: string, to: "date" | "timestamp"): string;
+  /** Text to a naive UTC timestamp: an explicit offset (`Z`, `+02:00`) converts to UTC, text without one is UTC already. */
+  parseTimestamp(text: string): string;
   fromEpoch(intText: string, unit: TimeUnit): string;
   isJson(text: string, kind: "object" | "array"): string;
   canonTimestamp(e: string): string;
@@ -37,6 +39,9 @@ interface Dialect {
   trim(e: string): string;
   countIf(e: string): string;
 }
+
+/** A time of day followed by a UTC offset: `…T10:15Z`, `… 10:15:00.5+02:00`, `…10:15-0530`. */
+const WITH_OFFSET = ".*[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)";
 
 const EPOCH_LIMIT: Record<TimeUnit, [string, string]> = {
   // Years 0001..9999, so an absurd epoch value is a cast failure rather than an engine error.
@@ -61,6 +66,10 @@ const duckdb: Dialect = {
     `json_extract_string(CASE WHEN json_valid(${json}) THEN ${json} END, '$."${key.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/'/g, "''")}"')`,
   parseFormatted: (text, fmt, to) =>
     to === "date" ? `CAST(try_strptime(${text}, ${duckdb.str(fmt)}) AS DATE)` : `try_strptime(${text}, ${duckdb.str(fmt)})`,
+  // CAST to TIMESTAMP drops an offset (10:15+02:00 became 10:15, where Spark gives 08:15): text
+  // with one goes through TIMESTAMPTZ and back to UTC, whatever the session's time zone.
+  parseTimestamp: (t) =>
+    `CASE WHEN ${duckdb.fullMatch(t, WITH_OFFSET)} THEN CAST(timezone('UTC', TRY_CAST(${t} AS TIMESTAMPTZ)) AS TIMESTAMP) ELSE TRY_CAST(${t} AS TIMESTAMP) END`,
   fromEpoch: (i, unit) => {
     const fn = { seconds: "to_timestamp", milliseconds: "epoch_ms", microseconds: "make_timestamp" }[unit];
     // to_timestamp returns TIMESTAMPTZ; the lake stores naive UTC timestamps.
@@ -83,6 +92,8 @@ const spark: Dialect = {
     ansiType(t, { string: "STRING", integer: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP" }),
   // With ANSI mode off (Glue's default) a failed CAST is NULL, like TRY_CAST; try_cast makes it explicit.
   tryCast: (e, type) => `try_cast(${e} AS ${type})`,
+  // The Glue job's session time zone is UTC (targets/glue/runtime.ts): an offset converts to UTC.
+  parseTimestamp: (t) => `try_cast(${t} AS TIMESTAMP)`,
   fullMatch: (e, re) => `(${e} RLIKE '^${re}$')`,
   jsonField: (json, key) => `get_json_object(${json}, ${spark.str(`$['${key.replace(/'/g, "\\'")}']`)})`,
   parseFormatted: (text, fmt, to) =>
@@ -117,6 +128,9 @@ const snowflake: Dialect = {
   jsonField: (json, key) => `PARSE_JSON(${json}):${snowflake.ident(key).toLowerCase()}::VARCHAR`,
   parseFormatted: (text, fmt, to) =>
     `TRY_TO_${to === "date" ? "DATE" : "TIMESTAMP_NTZ"}(${text}, ${snowflake.str(strftimeToSnowflake(fmt))})`,
+  // A cast to TIMESTAMP_NTZ ignores an offset; CONVERT_TIMEZONE's two-argument form takes it from a TIMESTAMP_TZ.
+  parseTimestamp: (t) =>
+    `CASE WHEN ${snowflake.fullMatch(t, WITH_OFFSET)} THEN CAST(CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ(${t})) AS TIMESTAMP_NTZ) ELSE TRY_CAST(${t} AS TIMESTAMP_NTZ) END`,
   fromEpoch: (i, unit) => `TO_TIMESTAMP_NTZ(CAST(${i} AS NUMBER), ${{ seconds: 0, milliseconds: 3, microseconds: 6 }[unit]})`,
   isJson: (t, kind) => `(TYPEOF(TRY_PARSE_JSON(${t})) = '${kind === "object" ? "OBJECT" : "ARRAY"}')`,
   canonTimestamp: (e) => `CAST(DATE_PART(EPOCH_MICROSECOND, ${e}) AS VARCHAR)`,
@@ -173,7 +187,7 @@ function castText(d: Dialect, t: string, to: Extract<Expr, { k: "cast" }>): stri
         const asInt = d.tryCast(t, d.sqlType({ kind: "integer" }));
         return `CASE WHEN ${d.fullMatch(t, "[+-]?[0-9]+")} AND ${asInt} BETWEEN ${lo} AND ${hi} THEN ${d.fromEpoch(t, to.unit)} END`;
       }
-      return to.format ? d.parseFormatted(t, to.format, "timestamp") : d.tryCast(t, d.sqlType(target));
+      return to.format ? d.parseFormatted(t, to.format, "timestamp") : d.parseTimestamp(t);
     }
     case "object":
     case "array":

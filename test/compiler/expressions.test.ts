@@ -134,6 +134,9 @@ const SNOWFLAKE_FUNCTIONS: Record<string, string> = {
   CAST: "https://docs.snowflake.com/en/sql-reference/functions/cast",
   TRY_CAST: "https://docs.snowflake.com/en/sql-reference/functions/try_cast",
   REGEXP_LIKE: "https://docs.snowflake.com/en/sql-reference/functions/regexp_like",
+  // Two-argument form: the source's zone comes from a TIMESTAMP_TZ value; returns TIMESTAMP_TZ.
+  CONVERT_TIMEZONE: "https://docs.snowflake.com/en/sql-reference/functions/convert_timezone",
+  TRY_TO_TIMESTAMP_TZ: "https://docs.snowflake.com/en/sql-reference/functions/try_to_timestamp",
 };
 
 const KEYWORDS = new Set([

@@ -35,21 +35,23 @@ with
   ),
   lakec_gone as (
     select distinct
-      order_record_id
+      replaced.order_record_id
     from
-      {{ lakec_history_relation(ref('stg_orders__orders')) }}
+      {{ lakec_history_relation(ref('stg_orders__orders')) }} as replaced
     where
-      _replaced_at > (
+      replaced._replaced_at > (
         select
           w
         from
           lakec_watermark
       )
-      and order_record_id not in (
+      and not exists (
         select
-          order_record_id
+          1
         from
-          {{ ref('stg_orders__orders') }}
+          {{ ref('stg_orders__orders') }} as kept
+        where
+          kept.order_record_id = replaced.order_record_id
       )
   ),
   child as (
