@@ -240,7 +240,7 @@ export function startWarehouseCopy(paths: LakePaths): WarehouseCopy {
     await copyWarehouse(paths, next);
     const fh = await open(next, "r+");
     try {
-      await fh.datasync();
+      await traced("warehouse: write the copy to disk", () => fh.datasync());
     } finally {
       await fh.close();
     }
@@ -265,7 +265,7 @@ export async function buildBeside<T>(
   prepared?: WarehouseCopy,
 ): Promise<T> {
   const next = besideFile(paths);
-  const copied = await prepared?.ready.catch(() => undefined);
+  const copied = await traced("warehouse: wait for the copy", async () => prepared?.ready.catch(() => undefined));
   const current = await identity(paths.warehouse);
   if (copied === undefined || copied !== current) {
     await rm(next, { force: true });
