@@ -150,21 +150,23 @@ export class FileJob {
     );
     this.ingestedAtMs = ingestedAtMs;
     const onDisk = estimatedTextBytes(this.rawKey, (await stat(this.rawPath)).size) > this.lake.inMemoryFileBytes;
-    this.counts = await runCleanStage({
-      conn: this.lake.conn,
-      loadConn: this.lake.loadConn,
-      source: src,
-      tables: this.ir.tables.filter((t) => t.source === src.name),
-      rawKey: this.rawKey,
-      rawPath: this.rawPath,
-      ingestedAtMs,
-      arrivalSeq: arrival,
-      sliceBytes: this.lake.sliceBytes,
-      stagingDir: dir,
-      onDisk,
-      hashContent: this.contentSha === "",
-      ...names,
-    });
+    this.counts = await traced(`file ${this.rawKey}: clean`, () =>
+      runCleanStage({
+        conn: this.lake.conn,
+        loadConn: this.lake.loadConn,
+        source: src,
+        tables: this.ir.tables.filter((t) => t.source === src.name),
+        rawKey: this.rawKey,
+        rawPath: this.rawPath,
+        ingestedAtMs,
+        arrivalSeq: arrival,
+        sliceBytes: this.lake.sliceBytes,
+        stagingDir: dir,
+        onDisk,
+        hashContent: this.contentSha === "",
+        ...names,
+      }),
+    );
     this.staging = {
       conn: this.lake.conn,
       writers: [this.lake.conn, this.lake.loadConn],
@@ -209,7 +211,7 @@ export class FileJob {
     if (!this.staging || !this.counts)
       throw new Error(`flatten of ${this.rawKey} before clean: the state machine ran Flatten without Clean`);
     let t0 = performance.now();
-    this.flattened = await runFlattenStage(this.staging);
+    this.flattened = await traced(`file ${this.rawKey}: flatten`, () => runFlattenStage(this.staging!));
     this.timings.flatten = ms(t0);
     this.checkWritten(this.counts, this.flattened);
     t0 = performance.now();
@@ -221,7 +223,7 @@ export class FileJob {
       stagingDir: this.staging.stagingDir,
       quarantineRows: this.flattened.quarantineRows,
     };
-    this.published = await publishToSlot(this.lake.paths, staged);
+    this.published = await traced(`file ${this.rawKey}: publish`, () => publishToSlot(this.lake.paths, staged));
     await this.ensureHash();
     const manifest = manifestFile(this.lake.paths, src.name, this.rawKey);
     await writeManifest(manifest, this.manifest("ok"), join(this.staging.stagingDir, "manifest.json"));

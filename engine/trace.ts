@@ -1,5 +1,6 @@
 // Timing trace for performance work: with LAKEC_TRACE set, each traced step prints its duration
-// to stderr (`[lakec-trace] +<ms since start> <step> <ms>`). Off by default: no output, and the
+// to stderr (`[lakec-trace] +<ms since start> <step> <ms> rss <MB> peak <MB>`): the resident set
+// size at the step's end and the peak so far show which step holds memory (issue 16's goal is a peak under 1 GB). Off by default: no output, and the
 // cost of a disabled span is one property read.
 const enabled = (): boolean => process.env.LAKEC_TRACE !== undefined && process.env.LAKEC_TRACE !== "" && process.env.LAKEC_TRACE !== "0";
 const origin = performance.now();
@@ -12,6 +13,8 @@ export async function traced<T>(step: string, fn: () => Promise<T>): Promise<T> 
     return await fn();
   } finally {
     const t1 = performance.now();
-    process.stderr.write(`[lakec-trace] +${Math.round(t1 - origin)} ${step} ${Math.round(t1 - t0)} ms\n`);
+    const rss = Math.round(process.memoryUsage.rss() / 1024 ** 2);
+    const peak = Math.round(process.resourceUsage().maxRSS / 1024);
+    process.stderr.write(`[lakec-trace] +${Math.round(t1 - origin)} ${step} ${Math.round(t1 - t0)} ms rss ${rss} MB peak ${peak} MB\n`);
   }
 }
