@@ -34,7 +34,7 @@ import { duckdb } from "./duckdb.js";
 import { exists, manifestFile, sourceForKey, tableDir, type LakePaths } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildBeside } from "./publish.js";
-import { publishedState, readManifest } from "./manifest.js";
+import { publishedState, readManifest, slotFolders } from "./manifest.js";
 import { refreshViews } from "./warehouse.js";
 import type { FileManifest } from "./manifest.js";
 
@@ -458,12 +458,11 @@ export async function partitionsWrittenBy(paths: LakePaths, ir: PipelineIR, rawK
     const source = sourceForKey(ir, key);
     if (!source) continue;
     const m = await readManifest(manifestFile(paths, source.name, key));
-    for (const file of Object.keys(m?.status === "ok" ? (m.files ?? {}) : {})) {
-      const parts = file.split("/");
-      // processed/<table>/<partition folders…>/_input=<slot>/<file>
-      if (parts[0] !== "processed" || parts.length < 4) continue;
-      const set = out.get(parts[1]!) ?? out.set(parts[1]!, new Set()).get(parts[1]!)!;
-      set.add(parts.slice(2, -2).join("/"));
+    for (const folder of m?.status === "ok" ? slotFolders(m) : []) {
+      // processed/<table>/<partition folders…>/_input=<slot>
+      const [, table, ...rest] = folder.split("/");
+      const set = out.get(table!) ?? out.set(table!, new Set()).get(table!)!;
+      set.add(rest.slice(0, -1).join("/"));
     }
   }
   return out;

@@ -128,6 +128,16 @@ export interface PublishedFile {
   readonly folders: readonly string[];
 }
 
+/** The slot folders a manifest lists files in, relative to the lake: `processed/<table>/<partition…>/_input=<slot>`. */
+export function slotFolders(m: FileManifest): string[] {
+  const folders = new Set(
+    Object.keys(m.files ?? {})
+      .filter((f) => f.startsWith("processed/"))
+      .map((f) => f.slice(0, f.lastIndexOf("/"))),
+  );
+  return [...folders];
+}
+
 /** What the manifests say is published: metadata only, no Parquet is opened. */
 export async function publishedState(paths: LakePaths, ir: PipelineIR): Promise<PublishedState> {
   const rowsByTable: Record<string, number> = Object.fromEntries(ir.tables.map((t) => [t.name, 0]));
@@ -140,12 +150,7 @@ export async function publishedState(paths: LakePaths, ir: PipelineIR): Promise<
       const m = await readManifest(join(dir, n));
       if (m?.status !== "ok") continue;
       for (const [t, rows] of Object.entries(m.rows_written)) if (t in rowsByTable) rowsByTable[t]! += rows;
-      const folders = new Set(
-        Object.keys(m.files ?? {})
-          .filter((f) => f.startsWith("processed/"))
-          .map((f) => f.slice(0, f.lastIndexOf("/"))),
-      );
-      arrivals.push({ rawKey: m.raw_key, source: s.name, arrival: m.arrival_seq ?? 0, input: m.input, folders: [...folders] });
+      arrivals.push({ rawKey: m.raw_key, source: s.name, arrival: m.arrival_seq ?? 0, input: m.input, folders: slotFolders(m) });
       if (!(await exists(rawFile(paths, m.raw_key)))) orphans.push(m.raw_key);
     }
   }

@@ -150,6 +150,7 @@ export async function runFiles(lake: Lake, ir: PipelineIR, rawKeys?: readonly st
     !opts.fullRefresh &&
     files.every((f) => f.status === "skipped") &&
     (await exists(lake.paths.warehouse));
+  if (unchanged) await prepared?.discard();
   const warehouse = unchanged
     ? { ...opts.reuseWarehouse!, reused: true as const, timingsMs: { refresh: 0, models: 0, tests: 0 } }
     : await refreshWarehouseForRun(lake, ir, {

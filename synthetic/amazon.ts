@@ -188,7 +188,7 @@ interface ReviewKey {
 }
 
 /** A bounded memory of recent lines and keys, so streaming 1M records stays small. */
-class Recent<T> {
+export class Recent<T> {
   private readonly items: T[] = [];
   private pos = 0;
   constructor(private readonly cap: number) {}

@@ -8,7 +8,7 @@
 //
 // Lines are compact JSON.stringify output, as a Node producer writes them.
 import { gzipSync } from "node:zlib";
-import { Rng } from "./amazon.js";
+import { Recent, Rng } from "./amazon.js";
 
 /** Rates are per generated line, in [0, 1]. */
 export interface OrdersMessiness {
@@ -245,20 +245,6 @@ function order(rng: Rng, cat: Catalog, range: readonly [number, number], m: Orde
         ...rest,
         sent_at: iso3(at + rng.int(50, 4000)),
       };
-}
-
-/** A bounded memory of earlier valid lines or orders, to repeat from. */
-class Recent<T> {
-  private readonly items: T[] = [];
-  private pos = 0;
-  constructor(private readonly cap: number) {}
-  add(x: T): void {
-    if (this.items.length < this.cap) this.items.push(x);
-    else this.items[this.pos++ % this.cap] = x;
-  }
-  pick(rng: Rng): T | undefined {
-    return this.items.length === 0 ? undefined : rng.pick(this.items);
-  }
 }
 
 function pickKind<K extends string>(rng: Rng, rates: Readonly<Record<K, number>>, kinds: readonly K[]): K | "clean" {

@@ -86,6 +86,20 @@ describe("the warehouse copy made ahead of the build", () => {
   });
 });
 
+describe("a run that keeps the last build", () => {
+  it("removes the copy it started, so no 300 MB file waits in tmp/ for the next run", async () => {
+    const lake = await openLake(join(dir, "lake"));
+    try {
+      const first = await runFiles(lake, reviewsIr());
+      const again = await runFiles(lake, reviewsIr(), undefined, { reuseWarehouse: first.warehouse });
+      expect(again.warehouse.reused).toBe(true);
+      expect((await readdir(lake.paths.tmp)).filter((n) => n.includes("warehouse"))).toEqual([]);
+    } finally {
+      await lake.close();
+    }
+  });
+});
+
 describe("removeLater", () => {
   it("takes the path away at once and removes it by settleRemovals", async () => {
     const paths = lakePaths(join(dir, "lake"));
