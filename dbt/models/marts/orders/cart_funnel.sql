@@ -22,20 +22,6 @@ with
       sku,
       event_date
     from
-      {{ ref('stg_orders__cart_events') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      cart_event_id,
-      sku,
-      event_date
-    from
       {{ lakec_history_relation(ref('stg_orders__cart_events')) }}
     where
       _merge_seq <= (
@@ -45,35 +31,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_cart_events as (
-    select
-      cart_event_id,
-      sku,
-      event_date
-    from
-      {{ ref('stg_orders__cart_events') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      cart_event_id,
-      sku,
-      event_date
-    from
-      {{ lakec_history_relation(ref('stg_orders__cart_events')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -93,11 +50,11 @@ with
     from
       {{ ref('stg_orders__cart_events') }} as cart_events
     where
-      cart_events.cart_event_id in (
+      cart_events._merge_seq > (
         select
-          cart_event_id
+          w
         from
-          lakec_touched_cart_events
+          lakec_watermark
       )
     union
     select
@@ -111,13 +68,6 @@ with
       cast(cart_events.event_date as date) as event_date
     from
       lakec_then_cart_events as cart_events
-    where
-      cart_events.cart_event_id in (
-        select
-          cart_event_id
-        from
-          lakec_touched_cart_events
-      )
   ),
   lakec_groups as (
     select

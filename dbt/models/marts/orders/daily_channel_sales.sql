@@ -22,20 +22,6 @@ with
       order_date,
       channel_name
     from
-      {{ ref('stg_orders__orders') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      order_record_id,
-      order_date,
-      channel_name
-    from
       {{ lakec_history_relation(ref('stg_orders__orders')) }}
     where
       _merge_seq <= (
@@ -45,35 +31,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_orders as (
-    select
-      order_record_id,
-      order_date,
-      channel_name
-    from
-      {{ ref('stg_orders__orders') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      order_record_id,
-      order_date,
-      channel_name
-    from
-      {{ lakec_history_relation(ref('stg_orders__orders')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -90,11 +47,11 @@ with
     from
       {{ ref('stg_orders__orders') }} as orders
     where
-      orders.order_record_id in (
+      orders._merge_seq > (
         select
-          order_record_id
+          w
         from
-          lakec_touched_orders
+          lakec_watermark
       )
     union
     select
@@ -105,13 +62,6 @@ with
       cast(orders.channel_name as varchar) as channel_name
     from
       lakec_then_orders as orders
-    where
-      orders.order_record_id in (
-        select
-          order_record_id
-        from
-          lakec_touched_orders
-      )
   ),
   lakec_groups as (
     select

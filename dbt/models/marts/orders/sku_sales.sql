@@ -21,19 +21,6 @@ with
       order_record_id,
       sku
     from
-      {{ ref('stg_orders__order_items') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      order_record_id,
-      sku
-    from
       {{ lakec_history_relation(ref('stg_orders__order_items')) }}
     where
       _merge_seq <= (
@@ -49,33 +36,6 @@ with
           lakec_watermark
       )
   ),
-  lakec_touched_order_items as (
-    select
-      order_record_id,
-      sku
-    from
-      {{ ref('stg_orders__order_items') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      order_record_id,
-      sku
-    from
-      {{ lakec_history_relation(ref('stg_orders__order_items')) }}
-    where
-      _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
   lakec_affected as (
     select
       md5(
@@ -85,11 +45,11 @@ with
     from
       {{ ref('stg_orders__order_items') }} as order_items
     where
-      order_items.order_record_id in (
+      order_items._merge_seq > (
         select
-          order_record_id
+          w
         from
-          lakec_touched_order_items
+          lakec_watermark
       )
     union
     select
@@ -99,13 +59,6 @@ with
       cast(order_items.sku as varchar) as sku
     from
       lakec_then_order_items as order_items
-    where
-      order_items.order_record_id in (
-        select
-          order_record_id
-        from
-          lakec_touched_order_items
-      )
   ),
   lakec_groups as (
     select

@@ -22,20 +22,6 @@ with
       asin,
       review_date
     from
-      {{ ref('stg_reviews__product_reviews') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      review_id,
-      asin,
-      review_date
-    from
       {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
     where
       _merge_seq <= (
@@ -45,35 +31,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_product_reviews as (
-    select
-      review_id,
-      asin,
-      review_date
-    from
-      {{ ref('stg_reviews__product_reviews') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      review_id,
-      asin,
-      review_date
-    from
-      {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -93,11 +50,11 @@ with
     from
       {{ ref('stg_reviews__product_reviews') }} as product_reviews
     where
-      product_reviews.review_id in (
+      product_reviews._merge_seq > (
         select
-          review_id
+          w
         from
-          lakec_touched_product_reviews
+          lakec_watermark
       )
     union
     select
@@ -111,13 +68,6 @@ with
       cast(product_reviews.review_date as date) as review_date
     from
       lakec_then_product_reviews as product_reviews
-    where
-      product_reviews.review_id in (
-        select
-          review_id
-        from
-          lakec_touched_product_reviews
-      )
   ),
   lakec_groups as (
     select

@@ -21,19 +21,6 @@ with
       review_id,
       asin
     from
-      {{ ref('stg_reviews__product_review_images') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      review_id,
-      asin
-    from
       {{ lakec_history_relation(ref('stg_reviews__product_review_images')) }}
     where
       _merge_seq <= (
@@ -43,33 +30,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_product_review_images as (
-    select
-      review_id,
-      asin
-    from
-      {{ ref('stg_reviews__product_review_images') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      review_id,
-      asin
-    from
-      {{ lakec_history_relation(ref('stg_reviews__product_review_images')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -88,11 +48,11 @@ with
     from
       {{ ref('stg_reviews__product_review_images') }} as product_review_images
     where
-      product_review_images.review_id in (
+      product_review_images._merge_seq > (
         select
-          review_id
+          w
         from
-          lakec_touched_product_review_images
+          lakec_watermark
       )
     union
     select
@@ -105,13 +65,6 @@ with
       cast(product_review_images.asin as varchar) as asin
     from
       lakec_then_product_review_images as product_review_images
-    where
-      product_review_images.review_id in (
-        select
-          review_id
-        from
-          lakec_touched_product_review_images
-      )
   ),
   lakec_groups as (
     select

@@ -21,19 +21,6 @@ with
       review_id,
       reviewer_id
     from
-      {{ ref('stg_reviews__product_reviews') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      review_id,
-      reviewer_id
-    from
       {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
     where
       _merge_seq <= (
@@ -43,33 +30,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_product_reviews as (
-    select
-      review_id,
-      reviewer_id
-    from
-      {{ ref('stg_reviews__product_reviews') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      review_id,
-      reviewer_id
-    from
-      {{ lakec_history_relation(ref('stg_reviews__product_reviews')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -88,11 +48,11 @@ with
     from
       {{ ref('stg_reviews__product_reviews') }} as product_reviews
     where
-      product_reviews.review_id in (
+      product_reviews._merge_seq > (
         select
-          review_id
+          w
         from
-          lakec_touched_product_reviews
+          lakec_watermark
       )
     union
     select
@@ -105,13 +65,6 @@ with
       cast(product_reviews.reviewer_id as varchar) as reviewer_id
     from
       lakec_then_product_reviews as product_reviews
-    where
-      product_reviews.review_id in (
-        select
-          review_id
-        from
-          lakec_touched_product_reviews
-      )
   ),
   lakec_groups as (
     select

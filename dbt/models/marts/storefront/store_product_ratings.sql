@@ -22,20 +22,6 @@ with
       asin,
       review_date
     from
-      {{ ref('stg_storefront__store_reviews') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      store_review_id,
-      asin,
-      review_date
-    from
       {{ lakec_history_relation(ref('stg_storefront__store_reviews')) }}
     where
       _merge_seq <= (
@@ -45,35 +31,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_store_reviews as (
-    select
-      store_review_id,
-      asin,
-      review_date
-    from
-      {{ ref('stg_storefront__store_reviews') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      store_review_id,
-      asin,
-      review_date
-    from
-      {{ lakec_history_relation(ref('stg_storefront__store_reviews')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -93,11 +50,11 @@ with
     from
       {{ ref('stg_storefront__store_reviews') }} as store_reviews
     where
-      store_reviews.store_review_id in (
+      store_reviews._merge_seq > (
         select
-          store_review_id
+          w
         from
-          lakec_touched_store_reviews
+          lakec_watermark
       )
     union
     select
@@ -111,13 +68,6 @@ with
       cast(store_reviews.review_date as date) as review_date
     from
       lakec_then_store_reviews as store_reviews
-    where
-      store_reviews.store_review_id in (
-        select
-          store_review_id
-        from
-          lakec_touched_store_reviews
-      )
   ),
   lakec_groups as (
     select

@@ -21,19 +21,6 @@ with
       business_record_id,
       state
     from
-      {{ ref('stg_yelp__business') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      business_record_id,
-      state
-    from
       {{ lakec_history_relation(ref('stg_yelp__business')) }}
     where
       _merge_seq <= (
@@ -49,33 +36,6 @@ with
           lakec_watermark
       )
   ),
-  lakec_touched_business as (
-    select
-      business_record_id,
-      state
-    from
-      {{ ref('stg_yelp__business') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      business_record_id,
-      state
-    from
-      {{ lakec_history_relation(ref('stg_yelp__business')) }}
-    where
-      _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
   lakec_affected as (
     select
       md5(
@@ -85,11 +45,11 @@ with
     from
       {{ ref('stg_yelp__business') }} as business
     where
-      business.business_record_id in (
+      business._merge_seq > (
         select
-          business_record_id
+          w
         from
-          lakec_touched_business
+          lakec_watermark
       )
     union
     select
@@ -99,13 +59,6 @@ with
       cast(business.state as varchar) as state
     from
       lakec_then_business as business
-    where
-      business.business_record_id in (
-        select
-          business_record_id
-        from
-          lakec_touched_business
-      )
   ),
   lakec_groups as (
     select

@@ -22,20 +22,6 @@ with
       tip_month,
       city_lower
     from
-      {{ ref('stg_checkins__tip') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      tip_record_id,
-      tip_month,
-      city_lower
-    from
       {{ lakec_history_relation(ref('stg_checkins__tip')) }}
     where
       _merge_seq <= (
@@ -45,35 +31,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_tip as (
-    select
-      tip_record_id,
-      tip_month,
-      city_lower
-    from
-      {{ ref('stg_checkins__tip') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      tip_record_id,
-      tip_month,
-      city_lower
-    from
-      {{ lakec_history_relation(ref('stg_checkins__tip')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -90,11 +47,11 @@ with
     from
       {{ ref('stg_checkins__tip') }} as tip
     where
-      tip.tip_record_id in (
+      tip._merge_seq > (
         select
-          tip_record_id
+          w
         from
-          lakec_touched_tip
+          lakec_watermark
       )
     union
     select
@@ -105,13 +62,6 @@ with
       cast(tip.city_lower as varchar) as city_lower
     from
       lakec_then_tip as tip
-    where
-      tip.tip_record_id in (
-        select
-          tip_record_id
-        from
-          lakec_touched_tip
-      )
   ),
   lakec_groups as (
     select

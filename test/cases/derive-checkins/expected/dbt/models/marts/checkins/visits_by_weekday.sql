@@ -22,20 +22,6 @@ with
       slot_weekday,
       tip_date_month
     from
-      {{ ref('stg_checkins__tip_slots') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      tip_record_id,
-      slot_weekday,
-      tip_date_month
-    from
       {{ lakec_history_relation(ref('stg_checkins__tip_slots')) }}
     where
       _merge_seq <= (
@@ -45,35 +31,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_tip_slots as (
-    select
-      tip_record_id,
-      slot_weekday,
-      tip_date_month
-    from
-      {{ ref('stg_checkins__tip_slots') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      tip_record_id,
-      slot_weekday,
-      tip_date_month
-    from
-      {{ lakec_history_relation(ref('stg_checkins__tip_slots')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -96,11 +53,11 @@ with
     from
       {{ ref('stg_checkins__tip_slots') }} as tip_slots
     where
-      tip_slots.tip_record_id in (
+      tip_slots._merge_seq > (
         select
-          tip_record_id
+          w
         from
-          lakec_touched_tip_slots
+          lakec_watermark
       )
     union
     select
@@ -117,13 +74,6 @@ with
       cast(tip_slots.tip_date_month as varchar) as tip_date_month
     from
       lakec_then_tip_slots as tip_slots
-    where
-      tip_slots.tip_record_id in (
-        select
-          tip_record_id
-        from
-          lakec_touched_tip_slots
-      )
   ),
   lakec_groups as (
     select

@@ -21,19 +21,6 @@ with
       order_record_id,
       customer_id
     from
-      {{ ref('stg_shop__orders') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      order_record_id,
-      customer_id
-    from
       {{ lakec_history_relation(ref('stg_shop__orders')) }}
     where
       _merge_seq <= (
@@ -49,33 +36,6 @@ with
           lakec_watermark
       )
   ),
-  lakec_touched_orders as (
-    select
-      order_record_id,
-      customer_id
-    from
-      {{ ref('stg_shop__orders') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      order_record_id,
-      customer_id
-    from
-      {{ lakec_history_relation(ref('stg_shop__orders')) }}
-    where
-      _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
   lakec_affected as (
     select
       md5(
@@ -85,11 +45,11 @@ with
     from
       {{ ref('stg_shop__orders') }} as orders
     where
-      orders.order_record_id in (
+      orders._merge_seq > (
         select
-          order_record_id
+          w
         from
-          lakec_touched_orders
+          lakec_watermark
       )
     union
     select
@@ -99,13 +59,6 @@ with
       cast(orders.customer_id as varchar) as customer_id
     from
       lakec_then_orders as orders
-    where
-      orders.order_record_id in (
-        select
-          order_record_id
-        from
-          lakec_touched_orders
-      )
   ),
   lakec_groups as (
     select

@@ -21,19 +21,6 @@ with
       click_record_id,
       page
     from
-      {{ ref('stg_clicks__clicks') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      click_record_id,
-      page
-    from
       {{ lakec_history_relation(ref('stg_clicks__clicks')) }}
     where
       _merge_seq <= (
@@ -49,33 +36,6 @@ with
           lakec_watermark
       )
   ),
-  lakec_touched_clicks as (
-    select
-      click_record_id,
-      page
-    from
-      {{ ref('stg_clicks__clicks') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      click_record_id,
-      page
-    from
-      {{ lakec_history_relation(ref('stg_clicks__clicks')) }}
-    where
-      _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
   lakec_affected as (
     select
       md5(
@@ -85,11 +45,11 @@ with
     from
       {{ ref('stg_clicks__clicks') }} as clicks
     where
-      clicks.click_record_id in (
+      clicks._merge_seq > (
         select
-          click_record_id
+          w
         from
-          lakec_touched_clicks
+          lakec_watermark
       )
     union
     select
@@ -99,13 +59,6 @@ with
       cast(clicks.page as varchar) as page
     from
       lakec_then_clicks as clicks
-    where
-      clicks.click_record_id in (
-        select
-          click_record_id
-        from
-          lakec_touched_clicks
-      )
   ),
   lakec_groups as (
     select

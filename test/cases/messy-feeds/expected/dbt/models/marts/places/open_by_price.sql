@@ -22,20 +22,6 @@ with
       attributes_price_range,
       is_open
     from
-      {{ ref('stg_places__business') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      business_record_id,
-      attributes_price_range,
-      is_open
-    from
       {{ lakec_history_relation(ref('stg_places__business')) }}
     where
       _merge_seq <= (
@@ -45,35 +31,6 @@ with
           lakec_watermark
       )
       and _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
-  lakec_touched_business as (
-    select
-      business_record_id,
-      attributes_price_range,
-      is_open
-    from
-      {{ ref('stg_places__business') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      business_record_id,
-      attributes_price_range,
-      is_open
-    from
-      {{ lakec_history_relation(ref('stg_places__business')) }}
-    where
-      _replaced_at > (
         select
           w
         from
@@ -93,11 +50,11 @@ with
     from
       {{ ref('stg_places__business') }} as business
     where
-      business.business_record_id in (
+      business._merge_seq > (
         select
-          business_record_id
+          w
         from
-          lakec_touched_business
+          lakec_watermark
       )
     union
     select
@@ -111,13 +68,6 @@ with
       cast(business.is_open as boolean) as is_open
     from
       lakec_then_business as business
-    where
-      business.business_record_id in (
-        select
-          business_record_id
-        from
-          lakec_touched_business
-      )
   ),
   lakec_groups as (
     select

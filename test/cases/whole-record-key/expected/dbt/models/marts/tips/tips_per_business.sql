@@ -21,19 +21,6 @@ with
       tip_id,
       business_id
     from
-      {{ ref('stg_tips__tip') }}
-    where
-      _merge_seq <= (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      tip_id,
-      business_id
-    from
       {{ lakec_history_relation(ref('stg_tips__tip')) }}
     where
       _merge_seq <= (
@@ -49,33 +36,6 @@ with
           lakec_watermark
       )
   ),
-  lakec_touched_tip as (
-    select
-      tip_id,
-      business_id
-    from
-      {{ ref('stg_tips__tip') }}
-    where
-      _merge_seq > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-    union all
-    select
-      tip_id,
-      business_id
-    from
-      {{ lakec_history_relation(ref('stg_tips__tip')) }}
-    where
-      _replaced_at > (
-        select
-          w
-        from
-          lakec_watermark
-      )
-  ),
   lakec_affected as (
     select
       md5(
@@ -85,11 +45,11 @@ with
     from
       {{ ref('stg_tips__tip') }} as tip
     where
-      tip.tip_id in (
+      tip._merge_seq > (
         select
-          tip_id
+          w
         from
-          lakec_touched_tip
+          lakec_watermark
       )
     union
     select
@@ -99,13 +59,6 @@ with
       cast(tip.business_id as varchar) as business_id
     from
       lakec_then_tip as tip
-    where
-      tip.tip_id in (
-        select
-          tip_id
-        from
-          lakec_touched_tip
-      )
   ),
   lakec_groups as (
     select
