@@ -18,12 +18,12 @@
 //   its manifest lists (stat only); a missing or changed file makes the raw file reprocess.
 import { appendFile, copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { duckdb } from "./duckdb.js";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
 import { readManifest, type FileManifest } from "./manifest.js";
 import { filesToCheck, forgetRepublished } from "./compact-state.js";
 import { traced } from "./trace.js";
+import { COMPACT_MIN_FREE_BYTES, compactWarehouse, inspectWarehouse, worthCompacting } from "./warehouse-file.js";
 
 /** The slot a (re)process writes into: the one the current manifest does not name. */
 export function nextSlot(rawKey: string, current: FileManifest | undefined): string {
@@ -184,16 +184,6 @@ async function removeSupersededSlots(paths: LakePaths, text: string): Promise<nu
   return removed;
 }
 
-async function cannotOpen(file: string): Promise<string | undefined> {
-  try {
-    const { DuckDBInstance } = await duckdb();
-    (await DuckDBInstance.create(file)).closeSync();
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message.split("\n")[0] : String(e);
-  }
-}
-
 /** The current slots of a source's raw files: what its tables' views read. */
 export async function currentSlots(paths: LakePaths, source: string): Promise<string[]> {
   const dir = join(paths.manifests, source);
@@ -262,13 +252,14 @@ export function startWarehouseCopy(paths: LakePaths): WarehouseCopy {
  * returns: a reader opens the old file or the new one, never waits on the run's lock and never
  * sees a model dropped and not yet rebuilt. When `build` throws, the previous warehouse stays.
  * `prepared` is a copy started earlier (startWarehouseCopy), used when the warehouse has not
- * changed since.
+ * changed since. A copy mostly of free space is compacted first (warehouse-file.ts).
  */
 export async function buildBeside<T>(
   paths: LakePaths,
   build: (next: LakePaths) => Promise<T>,
   onRebuilt: (why: string) => void = () => undefined,
   prepared?: WarehouseCopy,
+  compactMinFreeBytes = COMPACT_MIN_FREE_BYTES,
 ): Promise<T> {
   const next = besideFile(paths);
   const copied = await traced("warehouse: wait for the copy", async () => prepared?.ready.catch(() => undefined));
@@ -281,11 +272,13 @@ export async function buildBeside<T>(
   if (current !== undefined) {
     // Everything in it is derived from processed/ and the pipeline: a file DuckDB cannot open
     // (random bytes, a torn copy) is replaced by one built from scratch.
-    const why = await traced("warehouse: check copy opens", () => cannotOpen(next));
-    if (why !== undefined) {
+    const size = await traced("warehouse: check copy opens", () => inspectWarehouse(next));
+    if ("error" in size) {
       await rm(next, { force: true });
       await rm(`${next}.wal`, { force: true });
-      onRebuilt(why);
+      onRebuilt(size.error);
+    } else if (worthCompacting(size, compactMinFreeBytes)) {
+      await traced("warehouse: compact the copy", () => compactWarehouse(next));
     }
   }
   try {

@@ -1,7 +1,7 @@
 // The warehouse copy a build works on is made while the files run (publish.ts
 // startWarehouseCopy), and retired warehouses are unlinked in the background (lake.ts
 // removeLater). Neither may change what a build sees or leave files behind.
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { duckdb } from "../../engine/duckdb.js";
 import { ingestInputs, openLake, runFiles } from "../../engine/index.js";
 import { lakePaths, removeLater, settleRemovals } from "../../engine/lake.js";
 import { buildBeside, startWarehouseCopy } from "../../engine/publish.js";
+import { inspectWarehouse, worthCompacting } from "../../engine/warehouse-file.js";
 import { generateAmazonReviews } from "../../synthetic/amazon.js";
 import { reviewsIr } from "../support/deploy-helpers.js";
 
@@ -27,14 +28,21 @@ async function tablesIn(file: string): Promise<string[]> {
   }
 }
 
-async function addTable(file: string, name: string): Promise<void> {
+async function onWarehouse(file: string, ...sql: string[]): Promise<Record<string, unknown>[]> {
   const { DuckDBInstance } = await duckdb();
   const db = await DuckDBInstance.create(file);
-  const conn = await db.connect();
-  await conn.run(`CREATE TABLE ${name} AS SELECT 1 AS x`);
-  conn.closeSync();
-  db.closeSync();
+  try {
+    const conn = await db.connect();
+    let rows: Record<string, unknown>[] = [];
+    for (const q of sql) rows = (await conn.runAndReadAll(q)).getRowObjectsJson() as Record<string, unknown>[];
+    conn.closeSync();
+    return rows;
+  } finally {
+    db.closeSync();
+  }
 }
+
+const addTable = (file: string, name: string): Promise<unknown> => onWarehouse(file, `CREATE TABLE ${name} AS SELECT 1 AS x`);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "lakec-wcopy-"));
@@ -84,6 +92,51 @@ describe("the warehouse copy made ahead of the build", () => {
     }
     expect(await readdir(join(dir, "lake", "tmp"))).toEqual([]);
   });
+});
+
+describe("a warehouse file that is mostly free space (a table rebuilt in full leaves its old blocks free)", () => {
+  it("is compacted on the build's copy: every table, view, row and constraint kept, the file smaller, the next run incremental", async () => {
+    const paths = lakePaths(join(dir, "lake"));
+    // 40 MB of incompressible text written and dropped: free blocks the file never gives back.
+    await onWarehouse(
+      paths.warehouse,
+      "CREATE TABLE lakec_test_junk AS SELECT md5(range::VARCHAR) || md5((range + 1)::VARCHAR) AS x FROM range(600000)",
+      "CHECKPOINT",
+      "DROP TABLE lakec_test_junk",
+      "CHECKPOINT",
+    );
+    const before = await inspectWarehouse(paths.warehouse);
+    if ("error" in before) throw new Error(before.error);
+    expect(worthCompacting(before, 0)).toBe(true);
+    expect(worthCompacting(before)).toBe(false); // below the 64 MB a rewrite must save
+    const content = `SELECT (SELECT count(*) FROM product_daily_ratings) AS marts, (SELECT count(*) FROM reviews.PRODUCT_REVIEWS) AS view_rows,
+      (SELECT count(*) FROM lakec_model_state) AS states, (SELECT string_agg(table_name, ',' ORDER BY table_name) FROM duckdb_tables()) AS tables,
+      (SELECT string_agg(schema_name || '.' || view_name, ',' ORDER BY view_name) FROM duckdb_views() WHERE NOT internal) AS views`;
+    const [expected] = await onWarehouse(paths.warehouse, content);
+    const sizeBefore = (await stat(paths.warehouse)).size;
+    const seen = await buildBeside(paths, async (next) => onWarehouse(next.warehouse, content), undefined, undefined, 0);
+    expect(seen[0]).toEqual(expected);
+    const after = await inspectWarehouse(paths.warehouse);
+    if ("error" in after) throw new Error(after.error);
+    expect(after.freeBytes).toBeLessThan(after.usedBytes);
+    expect((await stat(paths.warehouse)).size).toBeLessThan(sizeBefore);
+    // Constraints came along: the model state's primary key still refuses a second row per model.
+    await expect(onWarehouse(paths.warehouse, "INSERT INTO lakec_model_state SELECT * FROM lakec_model_state LIMIT 1")).rejects.toThrow(
+      /constraint/i,
+    );
+
+    const lake = await openLake(join(dir, "lake"));
+    try {
+      const input = join(dir, "after-compaction.jsonl");
+      await writeFile(input, generateAmazonReviews({ seed: 8, records: 50 }));
+      await ingestInputs(lake.paths, reviewsIr(), [input], { source: "product_reviews" });
+      const s = await runFiles(lake, reviewsIr());
+      expect(s.ok).toBe(true);
+      expect(s.warehouse.models.map((m) => m.materialized).filter((m) => m.includes("full"))).toEqual([]);
+    } finally {
+      await lake.close();
+    }
+  }, 60_000);
 });
 
 describe("a run that keeps the last build", () => {
