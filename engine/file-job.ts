@@ -6,7 +6,16 @@ import type { PipelineIR, SourceIR } from "../compiler/ir.js";
 import { dropStaged, runCleanStage, type CleanCounts } from "./clean-stage.js";
 import { runFlattenStage, type FlattenInput, type FlattenResult } from "./flatten-stage.js";
 import { exists, inputHash, manifestFile, rawFile, sha256File, sourceForKey } from "./lake.js";
-import { isCurrent, readManifest, semanticsFingerprint, writeManifest, type FileManifest } from "./manifest.js";
+import {
+  hashIfUnchanged,
+  isCurrent,
+  rawStatOf,
+  readManifest,
+  semanticsFingerprint,
+  writeManifest,
+  type FileManifest,
+  type RawStat,
+} from "./manifest.js";
 import { isGzipKey } from "./read-lines.js";
 import type { Lake } from "./open-lake.js";
 import { damagedOutputs, nextSlot, publishToSlot, recordSuperseded, removeSlot } from "./publish.js";
@@ -53,6 +62,7 @@ export class FileJob {
   readonly input: string;
   private contentSha = "";
   private bytes = 0;
+  private rawStat: RawStat | undefined;
   private semantics = "";
   private arrivalSeq: number | undefined;
   private ingestedAtMs: number | undefined;
@@ -94,7 +104,8 @@ export class FileJob {
   async isCurrent(): Promise<boolean> {
     const src = this.mustSource();
     const t0 = performance.now();
-    this.bytes = (await stat(this.rawPath)).size;
+    this.rawStat = rawStatOf(await stat(this.rawPath, { bigint: true }));
+    this.bytes = this.rawStat.size;
     this.semantics = semanticsFingerprint(this.ir, src);
     const manifestPath = manifestFile(this.lake.paths, src.name, this.rawKey);
     const manifest = await readManifest(manifestPath);
@@ -106,8 +117,9 @@ export class FileJob {
         this.notes.push(`rebuilt: its manifest ${relative(this.lake.paths.root, manifestPath)} was damaged; reprocessed from the raw file`);
       return false;
     }
-    this.contentSha = await sha256File(this.rawPath);
-    this.timings.hash = ms(t0);
+    const known = hashIfUnchanged(manifest, this.rawStat);
+    this.contentSha = known ?? (await sha256File(this.rawPath));
+    if (known === undefined) this.timings.hash = ms(t0);
     if (!isCurrent(manifest, this.contentSha, this.semantics)) return false;
     // Published files deleted or changed behind lakec's back: rebuilt from the immutable raw file.
     const damage = await traced(`file ${this.rawKey}: check published outputs`, () => damagedOutputs(this.lake.paths, manifest));
@@ -292,6 +304,7 @@ export class FileJob {
       source: this.mustSource().name,
       input: this.slot,
       content_sha256: this.contentSha,
+      ...(this.rawStat && { raw_stat: this.rawStat }),
       bytes: this.bytes,
       semantics: this.semantics,
       ...(this.arrivalSeq !== undefined && { arrival_seq: this.arrivalSeq }),
