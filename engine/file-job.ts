@@ -123,7 +123,13 @@ export class FileJob {
     if (!isCurrent(manifest, this.contentSha, this.semantics)) return false;
     // Published files deleted or changed behind lakec's back: rebuilt from the immutable raw file.
     const damage = await traced(`file ${this.rawKey}: check published outputs`, () => damagedOutputs(this.lake.paths, manifest));
-    if (damage.length === 0) return true;
+    if (damage.length === 0) {
+      // Read to find it unchanged (a copied lake has new inodes, an older manifest no stat):
+      // recorded, so the next run need not read it again.
+      if (known === undefined)
+        await writeManifest(manifestPath, { ...manifest, raw_stat: this.rawStat }, `${manifestPath}.${process.pid}.tmp`);
+      return true;
+    }
     const more = damage.length > 3 ? ` and ${damage.length - 3} more` : "";
     this.notes.push(`repaired: ${damage.slice(0, 3).join("; ")}${more}; reprocessed from the raw file`);
     return false;

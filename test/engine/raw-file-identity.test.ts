@@ -49,7 +49,7 @@ describe("raw files a run has processed", () => {
     expect((await readManifest(manifestPath))!.content_sha256).not.toBe(manifest.content_sha256);
   });
 
-  it("are hashed when their manifest predates the recorded stat, and still skipped when unchanged", async () => {
+  it("are hashed once when their manifest has no recorded stat (an older lake, a copied one), then trusted", async () => {
     const dir = await tempDir("rawstat-old");
     const lakeDir = join(dir, "lake");
     const ir = reviewsIr();
@@ -61,5 +61,9 @@ describe("raw files a run has processed", () => {
     const again = await runLake(lakeDir, ir);
     expect(again.files.map((f) => f.status)).toEqual(["skipped"]);
     expect(again.files[0]!.timingsMs.hash).toBeGreaterThanOrEqual(0);
+    // Found unchanged by reading it: the stat is recorded now, and the next run trusts it.
+    expect((await readManifest(manifestPath))!.raw_stat).toBeDefined();
+    const third = await runLake(lakeDir, ir);
+    expect(third.files.map((f) => [f.status, f.timingsMs.hash])).toEqual([["skipped", undefined]]);
   });
 });
