@@ -119,16 +119,20 @@ async function buildIncremental(conn: DuckDBConnection, project: LocalProject, m
  * Builds the project's models in dependency order, all in one transaction: a reader sees every
  * model of the previous build or every model of this one, and a model that fails leaves all of
  * them as they were. (One commit, too: a commit per statement cost a WAL sync each.)
+ * `beforeIncremental` runs once, before the first model built by its incremental form.
  */
 export async function buildModels(
   conn: DuckDBConnection,
   project: LocalProject,
   opts: ModelStageOptions = {},
   onError: (model: string, e: unknown) => Error = (_m, e) => e as Error,
+  beforeIncremental: () => Promise<void> = async () => undefined,
 ): Promise<ModelOutcome[]> {
   await conn.run("BEGIN TRANSACTION");
   try {
-    const out = await buildAll(conn, project, opts, onError);
+    let prepared: Promise<void> | undefined;
+    const prepare = (): Promise<void> => (prepared ??= beforeIncremental());
+    const out = await buildAll(conn, project, opts, onError, prepare);
     await conn.run("COMMIT");
     return out;
   } catch (e) {
@@ -145,6 +149,7 @@ async function buildOne(
   opts: ModelStageOptions,
   known: ReadonlyMap<string, string>,
   rebuilt: Set<string>,
+  prepare: () => Promise<void>,
 ): Promise<ModelOutcome> {
   const t0 = performance.now();
   const print = fingerprint(m);
@@ -155,7 +160,7 @@ async function buildOne(
     m.dependsOn.some((d) => rebuilt.has(d)) ||
     (await relationType(conn, m.name)) !== "BASE TABLE";
   const materialized = await traced(`model ${m.name} ${full ? "full" : "incremental"}`, () =>
-    full ? buildFull(conn, m) : buildIncremental(conn, project, m),
+    full ? buildFull(conn, m) : prepare().then(() => buildIncremental(conn, project, m)),
   );
   if (full) rebuilt.add(m.name);
   await conn.run(`INSERT OR REPLACE INTO ${STATE_TABLE} VALUES (${quoteString("duckdb", m.name)}, ${quoteString("duckdb", print)})`);
@@ -174,6 +179,7 @@ async function buildAll(
   project: LocalProject,
   opts: ModelStageOptions,
   onError: (model: string, e: unknown) => Error,
+  prepare: () => Promise<void>,
 ): Promise<ModelOutcome[]> {
   await conn.run(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (model VARCHAR PRIMARY KEY, fingerprint VARCHAR)`);
   const known = new Map(
@@ -185,7 +191,7 @@ async function buildAll(
     // Every statement of a model is its build: one that fails (DuckDB out of memory between two
     // models, too) is reported as that model's, never as an unexplained crash.
     try {
-      out.push(await buildOne(conn, project, m, opts, known, rebuilt));
+      out.push(await buildOne(conn, project, m, opts, known, rebuilt, prepare));
     } catch (e) {
       throw onError(m.name, e);
     }

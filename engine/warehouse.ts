@@ -217,13 +217,16 @@ export async function buildWarehouse(
     const published = await traced("warehouse: published state", () => publishedState(paths, ir));
     const refresh = performance.now() - t0;
     t0 = performance.now();
-    // Only files committed since the last build can hold rows an incremental run reads: its views skip the rest.
-    await traced("warehouse: arrived views", () => createArrivedViews(conn, paths, ir, published, before));
+    // Only files committed since the last build can hold rows an incremental run reads: its views
+    // skip the rest. Made before the first incremental model only: a first build or a full
+    // refresh reads none, and binding them over every file cost 0.6 s on a 1M-record lake.
+    const arrived = (): Promise<void> => traced("warehouse: arrived views", () => createArrivedViews(conn, paths, ir, published, before));
     const models = await buildModels(
       conn,
       project,
       opts,
       (model, e) => new WarehouseBuildError(`building dbt model ${model} on DuckDB: ${e instanceof Error ? e.message : String(e)}`),
+      arrived,
     );
     const modelsMs = performance.now() - t0;
     t0 = performance.now();
