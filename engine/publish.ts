@@ -278,7 +278,8 @@ export async function buildBeside<T>(
       await rm(`${next}.wal`, { force: true });
       onRebuilt(size.error);
     } else if (worthCompacting(size, compactMinFreeBytes)) {
-      await traced("warehouse: compact the copy", () => compactWarehouse(next));
+      // Only a saving: a copy that could not be rewritten (a full disk) is built on as it is.
+      await traced("warehouse: compact the copy", () => compactWarehouse(next).catch(() => undefined));
     }
   }
   try {
