@@ -40,14 +40,23 @@ export async function removeSlot(paths: LakePaths, ir: PipelineIR, source: Sourc
   for (const t of sourceTableNames(ir, source)) await forEachLimit(await inputDirs(paths, t, slot), removeInputDir);
 }
 
-/** Every file under `dir` with its size, keyed by its path relative to `base` with `/`. */
+/**
+ * Every file under `dir` with its size, keyed by its path relative to `base` with `/`, in path
+ * order. Folders are read and files stat'ed FS_CONCURRENCY at a time: a recursive readdir and
+ * one stat after another took 0.6 s for the 5,000 day folders of a 1M-record first run.
+ */
 async function filesWithSizes(dir: string, base: string, into: Record<string, number>): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  for (const e of entries) {
-    if (!e.isFile()) continue;
-    const p = join(e.parentPath, e.name);
-    into[relative(base, p).split(sep).join("/")] = (await stat(p)).size;
-  }
+  const found: [string, number][] = [];
+  const walk = async (d: string): Promise<void> => {
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    await forEachLimit(entries, async (e) => {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) found.push([relative(base, p).split(sep).join("/"), (await stat(p)).size]);
+    });
+  };
+  await walk(dir);
+  for (const [p, size] of found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) into[p] = size;
 }
 
 export interface Staged {
