@@ -14,7 +14,6 @@
 // file holds dead rows (a member reprocessed since). The partition's live rows, from its slot
 // folders and its packed file, go into `_input=packed-<gen>-<n>/part-0.parquet`; the folders they
 // came from stay on disk, unread, until the lake is next opened.
-import type { Dirent } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { quoteIdent, quoteString } from "../compiler/expr/print.js";
@@ -31,7 +30,7 @@ import {
 } from "./compact-state.js";
 import { parquetCopyOptions } from "./flatten-stage.js";
 import { duckdb } from "./duckdb.js";
-import { exists, manifestFile, sourceForKey, tableDir, type LakePaths } from "./lake.js";
+import { exists, filesUnder, manifestFile, sourceForKey, tableDir, type LakePaths } from "./lake.js";
 import type { Lake } from "./open-lake.js";
 import { buildBeside } from "./publish.js";
 import { publishedState, readManifest, slotFolders } from "./manifest.js";
@@ -84,11 +83,10 @@ const posix = (p: string): string => p.split(sep).join("/");
 async function listPartitions(paths: LakePaths, table: string, only?: ReadonlySet<string>): Promise<Map<string, Folder[]>> {
   const root = tableDir(paths, table);
   const out = new Map<string, Folder[]>();
-  const listing = async (dir: string): Promise<Dirent[]> => readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  const entries = only === undefined ? await listing(root) : (await Promise.all([...only].map((p) => listing(join(root, p))))).flat();
-  for (const e of entries) {
-    if (!e.isFile() || !e.name.endsWith(".parquet")) continue;
-    const rel = posix(relative(root, join(e.parentPath, e.name))).split("/");
+  const files = only === undefined ? await filesUnder(root) : (await Promise.all([...only].map((p) => filesUnder(join(root, p))))).flat();
+  for (const file of files) {
+    if (!file.endsWith(".parquet")) continue;
+    const rel = posix(relative(root, file)).split("/");
     const inputDir = rel[rel.length - 2] ?? "";
     if (!inputDir.startsWith("_input=")) continue;
     const part = rel.slice(0, -2).join("/");
@@ -100,7 +98,7 @@ async function listPartitions(paths: LakePaths, table: string, only?: ReadonlySe
       folders.push(f);
       out.set(part, folders);
     }
-    (f.files as string[]).push(posix(relative(paths.root, join(e.parentPath, e.name))));
+    (f.files as string[]).push(posix(relative(paths.root, file)));
   }
   return out;
 }

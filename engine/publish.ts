@@ -19,7 +19,17 @@
 import { appendFile, copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { PipelineIR, SourceIR } from "../compiler/ir.js";
-import { exists, forEachLimit, inputDirs, inputHash, quarantineFile, removeInputDir, tableDir, type LakePaths } from "./lake.js";
+import {
+  exists,
+  filesUnder,
+  forEachLimit,
+  inputDirs,
+  inputHash,
+  quarantineFile,
+  removeInputDir,
+  tableDir,
+  type LakePaths,
+} from "./lake.js";
 import { readManifest, type FileManifest } from "./manifest.js";
 import { filesToCheck, forgetRepublished } from "./compact-state.js";
 import { traced } from "./trace.js";
@@ -40,23 +50,12 @@ export async function removeSlot(paths: LakePaths, ir: PipelineIR, source: Sourc
   for (const t of sourceTableNames(ir, source)) await forEachLimit(await inputDirs(paths, t, slot), removeInputDir);
 }
 
-/**
- * Every file under `dir` with its size, keyed by its path relative to `base` with `/`, in path
- * order. Folders are read and files stat'ed FS_CONCURRENCY at a time: a recursive readdir and
- * one stat after another took 0.6 s for the 5,000 day folders of a 1M-record first run.
- */
+/** Every file under `dir` with its size, keyed by its path relative to `base` with `/`, in path order. */
 async function filesWithSizes(dir: string, base: string, into: Record<string, number>): Promise<void> {
-  const found: [string, number][] = [];
-  const walk = async (d: string): Promise<void> => {
-    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
-    await forEachLimit(entries, async (e) => {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) found.push([relative(base, p).split(sep).join("/"), (await stat(p)).size]);
-    });
-  };
-  await walk(dir);
-  for (const [p, size] of found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) into[p] = size;
+  const files = await filesUnder(dir);
+  const sizes = new Map<string, number>();
+  await forEachLimit(files, async (p) => void sizes.set(p, (await stat(p)).size));
+  for (const p of files) into[relative(base, p).split(sep).join("/")] = sizes.get(p)!;
 }
 
 export interface Staged {
