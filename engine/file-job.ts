@@ -127,7 +127,11 @@ export class FileJob {
       // Read to find it unchanged (a copied lake has new inodes, an older manifest no stat):
       // recorded, so the next run need not read it again.
       if (known === undefined)
-        await writeManifest(manifestPath, { ...manifest, raw_stat: this.rawStat }, `${manifestPath}.${process.pid}.tmp`);
+        await writeManifest(
+          manifestPath,
+          { ...manifest, raw_stat: this.rawStat },
+          join(this.lake.paths.tmp, `${process.pid}-${this.input}-manifest.json`),
+        );
       return true;
     }
     const more = damage.length > 3 ? ` and ${damage.length - 3} more` : "";

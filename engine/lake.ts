@@ -149,7 +149,6 @@ export async function inputDirs(paths: LakePaths, table: string, slot: string): 
 /** Folder operations in flight at once: they run on libuv's pool (4 threads), not one by one. */
 const FS_CONCURRENCY = 16;
 
-/** Runs `fn` over `items`, at most FS_CONCURRENCY at a time (thousands of partition folders). */
 /**
  * Every file under `dir` (absolute paths, in path order; none when `dir` is missing), its
  * folders read FS_CONCURRENCY at a time. Node's recursive readdir reads one folder after
@@ -169,6 +168,7 @@ export async function filesUnder(dir: string): Promise<string[]> {
   return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** Runs `fn` over `items`, at most FS_CONCURRENCY at a time (thousands of partition folders). */
 export async function forEachLimit<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
   await runPool(
     Array.from({ length: FS_CONCURRENCY }, (_, i) => i),

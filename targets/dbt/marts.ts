@@ -127,6 +127,8 @@ export function historyColumns(ir: PipelineIR, table: string): string[] {
   return [...cols, MERGE_COLUMN];
 }
 
+const overOneTable = (mart: MartIR): boolean => mart.joins.length === 0;
+
 /**
  * The grain keys of the groups to re-aggregate: those of the touched rows now, and as they were
  * at the watermark. The strategy replaces all of an id's rows at once and stamps them with a new
@@ -139,7 +141,7 @@ export function historyColumns(ir: PipelineIR, table: string): string[] {
  */
 function affectedKeys(mart: MartIR, current: ReadonlyMap<string, string>, idOf: (table: string) => string, values: string): string {
   const select = `select ${grainKeyExpr(mart)} as grain_key, ${values}`;
-  if (mart.joins.length === 0) {
+  if (overOneTable(mart)) {
     const now = `${select}\n${fromClause(mart, (t) => current.get(t)!)}\nwhere ${bare(mart.from)}.${MERGE_COLUMN} > ${W}`;
     return `${now}\nunion\n${select}\n${fromClause(mart, (t) => cte(`then_${t}`))}`;
   }
@@ -158,7 +160,7 @@ function incrementalSql(ir: PipelineIR, mart: MartIR): string {
   for (const t of tables) {
     const cols = keyColumns(ir, mart, t).map(bare).join(", ");
     const replacedThen = `select ${cols} from ${replaced.get(t)} where ${MERGE_COLUMN} <= ${W} and ${REPLACED_AT} > ${W}`;
-    if (mart.joins.length === 0) {
+    if (overOneTable(mart)) {
       ctes.push(`${cte(`then_${t}`)} as (${replacedThen})`);
       continue;
     }

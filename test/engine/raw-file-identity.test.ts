@@ -6,7 +6,7 @@ import { readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { lakePaths, manifestFile, readManifest } from "../../engine/index.js";
-import { writeManifest } from "../../engine/manifest.js";
+import { hashIfUnchanged, writeManifest, type FileManifest } from "../../engine/manifest.js";
 import { reviewsIr, review, removeTempDirs, runLake, tempDir, writeLines } from "../support/engine-fixtures.js";
 
 afterAll(removeTempDirs);
@@ -65,5 +65,14 @@ describe("raw files a run has processed", () => {
     expect((await readManifest(manifestPath))!.raw_stat).toBeDefined();
     const third = await runLake(lakeDir, ir);
     expect(third.files.map((f) => [f.status, f.timingsMs.hash])).toEqual([["skipped", undefined]]);
+  });
+
+  it("are always hashed on a file system that keeps whole seconds, where a write in the same second would not show", () => {
+    const stat = { size: 10, ino: "7", mtime_ns: "1700000000000000000", ctime_ns: "1700000000000000000" };
+    const m = { content_sha256: "abc", raw_stat: stat } as unknown as FileManifest;
+    expect(hashIfUnchanged(m, stat)).toBeUndefined();
+    const fine = { ...stat, ctime_ns: "1700000000123456789" };
+    expect(hashIfUnchanged({ ...m, raw_stat: fine }, fine)).toBe("abc");
+    expect(hashIfUnchanged({ ...m, raw_stat: fine }, { ...fine, ctime_ns: "1700000000123456790" })).toBeUndefined();
   });
 });
