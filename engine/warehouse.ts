@@ -69,35 +69,53 @@ const META_TYPES: Record<(typeof META_COLUMNS)[number], string> = {
   _arrival_seq: "BIGINT",
 };
 
-/** True at the first Parquet file found; a full recursive listing of a big table took 0.7 s. */
-async function hasParquet(dir: string): Promise<boolean> {
+/**
+ * True at the first Parquet file `depth` folders down (a full recursive listing of a big table
+ * took 0.7 s): where tableGlob looks, so that a view never reads a glob that matches nothing.
+ */
+async function hasParquet(dir: string, depth: number): Promise<boolean> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  if (entries.some((e) => e.isFile() && e.name.endsWith(".parquet"))) return true;
-  for (const e of entries) if (e.isDirectory() && (await hasParquet(join(dir, e.name)))) return true;
+  if (depth === 0) return entries.some((e) => e.isFile() && e.name.endsWith(".parquet"));
+  for (const e of entries) if (e.isDirectory() && (await hasParquet(join(dir, e.name), depth - 1))) return true;
   return false;
 }
 
+function viewColumns(t: TableIR): { name: string; type: string }[] {
+  return [...t.columns.map((c) => ({ name: c.name, type: columnType(c) })), ...META_COLUMNS.map((m) => ({ name: m, type: META_TYPES[m] }))];
+}
+
+/** The table's columns and types over no rows: read_parquet fails on an empty glob, a view must not. */
+function emptyTableSql(t: TableIR): string {
+  return `SELECT ${viewColumns(t)
+    .map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`)
+    .join(", ")} WHERE false`;
+}
+
 /**
- * The view of one table: the exact IR types over whatever Parquet exists, and a typed empty
- * relation when nothing does (read_parquet fails on an empty glob, a view must not). With
- * `inputDirs`, only those `_input=<h>` folders (see incremental-sources.ts).
+ * The files of a table: `[<key>=<v>/]_input=<slot>/part-<n>.parquet`, packed files included
+ * (engine/compact.ts writes `_input=packed-…`). A glob of that fixed depth lists the same files
+ * as `**` in two-thirds of the time (0.25 s against 0.37 s over 5,021 day partitions), and
+ * every query of the view lists them again.
  */
+function tableGlob(t: TableIR): string {
+  return `${"*/".repeat(globDepth(t))}*.parquet`;
+}
+
+const globDepth = (t: TableIR): number => (t.partition ? 2 : 1);
+
 export async function externalTableSql(paths: LakePaths, t: TableIR, inputDirs?: readonly string[]): Promise<string> {
-  const cols = [
-    ...t.columns.map((c) => ({ name: c.name, type: columnType(c) })),
-    ...META_COLUMNS.map((m) => ({ name: m, type: META_TYPES[m] })),
-  ];
+  const cols = viewColumns(t);
   const dir = tableDir(paths, t.name);
-  if (inputDirs ? inputDirs.length === 0 : !(await hasParquet(dir))) {
-    return `SELECT ${cols.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(", ")} WHERE false`;
-  }
+  if (inputDirs ? inputDirs.length === 0 : !(await hasParquet(dir, globDepth(t)))) return emptyTableSql(t);
   const hiveTypes: string[] = [`${quoteString("duckdb", "_input")}: VARCHAR`];
   if (t.partition) {
     const keyIsColumn = t.partition.key === t.partition.column;
     const keyType = keyIsColumn ? cols.find((c) => c.name === t.partition!.column)!.type : t.partition.grain === "day" ? "DATE" : "VARCHAR";
     hiveTypes.unshift(`${quoteString("duckdb", t.partition.key)}: ${keyType}`);
   }
-  const globs = (inputDirs ?? [dir]).map((d) => quoteString("duckdb", `${d.split("\\").join("/")}/${inputDirs ? "" : "**/"}*.parquet`));
+  const globs = (inputDirs ?? [dir]).map((d) =>
+    quoteString("duckdb", `${d.split("\\").join("/")}/${inputDirs ? "*.parquet" : tableGlob(t)}`),
+  );
   const glob = globs.length === 1 ? globs[0]! : `[${globs.join(", ")}]`;
   const select = cols.map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`).join(", ");
   const from = `read_parquet(${glob}, hive_partitioning = true, hive_types = {${hiveTypes.join(", ")}})`;
@@ -163,9 +181,13 @@ export async function refreshViews(
     // A view is bound again at every query, so it sees new files by itself; re-creating one
     // binds its glob now, which took about a second per table on a 100k-record lake.
     if (!(await sameView(conn, ir, t.name, sql))) {
-      await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${sql}`);
-      // The same table under its pipeline name, for `lakec query` and `lakec show`.
+      // The same table under its pipeline name, for `lakec query` and `lakec show`. Creating a
+      // view binds it, and binding one over `rel` lists rel's files again: it is made over the
+      // empty relation of the same columns and types instead, so the files are listed once.
+      // Queries bind `rel` again, and see it as it is now.
+      await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${emptyTableSql(t)}`);
       await conn.run(`CREATE OR REPLACE VIEW main.${q(t.name)} AS SELECT * FROM ${rel}`);
+      await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${sql}`);
       await conn.run(`INSERT OR REPLACE INTO ${VIEW_STATE} VALUES (${quoteString("duckdb", t.name)}, ${quoteString("duckdb", sql)})`);
     }
     views.push(t.name);
