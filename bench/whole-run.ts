@@ -17,6 +17,8 @@ const ROOT = join(here, "..", "..");
 interface Measured<T> {
   readonly seconds: number;
   readonly peakRssMb: number;
+  /** CPU time of the process, user and system, all threads: the work done, whatever the cores. */
+  readonly cpuSeconds: number;
   readonly result: T;
 }
 
@@ -53,8 +55,8 @@ function measure(args: readonly string[]): Promise<Measured<string>> {
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0)
         return reject(new Error(`${args.slice(0, 2).join(" ")} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`));
-      const peakRssMb = rss ? (JSON.parse(rss.trim().split("\n").pop()!) as { maxRssKb: number }).maxRssKb / 1024 : NaN;
-      resolvePromise({ seconds, peakRssMb, result: out });
+      const usage = rss ? (JSON.parse(rss.trim().split("\n").pop()!) as { maxRssKb: number; cpuUs: number }) : undefined;
+      resolvePromise({ seconds, peakRssMb: usage ? usage.maxRssKb / 1024 : NaN, cpuSeconds: usage ? usage.cpuUs / 1e6 : NaN, result: out });
     });
   });
 }
