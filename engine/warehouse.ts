@@ -103,6 +103,11 @@ function tableGlob(t: TableIR): string {
 
 const globDepth = (t: TableIR): number => (t.partition ? 2 : 1);
 
+/**
+ * The view of one table: the exact IR types over whatever Parquet exists, and a typed empty
+ * relation when nothing does. With `inputDirs`, only those `_input=<h>` folders (see
+ * incremental-sources.ts).
+ */
 export async function externalTableSql(paths: LakePaths, t: TableIR, inputDirs?: readonly string[]): Promise<string> {
   const cols = viewColumns(t);
   const dir = tableDir(paths, t.name);
@@ -184,7 +189,8 @@ export async function refreshViews(
       // The same table under its pipeline name, for `lakec query` and `lakec show`. Creating a
       // view binds it, and binding one over `rel` lists rel's files again: it is made over the
       // empty relation of the same columns and types instead, so the files are listed once.
-      // Queries bind `rel` again, and see it as it is now.
+      // Queries bind `rel` again, and see it as it is now. Both run on the build's copy
+      // (buildBeside): a failure in between is never seen by a reader.
       await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${emptyTableSql(t)}`);
       await conn.run(`CREATE OR REPLACE VIEW main.${q(t.name)} AS SELECT * FROM ${rel}`);
       await conn.run(`CREATE OR REPLACE VIEW ${rel} AS ${sql}`);
