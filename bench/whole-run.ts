@@ -35,6 +35,8 @@ export interface LakecRun {
 export interface WholeRunResult {
   readonly lakec: readonly Measured<LakecRun>[];
   readonly baseline: readonly Measured<BaselineResult>[];
+  /** The same script writing also the staging tables lakec keeps for incremental runs (not a goal's baseline). */
+  readonly stateful: readonly Measured<BaselineResult>[];
   /** Empty when both sides agree on records in, clean, invalid, duplicates and mart rows. */
   readonly disagreements: readonly string[];
 }
@@ -105,8 +107,8 @@ async function runLakec(input: string, lakeDir: string, memoryLimit: string): Pr
   };
 }
 
-async function runBaseline(input: string, outDir: string, memoryLimit: string): Promise<Measured<BaselineResult>> {
-  const m = await measure([join(here, "baseline-script.js"), input, outDir, memoryLimit, "2"]);
+async function runBaseline(input: string, outDir: string, memoryLimit: string, keepState = false): Promise<Measured<BaselineResult>> {
+  const m = await measure([join(here, "baseline-script.js"), input, outDir, memoryLimit, "2", ...(keepState ? ["keep-state"] : [])]);
   return { ...m, result: JSON.parse(m.result.trim().split("\n").pop()!) as BaselineResult };
 }
 
@@ -124,16 +126,20 @@ function disagreements(l: LakecRun, b: BaselineResult): string[] {
 export async function benchWholeRun(input: string, workDir: string, memoryLimit = "2GB", repeat = 3): Promise<WholeRunResult> {
   const lakec: Measured<LakecRun>[] = [];
   const baseline: Measured<BaselineResult>[] = [];
+  const stateful: Measured<BaselineResult>[] = [];
   for (let i = 0; i < repeat; i++) {
     settleDisk();
     lakec.push(await runLakec(input, join(workDir, `lake-${i}`), memoryLimit));
     settleDisk();
     baseline.push(await runBaseline(input, join(workDir, `script-${i}`), memoryLimit));
+    settleDisk();
+    stateful.push(await runBaseline(input, join(workDir, `stateful-${i}`), memoryLimit, true));
   }
   const problems = new Set<string>();
   for (const l of lakec) {
     if (!l.result.ok || !l.result.reconciled) problems.add("lakec run did not end ok and reconciled");
     for (const p of disagreements(l.result, baseline[0]!.result)) problems.add(p);
+    for (const p of disagreements(l.result, stateful[0]!.result)) problems.add(`keeping state: ${p}`);
   }
-  return { lakec, baseline, disagreements: [...problems] };
+  return { lakec, baseline, stateful, disagreements: [...problems] };
 }
